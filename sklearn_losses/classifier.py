@@ -1,0 +1,440 @@
+"""``WeightedLossClassifier``: a scikit-learn classifier trained with any loss
+of the zoo and any re-weighting scheme, on the skorch engine of
+:mod:`sklearn_losses.engine`."""
+
+from __future__ import annotations
+
+import copy
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import StratifiedShuffleSplit
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from .engine import DeviceTensorDataset, LossNet, StratifiedValidSplit, ValidationScoring, predict_logits
+from .losses.base import Loss, get_loss
+from .metrics import available_metrics, get_metric
+from .network import ACTIVATIONS, MLP
+from .weighting import Reweighting, available_reweightings, compute_class_weights
+
+__all__ = ["WeightedLossClassifier", "resolve_device"]
+
+
+def resolve_device(device) -> torch.device:
+    """``"auto"`` means CUDA when available, else CPU; anything else is passed to torch."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(f"Invalid device {device!r}: {exc}") from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device={device!r} was requested but CUDA is not available; "
+                         "use device='auto' or 'cpu'.")
+    return dev
+
+
+class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
+    """Neural-network classifier trained with a loss for imbalanced or noisy data.
+
+    A multi-layer perceptron is trained with the chosen ``loss`` (any name of
+    :func:`~sklearn_losses.available_losses` or a loss instance) and class
+    ``reweight``-ing, on the GPU when one is available. The estimator is a
+    full scikit-learn classifier: it clones, grid-searches (also over nested
+    ``loss__<param>`` and ``reweight__<param>`` when instances are given),
+    pickles, and accepts pandas input, any label type and ``sample_weight``.
+
+    Parameters
+    ----------
+    loss : str or Loss, default="cross_entropy"
+        Training loss. A name builds the loss with its default
+        hyper-parameters; an instance (e.g. ``get_loss("focal", gamma=1.0)``)
+        exposes its hyper-parameters as ``loss__<name>``. The instance given
+        is never modified: a clone is trained (``loss_``). Losses with a
+        ``class_counts`` parameter left at None get the training counts.
+    reweight : None, str, dict or Reweighting, default=None
+        Class re-weighting: ``None``, a scheme name
+        (:func:`~sklearn_losses.weighting.available_reweightings`, e.g.
+        ``"balanced"`` or ``"class_balanced"``), a scheme instance (tunable as
+        ``reweight__beta``), or a dict ``{class_label: weight}``. Class
+        weights multiply ``sample_weight``.
+    hidden_layer_sizes : tuple of int, default=(128, 128)
+        Width of each hidden layer; ``()`` gives a linear model.
+    activation : {"relu", "gelu", "tanh", "silu"}, default="relu"
+        Hidden-layer non-linearity.
+    dropout : float in [0, 1), default=0.0
+        Dropout after each hidden layer.
+    batch_size : int, default=256
+        Mini-batch size (capped at the number of training rows).
+    max_epochs : int, default=200
+        Maximum number of passes over the training data.
+    lr : float, default=1e-3
+        Learning rate of AdamW.
+    weight_decay : float, default=0.0
+        Decoupled weight decay of AdamW.
+    early_stopping : bool, default=True
+        Hold out ``validation_fraction`` of the training rows (stratified) and
+        stop when the ``scoring`` metric has not improved by ``tol`` for
+        ``n_iter_no_change`` epochs; the best epoch's weights are restored.
+        When the data are too small to hold out every class, the estimator
+        warns and trains on all rows for ``max_epochs``.
+    scoring : str, default="loss"
+        What early stopping monitors on the validation split: ``"loss"``
+        (the training loss, with the same weights) or a metric of
+        :func:`~sklearn_losses.metrics.available_metrics` (e.g.
+        ``"roc_auc"``, ``"average_precision"``, ``"balanced_accuracy"``).
+    validation_fraction : float in (0, 1), default=0.1
+        Share of the training rows held out for early stopping.
+    n_iter_no_change : int, default=10
+        Patience of early stopping, in epochs.
+    tol : float, default=1e-4
+        Minimum relative improvement that resets the patience.
+    device : str, default="auto"
+        ``"auto"`` (CUDA when available, else CPU), ``"cpu"``, ``"cuda"``,
+        ``"cuda:1"``...
+    random_state : int, RandomState or None, default=None
+        Seeds weight initialisation, shuffling and the validation split. The
+        same integer gives identical results on CPU.
+    verbose : int, default=0
+        0 is silent; 1 prints one line per epoch.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels, in the order of the network outputs.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Defined when ``X`` has string column names (pandas).
+    class_counts_ : ndarray of shape (n_classes,)
+        Training count of each class.
+    class_weight_ : ndarray of shape (n_classes,) or None
+        Class weights applied by ``reweight`` (None when off).
+    loss_ : Loss
+        The loss that was trained (a configured clone).
+    module_ : torch.nn.Module
+        The trained network (outputs logits).
+    device_ : torch.device
+        Where the network lives.
+    history_ : skorch.History
+        Per-epoch record (``train_loss``, ``valid_loss``, the monitored
+        ``valid_<scoring>``, ``dur``).
+    n_iter_ : int
+        Epochs run.
+    best_epoch_ : int
+        Epoch whose weights were kept (the last one without early stopping).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn_losses import WeightedLossClassifier
+    >>> X, y = make_classification(500, weights=[0.9], random_state=0)
+    >>> clf = WeightedLossClassifier(loss="focal", reweight="class_balanced",
+    ...                              max_epochs=20, random_state=0).fit(X, y)
+    >>> clf.predict_proba(X[:2]).shape
+    (2, 2)
+    """
+
+    _parameter_constraints = {
+        "loss": [str, Loss],
+        "reweight": [None, StrOptions(set(available_reweightings())), dict, Reweighting],
+        "hidden_layer_sizes": [tuple, list],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "scoring": [StrOptions({"loss", *available_metrics()})],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "device": [str, torch.device],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        loss="cross_entropy",
+        reweight=None,
+        *,
+        hidden_layer_sizes=(128, 128),
+        activation="relu",
+        dropout=0.0,
+        batch_size=256,
+        max_epochs=200,
+        lr=1e-3,
+        weight_decay=0.0,
+        early_stopping=True,
+        scoring="loss",
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        device="auto",
+        random_state=None,
+        verbose=0,
+    ):
+        self.loss = loss
+        self.reweight = reweight
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.dropout = dropout
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.early_stopping = early_stopping
+        self.scoring = scoring
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, X, y, sample_weight=None):
+        """Train the network.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Numeric features (encode categorical columns first, e.g. with a
+            ``ColumnTransformer``). Converted to float32.
+        y : array-like of shape (n_samples,)
+            Class labels of any type (strings too); at least two classes.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights, multiplied by the class weights of
+            ``reweight``. For pointwise losses a weight of ``k`` counts as
+            ``k`` repetitions of the row in every batch's weighted mean.
+
+        Returns
+        -------
+        self : WeightedLossClassifier
+        """
+        self._validate_params()
+        if not all(isinstance(v, Integral) and not isinstance(v, bool) and v > 0
+                   for v in self.hidden_layer_sizes):
+            raise ValueError("hidden_layer_sizes must be a tuple of positive ints; "
+                             f"got {self.hidden_layer_sizes!r}.")
+        X, y = validate_data(self, X, y, dtype=np.float32, ensure_min_samples=2)
+        check_classification_targets(y)
+        classes, y_enc = np.unique(y, return_inverse=True)
+        if classes.shape[0] < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs samples of at least 2 classes in y; "
+                f"got 1 class ({classes[0]!r})."
+            )
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float32,
+                                                 ensure_non_negative=True)
+            if not np.isfinite(sample_weight).all():
+                raise ValueError("sample_weight contains NaN or infinity.")
+            present = np.bincount(y_enc, weights=sample_weight, minlength=classes.shape[0]) > 0
+            if present.sum() < 2:
+                raise ValueError(
+                    "sample_weight leaves fewer than 2 classes with positive total weight; "
+                    "a classifier needs at least 2 classes to learn from."
+                )
+        self.classes_ = classes
+        n_classes = classes.shape[0]
+        self.class_counts_ = np.bincount(y_enc, minlength=n_classes)
+        self.class_weight_ = compute_class_weights(self.reweight, classes, self.class_counts_)
+        self.loss_ = self._build_loss()
+        self.device_ = resolve_device(self.device)
+
+        rng = check_random_state(self.random_state)
+        seed = int(rng.randint(np.iinfo(np.int32).max))
+        train_index, valid_index = self._split(y_enc, rng)
+
+        X_t = torch.tensor(X, dtype=torch.float32, device=self.device_)
+        y_t = torch.tensor(y_enc, dtype=torch.long, device=self.device_)
+        w_t = None if sample_weight is None else torch.tensor(sample_weight, device=self.device_)
+        dataset = DeviceTensorDataset(X_t, y_t, w_t)
+        train_split = None if valid_index is None else StratifiedValidSplit(train_index, valid_index)
+
+        fork_devices = [self.device_] if self.device_.type == "cuda" else []
+        with torch.random.fork_rng(devices=fork_devices):
+            torch.manual_seed(seed)
+            module = MLP(X.shape[1], n_classes, tuple(self.hidden_layer_sizes), self.activation,
+                         float(self.dropout))
+            generator = torch.Generator(device="cpu")
+            generator.manual_seed(seed)
+            net = self._build_net(module, train_split, generator, n_classes)
+            net.fit(dataset, y_enc)
+
+        self.module_ = net.module_
+        self.history_ = net.history
+        self.n_iter_ = len(net.history)
+        self.best_epoch_ = self._best_epoch(net)
+        if net.diverged_epoch_ is not None:
+            if net.diverged_epoch_ <= 1:
+                raise FloatingPointError(
+                    "Training diverged in the first epoch (the loss became NaN or infinite). "
+                    "Lower lr, standardize X, or clip logits."
+                )
+            warnings.warn(
+                f"Training diverged at epoch {net.diverged_epoch_} (non-finite loss); "
+                f"stopped and kept the weights of epoch {self.best_epoch_}. Consider a lower lr.",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+        return self
+
+    def _build_loss(self) -> Loss:
+        loss = get_loss(self.loss)  # clone of an instance, or a fresh named loss
+        loss.check_n_classes(self.classes_.shape[0])
+        if loss.requires_class_counts and getattr(loss, "class_counts", None) is None:
+            loss.set_params(class_counts=self.class_counts_.astype(np.float64))
+        return loss
+
+    def _split(self, y_enc, rng):
+        """Stratified hold-out for early stopping, or (None, None) when off."""
+        if not self.early_stopping:
+            return None, None
+        n = y_enc.shape[0]
+        n_classes = self.classes_.shape[0]
+        n_valid = int(np.ceil(self.validation_fraction * n))
+        if self.class_counts_.min() < 2 or n_valid < n_classes or n - n_valid < n_classes:
+            warnings.warn(
+                f"early_stopping needs at least 2 rows of every class and room for "
+                f"{n_classes} classes on each side of a {self.validation_fraction:g} split; "
+                f"class counts are {self.class_counts_.tolist()}. Training on all rows "
+                f"for max_epochs={self.max_epochs} instead.",
+                UserWarning,
+                stacklevel=3,
+            )
+            return None, None
+        splitter = StratifiedShuffleSplit(n_splits=1, test_size=n_valid,
+                                          random_state=rng.randint(np.iinfo(np.int32).max))
+        train_index, valid_index = next(splitter.split(np.zeros(n), y_enc))
+        return np.sort(train_index), np.sort(valid_index)
+
+    def _build_net(self, module, train_split, generator, n_classes):
+        callbacks = []
+        if train_split is not None:
+            from skorch.callbacks import EarlyStopping
+
+            if self.scoring == "loss":
+                monitor, lower = "valid_loss", True
+            else:
+                metric = get_metric(self.scoring)
+                callbacks.append(("valid_score", ValidationScoring(
+                    self.scoring, metric, lower_is_better=not metric.greater_is_better)))
+                monitor, lower = f"valid_{self.scoring}", not metric.greater_is_better
+            callbacks.append(("early_stopping", EarlyStopping(
+                monitor=monitor, lower_is_better=lower, patience=self.n_iter_no_change,
+                threshold=self.tol, threshold_mode="rel", load_best=True,
+                sink=print if self.verbose else _noop)))
+        if self.verbose:
+            from skorch.callbacks import PrintLog
+
+            callbacks.append(("print_log", PrintLog()))
+        cw = None
+        if self.class_weight_ is not None:
+            cw = torch.tensor(self.class_weight_, dtype=torch.float32, device=self.device_)
+        fused = {"fused": True} if self.device_.type in ("cpu", "cuda") else {}
+        return LossNet(
+            module=module,
+            criterion=self.loss_,
+            optimizer=torch.optim.AdamW,
+            optimizer__weight_decay=float(self.weight_decay),
+            **{f"optimizer__{k}": v for k, v in fused.items()},
+            lr=float(self.lr),
+            max_epochs=int(self.max_epochs),
+            batch_size=int(self.batch_size),
+            train_split=train_split,
+            callbacks=callbacks,
+            device=self.device_,
+            classes=np.arange(n_classes),
+            class_weight_tensor=cw,
+            generator=generator,
+            verbose=int(self.verbose),
+        )
+
+    @staticmethod
+    def _best_epoch(net):
+        es = dict(net.callbacks_).get("early_stopping")
+        if es is not None and getattr(es, "best_epoch_", 0):
+            return int(es.best_epoch_)
+        return len(net.history) - (1 if net.diverged_epoch_ is not None else 0)
+
+    # -------------------------------------------------------------- predict
+    def _logits(self, X) -> torch.Tensor:
+        check_is_fitted(self, "module_")
+        X = validate_data(self, X, dtype=np.float32, reset=False)
+        X_t = torch.tensor(X, dtype=torch.float32, device=self.device_)
+        logits = predict_logits(self.module_, X_t).double()
+        if not torch.isfinite(logits).all():
+            raise FloatingPointError(
+                "The network produced non-finite outputs for this X (values far outside the "
+                "training range?). Standardize X or refit with a lower lr."
+            )
+        return logits
+
+    def decision_function(self, X):
+        """Confidence scores: the logits, or for binary problems ``z_1 - z_0``.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            For binary problems the log-odds of ``classes_[1]``.
+        """
+        logits = self._logits(X)
+        if logits.shape[1] == 2:
+            return (logits[:, 1] - logits[:, 0]).cpu().numpy()
+        return logits.cpu().numpy()
+
+    def predict_proba(self, X):
+        """Class probabilities ``softmax(z)``, columns in ``classes_`` order."""
+        return torch.softmax(self._logits(X), dim=1).cpu().numpy()
+
+    def predict_log_proba(self, X):
+        """Log of :meth:`predict_proba`, computed stably from the logits."""
+        return torch.log_softmax(self._logits(X), dim=1).cpu().numpy()
+
+    def predict(self, X):
+        """Most probable class label for each row of ``X``."""
+        return self.classes_[self._logits(X).argmax(dim=1).cpu().numpy()]
+
+    # ----------------------------------------------------------- pickling
+    def __getstate__(self):
+        state = super().__getstate__()
+        module = state.get("module_")
+        if module is not None and next(module.parameters(), torch.empty(0)).device.type != "cpu":
+            state["module_"] = copy.deepcopy(module).to("cpu")
+        if "device_" in state:
+            state["device_"] = str(state["device_"])
+        return state
+
+    def __setstate__(self, state):
+        device = state.get("device_")
+        if device is not None:
+            device = torch.device(device)
+            if device.type == "cuda" and not torch.cuda.is_available():
+                warnings.warn(
+                    "This model was trained on CUDA, which is not available here; "
+                    "it is loaded on the CPU.", UserWarning, stacklevel=2)
+                device = torch.device("cpu")
+            state["device_"] = device
+            if state.get("module_") is not None:
+                state["module_"] = state["module_"].to(device)
+        super().__setstate__(state)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.non_deterministic = self.random_state is None
+        return tags
+
+
+def _noop(*args, **kwargs):
+    pass
+

@@ -1,0 +1,320 @@
+"""Training engine: a skorch ``NeuralNetClassifier`` tuned for in-memory tables.
+
+skorch supplies the training loop's structure, callbacks (early stopping,
+progress bar, printing, learning-rate schedules) and the history. This
+module removes what in-memory tabular data does not need:
+
+- **batches come from tensors already on the training device**
+  (:class:`DeviceTensorDataset`, :class:`TensorBatchIterator`): one
+  permutation gather per epoch, then contiguous slices. skorch's default
+  ``DataLoader`` instead builds every batch row by row in Python and
+  collates it, which dominates the cost of a small MLP step;
+- **no per-batch host synchronisation**: the epoch loss is accumulated on the
+  device and read once per epoch (``.item()`` per batch stalls a GPU);
+- **callbacks are notified per batch only when they implement a batch hook**
+  (EarlyStopping, PrintLog and the like only act at epoch ends);
+- the validation pass is one no-grad forward in large chunks, whose logits
+  the scoring callback (:class:`ValidationScoring`) reuses.
+
+The loss protocol ``criterion(logits, target, sample_weight)`` of
+:mod:`sklearn_losses.losses` is used directly; per-sample weights are the
+user's ``sample_weight`` times the class weights in force
+(``class_weight_tensor``), which callbacks may change between epochs (e.g.
+deferred re-weighting).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from skorch import NeuralNetClassifier
+from skorch.callbacks import Callback, EpochTimer
+from torch.utils.data import Dataset
+
+__all__ = [
+    "DeviceTensorDataset",
+    "LossNet",
+    "StratifiedValidSplit",
+    "TensorBatchIterator",
+    "ValidationScoring",
+    "predict_logits",
+]
+
+#: Rows per chunk for no-grad forwards (validation, prediction).
+INFERENCE_CHUNK = 65536
+
+_BATCH_HOOKS = ("on_batch_begin", "on_batch_end", "on_grad_computed")
+
+
+class DeviceTensorDataset(Dataset):
+    """Features, labels and sample weights as tensors on one device.
+
+    Indexing returns skorch's ``(X, y)`` convention with ``X`` a dict
+    ``{"X": features, "sample_weight": weights}``; the fast path
+    (:class:`TensorBatchIterator`) slices the tensors directly.
+    """
+
+    def __init__(self, X: torch.Tensor, y: torch.Tensor, sample_weight: torch.Tensor | None = None):
+        if X.shape[0] != y.shape[0]:
+            raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]}.")
+        self.X = X
+        self.y = y
+        self.sample_weight = sample_weight
+
+    def __len__(self):
+        return self.X.shape[0]
+
+    def __getitem__(self, i):
+        w = None if self.sample_weight is None else self.sample_weight[i]
+        return {"X": self.X[i], "sample_weight": w}, self.y[i]
+
+    def subset(self, index) -> DeviceTensorDataset:
+        """Rows ``index`` (array of ints) as a new dataset on the same device."""
+        idx = torch.as_tensor(np.asarray(index), dtype=torch.long, device=self.X.device)
+        w = None if self.sample_weight is None else self.sample_weight[idx]
+        return DeviceTensorDataset(self.X[idx], self.y[idx], w)
+
+
+class TensorBatchIterator:
+    """Mini-batches of a :class:`DeviceTensorDataset`.
+
+    Parameters
+    ----------
+    dataset : DeviceTensorDataset
+    batch_size : int
+    shuffle : bool
+        Draw a new permutation every epoch (one gather, then slices).
+    generator : torch.Generator or None
+        Source of the permutations, for reproducible runs.
+    drop_last : bool
+        Drop the last incomplete batch (never when it is the only batch).
+    """
+
+    def __init__(self, dataset, batch_size, *, shuffle=False, generator=None, drop_last=False):
+        self.dataset = dataset
+        self.batch_size = int(batch_size)
+        self.shuffle = shuffle
+        self.generator = generator
+        self.drop_last = drop_last
+
+    def __len__(self):
+        n = len(self.dataset)
+        full, rest = divmod(n, self.batch_size)
+        if self.drop_last and full > 0:
+            return full
+        return full + (rest > 0)
+
+    def __iter__(self):
+        ds = self.dataset
+        X, y, w = ds.X, ds.y, ds.sample_weight
+        n = X.shape[0]
+        if self.shuffle:
+            perm = torch.randperm(n, generator=self.generator, device="cpu").to(X.device)
+            X, y = X[perm], y[perm]
+            w = None if w is None else w[perm]
+        bs = self.batch_size
+        for b in range(len(self)):
+            sl = slice(b * bs, (b + 1) * bs)
+            yield {"X": X[sl], "sample_weight": None if w is None else w[sl]}, y[sl]
+
+
+class StratifiedValidSplit:
+    """skorch ``train_split``: a stratified hold-out of a :class:`DeviceTensorDataset`.
+
+    Parameters
+    ----------
+    valid_index, train_index : array of int
+        Row indices, computed by the estimator (which validates that every
+        class is present on both sides).
+    """
+
+    def __init__(self, train_index, valid_index):
+        self.train_index = train_index
+        self.valid_index = valid_index
+
+    def __call__(self, dataset, y=None, **fit_params):
+        return dataset.subset(self.train_index), dataset.subset(self.valid_index)
+
+
+@torch.no_grad()
+def predict_logits(module: torch.nn.Module, X: torch.Tensor, chunk: int = INFERENCE_CHUNK):
+    """Logits of ``module`` on ``X`` in evaluation mode, in chunks, without grad."""
+    was_training = module.training
+    module.eval()
+    try:
+        parts = [module(X[i:i + chunk]) for i in range(0, X.shape[0], chunk)]
+    finally:
+        module.train(was_training)
+    return torch.cat(parts) if len(parts) != 1 else parts[0]
+
+
+class ValidationScoring(Callback):
+    """Record a validation score each epoch from the engine's validation logits.
+
+    Parameters
+    ----------
+    name : str
+        History key (``valid_<name>`` is written).
+    score_func : callable
+        ``score_func(y_true, proba, sample_weight) -> float`` on numpy arrays.
+    lower_is_better : bool
+    """
+
+    def __init__(self, name, score_func, lower_is_better=False):
+        self.name = name
+        self.score_func = score_func
+        self.lower_is_better = lower_is_better
+
+    def on_train_begin(self, net, **kwargs):
+        self.best_ = np.inf if self.lower_is_better else -np.inf
+
+    def on_epoch_end(self, net, dataset_valid=None, **kwargs):
+        logits = getattr(net, "valid_logits_", None)
+        if dataset_valid is None or logits is None:
+            return
+        proba = torch.softmax(logits.double(), dim=1).cpu().numpy()
+        y = dataset_valid.y.cpu().numpy()
+        w = None if dataset_valid.sample_weight is None else dataset_valid.sample_weight.cpu().numpy()
+        if np.all(np.isfinite(proba)):
+            score = float(self.score_func(y, proba, w))
+        else:
+            score = np.nan
+        key = f"valid_{self.name}"
+        net.history.record(key, score)
+        best = score < self.best_ if self.lower_is_better else score > self.best_
+        if best:
+            self.best_ = score
+        net.history.record(f"{key}_best", bool(best))
+
+
+class LossNet(NeuralNetClassifier):
+    """skorch classifier over device tensors with weighted losses.
+
+    Parameters beyond skorch's
+    --------------------------
+    class_weight_tensor : torch.Tensor of shape (K,) or None
+        Class weights multiplied into the sample weights of every training
+        batch; callbacks may replace it between epochs.
+    generator : torch.Generator or None
+        Source of the per-epoch shuffles.
+    """
+
+    def __init__(self, *args, class_weight_tensor=None, generator=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.class_weight_tensor = class_weight_tensor
+        self.generator = generator
+
+    @property
+    def _default_callbacks(self):
+        return [("epoch_timer", EpochTimer())]
+
+    # -- data -----------------------------------------------------------------
+    def check_data(self, X, y=None):
+        if not isinstance(X, DeviceTensorDataset):
+            raise TypeError("LossNet trains on a DeviceTensorDataset.")
+
+    def get_dataset(self, X, y=None):
+        return X
+
+    def get_iterator(self, dataset, training=False):
+        if training:
+            return TensorBatchIterator(dataset, min(self.batch_size, len(dataset)), shuffle=True,
+                                       generator=self.generator)
+        return None  # validation is a single chunked forward (run_single_epoch)
+
+    # -- steps ------------------------------------------------------------------
+    def infer(self, x, **fit_params):
+        return self.module_(x["X"] if isinstance(x, dict) else x)
+
+    def batch_weights(self, X, y_true):
+        """Per-sample weights of a batch: user weights times class weights."""
+        w = X.get("sample_weight") if isinstance(X, dict) else None
+        cw = self.class_weight_tensor
+        if cw is not None:
+            cw = cw[y_true]
+            w = cw if w is None else w * cw
+        return w
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        return self.criterion_(y_pred, y_true, sample_weight=self.batch_weights(X, y_true))
+
+    def train_step(self, batch, **fit_params):
+        if self._closure_optimizer:
+            return super().train_step(batch, **fit_params)
+        Xi, yi = batch
+        self.optimizer_.zero_grad(set_to_none=True)
+        y_pred = self.infer(Xi)
+        loss = self.get_loss(y_pred, yi, X=Xi, training=True)
+        loss.backward()
+        for cb in self._grad_callbacks:
+            cb.on_grad_computed(self, named_parameters=self.get_all_learnable_params(),
+                                batch=batch, training=True)
+        self.optimizer_.step()
+        return {"loss": loss, "y_pred": y_pred}
+
+    def _collect_batch_callbacks(self):
+        base = {h: getattr(Callback, h) for h in _BATCH_HOOKS}
+
+        def implements(cb, hook):
+            return getattr(type(cb), hook, base[hook]) is not base[hook]
+
+        cbs = [cb for _, cb in self.callbacks_]
+        self._begin_callbacks = [cb for cb in cbs if implements(cb, "on_batch_begin")]
+        self._end_callbacks = [cb for cb in cbs if implements(cb, "on_batch_end")]
+        self._grad_callbacks = [cb for cb in cbs if implements(cb, "on_grad_computed")]
+        self._closure_optimizer = isinstance(self.optimizer_, torch.optim.LBFGS)
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        self._collect_batch_callbacks()
+        self.diverged_epoch_ = None
+
+    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        if training:
+            self._run_train_epoch(iterator, **fit_params)
+        else:
+            self._valid_pass()
+
+    def _run_train_epoch(self, iterator, **fit_params):
+        self._set_training(True)
+        snapshot = {k: v.detach().clone() for k, v in self.module_.state_dict().items()}
+        total = None
+        n_seen = 0
+        for batch in iterator:
+            for cb in self._begin_callbacks:
+                cb.on_batch_begin(self, batch=batch, training=True)
+            step = self.train_step(batch, **fit_params)
+            n = batch[1].shape[0]
+            value = step["loss"].detach() * n
+            total = value if total is None else total + value
+            n_seen += n
+            for cb in self._end_callbacks:
+                cb.on_batch_end(self, batch=batch, training=True, **step)
+        epoch_loss = float(total.item() / n_seen)
+        self.history.record("train_batch_count", len(iterator))
+        self.history.record("train_loss", epoch_loss)
+        if not np.isfinite(epoch_loss):
+            # Stop (skorch stops training on KeyboardInterrupt) with the
+            # weights of the last finite epoch.
+            self.module_.load_state_dict(snapshot)
+            self.diverged_epoch_ = len(self.history)
+            raise KeyboardInterrupt
+
+    def _valid_pass(self):
+        self.valid_logits_ = None
+        ds = self._dataset_valid
+        if ds is None:
+            return
+        logits = predict_logits(self.module_, ds.X)
+        self.valid_logits_ = logits
+        with torch.no_grad():
+            loss = self.get_loss(logits, ds.y, X={"sample_weight": ds.sample_weight})
+        self.history.record("valid_loss", float(loss.item()))
+
+    def get_split_datasets(self, X, y=None, **fit_params):
+        dataset_train, dataset_valid = super().get_split_datasets(X, y, **fit_params)
+        self._dataset_valid = dataset_valid
+        return dataset_train, dataset_valid
+
+    def on_train_end(self, net, X=None, y=None, **kwargs):
+        self.valid_logits_ = None
+        self._dataset_valid = None

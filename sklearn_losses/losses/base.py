@@ -1,0 +1,352 @@
+"""Base classes, shared tensor helpers, reductions and the loss registry.
+
+Every loss of the package is a :class:`torch.nn.Module` that is also a
+scikit-learn style parameter container: it is built from keyword
+hyper-parameters only, validates them on construction and on
+:meth:`~Loss.set_params`, and exposes :meth:`~Loss.get_params`, so that
+:func:`sklearn.base.clone` works on it and an estimator holding a loss
+instance supports nested ``loss__<param>`` in ``set_params`` and in
+``GridSearchCV`` grids.
+
+Calling convention (the *loss protocol*)::
+
+    loss(logits, target, sample_weight=None) -> scalar tensor
+
+``logits`` is a float tensor of shape ``(n, K)`` with ``K >= 2`` (binary
+problems use two logits, the positive class is index 1), ``target`` holds
+int64 class indices of shape ``(n,)`` and ``sample_weight`` is an optional
+non-negative tensor of shape ``(n,)``.
+
+Where a new loss goes
+---------------------
+Pick the family module (``imbalance``, ``robust``, ``calibration``,
+``metric``, ``ranking``), subclass :class:`PointwiseLoss` (implement
+:meth:`PointwiseLoss.loss_per_sample`) or :class:`BatchLoss` (implement
+``forward``), declare ``_parameter_constraints`` and decorate the class with
+``@register_loss("name")``. Reuse the helpers of this module
+(:func:`log_probs`, :func:`target_log_prob`, :func:`weighted_mean`,
+:func:`log_prior`) rather than re-deriving them.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from sklearn.base import BaseEstimator
+from torch import nn
+
+__all__ = [
+    "EPS",
+    "BatchLoss",
+    "Loss",
+    "PointwiseLoss",
+    "available_losses",
+    "check_class_counts",
+    "get_loss",
+    "log_prior",
+    "log_probs",
+    "register_loss",
+    "target_log_prob",
+    "target_prob",
+    "weighted_mean",
+    "weighted_sum",
+]
+
+#: Clamp used where a formula needs ``log(1 - p)`` or a ratio (LOSSES.md §1.4).
+EPS = 1e-7
+
+_REGISTRY: dict[str, type[Loss]] = {}
+
+
+# ---------------------------------------------------------------------------
+# Shared tensor helpers: every loss builds on these instead of re-deriving them.
+# ---------------------------------------------------------------------------
+def log_probs(logits: torch.Tensor) -> torch.Tensor:
+    """Row-wise ``log softmax(z)``, the numerically stable log-probabilities."""
+    return F.log_softmax(logits, dim=1)
+
+
+def target_log_prob(log_p: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """``log p_y`` for each row, picked from log-probabilities ``log_p``."""
+    return log_p.gather(1, target.unsqueeze(1)).squeeze(1)
+
+
+def target_prob(log_p: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """``p_y`` for each row, from log-probabilities ``log_p``."""
+    return target_log_prob(log_p, target).exp()
+
+
+def weighted_sum(values: torch.Tensor, sample_weight: torch.Tensor | None) -> torch.Tensor:
+    """``sum_i w_i v_i`` (plain sum when ``sample_weight`` is None)."""
+    if sample_weight is None:
+        return values.sum()
+    return (values * sample_weight).sum()
+
+
+def weighted_mean(values: torch.Tensor, sample_weight: torch.Tensor | None) -> torch.Tensor:
+    """Sample-weighted mean ``sum_i w_i v_i / sum_i w_i`` (LOSSES.md §1.3).
+
+    If the weights sum to zero the result is ``0 * values.sum()``: a zero
+    that stays connected to the autograd graph (its gradient is zero, not
+    NaN).
+    """
+    if sample_weight is None:
+        return values.mean()
+    total = sample_weight.sum()
+    safe_total = torch.where(total > 0, total, torch.ones_like(total))
+    mean = (values * sample_weight).sum() / safe_total
+    # torch.where keeps the graph; for total == 0 the numerator is 0 anyway
+    # (weights are non-negative), so mean is already 0 * (...).
+    return mean
+
+
+def check_class_counts(class_counts, *, name="class_counts") -> np.ndarray:
+    """Validate class counts: a 1-D array of at least two positive finite numbers."""
+    counts = np.asarray(class_counts, dtype=np.float64)
+    if counts.ndim != 1 or counts.shape[0] < 2:
+        raise ValueError(
+            f"{name} must be a 1-D array with one count per class (at least 2 "
+            f"classes); got shape {counts.shape}."
+        )
+    if not np.all(np.isfinite(counts)) or np.any(counts <= 0):
+        raise ValueError(f"{name} must contain positive finite numbers; got {counts.tolist()}.")
+    return counts
+
+
+def log_prior(class_counts, like: torch.Tensor) -> torch.Tensor:
+    """``log pi_j`` with ``pi_j = n_j / sum_k n_k``, on the dtype and device of ``like``."""
+    counts = check_class_counts(class_counts)
+    prior = counts / counts.sum()
+    return torch.as_tensor(np.log(prior), dtype=like.dtype, device=like.device)
+
+
+# ---------------------------------------------------------------------------
+# Base classes
+# ---------------------------------------------------------------------------
+class Loss(BaseEstimator, nn.Module):
+    """Base class of every loss: a torch module with scikit-learn parameters.
+
+    Subclasses define their hyper-parameters as explicit keyword arguments of
+    ``__init__``, store them unchanged under the same names (as scikit-learn
+    estimators do) and end ``__init__`` with ``self._validate()``. Invalid
+    values raise :class:`ValueError` when the loss is built and when
+    :meth:`set_params` is called.
+
+    Class attributes
+    ----------------
+    name : str
+        Registry name (set by :func:`register_loss`).
+    pointwise : bool
+        True when the loss is a mean of per-sample terms; batch-level losses
+        (soft confusion matrices, pairwise AUC) set it to False.
+    requires_class_counts : bool
+        True for losses with a ``class_counts`` parameter that the estimator
+        fills from the training labels when it is None.
+    min_classes, max_classes : int, int or None
+        Numbers of classes the loss is defined for (e.g. ``ensloss`` is
+        binary only, ``zloss_spherical`` needs at least 3).
+    stochastic : bool
+        True for losses that draw random numbers in ``forward`` (``ensloss``).
+    """
+
+    name: ClassVar[str | None] = None
+    pointwise: ClassVar[bool] = True
+    requires_class_counts: ClassVar[bool] = False
+    min_classes: ClassVar[int] = 2
+    max_classes: ClassVar[int | None] = None
+    stochastic: ClassVar[bool] = False
+    _parameter_constraints: ClassVar[dict] = {}
+
+    def __init__(self):
+        nn.Module.__init__(self)
+
+    # -- parameter handling -------------------------------------------------
+    def _validate(self):
+        """Check hyper-parameters; raise ValueError naming the bad one."""
+        self._validate_params()
+        self._check_params()
+
+    def _check_params(self):
+        """Cross-parameter checks beyond ``_parameter_constraints`` (hook)."""
+
+    def set_params(self, **params):
+        """Set hyper-parameters (nested ``inner__param`` too) and re-validate."""
+        super().set_params(**params)
+        self._validate()
+        return self
+
+    def __repr__(self, N_CHAR_MAX=700):
+        return BaseEstimator.__repr__(self, N_CHAR_MAX=N_CHAR_MAX)
+
+    # -- protocol -------------------------------------------------------------
+    @classmethod
+    def check_n_classes(cls, n_classes: int):
+        """Raise ValueError if the loss is not defined for ``n_classes`` classes."""
+        if n_classes < cls.min_classes or (cls.max_classes is not None
+                                           and n_classes > cls.max_classes):
+            upper = "" if cls.max_classes is None else f" and at most {cls.max_classes}"
+            raise ValueError(
+                f"The '{cls.name}' loss needs at least {cls.min_classes}{upper} classes; "
+                f"got {n_classes}."
+            )
+
+    @staticmethod
+    def _check_inputs(logits, target, sample_weight):
+        if not isinstance(logits, torch.Tensor) or not isinstance(target, torch.Tensor):
+            raise TypeError("logits and target must be torch tensors.")
+        if logits.ndim != 2 or logits.shape[1] < 2:
+            raise ValueError(
+                f"logits must have shape (n_samples, n_classes) with n_classes >= 2; "
+                f"got {tuple(logits.shape)}. Binary problems use two logits."
+            )
+        if not logits.is_floating_point():
+            raise TypeError(f"logits must be a floating point tensor; got {logits.dtype}.")
+        if target.ndim != 1 or target.shape[0] != logits.shape[0]:
+            raise ValueError(
+                f"target must have shape ({logits.shape[0]},) to match logits; "
+                f"got {tuple(target.shape)}."
+            )
+        if target.dtype != torch.long:
+            if target.is_floating_point() or target.dtype == torch.bool:
+                raise TypeError(f"target must hold integer class indices; got {target.dtype}.")
+            target = target.long()
+        if sample_weight is not None:
+            if not isinstance(sample_weight, torch.Tensor):
+                sample_weight = torch.as_tensor(sample_weight)
+            if sample_weight.shape != target.shape:
+                raise ValueError(
+                    f"sample_weight must have shape {tuple(target.shape)}; "
+                    f"got {tuple(sample_weight.shape)}."
+                )
+            sample_weight = sample_weight.to(dtype=logits.dtype, device=logits.device)
+        return target, sample_weight
+
+    def _log_prior(self, logits):
+        """``log pi`` from the ``class_counts`` parameter (losses that need it)."""
+        counts = getattr(self, "class_counts", None)
+        if counts is None:
+            raise ValueError(
+                f"The '{self.name}' loss needs class_counts (one positive count per class). "
+                "Pass class_counts=... when using it on its own; WeightedLossClassifier "
+                "fills it from the training labels."
+            )
+        if len(counts) != logits.shape[1]:
+            raise ValueError(
+                f"class_counts has {len(counts)} entries but logits have "
+                f"{logits.shape[1]} classes."
+            )
+        return log_prior(counts, logits)
+
+    def forward(self, logits, target, sample_weight=None):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class PointwiseLoss(Loss):
+    """A loss that is the weighted mean of per-sample terms ``l_i``.
+
+    Subclasses implement :meth:`loss_per_sample`; ``forward`` returns
+    ``sum_i w_i l_i / sum_i w_i``.
+    """
+
+    pointwise: ClassVar[bool] = True
+
+    def loss_per_sample(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """Unreduced loss, shape ``(n,)`` (used by ``"dro_kl"`` and tests)."""
+        raise NotImplementedError
+
+    def forward(self, logits, target, sample_weight=None):
+        target, sample_weight = self._check_inputs(logits, target, sample_weight)
+        return weighted_mean(self.loss_per_sample(logits, target), sample_weight)
+
+
+class BatchLoss(Loss):
+    """A loss defined on the whole batch (soft confusion counts, pairs, ranks).
+
+    Sample weights enter its sums; they never multiply the result afterwards.
+    """
+
+    pointwise: ClassVar[bool] = False
+
+
+# ---------------------------------------------------------------------------
+# Registry
+# ---------------------------------------------------------------------------
+def register_loss(name: str):
+    """Class decorator registering a :class:`Loss` subclass under ``name``."""
+
+    def decorator(cls):
+        if not (isinstance(cls, type) and issubclass(cls, Loss)):
+            raise TypeError(f"Only Loss subclasses can be registered; got {cls!r}.")
+        if name in _REGISTRY and _REGISTRY[name] is not cls:
+            raise ValueError(f"A loss named {name!r} is already registered.")
+        cls.name = name
+        _REGISTRY[name] = cls
+        return cls
+
+    return decorator
+
+
+def available_losses(kind: str | None = None) -> list[str]:
+    """Sorted names of the registered losses.
+
+    Parameters
+    ----------
+    kind : {None, "pointwise", "batch"}, default=None
+        Restrict the list to pointwise or batch-level losses.
+    """
+    if kind not in (None, "pointwise", "batch"):
+        raise ValueError(f"kind must be None, 'pointwise' or 'batch'; got {kind!r}.")
+    names = sorted(_REGISTRY)
+    if kind is None:
+        return names
+    want = kind == "pointwise"
+    return [n for n in names if _REGISTRY[n].pointwise is want]
+
+
+def get_loss_class(name: str) -> type[Loss]:
+    """The registered class for ``name``; ValueError listing valid names otherwise."""
+    if not isinstance(name, str):
+        raise TypeError(f"A loss name must be a string; got {type(name).__name__}.")
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise ValueError(
+            f"Unknown loss {name!r}. Available losses: {', '.join(available_losses())}."
+        ) from None
+
+
+def get_loss(name, **params) -> Loss:
+    """Build a configured loss from its registry name.
+
+    Parameters
+    ----------
+    name : str or Loss
+        A registry name (see :func:`available_losses`). A :class:`Loss`
+        instance is cloned, with ``params`` set on the clone.
+    **params
+        Hyper-parameters of the loss, by their LOSSES.md names.
+
+    Returns
+    -------
+    loss : Loss
+
+    Raises
+    ------
+    ValueError
+        For an unknown name, an unknown parameter or an invalid value.
+    """
+    from sklearn.base import clone
+
+    if isinstance(name, Loss):
+        return clone(name).set_params(**params) if params else clone(name)
+    cls = get_loss_class(name)
+    valid = cls._get_param_names()
+    unknown = sorted(set(params) - set(valid))
+    if unknown:
+        raise ValueError(
+            f"Unknown parameter(s) {unknown} for loss {name!r}; valid parameters: {valid}."
+        )
+    return cls(**params)

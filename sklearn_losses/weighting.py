@@ -1,0 +1,200 @@
+"""Class re-weighting schemes (``reweight=``), composable with any loss.
+
+A scheme turns the training class counts ``n_j`` into class weights ``c_j``;
+the estimator multiplies them into the per-sample weights,
+``w_i = sample_weight_i * c_{y_i}``, so every loss of the package sees one
+weight vector (LOSSES.md §6). Only ratios of the weights matter for
+training; the normalisations below fix the stored values
+(``WeightedLossClassifier.class_weight_``).
+
+``reweight`` accepts ``None``, a scheme name (:func:`available_reweightings`),
+a scheme instance (so that ``reweight__beta`` can be grid-searched) or a dict
+``{class_label: weight}`` (classes left out get weight 1, as with
+scikit-learn's ``class_weight``).
+"""
+
+from __future__ import annotations
+
+from numbers import Real
+from typing import ClassVar
+
+import numpy as np
+from sklearn.base import BaseEstimator, clone
+from sklearn.utils._param_validation import Interval
+
+__all__ = [
+    "Balanced",
+    "ClassBalanced",
+    "InverseSqrt",
+    "Reweighting",
+    "available_reweightings",
+    "compute_class_weights",
+    "get_reweighting",
+    "register_reweighting",
+]
+
+_REGISTRY: dict[str, type[Reweighting]] = {}
+
+
+def register_reweighting(name: str):
+    """Class decorator registering a :class:`Reweighting` under ``name``."""
+
+    def decorator(cls):
+        if name in _REGISTRY and _REGISTRY[name] is not cls:
+            raise ValueError(f"A re-weighting scheme named {name!r} is already registered.")
+        cls.name = name
+        _REGISTRY[name] = cls
+        return cls
+
+    return decorator
+
+
+def available_reweightings() -> list[str]:
+    """Sorted names of the registered re-weighting schemes."""
+    return sorted(_REGISTRY)
+
+
+class Reweighting(BaseEstimator):
+    """Base class of class re-weighting schemes.
+
+    Subclasses implement :meth:`class_weights`. Parameters are validated in
+    :meth:`class_weights` (at ``fit`` time), following scikit-learn.
+    """
+
+    name: ClassVar[str | None] = None
+    _parameter_constraints: ClassVar[dict] = {}
+
+    def class_weights(self, class_counts) -> np.ndarray:
+        """Class weights ``c_j`` of shape ``(K,)`` for counts ``n_j``."""
+        raise NotImplementedError
+
+    def class_weights_at_epoch(self, class_counts, epoch: int, max_epochs: int) -> np.ndarray:
+        """Weights in force during ``epoch`` (0-based); static schemes ignore it."""
+        return self.class_weights(class_counts)
+
+    @staticmethod
+    def _counts(class_counts) -> np.ndarray:
+        counts = np.asarray(class_counts, dtype=np.float64)
+        if counts.ndim != 1 or counts.size < 2 or np.any(counts <= 0):
+            raise ValueError(f"class counts must be positive, one per class; got {counts}.")
+        return counts
+
+
+def _normalise_sum_to_k(weights: np.ndarray) -> np.ndarray:
+    return weights * (weights.size / weights.sum())
+
+
+@register_reweighting("balanced")
+class Balanced(Reweighting):
+    r"""Inverse class frequency, :math:`c_j = n / (K n_j)`.
+
+    The same weights as ``sklearn.utils.class_weight.compute_class_weight(
+    "balanced")``: every class carries the same total weight. Source: the
+    re-weighting menu of *Deep Long-Tailed Learning: A Survey* (Zhang et al.,
+    TPAMI 2023).
+    """
+
+    def class_weights(self, class_counts):
+        counts = self._counts(class_counts)
+        return counts.sum() / (counts.size * counts)
+
+
+@register_reweighting("inverse_sqrt")
+class InverseSqrt(Reweighting):
+    r"""Square-root inverse frequency, :math:`c_j \propto n_j^{-1/2}`, with
+    :math:`\sum_j c_j = K`. A milder correction than ``"balanced"``
+    (*Deep Long-Tailed Learning: A Survey*, Zhang et al., TPAMI 2023)."""
+
+    def class_weights(self, class_counts):
+        return _normalise_sum_to_k(self._counts(class_counts) ** -0.5)
+
+
+@register_reweighting("class_balanced")
+class ClassBalanced(Reweighting):
+    r"""Effective-number class-balanced weights (Cui et al., CVPR 2019).
+
+    *Class-Balanced Loss Based on Effective Number of Samples*: the effective
+    number of class :math:`j` is :math:`E_j = (1 - \beta^{n_j}) / (1 - \beta)`
+    and :math:`c_j \propto 1 / E_j`, normalised so that
+    :math:`\sum_j c_j = K` (as in the paper's reference code).
+
+    ``beta=0`` gives all ones; as ``beta -> 1`` the weights approach
+    ``"balanced"`` up to scale. Since :math:`E_j \approx n_j` while
+    :math:`n_j \ll 1/(1-\beta)`, ``beta=0.999`` gives small tabular classes
+    nearly inverse-frequency weights.
+
+    Parameters
+    ----------
+    beta : float in [0, 1), default=0.999
+        Grid {0.9, 0.99, 0.999, 0.9999}.
+    """
+
+    _parameter_constraints = {"beta": [Interval(Real, 0, 1, closed="left")]}
+
+    def __init__(self, beta=0.999):
+        self.beta = beta
+
+    def class_weights(self, class_counts):
+        self._validate_params()
+        counts = self._counts(class_counts)
+        beta = float(self.beta)
+        # (1 - beta) / (1 - beta**n), computed stably: -expm1(n log beta).
+        if beta == 0.0:
+            inv_effective = np.ones_like(counts)
+        else:
+            inv_effective = (1.0 - beta) / -np.expm1(counts * np.log(beta))
+        return _normalise_sum_to_k(inv_effective)
+
+
+def get_reweighting(name, **params) -> Reweighting:
+    """Build a re-weighting scheme from its name (or clone an instance)."""
+    if isinstance(name, Reweighting):
+        scheme = clone(name)
+        return scheme.set_params(**params) if params else scheme
+    if not isinstance(name, str) or name not in _REGISTRY:
+        raise ValueError(
+            f"Unknown reweight {name!r}. Use None, a dict {{class: weight}}, a Reweighting "
+            f"instance or one of: {', '.join(available_reweightings())}."
+        )
+    return _REGISTRY[name](**params)
+
+
+def compute_class_weights(reweight, classes, class_counts, *, epoch=None, max_epochs=None):
+    """Resolve ``reweight`` into class weights aligned with ``classes``.
+
+    Parameters
+    ----------
+    reweight : None, str, dict or Reweighting
+        The estimator's ``reweight`` parameter.
+    classes : ndarray of shape (K,)
+        Class labels in the order of the network outputs (``classes_``).
+    class_counts : ndarray of shape (K,)
+        Training count of each class.
+    epoch, max_epochs : int, optional
+        For schedules such as deferred re-weighting.
+
+    Returns
+    -------
+    weights : ndarray of shape (K,) or None
+        None when no re-weighting applies.
+    """
+    if reweight is None:
+        return None
+    if isinstance(reweight, dict):
+        known = set(classes.tolist())
+        unknown = [k for k in reweight if k not in known]
+        if unknown:
+            raise ValueError(
+                f"reweight dict has keys {unknown} that are not classes of y "
+                f"(classes: {classes.tolist()})."
+            )
+        weights = np.array([reweight.get(c, 1.0) for c in classes.tolist()], dtype=np.float64)
+        if not np.all(np.isfinite(weights)) or np.any(weights < 0):
+            raise ValueError(f"reweight dict values must be finite and >= 0; got {reweight}.")
+        if not np.any(weights > 0):
+            raise ValueError("reweight dict gives every class weight 0.")
+        return weights
+    scheme = get_reweighting(reweight)
+    if epoch is None:
+        return scheme.class_weights(class_counts)
+    return scheme.class_weights_at_epoch(class_counts, epoch, max_epochs)

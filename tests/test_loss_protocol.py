@@ -1,0 +1,168 @@
+"""Protocol checks run on every registered loss (parametrized over the registry).
+
+Formula values and special cases live in the per-family test modules; these
+tests make sure every loss honours the common contract: scalar output,
+float32 and float64, finite values and gradients on extreme logits,
+``sample_weight`` equal to repeating rows, zero total weight, permutation
+invariance, scikit-learn parameter handling and pickling.
+"""
+
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+
+from sklearn_losses.losses import Loss, available_losses, get_loss, get_loss_class
+
+from .conftest import make_loss, n_classes_for
+
+CASES = [(name, k) for name in available_losses() for k in n_classes_for(name)]
+
+
+def _batch(n, k, dtype=torch.float64, scale=2.0, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    logits = (torch.randn(n, k, generator=g, dtype=dtype) * scale)
+    target = torch.arange(n) % k  # every class present
+    target = target[torch.randperm(n, generator=g)]
+    return logits, target
+
+
+@pytest.mark.parametrize("name,k", CASES)
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_scalar_finite_output(name, k, dtype):
+    loss = make_loss(name, k)
+    logits, target = _batch(12, k, dtype)
+    value = loss(logits, target)
+    assert value.ndim == 0
+    assert value.dtype == dtype
+    assert torch.isfinite(value)
+
+
+@pytest.mark.parametrize("name,k", CASES)
+def test_extreme_logits_finite_value_and_grad(name, k):
+    loss = make_loss(name, k)
+    for scale in (1e4, -1e4):
+        logits, target = _batch(16, k, torch.float32, scale=1.0)
+        logits = (logits.sign() * scale).requires_grad_(True)
+        value = loss(logits, target)
+        value.backward()
+        assert torch.isfinite(value), (name, scale, value)
+        assert torch.isfinite(logits.grad).all(), (name, scale)
+
+
+@pytest.mark.parametrize("name,k", CASES)
+def test_sample_weight_equals_repeated_rows(name, k):
+    if get_loss_class(name).stochastic:
+        pytest.skip("stochastic loss: repeated rows change the random draw")
+    loss = make_loss(name, k)
+    logits, target = _batch(10, k)
+    counts = torch.tensor([1, 2, 0, 3, 1, 1, 2, 1, 1, 4])
+    weighted = loss(logits, target, sample_weight=counts.double())
+    repeated = loss(logits.repeat_interleave(counts, 0), target.repeat_interleave(counts, 0))
+    torch.testing.assert_close(weighted, repeated)
+
+
+@pytest.mark.parametrize("name,k", CASES)
+def test_uniform_weights_equal_no_weights(name, k):
+    if get_loss_class(name).stochastic:
+        pytest.skip("stochastic loss")
+    loss = make_loss(name, k)
+    logits, target = _batch(10, k)
+    torch.testing.assert_close(loss(logits, target, sample_weight=torch.full((10,), 3.0,
+                                                                            dtype=torch.float64)),
+                               loss(logits, target))
+
+
+@pytest.mark.parametrize("name,k", CASES)
+def test_zero_total_weight_gives_connected_zero(name, k):
+    loss = make_loss(name, k)
+    logits, target = _batch(8, k)
+    logits.requires_grad_(True)
+    value = loss(logits, target, sample_weight=torch.zeros(8, dtype=torch.float64))
+    value.backward()
+    assert value.item() == 0.0
+    assert torch.isfinite(logits.grad).all()
+
+
+@pytest.mark.parametrize("name,k", CASES)
+def test_permutation_invariance(name, k):
+    if get_loss_class(name).stochastic:
+        pytest.skip("stochastic loss")
+    loss = make_loss(name, k)
+    logits, target = _batch(12, k)
+    w = torch.rand(12, dtype=torch.float64) + 0.1
+    perm = torch.randperm(12)
+    torch.testing.assert_close(loss(logits, target, w), loss(logits[perm], target[perm], w[perm]))
+
+
+@pytest.mark.parametrize("name,k", CASES)
+def test_gradcheck_float64(name, k):
+    if get_loss_class(name).stochastic:
+        pytest.skip("stochastic loss")
+    loss = make_loss(name, k)
+    logits, target = _batch(6, k, scale=1.0)
+    logits.requires_grad_(True)
+    w = torch.rand(6, dtype=torch.float64) + 0.5
+    assert torch.autograd.gradcheck(lambda z: loss(z, target, w), (logits,), eps=1e-6, atol=1e-5)
+
+
+@pytest.mark.parametrize("name", available_losses())
+def test_sklearn_parameter_protocol(name):
+    k = n_classes_for(name)[0]
+    loss = make_loss(name, k)
+    assert isinstance(loss, Loss) and isinstance(loss, torch.nn.Module)
+    params = loss.get_params()
+    twin = clone(loss)
+    assert twin is not loss and type(twin) is type(loss)
+    assert repr(twin) == repr(loss)
+    assert type(loss)(**params).get_params().keys() == params.keys()
+    restored = pickle.loads(pickle.dumps(loss))
+    logits, target = _batch(8, k)
+    if not get_loss_class(name).stochastic:
+        torch.testing.assert_close(restored(logits, target), loss(logits, target))
+    with pytest.raises(ValueError, match="Unknown parameter"):
+        get_loss(name, not_a_parameter=1)
+
+
+@pytest.mark.parametrize("name", available_losses(kind="pointwise"))
+def test_pointwise_loss_per_sample_matches_forward(name):
+    k = n_classes_for(name)[-1]
+    loss = make_loss(name, k)
+    logits, target = _batch(9, k)
+    per_sample = loss.loss_per_sample(logits, target)
+    assert per_sample.shape == (9,)
+    w = torch.rand(9, dtype=torch.float64)
+    torch.testing.assert_close(loss(logits, target, w), (per_sample * w).sum() / w.sum())
+
+
+def test_unknown_loss_lists_valid_names():
+    with pytest.raises(ValueError, match="Unknown loss 'nope'.*cross_entropy"):
+        get_loss("nope")
+
+
+def test_bad_inputs_raise_clear_errors():
+    loss = get_loss("cross_entropy")
+    with pytest.raises(ValueError, match="logits must have shape"):
+        loss(torch.zeros(3), torch.zeros(3, dtype=torch.long))
+    with pytest.raises(ValueError, match="target must have shape"):
+        loss(torch.zeros(3, 2), torch.zeros(4, dtype=torch.long))
+    with pytest.raises(TypeError, match="integer class indices"):
+        loss(torch.zeros(3, 2), torch.zeros(3))
+    with pytest.raises(ValueError, match="sample_weight must have shape"):
+        loss(torch.zeros(3, 2), torch.zeros(3, dtype=torch.long), torch.ones(2))
+
+
+def test_available_losses_kinds():
+    names = available_losses()
+    assert names == sorted(names)
+    assert set(available_losses("pointwise")) | set(available_losses("batch")) == set(names)
+    with pytest.raises(ValueError):
+        available_losses("other")
+
+
+def test_get_loss_clones_instances():
+    focal = get_loss("focal", gamma=1.0)
+    twin = get_loss(focal, gamma=3.0)
+    assert focal.gamma == 1.0 and twin.gamma == 3.0
