@@ -266,9 +266,17 @@ class BatchLoss(Loss):
     """A loss defined on the whole batch (soft confusion counts, pairs, ranks).
 
     Sample weights enter its sums; they never multiply the result afterwards.
+    A batch on which the loss is undefined (e.g. a single class) gives
+    :meth:`_degenerate`: a graph-connected zero, counted in
+    ``n_degenerate_batches_`` so that the estimator can warn after ``fit``.
     """
 
     pointwise: ClassVar[bool] = False
+
+    def _degenerate(self, logits: torch.Tensor) -> torch.Tensor:
+        """Count a degenerate batch and return ``0 * logits.sum()``."""
+        self.n_degenerate_batches_ = getattr(self, "n_degenerate_batches_", 0) + 1
+        return 0.0 * logits.sum()
 
 
 # ---------------------------------------------------------------------------
@@ -303,7 +311,8 @@ def available_losses(kind: str | None = None) -> list[str]:
     if kind is None:
         return names
     want = kind == "pointwise"
-    return [n for n in names if _REGISTRY[n].pointwise is want]
+    # Instances with default parameters: a wrapper's kind is its inner loss's.
+    return [n for n in names if bool(_REGISTRY[n]().pointwise) is want]
 
 
 def get_loss_class(name: str) -> type[Loss]:
