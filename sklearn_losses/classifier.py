@@ -302,7 +302,9 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
             return None, None
         n = y_enc.shape[0]
         n_classes = self.classes_.shape[0]
-        n_valid = int(np.ceil(self.validation_fraction * n))
+        # At least one validation row per class (tiny data), as long as every
+        # class keeps a row on the training side.
+        n_valid = max(int(np.ceil(self.validation_fraction * n)), n_classes)
         if self.class_counts_.min() < 2 or n_valid < n_classes or n - n_valid < n_classes:
             warnings.warn(
                 f"early_stopping needs at least 2 rows of every class and room for "
@@ -370,9 +372,14 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
     # -------------------------------------------------------------- predict
     def _logits(self, X) -> torch.Tensor:
         check_is_fitted(self, "module_")
-        X = validate_data(self, X, dtype=np.float32, reset=False)
-        X_t = torch.tensor(X, dtype=torch.float32, device=self.device_)
-        logits = predict_logits(self.module_, X_t).double()
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        # Inference runs in float64 on a copy of the network: float32 matrix
+        # kernels pick different blockings for different row counts, so the
+        # score of a row would depend (at ~1e-6) on the other rows predicted
+        # with it. float64 makes predictions row-wise reproducible.
+        module = copy.deepcopy(self.module_).double()
+        X_t = torch.tensor(X, dtype=torch.float64, device=self.device_)
+        logits = predict_logits(module, X_t)
         if not torch.isfinite(logits).all():
             raise FloatingPointError(
                 "The network produced non-finite outputs for this X (values far outside the "
@@ -403,7 +410,8 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
 
     def predict(self, X):
         """Most probable class label for each row of ``X``."""
-        return self.classes_[self._logits(X).argmax(dim=1).cpu().numpy()]
+        logits = self._logits(X)
+        return self.classes_[logits.argmax(dim=1).cpu().numpy()]
 
     # ----------------------------------------------------------- pickling
     def __getstate__(self):
@@ -428,11 +436,6 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
             if state.get("module_") is not None:
                 state["module_"] = state["module_"].to(device)
         super().__setstate__(state)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.non_deterministic = self.random_state is None
-        return tags
 
 
 def _noop(*args, **kwargs):

@@ -1,0 +1,408 @@
+"""WeightedLossClassifier: scikit-learn compliance, pipelines, grids, bad input."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from imblearn.over_sampling import SMOTE
+from imblearn.pipeline import make_pipeline as make_imb_pipeline
+from sklearn.base import clone
+from sklearn.datasets import load_wine, make_classification
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sklearn_losses import WeightedLossClassifier, get_loss, get_reweighting
+from sklearn_losses.losses import PointwiseLoss, available_losses
+from sklearn_losses.losses.base import log_probs, target_log_prob
+
+from .conftest import n_classes_for
+
+FAST = dict(hidden_layer_sizes=(32,), max_epochs=40, lr=1e-2, batch_size=64, random_state=0)
+
+
+def _imbalanced(n=300, weights=(0.85,), seed=0, n_features=6):
+    return make_classification(n, n_features=n_features, n_informative=4, weights=list(weights),
+                               random_state=seed)
+
+
+# --------------------------------------------------------------------------
+# scikit-learn's own estimator checks
+# --------------------------------------------------------------------------
+def _expected_failed_checks(estimator):
+    return {
+        # Mini-batch SGD with shuffling and a stratified early-stopping split
+        # is not invariant to replacing a weight k by k copies of a row: the
+        # batches and the hold-out differ. The weighted *loss* is exactly
+        # equivalent (tests/test_loss_protocol.py), and full-batch training
+        # matches repeated rows (test_sample_weight_matches_repeated_rows_full_batch).
+        "check_sample_weight_equivalence_on_dense_data":
+            "mini-batch SGD is not invariant to repeating rows; the loss is (tested separately)",
+    }
+
+
+@parametrize_with_checks([WeightedLossClassifier()], expected_failed_checks=_expected_failed_checks)
+def test_sklearn_estimator_checks(estimator, check):
+    check(estimator)
+
+
+# --------------------------------------------------------------------------
+# pipelines and model selection
+# --------------------------------------------------------------------------
+def test_grid_search_over_loss_names_and_reweighting():
+    X, y = _imbalanced()
+    pipe = make_pipeline(StandardScaler(), WeightedLossClassifier(**FAST))
+    grid = GridSearchCV(
+        pipe,
+        {"weightedlossclassifier__loss": ["cross_entropy", "focal"],
+         "weightedlossclassifier__reweight": [None, "balanced", "class_balanced"]},
+        scoring="balanced_accuracy", cv=StratifiedKFold(3), error_score="raise",
+    ).fit(X, y)
+    assert len(grid.cv_results_["params"]) == 6
+    assert np.all(np.isfinite(grid.cv_results_["mean_test_score"]))
+    assert grid.best_score_ > 0.6
+
+
+def test_grid_search_over_nested_loss_and_reweight_parameters():
+    X, y = _imbalanced()
+    focal = get_loss("focal", gamma=2.0)
+    clf = WeightedLossClassifier(loss=focal, reweight=get_reweighting("class_balanced"), **FAST)
+    grid = GridSearchCV(clf, {"loss__gamma": [0.0, 1.0, 3.0], "reweight__beta": [0.9, 0.999]},
+                        scoring="roc_auc", cv=3, error_score="raise").fit(X, y)
+    gammas = [p["loss__gamma"] for p in grid.cv_results_["params"]]
+    assert sorted(set(gammas)) == [0.0, 1.0, 3.0]
+    assert grid.best_estimator_.loss_.gamma == grid.best_params_["loss__gamma"]
+    assert focal.gamma == 2.0  # the caller's instance is untouched
+
+
+def test_set_params_nested_loss_param():
+    clf = WeightedLossClassifier(loss=get_loss("focal"))
+    clf.set_params(loss__gamma=0.5)
+    assert clf.get_params()["loss__gamma"] == 0.5
+    twin = clone(clf)
+    assert twin.loss is not clf.loss and twin.loss.gamma == 0.5
+
+
+def test_imblearn_pipeline_with_smote():
+    X, y = _imbalanced(weights=(0.9,))
+    pipe = make_imb_pipeline(StandardScaler(), SMOTE(random_state=0),
+                             WeightedLossClassifier(loss="focal", **FAST))
+    scores = cross_val_score(pipe, X, y, cv=3, scoring="roc_auc", error_score="raise")
+    assert scores.mean() > 0.7
+    pipe.fit(X, y)
+    clf = pipe[-1]
+    assert clf.class_counts_[0] == clf.class_counts_[1]  # SMOTE balanced what the net saw
+
+
+def test_cross_val_score_standard_scaler_pipeline():
+    X, y = _imbalanced()
+    pipe = make_pipeline(StandardScaler(), WeightedLossClassifier(reweight="balanced", **FAST))
+    scores = cross_val_score(pipe, X, y, cv=3, scoring="roc_auc", error_score="raise")
+    assert scores.mean() > 0.75
+
+
+def test_string_labels_and_pandas_input():
+    X, y = _imbalanced()
+    labels = np.where(y == 1, "fraud", "ok")
+    df = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    clf = WeightedLossClassifier(reweight="balanced", **FAST).fit(df, pd.Series(labels))
+    assert list(clf.classes_) == ["fraud", "ok"]
+    assert list(clf.feature_names_in_) == list(df.columns)
+    pred = clf.predict(df)
+    assert set(pred) <= {"fraud", "ok"}
+    assert clf.predict_proba(df).shape == (len(df), 2)
+    with pytest.warns(UserWarning, match="feature names"):
+        clf.predict(X)
+
+
+def test_multiclass_wine():
+    X, y = load_wine(return_X_y=True)
+    pipe = make_pipeline(StandardScaler(), WeightedLossClassifier(loss="focal", **FAST))
+    scores = cross_val_score(pipe, X, y, cv=3, error_score="raise")
+    assert scores.mean() > 0.85
+    pipe.fit(X, y)
+    proba = pipe.predict_proba(X)
+    assert proba.shape == (len(y), 3)
+    np.testing.assert_allclose(proba.sum(1), 1.0, rtol=1e-6)
+    assert pipe.decision_function(X).shape == (len(y), 3)
+
+
+@pytest.mark.parametrize("name", available_losses())
+def test_every_registered_loss_fits(name):
+    k = n_classes_for(name, preferred=(2, 3))[0]
+    X, y = make_classification(120, n_features=5, n_informative=3, n_classes=k,
+                               n_clusters_per_class=1, weights=None, random_state=0)
+    clf = WeightedLossClassifier(loss=name, hidden_layer_sizes=(8,), max_epochs=3, batch_size=64,
+                                 random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # batch-loss advisories
+        clf.fit(X, y)
+    proba = clf.predict_proba(X)
+    assert proba.shape == (120, k) and np.all(np.isfinite(proba))
+
+
+def test_losses_needing_class_counts_get_training_counts():
+    from sklearn_losses.losses import get_loss_class
+
+    names = [n for n in available_losses() if get_loss_class(n).requires_class_counts]
+    if not names:
+        pytest.skip("no registered loss needs class counts")
+    X, y = _imbalanced()
+    for name in names:
+        clf = WeightedLossClassifier(loss=name, **FAST).fit(X, y)
+        np.testing.assert_array_equal(clf.loss_.class_counts, np.bincount(y))
+
+
+# --------------------------------------------------------------------------
+# weights, reproducibility, persistence
+# --------------------------------------------------------------------------
+def test_sample_weight_matches_repeated_rows_full_batch():
+    X, y = _imbalanced(n=60)
+    sw = np.random.RandomState(0).randint(1, 4, size=60)
+    params = dict(hidden_layer_sizes=(8,), max_epochs=30, batch_size=10_000, early_stopping=False,
+                  random_state=0)
+    weighted = WeightedLossClassifier(**params).fit(X, y, sample_weight=sw)
+    repeated = WeightedLossClassifier(**params).fit(np.repeat(X, sw, 0), np.repeat(y, sw))
+    np.testing.assert_allclose(weighted.predict_proba(X), repeated.predict_proba(X), atol=1e-4)
+
+
+def test_reweight_multiplies_sample_weight():
+    X, y = _imbalanced(n=60)
+    params = dict(hidden_layer_sizes=(8,), max_epochs=30, batch_size=10_000, early_stopping=False,
+                  random_state=0)
+    reweighted = WeightedLossClassifier(reweight={1: 3.0}, **params).fit(X, y)
+    sw = np.where(y == 1, 3.0, 1.0)
+    weighted = WeightedLossClassifier(**params).fit(X, y, sample_weight=sw)
+    np.testing.assert_allclose(reweighted.predict_proba(X), weighted.predict_proba(X), atol=1e-5)
+    np.testing.assert_array_equal(reweighted.class_weight_, [1.0, 3.0])
+
+
+def test_same_random_state_gives_identical_probabilities():
+    X, y = _imbalanced()
+    a = WeightedLossClassifier(**FAST).fit(X, y).predict_proba(X)
+    b = WeightedLossClassifier(**FAST).fit(X, y).predict_proba(X)
+    np.testing.assert_array_equal(a, b)
+    c = WeightedLossClassifier(**{**FAST, "random_state": 1}).fit(X, y).predict_proba(X)
+    assert not np.array_equal(a, c)
+
+
+def test_fit_does_not_touch_global_torch_rng():
+    X, y = _imbalanced()
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    WeightedLossClassifier(**FAST).fit(X, y)
+    torch.testing.assert_close(torch.rand(3), expected)
+
+
+def test_caller_arrays_are_not_modified():
+    X, y = _imbalanced()
+    X = X.astype(np.float32)
+    sw = np.ones(len(y))
+    X0, y0, sw0 = X.copy(), y.copy(), sw.copy()
+    clf = WeightedLossClassifier(reweight="balanced", **FAST).fit(X, y, sample_weight=sw)
+    clf.predict_proba(X)
+    np.testing.assert_array_equal(X, X0)
+    np.testing.assert_array_equal(y, y0)
+    np.testing.assert_array_equal(sw, sw0)
+
+
+def test_pickle_round_trip():
+    X, y = _imbalanced()
+    clf = WeightedLossClassifier(loss="focal", reweight="class_balanced", **FAST).fit(X, y)
+    restored = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))
+    assert restored.n_iter_ == clf.n_iter_
+
+
+def test_model_marked_cuda_loads_on_cpu_without_cuda():
+    if torch.cuda.is_available():
+        pytest.skip("checks the CPU fallback of a CUDA-trained model")
+    X, y = _imbalanced()
+    clf = WeightedLossClassifier(**FAST).fit(X, y)
+    expected = clf.predict_proba(X)
+    clf.device_ = torch.device("cuda")  # as if trained on a GPU
+    with pytest.warns(UserWarning, match="loaded on the CPU"):
+        restored = pickle.loads(pickle.dumps(clf))
+    assert restored.device_.type == "cpu"
+    np.testing.assert_array_equal(restored.predict_proba(X), expected)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_cuda_training_and_cpu_unpickling(monkeypatch):
+    X, y = _imbalanced()
+    clf = WeightedLossClassifier(device="cuda", **FAST).fit(X, y)
+    assert next(clf.module_.parameters()).is_cuda
+    proba = clf.predict_proba(X)
+    data = pickle.dumps(clf)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.warns(UserWarning, match="loaded on the CPU"):
+        restored = pickle.loads(data)
+    np.testing.assert_allclose(restored.predict_proba(X), proba, atol=1e-5)
+
+
+def test_device_auto_is_cpu_without_cuda():
+    X, y = _imbalanced()
+    clf = WeightedLossClassifier(**FAST).fit(X, y)
+    expected = "cuda" if torch.cuda.is_available() else "cpu"
+    assert clf.device_.type == expected
+
+
+# --------------------------------------------------------------------------
+# training behaviour
+# --------------------------------------------------------------------------
+def test_early_stopping_restores_best_epoch():
+    X, y = _imbalanced(n=400)
+    clf = WeightedLossClassifier(hidden_layer_sizes=(64, 64), max_epochs=300, n_iter_no_change=5,
+                                 random_state=0).fit(X, y)
+    assert clf.n_iter_ < 300
+    losses = clf.history_[:, "valid_loss"]
+    assert clf.best_epoch_ == int(np.argmin(losses)) + 1
+
+
+@pytest.mark.parametrize("scoring", ["roc_auc", "average_precision", "balanced_accuracy"])
+def test_early_stopping_on_a_metric(scoring):
+    X, y = _imbalanced()
+    clf = WeightedLossClassifier(scoring=scoring, **{**FAST, "max_epochs": 40}).fit(X, y)
+    scores = clf.history_[:, f"valid_{scoring}"]
+    assert len(scores) == clf.n_iter_ and np.all(np.isfinite(scores))
+
+
+def test_tiny_data_falls_back_to_training_without_early_stopping():
+    X = np.arange(10, dtype=float).reshape(5, 2)
+    y = np.array([0, 0, 0, 0, 1])
+    with pytest.warns(UserWarning, match="early_stopping"):
+        clf = WeightedLossClassifier(max_epochs=3).fit(X, y)
+    assert clf.n_iter_ == 3
+
+
+class _ExplodingLoss(PointwiseLoss):
+    """Cross-entropy that turns NaN from the ``after``-th call on (test helper)."""
+
+    def __init__(self, after=3):
+        super().__init__()
+        self.after = after
+
+    def loss_per_sample(self, logits, target):
+        self.calls_ = getattr(self, "calls_", 0) + 1
+        loss = -target_log_prob(log_probs(logits), target)
+        return loss * float("nan") if self.calls_ > self.after else loss
+
+
+def test_divergence_warns_and_keeps_finite_weights():
+    X, y = _imbalanced()
+    clf = WeightedLossClassifier(loss=_ExplodingLoss(after=12), hidden_layer_sizes=(8,),
+                                 batch_size=64, max_epochs=20, random_state=0)
+    with pytest.warns(ConvergenceWarning, match="diverged"):
+        clf.fit(X, y)
+    assert np.all(np.isfinite(clf.predict_proba(X)))
+    assert clf.n_iter_ < 20
+
+
+def test_divergence_in_first_epoch_raises():
+    X, y = _imbalanced()
+    clf = WeightedLossClassifier(loss=_ExplodingLoss(after=0), max_epochs=5)
+    with pytest.raises(FloatingPointError, match="diverged"):
+        clf.fit(X, y)
+
+
+# --------------------------------------------------------------------------
+# bad input
+# --------------------------------------------------------------------------
+@pytest.fixture
+def data():
+    return _imbalanced(n=60)
+
+
+def test_nan_and_inf_in_X(data):
+    X, y = data
+    for bad in (np.nan, np.inf):
+        Xb = X.copy()
+        Xb[3, 1] = bad
+        with pytest.raises(ValueError, match="NaN|infinity"):
+            WeightedLossClassifier(max_epochs=1).fit(Xb, y)
+
+
+def test_one_class(data):
+    X, _ = data
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        WeightedLossClassifier(max_epochs=1).fit(X, np.zeros(len(X)))
+
+
+def test_continuous_y(data):
+    X, _ = data
+    with pytest.raises(ValueError, match="Unknown label type"):
+        WeightedLossClassifier(max_epochs=1).fit(X, np.linspace(0, 1, len(X)))
+
+
+def test_mismatched_lengths(data):
+    X, y = data
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        WeightedLossClassifier(max_epochs=1).fit(X, y[:-1])
+
+
+def test_empty_and_1d_X(data):
+    X, y = data
+    with pytest.raises(ValueError, match="0 sample"):
+        WeightedLossClassifier(max_epochs=1).fit(X[:0], y[:0])
+    with pytest.raises(ValueError, match="Expected 2D array"):
+        WeightedLossClassifier(max_epochs=1).fit(X[:, 0], y)
+
+
+def test_non_numeric_features(data):
+    X, y = data
+    Xs = X.astype(object)
+    Xs[0, 0] = "red"
+    with pytest.raises(ValueError, match="could not convert string to float"):
+        WeightedLossClassifier(max_epochs=1).fit(Xs, y)
+
+
+def test_wrong_number_of_features_at_predict(data):
+    X, y = data
+    clf = WeightedLossClassifier(max_epochs=1, random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match="X has 5 features.*expecting 6"):
+        clf.predict(X[:, :5])
+
+
+def test_unknown_loss_and_reweight_names(data):
+    X, y = data
+    with pytest.raises(ValueError, match="Unknown loss 'fcal'"):
+        WeightedLossClassifier(loss="fcal", max_epochs=1).fit(X, y)
+    with pytest.raises(ValueError, match="reweight"):
+        WeightedLossClassifier(reweight="balance", max_epochs=1).fit(X, y)
+    with pytest.raises(ValueError, match="not classes of y"):
+        WeightedLossClassifier(reweight={7: 2.0}, max_epochs=1).fit(X, y)
+
+
+def test_bad_sample_weight(data):
+    X, y = data
+    with pytest.raises(ValueError, match="Negative values in data passed to `sample_weight`"):
+        WeightedLossClassifier(max_epochs=1).fit(X, y, sample_weight=-np.ones(len(y)))
+    with pytest.raises(ValueError, match="sample_weight.shape"):
+        WeightedLossClassifier(max_epochs=1).fit(X, y, sample_weight=np.ones(len(y) - 1))
+    with pytest.raises(ValueError, match="fewer than 2 classes"):
+        WeightedLossClassifier(max_epochs=1).fit(X, y, sample_weight=(y == 1).astype(float))
+
+
+def test_bad_hyper_parameters_raise_in_fit_not_init(data):
+    X, y = data
+    clf = WeightedLossClassifier(lr=-1.0, hidden_layer_sizes=(0,))  # no error yet
+    with pytest.raises(ValueError, match="lr"):
+        clf.fit(X, y)
+    with pytest.raises(ValueError, match="hidden_layer_sizes"):
+        WeightedLossClassifier(hidden_layer_sizes=(0,)).fit(X, y)
+    with pytest.raises(ValueError, match="CUDA is not available|Invalid device"):
+        if torch.cuda.is_available():
+            WeightedLossClassifier(device="nonsense").fit(X, y)
+        WeightedLossClassifier(device="cuda").fit(X, y)
+
+
+def test_loss_incompatible_with_number_of_classes():
+    X, y = load_wine(return_X_y=True)
+    with pytest.raises(ValueError, match="float focal alpha is only defined for binary"):
+        WeightedLossClassifier(loss=get_loss("focal", alpha=0.25), max_epochs=1).fit(X, y)
