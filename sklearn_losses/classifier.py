@@ -18,11 +18,18 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from .engine import DeviceTensorDataset, LossNet, StratifiedValidSplit, ValidationScoring, predict_logits
+from .engine import (
+    ClassWeightSchedule,
+    DeviceTensorDataset,
+    LossNet,
+    StratifiedValidSplit,
+    ValidationScoring,
+    predict_logits,
+)
 from .losses.base import Loss, get_loss
 from .metrics import available_metrics, get_metric
 from .network import ACTIVATIONS, MLP
-from .weighting import Reweighting, available_reweightings, compute_class_weights
+from .weighting import Reweighting, available_reweightings, compute_class_weights, get_reweighting
 
 __all__ = ["WeightedLossClassifier", "resolve_device"]
 
@@ -60,11 +67,14 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         is never modified: a clone is trained (``loss_``). Losses with a
         ``class_counts`` parameter left at None get the training counts.
     reweight : None, str, dict or Reweighting, default=None
-        Class re-weighting: ``None``, a scheme name
-        (:func:`~sklearn_losses.weighting.available_reweightings`, e.g.
-        ``"balanced"`` or ``"class_balanced"``), a scheme instance (tunable as
-        ``reweight__beta``), or a dict ``{class_label: weight}``. Class
-        weights multiply ``sample_weight``.
+        Re-weighting: ``None``, a scheme name
+        (:func:`~sklearn_losses.weighting.available_reweightings`:
+        ``"balanced"``, ``"inverse_sqrt"``, ``"class_balanced"``, ``"drw"``
+        (deferred: unweighted, then class-balanced from ``start_epoch``),
+        ``"dro_kl"`` (per-batch instance weights from the loss, pointwise
+        losses only)), a scheme instance (tunable as ``reweight__beta``,
+        ``reweight__r``...), or a dict ``{class_label: weight}``. The weights
+        multiply ``sample_weight``.
     hidden_layer_sizes : tuple of int, default=(128, 128)
         Width of each hidden layer; ``()`` gives a linear model.
     activation : {"relu", "gelu", "tanh", "silu"}, default="relu"
@@ -247,8 +257,14 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         self.classes_ = classes
         n_classes = classes.shape[0]
         self.class_counts_ = np.bincount(y_enc, minlength=n_classes)
+        scheme = self._reweighting_scheme()
         self.class_weight_ = compute_class_weights(self.reweight, classes, self.class_counts_)
         self.loss_ = self._build_loss()
+        if scheme is not None and scheme.instance_level and not self.loss_.pointwise:
+            raise ValueError(
+                f"reweight={scheme.name!r} weights instances by their per-sample loss; "
+                f"the batch-level loss '{self.loss_.name}' has none. Use a pointwise loss."
+            )
         self.device_ = resolve_device(self.device)
 
         rng = check_random_state(self.random_state)
@@ -268,11 +284,15 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
                          float(self.dropout))
             generator = torch.Generator(device="cpu")
             generator.manual_seed(seed)
-            net = self._build_net(module, train_split, generator, n_classes)
+            net = self._build_net(module, train_split, generator, n_classes, scheme)
             net.fit(dataset, y_enc)
 
         self.module_ = net.module_
         self.history_ = net.history
+        if scheme is not None and scheme.scheduled:
+            # the weights in force during the last epoch run
+            self.class_weight_ = scheme.class_weights_at_epoch(
+                self.class_counts_, len(net.history) - 1, self.max_epochs)
         self.n_iter_ = len(net.history)
         self.best_epoch_ = self._best_epoch(net)
         if net.diverged_epoch_ is not None:
@@ -288,6 +308,12 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
                 stacklevel=2,
             )
         return self
+
+    def _reweighting_scheme(self):
+        """The Reweighting instance behind ``reweight`` (None for None or a dict)."""
+        if self.reweight is None or isinstance(self.reweight, dict):
+            return None
+        return get_reweighting(self.reweight)
 
     def _build_loss(self) -> Loss:
         loss = get_loss(self.loss)  # clone of an instance, or a fresh named loss
@@ -320,8 +346,11 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         train_index, valid_index = next(splitter.split(np.zeros(n), y_enc))
         return np.sort(train_index), np.sort(valid_index)
 
-    def _build_net(self, module, train_split, generator, n_classes):
+    def _build_net(self, module, train_split, generator, n_classes, scheme):
         callbacks = []
+        if scheme is not None and scheme.scheduled:
+            callbacks.append(("class_weight_schedule", ClassWeightSchedule(
+                scheme, self.class_counts_, int(self.max_epochs))))
         if train_split is not None:
             from skorch.callbacks import EarlyStopping
 
@@ -359,6 +388,7 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
             classes=np.arange(n_classes),
             class_weight_tensor=cw,
             generator=generator,
+            instance_weighting=scheme if scheme is not None and scheme.instance_level else None,
             verbose=int(self.verbose),
         )
 

@@ -31,7 +31,10 @@ from skorch import NeuralNetClassifier
 from skorch.callbacks import Callback, EpochTimer
 from torch.utils.data import Dataset
 
+from .losses.base import weighted_mean
+
 __all__ = [
+    "ClassWeightSchedule",
     "DeviceTensorDataset",
     "LossNet",
     "StratifiedValidSplit",
@@ -187,6 +190,32 @@ class ValidationScoring(Callback):
         net.history.record(f"{key}_best", bool(best))
 
 
+class ClassWeightSchedule(Callback):
+    """Set the engine's class weights at the start of every epoch from a scheme.
+
+    Parameters
+    ----------
+    scheme : Reweighting
+        A scheme whose ``class_weights_at_epoch`` changes over epochs (e.g.
+        deferred re-weighting).
+    class_counts : ndarray of shape (K,)
+    max_epochs : int
+    """
+
+    def __init__(self, scheme, class_counts, max_epochs):
+        self.scheme = scheme
+        self.class_counts = class_counts
+        self.max_epochs = max_epochs
+
+    def on_epoch_begin(self, net, **kwargs):
+        epoch = len(net.history) - 1  # 0-based; skorch has opened this epoch's row
+        weights = self.scheme.class_weights_at_epoch(self.class_counts, epoch, self.max_epochs)
+        current = net.class_weight_tensor
+        new = torch.as_tensor(weights, dtype=torch.float32, device=net.device)
+        if current is None or not torch.equal(current, new):
+            net.class_weight_tensor = new
+
+
 class LossNet(NeuralNetClassifier):
     """skorch classifier over device tensors with weighted losses.
 
@@ -197,12 +226,17 @@ class LossNet(NeuralNetClassifier):
         batch; callbacks may replace it between epochs.
     generator : torch.Generator or None
         Source of the per-epoch shuffles.
+    instance_weighting : Reweighting or None
+        An instance-level scheme (``"dro_kl"``): its ``instance_weights`` of
+        the detached per-sample training losses multiply the batch weights.
     """
 
-    def __init__(self, *args, class_weight_tensor=None, generator=None, **kwargs):
+    def __init__(self, *args, class_weight_tensor=None, generator=None, instance_weighting=None,
+                 **kwargs):
         super().__init__(*args, **kwargs)
         self.class_weight_tensor = class_weight_tensor
         self.generator = generator
+        self.instance_weighting = instance_weighting
 
     @property
     def _default_callbacks(self):
@@ -236,7 +270,12 @@ class LossNet(NeuralNetClassifier):
         return w
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
-        return self.criterion_(y_pred, y_true, sample_weight=self.batch_weights(X, y_true))
+        weights = self.batch_weights(X, y_true)
+        if training and self.instance_weighting is not None:
+            per_sample = self.criterion_.loss_per_sample(y_pred, y_true)
+            d = self.instance_weighting.instance_weights(per_sample)
+            return weighted_mean(per_sample, d if weights is None else weights * d)
+        return self.criterion_(y_pred, y_true, sample_weight=weights)
 
     def train_step(self, batch, **fit_params):
         if self._closure_optimizer:

@@ -15,16 +15,19 @@ scikit-learn's ``class_weight``).
 
 from __future__ import annotations
 
-from numbers import Real
+from numbers import Integral, Real
 from typing import ClassVar
 
 import numpy as np
+import torch
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils._param_validation import Interval
 
 __all__ = [
+    "DROKL",
     "Balanced",
     "ClassBalanced",
+    "DeferredReweighting",
     "InverseSqrt",
     "Reweighting",
     "available_reweightings",
@@ -62,6 +65,8 @@ class Reweighting(BaseEstimator):
     """
 
     name: ClassVar[str | None] = None
+    #: True for schemes that weight instances per batch from their loss.
+    instance_level: ClassVar[bool] = False
     _parameter_constraints: ClassVar[dict] = {}
 
     def class_weights(self, class_counts) -> np.ndarray:
@@ -71,6 +76,11 @@ class Reweighting(BaseEstimator):
     def class_weights_at_epoch(self, class_counts, epoch: int, max_epochs: int) -> np.ndarray:
         """Weights in force during ``epoch`` (0-based); static schemes ignore it."""
         return self.class_weights(class_counts)
+
+    @property
+    def scheduled(self) -> bool:
+        """True when the class weights change between epochs."""
+        return type(self).class_weights_at_epoch is not Reweighting.class_weights_at_epoch
 
     @staticmethod
     def _counts(class_counts) -> np.ndarray:
@@ -144,6 +154,100 @@ class ClassBalanced(Reweighting):
         else:
             inv_effective = (1.0 - beta) / -np.expm1(counts * np.log(beta))
         return _normalise_sum_to_k(inv_effective)
+
+
+@register_reweighting("drw")
+class DeferredReweighting(ClassBalanced):
+    r"""Deferred re-weighting (DRW): unweighted first, class-balanced later.
+
+    From *Learning Imbalanced Datasets with Label-Distribution-Aware Margin
+    Loss* (Cao, Wei, Gaidon, Arechiga and Ma, NeurIPS 2019), where it is paired
+    with LDAM (LDAM-DRW): the network first learns representations with
+    :math:`c_j = 1`, then from epoch ``start_epoch`` on (0-based) trains with
+    the ``"class_balanced"`` weights of :class:`ClassBalanced`. The estimator
+    switches the weights at the start of that epoch (a skorch callback).
+
+    ``start_epoch=0`` equals ``"class_balanced"``; ``start_epoch >=
+    max_epochs`` equals ``None``.
+
+    Parameters
+    ----------
+    beta : float in [0, 1), default=0.999
+        Effective-number parameter of the late-phase weights.
+    start_epoch : int >= 0 or None, default=None
+        First re-weighted epoch; None means ``round(0.8 * max_epochs)``.
+        With early stopping the run may end before it.
+    """
+
+    _parameter_constraints = {
+        **ClassBalanced._parameter_constraints,
+        "start_epoch": [None, Interval(Integral, 0, None, closed="left")],
+    }
+
+    def __init__(self, beta=0.999, start_epoch=None):
+        super().__init__(beta=beta)
+        self.start_epoch = start_epoch
+
+    def resolved_start_epoch(self, max_epochs: int) -> int:
+        """``start_epoch``, or ``round(0.8 * max_epochs)`` when it is None."""
+        self._validate_params()
+        return int(round(0.8 * max_epochs)) if self.start_epoch is None else int(self.start_epoch)
+
+    def class_weights_at_epoch(self, class_counts, epoch, max_epochs):
+        if epoch < self.resolved_start_epoch(max_epochs):
+            return np.ones(len(class_counts))
+        return self.class_weights(class_counts)
+
+
+@register_reweighting("dro_kl")
+class DROKL(Reweighting):
+    r"""Instance re-weighting by KL-regularised distributionally robust optimisation.
+
+    From *Doubly Robust Instance-Reweighted Adversarial Training* (Sow, Lin,
+    Wang and Liang, ICLR 2024), without its adversarial part: the inner
+    problem :math:`\max_{q \in \Delta_B} \sum_i q_i \ell_i - r\,
+    \mathrm{KL}(q \,\|\, \mathrm{uniform})` over a batch :math:`B` has the
+    closed form :math:`q_i \propto \exp(\ell_i / r)` (tilted ERM). Each
+    sample's weight in the batch is
+
+    .. math::
+
+        d_i = |B|\, \mathrm{softmax}_i(\ell_i / r),
+
+    computed on the detached, unweighted per-sample losses with a
+    max-subtracted softmax (the weights have mean 1 in the batch). They
+    multiply ``sample_weight``; class weights are 1 under this scheme.
+
+    Parameters
+    ----------
+    r : float, non-zero, default=1.0
+        Temperature. ``r > 0`` up-weights high-loss (hard or minority)
+        samples and amplifies label noise; ``r < 0`` (a package extension)
+        down-weights them, which is noise-robust; ``|r| -> inf`` gives
+        uniform weights. Grid {-2, -1, -0.5, 0.5, 1, 2, 5}.
+
+    Notes
+    -----
+    Pointwise losses only (it needs per-sample losses); a batch-level loss
+    raises ValueError in ``fit``.
+    """
+
+    instance_level: ClassVar[bool] = True
+    _parameter_constraints = {"r": [Interval(Real, None, None, closed="neither")]}
+
+    def __init__(self, r=1.0):
+        self.r = r
+
+    def class_weights(self, class_counts):
+        self._validate_params()
+        if self.r == 0 or not np.isfinite(self.r):
+            raise ValueError(f"dro_kl needs a finite, non-zero temperature r; got {self.r!r}.")
+        return None
+
+    def instance_weights(self, per_sample_loss: torch.Tensor) -> torch.Tensor:
+        """``d_i = |B| softmax_i(l_i / r)`` of detached per-sample losses."""
+        scaled = per_sample_loss.detach() / float(self.r)
+        return per_sample_loss.shape[0] * torch.softmax(scaled, dim=0)
 
 
 def get_reweighting(name, **params) -> Reweighting:

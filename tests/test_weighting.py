@@ -1,0 +1,137 @@
+"""Re-weighting schemes: formulas, identities and their use in the estimator."""
+
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.datasets import make_classification
+from sklearn.utils.class_weight import compute_class_weight
+
+from sklearn_losses import WeightedLossClassifier, available_reweightings, get_reweighting
+from sklearn_losses.weighting import compute_class_weights
+
+COUNTS = np.array([900.0, 90.0, 10.0])
+
+
+def test_registry_names():
+    assert set(available_reweightings()) >= {"balanced", "inverse_sqrt", "class_balanced", "drw",
+                                             "dro_kl"}
+    with pytest.raises(ValueError, match="Unknown reweight 'nope'"):
+        get_reweighting("nope")
+
+
+def test_balanced_matches_sklearn():
+    y = np.repeat([0, 1, 2], COUNTS.astype(int))
+    expected = compute_class_weight("balanced", classes=np.arange(3), y=y)
+    np.testing.assert_allclose(get_reweighting("balanced").class_weights(COUNTS), expected)
+    # hand value: n / (K n_j) = 1000 / (3 * 10)
+    assert get_reweighting("balanced").class_weights(COUNTS)[2] == pytest.approx(1000 / 30)
+
+
+def test_inverse_sqrt():
+    w = get_reweighting("inverse_sqrt").class_weights(COUNTS)
+    assert w.sum() == pytest.approx(3.0)
+    raw = COUNTS ** -0.5
+    np.testing.assert_allclose(w, raw * 3 / raw.sum())
+
+
+def test_class_balanced_formula_and_limits():
+    beta = 0.99
+    w = get_reweighting("class_balanced", beta=beta).class_weights(COUNTS)
+    raw = (1 - beta) / (1 - beta ** COUNTS)
+    np.testing.assert_allclose(w, raw * 3 / raw.sum())
+    np.testing.assert_allclose(get_reweighting("class_balanced", beta=0.0).class_weights(COUNTS),
+                               np.ones(3))
+    near_one = get_reweighting("class_balanced", beta=1 - 1e-12).class_weights(COUNTS)
+    balanced = get_reweighting("balanced").class_weights(COUNTS)
+    np.testing.assert_allclose(near_one / near_one.sum(), balanced / balanced.sum(), rtol=1e-6)
+    with pytest.raises(ValueError, match="beta"):
+        get_reweighting("class_balanced", beta=1.0).class_weights(COUNTS)
+
+
+def test_drw_schedule():
+    drw = get_reweighting("drw", beta=0.99, start_epoch=3)
+    cb = get_reweighting("class_balanced", beta=0.99).class_weights(COUNTS)
+    for epoch in range(3):
+        np.testing.assert_array_equal(drw.class_weights_at_epoch(COUNTS, epoch, 10), np.ones(3))
+    np.testing.assert_allclose(drw.class_weights_at_epoch(COUNTS, 3, 10), cb)
+    assert get_reweighting("drw").resolved_start_epoch(50) == 40  # round(0.8 * max_epochs)
+    assert drw.scheduled and not get_reweighting("class_balanced").scheduled
+
+
+def test_dro_kl_instance_weights():
+    losses = torch.tensor([0.1, 0.5, 2.0, 3.0], requires_grad=True)
+    d = get_reweighting("dro_kl", r=1.0).instance_weights(losses)
+    assert not d.requires_grad
+    assert d.mean().item() == pytest.approx(1.0)
+    expected = 4 * np.exp([0.1, 0.5, 2.0, 3.0]) / np.exp([0.1, 0.5, 2.0, 3.0]).sum()
+    np.testing.assert_allclose(d.numpy(), expected, rtol=1e-6)
+    assert torch.all(torch.diff(d) > 0)  # r > 0 up-weights hard samples
+    d_neg = get_reweighting("dro_kl", r=-1.0).instance_weights(losses)
+    assert torch.all(torch.diff(d_neg) < 0)  # r < 0 down-weights them
+    d_flat = get_reweighting("dro_kl", r=1e9).instance_weights(losses)
+    torch.testing.assert_close(d_flat, torch.ones(4))
+    big = get_reweighting("dro_kl", r=1e-3).instance_weights(torch.tensor([1e4, 0.0]))
+    assert torch.isfinite(big).all()
+
+
+def test_dict_weights_and_errors():
+    classes = np.array(["a", "b", "c"])
+    w = compute_class_weights({"c": 5.0}, classes, COUNTS)
+    np.testing.assert_array_equal(w, [1.0, 1.0, 5.0])
+    with pytest.raises(ValueError, match="not classes of y"):
+        compute_class_weights({"d": 1.0}, classes, COUNTS)
+    with pytest.raises(ValueError, match=">= 0"):
+        compute_class_weights({"a": -1.0}, classes, COUNTS)
+
+
+# ---------------------------------------------------------------- estimator
+X, Y = make_classification(300, n_features=6, n_informative=4, weights=[0.85], random_state=0)
+PARAMS = dict(hidden_layer_sizes=(16,), max_epochs=12, lr=1e-2, batch_size=64, random_state=0,
+              early_stopping=False)
+
+
+def _proba(**kw):
+    return WeightedLossClassifier(**{**PARAMS, **kw}).fit(X, Y).predict_proba(X)
+
+
+def test_drw_start_zero_equals_class_balanced_and_late_start_equals_none():
+    np.testing.assert_array_equal(
+        _proba(reweight=get_reweighting("drw", start_epoch=0)), _proba(reweight="class_balanced"))
+    np.testing.assert_array_equal(
+        _proba(reweight=get_reweighting("drw", start_epoch=12)), _proba(reweight=None))
+    mixed = _proba(reweight=get_reweighting("drw", start_epoch=6))
+    assert not np.array_equal(mixed, _proba(reweight=None))
+
+
+def test_drw_class_weight_attribute_is_the_final_phase():
+    clf = WeightedLossClassifier(reweight=get_reweighting("drw", start_epoch=4), **PARAMS).fit(X, Y)
+    expected = get_reweighting("class_balanced").class_weights(np.bincount(Y))
+    np.testing.assert_allclose(clf.class_weight_, expected)
+
+
+def test_dro_kl_in_the_estimator():
+    flat = _proba(reweight=get_reweighting("dro_kl", r=1e12))
+    np.testing.assert_allclose(flat, _proba(reweight=None), atol=1e-5)
+    tilted = _proba(reweight="dro_kl")
+    assert np.all(np.isfinite(tilted)) and not np.allclose(tilted, flat)
+
+
+def test_dro_kl_rejects_batch_losses_and_zero_temperature():
+    from sklearn_losses.losses import available_losses
+
+    batch = available_losses("batch")
+    if batch:
+        with pytest.raises(ValueError, match="pointwise loss"):
+            WeightedLossClassifier(loss=batch[0], reweight="dro_kl", **PARAMS).fit(X, Y)
+    with pytest.raises(ValueError, match="non-zero"):
+        WeightedLossClassifier(reweight=get_reweighting("dro_kl", r=0.0), **PARAMS).fit(X, Y)
+
+
+def test_scheme_instances_are_cloned_not_modified():
+    scheme = get_reweighting("class_balanced", beta=0.9)
+    clf = WeightedLossClassifier(reweight=scheme, **PARAMS)
+    clf.set_params(reweight__beta=0.99)
+    assert clf.reweight.beta == 0.99
+    twin = clone(clf)
+    assert twin.reweight is not clf.reweight and twin.reweight.beta == 0.99
