@@ -83,6 +83,18 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         Dropout after each hidden layer.
     batch_size : int, default=256
         Mini-batch size (capped at the number of training rows).
+    batch_sampler : {"auto", "random", "stratified", "balanced"}, default="auto"
+        How each epoch orders the training rows into batches. ``"random"``
+        shuffles; ``"stratified"`` spreads every class evenly so each batch
+        holds each class in proportion (what batch-level losses such as
+        AnyLoss and the AUC losses need); ``"balanced"`` resamples in the
+        batch so that every class is equally represented (minority rows
+        repeated, majority rows subsampled each epoch): the in-network
+        alternative to ``reweight``, to be cross-validated against it (do not
+        apply both at full strength: that corrects twice). ``"auto"`` is
+        ``"stratified"`` for batch-level losses and ``"random"`` otherwise.
+        Batch-level losses also get a last batch smaller than half a batch
+        merged into the previous one.
     max_epochs : int, default=200
         Maximum number of passes over the training data.
     lr : float, default=1e-3
@@ -139,6 +151,8 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         Epochs run.
     best_epoch_ : int
         Epoch whose weights were kept (the last one without early stopping).
+    batch_sampler_ : str
+        The batch sampler used (``"auto"`` resolved).
 
     Examples
     --------
@@ -158,6 +172,7 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         "activation": [StrOptions(set(ACTIVATIONS))],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "batch_sampler": [StrOptions({"auto", "random", "stratified", "balanced"})],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "lr": [Interval(Real, 0, None, closed="neither")],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
@@ -180,6 +195,7 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         activation="relu",
         dropout=0.0,
         batch_size=256,
+        batch_sampler="auto",
         max_epochs=200,
         lr=1e-3,
         weight_decay=0.0,
@@ -198,6 +214,7 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         self.activation = activation
         self.dropout = dropout
         self.batch_size = batch_size
+        self.batch_sampler = batch_sampler
         self.max_epochs = max_epochs
         self.lr = lr
         self.weight_decay = weight_decay
@@ -267,6 +284,8 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
             )
         self.device_ = resolve_device(self.device)
 
+        self.batch_sampler_ = self._resolve_batch_sampler(len(y_enc))
+
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
         train_index, valid_index = self._split(y_enc, rng)
@@ -295,6 +314,12 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
                 self.class_counts_, len(net.history) - 1, self.max_epochs)
         self.n_iter_ = len(net.history)
         self.best_epoch_ = self._best_epoch(net)
+        n_degenerate = getattr(net.criterion_, "n_degenerate_batches_", 0)
+        if n_degenerate:
+            warnings.warn(
+                f"{n_degenerate} training batches had no class with both positive and negative "
+                f"rows for the batch-level loss '{self.loss_.name}' and gave no gradient. Use a "
+                "larger batch_size or batch_sampler='balanced'.", UserWarning, stacklevel=2)
         if net.diverged_epoch_ is not None:
             if net.diverged_epoch_ <= 1:
                 raise FloatingPointError(
@@ -308,6 +333,31 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
                 stacklevel=2,
             )
         return self
+
+    def _resolve_batch_sampler(self, n_samples):
+        """The sampler to use; warns when batches are too small for a batch-level loss."""
+        pointwise = self.loss_.pointwise
+        sampler = self.batch_sampler
+        if sampler == "auto":
+            sampler = "random" if pointwise else "stratified"
+        if not pointwise:
+            batch = min(self.batch_size, n_samples)
+            if sampler == "balanced":
+                expected_min = batch / len(self.classes_)
+            else:
+                expected_min = batch * self.class_counts_.min() / n_samples
+            if expected_min < 2:
+                warnings.warn(
+                    f"The batch-level loss '{self.loss_.name}' sees about {expected_min:.1f} rows "
+                    f"of the rarest class per batch of {batch}; batch estimates of the metric "
+                    "will be poor. Use a larger batch_size or batch_sampler='balanced'.",
+                    UserWarning, stacklevel=3)
+            if self.class_weight_ is not None:
+                warnings.warn(
+                    f"The batch-level loss '{self.loss_.name}' already handles imbalance; "
+                    "combining it with class re-weighting corrects twice.", UserWarning,
+                    stacklevel=3)
+        return sampler
 
     def _reweighting_scheme(self):
         """The Reweighting instance behind ``reweight`` (None for None or a dict)."""
@@ -389,6 +439,7 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
             class_weight_tensor=cw,
             generator=generator,
             instance_weighting=scheme if scheme is not None and scheme.instance_level else None,
+            batch_sampler=self.batch_sampler_,
             verbose=int(self.verbose),
         )
 

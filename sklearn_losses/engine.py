@@ -78,47 +78,106 @@ class DeviceTensorDataset(Dataset):
         return DeviceTensorDataset(self.X[idx], self.y[idx], w)
 
 
+#: Batch samplers accepted by :class:`TensorBatchIterator`.
+SAMPLERS = ("sequential", "random", "stratified", "balanced")
+
+
 class TensorBatchIterator:
-    """Mini-batches of a :class:`DeviceTensorDataset`.
+    """Mini-batches of a :class:`DeviceTensorDataset`, one epoch per iteration.
+
+    Every epoch draws an order of the rows (one gather), then yields
+    contiguous slices.
 
     Parameters
     ----------
     dataset : DeviceTensorDataset
     batch_size : int
-    shuffle : bool
-        Draw a new permutation every epoch (one gather, then slices).
+    sampler : {"sequential", "random", "stratified", "balanced"}
+        - ``"sequential"``: rows in their stored order;
+        - ``"random"``: a fresh permutation every epoch;
+        - ``"stratified"``: a permutation in which every class is spread
+          evenly, so each batch holds each class in proportion to its
+          frequency (at least one row of a class whose expected count per
+          batch is >= 1). Needed by batch-level losses (LOSSES.md §7.1);
+        - ``"balanced"``: in-batch class-balanced resampling: each epoch
+          draws ``n`` rows with every class equally represented (minority
+          rows repeated an equal number of times, majority rows subsampled),
+          spread evenly over the batches. The in-network form of
+          oversampling, an alternative to re-weighting.
     generator : torch.Generator or None
-        Source of the permutations, for reproducible runs.
-    drop_last : bool
-        Drop the last incomplete batch (never when it is the only batch).
+        Source of the random orders, for reproducible runs.
+    merge_last : bool
+        Merge a last batch smaller than half a batch into the previous one,
+        so that batch-level losses never see a tiny batch.
     """
 
-    def __init__(self, dataset, batch_size, *, shuffle=False, generator=None, drop_last=False):
+    def __init__(self, dataset, batch_size, *, sampler="random", generator=None, merge_last=False):
+        if sampler not in SAMPLERS:
+            raise ValueError(f"sampler must be one of {SAMPLERS}; got {sampler!r}.")
         self.dataset = dataset
         self.batch_size = int(batch_size)
-        self.shuffle = shuffle
+        self.sampler = sampler
         self.generator = generator
-        self.drop_last = drop_last
+        self.merge_last = merge_last
+        if sampler in ("stratified", "balanced"):
+            y = dataset.y.cpu()
+            self._class_index = [torch.nonzero(y == k).squeeze(1) for k in torch.unique(y)]
+
+    def _bounds(self, n):
+        bs = self.batch_size
+        starts = list(range(0, n, bs))
+        if self.merge_last and len(starts) > 1 and n - starts[-1] < bs / 2:
+            starts.pop()
+        return [(a, b) for a, b in zip(starts, starts[1:] + [n])]
 
     def __len__(self):
+        return len(self._bounds(self._epoch_size()))
+
+    def _epoch_size(self):
+        return len(self.dataset)
+
+    def _rand(self, *size):
+        return torch.rand(*size, generator=self.generator)
+
+    def _spread(self, groups):
+        """Interleave index groups so each is spread evenly over the order.
+
+        Row ``j`` of a group of size ``m`` gets the key ``(j + u) / m`` with a
+        random offset ``u`` per group; sorting the keys places every group
+        at (nearly) regular intervals.
+        """
+        keys = torch.cat([(torch.arange(len(g)) + self._rand(1)) / len(g) for g in groups])
+        order = torch.argsort(keys + 1e-9 * self._rand(len(keys)))
+        return torch.cat(groups)[order]
+
+    def _shuffled(self, index):
+        return index[torch.randperm(len(index), generator=self.generator)]
+
+    def _order(self):
         n = len(self.dataset)
-        full, rest = divmod(n, self.batch_size)
-        if self.drop_last and full > 0:
-            return full
-        return full + (rest > 0)
+        if self.sampler == "random":
+            return torch.randperm(n, generator=self.generator)
+        if self.sampler == "stratified":
+            return self._spread([self._shuffled(idx) for idx in self._class_index])
+        # balanced: n draws, an equal share per class; repeat whole shuffles
+        # of a small class so that its rows are used equally often.
+        k = len(self._class_index)
+        shares = [n // k + (c < n % k) for c in range(k)]
+        groups = []
+        for idx, m in zip(self._class_index, shares):
+            reps = -(-m // len(idx))
+            groups.append(torch.cat([self._shuffled(idx) for _ in range(reps)])[:m])
+        return self._spread(groups)
 
     def __iter__(self):
         ds = self.dataset
         X, y, w = ds.X, ds.y, ds.sample_weight
-        n = X.shape[0]
-        if self.shuffle:
-            perm = torch.randperm(n, generator=self.generator, device="cpu").to(X.device)
-            X, y = X[perm], y[perm]
-            w = None if w is None else w[perm]
-        bs = self.batch_size
-        for b in range(len(self)):
-            sl = slice(b * bs, (b + 1) * bs)
-            yield {"X": X[sl], "sample_weight": None if w is None else w[sl]}, y[sl]
+        if self.sampler != "sequential":
+            order = self._order().to(X.device)
+            X, y = X[order], y[order]
+            w = None if w is None else w[order]
+        for a, b in self._bounds(X.shape[0]):
+            yield {"X": X[a:b], "sample_weight": None if w is None else w[a:b]}, y[a:b]
 
 
 class StratifiedValidSplit:
@@ -229,11 +288,16 @@ class LossNet(NeuralNetClassifier):
     instance_weighting : Reweighting or None
         An instance-level scheme (``"dro_kl"``): its ``instance_weights`` of
         the detached per-sample training losses multiply the batch weights.
+    batch_sampler : str
+        Order of the training rows each epoch (:class:`TensorBatchIterator`).
+        Batch-level losses also get a small last batch merged into the
+        previous one.
     """
 
     def __init__(self, *args, class_weight_tensor=None, generator=None, instance_weighting=None,
-                 **kwargs):
+                 batch_sampler="random", **kwargs):
         super().__init__(*args, **kwargs)
+        self.batch_sampler = batch_sampler
         self.class_weight_tensor = class_weight_tensor
         self.generator = generator
         self.instance_weighting = instance_weighting
@@ -252,8 +316,9 @@ class LossNet(NeuralNetClassifier):
 
     def get_iterator(self, dataset, training=False):
         if training:
-            return TensorBatchIterator(dataset, min(self.batch_size, len(dataset)), shuffle=True,
-                                       generator=self.generator)
+            return TensorBatchIterator(dataset, min(self.batch_size, len(dataset)),
+                                       sampler=self.batch_sampler, generator=self.generator,
+                                       merge_last=not self.criterion_.pointwise)
         return None  # validation is a single chunked forward (run_single_epoch)
 
     # -- steps ------------------------------------------------------------------
