@@ -25,15 +25,51 @@ from .base import (
     get_loss_class,
     register_loss,
 )
-from .imbalance import FocalLoss
+from .calibration import EncouragingLoss, SphericalZLoss, SquentropyLoss
+from .imbalance import (
+    BalancedSoftmaxLoss,
+    DiceLoss,
+    FocalLoss,
+    LDAMLoss,
+    LogitAdjustedLoss,
+    Poly1Loss,
+    TverskyLoss,
+)
+from .metric import (
+    AnyLossAccuracy,
+    AnyLossBalancedAccuracy,
+    AnyLossF1,
+    AnyLossFBeta,
+    AnyLossGMean,
+)
+from .ranking import AUCPairwiseLoss, AUCSquareLoss, EnsLoss
 from .standard import CrossEntropyLoss
+from .wrappers import LogitClip
 
 __all__ = [
+    "AUCPairwiseLoss",
+    "AUCSquareLoss",
+    "AnyLossAccuracy",
+    "AnyLossBalancedAccuracy",
+    "AnyLossF1",
+    "AnyLossFBeta",
+    "AnyLossGMean",
+    "BalancedSoftmaxLoss",
     "BatchLoss",
     "CrossEntropyLoss",
+    "DiceLoss",
+    "EncouragingLoss",
+    "EnsLoss",
     "FocalLoss",
+    "LDAMLoss",
+    "LogitAdjustedLoss",
+    "LogitClip",
     "Loss",
     "PointwiseLoss",
+    "Poly1Loss",
+    "SphericalZLoss",
+    "SquentropyLoss",
+    "TverskyLoss",
     "available_losses",
     "get_loss",
     "get_loss_class",

@@ -240,6 +240,13 @@ class Loss(BaseEstimator, nn.Module):
             )
         return log_prior(counts, logits)
 
+    def prior_logit_offset(self):
+        """Additive logit correction from this loss's outputs to the training-prior
+        posterior, shape ``(K,)``, or None when the loss needs none (used by the
+        estimator's ``calibration="prior"``; e.g. ``tau * log pi`` for logit
+        adjustment)."""
+        return None
+
     def forward(self, logits, target, sample_weight=None):  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -269,6 +276,11 @@ class BatchLoss(Loss):
     A batch on which the loss is undefined (e.g. a single class) gives
     :meth:`_degenerate`: a graph-connected zero, counted in
     ``n_degenerate_batches_`` so that the estimator can warn after ``fit``.
+
+    Binary batch losses implement :meth:`binary_loss` only: the default
+    ``forward`` extends them to ``K > 2`` classes by the one-vs-rest macro
+    rule of :meth:`ovr_mean` (LOSSES.md §4.0). Other batch losses override
+    ``forward``.
     """
 
     pointwise: ClassVar[bool] = False
@@ -277,6 +289,71 @@ class BatchLoss(Loss):
         """Count a degenerate batch and return ``0 * logits.sum()``."""
         self.n_degenerate_batches_ = getattr(self, "n_degenerate_batches_", 0) + 1
         return 0.0 * logits.sum()
+
+    @staticmethod
+    def ovr_scores(logits: torch.Tensor) -> torch.Tensor:
+        r"""One-vs-rest scores :math:`s_k = z_k - \log \sum_{j \ne k} e^{z_j}`, shape ``(n, K)``.
+
+        :math:`s_k = \log(p_k / (1 - p_k))` with :math:`p = \mathrm{softmax}(z)`,
+        so :math:`\sigma(s_k) = p_k`; for ``K = 2``, :math:`s_1 = z_1 - z_0`.
+        Computed with a masked ``logsumexp``: finite values and gradients for
+        logits of any magnitude.
+        """
+        n_classes = logits.shape[1]
+        eye = torch.eye(n_classes, dtype=torch.bool, device=logits.device)
+        # others[i, k, j] = z_ij for j != k, -inf on the diagonal j == k.
+        others = logits.unsqueeze(1).masked_fill(eye, float("-inf"))
+        return logits - torch.logsumexp(others, dim=2)
+
+    def ovr_mean(self, logits, target, sample_weight, binary_fn) -> torch.Tensor:
+        """One-vs-rest macro average of a binary batch loss (LOSSES.md §4.0).
+
+        For ``K = 2`` only class 1 is used, with score :math:`s = z_1 - z_0`;
+        for ``K > 2`` every class ``k`` with positive total weight on both
+        sides (``y = k`` and ``y != k``) contributes
+        ``binary_fn(s_k, y_k, w)`` and the values are averaged. If no class
+        qualifies the batch is degenerate (:meth:`_degenerate`).
+
+        Parameters
+        ----------
+        logits : tensor of shape (n, K)
+        target : int64 tensor of shape (n,)
+        sample_weight : tensor of shape (n,) or None
+            None means all weights are 1.
+        binary_fn : callable ``(score, y01, weight) -> scalar tensor``
+            The binary loss for one class: ``score`` the one-vs-rest scores
+            :meth:`ovr_scores`, ``y01`` the 0/1 indicator of the class (in
+            the logits' dtype) and ``weight`` the sample weights normalised
+            to sum to one (so ``binary_fn`` sees weight *shares*; both class
+            totals are strictly positive).
+        """
+        if sample_weight is None:
+            weight = torch.ones_like(logits[:, 0]).detach()
+        else:
+            weight = sample_weight
+        total = weight.sum()
+        if not total > 0:
+            return self._degenerate(logits)
+        weight = weight / total
+        n_classes = logits.shape[1]
+        classes = [1] if n_classes == 2 else range(n_classes)
+        scores = self.ovr_scores(logits)
+        values = []
+        for k in classes:
+            y01 = (target == k).to(logits.dtype)
+            if (weight * y01).sum() > 0 and (weight * (1.0 - y01)).sum() > 0:
+                values.append(binary_fn(scores[:, k], y01, weight))
+        if not values:
+            return self._degenerate(logits)
+        return torch.stack(values).mean()
+
+    def binary_loss(self, score, y01, weight) -> torch.Tensor:  # pragma: no cover - abstract
+        """The binary loss of one (one-vs-rest) problem; see :meth:`ovr_mean`."""
+        raise NotImplementedError
+
+    def forward(self, logits, target, sample_weight=None):
+        target, sample_weight = self._check_inputs(logits, target, sample_weight)
+        return self.ovr_mean(logits, target, sample_weight, self.binary_loss)
 
 
 # ---------------------------------------------------------------------------

@@ -7,11 +7,27 @@ from numbers import Real
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from sklearn.utils._param_validation import Interval
 
-from .base import EPS, PointwiseLoss, log_probs, register_loss, target_log_prob
+from .base import (
+    EPS,
+    PointwiseLoss,
+    check_class_counts,
+    log_probs,
+    register_loss,
+    target_log_prob,
+)
 
-__all__ = ["FocalLoss"]
+__all__ = [
+    "BalancedSoftmaxLoss",
+    "DiceLoss",
+    "FocalLoss",
+    "LDAMLoss",
+    "LogitAdjustedLoss",
+    "Poly1Loss",
+    "TverskyLoss",
+]
 
 
 @register_loss("focal")
@@ -98,3 +114,357 @@ class FocalLoss(PointwiseLoss):
         if self.alpha is not None:
             loss = self._class_factor(logits, target) * loss
         return loss
+
+
+# ---------------------------------------------------------------------------
+# Poly-1
+# ---------------------------------------------------------------------------
+@register_loss("poly1")
+class Poly1Loss(PointwiseLoss):
+    r"""Poly-1 loss: cross-entropy with a perturbed first polynomial coefficient.
+
+    *PolyLoss: A Polynomial Expansion Perspective of Classification Loss
+    Functions* (Leng, Tan, Liu, Cubuk, Shi, Cheng and Anguelov, ICLR 2022),
+    Poly-1 formulation (no official code; checked against the paper):
+
+    .. math::
+
+        \ell(z, y) = -\log p_y + \varepsilon\,(1 - p_y),
+
+    with :math:`p = \mathrm{softmax}(z)` and :math:`\varepsilon` =
+    ``epsilon``. Since :math:`-\log p_y = \sum_{j \ge 1} (1 - p_y)^j / j`,
+    Poly-1 moves the first coefficient of that series from 1 to
+    :math:`1 + \varepsilon`. ``epsilon=0`` is cross-entropy. :math:`1 - p_y`
+    is computed as ``-expm1(log p_y)`` (accurate near :math:`p_y = 1`).
+
+    Parameters
+    ----------
+    epsilon : float >= -1, default=1.0
+        Perturbation of the first coefficient; below -1 the loss is no longer
+        monotone in :math:`p_y`. The paper's tuned values lie roughly in
+        [-1, 2]; grid {-1, 0, 1, 2}.
+
+    Notes
+    -----
+    Use: a one-knob adjustment of cross-entropy; ``epsilon > 0`` keeps
+    pushing confident samples (a stronger gradient near :math:`p_y = 1`),
+    ``epsilon < 0`` behaves more like focal loss.
+    """
+
+    _parameter_constraints = {"epsilon": [Interval(Real, -1, None, closed="left")]}
+
+    def __init__(self, epsilon=1.0):
+        super().__init__()
+        self.epsilon = epsilon
+        self._validate()
+
+    def loss_per_sample(self, logits, target):
+        log_p_y = target_log_prob(log_probs(logits), target)
+        return -log_p_y - self.epsilon * torch.expm1(log_p_y)
+
+
+# ---------------------------------------------------------------------------
+# Prior-aware losses: logit adjustment, balanced softmax, LDAM
+# ---------------------------------------------------------------------------
+class _ClassCountsMixin:
+    """Shared ``class_counts`` handling: flagged for the estimator, checked when given."""
+
+    requires_class_counts = True
+
+    def _check_params(self):
+        if self.class_counts is not None:
+            check_class_counts(self.class_counts)
+
+
+_CLASS_COUNTS = [None, "array-like"]
+
+
+@register_loss("logit_adjusted")
+class LogitAdjustedLoss(_ClassCountsMixin, PointwiseLoss):
+    r"""Logit-adjusted cross-entropy: cross-entropy on prior-shifted logits.
+
+    *Long-tail learning via logit adjustment* (Menon, Jayasumana, Rawat,
+    Jain, Veit and Kumar, ICLR 2021), logit-adjusted softmax cross-entropy:
+
+    .. math::
+
+        \ell(z, y) = -\log \mathrm{softmax}(z + \tau \log \pi)_y
+                   = -\log \frac{e^{z_y + \tau \log \pi_y}}
+                                {\sum_k e^{z_k + \tau \log \pi_k}},
+
+    with :math:`\pi_j = n_j / \sum_k n_k` the training prior from
+    ``class_counts`` and :math:`\tau` = ``tau``. ``tau=0`` and uniform counts
+    give cross-entropy; ``balanced_softmax`` is the ``tau=1`` member.
+
+    Parameters
+    ----------
+    tau : float >= 0, default=1.0
+        Strength of the adjustment; 1 is Fisher-consistent for the balanced
+        error. Grid {0, 0.5, 1, 1.5, 2}.
+    class_counts : None or array-like of shape (K,), default=None
+        Positive training count of each class. ``WeightedLossClassifier``
+        fills it from the training labels when None; a standalone loss
+        without counts raises ValueError when called.
+
+    Notes
+    -----
+    Use: imbalance. After training, :math:`\mathrm{softmax}(z)` estimates the
+    class-balanced posterior and :math:`\mathrm{softmax}(z + \tau\log\pi)`
+    the training-prior one (LOSSES.md §7.4).
+    """
+
+    _parameter_constraints = {
+        "tau": [Interval(Real, 0, None, closed="left")],
+        "class_counts": _CLASS_COUNTS,
+    }
+
+    def __init__(self, tau=1.0, class_counts=None):
+        super().__init__()
+        self.tau = tau
+        self.class_counts = class_counts
+        self._validate()
+
+    def loss_per_sample(self, logits, target):
+        adjusted = logits + self.tau * self._log_prior(logits)
+        return -target_log_prob(log_probs(adjusted), target)
+
+
+@register_loss("balanced_softmax")
+class BalancedSoftmaxLoss(LogitAdjustedLoss):
+    r"""Balanced softmax: cross-entropy on logits shifted by the log prior.
+
+    *Balanced Meta-Softmax for Long-Tailed Visual Recognition* (Ren, Yu,
+    Sheng, Ma, Zhao, Yi and Li, NeurIPS 2020), Balanced Softmax (without the
+    meta-sampler):
+
+    .. math::
+
+        \ell(z, y) = -\log \frac{n_y e^{z_y}}{\sum_k n_k e^{z_k}}
+                   = -\log \mathrm{softmax}(z + \log \pi)_y ,
+
+    with :math:`n_j` = ``class_counts`` and :math:`\pi_j = n_j / \sum_k n_k`.
+    It is ``logit_adjusted(tau=1)`` and shares its implementation.
+
+    Parameters
+    ----------
+    class_counts : None or array-like of shape (K,), default=None
+        Positive training counts, one per class, as for
+        :class:`LogitAdjustedLoss` (filled in by the estimator when None).
+
+    Notes
+    -----
+    Use: imbalance; :math:`\mathrm{softmax}(z)` then estimates the
+    class-balanced posterior (LOSSES.md §7.4).
+    """
+
+    _parameter_constraints = {"class_counts": _CLASS_COUNTS}
+
+    def __init__(self, class_counts=None):
+        # tau is fixed at 1, not a parameter (get_params reads this signature).
+        super().__init__(tau=1.0, class_counts=class_counts)
+
+
+@register_loss("ldam")
+class LDAMLoss(_ClassCountsMixin, PointwiseLoss):
+    r"""Label-distribution-aware margin (LDAM) loss.
+
+    *Learning Imbalanced Datasets with Label-Distribution-Aware Margin Loss*
+    (Cao, Wei, Gaidon, Arechiga and Ma, NeurIPS 2019). Checked against the
+    authors' ``LDAMLoss`` (``kaidic/LDAM-DRW``, ``losses.py``): margins
+    :math:`\propto n_j^{-1/4}` rescaled so that the largest is ``max_m``,
+    subtracted from the target logit, then cross-entropy on ``s * logits``:
+
+    .. math::
+
+        \Delta_j = m \left(\frac{n_{\min}}{n_j}\right)^{1/4}, \qquad
+        \ell(z, y) = -\log \mathrm{softmax}\bigl(s\,(z - \Delta_y e_y)\bigr)_y ,
+
+    with :math:`n_j` = ``class_counts``, :math:`n_{\min} = \min_k n_k`,
+    :math:`m` = ``max_margin``, :math:`s` = ``scale`` and :math:`e_y` the
+    one-hot label. The rarest class gets margin :math:`m`;
+    ``max_margin=0, scale=1`` is cross-entropy.
+
+    Parameters
+    ----------
+    max_margin : float >= 0, default=0.5
+        Margin of the rarest class (the reference code's ``max_m``). Grid
+        {0.1, 0.3, 0.5, 1}.
+    scale : float > 0, default=30.0
+        Logit scale :math:`s` (the reference code's ``s``).
+    class_counts : None or array-like of shape (K,), default=None
+        Positive training counts, one per class, as for
+        :class:`LogitAdjustedLoss` (filled in by the estimator when None).
+
+    Notes
+    -----
+    Use: imbalance, usually with deferred re-weighting (``reweight="drw"``,
+    the paper's LDAM-DRW).
+
+    Caveat: ``scale=30`` assumes cosine logits in [-1, 1] from a normalised
+    last layer (the reference code's ``NormedLinear`` head, used with LDAM).
+    On the raw logits of a plain linear head it multiplies the logits by 30,
+    which gives very large gradients and a margin that is small relative to
+    the logits: use a normalised head, or lower ``scale`` (e.g. 1 to 5) and
+    raise ``max_margin`` accordingly. The formula is implemented as in the
+    paper and the reference code, on whatever logits the network outputs.
+    """
+
+    _parameter_constraints = {
+        "max_margin": [Interval(Real, 0, None, closed="left")],
+        "scale": [Interval(Real, 0, None, closed="neither")],
+        "class_counts": _CLASS_COUNTS,
+    }
+
+    def __init__(self, max_margin=0.5, scale=30.0, class_counts=None):
+        super().__init__()
+        self.max_margin = max_margin
+        self.scale = scale
+        self.class_counts = class_counts
+        self._validate()
+
+    def margins(self, logits: torch.Tensor) -> torch.Tensor:
+        r"""Per-class margins :math:`\Delta_j`, shape ``(K,)``, on the dtype of ``logits``."""
+        log_prior = self._log_prior(logits)
+        # (n_min / n_j)^(1/4) = exp((log pi_min - log pi_j) / 4) <= 1.
+        return self.max_margin * torch.exp((log_prior.min() - log_prior) / 4.0)
+
+    def loss_per_sample(self, logits, target):
+        target_margin = self.margins(logits)[target].unsqueeze(1)
+        shifted = logits - target_margin * F.one_hot(target, logits.shape[1]).to(logits.dtype)
+        return -target_log_prob(log_probs(self.scale * shifted), target)
+
+
+# ---------------------------------------------------------------------------
+# Per-sample overlap indices: dice and Tversky
+# ---------------------------------------------------------------------------
+class _OverlapLoss(PointwiseLoss):
+    r"""``1 - (1/K) sum_k (num_k + smooth) / (den_k + smooth)``: shared code of dice and Tversky.
+
+    Subclasses store ``smooth`` and implement :meth:`_overlap`, which returns
+    the unsmoothed numerator and denominator of the one-vs-rest index of
+    every class from the probabilities, their complements and the one-hot
+    labels (all of shape ``(n, K)``).
+    """
+
+    def _overlap(self, p, one_minus_p, onehot):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def loss_per_sample(self, logits, target):
+        log_p = log_probs(logits)
+        onehot = F.one_hot(target, logits.shape[1]).to(logits.dtype)
+        num, den = self._overlap(log_p.exp(), -torch.expm1(log_p), onehot)
+        index = (num + self.smooth) / (den + self.smooth)
+        return 1.0 - index.mean(dim=1)
+
+
+@register_loss("dice")
+class DiceLoss(_OverlapLoss):
+    r"""Per-sample self-adjusting dice loss, averaged one-vs-rest over classes.
+
+    *Dice Loss for Data-imbalanced NLP Tasks* (Li, Sun, Meng, Liang, Wu and
+    Li, ACL 2020), self-adjusting dice coefficient of one sample (the paper's
+    DSC with the :math:`(1 - p)^\alpha` factor), applied to every class:
+
+    .. math::
+
+        \mathrm{DSC}_k = \frac{2 (1 - p_k)^{\alpha} p_k\, y_k + \gamma}
+                              {(1 - p_k)^{\alpha} p_k + y_k + \gamma}, \qquad
+        \ell(z, y) = 1 - \frac1K \sum_{k=1}^{K} \mathrm{DSC}_k \in [0, 1],
+
+    with :math:`p = \mathrm{softmax}(z)`, :math:`y_k = 1[y = k]`,
+    :math:`\alpha` = ``alpha`` and :math:`\gamma` = ``smooth``.
+
+    Deliberate difference from the reference code (``ShannonAI/dice_loss_for_NLP``,
+    ``DiceLoss``): that code sums the intersection and the denominators over
+    the whole batch (a set-level, batch-level loss, defaults
+    ``smooth=1e-4``, ``alpha=0``) and sums over classes; this loss is the
+    per-sample form that decomposes (mean over samples and classes), with
+    default smoothing :math:`\gamma = 1` (LOSSES.md). The set-level form is
+    batch-level and planned separately (LOSSES.md §8).
+
+    Parameters
+    ----------
+    alpha : float >= 0, default=0.0
+        Self-adjusting exponent that de-emphasises easy samples (:math:`p_k`
+        near 1). Grid {0.01, 0.1, 0.5, 1}. For ``0 < alpha < 1`` the factor
+        :math:`1 - p_k` is floored at 1e-7 so the gradient stays finite.
+    smooth : float > 0, default=1.0
+        Smoothing :math:`\gamma` added to numerator and denominator.
+
+    Notes
+    -----
+    Use: imbalance, as an F1-like (overlap) objective; compare with
+    ``anyloss_f1``. ``tversky(alpha=0.5, beta=0.5, smooth=s/2)`` equals
+    ``dice(alpha=0, smooth=s)``.
+    """
+
+    _parameter_constraints = {
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "smooth": [Interval(Real, 0, None, closed="neither")],
+    }
+
+    def __init__(self, alpha=0.0, smooth=1.0):
+        super().__init__()
+        self.alpha = alpha
+        self.smooth = smooth
+        self._validate()
+
+    def _overlap(self, p, one_minus_p, onehot):
+        if self.alpha != 0:
+            p = one_minus_p.clamp_min(EPS).pow(self.alpha) * p
+        return 2.0 * p * onehot, p + onehot
+
+
+@register_loss("tversky")
+class TverskyLoss(_OverlapLoss):
+    r"""Per-sample Tversky loss, averaged one-vs-rest over classes.
+
+    The Tversky index as used in *Dice Loss for Data-imbalanced NLP Tasks*
+    (Li, Sun, Meng, Liang, Wu and Li, ACL 2020), for one sample and every
+    class:
+
+    .. math::
+
+        \mathrm{TI}_k = \frac{p_k y_k + \gamma}
+            {p_k y_k + a\, p_k (1 - y_k) + b\, (1 - p_k)\, y_k + \gamma}, \qquad
+        \ell(z, y) = 1 - \frac1K \sum_{k=1}^{K} \mathrm{TI}_k \in [0, 1],
+
+    with :math:`p = \mathrm{softmax}(z)`, :math:`y_k = 1[y = k]`,
+    :math:`a` = ``alpha`` (weight of false positives), :math:`b` = ``beta``
+    (weight of false negatives) and :math:`\gamma` = ``smooth``.
+    ``tversky(alpha=0.5, beta=0.5, smooth=s/2)`` equals
+    ``dice(alpha=0, smooth=s)``. As for ``dice``, this is the per-sample
+    form; the reference code's set-level form is batch-level (LOSSES.md §8).
+
+    Parameters
+    ----------
+    alpha : float >= 0, default=0.5
+        Weight of false positives; usually ``1 - beta``.
+    beta : float >= 0, default=0.5
+        Weight of false negatives; raise it for recall. Grid for
+        (``alpha``, ``beta``): {(0.5, 0.5), (0.3, 0.7), (0.1, 0.9)}.
+    smooth : float > 0, default=1.0
+        Smoothing :math:`\gamma` added to numerator and denominator.
+
+    Notes
+    -----
+    Use: imbalance, trading precision against recall of each class.
+    """
+
+    _parameter_constraints = {
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "beta": [Interval(Real, 0, None, closed="left")],
+        "smooth": [Interval(Real, 0, None, closed="neither")],
+    }
+
+    def __init__(self, alpha=0.5, beta=0.5, smooth=1.0):
+        super().__init__()
+        self.alpha = alpha
+        self.beta = beta
+        self.smooth = smooth
+        self._validate()
+
+    def _overlap(self, p, one_minus_p, onehot):
+        true_pos = p * onehot
+        den = true_pos + self.alpha * p * (1.0 - onehot) + self.beta * one_minus_p * onehot
+        return true_pos, den

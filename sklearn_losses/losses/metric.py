@@ -1,5 +1,332 @@
-"""Batch-level metric losses: differentiable confusion-matrix metrics (AnyLoss)."""
+r"""Batch-level metric losses: differentiable confusion-matrix metrics (AnyLoss).
+
+All losses of this module share :class:`SoftConfusionLoss`, which turns the
+batch into a *weighted soft confusion matrix*; each registered loss only
+supplies its metric formula and returns ``1 - metric``.
+
+Reference
+---------
+*AnyLoss: Transforming Classification Metrics into Loss Functions*, Doheon
+Han, Nuno Moniz and Nitesh V. Chawla, KDD 2024 (arXiv:2405.14745). The
+formulas follow the authors' TensorFlow code in the README of
+``doheonhan/anyloss_extension`` (functions ``confusion_matrix``,
+``Any_Fbeta``, ``Any_Gmean``, ``Any_BAccu``), checked when this module was
+written.
+
+Deliberate deviations from that reference
+-----------------------------------------
+- Sample weights enter every count (``N = sum_i w_i`` instead of the batch
+  size); with no weights the counts are the reference's.
+- The reference adds ``1e-5`` to each denominator. Here the weights are
+  normalised to sum to one first (so every count is a weight share and the
+  loss is exactly invariant to rescaling the weights) and the denominators
+  are clamped from below at ``EPS = 1e-7``; for any batch in which both
+  classes are present the clamp is inactive unless a class holds less than
+  ``1e-7`` of the batch weight.
+- The counts are computed as four direct sums (``FP = sum w (1-y) A``
+  rather than ``sum w A - TP``) and ``1 - A`` as ``sigmoid(-L (p - 1/2))``,
+  so they are non-negative and accurate when ``A`` saturates.
+- Multiclass problems use the one-vs-rest macro rule of LOSSES.md §4.0.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from numbers import Real
+from typing import NamedTuple
+
+import torch
+from sklearn.utils._param_validation import Interval
+
+from .base import EPS, BatchLoss, register_loss
+
+__all__ = [
+    "AnyLossAccuracy",
+    "AnyLossBalancedAccuracy",
+    "AnyLossF1",
+    "AnyLossFBeta",
+    "AnyLossGMean",
+    "SoftConfusion",
+    "SoftConfusionLoss",
+]
+
+
+class SoftConfusion(NamedTuple):
+    """Weighted soft confusion matrix of one (one-vs-rest) binary problem.
+
+    Every entry is a share of the batch weight: ``tp + fp + fn + tn = 1``,
+    ``pos = tp + fn`` (:math:`n_+ / N`) and ``neg = fp + tn``
+    (:math:`n_- / N`); ``pos`` and ``neg`` come from the labels and weights
+    only, so they carry no gradient.
+    """
+
+    tp: torch.Tensor
+    fp: torch.Tensor
+    fn: torch.Tensor
+    tn: torch.Tensor
+    pos: torch.Tensor
+    neg: torch.Tensor
+
+    @property
+    def tpr(self) -> torch.Tensor:
+        """Soft recall of the positives, :math:`TP / n_+`."""
+        return self.tp / self.pos.clamp_min(EPS)
+
+    @property
+    def tnr(self) -> torch.Tensor:
+        """Soft recall of the negatives, :math:`TN / n_-`."""
+        return self.tn / self.neg.clamp_min(EPS)
+
+
+def f_beta(cm: SoftConfusion, beta: float) -> torch.Tensor:
+    r""":math:`(1+\beta^2) TP / (\beta^2 n_+ + TP + FP)` on a soft confusion matrix."""
+    beta2 = float(beta) ** 2
+    return (1.0 + beta2) * cm.tp / (beta2 * cm.pos + cm.tp + cm.fp).clamp_min(EPS)
+
+
+class SoftConfusionLoss(BatchLoss):
+    r"""Base class of the AnyLoss family: ``1 - metric(soft confusion matrix)``.
+
+    *AnyLoss: Transforming Classification Metrics into Loss Functions*
+    (Han, Moniz and Chawla, KDD 2024). Each prediction is sharpened by the
+    approximation function
+
+    .. math::
+
+        A_i = \sigma\bigl(L\,(p_i - \tfrac12)\bigr), \qquad p_i = \sigma(s_i),
+
+    with :math:`\sigma(t) = 1/(1+e^{-t})`, :math:`L` = ``amplifier`` and
+    :math:`s_i` the (one-vs-rest) score of sample :math:`i`. With weights
+    :math:`w_i`, :math:`N = \sum_i w_i` and labels :math:`y_i \in \{0, 1\}`,
+    the soft counts are
+
+    .. math::
+
+        TP = \sum_i w_i y_i A_i,\quad FN = \sum_i w_i y_i (1 - A_i),\quad
+        FP = \sum_i w_i (1-y_i) A_i,\quad TN = \sum_i w_i (1-y_i)(1 - A_i),
+
+    and :math:`n_+ = TP + FN`, :math:`n_- = FP + TN`. Subclasses implement
+    :meth:`metric` on these counts (stored as shares of :math:`N`).
+
+    Parameters
+    ----------
+    amplifier : float > 0, default=73.0
+        :math:`L`. The default 73 is the value attributed to the paper; the
+        authors' extension README suggests :math:`L \in [2, 70]`. Grid
+        [5, 100]. Larger values make :math:`A_i` closer to the hard
+        prediction :math:`1[p_i > 1/2]` but give vanishing gradients away
+        from :math:`p_i = 1/2`.
+    """
+
+    _parameter_constraints = {
+        "amplifier": [Interval(Real, 0, None, closed="neither")],
+    }
+
+    def __init__(self, amplifier=73.0):
+        super().__init__()
+        self.amplifier = amplifier
+        self._validate()
+
+    def soft_confusion(self, score, y01, weight) -> SoftConfusion:
+        """Weighted soft confusion matrix of one binary problem.
+
+        ``weight`` must already sum to one (as passed by
+        :meth:`~sklearn_losses.losses.base.BatchLoss.ovr_mean`).
+        """
+        centred = self.amplifier * (torch.sigmoid(score) - 0.5)
+        predicted_pos = torch.sigmoid(centred)  # A_i
+        predicted_neg = torch.sigmoid(-centred)  # 1 - A_i, accurate when A_i -> 1
+        w_pos = weight * y01
+        w_neg = weight * (1.0 - y01)
+        return SoftConfusion(
+            tp=(w_pos * predicted_pos).sum(),
+            fp=(w_neg * predicted_pos).sum(),
+            fn=(w_pos * predicted_neg).sum(),
+            tn=(w_neg * predicted_neg).sum(),
+            pos=w_pos.sum(),
+            neg=w_neg.sum(),
+        )
+
+    def metric(self, cm: SoftConfusion) -> torch.Tensor:  # pragma: no cover - abstract
+        """The metric in [0, 1] computed from a soft confusion matrix."""
+        raise NotImplementedError
+
+    def binary_loss(self, score, y01, weight):
+        """``1 - metric`` of one (one-vs-rest) binary problem."""
+        return 1.0 - self.metric(self.soft_confusion(score, y01, weight))
+
+
+_NOTES = r"""
+    Notes
+    -----
+    **Binary vs multiclass.** For ``K = 2`` the score is
+    :math:`s = z_1 - z_0` (class 1 is positive). For ``K > 2`` the loss is
+    the one-vs-rest macro average: class :math:`k` uses
+    :math:`s_k = z_k - \log\sum_{j\ne k} e^{z_j}` (so :math:`p_k` is the
+    softmax probability) and :math:`y_k = 1[y = k]`, averaged over the
+    classes with positive weight on both sides in the batch. A batch where
+    no class qualifies (e.g. a single class) returns a graph-connected zero
+    and increments ``n_degenerate_batches_``.
+
+    **Batch composition matters.** The loss is a function of the whole
+    batch, not a mean of per-sample terms: the batch metric is not the
+    dataset metric (Simpson's bias, LOSSES.md §7.2). Use large stratified
+    batches with ``drop_last=True`` (at least 256, or full batch on small
+    tables), and tune the decision threshold on validation data afterwards.
+    Weights enter the soft counts; ``reweight=None`` is recommended since
+    the metric already handles imbalance.
+
+    **Not calibrated.** The loss lies in [0, 1] and ignores how far
+    :math:`p_i` is from 1/2 once :math:`A_i` saturates, so
+    ``predict_proba`` is not a calibrated probability; recalibrate
+    post hoc (LOSSES.md §7.4). Values are not comparable across losses or
+    amplifiers: select models with a scorer.
+
+    With confident predictions (:math:`|p_i - 1/2| \gg 1/L`) the loss is
+    ``1 -`` the hard metric at threshold 1/2.
+"""
+
+
+_AMPLIFIER_DOC = r"""    amplifier : float > 0, default=73.0
+        Sharpening factor :math:`L` of :math:`A_i = \sigma(L(p_i - 1/2))`
+        (see :class:`SoftConfusionLoss`); grid [5, 100].
+"""
+
+_BETA_DOC = r"""    beta : float > 0, default=1.0
+        :math:`\beta`; values above 1 favour recall, below 1 precision.
+        ``beta=1`` equals ``anyloss_f1``.
+"""
+
+
+def _anyloss_doc(extra_params=""):
+    """Append the shared Parameters (``extra_params`` first) and Notes sections."""
+
+    def decorate(cls):
+        cls.__doc__ = (cls.__doc__.rstrip() + "\n\n    Parameters\n    ----------\n"
+                       + extra_params + _AMPLIFIER_DOC + _NOTES)
+        return cls
+
+    return decorate
+
+
+@register_loss("anyloss_accuracy")
+@_anyloss_doc()
+class AnyLossAccuracy(SoftConfusionLoss):
+    r"""AnyLoss accuracy: ``1 - (TP + TN) / N`` on the soft confusion matrix.
+
+    *AnyLoss: Transforming Classification Metrics into Loss Functions*
+    (Han, Moniz and Chawla, KDD 2024); soft counts as in
+    :class:`SoftConfusionLoss`:
+
+    .. math::
+
+        \ell = 1 - \frac{TP + TN}{N}.
+
+    For ``K > 2`` this is the mean one-vs-rest accuracy, not the multiclass
+    accuracy.
+
+    """
+
+    def metric(self, cm):
+        return cm.tp + cm.tn
+
+
+@register_loss("anyloss_fbeta")
+@_anyloss_doc(_BETA_DOC)
+class AnyLossFBeta(SoftConfusionLoss):
+    r"""AnyLoss F-beta: ``1 - F_beta`` on the soft confusion matrix.
+
+    *AnyLoss: Transforming Classification Metrics into Loss Functions*
+    (Han, Moniz and Chawla, KDD 2024); soft counts as in
+    :class:`SoftConfusionLoss`:
+
+    .. math::
+
+        \ell = 1 - \frac{(1+\beta^2)\,TP}{\beta^2 n_+ + \sum_i w_i A_i},
+
+    where :math:`\sum_i w_i A_i = TP + FP` is the soft number of predicted
+    positives and :math:`n_+` the weight of the positives.
+
+    """
+
+    _parameter_constraints = {
+        **SoftConfusionLoss._parameter_constraints,
+        "beta": [Interval(Real, 0, None, closed="neither")],
+    }
+
+    def __init__(self, beta=1.0, amplifier=73.0):
+        BatchLoss.__init__(self)  # not SoftConfusionLoss.__init__: it validates before beta is set
+        self.beta = beta
+        self.amplifier = amplifier
+        self._validate()
+
+    def metric(self, cm):
+        return f_beta(cm, self.beta)
+
+
+@register_loss("anyloss_f1")
+@_anyloss_doc()
+class AnyLossF1(SoftConfusionLoss):
+    r"""AnyLoss F1: ``1 - F_1`` on the soft confusion matrix.
+
+    *AnyLoss: Transforming Classification Metrics into Loss Functions*
+    (Han, Moniz and Chawla, KDD 2024); soft counts as in
+    :class:`SoftConfusionLoss`:
+
+    .. math::
+
+        \ell = 1 - \frac{2\,TP}{n_+ + \sum_i w_i A_i},
+
+    i.e. ``anyloss_fbeta(beta=1)``. For ``K > 2`` it is one minus a soft
+    macro F1.
+
+    """
+
+    def metric(self, cm):
+        return f_beta(cm, 1.0)
+
+
+@register_loss("anyloss_gmean")
+@_anyloss_doc()
+class AnyLossGMean(SoftConfusionLoss):
+    r"""AnyLoss G-mean surrogate: ``1 - TPR * TNR`` on the soft confusion matrix.
+
+    *AnyLoss: Transforming Classification Metrics into Loss Functions*
+    (Han, Moniz and Chawla, KDD 2024); soft counts as in
+    :class:`SoftConfusionLoss`:
+
+    .. math::
+
+        \ell = 1 - \frac{TP \cdot TN}{n_+\, n_-}
+             = 1 - \mathrm{TPR}\cdot\mathrm{TNR}.
+
+    As in the authors' code there is no square root: the surrogate is the
+    square of the textbook G-mean :math:`\sqrt{\mathrm{TPR}\cdot\mathrm{TNR}}`
+    and has the same maximiser (and better-behaved gradients at 0).
+
+    """
+
+    def metric(self, cm):
+        return cm.tpr * cm.tnr
+
+
+@register_loss("anyloss_balanced_accuracy")
+@_anyloss_doc()
+class AnyLossBalancedAccuracy(SoftConfusionLoss):
+    r"""AnyLoss balanced accuracy: ``1 - (TPR + TNR) / 2`` on the soft confusion matrix.
+
+    *AnyLoss: Transforming Classification Metrics into Loss Functions*
+    (Han, Moniz and Chawla, KDD 2024); soft counts as in
+    :class:`SoftConfusionLoss`:
+
+    .. math::
+
+        \ell = 1 - \frac{n_-\,TP + n_+\,TN}{2\, n_+\, n_-}
+             = 1 - \tfrac12(\mathrm{TPR} + \mathrm{TNR}).
+
+    For ``K > 2`` it averages the one-vs-rest balanced accuracies (not the
+    multiclass balanced accuracy, which is the mean recall).
+
+    """
+
+    def metric(self, cm):
+        return 0.5 * (cm.tpr + cm.tnr)

@@ -1,5 +1,307 @@
-"""Batch-level ranking losses: AUC surrogates and stochastic margin-loss ensembles."""
+r"""Batch-level ranking losses: AUC surrogates and stochastic margin-loss ensembles.
+
+- ``auc_pairwise``: the Mann-Whitney (MW) loss, logistic loss on all
+  positive-negative score differences of the batch.
+- ``auc_square``: the AUC-margin (AUC-M) square loss, its min-max auxiliary
+  variables solved exactly on the batch.
+- ``ensloss``: EnsLoss, a random convex calibrated margin loss drawn per
+  batch through its derivative (binary only).
+
+``auc_pairwise`` and ``auc_square`` are binary losses extended to ``K > 2``
+by the one-vs-rest macro rule of
+:meth:`~sklearn_losses.losses.base.BatchLoss.ovr_mean`.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from numbers import Integral, Real
+
+import torch
+import torch.nn.functional as F
+from sklearn.utils._param_validation import Interval
+
+from .base import EPS, BatchLoss, register_loss, weighted_mean
+
+__all__ = ["AUCPairwiseLoss", "AUCSquareLoss", "EnsLoss"]
+
+
+_OVR_NOTES = r"""
+    **Binary vs multiclass.** For ``K = 2`` the score is
+    :math:`s = z_1 - z_0` (class 1 is positive). For ``K > 2`` the loss is
+    the one-vs-rest macro average over classes :math:`k`, with
+    :math:`s_k = z_k - \log\sum_{j\ne k} e^{z_j}` (so
+    :math:`\sigma(s_k) = p_k`, the softmax probability) and
+    :math:`y_k = 1[y = k]`, over the classes with positive weight on both
+    sides in the batch. A batch where no class qualifies (e.g. a single
+    class) returns a graph-connected zero and increments
+    ``n_degenerate_batches_``.
+
+    **Batch composition matters.** Only pairs / class statistics inside
+    the batch are seen, so the batch AUC is not the dataset AUC (Simpson's
+    bias, LOSSES.md §7.2). Use large stratified batches with
+    ``drop_last=True`` (at least 256, or full batch on small tables).
+    Weights enter the pair sums / class moments; ``reweight=None`` is
+    recommended since AUC is insensitive to the class prior.
+
+    **Not calibrated.** A ranking loss only orders the scores: it is
+    invariant (``auc_pairwise``) or nearly so to shifting them, so
+    ``predict_proba`` is not a probability. Recalibrate post hoc
+    (temperature / Platt scaling, LOSSES.md §7.4) and tune the decision
+    threshold on validation data.
+"""
+
+
+def _with_notes(cls):
+    cls.__doc__ = cls.__doc__.rstrip() + "\n" + _OVR_NOTES
+    return cls
+
+
+def _class_mean(values, weight):
+    """Weighted mean of ``values`` under non-negative ``weight`` (positive total)."""
+    return (weight * values).sum() / weight.sum().clamp_min(EPS)
+
+
+@register_loss("auc_pairwise")
+@_with_notes
+class AUCPairwiseLoss(BatchLoss):
+    r"""Mann-Whitney (MW) loss: logistic loss on pairwise score differences.
+
+    *Optimizing What Matters: AUC-Driven Learning for Robust Neural
+    Retrieval* (Sheikholeslami, Hosseini, Bechard, Daruru and Rajeswar;
+    arXiv:2510.00137, 2025). With positives :math:`P`, negatives
+    :math:`N` of the batch, scores :math:`s` and weights :math:`w`,
+
+    .. math::
+
+        \ell = \frac{\sum_{i\in P}\sum_{j\in N} w_i w_j
+                     \log\bigl(1 + e^{-(s_i - s_j)}\bigr)}
+                    {\sum_{i\in P}\sum_{j\in N} w_i w_j},
+
+    binary cross-entropy on the pair differences, a smooth surrogate of the
+    Mann-Whitney statistic (= ROC-AUC). Since
+    :math:`\log(1+e^{-d})/\log 2 \ge 1[d \le 0]`,
+    :math:`\ell/\log 2 \ge 1 - \mathrm{AUC}_{\text{batch}}` (ties counted as
+    errors); :math:`\ell = \log 2` when all scores are equal, and
+    :math:`\ell` is invariant to adding a constant to every score.
+
+    No hyper-parameters. Cost :math:`O(|P|\,|N|)` per batch (and class).
+
+    Notes
+    -----
+    The paper trains retrievers and pairs the documents of each query; using
+    all positive-negative pairs of the batch is this package's adaptation
+    to tabular classification (no reference code exists; the formula is the
+    paper's abstract description, BCE over score differences).
+    """
+
+    def __init__(self):
+        super().__init__()
+        self._validate()
+
+    @staticmethod
+    def binary_loss(score, y01, weight):
+        """Weighted mean logistic loss over the positive-negative pairs."""
+        pos = y01 > 0.5
+        diff = score[pos].unsqueeze(1) - score[~pos].unsqueeze(0)
+        pair_weight = weight[pos].unsqueeze(1) * weight[~pos].unsqueeze(0)
+        return (pair_weight * F.softplus(-diff)).sum() / pair_weight.sum().clamp_min(EPS**2)
+
+
+@register_loss("auc_square")
+@_with_notes
+class AUCSquareLoss(BatchLoss):
+    r"""AUC-margin (AUC-M) square loss with its auxiliary variables solved on the batch.
+
+    *Large-scale Robust Deep AUC Maximization: A New Surrogate Loss and
+    Empirical Studies on Medical Image Classification* (Yuan, Yan, Sonka
+    and Yang, ICCV 2021), as implemented by ``AUCMLoss`` in LibAUC. With
+    :math:`h_i = \sigma(s_i)`, margin :math:`m` and class-conditional
+    weighted means and variances over the batch,
+
+    .. math::
+
+        \ell = \mathrm{Var}_w(h \mid y=1) + \mathrm{Var}_w(h \mid y=0)
+               + \max\bigl(0,\; m - (\bar h_{+} - \bar h_{-})\bigr)^2,
+
+    where :math:`\bar h_{\pm}` are the weighted class means of :math:`h`.
+    :math:`\ell \ge 0`, and :math:`\ell = 0` only if :math:`h` is constant
+    within each class with :math:`\bar h_+ - \bar h_- \ge m`. It is
+    unchanged when the labels are swapped and :math:`h \to 1 - h`.
+
+    Parameters
+    ----------
+    margin : float > 0, default=1.0
+        :math:`m`. LibAUC's default is 1.0 with search space
+        {0.6, 0.8, 1.0}. Since :math:`0 < h < 1`, ``margin=1`` keeps a
+        hinge term active for every batch (the class means are always pushed
+        apart).
+
+    Notes
+    -----
+    LibAUC's ``AUCMLoss(version="v2")`` is the min-max objective
+    :math:`\mathbb{E}_+[(h-a)^2] + \mathbb{E}_-[(h-b)^2] +
+    2\alpha(m + \mathbb{E}_-[h] - \mathbb{E}_+[h]) - \alpha^2`, with
+    :math:`a, b, \alpha \ge 0` learnt across batches by the PESG optimiser.
+    Deliberate deviation: here they are solved exactly on each batch
+    (:math:`a = \bar h_+`, :math:`b = \bar h_-`,
+    :math:`\alpha = \max(0, m - (\bar h_+ - \bar h_-))`), which gives the
+    formula above and needs no special optimiser. The default ``"v1"`` of
+    LibAUC equals this objective times the constant :math:`p(1-p)`
+    (:math:`p` the positive share).
+    """
+
+    _parameter_constraints = {
+        "margin": [Interval(Real, 0, None, closed="neither")],
+    }
+
+    def __init__(self, margin=1.0):
+        super().__init__()
+        self.margin = margin
+        self._validate()
+
+    def binary_loss(self, score, y01, weight):
+        """Class variances of ``h = sigmoid(score)`` plus the squared margin hinge."""
+        h = torch.sigmoid(score)
+        w_pos = weight * y01
+        w_neg = weight * (1.0 - y01)
+        mean_pos = _class_mean(h, w_pos)
+        mean_neg = _class_mean(h, w_neg)
+        var_pos = _class_mean((h - mean_pos) ** 2, w_pos)
+        var_neg = _class_mean((h - mean_neg) ** 2, w_neg)
+        hinge = torch.relu(self.margin - (mean_pos - mean_neg))
+        return var_pos + var_neg + hinge**2
+
+
+@register_loss("ensloss")
+class EnsLoss(BatchLoss):
+    r"""EnsLoss: a random convex, classification-calibrated margin loss per batch.
+
+    *EnsLoss: Stochastic Calibrated Loss Ensembles for Preventing
+    Overfitting in Classification* (Ben Dai; arXiv:2409.00908, 2024).
+    Instead of a fixed loss :math:`\phi(m)` of the margins
+    :math:`m_i = \tilde y_i s_i` (:math:`\tilde y = 2y - 1`,
+    :math:`s = z_1 - z_0`), every batch samples the loss *derivatives*
+    :math:`g_i = \phi'(m_i)` of a random convex calibrated loss
+    (non-decreasing :math:`\phi'` with :math:`\phi'(0) < 0`):
+
+    1. draw :math:`u_i \sim \mathcal N(0, 1)` and set
+       :math:`g_i = -\mathrm{BoxCox}^{-1}_\lambda(u_i)`, with
+       :math:`\mathrm{BoxCox}^{-1}_\lambda(u) = \max(1 + \lambda u, 0)^{1/\lambda}`
+       and :math:`\mathrm{BoxCox}^{-1}_0(u) = e^{u}`;
+    2. sort the :math:`g_i` ascending and give them to the samples sorted by
+       margin ascending (the most negative derivative to the smallest
+       margin: :math:`\phi'` non-decreasing, i.e. :math:`\phi` convex);
+    3. clip :math:`g_i \ge -1`; divide by :math:`m_i` where :math:`m_i > 1`
+       (super-linearly vanishing tail); subtract :math:`10^{-6}` (strictly
+       negative derivatives, hence calibrated);
+    4. return
+
+    .. math::
+
+        \ell = \frac{\sum_i w_i\, \mathrm{sg}(g_i)\, m_i}{\sum_i w_i},
+
+    with :math:`\mathrm{sg}` stop-gradient, so that
+    :math:`\partial \ell / \partial m_i = w_i g_i / \sum_j w_j` is the sampled
+    derivative and :math:`\partial\ell/\partial s_i` has the sign of
+    :math:`-\tilde y_i`.
+
+    Parameters
+    ----------
+    lam : float, default=0.0
+        Box-Cox :math:`\lambda` of step 1 (any real; 0 gives
+        :math:`g = -e^{u}`, a log-normal derivative). The reference
+        training loop draws it from [-1, 1); that range is a sensible grid.
+    random_state : None or int in [0, 2**32 - 1], default=None
+        Seed of the ``torch.Generator`` used for the draws. An int gives a
+        reproducible sequence of losses: equal seeds give identical values,
+        and a freshly built or cloned loss (``sklearn.base.clone``) or a
+        call to ``set_params`` restarts the sequence from the seed; a
+        pickled loss resumes where it stopped. None draws from torch's
+        global CPU generator (so ``torch.manual_seed`` controls it).
+
+    Notes
+    -----
+    **Binary only** (``max_classes = 2``): ``K > 2`` raises ``ValueError``;
+    use :class:`sklearn.multiclass.OneVsRestClassifier` for multiclass
+    problems (LOSSES.md §7.6). A batch with a single class is *not*
+    degenerate: the margin loss is defined per sample.
+
+    **Batch composition matters**: the sort couples the samples of a batch,
+    so the loss depends on the batch size and content; use large stratified
+    batches (LOSSES.md §7.1-7.2). **Stochastic**: the value changes from call
+    to call and carries no meaning; early-stop and select on a validation
+    scorer. **Not calibrated**: the scores are margins, recalibrate
+    ``predict_proba`` post hoc (LOSSES.md §7.4).
+
+    Reference code: ``ensLoss`` in ``losses.py`` of ``statmlben/ensLoss``
+    (PyTorch), followed for steps 1-4. Deliberate deviations:
+
+    - sample weights give the weighted mean of step 4 (the reference takes a
+      plain mean); the draws do not depend on the weights;
+    - draws come from a seeded ``torch.Generator`` on the CPU and are moved
+      to the logits' device (the reference uses the global generator and a
+      hard-coded ``"cuda"`` device); they are drawn in float64 and cast to
+      the logits' dtype, so a seed gives the same sequence for every dtype
+      and device;
+    - the margin sort is stable, so tied margins are matched reproducibly;
+    - the reference class has a ``period = 10`` attribute that the loss never
+      reads. Its training loop (``Trainer`` in ``train.py``) has its own
+      ``period`` argument (default -1, off) that re-draws ``lam`` uniformly
+      from [-1, 1) every ``period`` epochs. That is a training schedule, not
+      part of the loss, and is not ported: ``lam`` stays fixed (tune it, or
+      change it between epochs with ``set_params`` from a callback).
+    """
+
+    max_classes = 2
+    stochastic = True
+
+    _parameter_constraints = {
+        "lam": [Interval(Real, None, None, closed="neither")],
+        "random_state": [None, Interval(Integral, 0, 2**32 - 1, closed="both")],
+    }
+
+    def __init__(self, lam=0.0, random_state=None):
+        super().__init__()
+        self.lam = lam
+        self.random_state = random_state
+        self._generator = None
+        self._validate()
+
+    def set_params(self, **params):
+        """Set hyper-parameters and restart the random sequence from ``random_state``."""
+        super().set_params(**params)
+        self._generator = None
+        return self
+
+    def _get_generator(self):
+        if self.random_state is None:
+            return None  # torch's default CPU generator
+        if self._generator is None:
+            self._generator = torch.Generator(device="cpu").manual_seed(int(self.random_state))
+        return self._generator
+
+    def _box_cox_inverse(self, u):
+        if abs(self.lam) < 1e-8:  # the lam -> 0 limit; avoids overflow in 1 / lam
+            return torch.exp(u)
+        # base 0 with lam < 0 gives +inf, clipped to g = -1 below (as in the reference).
+        return (1.0 + self.lam * u).clamp_min(0.0).pow(1.0 / self.lam)
+
+    def sample_derivatives(self, margins: torch.Tensor) -> torch.Tensor:
+        """Steps 1-3: one derivative per sample, matched to the (detached) margins."""
+        n = margins.shape[0]
+        draws = torch.randn(n, generator=self._get_generator(), dtype=torch.float64)
+        g_sorted = torch.sort(-self._box_cox_inverse(draws)).values.clamp_min(-1.0)
+        g_sorted = g_sorted.to(device=margins.device, dtype=margins.dtype)
+        order = torch.argsort(margins, stable=True)
+        g = torch.empty_like(margins)
+        g[order] = g_sorted
+        # g / m for m > 1, unchanged for m <= 1; then strictly negative.
+        return g / margins.clamp_min(1.0) - 1e-6
+
+    def forward(self, logits, target, sample_weight=None):
+        target, sample_weight = self._check_inputs(logits, target, sample_weight)
+        self.check_n_classes(logits.shape[1])
+        sign = 2.0 * target.to(logits.dtype) - 1.0
+        margins = sign * (logits[:, 1] - logits[:, 0])
+        g = self.sample_derivatives(margins.detach())
+        return weighted_mean(g * margins, sample_weight)
