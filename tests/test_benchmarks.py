@@ -1,0 +1,146 @@
+"""The benchmark scripts run end to end on tiny settings and write numbers.
+
+The KEEL-based runs are skipped when the KEEL folder (``../shared/data/keel``
+from the repository root) is absent; the noisy-label benchmark then runs on
+scikit-learn's iris alone. Outputs go to a temporary folder (``--out``).
+"""
+
+import importlib
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+sys.path.insert(0, str(BENCHMARKS))
+
+_data = importlib.import_module("_data")
+_common = importlib.import_module("_common")
+
+HAS_KEEL = bool(_data.keel_datasets(_data.DEFAULT_KEEL_DIR))
+needs_keel = pytest.mark.skipif(not HAS_KEEL, reason=f"no KEEL data in {_data.DEFAULT_KEEL_DIR}")
+
+
+def _bench(name):
+    return importlib.import_module(name)
+
+
+def _check_results(out, stem, metrics, sections):
+    results = pd.read_csv(out / f"{stem}.csv")
+    assert len(results) > 0
+    assert results["error"].isna().all(), results["error"].unique()  # no failed fit
+    assert np.isfinite(results[list(metrics)].to_numpy(dtype=float)).all()
+    assert ((results[list(metrics)] >= 0) & (results[list(metrics)] <= 1)).all().all()
+    markdown = (out / f"{stem}.md").read_text()
+    for section in sections:
+        assert section in markdown
+    table_rows = [line for line in markdown.splitlines() if line.startswith("| ")]
+    assert any(any(ch.isdigit() for ch in row) and "0." in row for row in table_rows)
+    return results, markdown
+
+
+# ------------------------------------------------------------------ helpers
+def test_load_keel_parses_categorical_missing_and_labels(tmp_path):
+    path = tmp_path / "toy.csv"
+    path.write_text("A, 1.5, 2, negative\nB, <null>, 3, positive\n A,0.5, 4,  negative\n"
+                    "C, 2.5, 5, positive \n")
+    X, y, name = _data.load_keel(path)
+    assert name == "toy"
+    assert y.tolist() == [0, 1, 0, 1]
+    assert list(X.columns) == ["x0", "x1", "x2"]
+    assert X["x0"].tolist() == ["A", "B", "A", "C"]
+    assert X["x1"].isna().sum() == 1
+    Z = _data.make_preprocessor(X).fit_transform(X)
+    assert Z.shape == (4, 2 + 3) and np.isfinite(Z).all()
+    assert not hasattr(Z, "toarray")
+
+
+def test_load_keel_rejects_unknown_labels(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("1, 2, yes\n3, 4, no\n")
+    with pytest.raises(ValueError, match="positive"):
+        _data.load_keel(path)
+
+
+def test_preprocessor_ignores_unseen_categories():
+    X = pd.DataFrame({"c": ["a", "b", "a"], "n": [1.0, 2.0, 3.0]})
+    pre = _data.make_preprocessor(X).fit(X)
+    Z = pre.transform(pd.DataFrame({"c": ["z"], "n": [2.0]}))
+    assert Z.tolist() == [[0.0, 0.0, 0.0]]
+
+
+@pytest.mark.parametrize("n_classes", [2, 5])
+def test_flip_labels_flips_exactly_rate_to_other_classes(n_classes):
+    y = np.arange(1000) % n_classes
+    noisy = _data.flip_labels(y, 0.2, n_classes, np.random.default_rng(0))
+    assert (noisy != y).sum() == 200
+    assert noisy.min() >= 0 and noisy.max() < n_classes
+    assert np.array_equal(noisy, _data.flip_labels(y, 0.2, n_classes, 0))
+    assert np.array_equal(y, np.arange(1000) % n_classes)  # input untouched
+
+
+def test_sklearn_bundled_yields_four_tables():
+    tables = {name: (X, y) for name, X, y in _data.sklearn_bundled()}
+    assert set(tables) == {"breast_cancer", "wine", "digits", "iris"}
+    assert all(len(X) == len(y) for X, y in tables.values())
+
+
+def test_compare_methods_counts_wins_ties_losses_and_ranks():
+    table = pd.DataFrame({
+        "dataset": ["a", "a", "b", "b", "c", "c"],
+        "method": ["ref", "new"] * 3,
+        "m": [0.5, 0.7, 0.5, 0.501, 0.9, 0.8],
+    })
+    summary = _common.compare_methods(table, "m", "ref", tie=0.005).set_index("method")
+    assert summary.loc["new", "wtl"] == "1/1/1"
+    assert summary.loc["ref", "wtl"] == "ref"
+    assert summary.loc["new", "mean_rank"] == pytest.approx((1 + 1 + 2) / 3)
+    assert summary.loc["new", "mean"] == pytest.approx((0.7 + 0.501 + 0.8) / 3)
+
+
+# --------------------------------------------------------------- the scripts
+def test_bench_loss_step_quick(capsys):
+    from sklearn_losses import available_losses
+    from sklearn_losses.losses import get_loss_class
+
+    rows = _bench("bench_loss_step").main(["--quick"])
+    out = capsys.readouterr().out
+    assert "| loss | K |" in out
+    seen = {(r["loss"], r["K"]) for r in rows}
+    for name in available_losses():
+        cls = get_loss_class(name)
+        for k in (2, 10):
+            supported = cls.min_classes <= k and (cls.max_classes is None or k <= cls.max_classes)
+            assert ((name, k) in seen) == supported, (name, k)
+    for r in rows:
+        assert math.isfinite(r["loss-only"]) and r["loss-only"] > 0
+        assert math.isfinite(r["full-step"]) and r["full-step"] > 0
+        if r["loss"] == "cross_entropy":
+            assert r["loss-only"] == r["full-step"] == 1.0
+    assert "non-finite" not in out
+
+
+def test_bench_noisy_labels_quick(tmp_path):
+    _bench("bench_noisy_labels").main(["--quick", "--noise", "0.4", "--out", str(tmp_path)])
+    results, markdown = _check_results(
+        tmp_path, "noisy_labels", ("roc_auc", "average_precision", "balanced_accuracy"),
+        ["## roc_auc", "## average_precision", "## balanced_accuracy", "mean 40%", "W/T/L 0%"])
+    assert set(results["noise"]) == {0.0, 0.4}
+    assert {"cross_entropy", "gce", "sce", "nce_rce", "comp_sum(tau=1.5)",
+            "ldr_kl"} <= set(results["method"])
+    assert "iris" in set(results["dataset"])
+    # every loss saw the same (noisy) folds: same number of fits each
+    assert results.groupby("method").size().nunique() == 1
+
+
+@needs_keel
+def test_bench_anyloss_quick(tmp_path):
+    _bench("bench_anyloss").main(["--quick", "--out", str(tmp_path)])
+    results, markdown = _check_results(tmp_path, "anyloss", ("f1", "average_precision"),
+                                       ["## Summary", "**mean**"])
+    assert set(results["method"]) == {"cross_entropy", "cross_entropy+balanced", "anyloss_f1"}
+    assert results["dataset"].nunique() == 3
+    assert "W/T/L f1 vs cross_entropy" in markdown
