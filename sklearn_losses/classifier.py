@@ -27,7 +27,7 @@ from .engine import (
     predict_logits,
 )
 from .losses.base import Loss, get_loss
-from .metrics import available_metrics, get_metric
+from .metrics import ProbaMetric, available_metrics, get_metric
 from .network import ACTIVATIONS, MLP
 from .weighting import Reweighting, available_reweightings, compute_class_weights, get_reweighting
 
@@ -107,11 +107,34 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         ``n_iter_no_change`` epochs; the best epoch's weights are restored.
         When the data are too small to hold out every class, the estimator
         warns and trains on all rows for ``max_epochs``.
-    scoring : str, default="loss"
+    scoring : str or ProbaMetric, default="loss"
         What early stopping monitors on the validation split: ``"loss"``
-        (the training loss, with the same weights) or a metric of
+        (the training loss, with the same weights), a metric of
         :func:`~sklearn_losses.metrics.available_metrics` (e.g.
-        ``"roc_auc"``, ``"average_precision"``, ``"balanced_accuracy"``).
+        ``"roc_auc"``, ``"average_precision"``, ``"balanced_accuracy"``,
+        ``"gmean"``, ``"ece"``), or a metric object such as
+        ``sklearn_losses.metrics.loss_metric("focal", gamma=2.0)``. Loss
+        values are not comparable across losses (LOSSES.md §7.3): select
+        models with a metric, e.g. ``GridSearchCV(scoring=...)``.
+    calibration : {None, "prior", "temperature"}, default=None
+        Correction of ``predict_proba`` (and of ``decision_function`` and
+        ``predict``, which follow it) for what training did to the
+        probabilities:
+
+        - ``"prior"``: the closed-form prior correction, exact for proper
+          losses such as cross-entropy: class weights ``c_j`` are divided
+          out (``p_j ∝ q_j / c_j``), the ``"balanced"`` batch sampler's
+          uniform prior is replaced by the training prior, and the logit
+          adjustment of ``logit_adjusted`` / ``balanced_softmax`` is added
+          back (``softmax(z + tau log pi)``). The result estimates the
+          training-prior posterior, so ``predict`` favours frequent classes
+          again: tune the decision with ``TunedThresholdClassifierCV`` if a
+          balanced decision is wanted.
+        - ``"temperature"``: the prior correction where it applies, then
+          temperature scaling: one ``T > 0`` fitted by weighted negative
+          log-likelihood on the validation split (held out even when
+          ``early_stopping=False``). For losses with no closed form (focal,
+          robust, metric and ranking losses).
     validation_fraction : float in (0, 1), default=0.1
         Share of the training rows held out for early stopping.
     n_iter_no_change : int, default=10
@@ -153,6 +176,11 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         Epoch whose weights were kept (the last one without early stopping).
     batch_sampler_ : str
         The batch sampler used (``"auto"`` resolved).
+    logit_offset_ : ndarray of shape (n_classes,) or None
+        Additive logit correction of ``calibration`` (None when off).
+    temperature_ : float
+        Temperature dividing the corrected logits (1.0 unless
+        ``calibration="temperature"``).
 
     Examples
     --------
@@ -177,7 +205,8 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         "lr": [Interval(Real, 0, None, closed="neither")],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "early_stopping": ["boolean"],
-        "scoring": [StrOptions({"loss", *available_metrics()})],
+        "scoring": [StrOptions({"loss", *available_metrics()}), ProbaMetric],
+        "calibration": [None, StrOptions({"prior", "temperature"})],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
@@ -201,6 +230,7 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         weight_decay=0.0,
         early_stopping=True,
         scoring="loss",
+        calibration=None,
         validation_fraction=0.1,
         n_iter_no_change=10,
         tol=1e-4,
@@ -220,6 +250,7 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         self.weight_decay = weight_decay
         self.early_stopping = early_stopping
         self.scoring = scoring
+        self.calibration = calibration
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
@@ -314,6 +345,8 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
                 self.class_counts_, len(net.history) - 1, self.max_epochs)
         self.n_iter_ = len(net.history)
         self.best_epoch_ = self._best_epoch(net)
+        self.logit_offset_, self.temperature_ = self._fit_calibration(
+            X_t, y_t, w_t, valid_index)
         n_degenerate = getattr(net.criterion_, "n_degenerate_batches_", 0)
         if n_degenerate:
             warnings.warn(
@@ -333,6 +366,44 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
                 stacklevel=2,
             )
         return self
+
+    def _prior_offset(self):
+        """Additive logit correction back to the training-prior posterior (LOSSES.md §7.4)."""
+        n_classes = len(self.classes_)
+        offset = np.zeros(n_classes)
+        if self.class_weight_ is not None:
+            offset -= np.log(np.maximum(self.class_weight_, 1e-300))
+        if self.batch_sampler_ == "balanced":
+            offset += np.log(self.class_counts_ / self.class_counts_.sum())
+        loss_offset = self.loss_.prior_logit_offset()
+        if loss_offset is not None:
+            offset += loss_offset
+        return offset
+
+    def _fit_calibration(self, X_t, y_t, w_t, valid_index):
+        """``(logit_offset_, temperature_)`` for ``calibration``."""
+        if self.calibration is None:
+            return None, 1.0
+        offset = self._prior_offset()
+        if self.calibration == "prior" or valid_index is None:
+            return offset, 1.0
+        from scipy.optimize import minimize_scalar
+
+        idx = torch.as_tensor(valid_index, device=self.device_)
+        logits = self._raw_logits(X_t[idx].double()) + torch.as_tensor(offset, device=self.device_)
+        target = y_t[idx]
+        weight = None if w_t is None else w_t[idx].double()
+
+        def nll(log_t):
+            scaled = logits / float(np.exp(log_t))
+            per_row = torch.nn.functional.cross_entropy(scaled, target, reduction="none")
+            if weight is None:
+                return float(per_row.mean())
+            return float((per_row * weight).sum() / weight.sum())
+
+        res = minimize_scalar(nll, bounds=(-5.0, 5.0), method="bounded",
+                              options={"xatol": 1e-4})
+        return offset, float(np.exp(res.x))
 
     def _resolve_batch_sampler(self, n_samples):
         """The sampler to use; warns when batches are too small for a batch-level loss."""
@@ -374,7 +445,7 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
 
     def _split(self, y_enc, rng):
         """Stratified hold-out for early stopping, or (None, None) when off."""
-        if not self.early_stopping:
+        if not (self.early_stopping or self.calibration == "temperature"):
             return None, None
         n = y_enc.shape[0]
         n_classes = self.classes_.shape[0]
@@ -383,10 +454,11 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         n_valid = max(int(np.ceil(self.validation_fraction * n)), n_classes)
         if self.class_counts_.min() < 2 or n_valid < n_classes or n - n_valid < n_classes:
             warnings.warn(
-                f"early_stopping needs at least 2 rows of every class and room for "
+                f"early_stopping and calibration='temperature' need a validation split with "
+                f"at least 2 rows of every class and room for "
                 f"{n_classes} classes on each side of a {self.validation_fraction:g} split; "
                 f"class counts are {self.class_counts_.tolist()}. Training on all rows "
-                f"for max_epochs={self.max_epochs} instead.",
+                f"for max_epochs={self.max_epochs} without temperature scaling instead.",
                 UserWarning,
                 stacklevel=3,
             )
@@ -398,19 +470,20 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
 
     def _build_net(self, module, train_split, generator, n_classes, scheme):
         callbacks = []
+        if train_split is not None:
+            from skorch.callbacks import EarlyStopping
         if scheme is not None and scheme.scheduled:
             callbacks.append(("class_weight_schedule", ClassWeightSchedule(
                 scheme, self.class_counts_, int(self.max_epochs))))
         if train_split is not None:
-            from skorch.callbacks import EarlyStopping
-
             if self.scoring == "loss":
                 monitor, lower = "valid_loss", True
             else:
                 metric = get_metric(self.scoring)
                 callbacks.append(("valid_score", ValidationScoring(
-                    self.scoring, metric, lower_is_better=not metric.greater_is_better)))
-                monitor, lower = f"valid_{self.scoring}", not metric.greater_is_better
+                    metric.name, metric, lower_is_better=not metric.greater_is_better)))
+                monitor, lower = f"valid_{metric.name}", not metric.greater_is_better
+        if train_split is not None and self.early_stopping:
             callbacks.append(("early_stopping", EarlyStopping(
                 monitor=monitor, lower_is_better=lower, patience=self.n_iter_no_change,
                 threshold=self.tol, threshold_mode="rel", load_best=True,
@@ -454,19 +527,27 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
     def _logits(self, X) -> torch.Tensor:
         check_is_fitted(self, "module_")
         X = validate_data(self, X, dtype=np.float64, reset=False)
-        # Inference runs in float64 on a copy of the network: float32 matrix
-        # kernels pick different blockings for different row counts, so the
-        # score of a row would depend (at ~1e-6) on the other rows predicted
-        # with it. float64 makes predictions row-wise reproducible.
-        module = copy.deepcopy(self.module_).double()
-        X_t = torch.tensor(X, dtype=torch.float64, device=self.device_)
-        logits = predict_logits(module, X_t)
+        logits = self._raw_logits(torch.tensor(X, dtype=torch.float64, device=self.device_))
+        if self.logit_offset_ is not None:
+            logits = logits + torch.as_tensor(self.logit_offset_, device=logits.device)
+        if self.temperature_ != 1.0:
+            logits = logits / self.temperature_
         if not torch.isfinite(logits).all():
             raise FloatingPointError(
                 "The network produced non-finite outputs for this X (values far outside the "
                 "training range?). Standardize X or refit with a lower lr."
             )
         return logits
+
+    def _raw_logits(self, X_t):
+        """Network outputs for a float64 tensor, computed in float64.
+
+        Inference runs in float64 on a copy of the network: float32 matrix
+        kernels pick different blockings for different row counts, so the
+        score of a row would depend (at ~1e-6) on the other rows predicted
+        with it. float64 makes predictions row-wise reproducible.
+        """
+        return predict_logits(copy.deepcopy(self.module_).double(), X_t)
 
     def decision_function(self, X):
         """Confidence scores: the logits, or for binary problems ``z_1 - z_0``.

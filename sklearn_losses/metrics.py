@@ -1,9 +1,25 @@
-"""Metrics on predicted probabilities, shared by early stopping and scorers.
+"""Metrics and scikit-learn scorers for imbalanced classification.
 
-Each metric is a function ``metric(y_true, proba, sample_weight=None)`` on
-encoded labels ``0..K-1`` and a probability matrix ``(n, K)``, registered
-with its direction. :class:`~sklearn_losses.WeightedLossClassifier` monitors
-them on its validation split (``scoring=``).
+One table of metrics serves three uses:
+
+- **early stopping**: :class:`~sklearn_losses.WeightedLossClassifier`
+  monitors any of them on its validation split (``scoring=``);
+- **model selection**: :func:`get_scorer` turns a name into a scorer for
+  ``GridSearchCV(scoring=...)`` and ``cross_validate``;
+- **losses as scores**: :func:`make_loss_scorer` scores a fitted model by the
+  negated value of any loss of the zoo on its predicted probabilities.
+
+Each metric a metric loss optimises has a scorer of the same name: ``f1``
+(``anyloss_f1``), ``fbeta`` via ``make_fbeta_scorer``, ``gmean``
+(``anyloss_gmean``), ``balanced_accuracy`` (``anyloss_balanced_accuracy``),
+``accuracy`` (``anyloss_accuracy``), ``roc_auc`` (``auc_pairwise``,
+``auc_square``, ``ensloss``). Metrics the package adds to scikit-learn's:
+``gmean`` (geometric mean of per-class recalls), ``worst_class_recall``,
+``ece`` (expected calibration error, lower is better) and ``brier``.
+
+Scorers follow scikit-learn's convention that greater is better: the scorer
+of a lower-is-better metric returns its negation (``neg_ece``,
+``neg_brier``, ``neg_log_loss``).
 """
 
 from __future__ import annotations
@@ -12,78 +28,314 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
+import torch
 from sklearn import metrics as skm
 from sklearn.preprocessing import label_binarize
 
-__all__ = ["ProbaMetric", "available_metrics", "get_metric"]
+__all__ = [
+    "ProbaMetric",
+    "available_metrics",
+    "available_scorers",
+    "expected_calibration_error",
+    "geometric_mean_score",
+    "get_metric",
+    "get_scorer",
+    "loss_metric",
+    "make_fbeta_scorer",
+    "make_loss_scorer",
+    "worst_class_recall",
+]
 
 
+# --------------------------------------------------------------------------
+# metric functions (sklearn style: y_true, y_pred / y_score, sample_weight)
+# --------------------------------------------------------------------------
+def _per_class_recall(y_true, y_pred, sample_weight=None, labels=None):
+    return skm.recall_score(y_true, y_pred, sample_weight=sample_weight, labels=labels,
+                            average=None, zero_division=0.0)
+
+
+def geometric_mean_score(y_true, y_pred, sample_weight=None, labels=None):
+    """G-mean: the geometric mean of the per-class recalls.
+
+    ``(prod_k TPR_k)^(1/K)``; for binary problems ``sqrt(TPR * TNR)``. It is
+    0 as soon as one class is never recalled, which is what makes it a
+    standard metric for imbalanced data.
+    """
+    recalls = _per_class_recall(y_true, y_pred, sample_weight, labels)
+    return float(np.prod(recalls) ** (1.0 / len(recalls)))
+
+
+def worst_class_recall(y_true, y_pred, sample_weight=None, labels=None):
+    """The smallest per-class recall (the worst-served class)."""
+    return float(np.min(_per_class_recall(y_true, y_pred, sample_weight, labels)))
+
+
+def expected_calibration_error(y_true, proba, sample_weight=None, n_bins=15):
+    r"""Expected calibration error of the top-label confidence.
+
+    .. math::
+
+        \mathrm{ECE} = \sum_b \frac{|B_b|}{n} \left| \mathrm{acc}(B_b) -
+        \mathrm{conf}(B_b) \right|
+
+    over ``n_bins`` equal-width bins of the confidence ``max_k p_k`` (15 by
+    default), with accuracy and confidence averaged in each bin (weighted by
+    ``sample_weight``). ``y_true`` holds column indices of ``proba``.
+    Lower is better; 0 is perfect calibration.
+    """
+    proba = np.asarray(proba, dtype=np.float64)
+    y_true = np.asarray(y_true)
+    w = np.ones(len(y_true)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+    confidence = proba.max(axis=1)
+    correct = (proba.argmax(axis=1) == y_true).astype(float)
+    bins = np.minimum((confidence * n_bins).astype(int), n_bins - 1)
+    total = w.sum()
+    if total <= 0:
+        raise ValueError("sample_weight sums to zero.")
+    w_bin = np.bincount(bins, weights=w, minlength=n_bins)
+    acc = np.bincount(bins, weights=w * correct, minlength=n_bins)
+    conf = np.bincount(bins, weights=w * confidence, minlength=n_bins)
+    return float(np.abs(acc - conf).sum() / total)
+
+
+# --------------------------------------------------------------------------
+# the metric table: (y_true encoded 0..K-1, proba (n, K)) -> float
+# --------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ProbaMetric:
-    """A metric on probabilities and its direction."""
+    """A metric of encoded labels and a probability matrix, with its direction.
+
+    Parameters
+    ----------
+    name : str
+    func : callable
+        ``func(y_true, y, sample_weight, n_classes)`` where ``y`` is the
+        predicted labels when ``needs == "labels"`` and the probability
+        matrix ``(n, K)`` when ``needs == "proba"``.
+    greater_is_better : bool
+    needs : {"labels", "proba"}
+    """
 
     name: str
     func: Callable
     greater_is_better: bool = True
+    needs: str = "proba"
 
     def __call__(self, y_true, proba, sample_weight=None) -> float:
-        return float(self.func(np.asarray(y_true), np.asarray(proba), sample_weight))
+        """Evaluate on encoded labels and probabilities (labels = argmax)."""
+        proba = np.asarray(proba)
+        y = proba.argmax(axis=1) if self.needs == "labels" else proba
+        return float(self.func(np.asarray(y_true), y, sample_weight, proba.shape[1]))
 
 
-def _predict(proba):
-    return np.argmax(proba, axis=1)
+def _labels_metric(name, fn, **kw):
+    return ProbaMetric(name, lambda y, p, w, k: fn(y, p, sample_weight=w, **kw), needs="labels")
 
 
-def _roc_auc(y, proba, w):
-    if proba.shape[1] == 2:
+def _f1(y, y_pred, w, k):
+    if k == 2:
+        return skm.f1_score(y, y_pred, sample_weight=w, pos_label=1, zero_division=0.0)
+    return skm.f1_score(y, y_pred, sample_weight=w, average="macro", labels=np.arange(k),
+                        zero_division=0.0)
+
+
+def _roc_auc(y, proba, w, k):
+    if k == 2:
         return skm.roc_auc_score(y, proba[:, 1], sample_weight=w)
     return skm.roc_auc_score(y, proba, sample_weight=w, multi_class="ovr", average="macro",
-                             labels=np.arange(proba.shape[1]))
+                             labels=np.arange(k))
 
 
-def _average_precision(y, proba, w):
-    if proba.shape[1] == 2:
+def _average_precision(y, proba, w, k):
+    if k == 2:
         return skm.average_precision_score(y, proba[:, 1], sample_weight=w)
-    onehot = label_binarize(y, classes=np.arange(proba.shape[1]))
-    return skm.average_precision_score(onehot, proba, sample_weight=w, average="macro")
-
-
-def _f1(y, proba, w):
-    average = "binary" if proba.shape[1] == 2 else "macro"
-    return skm.f1_score(y, _predict(proba), sample_weight=w, average=average, zero_division=0.0,
-                        labels=None if average == "binary" else np.arange(proba.shape[1]))
-
-
-def _log_loss(y, proba, w):
-    return skm.log_loss(y, proba, sample_weight=w, labels=np.arange(proba.shape[1]))
+    return skm.average_precision_score(label_binarize(y, classes=np.arange(k)), proba,
+                                       sample_weight=w, average="macro")
 
 
 _METRICS = {
     m.name: m
     for m in [
-        ProbaMetric("accuracy", lambda y, p, w: skm.accuracy_score(y, _predict(p), sample_weight=w)),
-        ProbaMetric("balanced_accuracy",
-                    lambda y, p, w: skm.balanced_accuracy_score(y, _predict(p), sample_weight=w)),
+        _labels_metric("accuracy", skm.accuracy_score),
+        _labels_metric("balanced_accuracy", skm.balanced_accuracy_score),
+        ProbaMetric("f1", _f1, needs="labels"),
+        _labels_metric("matthews_corrcoef", skm.matthews_corrcoef),
+        ProbaMetric("gmean", lambda y, p, w, k: geometric_mean_score(y, p, w, np.arange(k)),
+                    needs="labels"),
+        ProbaMetric("worst_class_recall",
+                    lambda y, p, w, k: worst_class_recall(y, p, w, np.arange(k)), needs="labels"),
         ProbaMetric("roc_auc", _roc_auc),
         ProbaMetric("average_precision", _average_precision),
-        ProbaMetric("f1", _f1),
-        ProbaMetric("matthews_corrcoef",
-                    lambda y, p, w: skm.matthews_corrcoef(y, _predict(p), sample_weight=w)),
-        ProbaMetric("log_loss", _log_loss, greater_is_better=False),
+        ProbaMetric("log_loss", lambda y, p, w, k: skm.log_loss(y, p, sample_weight=w,
+                                                                labels=np.arange(k)),
+                    greater_is_better=False),
+        ProbaMetric("brier", lambda y, p, w, k: skm.brier_score_loss(
+            y, p if k > 2 else p[:, 1], sample_weight=w, labels=np.arange(k)),
+            greater_is_better=False),
+        ProbaMetric("ece", lambda y, p, w, k: expected_calibration_error(y, p, w),
+                    greater_is_better=False),
     ]
 }
 
 
 def available_metrics() -> list[str]:
-    """Names accepted by :func:`get_metric` (and by the estimator's ``scoring=``)."""
+    """Names accepted by :func:`get_metric`, :func:`get_scorer` and the estimator's ``scoring``."""
     return sorted(_METRICS)
 
 
-def get_metric(name: str) -> ProbaMetric:
-    """The registered metric ``name``; ValueError listing the valid names otherwise."""
+def get_metric(name) -> ProbaMetric:
+    """The metric ``name`` (a ProbaMetric passes through); ValueError listing valid names."""
+    if isinstance(name, ProbaMetric):
+        return name
     try:
         return _METRICS[name]
     except (KeyError, TypeError):
         raise ValueError(
             f"Unknown metric {name!r}. Available: {', '.join(available_metrics())}."
         ) from None
+
+
+def loss_metric(loss, **params) -> ProbaMetric:
+    """A lower-is-better metric: the value of a zoo loss on predicted probabilities.
+
+    The loss is evaluated on ``log p`` as logits (softmax-invariant, so
+    ``softmax(log p) = p``), with the sample weights. Losses that need
+    ``class_counts`` get the counts of the labels they are evaluated on
+    unless given.
+
+    Parameters
+    ----------
+    loss : str or Loss
+        A registry name or loss instance.
+    **params
+        Hyper-parameters of the loss (e.g. ``gamma=2.0``).
+    """
+    from .losses.base import get_loss
+
+    template = get_loss(loss, **params)  # validates name and parameters now
+
+    def func(y, proba, w, k):
+        fn = get_loss(template)
+        if fn.requires_class_counts and getattr(fn, "class_counts", None) is None:
+            fn.set_params(class_counts=np.maximum(np.bincount(y, minlength=k), 1))
+        logits = torch.log(torch.as_tensor(proba, dtype=torch.float64).clamp_min(1e-300))
+        target = torch.as_tensor(y, dtype=torch.long)
+        weight = None if w is None else torch.as_tensor(w, dtype=torch.float64)
+        with torch.no_grad():
+            return float(fn(logits, target, sample_weight=weight))
+
+    return ProbaMetric(f"loss:{template.name}", func, greater_is_better=False)
+
+
+# --------------------------------------------------------------------------
+# scorers
+# --------------------------------------------------------------------------
+class _EncodedMetric:
+    """Score function of a :class:`ProbaMetric` on raw labels, for ``make_scorer``.
+
+    ``y_true`` holds the estimator's labels (strings too); they are encoded
+    by their sorted unique values, which are ``classes_`` when every class
+    is present. Label metrics receive ``predict``'s labels (or, inside
+    ``TunedThresholdClassifierCV``, thresholded labels); probability metrics
+    ``predict_proba`` (for binary problems scikit-learn passes the
+    ``classes_[1]`` column only).
+    """
+
+    def __init__(self, metric: ProbaMetric):
+        self.metric = metric
+        self.__name__ = metric.name
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        y_true = np.asarray(y_true)
+        classes = np.unique(y_true)
+        y_enc = np.searchsorted(classes, y_true)
+        if self.metric.needs == "labels":
+            y_pred = np.asarray(y_pred)
+            idx = np.clip(np.searchsorted(classes, y_pred), 0, len(classes) - 1)
+            # a label absent from y_true can never be right: encode it as -1
+            y = np.where(classes[idx] == y_pred, idx, -1)
+            n_classes = max(len(classes), 2)
+        else:
+            y = np.asarray(y_pred, dtype=np.float64)
+            if y.ndim == 1:
+                y = np.column_stack([1.0 - y, y])
+            n_classes = y.shape[1]
+            if len(classes) != n_classes:
+                raise ValueError(
+                    f"The '{self.metric.name}' scorer got probabilities for {n_classes} "
+                    f"classes but y_true holds {len(classes)} ({classes.tolist()}): every "
+                    "class must be present in the scored fold (use stratified folds)."
+                )
+        return float(self.metric.func(y_enc, y, sample_weight, n_classes))
+
+    def __repr__(self):
+        return self.metric.name
+
+
+def _make_scorer(metric: ProbaMetric):
+    return skm.make_scorer(
+        _EncodedMetric(metric), greater_is_better=metric.greater_is_better,
+        response_method="predict" if metric.needs == "labels" else "predict_proba")
+
+
+def _scorer_names():
+    return {("" if m.greater_is_better else "neg_") + m.name: m for m in _METRICS.values()}
+
+
+def available_scorers() -> list[str]:
+    """Names accepted by :func:`get_scorer` beyond scikit-learn's own."""
+    return sorted(_scorer_names())
+
+
+def get_scorer(name):
+    """A scorer for ``GridSearchCV(scoring=...)`` / ``cross_validate``.
+
+    Parameters
+    ----------
+    name : str
+        One of :func:`available_scorers` (``"gmean"``, ``"worst_class_recall"``,
+        ``"neg_ece"``, ``"neg_brier"``, ``"f1"``, ``"roc_auc"``...; binary F1
+        and AUC use ``classes_[1]`` as positive, multiclass ones the macro
+        average / one-vs-rest) or any scikit-learn scorer name.
+
+    Returns
+    -------
+    scorer : callable
+        A scikit-learn scorer (built with :func:`sklearn.metrics.make_scorer`,
+        so meta-estimators such as ``TunedThresholdClassifierCV`` accept it):
+        ``scorer(estimator, X, y, sample_weight=None)``, greater is better.
+    """
+    ours = _scorer_names()
+    if name in ours:
+        return _make_scorer(ours[name])
+    try:
+        return skm.get_scorer(name)
+    except ValueError:
+        raise ValueError(
+            f"Unknown scorer {name!r}. Package scorers: {', '.join(available_scorers())}; "
+            "or any name of sklearn.metrics.get_scorer_names()."
+        ) from None
+
+
+def make_loss_scorer(loss, **params):
+    """Scorer: the negated value of a zoo loss on predicted probabilities.
+
+    ``make_loss_scorer("focal", gamma=2.0)`` scores a fitted classifier by
+    ``-focal(log p, y)``, usable as ``scoring=`` (greater is better). With
+    ``"cross_entropy"`` it equals scikit-learn's ``neg_log_loss`` (up to
+    clipping).
+    """
+    return _make_scorer(loss_metric(loss, **params))
+
+
+def make_fbeta_scorer(beta=1.0):
+    """F-beta of the positive class (binary) or macro F-beta, as a scorer."""
+    if not beta > 0:
+        raise ValueError(f"beta must be > 0; got {beta!r}.")
+
+    def fbeta(y, y_pred, w, k):
+        kw = dict(pos_label=1) if k == 2 else dict(average="macro", labels=np.arange(k))
+        return skm.fbeta_score(y, y_pred, beta=beta, sample_weight=w, zero_division=0.0, **kw)
+
+    return _make_scorer(ProbaMetric(f"fbeta_{beta:g}", fbeta, needs="labels"))

@@ -228,6 +228,13 @@ class LogitAdjustedLoss(_ClassCountsMixin, PointwiseLoss):
         adjusted = logits + self.tau * self._log_prior(logits)
         return -target_log_prob(log_probs(adjusted), target)
 
+    def prior_logit_offset(self):
+        r""":math:`\tau \log \pi`: ``softmax(z + tau log pi)`` is the training-prior posterior."""
+        if self.class_counts is None:
+            return None
+        counts = np.asarray(self.class_counts, dtype=np.float64)
+        return self.tau * np.log(counts / counts.sum())
+
 
 @register_loss("balanced_softmax")
 class BalancedSoftmaxLoss(LogitAdjustedLoss):

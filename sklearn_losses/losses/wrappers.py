@@ -148,6 +148,10 @@ class LogitClip(Loss):
         """Degenerate batches counted by a wrapped batch-level loss."""
         return self._inner.n_degenerate_batches_
 
+    def prior_logit_offset(self):
+        """The wrapped loss's prior correction (clipping does not change the prior)."""
+        return self._inner.prior_logit_offset()
+
     def check_n_classes(self, n_classes: int):
         """Raise ValueError if the wrapped loss is not defined for ``n_classes`` classes."""
         self._inner.check_n_classes(n_classes)
