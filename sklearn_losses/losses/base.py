@@ -135,8 +135,8 @@ class Loss(BaseEstimator, nn.Module):
     values raise :class:`ValueError` when the loss is built and when
     :meth:`set_params` is called.
 
-    Class attributes
-    ----------------
+    Attributes
+    ----------
     name : str
         Registry name (set by :func:`register_loss`).
     pointwise : bool
@@ -336,15 +336,17 @@ class BatchLoss(Loss):
             return self._degenerate(logits)
         weight = weight / total
         n_classes = logits.shape[1]
-        classes = [1] if n_classes == 2 else range(n_classes)
-        scores = self.ovr_scores(logits)
-        values = []
-        for k in classes:
-            y01 = (target == k).to(logits.dtype)
-            if (weight * y01).sum() > 0 and (weight * (1.0 - y01)).sum() > 0:
-                values.append(binary_fn(scores[:, k], y01, weight))
-        if not values:
+        onehot = torch.nn.functional.one_hot(target, n_classes).to(logits.dtype)
+        w = weight.detach()
+        usable = (w @ onehot > 0) & (w @ (1.0 - onehot) > 0)  # weight on both sides, (K,)
+        if n_classes == 2:
+            usable[0] = False  # binary: class 1 against class 0 only
+        classes = usable.nonzero().flatten().tolist()  # one device sync per batch
+        if not classes:
             return self._degenerate(logits)
+        scores = self.ovr_scores(logits) if n_classes > 2 else (logits[:, 1] - logits[:, 0])[:, None]
+        values = [binary_fn(scores[:, k if n_classes > 2 else 0], onehot[:, k], weight)
+                  for k in classes]
         return torch.stack(values).mean()
 
     def binary_loss(self, score, y01, weight) -> torch.Tensor:  # pragma: no cover - abstract
