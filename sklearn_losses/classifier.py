@@ -316,6 +316,7 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         self.device_ = resolve_device(self.device)
 
         self.batch_sampler_ = self._resolve_batch_sampler(len(y_enc))
+        self._warn_prior_twice(scheme)
 
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
@@ -404,6 +405,22 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         res = minimize_scalar(nll, bounds=(-5.0, 5.0), method="bounded",
                               options={"xatol": 1e-4})
         return offset, float(np.exp(res.x))
+
+    def _warn_prior_twice(self, scheme):
+        """Warn when a prior-adjusted loss is combined with another prior correction."""
+        if self.loss_.prior_logit_offset() is None:
+            return
+        other = []
+        if self.class_weight_ is not None and not (scheme is not None and scheme.scheduled):
+            other.append("class re-weighting")
+        if self.batch_sampler_ == "balanced":
+            other.append("balanced batches")
+        if other:
+            warnings.warn(
+                f"The loss '{self.loss_.name}' already corrects for the class prior; combining "
+                f"it with {' and '.join(other)} corrects twice and pushes decisions towards the "
+                "rare classes. Use reweight=None and batch_sampler='auto', or cross-validate "
+                "the combination.", UserWarning, stacklevel=3)
 
     def _resolve_batch_sampler(self, n_samples):
         """The sampler to use; warns when batches are too small for a batch-level loss."""

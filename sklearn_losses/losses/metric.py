@@ -170,8 +170,9 @@ _NOTES = r"""
     **Batch composition matters.** The loss is a function of the whole
     batch, not a mean of per-sample terms: the batch metric is not the
     dataset metric (Simpson's bias, LOSSES.md §7.2). Use large stratified
-    batches with ``drop_last=True`` (at least 256, or full batch on small
-    tables), and tune the decision threshold on validation data afterwards.
+    batches (at least 256, or full batch on small tables; the estimator's
+    ``batch_sampler="auto"`` stratifies them and merges a last batch smaller
+    than half a batch into the previous one instead of dropping it), and tune the decision threshold on validation data afterwards.
     Weights enter the soft counts; ``reweight=None`` is recommended since
     the metric already handles imbalance.
 

@@ -38,8 +38,10 @@ _OVR_NOTES = r"""
 
     **Batch composition matters.** Only pairs / class statistics inside
     the batch are seen, so the batch AUC is not the dataset AUC (Simpson's
-    bias, LOSSES.md §7.2). Use large stratified batches with
-    ``drop_last=True`` (at least 256, or full batch on small tables).
+    bias, LOSSES.md §7.2). Use large stratified batches
+    (at least 256, or full batch on small tables; the estimator's
+    ``batch_sampler="auto"`` stratifies them and merges a small last batch
+    into the previous one).
     Weights enter the pair sums / class moments; ``reweight=None`` is
     recommended since AUC is insensitive to the class prior.
 

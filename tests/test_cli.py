@@ -1,0 +1,370 @@
+"""The ``sklearn-losses`` command line (``sklearn_losses.cli``) and the demo data set.
+
+Runs are tiny (a few dozen rows, 2 folds, 3 epochs, 1-2 losses) so that the
+file stays fast on 2 CPU cores.
+"""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from sklearn_losses import __version__, available_losses
+from sklearn_losses.cli import _first_line, main, make_model_pipeline, prepare_data
+from sklearn_losses.datasets import DEMO_TARGET, make_demo_dataset
+from sklearn_losses.losses import get_loss_class
+
+TINY = ["--quick", "--max-epochs", "3", "--folds", "2"]
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+def _small_frame(n=60, seed=0):
+    rng = np.random.default_rng(seed)
+    y = np.array(["no"] * (n - n // 5) + ["yes"] * (n // 5), dtype=object)
+    rng.shuffle(y)
+    num = rng.normal(size=n) + 2.0 * (y == "yes")
+    num2 = rng.normal(size=n)
+    num2[:3] = np.nan
+    color = np.where(y == "yes", rng.choice(["red", "blue"], n),
+                     rng.choice(["green", "blue"], n)).astype(object)
+    color[5] = None
+    return pd.DataFrame({"num": num, "num2": num2, "color": color, "label": y})
+
+
+@pytest.fixture
+def small_csv(tmp_path):
+    path = tmp_path / "small.csv"
+    _small_frame().to_csv(path, index=False)
+    return path
+
+
+def _read_board(out):
+    return pd.read_csv(Path(out) / "leaderboard.csv")
+
+
+# --------------------------------------------------------------------- runs
+def test_demo_run_writes_leaderboard_csv_and_png(tmp_path, capsys):
+    out = tmp_path / "res"
+    rc = main(["compare", *TINY, "--losses", "cross_entropy", "focal",
+               "--reweight", "none", "balanced", "--out", str(out)])
+    captured = capsys.readouterr()
+    assert rc == 0, captured.err
+    board = _read_board(out)
+    assert len(board) == 4
+    assert set(zip(board["loss"], board["reweight"])) == {
+        (loss, rw) for loss in ("cross_entropy", "focal") for rw in ("none", "balanced")}
+    # ranked by the first default scorer, best first
+    ap = board["average_precision_mean"].to_numpy()
+    assert np.all(np.diff(ap) <= 0)
+    assert board["rank"].tolist() == [1, 2, 3, 4]
+    assert np.all((ap > 0) & (ap <= 1))
+    for metric in ("roc_auc", "balanced_accuracy", "gmean"):
+        assert board[f"{metric}_std"].ge(0).all()
+    assert (board["epochs"] <= 3).all() and board["error"].isna().all()
+    # the table on stdout, in the CSV's order
+    assert "Leaderboard: average_precision" in captured.out
+    table_rows = [line.split() for line in captured.out.splitlines()
+                  if line.strip()[:1].isdigit()]
+    assert [(r[1], r[2]) for r in table_rows] == list(zip(board["loss"], board["reweight"]))
+    assert "±" in captured.out
+    # progress on stderr, one line per configuration
+    progress = [line for line in captured.err.splitlines() if line.startswith("[")]
+    assert len(progress) == 4 and progress[-1].startswith("[4/4] focal + balanced: "
+                                                           "average_precision ")
+    assert "demo data set" in captured.err
+    assert (out / "leaderboard.png").read_bytes()[:8] == PNG_MAGIC
+
+
+def test_csv_with_categorical_column_and_string_target(small_csv, tmp_path, capsys):
+    out = tmp_path / "res"
+    rc = main(["compare", str(small_csv), "--target", "label", *TINY,
+               "--losses", "cross_entropy", "--reweight", "none", "--scoring", "roc_auc",
+               "f1", "--out", str(out), "--no-plot"])
+    captured = capsys.readouterr()
+    assert rc == 0, captured.err
+    board = _read_board(out)
+    assert list(board.columns[:7]) == ["rank", "loss", "reweight", "roc_auc_mean",
+                                       "roc_auc_std", "f1_mean", "f1_std"]
+    assert board.loc[0, "roc_auc_mean"] > 0.5
+    assert "1 categorical one-hot encoded" in captured.err
+    assert "Positive class: 'yes' (the minority class" in captured.err
+    assert not (out / "leaderboard.png").exists()
+
+
+def test_categorical_columns_are_one_hot_encoded():
+    X, y, info = prepare_data(_small_frame(), "label")
+    assert info["numeric"] == ["num", "num2"] and info["categorical"] == ["color"]
+    assert info["positive"] == "yes" and set(np.unique(y)) == {0, 1}
+    assert y.sum() == 12
+    assert "missing" in set(X["color"])  # a missing category is a category
+    pipe = make_model_pipeline(info["numeric"], info["categorical"], "passthrough")
+    Z = pipe.fit_transform(X, y)
+    assert Z.shape == (60, 2 + 4)  # 2 numeric + red/green/blue/missing
+    assert np.isfinite(Z).all()
+    # unseen categories encode as zeros instead of failing
+    new = X.head(2).assign(color=["purple", "purple"])
+    assert np.all(pipe.transform(new)[:, 2:] == 0)
+
+
+def test_positive_label_option_and_integer_target():
+    df = _small_frame()
+    _, y, info = prepare_data(df, "label", positive_label="no")
+    assert info["positive"] == "no" and y.sum() == 48
+    df["label"] = (df["label"] == "yes").astype(int)
+    _, y, info = prepare_data(df, "label", positive_label="1")
+    assert info["positive"] == 1 and y.sum() == 12
+
+
+def test_failed_configuration_is_recorded_and_others_run(small_csv, tmp_path, capsys):
+    out = tmp_path / "res"
+    rc = main(["compare", str(small_csv), "-t", "label", *TINY, "--losses", "cross_entropy",
+               "anyloss_f1", "--reweight", "dro_kl", "--out", str(out), "--no-plot"])
+    captured = capsys.readouterr()
+    assert rc == 0
+    board = _read_board(out)
+    assert board["loss"].tolist() == ["cross_entropy", "anyloss_f1"]  # failed ones last
+    assert pd.isna(board.loc[1, "rank"]) and "batch-level loss" in board.loc[1, "error"]
+    assert "failed: anyloss_f1 + dro_kl: ValueError" in captured.out
+    assert "1 of 2 configurations failed" in captured.err
+
+
+def test_every_configuration_failing_exits_1(small_csv, tmp_path, capsys):
+    rc = main(["compare", str(small_csv), "-t", "label", *TINY, "--losses", "anyloss_f1",
+               "--reweight", "dro_kl", "--out", str(tmp_path / "res")])
+    assert rc == 1
+    assert "every configuration failed" in capsys.readouterr().err
+
+
+def test_quiet_prints_only_the_leaderboard(small_csv, tmp_path, capsys):
+    rc = main(["compare", str(small_csv), "-t", "label", *TINY, "--losses", "focal",
+               "--reweight", "balanced", "--out", str(tmp_path / "res"), "-q", "--no-plot"])
+    captured = capsys.readouterr()
+    assert rc == 0
+    assert captured.err == ""
+    assert "focal" in captured.out and "Leaderboard" in captured.out
+
+
+def test_missing_matplotlib_skips_the_plot(small_csv, tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib -> ImportError
+    out = tmp_path / "res"
+    rc = main(["compare", str(small_csv), "-t", "label", *TINY, "--losses", "focal",
+               "--reweight", "none", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert rc == 0
+    assert (out / "leaderboard.csv").exists() and not (out / "leaderboard.png").exists()
+    assert "matplotlib is not installed: skipped leaderboard.png" in err
+    assert "Traceback" not in err
+
+
+def test_interrupt_writes_the_finished_configurations(small_csv, tmp_path, capsys,
+                                                      monkeypatch):
+    import sklearn_losses.cli as cli
+
+    real = cli.evaluate_config
+    calls = []
+
+    def interrupted_second_time(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(cli, "evaluate_config", interrupted_second_time)
+    out = tmp_path / "res"
+    rc = main(["compare", str(small_csv), "-t", "label", *TINY, "--losses", "focal", "poly1",
+               "--reweight", "none", "--out", str(out), "--no-plot"])
+    assert rc == 130
+    assert "interrupted; writing the 1 configuration(s)" in capsys.readouterr().err
+    assert _read_board(out)["loss"].tolist() == ["focal"]
+
+
+# ------------------------------------------------------------------- errors
+def _write(path, content):
+    (path.write_bytes if isinstance(content, bytes) else path.write_text)(content)
+    return path
+
+
+def _frame_csv(tmp_path, name, **changes):
+    df = _small_frame()
+    for col, values in changes.items():
+        df[col] = values
+    path = tmp_path / name
+    df.to_csv(path, index=False)
+    return path
+
+
+def _error_cases(tmp_path):
+    """(argv, text the message must contain) for each usage or data error."""
+    nan_target = _small_frame()
+    nan_target.loc[[3, 7, 9], "label"] = np.nan
+    nan_target.to_csv(tmp_path / "nan.csv", index=False)
+    rare = ["no"] * 57 + ["yes"] * 3
+    return {
+        "file not found": (["compare", str(tmp_path / "nope.csv"), "-t", "y"],
+                           ["file not found", "nope.csv"]),
+        "folder": (["compare", str(tmp_path), "-t", "y"], ["is a folder"]),
+        "empty file": (["compare", str(_write(tmp_path / "empty.csv", "")), "-t", "y"],
+                       ["empty.csv", "is empty"]),
+        "blank lines only": (["compare", str(_write(tmp_path / "blank.csv", "\n\n")), "-t", "y"],
+                             ["blank.csv", "no data"]),
+        "header only": (["compare", str(_write(tmp_path / "header.csv", "a,b,y\n")), "-t", "y"],
+                        ["no data rows"]),
+        "binary file": (["compare", str(_write(tmp_path / "img.csv", PNG_MAGIC + bytes(range(256))
+                                               * 4)), "-t", "y"],
+                        ["img.csv", "not a text CSV"]),
+        "unparseable": (["compare", str(_write(tmp_path / "bad.csv", "a,b,y\n1,2,x\n1,2,3,4\n")),
+                         "-t", "y"], ["could not parse", "bad.csv", "Expected 3 fields"]),
+        "target missing": (["compare", str(_frame_csv(tmp_path, "t.csv")), "-t", "lable"],
+                           ["target column 'lable' not found", "did you mean 'label'",
+                            "Available columns: num, num2, color, label"]),
+        "no --target": (["compare", str(_frame_csv(tmp_path, "t2.csv"))],
+                        ["--target is required", "num, num2, color, label"]),
+        "wrong separator": (["compare", str(_write(tmp_path / "semi.csv", "a;b;y\n1;2;x\n")),
+                             "-t", "y"], ["not found", "--sep"]),
+        "one class": (["compare", str(_frame_csv(tmp_path, "one.csv", label="no")), "-t",
+                       "label"], ["single class", "'no'", "at least 2 classes"]),
+        "NaN target": (["compare", str(tmp_path / "nan.csv"), "-t", "label"],
+                       ["target column 'label' has 3 missing value(s)", "5, 9, 11"]),
+        "continuous target": (["compare", str(_frame_csv(tmp_path, "cont.csv",
+                                                         label=np.linspace(0, 1, 60))),
+                               "-t", "label"], ["continuous", "categorical target"]),
+        "unknown loss": (["compare", *TINY, "--losses", "focal", "focall"],
+                         ["unknown loss 'focall'", "did you mean 'focal'", "cross_entropy",
+                          "poly1", "zloss_spherical"]),
+        "unknown reweight": (["compare", *TINY, "--reweight", "balance"],
+                             ["unknown reweight 'balance'", "none, balanced, class_balanced"]),
+        "unknown scoring": (["compare", *TINY, "--scoring", "aucroc"],
+                            ["unknown scoring 'aucroc'", "average_precision", "gmean"]),
+        "folds > minority": (["compare", str(_frame_csv(tmp_path, "rare.csv", label=rare)),
+                              "-t", "label"],
+                             ["--folds 5 is larger than the smallest class", "'yes': 3 rows",
+                              "--folds 3 or fewer"]),
+        "folds < 2": (["compare", *TINY, "--folds", "1"], ["--folds must be at least 2"]),
+        "positive label": (["compare", str(_frame_csv(tmp_path, "p.csv")), "-t", "label",
+                            "--positive-label", "maybe"],
+                           ["--positive-label 'maybe' is not a class", "no, yes"]),
+        "drop unknown": (["compare", *TINY, "--drop", "zz"],
+                         ["--drop column(s) not found", "zz", "segment"]),
+        "out is a file": (["compare", *TINY, "--out", str(_write(tmp_path / "f.txt", "x"))],
+                          ["--out", "is not a folder"]),
+        "bad device": (["compare", *TINY, "--device", "nonsense"], ["--device", "nonsense"]),
+        "threads < 1": (["compare", *TINY, "--threads", "0"], ["--threads must be at least 1"]),
+    }
+
+
+ERROR_CASES = ["file not found", "folder", "empty file", "blank lines only", "header only",
+               "binary file", "unparseable", "target missing", "no --target", "wrong separator",
+               "one class", "NaN target", "continuous target", "unknown loss",
+               "unknown reweight", "unknown scoring", "folds > minority", "folds < 2",
+               "positive label", "drop unknown", "out is a file", "bad device", "threads < 1"]
+
+
+@pytest.mark.parametrize("case", ERROR_CASES)
+def test_errors_exit_2_with_a_message_naming_the_problem(case, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    cases = _error_cases(tmp_path)
+    assert set(cases) == set(ERROR_CASES)
+    argv, expected = cases[case]
+    rc = main([*argv, "--out", str(tmp_path / "out")] if "--out" not in argv else argv)
+    captured = capsys.readouterr()
+    assert rc == 2, captured
+    assert captured.err.startswith("sklearn-losses compare: error: "), captured.err
+    for text in expected:
+        assert text in captured.err, (text, captured.err)
+    assert "Traceback" not in captured.err
+    assert captured.out == ""
+    assert not (tmp_path / "out" / "leaderboard.csv").exists()
+
+
+def test_no_command_and_unknown_option_exit_2(capsys):
+    assert main([]) == 2
+    assert "compare" in capsys.readouterr().err
+    assert main(["compare", "--bogus"]) == 2
+    assert "unrecognized arguments: --bogus" in capsys.readouterr().err
+
+
+# ------------------------------------------------------ list-losses, version
+def test_list_losses_lists_every_registered_loss(capsys):
+    assert main(["list-losses"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["loss", "kind", "description"]
+    rows = {line.split()[0]: line for line in lines[1:]}
+    assert list(rows) == available_losses()
+    batch = set(available_losses("batch"))
+    for name, line in rows.items():
+        _, kind, description = line.split(maxsplit=2)
+        assert kind == ("batch" if name in batch else "pointwise")
+        assert description == _first_line(get_loss_class(name).__doc__)
+        assert description and "``" not in description and ":math:" not in description
+    assert rows["focal"].split(maxsplit=2)[2].startswith("Focal loss")
+
+
+def test_first_line_strips_rest_markup():
+    assert _first_line("Generalized (the :math:`L_q` loss).\n\nMore.") == "Generalized (the L_q loss)."
+    assert _first_line("  ``1 - F_1`` via :class:`~sklearn_losses.Loss`.") == "1 - F_1 via Loss."
+    assert _first_line(None) == ""
+
+
+def test_version(capsys):
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"sklearn-losses {__version__}"
+
+
+def test_console_script_entry_point():
+    script = Path(sys.executable).parent / "sklearn-losses"
+    assert script.exists(), ("console script missing: run `pip install -e . --no-deps` to "
+                             "register [project.scripts]")
+    res = subprocess.run([str(script), "--version"], capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == f"sklearn-losses {__version__}"
+
+
+def test_python_dash_m_runs_the_cli():
+    res = subprocess.run([sys.executable, "-m", "sklearn_losses.cli", "compare", "--losses",
+                          "nope"], capture_output=True, text=True, timeout=60)
+    assert res.returncode == 2
+    assert "unknown loss 'nope'" in res.stderr and "Traceback" not in res.stderr
+
+
+# ---------------------------------------------------------------- datasets
+def test_demo_dataset_shape_types_and_determinism():
+    df = make_demo_dataset(n_samples=300, random_state=3)
+    assert df.shape == (300, 10)
+    assert list(df.columns) == [*(f"x{i}" for i in range(1, 8)), "segment", "channel",
+                                DEMO_TARGET]
+    assert all(df[f"x{i}"].dtype.kind == "f" for i in range(1, 8))
+    assert set(df["segment"]) == {"bronze", "silver", "gold", "platinum"}
+    assert set(df["channel"]) <= {"web", "store", "phone"}
+    counts = df[DEMO_TARGET].value_counts()
+    assert set(counts.index) == {"positive", "negative"}
+    assert 0.02 < counts["positive"] / 300 < 0.12
+    assert df["x7"].isna().any() and not df.drop(columns="x7").isna().any().any()
+    pd.testing.assert_frame_equal(df, make_demo_dataset(n_samples=300, random_state=3))
+    assert not df.equals(make_demo_dataset(n_samples=300, random_state=4))
+
+
+def test_demo_dataset_segment_carries_signal_and_noise_flips_labels():
+    clean = make_demo_dataset(n_samples=4000, weights=0.2, label_noise=0.0)
+    noisy = make_demo_dataset(n_samples=4000, weights=0.2, label_noise=0.1)
+    rate = (clean[DEMO_TARGET] == "positive").groupby(clean["segment"]).mean()
+    assert rate.max() - rate.min() > 0.1
+    assert (clean[DEMO_TARGET] != noisy[DEMO_TARGET]).sum() == 400
+
+
+@pytest.mark.parametrize("kwargs", [dict(n_samples=5), dict(weights=0.0), dict(weights=1.5),
+                                    dict(label_noise=0.5), dict(random_state=None)])
+def test_demo_dataset_rejects_bad_parameters(kwargs):
+    with pytest.raises(ValueError, match=next(iter(kwargs))):
+        make_demo_dataset(**kwargs)
