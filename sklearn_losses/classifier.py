@@ -101,12 +101,22 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         Learning rate of AdamW.
     weight_decay : float, default=0.0
         Decoupled weight decay of AdamW.
-    early_stopping : bool, default=True
-        Hold out ``validation_fraction`` of the training rows (stratified) and
-        stop when the ``scoring`` metric has not improved by ``tol`` for
-        ``n_iter_no_change`` epochs; the best epoch's weights are restored.
-        When the data are too small to hold out every class, the estimator
-        warns and trains on all rows for ``max_epochs``.
+    early_stopping : "auto" or bool, default=True
+        - ``True``: hold out ``validation_fraction`` of the training rows
+          (stratified) and stop when the ``scoring`` metric has not improved
+          by ``tol`` (relative) for ``n_iter_no_change`` epochs; the best
+          epoch's weights are restored. When the data are too small to hold
+          out every class, the estimator warns and falls back to the
+          training-loss rule below.
+        - ``"auto"``: as ``True`` when ``n_samples >= 10_000`` (the rule of
+          ``HistGradientBoostingClassifier``); on smaller data, where a 10%
+          split holds too few minority rows to judge an epoch, train on all
+          rows and stop when the training loss has not improved by ``tol``
+          (absolute) for ``n_iter_no_change`` epochs (``MLPClassifier``'s
+          rule).
+        - ``False``: train for ``max_epochs``.
+
+        ``stopping_`` records the rule used.
     scoring : str or ProbaMetric, default="loss"
         What early stopping monitors on the validation split: ``"loss"``
         (the training loss, with the same weights), a metric of
@@ -176,6 +186,8 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         Epoch whose weights were kept (the last one without early stopping).
     batch_sampler_ : str
         The batch sampler used (``"auto"`` resolved).
+    stopping_ : {"validation", "train_loss", "none"}
+        The stopping rule ``early_stopping`` resolved to.
     logit_offset_ : ndarray of shape (n_classes,) or None
         Additive logit correction of ``calibration`` (None when off).
     temperature_ : float
@@ -204,7 +216,7 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "lr": [Interval(Real, 0, None, closed="neither")],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
-        "early_stopping": ["boolean"],
+        "early_stopping": ["boolean", StrOptions({"auto"})],
         "scoring": [StrOptions({"loss", *available_metrics()}), ProbaMetric],
         "calibration": [None, StrOptions({"prior", "temperature"})],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
@@ -327,15 +339,31 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         w_t = None if sample_weight is None else torch.tensor(sample_weight, device=self.device_)
         dataset = DeviceTensorDataset(X_t, y_t, w_t)
         train_split = None if valid_index is None else StratifiedValidSplit(train_index, valid_index)
+        if not self.early_stopping:
+            self.stopping_ = "none"
+        elif valid_index is not None and self._wants_validation(len(y_enc)):
+            self.stopping_ = "validation"
+        else:
+            self.stopping_ = "train_loss"
 
-        fork_devices = [self.device_] if self.device_.type == "cuda" else []
-        with torch.random.fork_rng(devices=fork_devices):
-            torch.manual_seed(seed)
-            module = MLP(X.shape[1], n_classes, tuple(self.hidden_layer_sizes), self.activation,
-                         float(self.dropout))
-            generator = torch.Generator(device="cpu")
-            generator.manual_seed(seed)
-            net = self._build_net(module, train_split, generator, n_classes, scheme)
+        # The initial weights come from a generator local to this fit, so that
+        # fits in parallel threads (joblib's threading backend, Dask workers
+        # with several threads) are reproducible and the caller's global torch
+        # RNG is left alone. Dropout draws from the global RNG: it is seeded
+        # inside fork_rng (reproducible in one thread).
+        init_generator = torch.Generator(device="cpu")
+        init_generator.manual_seed(seed)
+        module = MLP(X.shape[1], n_classes, tuple(self.hidden_layer_sizes), self.activation,
+                     float(self.dropout), generator=init_generator)
+        generator = torch.Generator(device="cpu")
+        generator.manual_seed(seed)
+        net = self._build_net(module, train_split, generator, n_classes, scheme)
+        if self.dropout > 0:
+            fork_devices = [self.device_] if self.device_.type == "cuda" else []
+            with torch.random.fork_rng(devices=fork_devices):
+                torch.manual_seed(seed)
+                net.fit(dataset, y_enc)
+        else:
             net.fit(dataset, y_enc)
 
         self.module_ = net.module_
@@ -407,19 +435,22 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         return offset, float(np.exp(res.x))
 
     def _warn_prior_twice(self, scheme):
-        """Warn when a prior-adjusted loss is combined with another prior correction."""
-        if self.loss_.prior_logit_offset() is None:
+        """Warn when two corrections of the class prior are combined at full strength."""
+        weighted = self.class_weight_ is not None and not (scheme is not None and scheme.scheduled)
+        balanced = self.batch_sampler_ == "balanced"
+        if self.loss_.prior_logit_offset() is not None:
+            first = f"The loss '{self.loss_.name}' already corrects for the class prior"
+            other = [name for name, on in (("class re-weighting", weighted),
+                                           ("balanced batches", balanced)) if on]
+        elif weighted and balanced:
+            first, other = "batch_sampler='balanced' already balances the classes", [
+                "class re-weighting"]
+        else:
             return
-        other = []
-        if self.class_weight_ is not None and not (scheme is not None and scheme.scheduled):
-            other.append("class re-weighting")
-        if self.batch_sampler_ == "balanced":
-            other.append("balanced batches")
         if other:
             warnings.warn(
-                f"The loss '{self.loss_.name}' already corrects for the class prior; combining "
-                f"it with {' and '.join(other)} corrects twice and pushes decisions towards the "
-                "rare classes. Use reweight=None and batch_sampler='auto', or cross-validate "
+                f"{first}; combining it with {' and '.join(other)} corrects twice and pushes "
+                "decisions towards the rare classes. Use one correction, or cross-validate "
                 "the combination.", UserWarning, stacklevel=3)
 
     def _resolve_batch_sampler(self, n_samples):
@@ -460,9 +491,17 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
             loss.set_params(class_counts=self.class_counts_.astype(np.float64))
         return loss
 
+    #: ``early_stopping="auto"`` holds out a validation split from this many rows on.
+    _AUTO_VALIDATION_MIN_SAMPLES = 10_000
+
+    def _wants_validation(self, n_samples):
+        if self.early_stopping == "auto":
+            return n_samples >= self._AUTO_VALIDATION_MIN_SAMPLES
+        return bool(self.early_stopping)
+
     def _split(self, y_enc, rng):
         """Stratified hold-out for early stopping, or (None, None) when off."""
-        if not (self.early_stopping or self.calibration == "temperature"):
+        if not (self._wants_validation(len(y_enc)) or self.calibration == "temperature"):
             return None, None
         n = y_enc.shape[0]
         n_classes = self.classes_.shape[0]
@@ -475,7 +514,7 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
                 f"at least 2 rows of every class and room for "
                 f"{n_classes} classes on each side of a {self.validation_fraction:g} split; "
                 f"class counts are {self.class_counts_.tolist()}. Training on all rows "
-                f"for max_epochs={self.max_epochs} without temperature scaling instead.",
+                f"(stopping on the training loss) without temperature scaling instead.",
                 UserWarning,
                 stacklevel=3,
             )
@@ -500,10 +539,17 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
                 callbacks.append(("valid_score", ValidationScoring(
                     metric.name, metric, lower_is_better=not metric.greater_is_better)))
                 monitor, lower = f"valid_{metric.name}", not metric.greater_is_better
-        if train_split is not None and self.early_stopping:
+        if self.stopping_ == "validation":
             callbacks.append(("early_stopping", EarlyStopping(
                 monitor=monitor, lower_is_better=lower, patience=self.n_iter_no_change,
                 threshold=self.tol, threshold_mode="rel", load_best=True,
+                sink=print if self.verbose else _noop)))
+        elif self.stopping_ == "train_loss":
+            from skorch.callbacks import EarlyStopping
+
+            callbacks.append(("early_stopping", EarlyStopping(
+                monitor="train_loss", lower_is_better=True, patience=self.n_iter_no_change,
+                threshold=self.tol, threshold_mode="abs", load_best=False,
                 sink=print if self.verbose else _noop)))
         if self.verbose:
             from skorch.callbacks import PrintLog
@@ -536,7 +582,7 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
     @staticmethod
     def _best_epoch(net):
         es = dict(net.callbacks_).get("early_stopping")
-        if es is not None and getattr(es, "best_epoch_", 0):
+        if es is not None and es.load_best and getattr(es, "best_epoch_", 0):
             return int(es.best_epoch_)
         return len(net.history) - (1 if net.diverged_epoch_ is not None else 0)
 

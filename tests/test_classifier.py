@@ -281,6 +281,63 @@ def test_tiny_data_falls_back_to_training_without_early_stopping():
     assert clf.n_iter_ == 3
 
 
+def test_early_stopping_auto_and_training_loss_rule():
+    X, y = _imbalanced(n=400)
+    small = WeightedLossClassifier(early_stopping="auto", hidden_layer_sizes=(16,), max_epochs=500,
+                                   n_iter_no_change=5, tol=1e-2, random_state=0).fit(X, y)
+    assert small.stopping_ == "train_loss" and small.n_iter_ < 500
+    train = small.history_[:, "train_loss"]
+    assert "valid_loss" not in small.history_[-1]
+    # stopped because the last 5 epochs did not beat the best earlier loss by tol
+    best_before = min(train[:-5])
+    assert min(train[-5:]) > best_before - 1e-2
+    assert small.best_epoch_ == small.n_iter_  # the last weights are kept
+    valid = WeightedLossClassifier(early_stopping=True, **FAST).fit(X, y)
+    assert valid.stopping_ == "validation"
+    full = WeightedLossClassifier(early_stopping=False, **dict(FAST, max_epochs=7)).fit(X, y)
+    assert full.stopping_ == "none" and full.n_iter_ == 7
+
+
+def test_early_stopping_auto_uses_validation_on_large_data(monkeypatch):
+    X, y = _imbalanced(n=400)
+    monkeypatch.setattr(WeightedLossClassifier, "_AUTO_VALIDATION_MIN_SAMPLES", 300)
+    clf = WeightedLossClassifier(early_stopping="auto", **FAST).fit(X, y)
+    assert clf.stopping_ == "validation" and "valid_loss" in clf.history_[-1]
+
+
+def test_fits_in_threads_are_reproducible():
+    from joblib import Parallel, delayed
+
+    X, y = _imbalanced(n=200)
+    kw = dict(hidden_layer_sizes=(128, 128), max_epochs=3, random_state=3)
+    ref = WeightedLossClassifier(**kw).fit(X, y).predict_proba(X)
+    outs = Parallel(n_jobs=4, backend="threading")(
+        delayed(lambda: WeightedLossClassifier(**kw).fit(X, y).predict_proba(X))()
+        for _ in range(6))
+    for out in outs:
+        np.testing.assert_array_equal(out, ref)
+
+
+@pytest.mark.parametrize("kw, match", [
+    (dict(loss="logit_adjusted", reweight="balanced"), "class re-weighting"),
+    (dict(loss="balanced_softmax", batch_sampler="balanced"), "balanced batches"),
+    (dict(reweight="balanced", batch_sampler="balanced"), "batch_sampler='balanced'"),
+])
+def test_double_prior_correction_warns(kw, match):
+    X, y = _imbalanced()
+    with pytest.warns(UserWarning, match=f"corrects twice|{match}"):
+        WeightedLossClassifier(**kw, **dict(FAST, max_epochs=2)).fit(X, y)
+
+
+def test_no_double_correction_warning_for_single_corrections():
+    X, y = _imbalanced()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        for kw in (dict(loss="logit_adjusted"), dict(reweight="balanced"),
+                   dict(batch_sampler="balanced"), dict(loss="ldam", reweight="drw")):
+            WeightedLossClassifier(**kw, **dict(FAST, max_epochs=2)).fit(X, y)
+
+
 class _ExplodingLoss(PointwiseLoss):
     """Cross-entropy that turns NaN from the ``after``-th call on (test helper)."""
 
