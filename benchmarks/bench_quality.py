@@ -1,0 +1,584 @@
+"""Quality: WeightedLossClassifier configurations vs the anchors users pick today.
+
+Stratified K-fold CV (5 folds, fixed seed) on the KEEL imbalanced binary
+tables (categorical columns one-hot encoded, numeric ones imputed and
+standardized inside each fold) of ``WeightedLossClassifier`` configurations
+(its defaults and a few named variants) and of the anchors: balanced logistic
+regression, balanced histogram gradient boosting, imbalanced-learn's balanced
+random forest, SMOTE + logistic regression, scikit-learn's MLPClassifier and a
+plain skorch MLP trained with cross-entropy. Scores per fold: MCC and F1 of
+the positive (minority) class at ``predict``, average precision, balanced
+accuracy, ROC AUC and the fit time. Summaries: mean over datasets, mean rank
+(1 = best, ties averaged) and W/T/L vs ``WeightedLossClassifier()``.
+
+Writes the per-fit CSV to benchmarks/results/quality.csv, the tables to
+docs/benchmarks/quality.md and a mean-rank plot to docs/benchmarks/quality.png
+(``--imbalanced-sklearn``: ``quality_sklearn.*``; ``--out DIR``: all in DIR).
+
+    python benchmarks/bench_quality.py --jobs 2                     # all KEEL tables
+    python benchmarks/bench_quality.py --imbalanced-sklearn --jobs 2
+    python benchmarks/bench_quality.py --only glass1 ecoli2 --out /tmp/quality
+    python benchmarks/bench_quality.py --methods wlc_default hgb_balanced \\
+        "wlc:loss=focal,reweight=inverse_sqrt" --datasets 5 --out /tmp/quality
+    python benchmarks/bench_quality.py --quick --out /tmp/quality   # seconds
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime
+import functools
+import os
+import platform
+import re
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+import torch
+from imblearn.datasets import make_imbalance
+from imblearn.ensemble import BalancedRandomForestClassifier
+from imblearn.over_sampling import SMOTE
+from imblearn.pipeline import make_pipeline as make_imblearn_pipeline
+from sklearn import datasets as sk_datasets
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import matthews_corrcoef
+from sklearn.model_selection import StratifiedKFold
+from sklearn.neural_network import MLPClassifier
+from sklearn.pipeline import make_pipeline
+from threadpoolctl import threadpool_limits
+
+import _common as common
+from _data import make_preprocessor
+from sklearn_losses import WeightedLossClassifier
+
+#: Scores of a fit (higher is better), in table order.
+METRICS = ("mcc", "average_precision", "balanced_accuracy", "roc_auc", "f1")
+#: Lower is better.
+COSTS = ("fit_s",)
+LABELS = {"mcc": "MCC", "average_precision": "AP", "balanced_accuracy": "bal. acc.",
+          "roc_auc": "ROC AUC", "f1": "F1 (pos.)", "fit_s": "fit s"}
+REFERENCE = "wlc_default"
+#: ``--quick --imbalanced-sklearn``: the two smallest made-imbalanced tables.
+QUICK_SKLEARN = ("iris_1_vs_rest", "wine_0_vs_rest")
+
+
+# ---------------------------------------------------------------- anchors
+class AdaptiveSMOTE(SMOTE):
+    """SMOTE whose ``k_neighbors`` shrinks to ``n_minority - 1`` on small classes.
+
+    SMOTE needs ``k_neighbors + 1`` rows of the class it over-samples; a KEEL
+    training fold can hold 4 positives. With a single minority row nothing is
+    synthesized (the rows are returned unchanged, a warning is raised).
+    ``k_neighbors_`` is the value used at the last ``fit_resample``.
+    """
+
+    def fit_resample(self, X, y, **params):
+        counts = np.unique(y, return_counts=True)[1]
+        k = min(int(self.k_neighbors), int(counts.min()) - 1)
+        self.k_neighbors_ = k
+        if k < 1:
+            warnings.warn(f"AdaptiveSMOTE: a class has {counts.min()} row(s); not over-sampling.",
+                          UserWarning, stacklevel=2)
+            return X, y
+        smote = SMOTE(sampling_strategy=self.sampling_strategy, random_state=self.random_state,
+                      k_neighbors=k)
+        return smote.fit_resample(X, y)
+
+
+class TorchMLP(torch.nn.Module):
+    """The plain MLP of the skorch anchor: Linear -> ReLU per hidden layer -> Linear (logits)."""
+
+    def __init__(self, n_features=1, n_classes=2, hidden_layer_sizes=(128, 128)):
+        super().__init__()
+        layers, width = [], n_features
+        for size in hidden_layer_sizes:
+            layers += [torch.nn.Linear(width, size), torch.nn.ReLU()]
+            width = size
+        layers.append(torch.nn.Linear(width, n_classes))
+        self.layers = torch.nn.Sequential(*layers)
+
+    def forward(self, X):
+        return self.layers(X)
+
+
+class SkorchMLP(ClassifierMixin, BaseEstimator):
+    """A ``skorch.NeuralNetClassifier`` as a user writes it, wrapped only to seed it.
+
+    ``NeuralNetClassifier(TorchMLP, criterion=CrossEntropyLoss,
+    optimizer=Adam, iterator_train__shuffle=True, train_split=ValidSplit(0.1,
+    stratified=True), callbacks=[EarlyStopping(patience, load_best=True)])``
+    on float32 inputs with skorch's default ``DataLoader``. The wrapper builds
+    the net at ``fit`` (the input width is known then) after
+    ``torch.manual_seed(random_state)``, which seeds the weights and the
+    shuffling; ``net_`` is the fitted skorch net.
+    """
+
+    def __init__(self, hidden_layer_sizes=(128, 128), max_epochs=200, lr=1e-3, batch_size=256,
+                 early_stopping=True, patience=10, tol=1e-4, validation_fraction=0.1,
+                 random_state=None):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.max_epochs = max_epochs
+        self.lr = lr
+        self.batch_size = batch_size
+        self.early_stopping = early_stopping
+        self.patience = patience
+        self.tol = tol
+        self.validation_fraction = validation_fraction
+        self.random_state = random_state
+
+    def fit(self, X, y):
+        from skorch import NeuralNetClassifier
+        from skorch.callbacks import EarlyStopping
+        from skorch.dataset import ValidSplit
+
+        X = np.asarray(X, dtype=np.float32)
+        self.classes_, y_enc = np.unique(y, return_inverse=True)
+        seed = 0 if self.random_state is None else int(self.random_state)
+        torch.manual_seed(seed)
+        callbacks, split = [], None
+        if self.early_stopping:
+            split = ValidSplit(self.validation_fraction, stratified=True, random_state=seed)
+            callbacks = [EarlyStopping(patience=self.patience, threshold=self.tol,
+                                       threshold_mode="rel", load_best=True, sink=_noop)]
+        self.net_ = NeuralNetClassifier(
+            TorchMLP, module__n_features=X.shape[1], module__n_classes=len(self.classes_),
+            module__hidden_layer_sizes=tuple(self.hidden_layer_sizes),
+            criterion=torch.nn.CrossEntropyLoss, optimizer=torch.optim.Adam, lr=self.lr,
+            max_epochs=self.max_epochs, batch_size=self.batch_size,
+            iterator_train__shuffle=True, train_split=split, callbacks=callbacks,
+            classes=np.arange(len(self.classes_)), device="cpu", verbose=0)
+        self.net_.fit(X, y_enc.astype(np.int64))
+        self.n_iter_ = len(self.net_.history)
+        return self
+
+    def predict_proba(self, X):
+        return self.net_.predict_proba(np.asarray(X, dtype=np.float32))
+
+    def predict(self, X):
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+
+def _noop(*args, **kwargs):
+    pass
+
+
+# ----------------------------------------------------------------- methods
+def _wlc(args, **params):
+    """A ``WeightedLossClassifier`` with the run's epochs, early stopping and seed (``params``
+    override them)."""
+    return WeightedLossClassifier(**{"max_epochs": args.max_epochs,
+                                     "early_stopping": not args.no_early_stopping,
+                                     "random_state": args.seed, **params})
+
+
+#: name -> (description for the markdown, factory ``args -> unfitted estimator``). Order
+#: of the tables; add a line here (or pass ``wlc:key=value,...`` to --methods) to extend.
+METHODS = {
+    "wlc_default": ("`WeightedLossClassifier()`", lambda a: _wlc(a)),
+    "wlc_balanced": ("`WeightedLossClassifier(reweight=\"balanced\")`",
+                     lambda a: _wlc(a, reweight="balanced")),
+    "wlc_logit_adjusted": ("`WeightedLossClassifier(loss=\"logit_adjusted\")`",
+                           lambda a: _wlc(a, loss="logit_adjusted")),
+    "wlc_focal_cb": ("`WeightedLossClassifier(loss=\"focal\", reweight=\"class_balanced\")`",
+                     lambda a: _wlc(a, loss="focal", reweight="class_balanced")),
+    "wlc_ldam_drw": ("`WeightedLossClassifier(loss=\"ldam\", reweight=\"drw\")`",
+                     lambda a: _wlc(a, loss="ldam", reweight="drw")),
+    "logreg_balanced": ("`LogisticRegression(class_weight=\"balanced\", max_iter=1000)`",
+                        lambda a: LogisticRegression(class_weight="balanced", max_iter=1000)),
+    "hgb_balanced": ("`HistGradientBoostingClassifier(class_weight=\"balanced\")`",
+                     lambda a: HistGradientBoostingClassifier(class_weight="balanced",
+                                                              random_state=a.seed)),
+    "brf": ("imblearn `BalancedRandomForestClassifier(sampling_strategy=\"all\", "
+            "replacement=True, bootstrap=False)` (100 trees)",
+            lambda a: BalancedRandomForestClassifier(sampling_strategy="all", replacement=True,
+                                                     bootstrap=False, random_state=a.seed)),
+    "smote_logreg": ("imblearn pipeline `SMOTE(k_neighbors=min(5, n_minority - 1))` + "
+                     "`LogisticRegression(max_iter=1000)`",
+                     lambda a: make_imblearn_pipeline(AdaptiveSMOTE(random_state=a.seed),
+                                                      LogisticRegression(max_iter=1000))),
+    "sklearn_mlp": ("`MLPClassifier(max_iter=500)` (defaults otherwise: one hidden layer of "
+                    "100, Adam, no early stopping)",
+                    lambda a: MLPClassifier(max_iter=a.sklearn_mlp_max_iter,
+                                            random_state=a.seed)),
+    "skorch_mlp": ("plain skorch `NeuralNetClassifier`: MLP (128, 128) ReLU, cross-entropy, "
+                   "Adam lr=1e-3, batch 256, default DataLoader (shuffled), float32; "
+                   "early stopping like ours",
+                   lambda a: SkorchMLP(max_epochs=a.max_epochs,
+                                       early_stopping=not a.no_early_stopping,
+                                       random_state=a.seed)),
+}
+
+
+def _parse_value(text):
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def parse_wlc_spec(spec):
+    """``"wlc:loss=focal,reweight=class_balanced"`` -> ``{"loss": "focal", ...}``.
+
+    Values are Python literals where they parse (``hidden_layer_sizes=(64,64)``,
+    ``lr=3e-3``), else strings; commas inside parentheses do not split.
+    """
+    body = spec.split(":", 1)[1].strip()
+    params = {}
+    for item in filter(None, re.split(r",(?![^()]*\))", body)):
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise SystemExit(f"--methods: expected key=value in {spec!r}, got {item!r}")
+        params[key.strip()] = _parse_value(value.strip())
+    return params
+
+
+def make_methods(args):
+    """Method name -> unfitted estimator for ``--methods`` (registry names or ``wlc:...``)."""
+    names = list(METHODS) if args.methods in (None, ["all"]) else args.methods
+    methods, descriptions = {}, {}
+    for name in names:
+        if name.startswith("wlc:"):
+            params = parse_wlc_spec(name)
+            WeightedLossClassifier(**params)._validate_params()  # fail before the run
+            methods[name] = _wlc(args, **params)
+            shown = ", ".join(f"{k}={v!r}" for k, v in params.items())
+            descriptions[name] = f"`WeightedLossClassifier({shown})`"
+        elif name in METHODS:
+            descriptions[name], factory = METHODS[name]
+            methods[name] = factory(args)
+        else:
+            raise SystemExit(f"unknown method {name!r}; known: {', '.join(METHODS)} "
+                             "or wlc:key=value,...")
+    return methods, descriptions
+
+
+# ----------------------------------------------------------------- datasets
+#: ``--imbalanced-sklearn``: name -> (loader, positive class, positives kept). The positive
+#: class is made the minority with imbalanced-learn's ``make_imbalance`` (rows drawn with the
+#: seed); every other class is the negative class.
+IMBALANCED_SKLEARN = {
+    "breast_cancer_malignant": (sk_datasets.load_breast_cancer, 0, 36),
+    "digits_3_vs_rest": (sk_datasets.load_digits, 3, 50),
+    "digits_8_vs_rest": (sk_datasets.load_digits, 8, 50),
+    "iris_1_vs_rest": (sk_datasets.load_iris, 1, 10),
+    "wine_0_vs_rest": (sk_datasets.load_wine, 0, 12),
+    "wine_2_vs_rest": (sk_datasets.load_wine, 2, 12),
+}
+
+
+def load_imbalanced_sklearn(name, seed=0):
+    """One scikit-learn table as a binary problem with a rare positive class: ``(X, y, name)``."""
+    loader, positive, n_positive = IMBALANCED_SKLEARN[name]
+    bunch = loader(as_frame=True)
+    y = (bunch.target.to_numpy() == positive).astype(np.int64)
+    X, y = make_imbalance(bunch.data, y, sampling_strategy={1: n_positive}, random_state=seed)
+    return X.reset_index(drop=True), np.asarray(y, dtype=np.int64), name
+
+
+def dataset_loaders(args):
+    if not args.imbalanced_sklearn:
+        return common.dataset_loaders(args)
+    names = list(IMBALANCED_SKLEARN)
+    if args.quick:
+        names = [n for n in names if n in QUICK_SKLEARN]
+    if args.only:
+        unknown = sorted(set(args.only) - set(names))
+        if unknown:
+            raise SystemExit(f"unknown dataset(s) {unknown}; available: {', '.join(names)}")
+        names = [n for n in names if n in args.only]
+    if args.datasets is not None:
+        names = names[:args.datasets]
+    return [functools.partial(load_imbalanced_sklearn, n, args.seed) for n in names]
+
+
+# ------------------------------------------------------------ fit and score
+def fit_and_score(estimator, X_train, y_train, X_test, y_test, *, seed=0):
+    """Fit ``estimator`` after the fold's preprocessing; the metrics, fit and predict seconds.
+
+    Like ``_common.fit_and_score`` plus MCC, with the fit timed apart from the
+    prediction and no need for ``n_iter_`` (``epochs`` is NaN without it). A
+    failed fit gives NaN metrics and the error; warnings are recorded.
+    """
+    model = make_pipeline(make_preprocessor(X_train), clone(estimator))
+    row = {"error": "", "warnings": "", "epochs": np.nan, "fit_s": np.nan, "predict_s": np.nan}
+    row.update(dict.fromkeys(METRICS, np.nan))
+    torch.manual_seed(seed)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            t0 = time.perf_counter()
+            model.fit(X_train, y_train)
+            row["fit_s"] = time.perf_counter() - t0
+            if not np.array_equal(model.classes_, np.arange(len(model.classes_))):
+                raise ValueError(f"training labels miss a class: {model.classes_}")
+            t0 = time.perf_counter()
+            proba, pred = model.predict_proba(X_test), model.predict(X_test)
+            row["predict_s"] = time.perf_counter() - t0
+            row.update(common.classification_metrics(y_test, proba, pred))
+            row["mcc"] = matthews_corrcoef(y_test, pred)
+            n_iter = getattr(model[-1], "n_iter_", None)
+            if n_iter is not None:
+                row["epochs"] = float(np.max(n_iter))
+        except Exception as exc:  # noqa: BLE001 - one failed fit must not end the benchmark
+            row["error"] = f"{type(exc).__name__}: {exc}"
+    row["warnings"] = " | ".join(sorted({f"{w.category.__name__}: {str(w.message)[:160]}"
+                                         for w in caught}))
+    return row
+
+
+def evaluate(name, X, y, *, methods, folds, seed, threads=1):
+    """Stratified K-fold rows: one per fold x method (BLAS/OpenMP capped at ``threads``)."""
+    splitter = StratifiedKFold(folds, shuffle=True, random_state=seed)
+    rows = []
+    with threadpool_limits(limits=threads):
+        for fold, (train, test) in enumerate(splitter.split(X, y)):
+            X_train, X_test = X.iloc[train], X.iloc[test]
+            for method, estimator in methods.items():
+                row = {"dataset": name, "n_samples": len(y), "n_positive": int(y.sum()),
+                       "minority_share": np.bincount(y).min() / len(y), "fold": fold,
+                       "train_positives": int(y[train].sum()), "method": method}
+                row.update(fit_and_score(estimator, X_train, y[train], X_test, y[test],
+                                         seed=seed))
+                rows.append(row)
+    return rows
+
+
+# ---------------------------------------------------------------- summaries
+def mean_ranks(table, metrics=METRICS, lower_is_better=COSTS):
+    """Mean rank per method and metric: rank within each dataset (1 = best), mean over datasets.
+
+    ``table`` has one row per (dataset, method) (:func:`_common.per_dataset`).
+    Ties get the average of the ranks they span; a NaN (failed fit) ranks
+    last. Metrics in ``lower_is_better`` rank ascending, the others descending.
+    Returns a DataFrame indexed by method (first-seen order), one column per metric.
+    """
+    out = {}
+    for metric in metrics:
+        ranks = table.groupby("dataset")[metric].rank(
+            ascending=metric in lower_is_better, method="average", na_option="bottom")
+        out[metric] = ranks.groupby(table["method"], sort=False).mean()
+    return pd.DataFrame(out)
+
+
+def summary_table(table, methods):
+    """Per method: mean over datasets and mean rank of every metric, then the fit seconds."""
+    metrics = (*METRICS, *COSTS)
+    means = table.groupby("method", sort=False)[list(metrics)].mean()
+    ranks = mean_ranks(table, metrics)
+    frame = pd.DataFrame(index=[m for m in methods if m in means.index])
+    for metric in METRICS:
+        frame[f"{LABELS[metric]}"] = means[metric]
+    for metric in METRICS:
+        frame[f"rank {LABELS[metric]}"] = ranks[metric].map(lambda r: f"{r:.2f}")
+    frame["fit s (mean)"] = means["fit_s"].map(lambda s: f"{s:.2f}")
+    frame["rank fit s"] = ranks["fit_s"].map(lambda r: f"{r:.2f}")
+    return frame.rename_axis("method").reset_index()
+
+
+def wtl_table(table, methods, reference, tie):
+    """Per method: W/T/L vs ``reference`` of every metric (``_common.compare_methods``)."""
+    frame = pd.DataFrame(index=[m for m in methods if m in set(table["method"])])
+    for metric in METRICS:
+        summary = common.compare_methods(table, metric, reference, tie=tie).set_index("method")
+        frame[f"W/T/L {LABELS[metric]}"] = summary["wtl"]
+    return frame.rename_axis("method").reset_index()
+
+
+def dataset_table(results, table, methods, metric="mcc"):
+    """Per dataset: rows, positives, ``metric`` of every method (fold mean), best in bold."""
+    wide = table.pivot(index="dataset", columns="method", values=metric)
+    wide = wide.reindex(columns=[m for m in methods if m in wide.columns])
+    best = wide.max(axis=1)
+    cells = wide.apply(lambda col: [("n/a" if np.isnan(v) else
+                                     f"**{v:.3f}**" if v >= b - 1e-12 else f"{v:.3f}")
+                                    for v, b in zip(col, best)])
+    sizes = results.groupby("dataset")[["n_samples", "n_positive"]].first()
+    cells.insert(0, "positives", sizes["n_positive"].reindex(cells.index))
+    cells.insert(0, "rows", sizes["n_samples"].reindex(cells.index))
+    cells = cells.reset_index()
+    mean = {"dataset": "**mean**", "rows": "", "positives": ""}
+    mean.update({m: f"{wide[m].mean():.3f}" for m in wide.columns})
+    return pd.concat([cells, pd.DataFrame([mean])], ignore_index=True)
+
+
+def plot_ranks(table, methods, path, title):
+    """Dot plot of the mean rank per metric (x) for each method (y); saved to ``path``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    metrics = (*METRICS, *COSTS)
+    ranks = mean_ranks(table, metrics)
+    order = [m for m in methods if m in ranks.index]
+    order.sort(key=lambda m: ranks.loc[m, "mcc"], reverse=True)  # best MCC on top
+    fig, ax = plt.subplots(figsize=(9, 0.45 * len(order) + 1.4))
+    markers = "osD^vP*"
+    offsets = np.linspace(-0.25, 0.25, len(metrics))
+    for i, metric in enumerate(metrics):
+        ax.scatter(ranks.loc[order, metric], np.arange(len(order)) + offsets[i],
+                   marker=markers[i % len(markers)], s=36, label=LABELS[metric],
+                   alpha=0.55 if metric in COSTS else 0.9,
+                   facecolors="none" if metric in COSTS else None,
+                   edgecolors="gray" if metric in COSTS else None)
+    ax.set_yticks(np.arange(len(order)), order)
+    for y in np.arange(len(order) - 1) + 0.5:
+        ax.axhline(y, color="0.9", lw=0.8, zorder=0)
+    ax.set_xlabel(f"mean rank over {table['dataset'].nunique()} datasets "
+                  f"(1 = best of {len(order)})")
+    ax.set_xlim(0.5, len(order) + 0.5)
+    ax.set_title(title, fontsize=10)
+    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8, frameon=False)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _cpu_model():
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def render_markdown(results, args, argv, *, methods, descriptions, png_name):
+    table = common.per_dataset(results, (*METRICS, *COSTS))
+    source = ("scikit-learn's bundled tables made imbalanced" if args.imbalanced_sklearn
+              else "KEEL imbalanced binary tables")
+    reference_present = REFERENCE in set(results["method"])
+    defaults = WeightedLossClassifier().get_params()
+    shown_defaults = ", ".join(f"{k}={defaults[k]!r}" for k in (
+        "loss", "reweight", "hidden_layer_sizes", "batch_size", "max_epochs", "lr",
+        "early_stopping", "n_iter_no_change", "validation_fraction", "batch_sampler",
+        "calibration"))
+    lines = [
+        f"# Quality: WeightedLossClassifier vs the usual anchors ({source})",
+        "",
+        *common.run_description(args, results, __file__, argv),
+        f"Machine: {_cpu_model()}, {os.cpu_count()} logical cores, {platform.system()} "
+        f"{platform.release()}; torch threads per job {args.threads} (BLAS/OpenMP capped "
+        f"the same); device {common_device()}; run finished "
+        f"{datetime.datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z')}.",
+        "",
+        "**Setup.** Stratified K-fold CV with a fixed seed; in each fold the training rows fit "
+        "the preprocessing (categorical columns one-hot encoded, unseen categories as zeros; "
+        "numeric columns median-imputed and standardized) and the model; the test fold is "
+        "scored. Every method sees the same folds; nothing is tuned. The `WeightedLossClassifier` "
+        f"configurations keep the package defaults ({shown_defaults}) except the arguments "
+        f"shown, with `random_state={args.seed}`"
+        + ("" if args.max_epochs == defaults["max_epochs"] else
+           f" and `max_epochs={args.max_epochs}`")
+        + ("; early stopping off" if args.no_early_stopping else "") + ".",
+        "",
+        "| method | estimator |",
+        "|---|---|",
+        *[f"| {name} | {descriptions[name]} |" for name in methods],
+        "",
+        "Anchor choices: logistic regression gets `max_iter=1000` (the default 100 does not "
+        "always converge on one-hot columns); `MLPClassifier` keeps its defaults (one hidden "
+        f"layer of 100, Adam, early stopping off) with `max_iter={args.sklearn_mlp_max_iter}` "
+        "so that most fits converge (it stops when the training loss stalls for 10 epochs; the "
+        "CSV's `warnings` column flags the fits that reach max_iter); "
+        "SMOTE's `k_neighbors` is lowered to `n_minority - 1` in a training fold with few "
+        "positives; the skorch MLP mirrors our default network, optimizer and early stopping "
+        "(patience 10, best epoch restored) but uses skorch's own validation split and "
+        "DataLoader, as a user writing it by hand would.",
+        "",
+        "**What the numbers mean.** The positive class is the minority class. *MCC*, "
+        "*F1 (pos.)* and *bal. acc.* are computed from `predict` (the default decision: argmax "
+        "/ p > 0.5, no threshold tuning), so they reward methods whose default decision suits "
+        "imbalance (class weights, resampling, logit adjustment); *AP* (average precision) and "
+        "*ROC AUC* score the ranking of `predict_proba` and do not depend on the threshold. "
+        "*mean*: mean over datasets of the fold means; *rank*: rank of the method among all "
+        "methods on each dataset (1 = best, ties share the average rank, failed fits rank last), "
+        "averaged over datasets; *fit s*: seconds to fit one fold (preprocessing included, "
+        "prediction excluded; lower rank = faster). Test folds of the rarest tables hold 1 to "
+        "5 positives, so per-dataset values are noisy: read the ranks and W/T/L counts.",
+        "",
+        "## Means and mean ranks",
+        "",
+        common.markdown_table(summary_table(table, methods)),
+        "",
+        f"![mean rank per metric]({png_name})",
+        "",
+    ]
+    if reference_present:
+        lines += [
+            f"## W/T/L vs `{REFERENCE}`",
+            "",
+            f"Datasets where the method beats / ties (fold means within {args.tie}) / loses to "
+            f"`WeightedLossClassifier()` (`{REFERENCE}`).",
+            "",
+            common.markdown_table(wtl_table(table, methods, REFERENCE, args.tie)),
+            "",
+        ]
+    lines += [
+        "## MCC per dataset (mean over folds; best in bold)",
+        "",
+        common.markdown_table(dataset_table(results, table, methods)),
+        "",
+        "Per-fit results (dataset, fold, method, metrics, epochs, fit and predict seconds, "
+        "warnings, errors): the CSV written next to this run's outputs "
+        f"(`benchmarks/results/{'quality_sklearn' if args.imbalanced_sklearn else 'quality'}"
+        ".csv` for the committed run).",
+    ]
+    return "\n".join(lines)
+
+
+def common_device():
+    from sklearn_losses.classifier import resolve_device
+
+    return str(resolve_device("auto"))
+
+
+# --------------------------------------------------------------------- main
+def output_paths(args):
+    """``(csv, md, png)``: under ``--out`` if given, else benchmarks/results and docs/benchmarks."""
+    stem = "quality_sklearn" if args.imbalanced_sklearn else "quality"
+    csv_path, md_path = common.output_paths(args, stem)
+    return csv_path, md_path, md_path.with_suffix(".png")
+
+
+def main(argv=None):
+    defaults = WeightedLossClassifier().get_params()
+    parser = common.base_parser(__doc__, folds=5, max_epochs=defaults["max_epochs"])
+    parser.add_argument("--methods", nargs="+", default=None, metavar="NAME",
+                        help=f"methods to run (default all): {', '.join(METHODS)}, or "
+                             "'wlc:key=value,...' for any WeightedLossClassifier configuration")
+    parser.add_argument("--imbalanced-sklearn", action="store_true",
+                        help="scikit-learn's bundled tables made imbalanced (make_imbalance, "
+                             "one-vs-rest) instead of the KEEL tables")
+    parser.add_argument("--sklearn-mlp-max-iter", type=int, default=500,
+                        help="max_iter of the MLPClassifier anchor (capped at 50 by --quick)")
+    args = common.apply_quick(parser.parse_args(argv), max_epochs=5)
+    if args.quick:
+        args.sklearn_mlp_max_iter = min(args.sklearn_mlp_max_iter, 50)
+    loaders = dataset_loaders(args)
+    methods, descriptions = make_methods(args)
+    print(f"{len(loaders)} datasets x {args.folds} folds x {len(methods)} methods", flush=True)
+    evaluate_dataset = functools.partial(evaluate, methods=methods, folds=args.folds,
+                                         seed=args.seed, threads=args.threads)
+    results = common.run_datasets(loaders, evaluate_dataset, jobs=args.jobs,
+                                  threads=args.threads)
+    csv_path, md_path, png_path = output_paths(args)
+    markdown = render_markdown(results, args, argv, methods=list(methods),
+                               descriptions=descriptions, png_name=png_path.name)
+    print(markdown)
+    common.write_outputs(results, markdown, csv_path, md_path)
+    title = ("scikit-learn tables made imbalanced" if args.imbalanced_sklearn else "KEEL tables")
+    plot_ranks(common.per_dataset(results, (*METRICS, *COSTS)), list(methods), png_path,
+               f"Mean rank per metric, {title} ({args.folds}-fold CV; 1 = best)")
+    print(f"wrote {png_path}")
+    return results
+
+
+if __name__ == "__main__":
+    main()

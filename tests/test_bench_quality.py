@@ -1,0 +1,106 @@
+"""The quality benchmark (benchmarks/bench_quality.py): quick run end to end, and its helpers.
+
+The quick run uses three small KEEL tables (``../shared/data/keel`` from the
+repository root); without that folder it runs on two scikit-learn tables
+made imbalanced instead. Outputs go to a temporary folder (``--out``).
+"""
+
+import importlib
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+sys.path.insert(0, str(BENCHMARKS))
+
+_data = importlib.import_module("_data")
+bench = importlib.import_module("bench_quality")
+
+HAS_KEEL = bool(_data.keel_datasets(_data.DEFAULT_KEEL_DIR))
+
+
+def test_quick_run_writes_csv_markdown_and_plot(tmp_path):
+    argv = ["--quick", "--out", str(tmp_path)] + ([] if HAS_KEEL else ["--imbalanced-sklearn"])
+    bench.main(argv)
+    stem = "quality" if HAS_KEEL else "quality_sklearn"
+    results = pd.read_csv(tmp_path / f"{stem}.csv")
+
+    datasets = 3 if HAS_KEEL else 2
+    folds = 2
+    methods = list(bench.METHODS)
+    assert len(results) == len(methods) * datasets * folds
+    assert results["dataset"].nunique() == datasets
+    combos = results.groupby(["method", "dataset", "fold"]).size()
+    assert len(combos) == len(results) and (combos == 1).all()
+    assert set(results["method"]) == set(methods)
+    assert results["error"].isna().all(), results["error"].dropna().unique()
+    metrics = list(bench.METRICS)
+    values = results[metrics].to_numpy(dtype=float)
+    assert np.isfinite(values).all()
+    assert (results[["average_precision", "balanced_accuracy", "roc_auc", "f1"]]
+            .stack().between(0, 1).all())
+    assert results["mcc"].between(-1, 1).all()
+    assert (results["fit_s"] > 0).all() and np.isfinite(results["fit_s"]).all()
+
+    markdown = (tmp_path / f"{stem}.md").read_text()
+    for section in ("## Means and mean ranks", "## W/T/L vs `wlc_default`",
+                    "## MCC per dataset", "**mean**", f"({stem}.png)", "torch threads"):
+        assert section in markdown
+    for method in methods:
+        assert f"| {method} |" in markdown
+    png = (tmp_path / f"{stem}.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
+
+
+def test_mean_ranks_averages_ties_ranks_nan_last_and_costs_ascending():
+    # dataset a: A best, B and C tie; dataset b: C best, A failed (NaN); fit_s: lower is better
+    table = pd.DataFrame({
+        "dataset": ["a", "a", "a", "b", "b", "b"],
+        "method": ["A", "B", "C", "A", "B", "C"],
+        "mcc": [0.9, 0.5, 0.5, np.nan, 0.2, 0.7],
+        "fit_s": [3.0, 1.0, 2.0, 1.0, 1.0, 5.0],
+    })
+    ranks = bench.mean_ranks(table, metrics=("mcc", "fit_s"), lower_is_better=("fit_s",))
+    assert list(ranks.index) == ["A", "B", "C"]
+    # a: A=1, B=C=2.5; b: C=1, B=2, A=3 (NaN last)
+    assert ranks.loc["A", "mcc"] == pytest.approx((1 + 3) / 2)
+    assert ranks.loc["B", "mcc"] == pytest.approx((2.5 + 2) / 2)
+    assert ranks.loc["C", "mcc"] == pytest.approx((2.5 + 1) / 2)
+    # fit_s a: B=1, C=2, A=3; b: A=B=1.5, C=3
+    assert ranks.loc["A", "fit_s"] == pytest.approx((3 + 1.5) / 2)
+    assert ranks.loc["B", "fit_s"] == pytest.approx((1 + 1.5) / 2)
+    assert ranks.loc["C", "fit_s"] == pytest.approx((2 + 3) / 2)
+    # each dataset hands out ranks 1..3: the mean ranks sum to 1 + 2 + 3
+    assert ranks.sum().tolist() == pytest.approx([6.0, 6.0])
+
+
+def test_adaptive_smote_handles_tiny_minorities():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 3))
+    y = np.array([1] * 3 + [0] * 27)
+    smote = bench.AdaptiveSMOTE(random_state=0)
+    X_res, y_res = smote.fit_resample(X, y)
+    assert smote.k_neighbors_ == 2
+    assert np.bincount(y_res).tolist() == [27, 27]
+    y1 = np.array([1] + [0] * 29)
+    with pytest.warns(UserWarning, match="not over-sampling"):
+        X_same, y_same = bench.AdaptiveSMOTE(random_state=0).fit_resample(X, y1)
+    assert np.array_equal(y_same, y1) and np.array_equal(X_same, X)
+
+
+def test_parse_wlc_spec_and_unknown_method():
+    params = bench.parse_wlc_spec("wlc:loss=focal,reweight=class_balanced,"
+                                  "hidden_layer_sizes=(64, 32),lr=3e-3")
+    assert params == {"loss": "focal", "reweight": "class_balanced",
+                      "hidden_layer_sizes": (64, 32), "lr": 3e-3}
+    args = bench.common.base_parser(bench.__doc__, folds=5, max_epochs=200).parse_args([])
+    args.methods = ["wlc:loss=focal,max_epochs=7"]
+    args.sklearn_mlp_max_iter = 500
+    methods, _ = bench.make_methods(args)
+    assert methods["wlc:loss=focal,max_epochs=7"].get_params()["max_epochs"] == 7
+    args.methods = ["no_such_method"]
+    with pytest.raises(SystemExit, match="unknown method"):
+        bench.make_methods(args)
