@@ -54,6 +54,7 @@ from threadpoolctl import threadpool_limits
 import _common as common
 from _data import make_preprocessor
 from sklearn_losses import WeightedLossClassifier
+from sklearn_losses.search import make_loss_search
 
 #: Scores of a fit (higher is better), in table order.
 METRICS = ("mcc", "average_precision", "balanced_accuracy", "roc_auc", "f1")
@@ -170,9 +171,10 @@ def _noop(*args, **kwargs):
 def _wlc(args, **params):
     """A ``WeightedLossClassifier`` with the run's epochs, early stopping and seed (``params``
     override them)."""
-    return WeightedLossClassifier(**{"max_epochs": args.max_epochs,
-                                     "early_stopping": not args.no_early_stopping,
-                                     "random_state": args.seed, **params})
+    base = {"max_epochs": args.max_epochs, "random_state": args.seed}
+    if args.no_early_stopping:
+        base["early_stopping"] = False
+    return WeightedLossClassifier(**{**base, **params})
 
 
 #: name -> (description for the markdown, factory ``args -> unfitted estimator``). Order
@@ -187,6 +189,12 @@ METHODS = {
                      lambda a: _wlc(a, loss="focal", reweight="class_balanced")),
     "wlc_ldam_drw": ("`WeightedLossClassifier(loss=\"ldam\", reweight=\"drw\")`",
                      lambda a: _wlc(a, loss="ldam", reweight="drw")),
+    "wlc_search": ("`make_loss_search(WeightedLossClassifier(), problem=\"imbalance\", "
+                   "scoring=\"average_precision\", cv=3)`: GridSearchCV over 6 "
+                   "(loss, reweight) candidates inside each training fold",
+                   lambda a: make_loss_search(_wlc(a), problem="imbalance",
+                                              scoring="average_precision", cv=3,
+                                              random_state=a.seed)),
     "logreg_balanced": ("`LogisticRegression(class_weight=\"balanced\", max_iter=1000)`",
                         lambda a: LogisticRegression(class_weight="balanced", max_iter=1000)),
     "hgb_balanced": ("`HistGradientBoostingClassifier(class_weight=\"balanced\")`",

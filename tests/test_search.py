@@ -1,0 +1,74 @@
+"""Search recipes: grids over losses and re-weighting, and the ready GridSearchCV."""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.datasets import make_classification
+from sklearn.model_selection import ParameterGrid, StratifiedKFold
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_losses import WeightedLossClassifier
+from sklearn_losses.metrics import get_scorer
+from sklearn_losses.search import SEARCH_PROBLEMS, loss_search_grid, make_loss_search
+
+FAST = dict(hidden_layer_sizes=(16,), max_epochs=8, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return make_classification(240, 6, weights=[0.85], random_state=0)
+
+
+@pytest.mark.parametrize("problem, n_candidates", [("imbalance", 6), ("noise", 11),
+                                                   ("metric", 5)])
+def test_grids_are_valid_candidates(problem, n_candidates, data):
+    X, y = data
+    grid = loss_search_grid(problem)
+    candidates = list(ParameterGrid(grid))
+    assert len(candidates) == n_candidates
+    for params in candidates:
+        est = WeightedLossClassifier(**FAST).set_params(**params)
+        est._validate_params()
+    # loss instances are built fresh on every call (no state shared between searches)
+    again = loss_search_grid(problem)
+    for g1, g2 in zip(grid, again):
+        for a, b in zip(g1["loss"], g2["loss"]):
+            assert a == b if isinstance(a, str) else (a is not b and a.get_params() ==
+                                                      b.get_params())
+
+def test_imbalance_grid_corrects_the_prior_at_most_once(data):
+    X, y = data
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        for params in ParameterGrid(loss_search_grid("imbalance")):
+            WeightedLossClassifier(**dict(FAST, max_epochs=2)).set_params(**params).fit(X, y)
+
+
+def test_prefix_and_pipeline_detection():
+    grid = loss_search_grid("metric", prefix="clf__")
+    assert all(key.startswith("clf__") for g in grid for key in g)
+    pipe = make_pipeline(StandardScaler(), WeightedLossClassifier())
+    search = make_loss_search(pipe)
+    assert all(key.startswith("weightedlossclassifier__") for g in search.param_grid for key in g)
+    assert isinstance(search.cv, StratifiedKFold) and search.cv.n_splits == 3
+    with pytest.raises(ValueError, match="Unknown problem 'nope'.*imbalance"):
+        loss_search_grid("nope")
+    with pytest.raises(TypeError, match="prefix"):
+        loss_search_grid(prefix=3)
+    assert set(SEARCH_PROBLEMS) == {"imbalance", "noise", "metric"}
+
+
+def test_make_loss_search_fits_in_a_pipeline(data):
+    X, y = data
+    labels = np.where(y == 1, "rare", "common")
+    pipe = make_pipeline(StandardScaler(), WeightedLossClassifier(**FAST))
+    search = make_loss_search(pipe, scoring=get_scorer("gmean"), cv=2).fit(X, labels)
+    assert len(search.cv_results_["params"]) == 6
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    best = int(np.argmax(search.cv_results_["mean_test_score"]))
+    assert search.best_params_ == search.cv_results_["params"][best]
+    assert set(search.predict(X)) <= {"rare", "common"}
+    clone(search)  # a search is itself an estimator
