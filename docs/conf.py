@@ -32,6 +32,7 @@ extensions = [
     "numpydoc",
     "myst_parser",
     "loss_pages",
+    "example_gallery",
 ]
 
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
@@ -41,8 +42,9 @@ templates_path = []
 
 # Plots of the loss pages: outside the sources, under the (git-ignored) _build.
 loss_plots_dir = "_build/loss_plots"
-# Example scripts listed in getting_started (found next to the imported package,
-# so that a copy of docs/ built elsewhere still lists them).
+# Example scripts listed in getting_started and shown on the examples page
+# (found next to the imported package, so that a copy of docs/ built elsewhere
+# still finds them).
 examples_dir = str(Path(sklearn_losses.__file__).resolve().parents[1] / "examples")
 
 # -- autodoc / autosummary / numpydoc ---------------------------------------

@@ -21,11 +21,16 @@ Run it:
 Needs ``pip install "dask[distributed]"``.
 
 Local cluster: ``LocalCluster(n_workers=2, threads_per_worker=1,
-processes=True)``. Worker *processes* with one thread each, because a fit
-seeds torch's global random generator before building the network: two fits
-running in threads of the same process can interleave there and lose
-reproducibility (and would also share the GIL). One task at a time per
-worker; torch parallelises inside each fit with its own threads.
+processes=True)``: worker *processes* with one thread each. A fit leaves
+torch's global random generator alone (it draws the initial weights and the
+batch order from ``torch.Generator`` objects of its own, seeded by
+``random_state``), so fits in threads of one worker are reproducible too,
+except with ``dropout > 0``: dropout masks come from the global generator,
+seeded inside ``torch.random.fork_rng``, which threads would share.
+Processes are still the better choice: the training loop runs in Python and
+holds the GIL between kernel calls, so threads of one process compete for
+it. One task at a time per worker; torch parallelises inside each fit with
+its own threads.
 
 A real cluster. Start a scheduler (``dask scheduler``), then workers, and
 connect with ``Client("tcp://scheduler:8786")`` (``--scheduler`` here). The

@@ -13,6 +13,7 @@ Usage
         --reweight none balanced class_balanced --scoring average_precision roc_auc
     sklearn-losses compare                  # the bundled demo data set
     sklearn-losses compare --quick          # a smoke test: 600 rows, 2 folds, 30 epochs
+    sklearn-losses compare big.csv -t label --max-rows 5000   # a quick look at a large file
     sklearn-losses list-losses              # the registered losses, one line each
     sklearn-losses --version
     python -m sklearn_losses.cli compare ... # the same without the console script
@@ -20,19 +21,24 @@ Usage
 ``compare`` in detail:
 
 - **data**: read with :func:`pandas.read_csv` (``--sep`` for other
-  separators). ``--target`` names the label column and is required with a
+  separators, ``--encoding`` for files that are not UTF-8, e.g. ``latin-1``
+  or ``cp1252``). ``--target`` names the label column and is required with a
   file. Every other column is a feature, except those given to ``--drop``:
   numeric columns are imputed (median) and standardized, all other columns
   (strings, booleans) are one-hot encoded (missing values form a category of
   their own; categories unseen in training encode as zeros), inside the
   cross-validated pipeline. Without a file, the command runs on
   :func:`sklearn_losses.datasets.make_demo_dataset` (target ``target``).
+- **sample**: ``--max-rows N`` cross-validates on a random sample of N rows,
+  stratified by the target (each class keeps its share, and at least
+  ``--folds`` rows), seeded by ``--random-state``: a quick look at a large
+  file. The whole file is still read.
 - **binary targets**: the positive class (used by ``average_precision``,
   ``f1`` ...) is ``--positive-label``, by default the minority class.
   Multiclass targets are scored with the macro averages of the scorers.
 - **models**: ``WeightedLossClassifier(loss=..., reweight=..., max_epochs=...,
-  random_state=...)`` with its other defaults (early stopping on the
-  validation loss of a stratified 10% of the training rows).
+  device=..., random_state=...)`` with its other defaults (among them
+  ``early_stopping``).
 - **evaluation**: :func:`sklearn.model_selection.cross_validate` over
   ``StratifiedKFold(--folds, shuffle=True, random_state=--random-state)``, the
   same folds for every configuration, with the scorers of
@@ -44,11 +50,18 @@ Usage
   is the fastest for these small networks, and several threads slow down a
   lot when other processes compete for the cores. ``--jobs`` fits folds in
   parallel processes instead.
+- **progress** on stderr, per fold: ``--progress bar`` a progress bar over
+  every (configuration, fold) fit, ``--progress lines`` one line per
+  finished fold (score, epochs, seconds, fits done and an estimate of the
+  time left), ``auto`` (the default) the bar on a terminal and lines
+  otherwise (logs, CI). A line per configuration gives its cross-validated
+  score.
 - **output**: the leaderboard on stdout; progress, notes and training
   warnings on stderr (``--quiet`` keeps only failed configurations and
   skipped outputs); in
   ``--out``: ``leaderboard.csv`` and, when matplotlib is installed and
-  ``--no-plot`` is not given, ``leaderboard.png``.
+  ``--no-plot`` is not given, ``leaderboard.png`` (a dot per configuration
+  with its std over the folds; metrics in [0, 1] on an axis from 0 to 1).
 
 Exit status: 0 when at least one configuration was evaluated, 1 when every
 configuration failed, 2 for a usage or data error (the message on stderr names
@@ -149,6 +162,13 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--drop", nargs="+", default=[], metavar="COLUMN",
                          help="columns to leave out of the features (identifiers, leaks)")
     compare.add_argument("--sep", default=",", help="CSV field separator (default: ',')")
+    compare.add_argument("--encoding", default="utf-8", metavar="NAME",
+                         help="text encoding of DATA.csv (default: utf-8; e.g. latin-1, "
+                              "cp1252, utf-16)")
+    compare.add_argument("--max-rows", type=int, metavar="N",
+                         help="a quick look at a large file: cross-validate on a stratified "
+                              "random sample of N rows (the class shares kept, every class "
+                              "with at least --folds rows; seeded by --random-state)")
     compare.add_argument("--out", "-o", default=DEFAULT_OUT, metavar="DIR",
                          help=f"output folder, created if needed (default: ./{DEFAULT_OUT})")
     compare.add_argument("--quick", action="store_true",
@@ -164,6 +184,10 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--device", default="auto",
                          help="'auto' (CUDA when available, else CPU), 'cpu', 'cuda', "
                               "'cuda:1'... (default: auto)")
+    compare.add_argument("--progress", choices=("auto", "bar", "lines"), default="auto",
+                         help="progress on stderr: 'bar' (a progress bar over every fold "
+                              "fit), 'lines' (one line per finished fold, with the time "
+                              "left), 'auto' (a bar on a terminal, else lines; default)")
     compare.add_argument("--no-plot", action="store_true", help="do not write leaderboard.png")
     compare.add_argument("--quiet", "-q", action="store_true",
                          help="print only the leaderboard (and warnings about the run)")
@@ -308,10 +332,67 @@ def resolve_scoring(names) -> dict:
     return scorers
 
 
-def read_table(path, sep=","):
+def _first_undecodable(path, encoding, chunk_size=1 << 20):
+    """``(line, byte_offset, byte)`` of the first byte ``encoding`` cannot decode, else None."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder(encoding)()
+    offset, lines = 0, 1
+    with open(path, "rb") as fh:
+        while True:
+            chunk = fh.read(chunk_size)
+            final = not chunk
+            try:
+                decoder.decode(chunk, final=final)
+            except UnicodeDecodeError as exc:
+                # the decoder may hold back an incomplete sequence from the previous chunk
+                held = len(exc.object) - len(chunk)
+                pos = max(exc.start - held, 0)
+                lines += chunk[:pos].count(b"\n")
+                bad = chunk[pos:pos + 1] or exc.object[exc.start:exc.start + 1]
+                return lines, offset + pos, bad
+            if final:
+                return None
+            lines += chunk.count(b"\n")
+            offset += len(chunk)
+
+
+def _decode_error(path, encoding) -> CLIError:
+    """The message for a file that ``encoding`` cannot decode: where, and what to try."""
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    name = repr(str(path))
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return CLIError(f"{name} could not be decoded as {encoding}: it starts with a UTF-16 "
+                        "byte-order mark; pass --encoding utf-16.")
+    if b"\x00" in head:
+        return CLIError(f"{name} is not a text CSV file (it could not be decoded as "
+                        f"{encoding} and holds NUL bytes: a binary file?). If it is text in "
+                        "another encoding, pass that with --encoding (e.g. --encoding utf-16).")
+    where = ""
+    try:
+        found = _first_undecodable(path, encoding)
+    except OSError:
+        found = None
+    if found is not None:
+        line, offset, byte = found
+        where = f" (byte 0x{byte.hex()} on line {line}, offset {offset})"
+    return CLIError(f"{name} could not be decoded as {encoding}{where}: the file uses another "
+                    "text encoding. Pass it with --encoding, e.g. --encoding latin-1 or "
+                    "--encoding cp1252 (Excel on Windows).")
+
+
+def read_table(path, sep=",", encoding="utf-8"):
     """Read a CSV file into a DataFrame; CLIError naming the problem otherwise."""
+    import codecs
+
     import pandas as pd
 
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise CLIError(f"--encoding {encoding!r} is not a known text encoding (e.g. utf-8, "
+                       "latin-1, cp1252, utf-16).") from None
     p = Path(path)
     if not p.exists():
         raise CLIError(f"file not found: {str(path)!r}.")
@@ -320,13 +401,12 @@ def read_table(path, sep=","):
     if p.stat().st_size == 0:
         raise CLIError(f"{str(path)!r} is empty (0 bytes); expected a CSV file with a header row.")
     try:
-        df = pd.read_csv(p, sep=sep)
+        df = pd.read_csv(p, sep=sep, encoding=encoding)
     except pd.errors.EmptyDataError:
         raise CLIError(f"{str(path)!r} holds no data (no columns found); expected a CSV file "
                        "with a header row.") from None
     except UnicodeDecodeError:
-        raise CLIError(f"{str(path)!r} is not a text CSV file (it could not be decoded as "
-                       "UTF-8; binary file?).") from None
+        raise _decode_error(p, encoding) from None
     except (pd.errors.ParserError, ValueError) as exc:
         detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise CLIError(f"could not parse {str(path)!r} as CSV: {detail}") from None
@@ -442,6 +522,42 @@ def prepare_data(df, target, *, drop=(), positive_label=None, source="the data",
     return X, y, info
 
 
+def stratified_subsample(y, n_rows, *, min_per_class=0, random_state=0) -> np.ndarray:
+    """Indices (in file order) of a stratified random subsample of ``n_rows`` rows.
+
+    Each class keeps its share of the rows (largest remainders), and at least
+    ``min(its count, min_per_class)`` rows, so that stratified K-fold still
+    has a row of every class in every fold when ``min_per_class=K``. All rows
+    when ``n_rows >= len(y)``.
+
+    Raises
+    ------
+    ValueError
+        When ``n_rows`` cannot hold ``min_per_class`` rows of every class.
+    """
+    y = np.asarray(y)
+    n = len(y)
+    if n_rows >= n:
+        return np.arange(n)
+    _, codes, counts = np.unique(y, return_inverse=True, return_counts=True)
+    floor = np.minimum(counts, min_per_class)
+    if n_rows < floor.sum():
+        raise ValueError(f"{n_rows} rows cannot hold {min_per_class} rows of each of the "
+                         f"{len(counts)} classes (at least {int(floor.sum())} rows needed)")
+    target = n_rows * counts / n
+    alloc = np.maximum(floor, np.floor(target).astype(np.int64))
+    while alloc.sum() > n_rows:  # the floors took rows: take them where it costs least
+        spare = np.where(alloc > floor, (alloc - target) / target, -np.inf)
+        alloc[np.argmax(spare)] -= 1
+    while alloc.sum() < n_rows:  # largest remainders first
+        room = np.where(alloc < counts, target - alloc, -np.inf)
+        alloc[np.argmax(room)] += 1
+    rng = np.random.default_rng(random_state)
+    picked = [rng.choice(np.flatnonzero(codes == k), size=int(a), replace=False)
+              for k, a in enumerate(alloc)]
+    return np.sort(np.concatenate(picked))
+
+
 def make_model_pipeline(numeric, categorical, classifier):
     """``Pipeline([ColumnTransformer(numeric, categorical), classifier])``.
 
@@ -468,31 +584,67 @@ def _config_name(loss, reweight):
     return f"{loss} + {'none' if reweight is None else reweight}"
 
 
-def evaluate_config(pipeline, X, y, cv, scorers, n_jobs):
-    """Cross-validate one pipeline; a result row (without the config names)."""
+def _cross_validate_fold(pipeline, X, y, train, test, scorers):
+    """``cross_validate`` on one (train, test) split: a clone fitted and scored."""
     from sklearn.model_selection import cross_validate
 
+    return cross_validate(pipeline, X, y, cv=[(train, test)], scoring=scorers, n_jobs=None,
+                          error_score="raise", return_estimator=True)
+
+
+def _folds_as_completed(pipeline, X, y, splits, scorers, n_jobs):
+    """``(fold index, cross_validate result)`` per fold, as the folds finish."""
+    if n_jobs in (None, 1) or len(splits) == 1:
+        for k, (train, test) in enumerate(splits):
+            yield k, _cross_validate_fold(pipeline, X, y, train, test, scorers)
+        return
+    from joblib import Parallel, delayed
+
+    def fold(k, train, test):
+        return k, _cross_validate_fold(pipeline, X, y, train, test, scorers)
+
+    yield from Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
+        delayed(fold)(k, train, test) for k, (train, test) in enumerate(splits))
+
+
+def evaluate_config(pipeline, X, y, cv, scorers, n_jobs, on_fold=None):
+    """Cross-validate one pipeline; a result row (without the config names).
+
+    The folds are the same as :func:`sklearn.model_selection.cross_validate`'s
+    with ``cv`` (and give the same scores), run one ``cross_validate`` per
+    fold so that ``on_fold(fold, n_folds, scores, fit_seconds, epochs)`` can
+    report each finished fold (``scores``: ``{scorer name: score}``). With
+    ``n_jobs`` other than 1 the folds run in parallel and are reported as
+    they finish. The first failing fold fails the configuration.
+    """
+    splits = list(cv.split(X, y))
     t0 = time.perf_counter()
+    results = {}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            res = cross_validate(pipeline, X, y, cv=cv, scoring=scorers, n_jobs=n_jobs,
-                                 error_score="raise", return_estimator=True)
+            for k, res in _folds_as_completed(pipeline, X, y, splits, scorers, n_jobs):
+                results[k] = res
+                if on_fold is not None:
+                    on_fold(k, len(splits),
+                            {name: float(res[f"test_{name}"][0]) for name in scorers},
+                            float(res["fit_time"][0]), res["estimator"][0][-1].n_iter_)
             error = None
         except Exception as exc:  # recorded in the leaderboard; the other configs go on
-            res = None
             msg = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
             error = f"{type(exc).__name__}: {msg}" if msg else type(exc).__name__
+    ok = error is None
+    folds = [results[k] for k in sorted(results)] if ok else []
     row = {"total_s": time.perf_counter() - t0, "error": error}
     row["warnings"] = _dedupe(str(w.message).strip() for w in caught
                               if issubclass(w.category, UserWarning))
     for name in scorers:
-        scores = None if res is None else np.asarray(res[f"test_{name}"], dtype=float)
-        row[f"{name}_mean"] = math.nan if scores is None else float(np.mean(scores))
-        row[f"{name}_std"] = math.nan if scores is None else float(np.std(scores))
-    row["fit_s"] = math.nan if res is None else float(np.mean(res["fit_time"]))
-    row["epochs"] = math.nan if res is None else float(np.mean(
-        [est[-1].n_iter_ for est in res["estimator"]]))
+        scores = np.array([f[f"test_{name}"][0] for f in folds], dtype=float)
+        row[f"{name}_mean"] = float(np.mean(scores)) if ok else math.nan
+        row[f"{name}_std"] = float(np.std(scores)) if ok else math.nan
+    row["fit_s"] = float(np.mean([f["fit_time"][0] for f in folds])) if ok else math.nan
+    row["epochs"] = float(np.mean([f["estimator"][0][-1].n_iter_ for f in folds])) \
+        if ok else math.nan
     return row
 
 
@@ -549,42 +701,63 @@ def write_csv(rows, metrics, path):
     table.to_csv(path, index=False, float_format="%.6g")
 
 
-def write_plot(rows, metric, n_folds, path) -> bool:
-    """``leaderboard.png``: horizontal bars of ``metric`` (mean, std error bars), best on top.
+def leaderboard_figure(rows, metric, n_folds):
+    """The leaderboard plot: a dot per configuration (mean of ``metric``), std error bars.
 
-    Returns False, writing nothing, when matplotlib is not installed or no
-    configuration succeeded.
+    Best on top, the best in orange; each label gives ``mean ± std``. A dot
+    plot rather than bars, and for a metric whose means all lie in [0, 1]
+    (AUC, average precision, balanced accuracy, G-mean, F1 ...) an axis from
+    0 to 1: small differences are not blown up by a zoomed axis. Other
+    metrics (``neg_log_loss``, ``neg_brier`` ...) get an axis fitted to
+    the data. None when matplotlib is not installed or no configuration
+    succeeded.
     """
     try:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
     except ImportError:
-        return False
-    ok = [r for r in rows if r["error"] is None]
+        return None
+    ok = [r for r in rows if r["error"] is None and not math.isnan(r[f"{metric}_mean"])]
     if not ok:
-        return False
-    labels = [_config_name(r["loss"], r["reweight_arg"]) for r in ok]
+        return None
     means = np.array([r[f"{metric}_mean"] for r in ok])
     stds = np.array([r[f"{metric}_std"] for r in ok])
-    fig = Figure(figsize=(7.5, 1.2 + 0.38 * len(ok)), layout="constrained")
+    names = [_config_name(r["loss"], r["reweight_arg"]) for r in ok]
+    width = max(len(name) for name in names)
+    labels = [f"{name:<{width}}  {m:.3f} ± {sd:.3f}"  # monospace: the scores align
+              for name, m, sd in zip(names, means, stds)]
+    fig = Figure(figsize=(7.5, 1.3 + 0.34 * len(ok)), layout="constrained")
     FigureCanvasAgg(fig)  # the Agg canvas: no display, no pyplot state
     ax = fig.add_subplot()
     pos = np.arange(len(ok))[::-1]  # best on top
-    colors = ["tab:orange" if i == 0 else "tab:blue" for i in range(len(ok))]
-    ax.barh(pos, means, xerr=stds, color=colors, alpha=0.85, capsize=3,
-            error_kw={"elinewidth": 1})
-    ax.set_yticks(pos, labels)
-    ax.set_xlabel(f"{metric} (mean ± std over {n_folds} folds, greater is better)")
-    ax.set_title("sklearn-losses compare")
-    lo = float(np.nanmin(means - stds))
-    hi = float(np.nanmax(means + stds))
-    if lo > 0:  # zoom on the differences, leaving a margin
+    for i, (p, m, sd) in enumerate(zip(pos, means, stds)):
+        ax.errorbar(m, p, xerr=sd, fmt="o", color="tab:orange" if i == 0 else "tab:blue",
+                    markersize=6, capsize=3, elinewidth=1, clip_on=False, zorder=3)
+    ax.set_yticks(pos, labels, fontfamily="monospace", fontsize=8)
+    ax.set_ylim(-0.6, len(ok) - 0.4)
+    if np.all((means >= 0) & (means <= 1)):
+        ax.set_xlim(0.0, 1.0)
+        ax.set_xticks(np.linspace(0, 1, 11))
+    else:
+        lo, hi = float(np.min(means - stds)), float(np.max(means + stds))
         span = max(hi - lo, 1e-3)
-        ax.set_xlim(max(0.0, lo - 0.15 * span), hi + 0.1 * span)
-    for p, m, s in zip(pos, means, stds):
-        ax.annotate(f"{m:.3f}", (m + s, p), xytext=(4, 0), textcoords="offset points",
-                    va="center", fontsize=8)
+        ax.set_xlim(lo - 0.08 * span, hi + 0.08 * span)
+    ax.set_xlabel(f"{metric}: mean ± std over {n_folds} folds (greater is better)")
+    ax.set_title("sklearn-losses compare")
     ax.grid(axis="x", alpha=0.3)
+    ax.grid(axis="y", alpha=0.15)
+    return fig
+
+
+def write_plot(rows, metric, n_folds, path) -> bool:
+    """Write :func:`leaderboard_figure` to ``path`` (PNG).
+
+    Returns False, writing nothing, when matplotlib is not installed or no
+    configuration succeeded.
+    """
+    fig = leaderboard_figure(rows, metric, n_folds)
+    if fig is None:
+        return False
     fig.savefig(path, dpi=120)
     return True
 
@@ -626,6 +799,8 @@ def _cmd_compare(args) -> int:
         raise CLIError("--jobs must be a positive number or -1 (all cores); got 0.")
     if args.threads < 1:
         raise CLIError(f"--threads must be at least 1; got {args.threads}.")
+    if args.max_rows is not None and args.max_rows < 2:
+        raise CLIError(f"--max-rows must be at least 2; got {args.max_rows}.")
     try:
         device = resolve_device(args.device)
     except ValueError as exc:
@@ -640,11 +815,13 @@ def _cmd_compare(args) -> int:
         source = f"the demo data set ({settings['demo_rows']} generated rows)"
     else:
         target = args.target
-        df = read_table(args.data, sep=args.sep)
+        df = read_table(args.data, sep=args.sep, encoding=args.encoding)
         source = repr(str(args.data))
     X, y, info = prepare_data(df, target, drop=args.drop, positive_label=args.positive_label,
                               source=source, sep=args.sep)
     _check_folds(folds, info)
+    if args.max_rows is not None and args.max_rows < len(y):
+        X, y, info = _subsample(args, df, X, y, info, target, source, folds)
 
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -656,7 +833,12 @@ def _cmd_compare(args) -> int:
     n = len(y)
     classes = ", ".join(f"{_format_label(k)} {v} ({v / n:.1%})" for k, v in
                         info["classes"].items())
-    _note(args, f"Data: {source}: {n} rows, {X.shape[1]} features "
+    sample = ""
+    if "sampled_from" in info:
+        sample = (f" (--max-rows: a random sample of the {info['sampled_from']} rows, "
+                  f"stratified by the target, seed {args.random_state}; for a decision, "
+                  "run on all rows)")
+    _note(args, f"Data: {source}: {n} rows{sample}, {X.shape[1]} features "
                 f"({len(info['numeric'])} numeric, {len(info['categorical'])} categorical "
                 f"one-hot encoded); target {target!r}: {classes}.")
     if "positive" in info:
@@ -686,6 +868,105 @@ def _cmd_compare(args) -> int:
     return _report(args, rows, interrupted, metrics, folds, n, out)
 
 
+def _subsample(args, df, X, y, info, target, source, folds):
+    """``--max-rows``: ``prepare_data`` on a stratified sample of ``df``'s rows."""
+    n_full = len(y)
+    try:
+        index = stratified_subsample(y, args.max_rows, min_per_class=folds,
+                                     random_state=args.random_state)
+    except ValueError:
+        need = sum(min(c, folds) for c in info["classes"].values())
+        raise CLIError(f"--max-rows {args.max_rows} is too small for {folds}-fold stratified "
+                       f"cross-validation: every class needs {folds} rows "
+                       f"({len(info['classes'])} classes); use --max-rows {need} or more, "
+                       "or fewer --folds.") from None
+    positive = info.get("positive")
+    X, y, info = prepare_data(df.iloc[index].reset_index(drop=True), target, drop=args.drop,
+                              positive_label=None if positive is None else str(positive),
+                              source=source, sep=args.sep)
+    info["sampled_from"] = n_full
+    return X, y, info
+
+
+def _format_seconds(seconds):
+    if seconds < 1:
+        return "<1 s"
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+class _Progress:
+    """Progress of the fits on stderr.
+
+    ``mode``: ``"bar"`` (a tqdm bar over every (configuration, fold) fit;
+    notes are written above it), ``"lines"`` (one line per finished fold,
+    with an estimate of the time left) or ``"auto"`` (the bar when stderr is
+    a terminal and tqdm is installed, else lines). ``--quiet`` shows neither.
+    """
+
+    def __init__(self, mode, total, quiet=False):
+        self.total, self.done, self.quiet = total, 0, quiet
+        self.t0 = time.perf_counter()
+        self.bar = None
+        if quiet:
+            mode = "none"
+        elif mode in ("auto", "bar"):
+            try:
+                from tqdm import tqdm
+            except ImportError:  # tqdm comes with skorch, but may be missing
+                tqdm = None
+            is_tty = getattr(sys.stderr, "isatty", lambda: False)()
+            if tqdm is not None and (mode == "bar" or is_tty):
+                self.bar = tqdm(total=total, unit="fit", desc="cross-validating",
+                                file=sys.stderr, dynamic_ncols=True, leave=False)
+                mode = "bar"
+            else:
+                mode = "lines"
+        self.mode = mode
+
+    def write(self, message):
+        """Print a line on stderr (above the bar, if any), even with --quiet."""
+        if self.bar is not None:
+            self.bar.write(message, file=sys.stderr)
+        else:
+            print(message, file=sys.stderr)
+
+    def note(self, message):
+        if not self.quiet:
+            self.write(message)
+
+    def start(self, name):
+        if self.bar is not None:
+            self.bar.set_postfix_str(name)
+
+    def fold_done(self, prefix, fold, n_folds, metric, score, fit_s, epochs):
+        self.done += 1
+        if self.bar is not None:
+            self.bar.update(1)
+        elif self.mode == "lines":
+            left = ""
+            if self.done < self.total:
+                elapsed = time.perf_counter() - self.t0
+                left = _format_seconds(elapsed / self.done * (self.total - self.done))
+                left = f", {left if left.startswith('<') else '~' + left} left"
+            print(f"  {prefix}, fold {fold + 1}/{n_folds}: {metric} {score:.3f} "
+                  f"({epochs} epochs, {fit_s:.1f} s); {self.done}/{self.total} fits done{left}",
+                  file=sys.stderr)
+
+    def skip(self, n):
+        """Folds that will not run (their configuration failed)."""
+        self.done += n
+        if self.bar is not None and n:
+            self.bar.update(n)
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+
+
 def _warm_up(device):
     """One tiny fit, so that torch's one-off start-up cost (about a second: lazy imports,
     kernel set-up) is not charged to the first configuration's fit time."""
@@ -709,31 +990,45 @@ def _run_configs(args, configs, X, y, info, cv, scorers, max_epochs):
 
     metrics = list(scorers)
     _warm_up(args.device)
+    n_folds = cv.get_n_splits()
+    progress = _Progress(args.progress, len(configs) * n_folds, quiet=args.quiet)
     rows = []
     interrupted = False
-    for i, (loss, rw) in enumerate(configs, 1):
-        clf = WeightedLossClassifier(loss=loss, reweight=rw, max_epochs=max_epochs,
-                                     device=args.device,
-                                     random_state=args.random_state)
-        pipe = make_model_pipeline(info["numeric"], info["categorical"], clf)
-        try:
-            row = evaluate_config(pipe, X, y, cv, scorers, args.jobs)
-        except KeyboardInterrupt:
-            interrupted = True
-            print(f"{PROG}: interrupted; writing the {len(rows)} configuration(s) "
-                  "finished so far.", file=sys.stderr)
-            break
-        row.update(loss=loss, reweight="none" if rw is None else rw, reweight_arg=rw)
-        rows.append(row)
-        name = _config_name(loss, rw)
-        if row["error"] is None:
-            _note(args, f"[{i}/{len(configs)}] {name}: {metrics[0]} "
-                        f"{row[f'{metrics[0]}_mean']:.3f} ± {row[f'{metrics[0]}_std']:.3f} "
-                        f"({row['total_s']:.1f} s)")
-        else:
-            print(f"[{i}/{len(configs)}] {name}: failed: {row['error']}", file=sys.stderr)
-        for w in row["warnings"]:
-            _note(args, f"    warning: {w}")
+    try:
+        for i, (loss, rw) in enumerate(configs, 1):
+            clf = WeightedLossClassifier(loss=loss, reweight=rw, max_epochs=max_epochs,
+                                         device=args.device,
+                                         random_state=args.random_state)
+            pipe = make_model_pipeline(info["numeric"], info["categorical"], clf)
+            name = _config_name(loss, rw)
+            prefix = f"[{i}/{len(configs)}] {name}"
+            finished = []
+
+            def on_fold(fold, n, scores, fit_s, epochs, prefix=prefix, finished=finished):
+                finished.append(fold)
+                progress.fold_done(prefix, fold, n, metrics[0], scores[metrics[0]], fit_s,
+                                   epochs)
+
+            progress.start(name)
+            try:
+                row = evaluate_config(pipe, X, y, cv, scorers, args.jobs, on_fold=on_fold)
+            except KeyboardInterrupt:
+                interrupted = True
+                progress.write(f"{PROG}: interrupted; writing the {len(rows)} "
+                               "configuration(s) finished so far.")
+                break
+            progress.skip(n_folds - len(finished))
+            row.update(loss=loss, reweight="none" if rw is None else rw, reweight_arg=rw)
+            rows.append(row)
+            if row["error"] is None:
+                progress.note(f"{prefix}: {metrics[0]} {row[f'{metrics[0]}_mean']:.3f} ± "
+                              f"{row[f'{metrics[0]}_std']:.3f} ({row['total_s']:.1f} s)")
+            else:
+                progress.write(f"{prefix}: failed: {row['error']}")
+            for w in row["warnings"]:
+                progress.note(f"    warning: {w}")
+    finally:
+        progress.close()
     return rows, interrupted
 
 

@@ -14,7 +14,9 @@ import pytest
 import torch
 
 from sklearn_losses import __version__, available_losses
-from sklearn_losses.cli import _first_line, main, make_model_pipeline, prepare_data
+from sklearn_losses.cli import (_first_line, _first_undecodable, evaluate_config,
+                                leaderboard_figure, main, make_model_pipeline, prepare_data,
+                                stratified_subsample)
 from sklearn_losses.datasets import DEMO_TARGET, make_demo_dataset
 from sklearn_losses.losses import get_loss_class
 
@@ -190,6 +192,179 @@ def test_interrupt_writes_the_finished_configurations(small_csv, tmp_path, capsy
     assert _read_board(out)["loss"].tolist() == ["focal"]
 
 
+# ------------------------------------------------------------ --encoding
+def test_encoding_option_reads_a_latin1_file(tmp_path, capsys):
+    df = _small_frame()
+    df["color"] = df["color"].replace({"red": "rouge foncé", "green": "vert pâle"})
+    path = tmp_path / "latin1.csv"
+    df.to_csv(path, index=False, encoding="latin-1")
+    out = tmp_path / "res"
+    # read as UTF-8 (the default): a data error that names the line and suggests --encoding
+    rc = main(["compare", str(path), "-t", "label", *TINY, "--losses", "focal",
+               "--reweight", "none", "--out", str(out), "--no-plot"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "Traceback" not in err
+    first_bad = next(i for i, line in enumerate(path.read_bytes().split(b"\n"), 1)
+                     if b"\xe9" in line or b"\xe2" in line)
+    assert "could not be decoded as utf-8" in err
+    assert f"on line {first_bad}," in err
+    assert "--encoding latin-1" in err
+    assert not (out / "leaderboard.csv").exists()
+    # with the right encoding, the accented categories are read as such
+    rc = main(["compare", str(path), "-t", "label", *TINY, "--losses", "focal",
+               "--reweight", "none", "--out", str(out), "--no-plot", "--encoding", "latin-1"])
+    captured = capsys.readouterr()
+    assert rc == 0, captured.err
+    assert len(_read_board(out)) == 1
+    from sklearn_losses.cli import read_table
+    assert "rouge foncé" in set(read_table(path, encoding="latin-1")["color"])
+
+
+def test_first_undecodable_locates_the_byte_across_chunks(tmp_path):
+    path = tmp_path / "mixed.csv"
+    # a valid two-byte UTF-8 character straddles every chunk boundary; then a bad byte
+    path.write_bytes("a,b\n".encode() + "é,1\n".encode() * 40 + b"x,\xff\n" + b"y,2\n")
+    line, offset, byte = _first_undecodable(path, "utf-8", chunk_size=7)
+    assert (line, byte) == (42, b"\xff")
+    assert path.read_bytes()[offset:offset + 1] == b"\xff"
+    assert _first_undecodable(path, "latin-1", chunk_size=7) is None
+
+
+# ---------------------------------------------------------------- the plot
+def _rows(values, stds=None, metric="m"):
+    stds = [0.05] * len(values) if stds is None else stds
+    return [{"loss": f"loss{i}", "reweight_arg": None, "error": None,
+             f"{metric}_mean": v, f"{metric}_std": s} for i, (v, s) in
+            enumerate(zip(values, stds))]
+
+
+def test_plot_of_a_metric_in_0_1_is_a_dot_plot_on_the_full_range():
+    fig = leaderboard_figure(_rows([0.91, 0.90, 0.88], stds=[0.02, 0.2, 0.01]), "m", 5)
+    ax = fig.axes[0]
+    assert ax.get_xlim() == (0.0, 1.0)  # no zoom on 0.88..0.91 that would blow differences up
+    assert len(ax.patches) == 0  # dots with error bars, not bars
+    ticks = sorted((t.get_position()[1], t.get_text()) for t in ax.get_yticklabels())
+    labels = [text for _, text in ticks]
+    assert labels[-1].startswith("loss0 + none") and labels[-1].endswith("0.910 ± 0.020")
+    assert labels[0].startswith("loss2 + none")  # best on top
+    assert len({len(label) for label in labels}) == 1  # aligned columns
+
+
+def test_plot_of_an_unbounded_metric_fits_the_data():
+    fig = leaderboard_figure(_rows([-0.31, -0.35, -0.52]), "m", 5)
+    lo, hi = fig.axes[0].get_xlim()
+    assert -0.6 < lo < -0.57 and -0.26 < hi < 0  # fitted to mean ± std, 0 not forced in
+    failed = _rows([0.5]) + [{"loss": "x", "reweight_arg": None, "error": "ValueError",
+                              "m_mean": float("nan"), "m_std": float("nan")}]
+    assert len(leaderboard_figure(failed, "m", 5).axes[0].get_yticks()) == 1
+    assert leaderboard_figure(failed[1:], "m", 5) is None
+
+
+# ----------------------------------------------------- progress per fold
+def _progress_run(tmp_path, capsys, *extra):
+    rc = main(["compare", *TINY, "--losses", "cross_entropy", "focal", "--reweight", "none",
+               "--out", str(tmp_path / "res"), "--no-plot", *extra])
+    captured = capsys.readouterr()
+    assert rc == 0, captured.err
+    return captured.err.splitlines()
+
+
+def test_progress_lines_one_per_finished_fold(tmp_path, capsys):
+    err = _progress_run(tmp_path, capsys, "--progress", "lines")
+    folds = [line for line in err if ", fold " in line]
+    assert [line.split(":")[0] for line in folds] == [
+        "  [1/2] cross_entropy + none, fold 1/2", "  [1/2] cross_entropy + none, fold 2/2",
+        "  [2/2] focal + none, fold 1/2", "  [2/2] focal + none, fold 2/2"]
+    assert all("average_precision 0." in line or "average_precision 1." in line
+               for line in folds)
+    assert [line.split("; ")[1].split(" fits")[0] for line in folds] == ["1/4", "2/4", "3/4",
+                                                                         "4/4"]
+    assert all(" left" in line for line in folds[:-1]) and " left" not in folds[-1]
+    # a line per configuration after its folds, as before
+    configs = [line for line in err if line.startswith("[")]
+    assert len(configs) == 2 and err.index(configs[0]) > err.index(folds[1])
+    # auto (stderr is not a terminal here) is lines
+    assert [line for line in _progress_run(tmp_path, capsys) if ", fold " in line]
+
+
+def test_progress_bar_counts_every_fold(tmp_path, capsys):
+    pytest.importorskip("tqdm")
+    err = "\n".join(_progress_run(tmp_path, capsys, "--progress", "bar"))
+    assert "cross-validating" in err and "/4" in err and "fit" in err
+    assert ", fold " not in err  # the bar replaces the fold lines
+    assert "[2/2] focal + none: average_precision" in err  # notes above the bar
+
+
+def test_quiet_shows_no_progress(tmp_path, capsys):
+    err = _progress_run(tmp_path, capsys, "--progress", "bar", "-q")
+    assert err == []
+
+
+def test_evaluate_config_per_fold_equals_cross_validate():
+    from sklearn.model_selection import StratifiedKFold, cross_validate
+    from sklearn_losses import WeightedLossClassifier
+    from sklearn_losses.metrics import get_scorer
+
+    X, y, info = prepare_data(_small_frame(), "label")
+    clf = WeightedLossClassifier(max_epochs=3, hidden_layer_sizes=(8,), random_state=0)
+    pipe = make_model_pipeline(info["numeric"], info["categorical"], clf)
+    cv = StratifiedKFold(3, shuffle=True, random_state=0)
+    scorers = {"roc_auc": get_scorer("roc_auc"), "gmean": get_scorer("gmean")}
+    seen = []
+    row = evaluate_config(pipe, X, y, cv, scorers, 1,
+                          on_fold=lambda *a: seen.append(a))
+    ref = cross_validate(pipe, X, y, cv=cv, scoring=scorers)
+    for name in scorers:
+        assert row[f"{name}_mean"] == pytest.approx(ref[f"test_{name}"].mean(), abs=1e-12)
+        assert row[f"{name}_std"] == pytest.approx(ref[f"test_{name}"].std(), abs=1e-12)
+    assert [a[:2] for a in seen] == [(0, 3), (1, 3), (2, 3)]
+    assert [a[2]["roc_auc"] for a in seen] == pytest.approx(list(ref["test_roc_auc"]))
+    assert all(a[4] == 3 for a in seen)  # epochs
+    # folds in parallel processes: the same scores, every fold reported once
+    seen.clear()
+    parallel = evaluate_config(pipe, X, y, cv, scorers, 2, on_fold=lambda *a: seen.append(a))
+    assert sorted(a[0] for a in seen) == [0, 1, 2]
+    for name in scorers:
+        assert parallel[f"{name}_mean"] == pytest.approx(row[f"{name}_mean"], abs=1e-12)
+
+
+# ---------------------------------------------------------------- --max-rows
+def test_stratified_subsample_keeps_shares_and_a_floor_per_class():
+    y = np.array([0] * 900 + [1] * 97 + [2] * 3)
+    idx = stratified_subsample(y, 100, min_per_class=5, random_state=0)
+    assert len(idx) == 100 and len(np.unique(idx)) == 100 and np.all(np.diff(idx) > 0)
+    counts = np.bincount(y[idx], minlength=3)
+    assert counts[2] == 3  # all of the rare class (fewer than the floor)
+    assert counts[1] == 9 and counts[0] == 88  # shares kept, the floor's rows from the largest
+    assert np.array_equal(idx, stratified_subsample(y, 100, min_per_class=5, random_state=0))
+    assert not np.array_equal(idx, stratified_subsample(y, 100, min_per_class=5,
+                                                        random_state=1))
+    assert np.array_equal(stratified_subsample(y, 5000), np.arange(1000))
+    strings = np.array(["a", "b"] * 50, dtype=object)
+    assert np.bincount(strings[stratified_subsample(strings, 11)] == "b").tolist() in (
+        [5, 6], [6, 5])
+    with pytest.raises(ValueError, match="at least 13 rows"):
+        stratified_subsample(y, 12, min_per_class=5)
+
+
+def test_max_rows_cross_validates_a_stratified_sample(small_csv, tmp_path, capsys):
+    out = tmp_path / "res"
+    rc = main(["compare", str(small_csv), "-t", "label", *TINY, "--losses", "focal",
+               "--reweight", "none", "--max-rows", "30", "--out", str(out), "--no-plot"])
+    captured = capsys.readouterr()
+    assert rc == 0, captured.err
+    assert ("30 rows (--max-rows: a random sample of the 60 rows, stratified by the target, "
+            "seed 0" in captured.err)
+    assert "'no' 24 (80.0%), 'yes' 6 (20.0%)" in captured.err  # the shares of the 60 rows
+    assert "Positive class: 'yes'" in captured.err
+    assert "30 rows" in captured.out.split("Leaderboard:")[1].splitlines()[0]
+    # more rows than the file: all rows, no sample
+    rc = main(["compare", str(small_csv), "-t", "label", *TINY, "--losses", "focal",
+               "--reweight", "none", "--max-rows", "1000", "--out", str(out), "--no-plot"])
+    err = capsys.readouterr().err
+    assert rc == 0 and "--max-rows" not in err and "60 rows," in err
+
+
 # ------------------------------------------------------------------- errors
 def _write(path, content):
     (path.write_bytes if isinstance(content, bytes) else path.write_text)(content)
@@ -223,7 +398,7 @@ def _error_cases(tmp_path):
                         ["no data rows"]),
         "binary file": (["compare", str(_write(tmp_path / "img.csv", PNG_MAGIC + bytes(range(256))
                                                * 4)), "-t", "y"],
-                        ["img.csv", "not a text CSV"]),
+                        ["img.csv", "not a text CSV", "--encoding"]),
         "unparseable": (["compare", str(_write(tmp_path / "bad.csv", "a,b,y\n1,2,x\n1,2,3,4\n")),
                          "-t", "y"], ["could not parse", "bad.csv", "Expected 3 fields"]),
         "target missing": (["compare", str(_frame_csv(tmp_path, "t.csv")), "-t", "lable"],
@@ -261,6 +436,13 @@ def _error_cases(tmp_path):
                           ["--out", "is not a folder"]),
         "bad device": (["compare", *TINY, "--device", "nonsense"], ["--device", "nonsense"]),
         "threads < 1": (["compare", *TINY, "--threads", "0"], ["--threads must be at least 1"]),
+        "unknown encoding": (["compare", str(_frame_csv(tmp_path, "e.csv")), "-t", "label",
+                              "--encoding", "klingon"],
+                             ["--encoding 'klingon' is not a known text encoding", "latin-1"]),
+        "max-rows < 2": (["compare", *TINY, "--max-rows", "1"], ["--max-rows must be at least 2"]),
+        "max-rows too small": (["compare", str(_frame_csv(tmp_path, "m.csv")), "-t", "label",
+                                "--folds", "3", "--max-rows", "5"],
+                               ["--max-rows 5 is too small for 3-fold", "--max-rows 6 or more"]),
     }
 
 
@@ -268,7 +450,8 @@ ERROR_CASES = ["file not found", "folder", "empty file", "blank lines only", "he
                "binary file", "unparseable", "target missing", "no --target", "wrong separator",
                "one class", "NaN target", "continuous target", "unknown loss",
                "unknown reweight", "unknown scoring", "folds > minority", "folds < 2",
-               "positive label", "drop unknown", "out is a file", "bad device", "threads < 1"]
+               "positive label", "drop unknown", "out is a file", "bad device", "threads < 1",
+               "unknown encoding", "max-rows < 2", "max-rows too small"]
 
 
 @pytest.mark.parametrize("case", ERROR_CASES)

@@ -1,11 +1,14 @@
 """Grid search on a Dask cluster through joblib's "dask" backend.
 
 The cluster is a ``LocalCluster`` of 2 worker *processes* with one thread
-each: ``WeightedLossClassifier.fit`` seeds torch's global random generator,
-so fits running concurrently in threads of one process are not reproducible
-(and threads would share the GIL). Worker processes are what a real cluster
-uses too. Dask starts them with ``OMP_NUM_THREADS=1``; the local reference
-runs with one torch thread as well so that both sides compute alike.
+each, what a real cluster uses too. ``WeightedLossClassifier.fit`` leaves
+torch's global random generator alone (initial weights and batch order come
+from per-fit ``torch.Generator`` objects seeded by ``random_state``), so the
+scores do not depend on how the fits are spread over workers; processes
+rather than threads because the training loop holds the GIL between kernel
+calls (and dropout, unused here, draws from the global generator). Dask
+starts the workers with ``OMP_NUM_THREADS=1``; the local reference runs with
+one torch thread as well so that both sides compute alike.
 """
 
 import runpy

@@ -6,6 +6,8 @@ plots generated at build time do not land in the working tree. Skipped when
 the documentation tools (the ``docs`` extra) are not installed.
 """
 
+import ast
+import html
 import os
 import re
 import shutil
@@ -22,6 +24,7 @@ from sklearn_losses import available_losses  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 DOCS = REPO / "docs"
+EXAMPLES = REPO / "examples"
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +56,7 @@ def _text(path):
 
 def test_key_pages_exist(built_docs):
     for page in ["index", "getting_started", "user_guide", "api", "cli", "benchmarks",
-                 "losses/index"]:
+                 "losses/index", "examples", "scale_out"]:
         assert (built_docs / f"{page}.html").is_file(), page
 
 
@@ -100,3 +103,68 @@ def test_no_raw_markup_leaks_into_pages(built_docs):
             continue
         match = leaks.search(_text(page))
         assert match is None, f"{page.relative_to(built_docs)}: {match.group(0)!r}"
+
+
+def _squeezed(text):
+    """``text`` without entities and whitespace: code lines survive syntax highlighting."""
+    return re.sub(r"\s+", "", html.unescape(text))
+
+
+def test_index_links_the_examples_and_scale_out_pages(built_docs):
+    index = (built_docs / "index.html").read_text(encoding="utf-8")
+    for page in ("examples.html", "scale_out.html"):
+        assert f'href="{page}"' in index, page
+
+
+def test_examples_page_shows_every_script_with_its_code(built_docs):
+    page = (built_docs / "examples.html").read_text(encoding="utf-8")
+    text = _text(built_docs / "examples.html")
+    code = _squeezed(text)
+    scripts = sorted(EXAMPLES.glob("*.py"))
+    assert scripts
+    for script in scripts:
+        source = script.read_text(encoding="utf-8")
+        tree = ast.parse(source)
+        summary = ast.get_docstring(tree).strip().split("\n\n")[0]
+        # the section (an anchor the getting-started list links to), the description
+        assert f'id="example-{script.stem.replace("_", "-")}"' in page, script.name
+        assert f"examples/{script.name}" in text, script.name
+        assert _squeezed(summary.replace("``", "").rstrip(".")) in code, script.name
+        # the command lines of the docstring, and the code after the docstring
+        assert f"python examples/{script.name} --quick" in text, script.name
+        body = source.splitlines()[tree.body[0].end_lineno:]
+        for line in [line for line in body if line.strip()][:3] + [max(body, key=len)]:
+            assert _squeezed(line) in code, (script.name, line)
+    # the code is shown once: the docstring is rendered as text, not repeated in the code
+    assert page.count('"""Grid search over losses on a Dask cluster.') == 0
+    getting_started = (built_docs / "getting_started.html").read_text(encoding="utf-8")
+    assert 'href="examples.html#example-quickstart"' in getting_started
+
+
+def test_scale_out_page_covers_local_and_real_clusters_and_gpus(built_docs):
+    text = _text(built_docs / "scale_out.html")
+    for needle in ['joblib.parallel_backend("dask")', "LocalCluster(n_workers=2, "
+                   "threads_per_worker=1, processes=True)", 'Client("tcp://SCHEDULER:8786")',
+                   "dask worker tcp://SCHEDULER:8786", "CUDA_VISIBLE_DEVICES=0",
+                   "LocalCUDACluster", "dask cuda worker", 'device="auto"',
+                   "OMP_NUM_THREADS", "tests/test_dask.py"]:
+        assert _squeezed(needle) in _squeezed(text), needle
+    assert "global random generator alone" in text
+
+
+def test_benchmark_pages_have_a_reading(built_docs):
+    for name, needles in {"anyloss": ["The claim.", "Headline.", "sign test"],
+                          "noisy_labels": ["Headline.", "roughly balanced datasets"]}.items():
+        page = built_docs / "benchmarks" / f"{name}.html"
+        if not (DOCS / "benchmarks" / f"{name}.md").exists():
+            continue
+        text = _text(page)
+        assert "Reading" in text, name
+        for needle in needles:
+            assert needle in text, (name, needle)
+
+
+def test_cli_page_documents_the_new_options(built_docs):
+    text = _text(built_docs / "cli.html")
+    for option in ("--encoding", "--max-rows", "--progress"):
+        assert text.count(option) >= 2, option  # in the prose and in the --help text

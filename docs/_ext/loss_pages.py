@@ -18,7 +18,8 @@ It also provides
 - the ``cli-help`` directive: the ``--help`` text of ``sklearn-losses`` or
   of one of its sub-commands, from the real argument parser;
 - the ``example-list`` directive: the scripts of ``examples/`` with the
-  summary line of their docstrings;
+  summary line of their docstrings (links to their sections of the
+  ``examples`` page when it exists, see ``example_gallery.py``);
 - the ``benchmark-pages`` directive: a toctree over ``benchmarks/*`` that
   is empty (and warning-free) while the benchmark scripts have written nothing.
 
@@ -542,10 +543,13 @@ class ExampleList(Directive):
         if not scripts:
             return [nodes.paragraph(text="(No example scripts were found for this build.)")]
         rows = []
+        gallery = "examples" in env.found_docs  # the example-gallery page: link to it
         for script in scripts:
             doc = ast.get_docstring(ast.parse(script.read_text(encoding="utf-8"))) or ""
             summary = " ".join(doc.strip().split("\n\n")[0].split()) or "(no description)"
-            rows.append(f"- ``examples/{script.name}``: {summary}")
+            name = (f":ref:`examples/{script.name} <example-{script.stem}>`" if gallery
+                    else f"``examples/{script.name}``")
+            rows.append(f"- {name}: {summary}")
             env.note_dependency(str(script))
         node = nodes.section()
         node.document = self.state.document
@@ -555,7 +559,7 @@ class ExampleList(Directive):
 
 def _always_reread(app, env, added, changed, removed):
     """Re-read the pages whose content depends on the registry or on other files."""
-    pages = ("losses/index", "api", "benchmarks", "cli", "getting_started")
+    pages = ("losses/index", "api", "benchmarks", "cli", "getting_started", "examples")
     return [d for d in pages if d in env.found_docs]
 
 
