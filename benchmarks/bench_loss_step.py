@@ -9,14 +9,23 @@ Two steps are timed on the same batch (256 rows, K classes, K = 2 and 10):
   optimizer update, the same for every loss, is left out).
 
 All losses (cross-entropy included) are timed interleaved, ``--repeats``
-times in one run, in blocks of ``--iters`` steps; the table gives the ratio
-of the median time per step to cross-entropy's. Pointwise losses whose full
-step costs more than ``--flag`` times cross-entropy's are flagged. Losses
-that need ``class_counts`` get imbalanced counts; a loss is skipped for a K
-outside its ``min_classes``/``max_classes``.
+times in one run, in blocks of ``--iters`` steps; the table gives, for both
+steps, the ratio of the median time per step to cross-entropy's.
+
+The target (issue 3: "step time of each loss relative to cross_entropy on
+the same batch", <= 1.2x for every pointwise loss) is judged on the **full
+step**: a pointwise loss whose full step costs more than ``--flag`` times
+cross-entropy's is a target miss (``MISS``). The loss-only ratio is a
+diagnostic (which loss's own kernels are expensive); ratios over ``--flag``
+are marked ``over`` in their own column but are not target misses: on small
+batches cross-entropy's fused kernel costs tens of microseconds, so any
+extra elementwise kernel shows up as a large loss-only ratio while the full
+step barely moves. Batch-level losses have no target and are not flagged.
+Losses that need ``class_counts`` get imbalanced counts; a loss is skipped
+for a K outside its ``min_classes``/``max_classes``.
 
     python benchmarks/bench_loss_step.py            # about a minute on 2 CPU cores
-    python benchmarks/bench_loss_step.py --quick    # seconds (used by the tests)
+    python benchmarks/bench_loss_step.py --quick    # seconds (used by the tests), noisier
 """
 
 from __future__ import annotations
@@ -120,7 +129,13 @@ def measure(args):
 
 
 def ratio_rows(medians, flag):
-    """One row per (loss, K): ratios to cross-entropy and the flag for slow pointwise losses."""
+    """One row per (loss, K): both ratios to cross-entropy and their flags.
+
+    ``target`` is ``"MISS"`` for a pointwise loss whose full step exceeds
+    ``flag`` times cross-entropy's (the issue's target); ``loss_only_flag`` is
+    ``"over"`` for a pointwise loss whose loss-only ratio exceeds ``flag``
+    (diagnostic only).
+    """
     rows = []
     for (k, mode, name), seconds in sorted(medians.items(), key=lambda kv: (kv[0][2], kv[0][0])):
         if mode != MODES[0]:
@@ -129,7 +144,8 @@ def ratio_rows(medians, flag):
         pointwise = bool(get_loss_class(name).pointwise)
         rows.append({"loss": name, "K": k, "kind": "pointwise" if pointwise else "batch",
                      "loss-only": ratios[0], "full-step": ratios[1],
-                     "flag": "SLOW" if pointwise and ratios[1] > flag else ""})
+                     "loss_only_flag": "over" if pointwise and ratios[0] > flag else "",
+                     "target": "MISS" if pointwise and ratios[1] > flag else ""})
     return rows
 
 
@@ -138,14 +154,27 @@ def print_table(rows, medians, args):
           f"{args.device}, torch {torch.__version__}, {torch.get_num_threads()} thread(s); median "
           f"of {args.repeats} interleaved repeats of {args.iters} full steps / "
           f"{4 * args.iters} loss-only steps")
+    print(f"target: full step (MLP forward + backward + loss) <= {args.flag}x cross_entropy's for "
+          f"every pointwise loss; loss-only (loss forward + backward on fixed logits) is a "
+          f"diagnostic, not the target")
     for k in args.classes:
         print(f"{REFERENCE} K={k}: loss-only {medians[k, MODES[0], REFERENCE] * 1e6:.0f} us, "
               f"full step {medians[k, MODES[1], REFERENCE] * 1e6:.0f} us")
-    print(f"\n| loss | K | kind | loss-only / CE | full step / CE | pointwise > {args.flag}x |")
-    print("|---|---|---|---|---|---|")
+    print(f"\n| loss | K | kind | loss-only / CE | loss-only > {args.flag}x | "
+          f"full step / CE (target) | target miss (> {args.flag}x) |")
+    print("|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['loss']} | {r['K']} | {r['kind']} | {r['loss-only']:.2f} | "
-              f"{r['full-step']:.2f} | {r['flag']} |")
+              f"{r['loss_only_flag']} | {r['full-step']:.2f} | {r['target']} |")
+
+
+def _names(rows, key):
+    """``"dice (K=2, 10), ldam (K=2)"``: the flagged losses and their K."""
+    flagged = {}
+    for r in rows:
+        if r[key]:
+            flagged.setdefault(r["loss"], []).append(str(r["K"]))
+    return ", ".join(f"{name} (K={', '.join(ks)})" for name, ks in sorted(flagged.items())) or "none"
 
 
 def main(argv=None):
@@ -159,15 +188,17 @@ def main(argv=None):
                         help="full steps per timed block (loss-only blocks run 4x as many)")
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--flag", type=float, default=1.2,
-                        help="flag pointwise losses whose full step exceeds this ratio")
+                        help="target ratio: pointwise losses whose full step exceeds it are "
+                             "misses (loss-only ratios above it are marked, as a diagnostic)")
     parser.add_argument("--losses", nargs="+", default=None,
                         help=f"only these losses ({REFERENCE} is always added)")
     parser.add_argument("--threads", type=int, default=1, help="torch threads")
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--quick", action="store_true", help="2 repeats of a few steps")
+    parser.add_argument("--quick", action="store_true",
+                        help="3 repeats of 8 steps: seconds, noisier ratios")
     args = parser.parse_args(argv)
     if args.quick:
-        args.iters, args.repeats = 2, 2
+        args.iters, args.repeats = 8, 3
     if args.losses is not None and REFERENCE not in args.losses:
         args.losses = [REFERENCE, *args.losses]
     torch.set_num_threads(args.threads)
@@ -175,9 +206,13 @@ def main(argv=None):
     medians, not_finite = measure(args)
     rows = ratio_rows(medians, args.flag)
     print_table(rows, medians, args)
-    slow = sorted({r["loss"] for r in rows if r["flag"]})
-    print(f"\npointwise losses over {args.flag}x cross-entropy's full step: "
-          f"{', '.join(slow) if slow else 'none'}")
+    if args.quick:
+        print("\n(--quick: few steps, so ratios near the target can fall either side of it; "
+              "run without --quick to judge the target)")
+    print(f"\ntarget misses (pointwise, full step > {args.flag}x cross_entropy): "
+          f"{_names(rows, 'target')}")
+    print(f"loss-only over {args.flag}x cross_entropy (pointwise, diagnostic, not a miss): "
+          f"{_names(rows, 'loss_only_flag')}")
     for name, k, mode in not_finite:
         print(f"warning: {name} (K={k}, {mode}) gave a non-finite loss or gradient")
     return rows

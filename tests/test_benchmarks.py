@@ -120,7 +120,65 @@ def test_bench_loss_step_quick(capsys):
         assert math.isfinite(r["full-step"]) and r["full-step"] > 0
         if r["loss"] == "cross_entropy":
             assert r["loss-only"] == r["full-step"] == 1.0
+        # the target is judged on the full step, pointwise losses only; both are flagged
+        pointwise = r["kind"] == "pointwise"
+        assert r["target"] == ("MISS" if pointwise and r["full-step"] > 1.2 else "")
+        assert r["loss_only_flag"] == ("over" if pointwise and r["loss-only"] > 1.2 else "")
+    assert "target: full step" in out
+    assert "target misses (pointwise, full step > 1.2x cross_entropy):" in out
+    assert "loss-only over 1.2x cross_entropy" in out
     assert "non-finite" not in out
+
+
+def test_bench_throughput_quick(capsys):
+    import re
+
+    import torch
+
+    bench = _bench("bench_throughput")
+    threads = torch.get_num_threads()
+    try:
+        result = bench.main(["--quick", "--threads", "1"])
+    finally:
+        torch.set_num_threads(threads)
+    out = capsys.readouterr().out
+    assert "5000 x 50 rows" in out and "AdamW(" in out and "weight_decay=0.0" in out
+    trainers = (bench.HAND, bench.OURS, bench.SKORCH)
+    assert set(result["speedup"]) == set(trainers)
+    for name in trainers:
+        line = next((row for row in out.splitlines() if row.startswith(name)), None)
+        assert line is not None, (name, out)
+        ratio = re.search(r"(\d+\.\d+)x", line)
+        assert ratio is not None, line
+        assert float(ratio.group(1)) == pytest.approx(result["speedup"][name], abs=0.006)
+        assert math.isfinite(result["speedup"][name]) and result["speedup"][name] > 0
+    assert result["speedup"][bench.OURS] == 1.0
+    for name, target in bench.TARGETS.items():
+        assert f"target >= {target:.1f}x" in next(r for r in out.splitlines() if r.startswith(name))
+
+
+def test_bench_throughput_trainers_share_the_optimizer(monkeypatch):
+    """The three trainers build the same AdamW as the estimator (like for like)."""
+    import torch
+
+    bench = _bench("bench_throughput")
+    seen = {}
+
+    class SpyAdamW(torch.optim.AdamW):
+        def __init__(self, params, **kwargs):
+            super().__init__(params, **kwargs)
+            seen[current] = {k: self.param_groups[0][k] for k in ("lr", "weight_decay", "fused")}
+
+    monkeypatch.setattr(torch.optim, "AdamW", SpyAdamW)
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((64, 5)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(np.int64)
+    for current, fn in [(bench.HAND, bench.hand_written_loop), (bench.OURS, bench.sklearn_losses_fit),
+                        (bench.SKORCH, bench.skorch_default)]:
+        fn(X, y, 1, 32, torch.device("cpu"))
+    assert set(seen) == {bench.HAND, bench.OURS, bench.SKORCH}
+    assert all(cfg == {"lr": 1e-3, "weight_decay": 0.0, "fused": True} for cfg in seen.values()), seen
+    assert "fused" not in bench.optimizer_kwargs(torch.device("meta"))
 
 
 def test_bench_noisy_labels_quick(tmp_path):

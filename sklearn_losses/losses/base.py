@@ -24,12 +24,14 @@ Pick the family module (``imbalance``, ``robust``, ``calibration``,
 :meth:`PointwiseLoss.loss_per_sample`) or :class:`BatchLoss` (implement
 ``forward``), declare ``_parameter_constraints`` and decorate the class with
 ``@register_loss("name")``. Reuse the helpers of this module
-(:func:`log_probs`, :func:`target_log_prob`, :func:`weighted_mean`,
+(:func:`log_probs`, :func:`target_log_prob`, :func:`one_minus_p`,
+:func:`focal_factor`, :func:`one_hot`, :func:`weighted_mean`,
 :func:`log_prior`) rather than re-deriving them.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import ClassVar
 
 import numpy as np
@@ -45,11 +47,16 @@ __all__ = [
     "PointwiseLoss",
     "available_losses",
     "check_class_counts",
+    "focal_factor",
     "get_loss",
     "log_prior",
     "log_probs",
+    "one_hot",
+    "one_minus_p",
     "register_loss",
+    "split_weights",
     "target_log_prob",
+    "target_nll",
     "target_prob",
     "weighted_mean",
     "weighted_sum",
@@ -74,9 +81,65 @@ def target_log_prob(log_p: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return log_p.gather(1, target.unsqueeze(1)).squeeze(1)
 
 
+def target_nll(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """``-log p_y`` for each row, straight from the logits.
+
+    Equal to ``-target_log_prob(log_probs(logits), target)`` value for value,
+    through PyTorch's fused cross-entropy (one autograd node fewer); for losses
+    that need ``-log p_y`` but not the other log-probabilities.
+    """
+    return F.cross_entropy(logits, target, reduction="none")
+
+
 def target_prob(log_p: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """``p_y`` for each row, from log-probabilities ``log_p``."""
     return target_log_prob(log_p, target).exp()
+
+
+def one_minus_p(log_p: torch.Tensor, scale: float = 1.0) -> torch.Tensor:
+    """``scale * (1 - p)`` from ``log p``, accurate near ``p = 1``.
+
+    Computed as ``expm1(log p) * (-scale)``: two kernels whatever ``scale``
+    is, so a constant factor (poly1's ``epsilon``, RCE's ``-A``) costs
+    nothing extra. Works elementwise on any shape (``log p_y`` or the full
+    ``(n, K)`` log-probabilities).
+    """
+    return torch.expm1(log_p) * (-scale)
+
+
+def focal_factor(q: torch.Tensor, gamma: float) -> torch.Tensor:
+    """Focal modulating factor ``q^gamma`` of ``q = 1 - p`` (from :func:`one_minus_p`), floored.
+
+    ``q`` is floored at ``EPS``, which keeps the derivative of ``q^gamma``
+    finite at ``q = 0`` for ``gamma < 1`` (otherwise ``inf * 0 = NaN``
+    gradients on saturated logits); the factor is not detached. Shared by
+    ``focal``, the normalised focal term of ``nfl_rce`` and the
+    self-adjusting ``dice``.
+    """
+    return q.clamp_min(EPS).pow(gamma)
+
+
+def one_hot(target: torch.Tensor, n_classes: int, dtype: torch.dtype,
+            on: float = 1.0, off: float = 0.0) -> torch.Tensor:
+    """One-hot labels of shape ``(n, K)`` in ``dtype``: ``on`` at ``k = y``, ``off`` elsewhere.
+
+    With the defaults, the same values as ``F.one_hot(target,
+    n_classes).to(dtype)``, built with one ``scatter_`` and without
+    ``F.one_hot``'s range checks (an index out of range still raises on the
+    CPU). No gradient flows through it.
+    """
+    out = torch.full((target.shape[0], n_classes), off, dtype=dtype, device=target.device)
+    return out.scatter_(1, target.unsqueeze(1), on)
+
+
+def split_weights(weight: torch.Tensor, y01: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Weights of the positives and of the negatives of a binary problem.
+
+    Returns ``(weight * y01, weight * (1 - y01))`` for 0/1 labels ``y01``
+    in the weights' dtype: the two sides of the soft confusion counts and
+    class moments of the batch-level losses.
+    """
+    return weight * y01, weight * (1.0 - y01)
 
 
 def weighted_sum(values: torch.Tensor, sample_weight: torch.Tensor | None) -> torch.Tensor:
@@ -117,10 +180,23 @@ def check_class_counts(class_counts, *, name="class_counts") -> np.ndarray:
 
 
 def log_prior(class_counts, like: torch.Tensor) -> torch.Tensor:
-    """``log pi_j`` with ``pi_j = n_j / sum_k n_k``, on the dtype and device of ``like``."""
-    counts = check_class_counts(class_counts)
+    """``log pi_j`` with ``pi_j = n_j / sum_k n_k``, on the dtype and device of ``like``.
+
+    The tensor is cached per (counts, dtype, device): losses call this on
+    every batch, and building it (validation, a host-to-device copy) costs
+    more than the loss itself on small batches. Callers must not modify the
+    returned tensor in place.
+    """
+    counts = np.asarray(class_counts, dtype=np.float64)
+    return _log_prior_tensor(counts.tobytes(), counts.shape, like.dtype, like.device)
+
+
+@lru_cache(maxsize=64)
+def _log_prior_tensor(counts_bytes, shape, dtype, device):
+    counts = check_class_counts(np.frombuffer(counts_bytes, dtype=np.float64).reshape(shape))
     prior = counts / counts.sum()
-    return torch.as_tensor(np.log(prior), dtype=like.dtype, device=like.device)
+    with torch.inference_mode(False):  # a normal tensor, even if first built in inference mode
+        return torch.as_tensor(np.log(prior), dtype=dtype, device=device)
 
 
 # ---------------------------------------------------------------------------
@@ -336,7 +412,7 @@ class BatchLoss(Loss):
             return self._degenerate(logits)
         weight = weight / total
         n_classes = logits.shape[1]
-        onehot = torch.nn.functional.one_hot(target, n_classes).to(logits.dtype)
+        onehot = one_hot(target, n_classes, logits.dtype)
         w = weight.detach()
         usable = (w @ onehot > 0) & (w @ (1.0 - onehot) > 0)  # weight on both sides, (K,)
         if n_classes == 2:

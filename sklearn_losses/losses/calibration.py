@@ -10,7 +10,15 @@ import torch
 import torch.nn.functional as F
 from sklearn.utils._param_validation import Interval
 
-from .base import EPS, PointwiseLoss, log_probs, register_loss, target_log_prob
+from .base import (
+    EPS,
+    PointwiseLoss,
+    log_probs,
+    one_minus_p,
+    register_loss,
+    target_log_prob,
+    target_nll,
+)
 
 __all__ = ["EncouragingLoss", "SphericalZLoss", "SquentropyLoss"]
 
@@ -47,10 +55,12 @@ class SquentropyLoss(PointwiseLoss):
         self._validate()
 
     def loss_per_sample(self, logits, target):
-        cross_entropy = -target_log_prob(log_probs(logits), target)
+        cross_entropy = target_nll(logits, target)
         # Zero the target column exactly (no sum-minus-target cancellation).
         wrong_sq = logits.square().scatter(1, target.unsqueeze(1), 0.0).sum(dim=1)
-        return cross_entropy + wrong_sq / (logits.shape[1] - 1)
+        if logits.shape[1] > 2:  # x / 1 == x: skip the kernel for K = 2
+            wrong_sq = wrong_sq / (logits.shape[1] - 1)
+        return cross_entropy + wrong_sq
 
 
 @register_loss("encouraging")
@@ -103,16 +113,17 @@ class EncouragingLoss(PointwiseLoss):
     def loss_per_sample(self, logits, target):
         log_p_y = target_log_prob(log_probs(logits), target)
         end = float(self.log_end)
+        q = one_minus_p(log_p_y)  # 1 - p_y, used by both branches
         # Flooring 1 - p at 1 - LE leaves the log branch (used for p <= LE)
         # unchanged and keeps the unused branch finite, so torch.where gets no
         # inf * 0 = NaN gradient on saturated logits.
         floor = max(1.0 - end, _BONUS_FLOOR)
-        bonus = torch.log((-torch.expm1(log_p_y)).clamp_min(floor))
+        bonus = torch.log(q.clamp_min(floor))
         if end < 1.0:
-            p_y = log_p_y.exp()
-            tangent = math.log1p(-end) + (p_y - end) / (end - 1.0)
-            bonus = torch.where(p_y > end, tangent, bonus)
-        return -log_p_y + bonus
+            # log(1 - LE) + (p - LE) / (LE - 1) = (1 - p) / (1 - LE) + log(1 - LE) - 1
+            tangent = q / (1.0 - end) + (math.log1p(-end) - 1.0)
+            bonus = torch.where(q < 1.0 - end, tangent, bonus)
+        return bonus - log_p_y
 
 
 @register_loss("zloss_spherical")

@@ -7,16 +7,18 @@ from numbers import Real
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from sklearn.utils._param_validation import Interval
 
 from .base import (
-    EPS,
     PointwiseLoss,
     check_class_counts,
+    focal_factor,
     log_probs,
+    one_hot,
+    one_minus_p,
     register_loss,
     target_log_prob,
+    target_nll,
 )
 
 __all__ = [
@@ -106,11 +108,7 @@ class FocalLoss(PointwiseLoss):
         log_p_y = target_log_prob(log_probs(logits), target)
         loss = -log_p_y
         if self.gamma != 0:
-            # -expm1(log p_y) is 1 - p_y computed accurately near p_y -> 1;
-            # the EPS floor keeps d/dx x^gamma finite at x = 0 for gamma < 1
-            # (otherwise inf * 0 = NaN gradients on saturated logits).
-            one_minus_p = (-torch.expm1(log_p_y)).clamp_min(EPS)
-            loss = one_minus_p.pow(self.gamma) * loss
+            loss = focal_factor(one_minus_p(log_p_y), self.gamma) * loss
         if self.alpha is not None:
             loss = self._class_factor(logits, target) * loss
         return loss
@@ -160,7 +158,7 @@ class Poly1Loss(PointwiseLoss):
 
     def loss_per_sample(self, logits, target):
         log_p_y = target_log_prob(log_probs(logits), target)
-        return -log_p_y - self.epsilon * torch.expm1(log_p_y)
+        return -log_p_y + one_minus_p(log_p_y, scale=self.epsilon)
 
 
 # ---------------------------------------------------------------------------
@@ -225,8 +223,10 @@ class LogitAdjustedLoss(_ClassCountsMixin, PointwiseLoss):
         self._validate()
 
     def loss_per_sample(self, logits, target):
-        adjusted = logits + self.tau * self._log_prior(logits)
-        return -target_log_prob(log_probs(adjusted), target)
+        offset = self._log_prior(logits)
+        if self.tau != 1:  # 1.0 * x == x: skip the kernel
+            offset = self.tau * offset
+        return target_nll(logits + offset, target)
 
     def prior_logit_offset(self):
         r""":math:`\tau \log \pi`: ``softmax(z + tau log pi)`` is the training-prior posterior."""
@@ -331,37 +331,69 @@ class LDAMLoss(_ClassCountsMixin, PointwiseLoss):
 
     def margins(self, logits: torch.Tensor) -> torch.Tensor:
         r"""Per-class margins :math:`\Delta_j`, shape ``(K,)``, on the dtype of ``logits``."""
-        log_prior = self._log_prior(logits)
-        # (n_min / n_j)^(1/4) = exp((log pi_min - log pi_j) / 4) <= 1.
-        return self.max_margin * torch.exp((log_prior.min() - log_prior) / 4.0)
+        return _ldam_margins(self._log_prior(logits), float(self.max_margin))
 
     def loss_per_sample(self, logits, target):
-        target_margin = self.margins(logits)[target].unsqueeze(1)
-        shifted = logits - target_margin * F.one_hot(target, logits.shape[1]).to(logits.dtype)
-        return -target_log_prob(log_probs(self.scale * shifted), target)
+        index = target.unsqueeze(1)
+        # z - Delta_y e_y: subtract the margin from the target column only.
+        shifted = logits.scatter_add(1, index, -self.margins(logits)[index])
+        return target_nll(self.scale * shifted, target)
+
+
+#: Margins by (log-prior tensor, max_margin); log_prior() caches its tensors,
+#: so the same counts hit the same entry. The entry holds the tensor, so its
+#: id cannot be reused while the entry lives.
+_MARGINS: dict = {}
+
+
+def _ldam_margins(log_prior: torch.Tensor, max_margin: float) -> torch.Tensor:
+    key = (id(log_prior), max_margin)
+    hit = _MARGINS.get(key)
+    if hit is None or hit[0] is not log_prior:
+        if len(_MARGINS) >= 64:
+            _MARGINS.clear()
+        # (n_min / n_j)^(1/4) = exp((log pi_min - log pi_j) / 4) <= 1.
+        with torch.no_grad(), torch.inference_mode(False):
+            hit = (log_prior, max_margin * torch.exp((log_prior.min() - log_prior) / 4.0))
+        _MARGINS[key] = hit
+    return hit[1]
 
 
 # ---------------------------------------------------------------------------
 # Per-sample overlap indices: dice and Tversky
 # ---------------------------------------------------------------------------
 class _OverlapLoss(PointwiseLoss):
-    r"""``1 - (1/K) sum_k (num_k + smooth) / (den_k + smooth)``: shared code of dice and Tversky.
+    r"""``1 - (1/K) sum_k TI_k``: shared code of dice and Tversky.
 
-    Subclasses store ``smooth`` and implement :meth:`_overlap`, which returns
-    the unsmoothed numerator and denominator of the one-vs-rest index of
-    every class from the probabilities, their complements and the one-hot
-    labels (all of shape ``(n, K)``).
+    Both indices are, entry by entry, ``TI_k = (a_k q_k + s) / (b_k q_k + c_k)``
+    with ``q = p`` (dice: :math:`(1 - p_k)^\alpha p_k`), ``s`` = ``smooth``
+    and coefficients that take one value on the target column (``k = y``)
+    and another elsewhere. Subclasses implement :meth:`_coefficients`, which
+    returns ``(on, off)`` pairs for ``a``, ``b`` and ``c`` (``b = None`` for
+    ``b = 1``), and may override :meth:`_weighted_probs`. Written this way
+    the loss is a handful of kernels instead of the literal formula's
+    one-hot products.
     """
 
-    def _overlap(self, p, one_minus_p, onehot):  # pragma: no cover - abstract
+    def _coefficients(self):  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def _weighted_probs(self, logits):
+        """``q``, shape ``(n, K)``: the softmax probabilities by default."""
+        # exp(log_softmax) is faster than torch.softmax for small K on the CPU.
+        return log_probs(logits).exp()
+
     def loss_per_sample(self, logits, target):
-        log_p = log_probs(logits)
-        onehot = F.one_hot(target, logits.shape[1]).to(logits.dtype)
-        num, den = self._overlap(log_p.exp(), -torch.expm1(log_p), onehot)
-        index = (num + self.smooth) / (den + self.smooth)
-        return 1.0 - index.mean(dim=1)
+        q = self._weighted_probs(logits)
+        n_classes, dtype = logits.shape[1], logits.dtype
+
+        def per_column(pair):  # (on, off) -> (n, K) tensor, no gradient
+            return None if pair is None else one_hot(target, n_classes, dtype, *pair)
+
+        a, b, c = (per_column(pair) for pair in self._coefficients())
+        num = torch.addcmul(torch.full_like(q, self.smooth), a, q)  # a q + s
+        den = q + c if b is None else torch.addcmul(c, b, q)  # b q + c
+        return 1.0 - (num / den).mean(dim=1)
 
 
 @register_loss("dice")
@@ -416,10 +448,15 @@ class DiceLoss(_OverlapLoss):
         self.smooth = smooth
         self._validate()
 
-    def _overlap(self, p, one_minus_p, onehot):
-        if self.alpha != 0:
-            p = one_minus_p.clamp_min(EPS).pow(self.alpha) * p
-        return 2.0 * p * onehot, p + onehot
+    def _weighted_probs(self, logits):
+        log_p = log_probs(logits)
+        if self.alpha == 0:
+            return log_p.exp()
+        return focal_factor(one_minus_p(log_p), self.alpha) * log_p.exp()
+
+    def _coefficients(self):
+        # (2 q y + s) / (q + y + s)
+        return (2.0, 0.0), None, (1.0 + self.smooth, self.smooth)
 
 
 @register_loss("tversky")
@@ -471,7 +508,8 @@ class TverskyLoss(_OverlapLoss):
         self.smooth = smooth
         self._validate()
 
-    def _overlap(self, p, one_minus_p, onehot):
-        true_pos = p * onehot
-        den = true_pos + self.alpha * p * (1.0 - onehot) + self.beta * one_minus_p * onehot
-        return true_pos, den
+    def _coefficients(self):
+        # k = y: (p + s) / (p + b (1 - p) + s) = (p + s) / ((1 - b) p + b + s);
+        # k != y: s / (a p + s).
+        return ((1.0, 0.0), (1.0 - self.beta, self.alpha),
+                (self.beta + self.smooth, self.smooth))

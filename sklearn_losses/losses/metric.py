@@ -37,7 +37,7 @@ from typing import NamedTuple
 import torch
 from sklearn.utils._param_validation import Interval
 
-from .base import EPS, BatchLoss, register_loss
+from .base import EPS, BatchLoss, register_loss, split_weights
 
 __all__ = [
     "AnyLossAccuracy",
@@ -135,8 +135,7 @@ class SoftConfusionLoss(BatchLoss):
         centred = self.amplifier * (torch.sigmoid(score) - 0.5)
         predicted_pos = torch.sigmoid(centred)  # A_i
         predicted_neg = torch.sigmoid(-centred)  # 1 - A_i, accurate when A_i -> 1
-        w_pos = weight * y01
-        w_neg = weight * (1.0 - y01)
+        w_pos, w_neg = split_weights(weight, y01)
         return SoftConfusion(
             tp=(w_pos * predicted_pos).sum(),
             fp=(w_neg * predicted_pos).sum(),

@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from sklearn.utils._param_validation import Interval
 
-from .base import EPS, BatchLoss, register_loss, weighted_mean
+from .base import EPS, BatchLoss, register_loss, split_weights, weighted_mean
 
 __all__ = ["AUCPairwiseLoss", "AUCSquareLoss", "EnsLoss"]
 
@@ -164,8 +164,7 @@ class AUCSquareLoss(BatchLoss):
     def binary_loss(self, score, y01, weight):
         """Class variances of ``h = sigmoid(score)`` plus the squared margin hinge."""
         h = torch.sigmoid(score)
-        w_pos = weight * y01
-        w_neg = weight * (1.0 - y01)
+        w_pos, w_neg = split_weights(weight, y01)
         mean_pos = _class_mean(h, w_pos)
         mean_neg = _class_mean(h, w_neg)
         var_pos = _class_mean((h - mean_pos) ** 2, w_pos)

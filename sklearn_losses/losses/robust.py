@@ -19,10 +19,11 @@ cap that pull in different ways (LOSSES.md §3.4-3.9, §3.14):
 - **Label distributionally robust loss** (``ldr_kl``): the worst case over
   label distributions near the uniform one; large ``lam`` bounds the loss.
 
-All losses but ``ldr_kl`` are built from three shared terms below
-(:func:`_power_loss`, :func:`_normalized_focal`, :func:`_reverse_ce`), so
-that identities such as ``gce(q) == comp_sum(1 + q)`` or
-``nfl_rce(gamma=0) == nce_rce`` hold by construction.
+All losses but ``ldr_kl`` are built from the shared terms below
+(:func:`_power_loss`, :func:`_normalized_focal` and the reverse
+cross-entropy of :class:`_ActivePassiveLoss`), so that identities such as
+``gce(q) == comp_sum(1 + q)`` or ``nfl_rce(gamma=0) == nce_rce`` hold by
+construction.
 
 Trade-off (LOSSES.md §7.7): bounding the loss of hard samples protects
 against label noise but also mutes genuinely hard minority samples, so
@@ -38,7 +39,15 @@ from numbers import Real
 import torch
 from sklearn.utils._param_validation import Interval
 
-from .base import EPS, PointwiseLoss, log_probs, register_loss, target_log_prob
+from .base import (
+    EPS,
+    PointwiseLoss,
+    focal_factor,
+    log_probs,
+    one_minus_p,
+    register_loss,
+    target_log_prob,
+)
 
 __all__ = [
     "CompSumLoss",
@@ -76,24 +85,17 @@ def _power_loss(log_p_y: torch.Tensor, s: float) -> torch.Tensor:
         return -log_p_y
     if s < 0:
         log_p_y = log_p_y.clamp_min(_LOG_EPS)
-    return -torch.expm1(s * log_p_y) / s
+    # expm1(.) / (-s) is -expm1(.) / s value for value, one kernel fewer.
+    return torch.expm1(s * log_p_y) / (-s)
 
 
-def _one_minus_p(log_p: torch.Tensor) -> torch.Tensor:
-    """``1 - p`` from ``log p``, accurate near ``p = 1`` (``-expm1(log p)``)."""
-    return -torch.expm1(log_p)
-
-
-def _reverse_ce(log_p_y: torch.Tensor, A: float) -> torch.Tensor:
-    r"""Reverse cross-entropy :math:`-\sum_k p_k \log e_{y,k} = -A (1 - p_y)`.
-
-    The one-hot target's :math:`\log 0` is replaced by ``A < 0``.
-    """
-    return -A * _one_minus_p(log_p_y)
-
-
-def _normalized_focal(log_p: torch.Tensor, target: torch.Tensor, gamma: float) -> torch.Tensor:
+def _normalized_focal(log_p: torch.Tensor, target: torch.Tensor, gamma: float,
+                      with_one_minus_p_y: bool = False):
     r"""Normalised focal loss :math:`t_y / \sum_k t_k`, :math:`t_k = -(1 - p_k)^\gamma \log p_k`.
+
+    Shape ``(n,)``. With ``with_one_minus_p_y=True``, returns the pair
+    ``(loss, 1 - p_y)``, :math:`1 - p_y` taken from the terms computed here
+    (the RCE term of ``nce_rce`` / ``nfl_rce`` reuses it, saving kernels).
 
     ``gamma = 0`` gives the normalised cross-entropy
     :math:`\log p_y / \sum_k \log p_k` exactly. ``log p`` is floored at the
@@ -101,16 +103,23 @@ def _normalized_focal(log_p: torch.Tensor, target: torch.Tensor, gamma: float) -
     where :math:`p_k` itself would underflow; the same floored values enter
     numerator and denominator, so :math:`\sum_j \ell(z, j) = 1` still holds,
     and the denominator stays finite and at least :math:`2^{-\gamma} \log 2 > 0`
-    (some :math:`p_k \le 1/K \le 1/2`). The factor :math:`(1 - p_k)^\gamma` is floored at
-    ``EPS`` when ``gamma > 0`` so that its derivative stays finite at
-    :math:`p_k = 1`; it is not detached.
+    (some :math:`p_k \le 1/K \le 1/2`). (The floor leaves :math:`1 - p_y`
+    unchanged: below it, :math:`1 - p_y` rounds to 1 either way.) The factor
+    :math:`(1 - p_k)^\gamma` is floored at ``EPS`` when ``gamma > 0`` so that
+    its derivative stays finite at :math:`p_k = 1`; it is not detached.
     """
     log_p = log_p.clamp_min(math.log(torch.finfo(log_p.dtype).tiny))
-    terms = -log_p
-    if gamma != 0:
-        terms = _one_minus_p(log_p).clamp_min(EPS).pow(gamma) * terms
-    # target_log_prob only picks column y of its first argument.
-    return target_log_prob(terms, target) / terms.sum(dim=1)
+    index = target.unsqueeze(1)
+    # t_k without its minus sign: the ratio t_y / sum_k t_k is the same value
+    # for value (negation is exact), one kernel fewer.
+    if gamma == 0:
+        log_p_y = log_p.gather(1, index).squeeze(1)
+        ratio = log_p_y / log_p.sum(dim=1)
+        return (ratio, one_minus_p(log_p_y)) if with_one_minus_p_y else ratio
+    q = one_minus_p(log_p)
+    terms = focal_factor(q, gamma) * log_p
+    ratio = terms.gather(1, index).squeeze(1) / terms.sum(dim=1)
+    return (ratio, q.gather(1, index).squeeze(1)) if with_one_minus_p_y else ratio
 
 
 # ---------------------------------------------------------------------------
@@ -290,9 +299,12 @@ class NCELoss(PointwiseLoss):
 class _ActivePassiveLoss(PointwiseLoss):
     r"""``alpha * active + beta * RCE``: shared code of ``sce``, ``nce_rce`` and ``nfl_rce``.
 
-    Subclasses declare their public signature (with their own defaults),
-    pass every parameter to this ``__init__`` and implement :meth:`_active`;
-    RCE is :func:`_reverse_ce`.
+    RCE is the reverse cross-entropy
+    :math:`-\sum_k p_k \log e_{y,k} = -A (1 - p_y)`, the one-hot target's
+    :math:`\log 0` replaced by ``A < 0``. Subclasses declare their public
+    signature (with their own defaults), pass every parameter to this
+    ``__init__`` and implement :meth:`_active`, which returns the active term
+    and :math:`1 - p_y` (so that RCE reuses what the active term computed).
     """
 
     _parameter_constraints = {"alpha": _NON_NEGATIVE, "beta": _NON_NEGATIVE, "A": _NEGATIVE}
@@ -312,14 +324,16 @@ class _ActivePassiveLoss(PointwiseLoss):
                 f"The '{self.name}' loss needs alpha > 0 or beta > 0; got alpha=0 and beta=0."
             )
 
-    def _active(self, log_p, log_p_y, target):  # pragma: no cover - abstract
+    def _active(self, log_p, target):  # pragma: no cover - abstract
+        """``(active term, 1 - p_y)``, both of shape ``(n,)``."""
         raise NotImplementedError
 
     def loss_per_sample(self, logits, target):
-        log_p = log_probs(logits)
-        log_p_y = target_log_prob(log_p, target)
-        return (self.alpha * self._active(log_p, log_p_y, target)
-                + self.beta * _reverse_ce(log_p_y, self.A))
+        active, one_minus_p_y = self._active(log_probs(logits), target)
+        if self.alpha != 1:  # x * 1.0 == x: skip the kernel
+            active = self.alpha * active
+        # alpha * active + beta * (-A (1 - p_y)), the sum in one kernel.
+        return torch.add(active, one_minus_p_y, alpha=-self.A * self.beta)
 
 
 @register_loss("sce")
@@ -367,8 +381,9 @@ class SCELoss(_ActivePassiveLoss):
     def __init__(self, alpha=0.1, beta=1.0, A=-4.0):
         super().__init__(alpha, beta, A)
 
-    def _active(self, log_p, log_p_y, target):
-        return _power_loss(log_p_y, 0.0)
+    def _active(self, log_p, target):
+        log_p_y = target_log_prob(log_p, target)
+        return _power_loss(log_p_y, 0.0), one_minus_p(log_p_y)
 
 
 @register_loss("nce_rce")
@@ -413,8 +428,8 @@ class NCERCELoss(_ActivePassiveLoss):
     def __init__(self, alpha=1.0, beta=1.0, A=-4.0):
         super().__init__(alpha, beta, A)
 
-    def _active(self, log_p, log_p_y, target):
-        return _normalized_focal(log_p, target, 0.0)
+    def _active(self, log_p, target):
+        return _normalized_focal(log_p, target, 0.0, with_one_minus_p_y=True)
 
 
 @register_loss("nfl_rce")
@@ -470,8 +485,8 @@ class NFLRCELoss(_ActivePassiveLoss):
     def __init__(self, alpha=1.0, beta=1.0, gamma=0.5, A=-4.0):
         super().__init__(alpha, beta, A, gamma=gamma)
 
-    def _active(self, log_p, log_p_y, target):
-        return _normalized_focal(log_p, target, float(self.gamma))
+    def _active(self, log_p, target):
+        return _normalized_focal(log_p, target, float(self.gamma), with_one_minus_p_y=True)
 
 
 # ---------------------------------------------------------------------------
@@ -541,5 +556,7 @@ class LDRKLLoss(PointwiseLoss):
         # c * 1[k != y] + z_k - z_y; the target column is set to exactly 0.
         index = target.unsqueeze(1)
         shifted = (logits - logits.gather(1, index) + self.margin).scatter(1, index, 0.0)
+        if self.lam == 1:  # x / 1 == 1 * x == x: skip both kernels
+            return torch.logsumexp(shifted, dim=1) - math.log(n_classes)
         scaled = shifted / self.lam
         return self.lam * (torch.logsumexp(scaled, dim=1) - math.log(n_classes))
