@@ -88,9 +88,15 @@ def apply_quick(args, *, max_epochs=5):
 
 
 def estimator_params(args, **params):
-    """The ``WeightedLossClassifier`` settings from the options, plus ``params``."""
-    return {**params, "max_epochs": args.max_epochs, "early_stopping": not args.no_early_stopping,
-            "random_state": args.seed}
+    """The ``WeightedLossClassifier`` settings from the options, plus ``params``.
+
+    Re-weighting and early stopping are pinned (``reweight=None`` unless
+    given; early stopping on the validation loss unless
+    ``--no-early-stopping``) rather than left to the estimator's defaults, so
+    that these comparisons of losses mean the same when the defaults move.
+    """
+    return {"reweight": None, **params, "max_epochs": args.max_epochs,
+            "early_stopping": not args.no_early_stopping, "random_state": args.seed}
 
 
 def describe_estimator(args, **params):

@@ -32,8 +32,8 @@ def make_methods(args):
         raise SystemExit(f"the '{ANYLOSS}' loss is not registered in sklearn_losses")
 
     def estimator(loss, reweight=None):
-        return WeightedLossClassifier(loss=loss, reweight=reweight,
-                                      **common.estimator_params(args, batch_size=args.batch_size))
+        return WeightedLossClassifier(loss=loss, **common.estimator_params(
+            args, reweight=reweight, batch_size=args.batch_size))
 
     return {REFERENCES[0]: estimator("cross_entropy"),
             REFERENCES[1]: estimator("cross_entropy", "balanced"),

@@ -44,8 +44,11 @@ def make_configs(y, random_state=0, **clf_params):
         # (the weighted validation loss) is dominated by a few up-weighted
         # minority rows and stops re-weighted models too early. After
         # resampling, the validation split holds resampled rows too.
+        # reweight=None unless a config asks for it: the estimator's default
+        # ("auto": balanced weights) would correct every config, resampled ones too.
+        params = {"reweight": None, **clf_params, **kw}
         return WeightedLossClassifier(scoring="average_precision", random_state=random_state,
-                                      **clf_params, **kw)
+                                      **params)
 
     counts = np.bincount(y)
     original_weights = {k: len(y) / (len(counts) * c) for k, c in enumerate(counts)}

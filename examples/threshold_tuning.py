@@ -40,8 +40,11 @@ from sklearn_losses.metrics import geometric_mean_score, get_scorer
 def make_models(n_splits=5, random_state=0, **clf_params):
     """``{name: estimator}``: four ways to set the decision, on the same network."""
     def model(**kw):
+        # plain cross-entropy (reweight=None) unless a config asks for weights: the
+        # estimator's default reweight="auto" would weight the classes
+        params = {"reweight": None, **clf_params, **kw}
         return make_pipeline(StandardScaler(),
-                             WeightedLossClassifier(random_state=random_state, **clf_params, **kw))
+                             WeightedLossClassifier(random_state=random_state, **params))
 
     cv = StratifiedKFold(n_splits, shuffle=True, random_state=random_state)
     return {

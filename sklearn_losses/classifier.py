@@ -17,17 +17,20 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from skorch.callbacks import EarlyStopping, PrintLog
 
 from .engine import (
+    BatchProgressBar,
     ClassWeightSchedule,
     DeviceTensorDataset,
     LossNet,
     StratifiedValidSplit,
     ValidationScoring,
+    batch_bounds,
     predict_logits,
 )
 from .losses.base import Loss, get_loss
-from .metrics import ProbaMetric, available_metrics, get_metric
+from .metrics import ProbaMetric, available_metrics, available_scorers, metric_of
 from .network import ACTIVATIONS, MLP
 from .weighting import Reweighting, available_reweightings, compute_class_weights, get_reweighting
 
@@ -66,8 +69,11 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         exposes its hyper-parameters as ``loss__<name>``. The instance given
         is never modified: a clone is trained (``loss_``). Losses with a
         ``class_counts`` parameter left at None get the training counts.
-    reweight : None, str, dict or Reweighting, default=None
-        Re-weighting: ``None``, a scheme name
+    reweight : "auto", None, str, dict or Reweighting, default="auto"
+        Re-weighting: ``"auto"`` (``"balanced"``, unless the loss corrects
+        for the class prior itself (``logit_adjusted``, ``balanced_softmax``),
+        is batch-level (AnyLoss, AUC losses), or ``batch_sampler="balanced"``:
+        then None; ``reweight_`` records the choice), ``None``, a scheme name
         (:func:`~sklearn_losses.weighting.available_reweightings`:
         ``"balanced"``, ``"inverse_sqrt"``, ``"class_balanced"``, ``"drw"``
         (deferred: unweighted, then class-balanced from ``start_epoch``),
@@ -75,7 +81,7 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         losses only)), a scheme instance (tunable as ``reweight__beta``,
         ``reweight__r``...), or a dict ``{class_label: weight}``. The weights
         multiply ``sample_weight``.
-    hidden_layer_sizes : tuple of int, default=(128, 128)
+    hidden_layer_sizes : tuple of int, default=(100,)
         Width of each hidden layer; ``()`` gives a linear model.
     activation : {"relu", "gelu", "tanh", "silu"}, default="relu"
         Hidden-layer non-linearity.
@@ -95,13 +101,13 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         ``"stratified"`` for batch-level losses and ``"random"`` otherwise.
         Batch-level losses also get a last batch smaller than half a batch
         merged into the previous one.
-    max_epochs : int, default=200
+    max_epochs : int, default=500
         Maximum number of passes over the training data.
     lr : float, default=1e-3
         Learning rate of AdamW.
     weight_decay : float, default=0.0
         Decoupled weight decay of AdamW.
-    early_stopping : "auto" or bool, default=True
+    early_stopping : "auto" or bool, default="auto"
         - ``True``: hold out ``validation_fraction`` of the training rows
           (stratified) and stop when the ``scoring`` metric has not improved
           by ``tol`` (relative) for ``n_iter_no_change`` epochs; the best
@@ -109,23 +115,30 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
           out every class, the estimator warns and falls back to the
           training-loss rule below.
         - ``"auto"``: as ``True`` when ``n_samples >= 10_000`` (the rule of
-          ``HistGradientBoostingClassifier``); on smaller data, where a 10%
-          split holds too few minority rows to judge an epoch, train on all
-          rows and stop when the training loss has not improved by ``tol``
-          (absolute) for ``n_iter_no_change`` epochs (``MLPClassifier``'s
-          rule).
+          ``HistGradientBoostingClassifier``) or when ``scoring`` names a
+          metric to monitor; otherwise (smaller data, ``scoring="loss"``),
+          where a 10% split holds too few minority rows to judge an epoch,
+          train on all rows and stop when the training loss has not improved
+          by ``tol`` (absolute) for ``n_iter_no_change`` epochs
+          (``MLPClassifier``'s rule).
         - ``False``: train for ``max_epochs``.
 
         ``stopping_`` records the rule used.
-    scoring : str or ProbaMetric, default="loss"
+    scoring : str, ProbaMetric or scorer, default="loss"
         What early stopping monitors on the validation split: ``"loss"``
         (the training loss, with the same weights), a metric of
         :func:`~sklearn_losses.metrics.available_metrics` (e.g.
         ``"roc_auc"``, ``"average_precision"``, ``"balanced_accuracy"``,
-        ``"gmean"``, ``"ece"``), or a metric object such as
-        ``sklearn_losses.metrics.loss_metric("focal", gamma=2.0)``. Loss
-        values are not comparable across losses (LOSSES.md §7.3): select
-        models with a metric, e.g. ``GridSearchCV(scoring=...)``.
+        ``"gmean"``, ``"ece"``) or its scorer name
+        (:func:`~sklearn_losses.metrics.available_scorers`, e.g.
+        ``"neg_ece"``), a metric object such as
+        ``sklearn_losses.metrics.loss_metric("focal", gamma=2.0)``, or a
+        scorer made by :func:`~sklearn_losses.metrics.get_scorer`,
+        :func:`~sklearn_losses.metrics.make_loss_scorer` or
+        :func:`~sklearn_losses.metrics.make_fbeta_scorer`. Loss values are
+        not comparable across losses (LOSSES.md §7.3): select models with a
+        metric, e.g. ``GridSearchCV(scoring=...)``; the values of stochastic
+        losses (``ensloss``) mean nothing, so stopping on them warns.
     calibration : {None, "prior", "temperature"}, default=None
         Correction of ``predict_proba`` (and of ``decision_function`` and
         ``predict``, which follow it) for what training did to the
@@ -150,7 +163,16 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
     n_iter_no_change : int, default=10
         Patience of early stopping, in epochs.
     tol : float, default=1e-4
-        Minimum relative improvement that resets the patience.
+        Minimum improvement that resets the patience: relative for the
+        validation rule, absolute for the training-loss rule (as in
+        ``MLPClassifier``).
+    logit_clip : float > 0 or None, default=None
+        Train with the loss evaluated on norm-clipped logits
+        (:class:`~sklearn_losses.losses.LogitClip`, ``delta=logit_clip``:
+        ``z * min(1, delta / ||z||)``), a guard against memorising noisy
+        labels. ``None`` is off. Predictions use the raw logits. Equivalent
+        to ``loss=get_loss("logit_clip", loss=..., delta=...)`` and
+        grid-searchable without nesting.
     device : str, default="auto"
         ``"auto"`` (CUDA when available, else CPU), ``"cpu"``, ``"cuda"``,
         ``"cuda:1"``...
@@ -158,7 +180,9 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         Seeds weight initialisation, shuffling and the validation split. The
         same integer gives identical results on CPU.
     verbose : int, default=0
-        0 is silent; 1 prints one line per epoch.
+        0 is silent; 1 prints one line per epoch; 2 also shows a progress
+        bar of the batches of each epoch (skorch's ``ProgressBar``), for long
+        fits.
 
     Attributes
     ----------
@@ -168,7 +192,13 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
     feature_names_in_ : ndarray of str
         Defined when ``X`` has string column names (pandas).
     class_counts_ : ndarray of shape (n_classes,)
-        Training count of each class.
+        Training count of each class; with ``sample_weight``, its total
+        weight per class (a weight ``k`` counts as ``k`` rows, as in
+        :func:`sklearn.utils.class_weight.compute_class_weight`). The class
+        weights of ``reweight`` and the priors of ``logit_adjusted``,
+        ``balanced_softmax`` and ``ldam`` come from it.
+    reweight_ : None, str, dict or Reweighting
+        ``reweight`` with ``"auto"`` resolved.
     class_weight_ : ndarray of shape (n_classes,) or None
         Class weights applied by ``reweight`` (None when off).
     loss_ : Loss
@@ -207,7 +237,7 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
 
     _parameter_constraints = {
         "loss": [str, Loss],
-        "reweight": [None, StrOptions(set(available_reweightings())), dict, Reweighting],
+        "reweight": [None, StrOptions({"auto", *available_reweightings()}), dict, Reweighting],
         "hidden_layer_sizes": [tuple, list],
         "activation": [StrOptions(set(ACTIVATIONS))],
         "dropout": [Interval(Real, 0, 1, closed="left")],
@@ -217,11 +247,13 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         "lr": [Interval(Real, 0, None, closed="neither")],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "early_stopping": ["boolean", StrOptions({"auto"})],
-        "scoring": [StrOptions({"loss", *available_metrics()}), ProbaMetric],
+        "scoring": [StrOptions({"loss", *available_metrics(), *available_scorers()}),
+                    ProbaMetric, callable],
         "calibration": [None, StrOptions({"prior", "temperature"})],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
+        "logit_clip": [None, Interval(Real, 0, None, closed="neither")],
         "device": [str, torch.device],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -230,22 +262,23 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
     def __init__(
         self,
         loss="cross_entropy",
-        reweight=None,
+        reweight="auto",
         *,
-        hidden_layer_sizes=(128, 128),
+        hidden_layer_sizes=(100,),
         activation="relu",
         dropout=0.0,
         batch_size=256,
         batch_sampler="auto",
-        max_epochs=200,
+        max_epochs=500,
         lr=1e-3,
         weight_decay=0.0,
-        early_stopping=True,
+        early_stopping="auto",
         scoring="loss",
         calibration=None,
         validation_fraction=0.1,
         n_iter_no_change=10,
         tol=1e-4,
+        logit_clip=None,
         device="auto",
         random_state=None,
         verbose=0,
@@ -266,6 +299,7 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
+        self.logit_clip = logit_clip
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
@@ -295,8 +329,9 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
                    for v in self.hidden_layer_sizes):
             raise ValueError("hidden_layer_sizes must be a tuple of positive ints; "
                              f"got {self.hidden_layer_sizes!r}.")
-        X, y = validate_data(self, X, y, dtype=np.float32, ensure_min_samples=2)
+        X, y = self._validate_X(X, y, dtype=np.float32, ensure_min_samples=2)
         check_classification_targets(y)
+        monitor = None if self.scoring == "loss" else metric_of(self.scoring)
         classes, y_enc = np.unique(y, return_inverse=True)
         if classes.shape[0] < 2:
             raise ValueError(
@@ -316,10 +351,27 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
                 )
         self.classes_ = classes
         n_classes = classes.shape[0]
-        self.class_counts_ = np.bincount(y_enc, minlength=n_classes)
+        self._row_counts = np.bincount(y_enc, minlength=n_classes)
+        if sample_weight is None:
+            self.class_counts_ = self._row_counts
+        else:
+            self.class_counts_ = np.bincount(y_enc, weights=sample_weight.astype(np.float64),
+                                             minlength=n_classes)
+        rng = check_random_state(self.random_state)
+        seed = int(rng.randint(np.iinfo(np.int32).max))
+        self.loss_ = self._build_loss(seed)
+        self.reweight_ = self._resolve_reweight()
         scheme = self._reweighting_scheme()
-        self.class_weight_ = compute_class_weights(self.reweight, classes, self.class_counts_)
-        self.loss_ = self._build_loss()
+        if np.any(self.class_counts_ <= 0) and (
+                self.loss_.requires_class_counts
+                or (self.reweight_ is not None and not isinstance(self.reweight_, dict))):
+            empty = classes[self.class_counts_ <= 0].tolist()
+            raise ValueError(
+                f"sample_weight gives class(es) {empty} a total weight of 0, so their "
+                f"frequency is 0 and reweight={self.reweight_!r} / loss '{self.loss_.name}' "
+                "cannot weight them. Drop those rows, give them positive weight, or use "
+                "reweight=None or a dict.")
+        self.class_weight_ = compute_class_weights(self.reweight_, classes, self.class_counts_)
         if scheme is not None and scheme.instance_level and not self.loss_.pointwise:
             raise ValueError(
                 f"reweight={scheme.name!r} weights instances by their per-sample loss; "
@@ -330,9 +382,8 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         self.batch_sampler_ = self._resolve_batch_sampler(len(y_enc))
         self._warn_prior_twice(scheme)
 
-        rng = check_random_state(self.random_state)
-        seed = int(rng.randint(np.iinfo(np.int32).max))
-        train_index, valid_index = self._split(y_enc, rng)
+        wants_validation = self._wants_validation(len(y_enc), monitor)
+        train_index, valid_index = self._split(y_enc, rng, wants_validation)
 
         X_t = torch.tensor(X, dtype=torch.float32, device=self.device_)
         y_t = torch.tensor(y_enc, dtype=torch.long, device=self.device_)
@@ -341,7 +392,7 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         train_split = None if valid_index is None else StratifiedValidSplit(train_index, valid_index)
         if not self.early_stopping:
             self.stopping_ = "none"
-        elif valid_index is not None and self._wants_validation(len(y_enc)):
+        elif valid_index is not None and wants_validation:
             self.stopping_ = "validation"
         else:
             self.stopping_ = "train_loss"
@@ -357,7 +408,13 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
                      float(self.dropout), generator=init_generator)
         generator = torch.Generator(device="cpu")
         generator.manual_seed(seed)
-        net = self._build_net(module, train_split, generator, n_classes, scheme)
+        if (self.stopping_ == "validation" and monitor is None and self.loss_.stochastic):
+            warnings.warn(
+                f"Early stopping monitors the validation loss of the stochastic loss "
+                f"'{self.loss_.name}', whose values mean nothing (each batch draws a new "
+                "loss); pass scoring= a metric such as 'roc_auc'.", UserWarning, stacklevel=2)
+        net = self._build_net(module, train_split, generator, n_classes, scheme, monitor,
+                              n_train=len(y_enc) if train_index is None else len(train_index))
         if self.dropout > 0:
             fork_devices = [self.device_] if self.device_.type == "cuda" else []
             with torch.random.fork_rng(devices=fork_devices):
@@ -372,6 +429,15 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
             # the weights in force during the last epoch run
             self.class_weight_ = scheme.class_weights_at_epoch(
                 self.class_counts_, len(net.history) - 1, self.max_epochs)
+            start = getattr(scheme, "resolved_start_epoch", None)
+            if start is not None and len(net.history) <= start(int(self.max_epochs)) < \
+                    int(self.max_epochs):
+                warnings.warn(
+                    f"Training stopped after {len(net.history)} epochs, before reweight="
+                    f"{scheme.name!r} switched its class weights on (epoch "
+                    f"{start(int(self.max_epochs))}): the model was trained unweighted. Set "
+                    "reweight__start_epoch (a scheme instance) lower, or early_stopping=False.",
+                    UserWarning, stacklevel=2)
         self.n_iter_ = len(net.history)
         self.best_epoch_ = self._best_epoch(net)
         self.logit_offset_, self.temperature_ = self._fit_calibration(
@@ -464,7 +530,7 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
             if sampler == "balanced":
                 expected_min = batch / len(self.classes_)
             else:
-                expected_min = batch * self.class_counts_.min() / n_samples
+                expected_min = batch * self._row_counts.min() / n_samples
             if expected_min < 2:
                 warnings.warn(
                     f"The batch-level loss '{self.loss_.name}' sees about {expected_min:.1f} rows "
@@ -478,42 +544,74 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
                     stacklevel=3)
         return sampler
 
-    def _reweighting_scheme(self):
-        """The Reweighting instance behind ``reweight`` (None for None or a dict)."""
-        if self.reweight is None or isinstance(self.reweight, dict):
-            return None
-        return get_reweighting(self.reweight)
+    def _resolve_reweight(self):
+        """``reweight`` with ``"auto"`` resolved (needs ``loss_``)."""
+        if not (isinstance(self.reweight, str) and self.reweight == "auto"):
+            return self.reweight
+        if (self.loss_.prior_logit_offset() is not None or not self.loss_.pointwise
+                or self.batch_sampler == "balanced"):
+            return None  # the loss or the sampler already corrects for the class prior
+        return "balanced"
 
-    def _build_loss(self) -> Loss:
+    def _reweighting_scheme(self):
+        """The Reweighting instance behind ``reweight_`` (None for None or a dict)."""
+        if self.reweight_ is None or isinstance(self.reweight_, dict):
+            return None
+        return get_reweighting(self.reweight_)
+
+    def _build_loss(self, seed) -> Loss:
         loss = get_loss(self.loss)  # clone of an instance, or a fresh named loss
         loss.check_n_classes(self.classes_.shape[0])
+        if loss.get_params(deep=False).get("random_state", 0) is None:
+            # a stochastic loss (ensloss) left unseeded follows the estimator's random_state
+            loss.set_params(random_state=seed)
         if loss.requires_class_counts and getattr(loss, "class_counts", None) is None:
             loss.set_params(class_counts=self.class_counts_.astype(np.float64))
+        if self.logit_clip is not None:
+            loss = get_loss("logit_clip", loss=loss, delta=float(self.logit_clip))
         return loss
+
+    def _validate_X(self, X, *args, **kwargs):
+        """``validate_data(self, X, ...)``, naming non-numeric DataFrame columns in the error."""
+        try:
+            return validate_data(self, X, *args, **kwargs)
+        except ValueError as exc:
+            dtypes = getattr(X, "dtypes", None)
+            if dtypes is None or "convert" not in str(exc):
+                raise
+            from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+            bad = [str(c) for c, dt in dtypes.items()
+                   if not (is_numeric_dtype(dt) or is_bool_dtype(dt))]
+            raise ValueError(
+                f"{type(self).__name__} needs numeric features; the column(s) {bad} are not "
+                f"numeric ({exc}). Encode them first, e.g. with a ColumnTransformer and "
+                "OneHotEncoder in a Pipeline.") from exc
 
     #: ``early_stopping="auto"`` holds out a validation split from this many rows on.
     _AUTO_VALIDATION_MIN_SAMPLES = 10_000
 
-    def _wants_validation(self, n_samples):
+    def _wants_validation(self, n_samples, monitor):
+        """Whether early stopping holds out a validation split (``monitor``: the metric or None)."""
         if self.early_stopping == "auto":
-            return n_samples >= self._AUTO_VALIDATION_MIN_SAMPLES
+            return n_samples >= self._AUTO_VALIDATION_MIN_SAMPLES or monitor is not None
         return bool(self.early_stopping)
 
-    def _split(self, y_enc, rng):
+    def _split(self, y_enc, rng, wants_validation):
         """Stratified hold-out for early stopping, or (None, None) when off."""
-        if not (self._wants_validation(len(y_enc)) or self.calibration == "temperature"):
+        if not (wants_validation or self.calibration == "temperature"):
             return None, None
         n = y_enc.shape[0]
         n_classes = self.classes_.shape[0]
         # At least one validation row per class (tiny data), as long as every
         # class keeps a row on the training side.
         n_valid = max(int(np.ceil(self.validation_fraction * n)), n_classes)
-        if self.class_counts_.min() < 2 or n_valid < n_classes or n - n_valid < n_classes:
+        if self._row_counts.min() < 2 or n_valid < n_classes or n - n_valid < n_classes:
             warnings.warn(
                 f"early_stopping and calibration='temperature' need a validation split with "
                 f"at least 2 rows of every class and room for "
                 f"{n_classes} classes on each side of a {self.validation_fraction:g} split; "
-                f"class counts are {self.class_counts_.tolist()}. Training on all rows "
+                f"class counts are {self._row_counts.tolist()}. Training on all rows "
                 f"(stopping on the training loss) without temperature scaling instead.",
                 UserWarning,
                 stacklevel=3,
@@ -524,37 +622,31 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         train_index, valid_index = next(splitter.split(np.zeros(n), y_enc))
         return np.sort(train_index), np.sort(valid_index)
 
-    def _build_net(self, module, train_split, generator, n_classes, scheme):
+    def _build_net(self, module, train_split, generator, n_classes, scheme, metric, n_train):
+        """The skorch net with its callbacks (``metric``: the monitored ProbaMetric or None)."""
         callbacks = []
-        if train_split is not None:
-            from skorch.callbacks import EarlyStopping
         if scheme is not None and scheme.scheduled:
             callbacks.append(("class_weight_schedule", ClassWeightSchedule(
                 scheme, self.class_counts_, int(self.max_epochs))))
-        if train_split is not None:
-            if self.scoring == "loss":
-                monitor, lower = "valid_loss", True
-            else:
-                metric = get_metric(self.scoring)
-                callbacks.append(("valid_score", ValidationScoring(
-                    metric.name, metric, lower_is_better=not metric.greater_is_better)))
-                monitor, lower = f"valid_{metric.name}", not metric.greater_is_better
+        monitor, lower = "valid_loss", True
+        if train_split is not None and metric is not None:
+            callbacks.append(("valid_score", ValidationScoring(
+                metric.name, metric, lower_is_better=not metric.greater_is_better)))
+            monitor, lower = f"valid_{metric.name}", not metric.greater_is_better
+        sink = print if self.verbose else _noop
         if self.stopping_ == "validation":
             callbacks.append(("early_stopping", EarlyStopping(
                 monitor=monitor, lower_is_better=lower, patience=self.n_iter_no_change,
-                threshold=self.tol, threshold_mode="rel", load_best=True,
-                sink=print if self.verbose else _noop)))
+                threshold=self.tol, threshold_mode="rel", load_best=True, sink=sink)))
         elif self.stopping_ == "train_loss":
-            from skorch.callbacks import EarlyStopping
-
             callbacks.append(("early_stopping", EarlyStopping(
                 monitor="train_loss", lower_is_better=True, patience=self.n_iter_no_change,
-                threshold=self.tol, threshold_mode="abs", load_best=False,
-                sink=print if self.verbose else _noop)))
+                threshold=self.tol, threshold_mode="abs", load_best=False, sink=sink)))
         if self.verbose:
-            from skorch.callbacks import PrintLog
-
             callbacks.append(("print_log", PrintLog()))
+        if self.verbose >= 2:
+            callbacks.append(("progress_bar", BatchProgressBar(
+                batches_per_epoch=self._n_batches(n_train))))
         cw = None
         if self.class_weight_ is not None:
             cw = torch.tensor(self.class_weight_, dtype=torch.float32, device=self.device_)
@@ -579,6 +671,11 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
             verbose=int(self.verbose),
         )
 
+    def _n_batches(self, n_train):
+        """Training batches per epoch (as :class:`~sklearn_losses.engine.TensorBatchIterator`)."""
+        return len(batch_bounds(n_train, min(int(self.batch_size), n_train),
+                                merge_last=not self.loss_.pointwise))
+
     @staticmethod
     def _best_epoch(net):
         es = dict(net.callbacks_).get("early_stopping")
@@ -589,7 +686,7 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
     # -------------------------------------------------------------- predict
     def _logits(self, X) -> torch.Tensor:
         check_is_fitted(self, "module_")
-        X = validate_data(self, X, dtype=np.float64, reset=False)
+        X = self._validate_X(X, dtype=np.float64, reset=False)
         logits = self._raw_logits(torch.tensor(X, dtype=torch.float64, device=self.device_))
         if self.logit_offset_ is not None:
             logits = logits + torch.as_tensor(self.logit_offset_, device=logits.device)

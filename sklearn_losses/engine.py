@@ -28,13 +28,15 @@ from __future__ import annotations
 import numpy as np
 import torch
 from skorch import NeuralNetClassifier
-from skorch.callbacks import Callback, EpochTimer
+from skorch.callbacks import Callback, EpochTimer, ProgressBar
 from torch.utils.data import Dataset
 
 from .losses.base import weighted_mean
 
 __all__ = [
+    "BatchProgressBar",
     "ClassWeightSchedule",
+    "batch_bounds",
     "DeviceTensorDataset",
     "LossNet",
     "StratifiedValidSplit",
@@ -76,6 +78,15 @@ class DeviceTensorDataset(Dataset):
         idx = torch.as_tensor(np.asarray(index), dtype=torch.long, device=self.X.device)
         w = None if self.sample_weight is None else self.sample_weight[idx]
         return DeviceTensorDataset(self.X[idx], self.y[idx], w)
+
+
+def batch_bounds(n, batch_size, *, merge_last=False):
+    """``(start, stop)`` of each batch of ``n`` rows; ``merge_last`` merges a last
+    batch smaller than half a batch into the previous one."""
+    starts = list(range(0, n, batch_size))
+    if merge_last and len(starts) > 1 and n - starts[-1] < batch_size / 2:
+        starts.pop()
+    return [(a, b) for a, b in zip(starts, starts[1:] + [n])]
 
 
 #: Batch samplers accepted by :class:`TensorBatchIterator`.
@@ -124,11 +135,7 @@ class TensorBatchIterator:
             self._class_index = [torch.nonzero(y == k).squeeze(1) for k in torch.unique(y)]
 
     def _bounds(self, n):
-        bs = self.batch_size
-        starts = list(range(0, n, bs))
-        if self.merge_last and len(starts) > 1 and n - starts[-1] < bs / 2:
-            starts.pop()
-        return [(a, b) for a, b in zip(starts, starts[1:] + [n])]
+        return batch_bounds(n, self.batch_size, merge_last=self.merge_last)
 
     def __len__(self):
         return len(self._bounds(self._epoch_size()))
@@ -247,6 +254,18 @@ class ValidationScoring(Callback):
         if best:
             self.best_ = score
         net.history.record(f"{key}_best", bool(best))
+
+
+class BatchProgressBar(ProgressBar):
+    """skorch's ``ProgressBar`` over the training batches of each epoch.
+
+    The engine keeps no per-batch history (reading a batch loss would
+    synchronise the device every batch), so the bar shows no loss postfix;
+    the per-epoch log (``verbose >= 1``) prints the losses.
+    """
+
+    def _get_postfix_dict(self, net):
+        return {}
 
 
 class ClassWeightSchedule(Callback):
@@ -378,9 +397,28 @@ class LossNet(NeuralNetClassifier):
         else:
             self._valid_pass()
 
+    def _set_training(self, training=True):
+        # skorch sets the mode of every module each epoch (a walk over all
+        # sub-modules); on small tables epochs are short enough for that to show.
+        if self.module_.training != training or self.criterion_.training != training:
+            super()._set_training(training)
+
+    def _snapshot(self):
+        """Copy the parameters and buffers into reused tensors (the last finite epoch)."""
+        state = [t.detach() for t in self.module_.state_dict().values()]
+        if getattr(self, "_snapshot_", None) is None or len(self._snapshot_) != len(state):
+            self._snapshot_ = [t.clone() for t in state]
+        else:
+            torch._foreach_copy_(self._snapshot_, state)
+
+    def _restore_snapshot(self):
+        with torch.no_grad():
+            torch._foreach_copy_([t.detach() for t in self.module_.state_dict().values()],
+                                 self._snapshot_)
+
     def _run_train_epoch(self, iterator, **fit_params):
         self._set_training(True)
-        snapshot = {k: v.detach().clone() for k, v in self.module_.state_dict().items()}
+        self._snapshot()
         total = None
         n_seen = 0
         for batch in iterator:
@@ -399,7 +437,7 @@ class LossNet(NeuralNetClassifier):
         if not np.isfinite(epoch_loss):
             # Stop (skorch stops training on KeyboardInterrupt) with the
             # weights of the last finite epoch.
-            self.module_.load_state_dict(snapshot)
+            self._restore_snapshot()
             self.diverged_epoch_ = len(self.history)
             raise KeyboardInterrupt
 
@@ -422,3 +460,4 @@ class LossNet(NeuralNetClassifier):
     def on_train_end(self, net, X=None, y=None, **kwargs):
         self.valid_logits_ = None
         self._dataset_valid = None
+        self._snapshot_ = None

@@ -42,6 +42,7 @@ __all__ = [
     "get_scorer",
     "loss_metric",
     "make_fbeta_scorer",
+    "metric_of",
     "make_loss_scorer",
     "worst_class_recall",
 ]
@@ -194,6 +195,40 @@ def get_metric(name) -> ProbaMetric:
         raise ValueError(
             f"Unknown metric {name!r}. Available: {', '.join(available_metrics())}."
         ) from None
+
+
+def metric_of(scoring) -> ProbaMetric:
+    """The metric behind ``scoring``, for early stopping on validation probabilities.
+
+    Accepts a metric name (:func:`available_metrics`), a scorer name of this
+    package (:func:`available_scorers`: ``"neg_ece"`` is the metric ``"ece"``,
+    lower is better), a :class:`ProbaMetric`, or a scorer made by
+    :func:`get_scorer`, :func:`make_loss_scorer` or :func:`make_fbeta_scorer`.
+    Other scorers (scikit-learn's, which need the fitted estimator) raise
+    ValueError: early stopping scores the network's outputs, not an
+    estimator.
+    """
+    if isinstance(scoring, ProbaMetric):
+        return scoring
+    if isinstance(scoring, str):
+        if scoring in _METRICS:
+            return _METRICS[scoring]
+        ours = _scorer_names()
+        if scoring in ours:
+            return ours[scoring]
+        raise ValueError(
+            f"Unknown metric {scoring!r}. Available: {', '.join(available_metrics())} "
+            f"(or the scorer names {', '.join(available_scorers())})."
+        )
+    func = getattr(scoring, "_score_func", None)
+    if isinstance(func, _EncodedMetric):
+        return func.metric
+    raise ValueError(
+        f"scoring={scoring!r} cannot be evaluated by early stopping, which scores the "
+        "network's validation probabilities without an estimator. Use a metric name "
+        f"({', '.join(available_metrics())}), a ProbaMetric, or a scorer of "
+        "sklearn_losses.metrics (get_scorer, make_loss_scorer, make_fbeta_scorer)."
+    )
 
 
 def loss_metric(loss, **params) -> ProbaMetric:

@@ -15,6 +15,12 @@ from sklearn_losses import WeightedLossClassifier, get_loss
 from sklearn_losses.metrics import expected_calibration_error, get_scorer
 
 FAST = dict(hidden_layer_sizes=(32,), max_epochs=40, batch_size=128, random_state=0)
+#: The comparisons below are against an unweighted model stopped on the validation loss.
+BASE = dict(reweight=None, early_stopping=True)
+
+
+def WLC(**params):  # noqa: N802 - reads like the class it builds
+    return WeightedLossClassifier(**{**BASE, **params})
 
 
 @pytest.fixture(scope="module")
@@ -48,22 +54,22 @@ def test_loss_prior_offsets():
 def test_estimator_offset_combines_weights_sampler_and_loss(imbalanced):
     X, _, y, _ = imbalanced
     small = dict(FAST, max_epochs=2, early_stopping=False)
-    clf = WeightedLossClassifier(reweight={0: 1.0, 1: 4.0}, calibration="prior", **small).fit(X, y)
+    clf = WLC(reweight={0: 1.0, 1: 4.0}, calibration="prior", **small).fit(X, y)
     np.testing.assert_allclose(clf.logit_offset_, -np.log([1.0, 4.0]))
     assert clf.temperature_ == 1.0
     prior = clf.class_counts_ / clf.class_counts_.sum()
-    clf = WeightedLossClassifier(batch_sampler="balanced", calibration="prior", **small).fit(X, y)
+    clf = WLC(batch_sampler="balanced", calibration="prior", **small).fit(X, y)
     np.testing.assert_allclose(clf.logit_offset_, np.log(prior))
-    clf = WeightedLossClassifier(loss="logit_adjusted", calibration="prior", **small).fit(X, y)
+    clf = WLC(loss="logit_adjusted", calibration="prior", **small).fit(X, y)
     np.testing.assert_allclose(clf.logit_offset_, np.log(prior))
-    clf = WeightedLossClassifier(**small).fit(X, y)
+    clf = WLC(**small).fit(X, y)
     assert clf.logit_offset_ is None and clf.temperature_ == 1.0
 
 
 def test_correction_is_applied_consistently_at_predict_time(imbalanced):
     X, Xt, y, _ = imbalanced
-    plain = WeightedLossClassifier(reweight="balanced", **FAST).fit(X, y)
-    corrected = WeightedLossClassifier(reweight="balanced", calibration="prior", **FAST).fit(X, y)
+    plain = WLC(reweight="balanced", **FAST).fit(X, y)
+    corrected = WLC(reweight="balanced", calibration="prior", **FAST).fit(X, y)
     # same training (same seed), only the read-out differs
     z = plain.decision_function(Xt)
     np.testing.assert_allclose(corrected.decision_function(Xt),
@@ -76,21 +82,21 @@ def test_correction_is_applied_consistently_at_predict_time(imbalanced):
 # ------------------------------------------------------------------ calibration improves
 def test_prior_correction_undoes_reweighting(imbalanced):
     X, Xt, y, yt = imbalanced
-    plain = WeightedLossClassifier(reweight="balanced", **FAST).fit(X, y)
-    fixed = WeightedLossClassifier(reweight="balanced", calibration="prior", **FAST).fit(X, y)
+    plain = WLC(reweight="balanced", **FAST).fit(X, y)
+    fixed = WLC(reweight="balanced", calibration="prior", **FAST).fit(X, y)
     ece0, nll0 = _ece_nll(plain, Xt, yt)
     ece1, nll1 = _ece_nll(fixed, Xt, yt)
     assert ece1 < 0.5 * ece0, (ece0, ece1)
     assert nll1 < nll0
     # and it lands near an unweighted model's calibration
-    ref_ece, _ = _ece_nll(WeightedLossClassifier(**FAST).fit(X, y), Xt, yt)
+    ref_ece, _ = _ece_nll(WLC(**FAST).fit(X, y), Xt, yt)
     assert ece1 < ref_ece + 0.03
 
 
 def test_prior_correction_of_logit_adjustment(imbalanced):
     X, Xt, y, yt = imbalanced
-    plain = WeightedLossClassifier(loss="balanced_softmax", **FAST).fit(X, y)
-    fixed = WeightedLossClassifier(loss="balanced_softmax", calibration="prior", **FAST).fit(X, y)
+    plain = WLC(loss="balanced_softmax", **FAST).fit(X, y)
+    fixed = WLC(loss="balanced_softmax", calibration="prior", **FAST).fit(X, y)
     ece0, nll0 = _ece_nll(plain, Xt, yt)
     ece1, nll1 = _ece_nll(fixed, Xt, yt)
     assert ece1 < ece0 and nll1 < 0.8 * nll0, (ece0, ece1, nll0, nll1)
@@ -99,8 +105,8 @@ def test_prior_correction_of_logit_adjustment(imbalanced):
 def test_temperature_scaling_fixes_focal_underconfidence(imbalanced):
     X, Xt, y, yt = imbalanced
     kw = dict(FAST, loss=get_loss("focal", gamma=4.0))
-    plain = WeightedLossClassifier(**kw).fit(X, y)
-    scaled = WeightedLossClassifier(calibration="temperature", **kw).fit(X, y)
+    plain = WLC(**kw).fit(X, y)
+    scaled = WLC(calibration="temperature", **kw).fit(X, y)
     assert scaled.logit_offset_ is not None and scaled.temperature_ < 1.0  # sharpened
     ece0, nll0 = _ece_nll(plain, Xt, yt)
     ece1, nll1 = _ece_nll(scaled, Xt, yt)
@@ -109,7 +115,7 @@ def test_temperature_scaling_fixes_focal_underconfidence(imbalanced):
 
 def test_temperature_holds_out_a_split_without_early_stopping(imbalanced):
     X, _, y, _ = imbalanced
-    clf = WeightedLossClassifier(calibration="temperature", early_stopping=False,
+    clf = WLC(calibration="temperature", early_stopping=False,
                                  **dict(FAST, max_epochs=5)).fit(X, y)
     assert clf.n_iter_ == 5  # no early stopping ...
     assert clf.temperature_ != 1.0  # ... but a temperature fitted on the held-out rows
@@ -120,20 +126,20 @@ def test_temperature_without_room_for_a_split_warns_and_keeps_t_1():
     X = np.arange(12, dtype=float).reshape(6, 2)
     y = np.array([0, 0, 0, 0, 0, 1])
     with pytest.warns(UserWarning, match="calibration='temperature'"):
-        clf = WeightedLossClassifier(calibration="temperature", max_epochs=2).fit(X, y)
+        clf = WLC(calibration="temperature", max_epochs=2).fit(X, y)
     assert clf.temperature_ == 1.0
 
 
 def test_bad_calibration_value():
     X, y = make_classification(50, 3, n_informative=2, n_redundant=0, random_state=0)
     with pytest.raises(ValueError, match="calibration"):
-        WeightedLossClassifier(calibration="platt").fit(X, y)
+        WLC(calibration="platt").fit(X, y)
 
 
 # ------------------------------------------------------------------ meta-estimators
 def test_inside_calibrated_classifier_cv(imbalanced):
     X, Xt, y, yt = imbalanced
-    base = WeightedLossClassifier(loss="auc_pairwise", **dict(FAST, max_epochs=15))
+    base = WLC(loss="auc_pairwise", **dict(FAST, max_epochs=15))
     cal = CalibratedClassifierCV(base, cv=3, method="sigmoid").fit(X, y)
     proba = cal.predict_proba(Xt)
     assert proba.shape == (len(Xt), 2) and np.isfinite(proba).all()
@@ -147,13 +153,13 @@ def test_inside_tuned_threshold_classifier_cv(imbalanced):
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
         tuned = TunedThresholdClassifierCV(
-            WeightedLossClassifier(**dict(FAST, max_epochs=15)),
+            WLC(**dict(FAST, max_epochs=15)),
             scoring=get_scorer("gmean"), cv=3, random_state=0,
         ).fit(X, labels)
     assert 0 < tuned.best_threshold_ < 1
     pred = tuned.predict(Xt)
     assert set(pred) <= {"yes", "no"}
-    plain = WeightedLossClassifier(**dict(FAST, max_epochs=15)).fit(X, labels)
+    plain = WLC(**dict(FAST, max_epochs=15)).fit(X, labels)
     gm = get_scorer("gmean")
     assert gm(tuned, Xt, np.where(yt == 1, "yes", "no")) >= gm(
         plain, Xt, np.where(yt == 1, "yes", "no")) - 0.01

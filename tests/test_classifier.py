@@ -161,14 +161,30 @@ def test_losses_needing_class_counts_get_training_counts():
 # --------------------------------------------------------------------------
 # weights, reproducibility, persistence
 # --------------------------------------------------------------------------
-def test_sample_weight_matches_repeated_rows_full_batch():
+@pytest.mark.parametrize("loss, reweight", [("cross_entropy", None), ("cross_entropy", "auto"),
+                                           ("focal", "class_balanced"), ("logit_adjusted", None)])
+def test_sample_weight_matches_repeated_rows_full_batch(loss, reweight):
+    # Class weights and class priors come from the weighted counts, so a weight k
+    # counts as k rows there too.
     X, y = _imbalanced(n=60)
     sw = np.random.RandomState(0).randint(1, 4, size=60)
-    params = dict(hidden_layer_sizes=(8,), max_epochs=30, batch_size=10_000, early_stopping=False,
-                  random_state=0)
+    params = dict(loss=loss, reweight=reweight, hidden_layer_sizes=(8,), max_epochs=30,
+                  batch_size=10_000, early_stopping=False, random_state=0)
     weighted = WeightedLossClassifier(**params).fit(X, y, sample_weight=sw)
     repeated = WeightedLossClassifier(**params).fit(np.repeat(X, sw, 0), np.repeat(y, sw))
+    np.testing.assert_allclose(weighted.class_counts_, repeated.class_counts_)
     np.testing.assert_allclose(weighted.predict_proba(X), repeated.predict_proba(X), atol=1e-4)
+
+
+def test_zero_total_weight_class_with_frequency_based_weights_is_an_error():
+    X, y = make_classification(90, 4, n_informative=3, n_redundant=0, n_classes=3,
+                               random_state=0)
+    sw = np.where(y == 2, 0.0, 1.0)
+    with pytest.raises(ValueError, match=r"class\(es\) \[2\] a total weight of 0"):
+        WeightedLossClassifier(reweight="balanced", max_epochs=2).fit(X, y, sample_weight=sw)
+    # without frequency-based weights the class simply does not count
+    clf = WeightedLossClassifier(reweight=None, max_epochs=2).fit(X, y, sample_weight=sw)
+    assert clf.class_counts_[2] == 0
 
 
 def test_reweight_multiplies_sample_weight():
@@ -177,7 +193,7 @@ def test_reweight_multiplies_sample_weight():
                   random_state=0)
     reweighted = WeightedLossClassifier(reweight={1: 3.0}, **params).fit(X, y)
     sw = np.where(y == 1, 3.0, 1.0)
-    weighted = WeightedLossClassifier(**params).fit(X, y, sample_weight=sw)
+    weighted = WeightedLossClassifier(reweight=None, **params).fit(X, y, sample_weight=sw)
     np.testing.assert_allclose(reweighted.predict_proba(X), weighted.predict_proba(X), atol=1e-5)
     np.testing.assert_array_equal(reweighted.class_weight_, [1.0, 3.0])
 
@@ -259,7 +275,7 @@ def test_device_auto_is_cpu_without_cuda():
 def test_early_stopping_restores_best_epoch():
     X, y = _imbalanced(n=400)
     clf = WeightedLossClassifier(hidden_layer_sizes=(64, 64), max_epochs=300, n_iter_no_change=5,
-                                 random_state=0).fit(X, y)
+                                 early_stopping=True, random_state=0).fit(X, y)
     assert clf.n_iter_ < 300
     losses = clf.history_[:, "valid_loss"]
     assert clf.best_epoch_ == int(np.argmin(losses)) + 1
@@ -268,16 +284,72 @@ def test_early_stopping_restores_best_epoch():
 @pytest.mark.parametrize("scoring", ["roc_auc", "average_precision", "balanced_accuracy"])
 def test_early_stopping_on_a_metric(scoring):
     X, y = _imbalanced()
+    # early_stopping="auto" (the default) holds out a split whenever a metric is asked for
     clf = WeightedLossClassifier(scoring=scoring, **{**FAST, "max_epochs": 40}).fit(X, y)
+    assert clf.stopping_ == "validation"
     scores = clf.history_[:, f"valid_{scoring}"]
     assert len(scores) == clf.n_iter_ and np.all(np.isfinite(scores))
+
+
+def test_scoring_accepts_the_package_scorers():
+    from sklearn_losses.metrics import get_scorer, make_fbeta_scorer, make_loss_scorer
+
+    X, y = _imbalanced()
+    for scoring, key in [("neg_ece", "valid_ece"), (get_scorer("gmean"), "valid_gmean"),
+                         (make_loss_scorer("focal", gamma=2.0), "valid_loss:focal"),
+                         (make_fbeta_scorer(2.0), "valid_fbeta_2")]:
+        clf = WeightedLossClassifier(scoring=scoring, **{**FAST, "max_epochs": 5}).fit(X, y)
+        assert np.all(np.isfinite(clf.history_[:, key])), scoring
+    from sklearn.metrics import get_scorer as sk_get_scorer
+
+    with pytest.raises(ValueError, match="cannot be evaluated by early stopping"):
+        WeightedLossClassifier(scoring=sk_get_scorer("recall_macro"), max_epochs=2).fit(X, y)
+
+
+def test_stopping_on_the_value_of_a_stochastic_loss_warns():
+    X, y = _imbalanced()
+    with pytest.warns(UserWarning, match="stochastic loss 'ensloss'"):
+        WeightedLossClassifier(loss="ensloss", early_stopping=True,
+                               **{**FAST, "max_epochs": 3}).fit(X, y)
+
+
+def test_logit_clip_parameter_wraps_the_loss():
+    X, y = _imbalanced()
+    clipped = WeightedLossClassifier(loss="focal", logit_clip=1.5, **FAST).fit(X, y)
+    assert clipped.loss_.name == "logit_clip" and clipped.loss_.delta == 1.5
+    assert clipped.loss_.loss.name == "focal"
+    wrapped = WeightedLossClassifier(
+        loss=get_loss("logit_clip", loss="focal", delta=1.5), **FAST).fit(X, y)
+    np.testing.assert_allclose(clipped.predict_proba(X), wrapped.predict_proba(X))
+    # predictions use the raw logits: margins beyond the clip are possible
+    assert np.abs(clipped.decision_function(X)).max() > np.sqrt(2) * 1.5
+    # counts reach a wrapped loss that needs them
+    la = WeightedLossClassifier(loss="logit_adjusted", logit_clip=2.0, **FAST).fit(X, y)
+    np.testing.assert_array_equal(la.loss_.class_counts, np.bincount(y))
+    with pytest.raises(ValueError, match="logit_clip"):
+        WeightedLossClassifier(logit_clip=0.0).fit(X, y)
+
+
+def test_verbose_2_shows_a_progress_bar(capsys):
+    X, y = _imbalanced()
+    WeightedLossClassifier(verbose=2, **{**FAST, "max_epochs": 2}).fit(X, y)
+    captured = capsys.readouterr()
+    assert "train_loss" in captured.out  # the per-epoch log
+    assert "0/5 [" in captured.err  # 300 rows, batch 64: a bar of five batches per epoch
+
+
+def test_drw_that_never_switches_on_warns():
+    X, y = _imbalanced()
+    with pytest.warns(UserWarning, match="before reweight='drw' switched"):
+        WeightedLossClassifier(reweight="drw", early_stopping=True, n_iter_no_change=2,
+                               **{**FAST, "max_epochs": 200, "lr": 0.1}).fit(X, y)
 
 
 def test_tiny_data_falls_back_to_training_without_early_stopping():
     X = np.arange(10, dtype=float).reshape(5, 2)
     y = np.array([0, 0, 0, 0, 1])
     with pytest.warns(UserWarning, match="early_stopping"):
-        clf = WeightedLossClassifier(max_epochs=3).fit(X, y)
+        clf = WeightedLossClassifier(max_epochs=3, early_stopping=True).fit(X, y)
     assert clf.n_iter_ == 3
 
 
@@ -419,6 +491,19 @@ def test_non_numeric_features(data):
         WeightedLossClassifier(max_epochs=1).fit(Xs, y)
 
 
+def test_non_numeric_dataframe_columns_are_named(data):
+    pd = pytest.importorskip("pandas")
+    X, y = data
+    df = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    df["colour"] = np.where(y == 1, "red", "blue")
+    with pytest.raises(ValueError, match=r"column\(s\) \['colour'\] are not numeric.*OneHotEncoder"):
+        WeightedLossClassifier(max_epochs=1).fit(df, y)
+    clf = WeightedLossClassifier(max_epochs=1).fit(df.drop(columns="colour"), y)
+    df2 = df.drop(columns="colour").assign(f0=df["colour"])
+    with pytest.raises(ValueError, match=r"\['f0'\] are not numeric"):
+        clf.predict(df2)
+
+
 def test_wrong_number_of_features_at_predict(data):
     X, y = data
     clf = WeightedLossClassifier(max_epochs=1, random_state=0).fit(X, y)
@@ -463,3 +548,19 @@ def test_loss_incompatible_with_number_of_classes():
     X, y = load_wine(return_X_y=True)
     with pytest.raises(ValueError, match="float focal alpha is only defined for binary"):
         WeightedLossClassifier(loss=get_loss("focal", alpha=0.25), max_epochs=1).fit(X, y)
+
+
+def test_stochastic_loss_follows_the_estimator_random_state():
+    X, y = _imbalanced()
+    state = torch.get_rng_state()
+    fits = [WeightedLossClassifier(loss="ensloss", reweight=None, early_stopping=False,
+                                   **{**FAST, "max_epochs": 5, "random_state": seed}).fit(X, y)
+            for seed in (0, 0, 1)]
+    assert torch.equal(state, torch.get_rng_state())  # the global RNG is left alone
+    np.testing.assert_array_equal(fits[0].predict_proba(X), fits[1].predict_proba(X))
+    assert not np.array_equal(fits[0].predict_proba(X), fits[2].predict_proba(X))
+    assert fits[0].loss_.random_state is not None
+    # a seeded loss instance keeps its own seed; the instance given is not modified
+    loss = get_loss("ensloss")
+    WeightedLossClassifier(loss=loss, early_stopping=False, **{**FAST, "max_epochs": 2}).fit(X, y)
+    assert loss.random_state is None
