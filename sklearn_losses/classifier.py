@@ -385,9 +385,10 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         wants_validation = self._wants_validation(len(y_enc), monitor)
         train_index, valid_index = self._split(y_enc, rng, wants_validation)
 
-        X_t = torch.tensor(X, dtype=torch.float32, device=self.device_)
-        y_t = torch.tensor(y_enc, dtype=torch.long, device=self.device_)
-        w_t = None if sample_weight is None else torch.tensor(sample_weight, device=self.device_)
+        X_t = _as_tensor(X, torch.float32, self.device_)
+        y_t = _as_tensor(y_enc, torch.long, self.device_)
+        w_t = None if sample_weight is None else _as_tensor(sample_weight, torch.float32,
+                                                            self.device_)
         dataset = DeviceTensorDataset(X_t, y_t, w_t)
         train_split = None if valid_index is None else StratifiedValidSplit(train_index, valid_index)
         if not self.early_stopping:
@@ -762,4 +763,17 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
 
 def _noop(*args, **kwargs):
     pass
+
+
+def _as_tensor(array: np.ndarray, dtype: torch.dtype, device: torch.device) -> torch.Tensor:
+    """``array`` as a tensor; on the CPU without a copy when it already fits.
+
+    Training only reads these tensors (batches are gathered into new ones), so
+    sharing the memory of a writeable, C-contiguous array of the right dtype
+    is safe and saves a copy of the table per fit; anything else is copied.
+    """
+    if (device.type == "cpu" and array.flags.c_contiguous and array.flags.writeable
+            and torch.from_numpy(array[:0]).dtype == dtype):
+        return torch.from_numpy(array)
+    return torch.tensor(array, dtype=dtype, device=device)
 

@@ -179,12 +179,23 @@ class TensorBatchIterator:
     def __iter__(self):
         ds = self.dataset
         X, y, w = ds.X, ds.y, ds.sample_weight
-        if self.sampler != "sequential":
-            order = self._order().to(X.device)
+        order = None if self.sampler == "sequential" else self._order().to(X.device)
+        if order is not None and X.device.type != "cpu":
+            # one gather per epoch, then slices: fewest kernel launches on an accelerator
             X, y = X[order], y[order]
             w = None if w is None else w[order]
-        for a, b in self._bounds(X.shape[0]):
-            yield {"X": X[a:b], "sample_weight": None if w is None else w[a:b]}, y[a:b]
+            order = None
+        for a, b in self._bounds(len(y) if order is None else len(order)):
+            if order is None:
+                yield {"X": X[a:b], "sample_weight": None if w is None else w[a:b]}, y[a:b]
+            else:
+                # on the CPU, a gather per batch writes into a small buffer that is still
+                # in cache for the forward pass: about twice as fast as permuting the
+                # whole table once per epoch
+                idx = order[a:b]
+                yield ({"X": X.index_select(0, idx),
+                        "sample_weight": None if w is None else w.index_select(0, idx)},
+                       y.index_select(0, idx))
 
 
 class StratifiedValidSplit:
@@ -426,8 +437,10 @@ class LossNet(NeuralNetClassifier):
                 cb.on_batch_begin(self, batch=batch, training=True)
             step = self.train_step(batch, **fit_params)
             n = batch[1].shape[0]
-            value = step["loss"].detach() * n
-            total = value if total is None else total + value
+            if total is None:
+                total = step["loss"].detach() * n
+            else:
+                total.add_(step["loss"].detach(), alpha=n)  # one kernel, no new tensor
             n_seen += n
             for cb in self._end_callbacks:
                 cb.on_batch_end(self, batch=batch, training=True, **step)

@@ -218,14 +218,16 @@ def test_fit_does_not_touch_global_torch_rng():
 
 def test_caller_arrays_are_not_modified():
     X, y = _imbalanced()
-    X = X.astype(np.float32)
-    sw = np.ones(len(y))
+    X = X.astype(np.float32)  # float32 and int64 arrays are shared with the training tensors
+    sw = np.random.RandomState(0).uniform(0.5, 2, len(y)).astype(np.float32)
     X0, y0, sw0 = X.copy(), y.copy(), sw.copy()
-    clf = WeightedLossClassifier(reweight="balanced", **FAST).fit(X, y, sample_weight=sw)
-    clf.predict_proba(X)
-    np.testing.assert_array_equal(X, X0)
-    np.testing.assert_array_equal(y, y0)
-    np.testing.assert_array_equal(sw, sw0)
+    for kw in [dict(reweight="balanced"), dict(reweight="dro_kl", calibration="temperature"),
+               dict(batch_sampler="balanced", dropout=0.2)]:
+        clf = WeightedLossClassifier(**kw, **FAST).fit(X, y, sample_weight=sw)
+        clf.predict_proba(X)
+        np.testing.assert_array_equal(X, X0)
+        np.testing.assert_array_equal(y, y0)
+        np.testing.assert_array_equal(sw, sw0)
 
 
 def test_pickle_round_trip():
