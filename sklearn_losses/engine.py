@@ -401,6 +401,7 @@ class LossNet(NeuralNetClassifier):
     def on_train_begin(self, net, X=None, y=None, **kwargs):
         self._collect_batch_callbacks()
         self.diverged_epoch_ = None
+        self._snapshot_ = self._state_ = None
 
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
         if training:
@@ -416,16 +417,16 @@ class LossNet(NeuralNetClassifier):
 
     def _snapshot(self):
         """Copy the parameters and buffers into reused tensors (the last finite epoch)."""
-        state = [t.detach() for t in self.module_.state_dict().values()]
-        if getattr(self, "_snapshot_", None) is None or len(self._snapshot_) != len(state):
-            self._snapshot_ = [t.clone() for t in state]
+        if getattr(self, "_snapshot_", None) is None:
+            # the module's own tensors, listed once per fit (state_dict() walks the module)
+            self._state_ = [t.detach() for t in self.module_.state_dict(keep_vars=True).values()]
+            self._snapshot_ = [t.clone() for t in self._state_]
         else:
-            torch._foreach_copy_(self._snapshot_, state)
+            torch._foreach_copy_(self._snapshot_, self._state_)
 
     def _restore_snapshot(self):
         with torch.no_grad():
-            torch._foreach_copy_([t.detach() for t in self.module_.state_dict().values()],
-                                 self._snapshot_)
+            torch._foreach_copy_(self._state_, self._snapshot_)
 
     def _run_train_epoch(self, iterator, **fit_params):
         self._set_training(True)
@@ -473,4 +474,4 @@ class LossNet(NeuralNetClassifier):
     def on_train_end(self, net, X=None, y=None, **kwargs):
         self.valid_logits_ = None
         self._dataset_valid = None
-        self._snapshot_ = None
+        self._snapshot_ = self._state_ = None
