@@ -26,7 +26,6 @@ from .engine import (
     LossNet,
     StratifiedValidSplit,
     ValidationScoring,
-    batch_bounds,
     predict_logits,
 )
 from .losses.base import Loss, get_loss
@@ -414,8 +413,7 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
                 f"Early stopping monitors the validation loss of the stochastic loss "
                 f"'{self.loss_.name}', whose values mean nothing (each batch draws a new "
                 "loss); pass scoring= a metric such as 'roc_auc'.", UserWarning, stacklevel=2)
-        net = self._build_net(module, train_split, generator, n_classes, scheme, monitor,
-                              n_train=len(y_enc) if train_index is None else len(train_index))
+        net = self._build_net(module, train_split, generator, n_classes, scheme, monitor)
         if self.dropout > 0:
             fork_devices = [self.device_] if self.device_.type == "cuda" else []
             with torch.random.fork_rng(devices=fork_devices):
@@ -623,7 +621,7 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         train_index, valid_index = next(splitter.split(np.zeros(n), y_enc))
         return np.sort(train_index), np.sort(valid_index)
 
-    def _build_net(self, module, train_split, generator, n_classes, scheme, metric, n_train):
+    def _build_net(self, module, train_split, generator, n_classes, scheme, metric):
         """The skorch net with its callbacks (``metric``: the monitored ProbaMetric or None)."""
         callbacks = []
         if scheme is not None and scheme.scheduled:
@@ -646,8 +644,7 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         if self.verbose:
             callbacks.append(("print_log", PrintLog()))
         if self.verbose >= 2:
-            callbacks.append(("progress_bar", BatchProgressBar(
-                batches_per_epoch=self._n_batches(n_train))))
+            callbacks.append(("progress_bar", BatchProgressBar()))
         cw = None
         if self.class_weight_ is not None:
             cw = torch.tensor(self.class_weight_, dtype=torch.float32, device=self.device_)
@@ -671,11 +668,6 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
             batch_sampler=self.batch_sampler_,
             verbose=int(self.verbose),
         )
-
-    def _n_batches(self, n_train):
-        """Training batches per epoch (as :class:`~sklearn_losses.engine.TensorBatchIterator`)."""
-        return len(batch_bounds(n_train, min(int(self.batch_size), n_train),
-                                merge_last=not self.loss_.pointwise))
 
     @staticmethod
     def _best_epoch(net):

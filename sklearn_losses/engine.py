@@ -36,7 +36,6 @@ from .losses.base import weighted_mean
 __all__ = [
     "BatchProgressBar",
     "ClassWeightSchedule",
-    "batch_bounds",
     "DeviceTensorDataset",
     "LossNet",
     "StratifiedValidSplit",
@@ -78,15 +77,6 @@ class DeviceTensorDataset(Dataset):
         idx = torch.as_tensor(np.asarray(index), dtype=torch.long, device=self.X.device)
         w = None if self.sample_weight is None else self.sample_weight[idx]
         return DeviceTensorDataset(self.X[idx], self.y[idx], w)
-
-
-def batch_bounds(n, batch_size, *, merge_last=False):
-    """``(start, stop)`` of each batch of ``n`` rows; ``merge_last`` merges a last
-    batch smaller than half a batch into the previous one."""
-    starts = list(range(0, n, batch_size))
-    if merge_last and len(starts) > 1 and n - starts[-1] < batch_size / 2:
-        starts.pop()
-    return [(a, b) for a, b in zip(starts, starts[1:] + [n])]
 
 
 #: Batch samplers accepted by :class:`TensorBatchIterator`.
@@ -135,7 +125,11 @@ class TensorBatchIterator:
             self._class_index = [torch.nonzero(y == k).squeeze(1) for k in torch.unique(y)]
 
     def _bounds(self, n):
-        return batch_bounds(n, self.batch_size, merge_last=self.merge_last)
+        bs = self.batch_size
+        starts = list(range(0, n, bs))
+        if self.merge_last and len(starts) > 1 and n - starts[-1] < bs / 2:
+            starts.pop()
+        return [(a, b) for a, b in zip(starts, starts[1:] + [n])]
 
     def __len__(self):
         return len(self._bounds(self._epoch_size()))
@@ -270,10 +264,16 @@ class ValidationScoring(Callback):
 class BatchProgressBar(ProgressBar):
     """skorch's ``ProgressBar`` over the training batches of each epoch.
 
-    The engine keeps no per-batch history (reading a batch loss would
-    synchronise the device every batch), so the bar shows no loss postfix;
-    the per-epoch log (``verbose >= 1``) prints the losses.
+    The length of the bar is that of the net's own training iterator (batch
+    size capped at the rows, small last batches merged for batch-level
+    losses); the validation pass is one forward, not batches. The engine
+    keeps no per-batch history (reading a batch loss would synchronise the
+    device every batch), so the bar shows no loss postfix; the per-epoch log
+    (``verbose >= 1``) prints the losses.
     """
+
+    def _get_batches_per_epoch(self, net, dataset_train, dataset_valid):
+        return len(net.get_iterator(dataset_train, training=True))
 
     def _get_postfix_dict(self, net):
         return {}

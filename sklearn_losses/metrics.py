@@ -42,8 +42,8 @@ __all__ = [
     "get_scorer",
     "loss_metric",
     "make_fbeta_scorer",
-    "metric_of",
     "make_loss_scorer",
+    "metric_of",
     "worst_class_recall",
 ]
 
@@ -208,11 +208,7 @@ def metric_of(scoring) -> ProbaMetric:
     ValueError: early stopping scores the network's outputs, not an
     estimator.
     """
-    if isinstance(scoring, ProbaMetric):
-        return scoring
-    if isinstance(scoring, str):
-        if scoring in _METRICS:
-            return _METRICS[scoring]
+    if isinstance(scoring, str) and scoring not in _METRICS:
         ours = _scorer_names()
         if scoring in ours:
             return ours[scoring]
@@ -220,6 +216,8 @@ def metric_of(scoring) -> ProbaMetric:
             f"Unknown metric {scoring!r}. Available: {', '.join(available_metrics())} "
             f"(or the scorer names {', '.join(available_scorers())})."
         )
+    if isinstance(scoring, (str, ProbaMetric)):
+        return get_metric(scoring)
     func = getattr(scoring, "_score_func", None)
     if isinstance(func, _EncodedMetric):
         return func.metric
