@@ -16,7 +16,7 @@ from sklearn.base import clone
 
 from sklearn_losses.losses import Loss, available_losses, get_loss, get_loss_class
 
-from .conftest import make_loss, n_classes_for
+from ..conftest import make_loss, n_classes_for
 
 CASES = [(name, k) for name in available_losses() for k in n_classes_for(name)]
 

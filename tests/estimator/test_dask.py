@@ -30,7 +30,7 @@ from sklearn_losses import WeightedLossClassifier  # noqa: E402
 from sklearn_losses.classifier import resolve_device  # noqa: E402
 from sklearn_losses.metrics import get_scorer  # noqa: E402
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "dask_grid_search.py"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "dask_grid_search.py"
 
 
 @pytest.fixture(scope="module")

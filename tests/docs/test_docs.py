@@ -22,7 +22,7 @@ for _module in ("sphinx", "numpydoc", "myst_parser", "pydata_sphinx_theme", "mat
 
 from sklearn_losses import available_losses  # noqa: E402
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 DOCS = REPO / "docs"
 EXAMPLES = REPO / "examples"
 
@@ -147,7 +147,7 @@ def test_scale_out_page_covers_local_and_real_clusters_and_gpus(built_docs):
                    "threads_per_worker=1, processes=True)", 'Client("tcp://SCHEDULER:8786")',
                    "dask worker tcp://SCHEDULER:8786", "CUDA_VISIBLE_DEVICES=0",
                    "LocalCUDACluster", "dask cuda worker", 'device="auto"',
-                   "OMP_NUM_THREADS", "tests/test_dask.py"]:
+                   "OMP_NUM_THREADS", "tests/estimator/test_dask.py"]:
         assert _squeezed(needle) in _squeezed(text), needle
     assert "global random generator alone" in text
 

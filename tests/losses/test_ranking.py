@@ -14,7 +14,7 @@ from sklearn.metrics import roc_auc_score
 
 from sklearn_losses.losses import AUCPairwiseLoss, AUCSquareLoss, EnsLoss, get_loss
 
-from .test_losses_metric import np_softmax, t, tl
+from .test_metric import np_softmax, t, tl
 
 
 def binary_logits(scores):

@@ -21,7 +21,7 @@ from sklearn_losses import WeightedLossClassifier, get_loss, get_reweighting
 from sklearn_losses.losses import PointwiseLoss, available_losses
 from sklearn_losses.losses.base import log_probs, target_log_prob
 
-from .conftest import n_classes_for
+from ..conftest import n_classes_for
 
 FAST = dict(hidden_layer_sizes=(32,), max_epochs=40, lr=1e-2, batch_size=64, random_state=0)
 
@@ -39,7 +39,7 @@ def _expected_failed_checks(estimator):
         # Mini-batch SGD with shuffling and a stratified early-stopping split
         # is not invariant to replacing a weight k by k copies of a row: the
         # batches and the hold-out differ. The weighted *loss* is exactly
-        # equivalent (tests/test_loss_protocol.py), and full-batch training
+        # equivalent (tests/losses/test_protocol.py), and full-batch training
         # matches repeated rows (test_sample_weight_matches_repeated_rows_full_batch).
         "check_sample_weight_equivalence_on_dense_data":
             "mini-batch SGD is not invariant to repeating rows; the loss is (tested separately)",

@@ -16,7 +16,7 @@ from hypothesis.extra.numpy import arrays
 from sklearn_losses.losses import SphericalZLoss, get_loss
 
 # numpy references and helpers shared with the imbalance tests
-from .test_losses_imbalance import SETTINGS, _close, np_ce, np_softmax, per_sample
+from .test_imbalance import SETTINGS, _close, np_ce, np_softmax, per_sample
 
 
 Z4 = np.array([[2.0, -1.0, 0.5, 0.0], [0.0, 0.0, 0.0, 0.0], [-3.0, 1.0, 4.0, 2.0],

@@ -15,7 +15,7 @@ from sklearn.base import clone
 from sklearn_losses.losses import LogitClip, available_losses, get_loss, get_loss_class
 from sklearn_losses.losses.wrappers import clip_logits
 
-from .conftest import make_loss, n_classes_for
+from ..conftest import make_loss, n_classes_for
 
 SETTINGS = settings(max_examples=50, deadline=None)
 INNER_CASES = [(name, k) for name in available_losses() for k in n_classes_for(name)]
