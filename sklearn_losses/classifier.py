@@ -11,22 +11,22 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import StratifiedShuffleSplit
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
-from skorch.callbacks import EarlyStopping, PrintLog
 
+from . import _checks
+from .calibration import fit_temperature, prior_logit_offset
 from .engine import (
-    BatchProgressBar,
-    ClassWeightSchedule,
     DeviceTensorDataset,
-    LossNet,
-    StratifiedValidSplit,
-    ValidationScoring,
+    IndexSplit,
+    as_tensor,
+    best_epoch,
+    build_net,
+    holdout_split,
     predict_logits,
+    resolve_device,
 )
 from .losses.base import Loss, get_loss
 from .metrics import ProbaMetric, available_metrics, available_scorers, metric_of
@@ -34,20 +34,6 @@ from .network import ACTIVATIONS, MLP
 from .weighting import Reweighting, available_reweightings, compute_class_weights, get_reweighting
 
 __all__ = ["WeightedLossClassifier", "resolve_device"]
-
-
-def resolve_device(device) -> torch.device:
-    """``"auto"`` means CUDA when available, else CPU; anything else is passed to torch."""
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        dev = torch.device(device)
-    except (RuntimeError, TypeError) as exc:
-        raise ValueError(f"Invalid device {device!r}: {exc}") from None
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device={device!r} was requested but CUDA is not available; "
-                         "use device='auto' or 'cpu'.")
-    return dev
 
 
 class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
@@ -324,10 +310,7 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         self : WeightedLossClassifier
         """
         self._validate_params()
-        if not all(isinstance(v, Integral) and not isinstance(v, bool) and v > 0
-                   for v in self.hidden_layer_sizes):
-            raise ValueError("hidden_layer_sizes must be a tuple of positive ints; "
-                             f"got {self.hidden_layer_sizes!r}.")
+        _checks.check_hidden_layer_sizes(self.hidden_layer_sizes)
         X, y = self._validate_X(X, y, dtype=np.float32, ensure_min_samples=2)
         check_classification_targets(y)
         monitor = None if self.scoring == "loss" else metric_of(self.scoring)
@@ -350,52 +333,46 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
                 )
         self.classes_ = classes
         n_classes = classes.shape[0]
-        self._row_counts = np.bincount(y_enc, minlength=n_classes)
+        row_counts = np.bincount(y_enc, minlength=n_classes)
         if sample_weight is None:
-            self.class_counts_ = self._row_counts
+            self.class_counts_ = row_counts
         else:
             self.class_counts_ = np.bincount(y_enc, weights=sample_weight.astype(np.float64),
                                              minlength=n_classes)
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
         self.loss_ = self._build_loss(seed)
-        self.reweight_ = self._resolve_reweight()
+        self.reweight_ = _checks.resolve_reweight(self.reweight, self.loss_, self.batch_sampler)
         scheme = self._reweighting_scheme()
-        if np.any(self.class_counts_ <= 0) and (
-                self.loss_.requires_class_counts
-                or (self.reweight_ is not None and not isinstance(self.reweight_, dict))):
-            empty = classes[self.class_counts_ <= 0].tolist()
-            raise ValueError(
-                f"sample_weight gives class(es) {empty} a total weight of 0, so their "
-                f"frequency is 0 and reweight={self.reweight_!r} / loss '{self.loss_.name}' "
-                "cannot weight them. Drop those rows, give them positive weight, or use "
-                "reweight=None or a dict.")
+        _checks.check_weighted_class_counts(classes, self.class_counts_, self.loss_,
+                                            self.reweight_)
         self.class_weight_ = compute_class_weights(self.reweight_, classes, self.class_counts_)
-        if scheme is not None and scheme.instance_level and not self.loss_.pointwise:
-            raise ValueError(
-                f"reweight={scheme.name!r} weights instances by their per-sample loss; "
-                f"the batch-level loss '{self.loss_.name}' has none. Use a pointwise loss."
-            )
+        _checks.check_instance_weighting(scheme, self.loss_)
         self.device_ = resolve_device(self.device)
 
-        self.batch_sampler_ = self._resolve_batch_sampler(len(y_enc))
-        self._warn_prior_twice(scheme)
+        self.batch_sampler_ = _checks.resolve_batch_sampler(
+            self.batch_sampler, self.loss_, self.batch_size, row_counts, self.class_weight_)
+        _checks.warn_prior_twice(self.loss_, self.class_weight_, scheme,
+                                 self.batch_sampler_ == "balanced")
 
         wants_validation = self._wants_validation(len(y_enc), monitor)
-        train_index, valid_index = self._split(y_enc, rng, wants_validation)
-
-        X_t = _as_tensor(X, torch.float32, self.device_)
-        y_t = _as_tensor(y_enc, torch.long, self.device_)
-        w_t = None if sample_weight is None else _as_tensor(sample_weight, torch.float32,
-                                                            self.device_)
-        dataset = DeviceTensorDataset(X_t, y_t, w_t)
-        train_split = None if valid_index is None else StratifiedValidSplit(train_index, valid_index)
+        train_index = valid_index = None
+        if wants_validation or self.calibration == "temperature":
+            train_index, valid_index = holdout_split(
+                y_enc, n_classes, self.validation_fraction,
+                seed=rng.randint(np.iinfo(np.int32).max))
         if not self.early_stopping:
             self.stopping_ = "none"
         elif valid_index is not None and wants_validation:
             self.stopping_ = "validation"
         else:
             self.stopping_ = "train_loss"
+
+        X_t = as_tensor(X, torch.float32, self.device_)
+        y_t = as_tensor(y_enc, torch.long, self.device_)
+        w_t = None if sample_weight is None else as_tensor(sample_weight, torch.float32,
+                                                           self.device_)
+        dataset = DeviceTensorDataset(X_t, y_t, w_t)
 
         # The initial weights come from a generator local to this fit, so that
         # fits in parallel threads (joblib's threading backend, Dask workers
@@ -408,12 +385,16 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
                      float(self.dropout), generator=init_generator)
         generator = torch.Generator(device="cpu")
         generator.manual_seed(seed)
-        if (self.stopping_ == "validation" and monitor is None and self.loss_.stochastic):
-            warnings.warn(
-                f"Early stopping monitors the validation loss of the stochastic loss "
-                f"'{self.loss_.name}', whose values mean nothing (each batch draws a new "
-                "loss); pass scoring= a metric such as 'roc_auc'.", UserWarning, stacklevel=2)
-        net = self._build_net(module, train_split, generator, n_classes, scheme, monitor)
+        _checks.warn_stochastic_monitor(self.loss_, self.stopping_, monitor)
+        net = build_net(
+            module, self.loss_, lr=self.lr, weight_decay=self.weight_decay,
+            max_epochs=self.max_epochs, batch_size=self.batch_size,
+            batch_sampler=self.batch_sampler_,
+            train_split=None if valid_index is None else IndexSplit(train_index, valid_index),
+            device=self.device_, n_classes=n_classes, class_weight=self.class_weight_,
+            class_counts=self.class_counts_, scheme=scheme, metric=monitor,
+            stopping=self.stopping_, patience=self.n_iter_no_change, tol=self.tol,
+            generator=generator, verbose=self.verbose)
         if self.dropout > 0:
             fork_devices = [self.device_] if self.device_.type == "cuda" else []
             with torch.random.fork_rng(devices=fork_devices):
@@ -428,129 +409,28 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
             # the weights in force during the last epoch run
             self.class_weight_ = scheme.class_weights_at_epoch(
                 self.class_counts_, len(net.history) - 1, self.max_epochs)
-            start = getattr(scheme, "resolved_start_epoch", None)
-            if start is not None and len(net.history) <= start(int(self.max_epochs)) < \
-                    int(self.max_epochs):
-                warnings.warn(
-                    f"Training stopped after {len(net.history)} epochs, before reweight="
-                    f"{scheme.name!r} switched its class weights on (epoch "
-                    f"{start(int(self.max_epochs))}): the model was trained unweighted. Set "
-                    "reweight__start_epoch (a scheme instance) lower, or early_stopping=False.",
-                    UserWarning, stacklevel=2)
+            _checks.warn_schedule_never_started(scheme, len(net.history), self.max_epochs)
         self.n_iter_ = len(net.history)
-        self.best_epoch_ = self._best_epoch(net)
+        self.best_epoch_ = best_epoch(net)
         self.logit_offset_, self.temperature_ = self._fit_calibration(
             X_t, y_t, w_t, valid_index)
-        n_degenerate = getattr(net.criterion_, "n_degenerate_batches_", 0)
-        if n_degenerate:
-            warnings.warn(
-                f"{n_degenerate} training batches had no class with both positive and negative "
-                f"rows for the batch-level loss '{self.loss_.name}' and gave no gradient. Use a "
-                "larger batch_size or batch_sampler='balanced'.", UserWarning, stacklevel=2)
-        if net.diverged_epoch_ is not None:
-            if net.diverged_epoch_ <= 1:
-                raise FloatingPointError(
-                    "Training diverged in the first epoch (the loss became NaN or infinite). "
-                    "Lower lr, standardize X, or clip logits."
-                )
-            warnings.warn(
-                f"Training diverged at epoch {net.diverged_epoch_} (non-finite loss); "
-                f"stopped and kept the weights of epoch {self.best_epoch_}. Consider a lower lr.",
-                ConvergenceWarning,
-                stacklevel=2,
-            )
+        _checks.warn_degenerate_batches(getattr(net.criterion_, "n_degenerate_batches_", 0),
+                                        self.loss_)
+        _checks.check_divergence(net.diverged_epoch_, self.best_epoch_)
         return self
-
-    def _prior_offset(self):
-        """Additive logit correction back to the training-prior posterior (LOSSES.md §7.4)."""
-        n_classes = len(self.classes_)
-        offset = np.zeros(n_classes)
-        if self.class_weight_ is not None:
-            offset -= np.log(np.maximum(self.class_weight_, 1e-300))
-        if self.batch_sampler_ == "balanced":
-            offset += np.log(self.class_counts_ / self.class_counts_.sum())
-        loss_offset = self.loss_.prior_logit_offset()
-        if loss_offset is not None:
-            offset += loss_offset
-        return offset
 
     def _fit_calibration(self, X_t, y_t, w_t, valid_index):
         """``(logit_offset_, temperature_)`` for ``calibration``."""
         if self.calibration is None:
             return None, 1.0
-        offset = self._prior_offset()
+        offset = prior_logit_offset(self.loss_, self.class_weight_, self.class_counts_,
+                                    self.batch_sampler_ == "balanced")
         if self.calibration == "prior" or valid_index is None:
             return offset, 1.0
-        from scipy.optimize import minimize_scalar
-
         idx = torch.as_tensor(valid_index, device=self.device_)
         logits = self._raw_logits(X_t[idx].double()) + torch.as_tensor(offset, device=self.device_)
-        target = y_t[idx]
         weight = None if w_t is None else w_t[idx].double()
-
-        def nll(log_t):
-            scaled = logits / float(np.exp(log_t))
-            per_row = torch.nn.functional.cross_entropy(scaled, target, reduction="none")
-            if weight is None:
-                return float(per_row.mean())
-            return float((per_row * weight).sum() / weight.sum())
-
-        res = minimize_scalar(nll, bounds=(-5.0, 5.0), method="bounded",
-                              options={"xatol": 1e-4})
-        return offset, float(np.exp(res.x))
-
-    def _warn_prior_twice(self, scheme):
-        """Warn when two corrections of the class prior are combined at full strength."""
-        weighted = self.class_weight_ is not None and not (scheme is not None and scheme.scheduled)
-        balanced = self.batch_sampler_ == "balanced"
-        if self.loss_.prior_logit_offset() is not None:
-            first = f"The loss '{self.loss_.name}' already corrects for the class prior"
-            other = [name for name, on in (("class re-weighting", weighted),
-                                           ("balanced batches", balanced)) if on]
-        elif weighted and balanced:
-            first, other = "batch_sampler='balanced' already balances the classes", [
-                "class re-weighting"]
-        else:
-            return
-        if other:
-            warnings.warn(
-                f"{first}; combining it with {' and '.join(other)} corrects twice and pushes "
-                "decisions towards the rare classes. Use one correction, or cross-validate "
-                "the combination.", UserWarning, stacklevel=3)
-
-    def _resolve_batch_sampler(self, n_samples):
-        """The sampler to use; warns when batches are too small for a batch-level loss."""
-        pointwise = self.loss_.pointwise
-        sampler = self.batch_sampler
-        if sampler == "auto":
-            sampler = "random" if pointwise else "stratified"
-        if not pointwise:
-            batch = min(self.batch_size, n_samples)
-            if sampler == "balanced":
-                expected_min = batch / len(self.classes_)
-            else:
-                expected_min = batch * self._row_counts.min() / n_samples
-            if expected_min < 2:
-                warnings.warn(
-                    f"The batch-level loss '{self.loss_.name}' sees about {expected_min:.1f} rows "
-                    f"of the rarest class per batch of {batch}; batch estimates of the metric "
-                    "will be poor. Use a larger batch_size or batch_sampler='balanced'.",
-                    UserWarning, stacklevel=3)
-            if self.class_weight_ is not None:
-                warnings.warn(
-                    f"The batch-level loss '{self.loss_.name}' already handles imbalance; "
-                    "combining it with class re-weighting corrects twice.", UserWarning,
-                    stacklevel=3)
-        return sampler
-
-    def _resolve_reweight(self):
-        """``reweight`` with ``"auto"`` resolved (needs ``loss_``)."""
-        if not (isinstance(self.reweight, str) and self.reweight == "auto"):
-            return self.reweight
-        if (self.loss_.prior_logit_offset() is not None or not self.loss_.pointwise
-                or self.batch_sampler == "balanced"):
-            return None  # the loss or the sampler already corrects for the class prior
-        return "balanced"
+        return offset, fit_temperature(logits, y_t[idx], weight)
 
     def _reweighting_scheme(self):
         """The Reweighting instance behind ``reweight_`` (None for None or a dict)."""
@@ -595,86 +475,6 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         if self.early_stopping == "auto":
             return n_samples >= self._AUTO_VALIDATION_MIN_SAMPLES or monitor is not None
         return bool(self.early_stopping)
-
-    def _split(self, y_enc, rng, wants_validation):
-        """Stratified hold-out for early stopping, or (None, None) when off."""
-        if not (wants_validation or self.calibration == "temperature"):
-            return None, None
-        n = y_enc.shape[0]
-        n_classes = self.classes_.shape[0]
-        # At least one validation row per class (tiny data), as long as every
-        # class keeps a row on the training side.
-        n_valid = max(int(np.ceil(self.validation_fraction * n)), n_classes)
-        if self._row_counts.min() < 2 or n_valid < n_classes or n - n_valid < n_classes:
-            warnings.warn(
-                f"early_stopping and calibration='temperature' need a validation split with "
-                f"at least 2 rows of every class and room for "
-                f"{n_classes} classes on each side of a {self.validation_fraction:g} split; "
-                f"class counts are {self._row_counts.tolist()}. Training on all rows "
-                f"(stopping on the training loss) without temperature scaling instead.",
-                UserWarning,
-                stacklevel=3,
-            )
-            return None, None
-        splitter = StratifiedShuffleSplit(n_splits=1, test_size=n_valid,
-                                          random_state=rng.randint(np.iinfo(np.int32).max))
-        train_index, valid_index = next(splitter.split(np.zeros(n), y_enc))
-        return np.sort(train_index), np.sort(valid_index)
-
-    def _build_net(self, module, train_split, generator, n_classes, scheme, metric):
-        """The skorch net with its callbacks (``metric``: the monitored ProbaMetric or None)."""
-        callbacks = []
-        if scheme is not None and scheme.scheduled:
-            callbacks.append(("class_weight_schedule", ClassWeightSchedule(
-                scheme, self.class_counts_, int(self.max_epochs))))
-        monitor, lower = "valid_loss", True
-        if train_split is not None and metric is not None:
-            callbacks.append(("valid_score", ValidationScoring(
-                metric.name, metric, lower_is_better=not metric.greater_is_better)))
-            monitor, lower = f"valid_{metric.name}", not metric.greater_is_better
-        sink = print if self.verbose else _noop
-        if self.stopping_ == "validation":
-            callbacks.append(("early_stopping", EarlyStopping(
-                monitor=monitor, lower_is_better=lower, patience=self.n_iter_no_change,
-                threshold=self.tol, threshold_mode="rel", load_best=True, sink=sink)))
-        elif self.stopping_ == "train_loss":
-            callbacks.append(("early_stopping", EarlyStopping(
-                monitor="train_loss", lower_is_better=True, patience=self.n_iter_no_change,
-                threshold=self.tol, threshold_mode="abs", load_best=False, sink=sink)))
-        if self.verbose:
-            callbacks.append(("print_log", PrintLog()))
-        if self.verbose >= 2:
-            callbacks.append(("progress_bar", BatchProgressBar()))
-        cw = None
-        if self.class_weight_ is not None:
-            cw = torch.tensor(self.class_weight_, dtype=torch.float32, device=self.device_)
-        fused = {"fused": True} if self.device_.type in ("cpu", "cuda") else {}
-        return LossNet(
-            module=module,
-            criterion=self.loss_,
-            optimizer=torch.optim.AdamW,
-            optimizer__weight_decay=float(self.weight_decay),
-            **{f"optimizer__{k}": v for k, v in fused.items()},
-            lr=float(self.lr),
-            max_epochs=int(self.max_epochs),
-            batch_size=int(self.batch_size),
-            train_split=train_split,
-            callbacks=callbacks,
-            device=self.device_,
-            classes=np.arange(n_classes),
-            class_weight_tensor=cw,
-            generator=generator,
-            instance_weighting=scheme if scheme is not None and scheme.instance_level else None,
-            batch_sampler=self.batch_sampler_,
-            verbose=int(self.verbose),
-        )
-
-    @staticmethod
-    def _best_epoch(net):
-        es = dict(net.callbacks_).get("early_stopping")
-        if es is not None and es.load_best and getattr(es, "best_epoch_", 0):
-            return int(es.best_epoch_)
-        return len(net.history) - (1 if net.diverged_epoch_ is not None else 0)
 
     # -------------------------------------------------------------- predict
     def _logits(self, X) -> torch.Tensor:
@@ -751,21 +551,4 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
             if state.get("module_") is not None:
                 state["module_"] = state["module_"].to(device)
         super().__setstate__(state)
-
-
-def _noop(*args, **kwargs):
-    pass
-
-
-def _as_tensor(array: np.ndarray, dtype: torch.dtype, device: torch.device) -> torch.Tensor:
-    """``array`` as a tensor; on the CPU without a copy when it already fits.
-
-    Training only reads these tensors (batches are gathered into new ones), so
-    sharing the memory of a writeable, C-contiguous array of the right dtype
-    is safe and saves a copy of the table per fit; anything else is copied.
-    """
-    if (device.type == "cpu" and array.flags.c_contiguous and array.flags.writeable
-            and torch.from_numpy(array[:0]).dtype == dtype):
-        return torch.from_numpy(array)
-    return torch.tensor(array, dtype=dtype, device=device)
 

@@ -5,9 +5,10 @@ progress bar, printing, learning-rate schedules) and the history. This
 module removes what in-memory tabular data does not need:
 
 - **batches come from tensors already on the training device**
-  (:class:`DeviceTensorDataset`, :class:`TensorBatchIterator`): one
-  permutation gather per epoch, then contiguous slices. skorch's default
-  ``DataLoader`` instead builds every batch row by row in Python and
+  (:class:`DeviceTensorDataset`, :class:`TensorBatchIterator`): each epoch
+  draws an order of the rows, then each batch is one gather (on the CPU) or
+  a slice of the table permuted once per epoch (on an accelerator). skorch's
+  default ``DataLoader`` instead builds every batch row by row in Python and
   collates it, which dominates the cost of a small MLP step;
 - **no per-batch host synchronisation**: the epoch loss is accumulated on the
   device and read once per epoch (``.item()`` per batch stalls a GPU);
@@ -21,6 +22,10 @@ The loss protocol ``criterion(logits, target, sample_weight)`` of
 user's ``sample_weight`` times the class weights in force
 (``class_weight_tensor``), which callbacks may change between epochs (e.g.
 deferred re-weighting).
+
+:func:`build_net` assembles the net and its callbacks (early stopping,
+validation scoring, class-weight schedules, logging) from the estimator's
+resolved settings; the estimator only orchestrates.
 """
 
 from __future__ import annotations
@@ -28,7 +33,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 from skorch import NeuralNetClassifier
-from skorch.callbacks import Callback, EpochTimer, ProgressBar
+from sklearn.model_selection import StratifiedShuffleSplit
+from skorch.callbacks import Callback, EarlyStopping, EpochTimer, PrintLog, ProgressBar
 from torch.utils.data import Dataset
 
 from .losses.base import weighted_mean
@@ -37,11 +43,16 @@ __all__ = [
     "BatchProgressBar",
     "ClassWeightSchedule",
     "DeviceTensorDataset",
+    "IndexSplit",
     "LossNet",
-    "StratifiedValidSplit",
     "TensorBatchIterator",
     "ValidationScoring",
+    "as_tensor",
+    "best_epoch",
+    "build_net",
+    "holdout_split",
     "predict_logits",
+    "resolve_device",
 ]
 
 #: Rows per chunk for no-grad forwards (validation, prediction).
@@ -80,7 +91,7 @@ class DeviceTensorDataset(Dataset):
 
 
 #: Batch samplers accepted by :class:`TensorBatchIterator`.
-SAMPLERS = ("sequential", "random", "stratified", "balanced")
+SAMPLERS = ("random", "stratified", "balanced")
 
 
 class TensorBatchIterator:
@@ -93,8 +104,7 @@ class TensorBatchIterator:
     ----------
     dataset : DeviceTensorDataset
     batch_size : int
-    sampler : {"sequential", "random", "stratified", "balanced"}
-        - ``"sequential"``: rows in their stored order;
+    sampler : {"random", "stratified", "balanced"}
         - ``"random"``: a fresh permutation every epoch;
         - ``"stratified"``: a permutation in which every class is spread
           evenly, so each batch holds each class in proportion to its
@@ -173,8 +183,8 @@ class TensorBatchIterator:
     def __iter__(self):
         ds = self.dataset
         X, y, w = ds.X, ds.y, ds.sample_weight
-        order = None if self.sampler == "sequential" else self._order().to(X.device)
-        if order is not None and X.device.type != "cpu":
+        order = self._order().to(X.device)
+        if X.device.type != "cpu":
             # one gather per epoch, then slices: fewest kernel launches on an accelerator
             X, y = X[order], y[order]
             w = None if w is None else w[order]
@@ -192,14 +202,13 @@ class TensorBatchIterator:
                        y.index_select(0, idx))
 
 
-class StratifiedValidSplit:
-    """skorch ``train_split``: a stratified hold-out of a :class:`DeviceTensorDataset`.
+class IndexSplit:
+    """skorch ``train_split``: fixed train and validation rows of a :class:`DeviceTensorDataset`.
 
     Parameters
     ----------
-    valid_index, train_index : array of int
-        Row indices, computed by the estimator (which validates that every
-        class is present on both sides).
+    train_index, valid_index : array of int
+        Row indices (e.g. from :func:`holdout_split`, which stratifies).
     """
 
     def __init__(self, train_index, valid_index):
@@ -373,8 +382,6 @@ class LossNet(NeuralNetClassifier):
         return self.criterion_(y_pred, y_true, sample_weight=weights)
 
     def train_step(self, batch, **fit_params):
-        if self._closure_optimizer:
-            return super().train_step(batch, **fit_params)
         Xi, yi = batch
         self.optimizer_.zero_grad(set_to_none=True)
         y_pred = self.infer(Xi)
@@ -396,7 +403,6 @@ class LossNet(NeuralNetClassifier):
         self._begin_callbacks = [cb for cb in cbs if implements(cb, "on_batch_begin")]
         self._end_callbacks = [cb for cb in cbs if implements(cb, "on_batch_end")]
         self._grad_callbacks = [cb for cb in cbs if implements(cb, "on_grad_computed")]
-        self._closure_optimizer = isinstance(self.optimizer_, torch.optim.LBFGS)
 
     def on_train_begin(self, net, X=None, y=None, **kwargs):
         self._collect_batch_callbacks()
@@ -475,3 +481,157 @@ class LossNet(NeuralNetClassifier):
         self.valid_logits_ = None
         self._dataset_valid = None
         self._snapshot_ = self._state_ = None
+
+
+# -- assembly ---------------------------------------------------------------------
+def resolve_device(device) -> torch.device:
+    """``"auto"`` means CUDA when available, else CPU; anything else is passed to torch."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(f"Invalid device {device!r}: {exc}") from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device={device!r} was requested but CUDA is not available; "
+                         "use device='auto' or 'cpu'.")
+    return dev
+
+
+def as_tensor(array: np.ndarray, dtype: torch.dtype, device: torch.device) -> torch.Tensor:
+    """``array`` as a tensor; on the CPU without a copy when it already fits.
+
+    Training only reads these tensors (batches are gathered into new ones), so
+    sharing the memory of a writeable, C-contiguous array of the right dtype
+    is safe and saves a copy of the table per fit; anything else is copied.
+    """
+    if (device.type == "cpu" and array.flags.c_contiguous and array.flags.writeable
+            and torch.from_numpy(array[:0]).dtype == dtype):
+        return torch.from_numpy(array)
+    return torch.tensor(array, dtype=dtype, device=device)
+
+
+def holdout_split(y_enc, n_classes, fraction, seed):
+    """Stratified ``(train_index, valid_index)``, sorted, or ``(None, None)`` with a warning.
+
+    At least one validation row per class is held out (tiny data), as long as
+    every class keeps a row on the training side; when that is impossible the
+    function warns and returns ``(None, None)``.
+    """
+    import warnings
+
+    n = y_enc.shape[0]
+    row_counts = np.bincount(y_enc, minlength=n_classes)
+    n_valid = max(int(np.ceil(fraction * n)), n_classes)
+    if row_counts.min() < 2 or n - n_valid < n_classes:
+        warnings.warn(
+            f"early_stopping and calibration='temperature' need a validation split with "
+            f"at least 2 rows of every class and room for "
+            f"{n_classes} classes on each side of a {fraction:g} split; "
+            f"class counts are {row_counts.tolist()}. Training on all rows "
+            f"(stopping on the training loss) without temperature scaling instead.",
+            UserWarning, stacklevel=3)
+        return None, None
+    splitter = StratifiedShuffleSplit(n_splits=1, test_size=n_valid, random_state=seed)
+    train_index, valid_index = next(splitter.split(np.zeros(n), y_enc))
+    return np.sort(train_index), np.sort(valid_index)
+
+
+def _noop(*args, **kwargs):
+    pass
+
+
+def build_net(module, loss, *, lr, weight_decay, max_epochs, batch_size, batch_sampler,
+              train_split, device, n_classes, class_weight=None, class_counts=None,
+              scheme=None, metric=None, stopping="none", patience=10, tol=1e-4,
+              generator=None, verbose=0) -> LossNet:
+    """The :class:`LossNet` (AdamW) with the callbacks the settings call for.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        The network (outputs logits).
+    loss : Loss
+        The training criterion.
+    lr, weight_decay : float
+        AdamW settings (fused on CPU and CUDA).
+    max_epochs, batch_size : int
+    batch_sampler : {"random", "stratified", "balanced"}
+    train_split : IndexSplit or None
+        The validation hold-out (None trains on all rows).
+    device : torch.device
+    n_classes : int
+    class_weight : ndarray of shape (n_classes,) or None
+        Class weights multiplied into the batch weights.
+    class_counts : ndarray of shape (n_classes,) or None
+        Class frequencies, for a scheduled ``scheme``.
+    scheme : Reweighting or None
+        A scheduled scheme (``drw``) gets a :class:`ClassWeightSchedule`; an
+        instance-level one (``dro_kl``) weights each batch's rows.
+    metric : ProbaMetric or None
+        Scored on the validation split every epoch (``valid_<name>``) and
+        monitored by early stopping; None monitors the validation loss.
+    stopping : {"validation", "train_loss", "none"}
+        ``"validation"``: skorch ``EarlyStopping`` on the monitored validation
+        value (relative ``tol``, best weights restored); ``"train_loss"``: on
+        the training loss (absolute ``tol``, as ``MLPClassifier``).
+    patience : int
+    tol : float
+    generator : torch.Generator or None
+        Source of the batch orders.
+    verbose : int
+        1 prints a line per epoch, 2 adds a progress bar over the batches.
+    """
+    callbacks = []
+    if scheme is not None and scheme.scheduled:
+        callbacks.append(("class_weight_schedule",
+                          ClassWeightSchedule(scheme, class_counts, int(max_epochs))))
+    monitor, lower = "valid_loss", True
+    if train_split is not None and metric is not None:
+        callbacks.append(("valid_score", ValidationScoring(
+            metric.name, metric, lower_is_better=not metric.greater_is_better)))
+        monitor, lower = f"valid_{metric.name}", not metric.greater_is_better
+    sink = print if verbose else _noop
+    if stopping == "validation":
+        callbacks.append(("early_stopping", EarlyStopping(
+            monitor=monitor, lower_is_better=lower, patience=patience, threshold=tol,
+            threshold_mode="rel", load_best=True, sink=sink)))
+    elif stopping == "train_loss":
+        callbacks.append(("early_stopping", EarlyStopping(
+            monitor="train_loss", lower_is_better=True, patience=patience, threshold=tol,
+            threshold_mode="abs", load_best=False, sink=sink)))
+    if verbose:
+        callbacks.append(("print_log", PrintLog()))
+    if verbose >= 2:
+        callbacks.append(("progress_bar", BatchProgressBar()))
+    cw = None
+    if class_weight is not None:
+        cw = torch.tensor(class_weight, dtype=torch.float32, device=device)
+    fused = {"optimizer__fused": True} if device.type in ("cpu", "cuda") else {}
+    return LossNet(
+        module=module,
+        criterion=loss,
+        optimizer=torch.optim.AdamW,
+        optimizer__weight_decay=float(weight_decay),
+        **fused,
+        lr=float(lr),
+        max_epochs=int(max_epochs),
+        batch_size=int(batch_size),
+        train_split=train_split,
+        callbacks=callbacks,
+        device=device,
+        classes=np.arange(n_classes),
+        class_weight_tensor=cw,
+        generator=generator,
+        instance_weighting=scheme if scheme is not None and scheme.instance_level else None,
+        batch_sampler=batch_sampler,
+        verbose=int(verbose),
+    )
+
+
+def best_epoch(net) -> int:
+    """The epoch whose weights the net holds after ``fit`` (1-based)."""
+    es = dict(net.callbacks_).get("early_stopping")
+    if es is not None and es.load_best and getattr(es, "best_epoch_", 0):
+        return int(es.best_epoch_)
+    return len(net.history) - (1 if net.diverged_epoch_ is not None else 0)

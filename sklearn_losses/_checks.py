@@ -1,0 +1,166 @@
+"""Cross-parameter rules of :class:`~sklearn_losses.WeightedLossClassifier`.
+
+Each function resolves an ``"auto"`` parameter or checks a combination of
+parameters (and the data they meet) and raises or warns with a message that
+names the parameters involved. They are called from ``fit`` directly, so a
+``stacklevel`` of 3 points the warnings at the user's ``fit`` call.
+"""
+
+from __future__ import annotations
+
+import warnings
+from numbers import Integral
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+
+__all__ = [
+    "check_divergence",
+    "check_hidden_layer_sizes",
+    "check_instance_weighting",
+    "check_weighted_class_counts",
+    "resolve_batch_sampler",
+    "resolve_reweight",
+    "warn_degenerate_batches",
+    "warn_prior_twice",
+    "warn_schedule_never_started",
+    "warn_stochastic_monitor",
+]
+
+
+def check_hidden_layer_sizes(sizes):
+    """Raise unless ``sizes`` holds positive ints (bools excluded)."""
+    if not all(isinstance(v, Integral) and not isinstance(v, bool) and v > 0 for v in sizes):
+        raise ValueError(f"hidden_layer_sizes must be a tuple of positive ints; got {sizes!r}.")
+
+
+def resolve_reweight(reweight, loss, batch_sampler):
+    """``reweight`` with ``"auto"`` resolved: None when something else corrects the prior.
+
+    ``"auto"`` is ``"balanced"`` unless the loss corrects for the class prior
+    itself (``prior_logit_offset()`` is not None), is batch-level, or the
+    ``"balanced"`` batch sampler balances the classes.
+    """
+    if not (isinstance(reweight, str) and reweight == "auto"):
+        return reweight
+    if loss.prior_logit_offset() is not None or not loss.pointwise or batch_sampler == "balanced":
+        return None
+    return "balanced"
+
+
+def check_weighted_class_counts(classes, class_counts, loss, reweight):
+    """Raise when a class has zero total weight but its frequency is needed."""
+    if np.any(class_counts <= 0) and (
+            loss.requires_class_counts
+            or (reweight is not None and not isinstance(reweight, dict))):
+        empty = classes[class_counts <= 0].tolist()
+        raise ValueError(
+            f"sample_weight gives class(es) {empty} a total weight of 0, so their "
+            f"frequency is 0 and reweight={reweight!r} / loss '{loss.name}' "
+            "cannot weight them. Drop those rows, give them positive weight, or use "
+            "reweight=None or a dict.")
+
+
+def check_instance_weighting(scheme, loss):
+    """Raise when an instance-level scheme (``dro_kl``) meets a batch-level loss."""
+    if scheme is not None and scheme.instance_level and not loss.pointwise:
+        raise ValueError(
+            f"reweight={scheme.name!r} weights instances by their per-sample loss; "
+            f"the batch-level loss '{loss.name}' has none. Use a pointwise loss.")
+
+
+def resolve_batch_sampler(batch_sampler, loss, batch_size, row_counts, class_weight):
+    """The sampler to use; warns when a batch-level loss gets poor batches.
+
+    ``"auto"`` is ``"random"`` for pointwise losses and ``"stratified"`` for
+    batch-level ones. A batch-level loss warns when a batch holds fewer than
+    about 2 rows of the rarest class, and when class re-weighting is applied
+    on top of it.
+    """
+    sampler = batch_sampler
+    if sampler == "auto":
+        sampler = "random" if loss.pointwise else "stratified"
+    if not loss.pointwise:
+        n_samples = int(row_counts.sum())
+        batch = min(batch_size, n_samples)
+        if sampler == "balanced":
+            expected_min = batch / len(row_counts)
+        else:
+            expected_min = batch * row_counts.min() / n_samples
+        if expected_min < 2:
+            warnings.warn(
+                f"The batch-level loss '{loss.name}' sees about {expected_min:.1f} rows "
+                f"of the rarest class per batch of {batch}; batch estimates of the metric "
+                "will be poor. Use a larger batch_size or batch_sampler='balanced'.",
+                UserWarning, stacklevel=3)
+        if class_weight is not None:
+            warnings.warn(
+                f"The batch-level loss '{loss.name}' already handles imbalance; "
+                "combining it with class re-weighting corrects twice.", UserWarning,
+                stacklevel=3)
+    return sampler
+
+
+def warn_prior_twice(loss, class_weight, scheme, balanced_batches):
+    """Warn when two corrections of the class prior are combined at full strength."""
+    weighted = class_weight is not None and not (scheme is not None and scheme.scheduled)
+    if loss.prior_logit_offset() is not None:
+        first = f"The loss '{loss.name}' already corrects for the class prior"
+        other = [name for name, on in (("class re-weighting", weighted),
+                                       ("balanced batches", balanced_batches)) if on]
+    elif weighted and balanced_batches:
+        first, other = "batch_sampler='balanced' already balances the classes", [
+            "class re-weighting"]
+    else:
+        return
+    if other:
+        warnings.warn(
+            f"{first}; combining it with {' and '.join(other)} corrects twice and pushes "
+            "decisions towards the rare classes. Use one correction, or cross-validate "
+            "the combination.", UserWarning, stacklevel=3)
+
+
+def warn_stochastic_monitor(loss, stopping, monitor):
+    """Warn when early stopping would monitor the value of a stochastic loss."""
+    if stopping == "validation" and monitor is None and loss.stochastic:
+        warnings.warn(
+            f"Early stopping monitors the validation loss of the stochastic loss "
+            f"'{loss.name}', whose values mean nothing (each batch draws a new "
+            "loss); pass scoring= a metric such as 'roc_auc'.", UserWarning, stacklevel=3)
+
+
+def warn_schedule_never_started(scheme, n_epochs, max_epochs):
+    """Warn when training stopped before a deferred scheme (``drw``) switched on."""
+    start = getattr(scheme, "resolved_start_epoch", None)
+    if start is None:
+        return
+    first = start(int(max_epochs))
+    if n_epochs <= first < int(max_epochs):
+        warnings.warn(
+            f"Training stopped after {n_epochs} epochs, before reweight={scheme.name!r} "
+            f"switched its class weights on (epoch {first}): the model was trained "
+            "unweighted. Set reweight__start_epoch (a scheme instance) lower, or "
+            "early_stopping=False.", UserWarning, stacklevel=3)
+
+
+def warn_degenerate_batches(n_degenerate, loss):
+    """Warn when batches gave a batch-level loss no class with both positives and negatives."""
+    if n_degenerate:
+        warnings.warn(
+            f"{n_degenerate} training batches had no class with both positive and negative "
+            f"rows for the batch-level loss '{loss.name}' and gave no gradient. Use a "
+            "larger batch_size or batch_sampler='balanced'.", UserWarning, stacklevel=3)
+
+
+def check_divergence(diverged_epoch, best_epoch):
+    """Raise when training diverged in the first epoch; warn when it diverged later."""
+    if diverged_epoch is None:
+        return
+    if diverged_epoch <= 1:
+        raise FloatingPointError(
+            "Training diverged in the first epoch (the loss became NaN or infinite). "
+            "Lower lr, standardize X, or clip logits.")
+    warnings.warn(
+        f"Training diverged at epoch {diverged_epoch} (non-finite loss); "
+        f"stopped and kept the weights of epoch {best_epoch}. Consider a lower lr.",
+        ConvergenceWarning, stacklevel=3)
