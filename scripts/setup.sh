@@ -1,12 +1,32 @@
 #!/usr/bin/env bash
 # Create .venv with the CPU build of PyTorch and sklearn-losses (editable, with test extras).
 # Idempotent: re-running only installs what is missing.
+#
+# torch comes first, from PyTorch's CPU wheel index (https://download.pytorch.org/whl/cpu):
+# on the public package index a bare `torch==2.13.0` resolves to the multi-GB CUDA build on
+# Linux. When that index cannot be reached (an offline mirror, a firewall), the script falls
+# back to the configured index and says so; there, `torch==2.13.0` must resolve to a CPU build
+# (as on a mirror that serves `torch-2.13.0+cpu`). Set TORCH_SPEC to pin another version, or
+# TORCH_INDEX_URL to use another wheel index (e.g. https://download.pytorch.org/whl/cu124 for
+# a CUDA build on a GPU machine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
+TORCH_SPEC=${TORCH_SPEC:-torch==2.13.0}
+TORCH_INDEX_URL=${TORCH_INDEX_URL:-https://download.pytorch.org/whl/cpu}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
-# Install the CPU build of torch first: a bare `torch` requirement would pull a multi-GB CUDA build.
 if ! .venv/bin/python -c "import torch" 2>/dev/null; then
-  .venv/bin/pip install -q torch==2.13.0
+  if .venv/bin/python - "$TORCH_INDEX_URL" <<'EOF' 2>/dev/null
+import sys, urllib.request
+urllib.request.urlopen(sys.argv[1].rstrip("/") + "/torch/", timeout=10)
+EOF
+  then
+    echo "setup: installing $TORCH_SPEC from $TORCH_INDEX_URL" >&2
+    .venv/bin/pip install -q "$TORCH_SPEC" --index-url "$TORCH_INDEX_URL"
+  else
+    echo "setup: $TORCH_INDEX_URL is not reachable; installing $TORCH_SPEC from the configured" \
+         "package index instead (a CPU build only where that index serves one)" >&2
+    .venv/bin/pip install -q "$TORCH_SPEC"
+  fi
 fi
 .venv/bin/pip install -q -e ".[dev]"
