@@ -40,6 +40,8 @@ import torch.nn.functional as F
 from sklearn.base import BaseEstimator
 from torch import nn
 
+from .._registry import Registry
+
 __all__ = [
     "EPS",
     "BatchLoss",
@@ -65,7 +67,7 @@ __all__ = [
 #: Clamp used where a formula needs ``log(1 - p)`` or a ratio (LOSSES.md §1.4).
 EPS = 1e-7
 
-_REGISTRY: dict[str, type[Loss]] = {}
+_LOSSES = Registry("loss", listing="Available losses:")
 
 
 # ---------------------------------------------------------------------------
@@ -437,19 +439,14 @@ class BatchLoss(Loss):
 # ---------------------------------------------------------------------------
 # Registry
 # ---------------------------------------------------------------------------
+def _check_loss_class(cls):
+    if not (isinstance(cls, type) and issubclass(cls, Loss)):
+        raise TypeError(f"Only Loss subclasses can be registered; got {cls!r}.")
+
+
 def register_loss(name: str):
     """Class decorator registering a :class:`Loss` subclass under ``name``."""
-
-    def decorator(cls):
-        if not (isinstance(cls, type) and issubclass(cls, Loss)):
-            raise TypeError(f"Only Loss subclasses can be registered; got {cls!r}.")
-        if name in _REGISTRY and _REGISTRY[name] is not cls:
-            raise ValueError(f"A loss named {name!r} is already registered.")
-        cls.name = name
-        _REGISTRY[name] = cls
-        return cls
-
-    return decorator
+    return _LOSSES.register(name, check=_check_loss_class)
 
 
 def available_losses(kind: str | None = None) -> list[str]:
@@ -462,24 +459,19 @@ def available_losses(kind: str | None = None) -> list[str]:
     """
     if kind not in (None, "pointwise", "batch"):
         raise ValueError(f"kind must be None, 'pointwise' or 'batch'; got {kind!r}.")
-    names = sorted(_REGISTRY)
+    names = _LOSSES.names()
     if kind is None:
         return names
     want = kind == "pointwise"
     # Instances with default parameters: a wrapper's kind is its inner loss's.
-    return [n for n in names if bool(_REGISTRY[n]().pointwise) is want]
+    return [n for n in names if bool(_LOSSES.get(n)().pointwise) is want]
 
 
 def get_loss_class(name: str) -> type[Loss]:
-    """The registered class for ``name``; ValueError listing valid names otherwise."""
+    """The registered class for ``name``; ValueError suggesting and listing valid names otherwise."""
     if not isinstance(name, str):
         raise TypeError(f"A loss name must be a string; got {type(name).__name__}.")
-    try:
-        return _REGISTRY[name]
-    except KeyError:
-        raise ValueError(
-            f"Unknown loss {name!r}. Available losses: {', '.join(available_losses())}."
-        ) from None
+    return _LOSSES.get(name)
 
 
 def get_loss(name, **params) -> Loss:
@@ -491,7 +483,7 @@ def get_loss(name, **params) -> Loss:
         A registry name (see :func:`available_losses`). A :class:`Loss`
         instance is cloned, with ``params`` set on the clone.
     **params
-        Hyper-parameters of the loss, by their LOSSES.md names.
+        Hyper-parameters of the loss, by the names of its class's parameters.
 
     Returns
     -------
