@@ -33,6 +33,7 @@ import torch
 from imblearn.metrics import geometric_mean_score as _imblearn_gmean
 from sklearn import metrics as skm
 from sklearn.exceptions import UndefinedMetricWarning
+from sklearn.metrics._scorer import _Scorer
 from sklearn.preprocessing import label_binarize
 
 from ._registry import Registry
@@ -41,6 +42,7 @@ __all__ = [
     "ProbaMetric",
     "available_metrics",
     "available_scorers",
+    "check_seen_labels",
     "expected_calibration_error",
     "geometric_mean_score",
     "get_metric",
@@ -313,9 +315,44 @@ class _EncodedMetric:
         return self.metric.name
 
 
+def check_seen_labels(y_true, classes, scorer_name="scorer"):
+    """Raise ValueError if ``y_true`` holds labels that are not in ``classes``.
+
+    A model can only be scored on the classes it was trained on: a label
+    outside ``classes_`` has no probability column and can never be
+    predicted, so every metric would be silently wrong (or fail somewhere
+    less clear). ``classes=None`` (an estimator without ``classes_``) skips
+    the check.
+    """
+    if classes is None:
+        return
+    y_true, classes = np.asarray(y_true), np.asarray(classes)
+    try:
+        unseen = np.setdiff1d(np.unique(y_true), classes)
+    except TypeError:  # labels of types that do not compare (e.g. str vs int)
+        unseen = np.array([label for label in dict.fromkeys(y_true.tolist())
+                           if label not in set(classes.tolist())], dtype=object)
+    if unseen.size:
+        raise ValueError(
+            f"The '{scorer_name}' scorer got y_true labels {unseen.tolist()} that are not "
+            f"classes the estimator was trained on (classes_: {classes.tolist()}); a model "
+            "cannot be scored on classes it has never seen. Drop those rows or refit on "
+            "data that contains them."
+        )
+
+
+class _SeenLabelsScorer(_Scorer):
+    """A scikit-learn scorer that first checks ``y_true`` against ``estimator.classes_``."""
+
+    def _score(self, method_caller, estimator, X, y_true, **kwargs):
+        check_seen_labels(y_true, getattr(estimator, "classes_", None),
+                          getattr(self._score_func, "__name__", "scorer"))
+        return super()._score(method_caller, estimator, X, y_true, **kwargs)
+
+
 def _make_scorer(metric: ProbaMetric):
-    return skm.make_scorer(
-        _EncodedMetric(metric), greater_is_better=metric.greater_is_better,
+    return _SeenLabelsScorer(
+        _EncodedMetric(metric), 1 if metric.greater_is_better else -1, {},
         response_method="predict" if metric.needs == "labels" else "predict_proba")
 
 
@@ -342,9 +379,11 @@ def get_scorer(name):
     Returns
     -------
     scorer : callable
-        A scikit-learn scorer (built with :func:`sklearn.metrics.make_scorer`,
-        so meta-estimators such as ``TunedThresholdClassifierCV`` accept it):
-        ``scorer(estimator, X, y, sample_weight=None)``, greater is better.
+        A scikit-learn scorer (the class :func:`sklearn.metrics.make_scorer`
+        returns, so meta-estimators such as ``TunedThresholdClassifierCV``
+        accept it): ``scorer(estimator, X, y, sample_weight=None)``, greater
+        is better. Package scorers raise ValueError when ``y`` holds labels
+        that are not in the estimator's ``classes_``.
     """
     ours = _scorer_names()
     if name in ours:
