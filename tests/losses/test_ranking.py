@@ -1,5 +1,6 @@
-"""Batch-level ranking losses (LOSSES.md §4.2-4.4): auc_pairwise, auc_square and
-ensloss, against hand / numpy computations and their "Must hold" identities."""
+"""Batch-level ranking losses: auc_pairwise, auc_square and ensloss, against
+hand / numpy computations and the identities their formulas imply; one-vs-rest
+as in docs/design.rst (section "One-vs-rest for binary-only batch losses")."""
 
 import math
 import pickle
@@ -229,7 +230,7 @@ def test_defaults():
 # ensloss
 # ===========================================================================
 def np_ensloss(scores, y, w, lam, draws):
-    """Steps 1-4 of LOSSES.md §4.4 in numpy, with given N(0, 1) draws."""
+    """Steps 1-4 of EnsLoss (its class docstring) in numpy, with given N(0, 1) draws."""
     m = (2.0 * np.asarray(y) - 1.0) * np.asarray(scores, dtype=np.float64)
     if lam == 0:
         g = -np.exp(draws)
