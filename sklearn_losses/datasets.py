@@ -67,8 +67,6 @@ def make_demo_dataset(n_samples=2000, weights=0.05, label_noise=0.01, random_sta
     ------
     ValueError
         For a parameter outside its range.
-    ImportError
-        When pandas is not installed.
 
     Examples
     --------

@@ -24,18 +24,25 @@ of a lower-is-better metric returns its negation (``neg_ece``,
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 import torch
+from imblearn.metrics import geometric_mean_score as _imblearn_gmean
 from sklearn import metrics as skm
+from sklearn.exceptions import UndefinedMetricWarning
+from sklearn.metrics._scorer import _Scorer
 from sklearn.preprocessing import label_binarize
+
+from ._registry import Registry
 
 __all__ = [
     "ProbaMetric",
     "available_metrics",
     "available_scorers",
+    "check_seen_labels",
     "expected_calibration_error",
     "geometric_mean_score",
     "get_metric",
@@ -61,10 +68,19 @@ def geometric_mean_score(y_true, y_pred, sample_weight=None, labels=None):
 
     ``(prod_k TPR_k)^(1/K)``; for binary problems ``sqrt(TPR * TNR)``. It is
     0 as soon as one class is never recalled, which is what makes it a
-    standard metric for imbalanced data.
+    standard metric for imbalanced data (Kubat and Matwin, *Addressing the
+    curse of imbalanced training sets: one-sided selection*, ICML 1997).
+
+    imbalanced-learn's :func:`imblearn.metrics.geometric_mean_score` with
+    ``average="multiclass"`` (weighted recalls over ``labels``, or over the
+    labels of ``y_true`` and ``y_pred``); a class of ``labels`` absent from
+    ``y_true`` has recall 0 here, without imbalanced-learn's warning.
     """
-    recalls = _per_class_recall(y_true, y_pred, sample_weight, labels)
-    return float(np.prod(recalls) ** (1.0 / len(recalls)))
+    with warnings.catch_warnings():
+        # recall of a class absent from y_true: 0 by definition here (zero_division=0)
+        warnings.simplefilter("ignore", UndefinedMetricWarning)
+        return float(_imblearn_gmean(y_true, y_pred, labels=labels, average="multiclass",
+                                     sample_weight=sample_weight))
 
 
 def worst_class_recall(y_true, y_pred, sample_weight=None, labels=None):
@@ -155,46 +171,41 @@ def _average_precision(y, proba, w, k):
                                        sample_weight=w, average="macro")
 
 
-_METRICS = {
-    m.name: m
-    for m in [
-        _labels_metric("accuracy", skm.accuracy_score),
-        _labels_metric("balanced_accuracy", skm.balanced_accuracy_score),
-        ProbaMetric("f1", _f1, needs="labels"),
-        _labels_metric("matthews_corrcoef", skm.matthews_corrcoef),
-        ProbaMetric("gmean", lambda y, p, w, k: geometric_mean_score(y, p, w, np.arange(k)),
-                    needs="labels"),
-        ProbaMetric("worst_class_recall",
-                    lambda y, p, w, k: worst_class_recall(y, p, w, np.arange(k)), needs="labels"),
-        ProbaMetric("roc_auc", _roc_auc),
-        ProbaMetric("average_precision", _average_precision),
-        ProbaMetric("log_loss", lambda y, p, w, k: skm.log_loss(y, p, sample_weight=w,
-                                                                labels=np.arange(k)),
-                    greater_is_better=False),
-        ProbaMetric("brier", lambda y, p, w, k: skm.brier_score_loss(
-            y, p if k > 2 else p[:, 1], sample_weight=w, labels=np.arange(k)),
-            greater_is_better=False),
-        ProbaMetric("ece", lambda y, p, w, k: expected_calibration_error(y, p, w),
-                    greater_is_better=False),
-    ]
-}
+_METRICS = Registry("metric", listing="Available:")
+for _m in [
+    _labels_metric("accuracy", skm.accuracy_score),
+    _labels_metric("balanced_accuracy", skm.balanced_accuracy_score),
+    ProbaMetric("f1", _f1, needs="labels"),
+    _labels_metric("matthews_corrcoef", skm.matthews_corrcoef),
+    ProbaMetric("gmean", lambda y, p, w, k: geometric_mean_score(y, p, w, np.arange(k)),
+                needs="labels"),
+    ProbaMetric("worst_class_recall",
+                lambda y, p, w, k: worst_class_recall(y, p, w, np.arange(k)), needs="labels"),
+    ProbaMetric("roc_auc", _roc_auc),
+    ProbaMetric("average_precision", _average_precision),
+    ProbaMetric("log_loss", lambda y, p, w, k: skm.log_loss(y, p, sample_weight=w,
+                                                            labels=np.arange(k)),
+                greater_is_better=False),
+    ProbaMetric("brier", lambda y, p, w, k: skm.brier_score_loss(
+        y, p if k > 2 else p[:, 1], sample_weight=w, labels=np.arange(k)),
+        greater_is_better=False),
+    ProbaMetric("ece", lambda y, p, w, k: expected_calibration_error(y, p, w),
+                greater_is_better=False),
+]:
+    _METRICS.add(_m.name, _m)
+del _m
 
 
 def available_metrics() -> list[str]:
     """Names accepted by :func:`get_metric`, :func:`get_scorer` and the estimator's ``scoring``."""
-    return sorted(_METRICS)
+    return _METRICS.names()
 
 
 def get_metric(name) -> ProbaMetric:
     """The metric ``name`` (a ProbaMetric passes through); ValueError listing valid names."""
     if isinstance(name, ProbaMetric):
         return name
-    try:
-        return _METRICS[name]
-    except (KeyError, TypeError):
-        raise ValueError(
-            f"Unknown metric {name!r}. Available: {', '.join(available_metrics())}."
-        ) from None
+    return _METRICS.get(name)
 
 
 def metric_of(scoring) -> ProbaMetric:
@@ -212,10 +223,8 @@ def metric_of(scoring) -> ProbaMetric:
         ours = _scorer_names()
         if scoring in ours:
             return ours[scoring]
-        raise ValueError(
-            f"Unknown metric {scoring!r}. Available: {', '.join(available_metrics())} "
-            f"(or the scorer names {', '.join(available_scorers())})."
-        )
+        raise _METRICS.unknown_error(
+            scoring, f" (or the scorer names {', '.join(available_scorers())})")
     if isinstance(scoring, (str, ProbaMetric)):
         return get_metric(scoring)
     func = getattr(scoring, "_score_func", None)
@@ -306,9 +315,44 @@ class _EncodedMetric:
         return self.metric.name
 
 
+def check_seen_labels(y_true, classes, scorer_name="scorer"):
+    """Raise ValueError if ``y_true`` holds labels that are not in ``classes``.
+
+    A model can only be scored on the classes it was trained on: a label
+    outside ``classes_`` has no probability column and can never be
+    predicted, so every metric would be silently wrong (or fail somewhere
+    less clear). ``classes=None`` (an estimator without ``classes_``) skips
+    the check.
+    """
+    if classes is None:
+        return
+    y_true, classes = np.asarray(y_true), np.asarray(classes)
+    try:
+        unseen = np.setdiff1d(np.unique(y_true), classes)
+    except TypeError:  # labels of types that do not compare (e.g. str vs int)
+        unseen = np.array([label for label in dict.fromkeys(y_true.tolist())
+                           if label not in set(classes.tolist())], dtype=object)
+    if unseen.size:
+        raise ValueError(
+            f"The '{scorer_name}' scorer got y_true labels {unseen.tolist()} that are not "
+            f"classes the estimator was trained on (classes_: {classes.tolist()}); a model "
+            "cannot be scored on classes it has never seen. Drop those rows or refit on "
+            "data that contains them."
+        )
+
+
+class _SeenLabelsScorer(_Scorer):
+    """A scikit-learn scorer that first checks ``y_true`` against ``estimator.classes_``."""
+
+    def _score(self, method_caller, estimator, X, y_true, **kwargs):
+        check_seen_labels(y_true, getattr(estimator, "classes_", None),
+                          getattr(self._score_func, "__name__", "scorer"))
+        return super()._score(method_caller, estimator, X, y_true, **kwargs)
+
+
 def _make_scorer(metric: ProbaMetric):
-    return skm.make_scorer(
-        _EncodedMetric(metric), greater_is_better=metric.greater_is_better,
+    return _SeenLabelsScorer(
+        _EncodedMetric(metric), 1 if metric.greater_is_better else -1, {},
         response_method="predict" if metric.needs == "labels" else "predict_proba")
 
 
@@ -335,9 +379,11 @@ def get_scorer(name):
     Returns
     -------
     scorer : callable
-        A scikit-learn scorer (built with :func:`sklearn.metrics.make_scorer`,
-        so meta-estimators such as ``TunedThresholdClassifierCV`` accept it):
-        ``scorer(estimator, X, y, sample_weight=None)``, greater is better.
+        A scikit-learn scorer (the class :func:`sklearn.metrics.make_scorer`
+        returns, so meta-estimators such as ``TunedThresholdClassifierCV``
+        accept it): ``scorer(estimator, X, y, sample_weight=None)``, greater
+        is better. Package scorers raise ValueError when ``y`` holds labels
+        that are not in the estimator's ``classes_``.
     """
     ours = _scorer_names()
     if name in ours:

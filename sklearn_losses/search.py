@@ -34,7 +34,7 @@ def _imbalance():
 
 
 def _noise():
-    # LOSSES.md §7.7: noise-robust losses (bounded gradients), each with and
+    # Noise-robust losses (docs/design.rst, section "Imbalance and label noise"): (bounded gradients), each with and
     # without balanced re-weighting, since bounded losses underfit rare classes.
     return [
         {"loss": ["cross_entropy", "sce", "nce_rce", get_loss("comp_sum", tau=1.5),

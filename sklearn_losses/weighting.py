@@ -3,7 +3,7 @@
 A scheme turns the training class counts ``n_j`` into class weights ``c_j``;
 the estimator multiplies them into the per-sample weights,
 ``w_i = sample_weight_i * c_{y_i}``, so every loss of the package sees one
-weight vector (LOSSES.md §6). Only ratios of the weights matter for
+weight vector (see :ref:`design-reweight-resample`). Only ratios of the weights matter for
 training; the normalisations below fix the stored values
 (``WeightedLossClassifier.class_weight_``).
 
@@ -23,6 +23,9 @@ import torch
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils._param_validation import Interval
 
+from ._registry import Registry
+from .losses.base import check_class_counts
+
 __all__ = [
     "DROKL",
     "Balanced",
@@ -36,25 +39,19 @@ __all__ = [
     "register_reweighting",
 ]
 
-_REGISTRY: dict[str, type[Reweighting]] = {}
+_REWEIGHTINGS = Registry(
+    "re-weighting scheme", unknown_message="Unknown reweight {name}.",
+    listing="Use None, a dict {class: weight}, a Reweighting instance or one of:")
 
 
 def register_reweighting(name: str):
     """Class decorator registering a :class:`Reweighting` under ``name``."""
-
-    def decorator(cls):
-        if name in _REGISTRY and _REGISTRY[name] is not cls:
-            raise ValueError(f"A re-weighting scheme named {name!r} is already registered.")
-        cls.name = name
-        _REGISTRY[name] = cls
-        return cls
-
-    return decorator
+    return _REWEIGHTINGS.register(name)
 
 
 def available_reweightings() -> list[str]:
     """Sorted names of the registered re-weighting schemes."""
-    return sorted(_REGISTRY)
+    return _REWEIGHTINGS.names()
 
 
 class Reweighting(BaseEstimator):
@@ -84,10 +81,7 @@ class Reweighting(BaseEstimator):
 
     @staticmethod
     def _counts(class_counts) -> np.ndarray:
-        counts = np.asarray(class_counts, dtype=np.float64)
-        if counts.ndim != 1 or counts.size < 2 or np.any(counts <= 0):
-            raise ValueError(f"class counts must be positive, one per class; got {counts}.")
-        return counts
+        return check_class_counts(class_counts, name="class counts")
 
 
 def _normalise_sum_to_k(weights: np.ndarray) -> np.ndarray:
@@ -195,7 +189,7 @@ class DeferredReweighting(ClassBalanced):
 
     def class_weights_at_epoch(self, class_counts, epoch, max_epochs):
         if epoch < self.resolved_start_epoch(max_epochs):
-            return np.ones(len(class_counts))
+            return np.ones(self._counts(class_counts).size)
         return self.class_weights(class_counts)
 
 
@@ -255,15 +249,10 @@ def get_reweighting(name, **params) -> Reweighting:
     if isinstance(name, Reweighting):
         scheme = clone(name)
         return scheme.set_params(**params) if params else scheme
-    if not isinstance(name, str) or name not in _REGISTRY:
-        raise ValueError(
-            f"Unknown reweight {name!r}. Use None, a dict {{class: weight}}, a Reweighting "
-            f"instance or one of: {', '.join(available_reweightings())}."
-        )
-    return _REGISTRY[name](**params)
+    return _REWEIGHTINGS.get(name)(**params)
 
 
-def compute_class_weights(reweight, classes, class_counts, *, epoch=None, max_epochs=None):
+def compute_class_weights(reweight, classes, class_counts):
     """Resolve ``reweight`` into class weights aligned with ``classes``.
 
     Parameters
@@ -274,13 +263,13 @@ def compute_class_weights(reweight, classes, class_counts, *, epoch=None, max_ep
         Class labels in the order of the network outputs (``classes_``).
     class_counts : ndarray of shape (K,)
         Training count of each class.
-    epoch, max_epochs : int, optional
-        For schedules such as deferred re-weighting.
 
     Returns
     -------
     weights : ndarray of shape (K,) or None
-        None when no re-weighting applies.
+        None when no re-weighting applies. A scheduled scheme (``"drw"``)
+        gives its final weights; the estimator applies the schedule with
+        :meth:`Reweighting.class_weights_at_epoch`.
     """
     if reweight is None:
         return None
@@ -298,7 +287,4 @@ def compute_class_weights(reweight, classes, class_counts, *, epoch=None, max_ep
         if not np.any(weights > 0):
             raise ValueError("reweight dict gives every class weight 0.")
         return weights
-    scheme = get_reweighting(reweight)
-    if epoch is None:
-        return scheme.class_weights(class_counts)
-    return scheme.class_weights_at_epoch(class_counts, epoch, max_epochs)
+    return get_reweighting(reweight).class_weights(class_counts)

@@ -145,9 +145,9 @@ NO_PLOT = {
 # registry helpers
 # ---------------------------------------------------------------------------
 def _registry():
-    from sklearn_losses.losses.base import _REGISTRY, available_losses
+    from sklearn_losses.losses import available_losses, get_loss_class
 
-    return {name: _REGISTRY[name] for name in available_losses()}
+    return {name: get_loss_class(name) for name in available_losses()}
 
 
 def _defaults(cls):

@@ -40,6 +40,8 @@ import torch.nn.functional as F
 from sklearn.base import BaseEstimator
 from torch import nn
 
+from .._registry import Registry
+
 __all__ = [
     "EPS",
     "BatchLoss",
@@ -62,10 +64,10 @@ __all__ = [
     "weighted_sum",
 ]
 
-#: Clamp used where a formula needs ``log(1 - p)`` or a ratio (LOSSES.md §1.4).
+#: Clamp used where a formula needs ``log(1 - p)`` or a ratio (see :ref:`design-numerics`).
 EPS = 1e-7
 
-_REGISTRY: dict[str, type[Loss]] = {}
+_LOSSES = Registry("loss", listing="Available losses:")
 
 
 # ---------------------------------------------------------------------------
@@ -150,7 +152,7 @@ def weighted_sum(values: torch.Tensor, sample_weight: torch.Tensor | None) -> to
 
 
 def weighted_mean(values: torch.Tensor, sample_weight: torch.Tensor | None) -> torch.Tensor:
-    """Sample-weighted mean ``sum_i w_i v_i / sum_i w_i`` (LOSSES.md §1.3).
+    """Sample-weighted mean ``sum_i w_i v_i / sum_i w_i`` (see :ref:`design-reduction`).
 
     If the weights sum to zero the result is ``0 * values.sum()``: a zero
     that stays connected to the autograd graph (its gradient is zero, not
@@ -355,7 +357,8 @@ class BatchLoss(Loss):
 
     Binary batch losses implement :meth:`binary_loss` only: the default
     ``forward`` extends them to ``K > 2`` classes by the one-vs-rest macro
-    rule of :meth:`ovr_mean` (LOSSES.md §4.0). Other batch losses override
+    rule of :meth:`ovr_mean` (see :ref:`design-ovr`), on the per-class
+    scores of :meth:`multiclass_scores`. Other batch losses override
     ``forward``.
     """
 
@@ -372,23 +375,50 @@ class BatchLoss(Loss):
 
         :math:`s_k = \log(p_k / (1 - p_k))` with :math:`p = \mathrm{softmax}(z)`,
         so :math:`\sigma(s_k) = p_k`; for ``K = 2``, :math:`s_1 = z_1 - z_0`.
-        Computed with a masked ``logsumexp``: finite values and gradients for
+        Computed in :math:`O(nK)` from the row maximum :math:`z_{(1)}`: for
+        :math:`k` not the arg-max, :math:`\log\sum_{j\ne k} e^{z_j} = z_{(1)} +
+        \log(\sum_j e^{z_j - z_{(1)}} - e^{z_k - z_{(1)}})`, whose argument is
+        at least 1 (the arg-max term stays in); for the arg-max, a
+        ``logsumexp`` of the row without it. Finite values and gradients for
         logits of any magnitude.
         """
-        n_classes = logits.shape[1]
-        eye = torch.eye(n_classes, dtype=torch.bool, device=logits.device)
-        # others[i, k, j] = z_ij for j != k, -inf on the diagonal j == k.
-        others = logits.unsqueeze(1).masked_fill(eye, float("-inf"))
-        return logits - torch.logsumexp(others, dim=2)
+        top, arg = logits.max(dim=1, keepdim=True)
+        is_top = torch.zeros_like(logits, dtype=torch.bool).scatter_(1, arg, True)
+        shifted = (logits - top).exp()
+        rest = shifted.sum(dim=1, keepdim=True) - shifted
+        # where() on the argument, not on the log: no log(0) in the graph
+        lse_not_top = top + torch.where(is_top, torch.ones_like(rest), rest).log()
+        lse_top = torch.logsumexp(logits.masked_fill(is_top, float("-inf")), dim=1, keepdim=True)
+        return logits - torch.where(is_top, lse_top, lse_not_top)
+
+    @staticmethod
+    def rival_margins(logits: torch.Tensor) -> torch.Tensor:
+        r"""Margins :math:`m_k = z_k - \max_{j \ne k} z_j` over the strongest rival, shape ``(n, K)``.
+
+        :math:`m_k > 0` exactly when ``k`` is the arg-max (the class
+        ``predict`` returns), and :math:`\sigma(m_k)` is the probability of
+        ``k`` against its strongest rival alone. For ``K = 2``,
+        :math:`m_1 = z_1 - z_0`. :math:`O(nK)` through the two largest
+        logits of each row.
+        """
+        top2, idx = logits.topk(2, dim=1)
+        is_top = torch.zeros_like(logits, dtype=torch.bool).scatter_(1, idx[:, :1], True)
+        return logits - torch.where(is_top, top2[:, 1:], top2[:, :1])
+
+    def multiclass_scores(self, logits: torch.Tensor) -> torch.Tensor:
+        """Per-class scores used by :meth:`ovr_mean` when ``K > 2`` (default :meth:`ovr_scores`)."""
+        return self.ovr_scores(logits)
 
     def ovr_mean(self, logits, target, sample_weight, binary_fn) -> torch.Tensor:
-        """One-vs-rest macro average of a binary batch loss (LOSSES.md §4.0).
+        """One-vs-rest macro average of a binary batch loss (see :ref:`design-ovr`).
 
         For ``K = 2`` only class 1 is used, with score :math:`s = z_1 - z_0`;
         for ``K > 2`` every class ``k`` with positive total weight on both
-        sides (``y = k`` and ``y != k``) contributes
-        ``binary_fn(s_k, y_k, w)`` and the values are averaged. If no class
-        qualifies the batch is degenerate (:meth:`_degenerate`).
+        sides (``y = k`` and ``y != k``) contributes the binary loss of the
+        scores :meth:`multiclass_scores` ``[:, k]`` against ``y_k = 1[y = k]``,
+        and the values are averaged. All classes are evaluated in one call of
+        ``binary_fn`` (tensor operations over a class axis, no Python loop).
+        If no class qualifies the batch is degenerate (:meth:`_degenerate`).
 
         Parameters
         ----------
@@ -396,12 +426,13 @@ class BatchLoss(Loss):
         target : int64 tensor of shape (n,)
         sample_weight : tensor of shape (n,) or None
             None means all weights are 1.
-        binary_fn : callable ``(score, y01, weight) -> scalar tensor``
-            The binary loss for one class: ``score`` the one-vs-rest scores
-            :meth:`ovr_scores`, ``y01`` the 0/1 indicator of the class (in
-            the logits' dtype) and ``weight`` the sample weights normalised
-            to sum to one (so ``binary_fn`` sees weight *shares*; both class
-            totals are strictly positive).
+        binary_fn : callable ``(scores, y01, weight) -> tensor of shape (C,)``
+            The binary loss of ``C`` one-vs-rest problems at once:
+            ``scores`` and ``y01`` (the 0/1 class indicators, in the logits'
+            dtype) have shape ``(n, C)``, one column per qualifying class,
+            and ``weight`` of shape ``(n,)`` holds the sample weights
+            normalised to sum to one (weight *shares*; both sides of every
+            column have a strictly positive total).
         """
         if sample_weight is None:
             weight = torch.ones_like(logits[:, 0]).detach()
@@ -416,17 +447,19 @@ class BatchLoss(Loss):
         w = weight.detach()
         usable = (w @ onehot > 0) & (w @ (1.0 - onehot) > 0)  # weight on both sides, (K,)
         if n_classes == 2:
-            usable[0] = False  # binary: class 1 against class 0 only
-        classes = usable.nonzero().flatten().tolist()  # one device sync per batch
-        if not classes:
-            return self._degenerate(logits)
-        scores = self.ovr_scores(logits) if n_classes > 2 else (logits[:, 1] - logits[:, 0])[:, None]
-        values = [binary_fn(scores[:, k if n_classes > 2 else 0], onehot[:, k], weight)
-                  for k in classes]
-        return torch.stack(values).mean()
+            if not usable[1]:  # one device sync per batch
+                return self._degenerate(logits)
+            scores, y01 = (logits[:, 1] - logits[:, 0])[:, None], onehot[:, 1:]
+        else:
+            classes = usable.nonzero().flatten()  # one device sync per batch
+            if classes.numel() == 0:
+                return self._degenerate(logits)
+            scores = self.multiclass_scores(logits).index_select(1, classes)
+            y01 = onehot.index_select(1, classes)
+        return binary_fn(scores, y01, weight).mean()
 
-    def binary_loss(self, score, y01, weight) -> torch.Tensor:  # pragma: no cover - abstract
-        """The binary loss of one (one-vs-rest) problem; see :meth:`ovr_mean`."""
+    def binary_loss(self, scores, y01, weight) -> torch.Tensor:  # pragma: no cover - abstract
+        """The binary losses of ``C`` one-vs-rest problems, shape ``(C,)``; see :meth:`ovr_mean`."""
         raise NotImplementedError
 
     def forward(self, logits, target, sample_weight=None):
@@ -437,19 +470,14 @@ class BatchLoss(Loss):
 # ---------------------------------------------------------------------------
 # Registry
 # ---------------------------------------------------------------------------
+def _check_loss_class(cls):
+    if not (isinstance(cls, type) and issubclass(cls, Loss)):
+        raise TypeError(f"Only Loss subclasses can be registered; got {cls!r}.")
+
+
 def register_loss(name: str):
     """Class decorator registering a :class:`Loss` subclass under ``name``."""
-
-    def decorator(cls):
-        if not (isinstance(cls, type) and issubclass(cls, Loss)):
-            raise TypeError(f"Only Loss subclasses can be registered; got {cls!r}.")
-        if name in _REGISTRY and _REGISTRY[name] is not cls:
-            raise ValueError(f"A loss named {name!r} is already registered.")
-        cls.name = name
-        _REGISTRY[name] = cls
-        return cls
-
-    return decorator
+    return _LOSSES.register(name, check=_check_loss_class)
 
 
 def available_losses(kind: str | None = None) -> list[str]:
@@ -462,24 +490,19 @@ def available_losses(kind: str | None = None) -> list[str]:
     """
     if kind not in (None, "pointwise", "batch"):
         raise ValueError(f"kind must be None, 'pointwise' or 'batch'; got {kind!r}.")
-    names = sorted(_REGISTRY)
+    names = _LOSSES.names()
     if kind is None:
         return names
     want = kind == "pointwise"
     # Instances with default parameters: a wrapper's kind is its inner loss's.
-    return [n for n in names if bool(_REGISTRY[n]().pointwise) is want]
+    return [n for n in names if bool(_LOSSES.get(n)().pointwise) is want]
 
 
 def get_loss_class(name: str) -> type[Loss]:
-    """The registered class for ``name``; ValueError listing valid names otherwise."""
+    """The registered class for ``name``; ValueError suggesting and listing valid names otherwise."""
     if not isinstance(name, str):
         raise TypeError(f"A loss name must be a string; got {type(name).__name__}.")
-    try:
-        return _REGISTRY[name]
-    except KeyError:
-        raise ValueError(
-            f"Unknown loss {name!r}. Available losses: {', '.join(available_losses())}."
-        ) from None
+    return _LOSSES.get(name)
 
 
 def get_loss(name, **params) -> Loss:
@@ -491,7 +514,7 @@ def get_loss(name, **params) -> Loss:
         A registry name (see :func:`available_losses`). A :class:`Loss`
         instance is cloned, with ``params`` set on the clone.
     **params
-        Hyper-parameters of the loss, by their LOSSES.md names.
+        Hyper-parameters of the loss, by the names of its class's parameters.
 
     Returns
     -------

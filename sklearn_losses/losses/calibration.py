@@ -100,7 +100,7 @@ class EncouragingLoss(PointwiseLoss):
     -----
     Use: the opposite of focal loss, it keeps rewarding well-classified
     samples (margin growth). It may raise over-confidence, so calibrate
-    ``predict_proba`` (LOSSES.md §7.4).
+    ``predict_proba`` (:ref:`design-calibration`).
     """
 
     _parameter_constraints = {"log_end": [Interval(Real, 0, 1, closed="right")]}

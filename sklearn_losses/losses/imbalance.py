@@ -208,7 +208,7 @@ class LogitAdjustedLoss(_ClassCountsMixin, PointwiseLoss):
     -----
     Use: imbalance. After training, :math:`\mathrm{softmax}(z)` estimates the
     class-balanced posterior and :math:`\mathrm{softmax}(z + \tau\log\pi)`
-    the training-prior one (LOSSES.md §7.4).
+    the training-prior one (:ref:`design-calibration`).
     """
 
     _parameter_constraints = {
@@ -261,7 +261,7 @@ class BalancedSoftmaxLoss(LogitAdjustedLoss):
     Notes
     -----
     Use: imbalance; :math:`\mathrm{softmax}(z)` then estimates the
-    class-balanced posterior (LOSSES.md §7.4).
+    class-balanced posterior (:ref:`design-calibration`).
     """
 
     _parameter_constraints = {"class_counts": _CLASS_COUNTS}
@@ -418,8 +418,8 @@ class DiceLoss(_OverlapLoss):
     the whole batch (a set-level, batch-level loss, defaults
     ``smooth=1e-4``, ``alpha=0``) and sums over classes; this loss is the
     per-sample form that decomposes (mean over samples and classes), with
-    default smoothing :math:`\gamma = 1` (LOSSES.md). The set-level form is
-    batch-level and planned separately (LOSSES.md §8).
+    default smoothing :math:`\gamma = 1` (a package choice). The set-level
+    form is batch-level and not implemented yet.
 
     Parameters
     ----------
@@ -478,7 +478,8 @@ class TverskyLoss(_OverlapLoss):
     (weight of false negatives) and :math:`\gamma` = ``smooth``.
     ``tversky(alpha=0.5, beta=0.5, smooth=s/2)`` equals
     ``dice(alpha=0, smooth=s)``. As for ``dice``, this is the per-sample
-    form; the reference code's set-level form is batch-level (LOSSES.md §8).
+    form; the reference code's set-level form is batch-level and not
+    implemented yet.
 
     Parameters
     ----------

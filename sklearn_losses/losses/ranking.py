@@ -38,7 +38,7 @@ _OVR_NOTES = r"""
 
     **Batch composition matters.** Only pairs / class statistics inside
     the batch are seen, so the batch AUC is not the dataset AUC (Simpson's
-    bias, LOSSES.md §7.2). Use large stratified batches
+    bias, :ref:`design-simpson`). Use large stratified batches
     (at least 256, or full batch on small tables; the estimator's
     ``batch_sampler="auto"`` stratifies them and merges a small last batch
     into the previous one).
@@ -48,7 +48,7 @@ _OVR_NOTES = r"""
     **Not calibrated.** A ranking loss only orders the scores: it is
     invariant (``auc_pairwise``) or nearly so to shifting them, so
     ``predict_proba`` is not a probability. Recalibrate post hoc
-    (temperature / Platt scaling, LOSSES.md §7.4) and tune the decision
+    (temperature / Platt scaling, :ref:`design-calibration`) and tune the decision
     threshold on validation data.
 """
 
@@ -59,8 +59,8 @@ def _with_notes(cls):
 
 
 def _class_mean(values, weight):
-    """Weighted mean of ``values`` under non-negative ``weight`` (positive total)."""
-    return (weight * values).sum() / weight.sum().clamp_min(EPS)
+    """Column-wise weighted means of ``values`` under non-negative ``weight``, shape ``(C,)``."""
+    return (weight * values).sum(0) / weight.sum(0).clamp_min(EPS)
 
 
 @register_loss("auc_pairwise")
@@ -101,12 +101,26 @@ class AUCPairwiseLoss(BatchLoss):
         self._validate()
 
     @staticmethod
-    def binary_loss(score, y01, weight):
-        """Weighted mean logistic loss over the positive-negative pairs."""
-        pos = y01 > 0.5
-        diff = score[pos].unsqueeze(1) - score[~pos].unsqueeze(0)
-        pair_weight = weight[pos].unsqueeze(1) * weight[~pos].unsqueeze(0)
-        return (pair_weight * F.softplus(-diff)).sum() / pair_weight.sum().clamp_min(EPS**2)
+    def binary_loss(scores, y01, weight):
+        """Weighted mean logistic loss over the positive-negative pairs of each column.
+
+        Each row is a positive of at most one column (one-vs-rest), so all
+        columns are done with one ``(|P|, n)`` matrix: row ``i`` of the
+        positives ``P`` against every sample ``j`` on the column ``c_i`` of
+        its class, masked to the negatives of that column, then summed per
+        column.
+        """
+        n_cols = scores.shape[1]
+        pos_rows, pos_cols = y01.nonzero(as_tuple=True)
+        pos_score = scores[pos_rows, pos_cols]  # s_{i, c_i}
+        col_scores = scores.index_select(1, pos_cols).T  # (|P|, n): s_{j, c_i}
+        neg = 1.0 - y01.index_select(1, pos_cols).T  # 1[j is a negative of c_i]
+        pair_weight = weight[pos_rows].unsqueeze(1) * (weight.unsqueeze(0) * neg)
+        pair_loss = F.softplus(col_scores - pos_score.unsqueeze(1))  # log(1 + e^{-(s_i - s_j)})
+        zeros = scores.new_zeros(n_cols)
+        num = zeros.index_add(0, pos_cols, (pair_weight * pair_loss).sum(1))
+        den = zeros.index_add(0, pos_cols, pair_weight.sum(1))
+        return num / den.clamp_min(EPS**2)
 
 
 @register_loss("auc_square")
@@ -161,10 +175,10 @@ class AUCSquareLoss(BatchLoss):
         self.margin = margin
         self._validate()
 
-    def binary_loss(self, score, y01, weight):
-        """Class variances of ``h = sigmoid(score)`` plus the squared margin hinge."""
-        h = torch.sigmoid(score)
-        w_pos, w_neg = split_weights(weight, y01)
+    def binary_loss(self, scores, y01, weight):
+        """Class variances of ``h = sigmoid(score)`` plus the squared margin hinge, per column."""
+        h = torch.sigmoid(scores)
+        w_pos, w_neg = split_weights(weight.unsqueeze(1), y01)
         mean_pos = _class_mean(h, w_pos)
         mean_neg = _class_mean(h, w_neg)
         var_pos = _class_mean((h - mean_pos) ** 2, w_pos)
@@ -224,15 +238,15 @@ class EnsLoss(BatchLoss):
     -----
     **Binary only** (``max_classes = 2``): ``K > 2`` raises ``ValueError``;
     use :class:`sklearn.multiclass.OneVsRestClassifier` for multiclass
-    problems (LOSSES.md §7.6). A batch with a single class is *not*
+    problems (:ref:`design-ovr`). A batch with a single class is *not*
     degenerate: the margin loss is defined per sample.
 
     **Batch composition matters**: the sort couples the samples of a batch,
     so the loss depends on the batch size and content; use large stratified
-    batches (LOSSES.md §7.1-7.2). **Stochastic**: the value changes from call
+    batches (:ref:`design-batches`, :ref:`design-simpson`). **Stochastic**: the value changes from call
     to call and carries no meaning; early-stop and select on a validation
     scorer. **Not calibrated**: the scores are margins, recalibrate
-    ``predict_proba`` post hoc (LOSSES.md §7.4).
+    ``predict_proba`` post hoc (:ref:`design-calibration`).
 
     Reference code: ``ensLoss`` in ``losses.py`` of ``statmlben/ensLoss``
     (PyTorch), followed for steps 1-4. Deliberate deviations:

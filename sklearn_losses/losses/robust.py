@@ -4,7 +4,7 @@ pull of mislabelled samples.
 Cross-entropy is unbounded: a sample whose (possibly wrong) label has
 :math:`p_y \to 0` gets a loss and a gradient weight that grow without limit,
 so a network eventually memorises noisy labels. The losses of this module
-cap that pull in different ways (LOSSES.md §3.4-3.9, §3.14):
+cap that pull in different ways:
 
 - **Power / comp-sum family** (``comp_sum``, ``gce``, ``mae``): the loss
   :math:`(1 - p_y^{\tau-1})/(\tau - 1)` interpolates between cross-entropy
@@ -25,7 +25,7 @@ cross-entropy of :class:`_ActivePassiveLoss`), so that identities such as
 ``gce(q) == comp_sum(1 + q)`` or ``nfl_rce(gamma=0) == nce_rce`` hold by
 construction.
 
-Trade-off (LOSSES.md §7.7): bounding the loss of hard samples protects
+Trade-off (:ref:`design-noise-imbalance`): bounding the loss of hard samples protects
 against label noise but also mutes genuinely hard minority samples, so
 these losses may underfit rare classes. Combine them with ``reweight=`` and
 tune both in the same grid when data are noisy *and* imbalanced.
@@ -165,7 +165,7 @@ class CompSumLoss(PointwiseLoss):
     -----
     Use: one knob from fitting (``tau <= 1``, better for clean, imbalanced
     data) to robustness against label noise (``tau`` towards 2, which
-    may underfit rare classes); LOSSES.md §7.7 suggests a
+    may underfit rare classes); :ref:`design-noise-imbalance` suggests a
     ``tau`` × ``reweight`` grid for noisy, imbalanced data.
     """
 
@@ -211,7 +211,7 @@ class GCELoss(PointwiseLoss):
     -----
     Use: label noise, as a compromise between the fast fitting of
     cross-entropy and the robustness of MAE. Being bounded, it gives less
-    weight to hard (often minority) samples (LOSSES.md §7.7).
+    weight to hard (often minority) samples (:ref:`design-noise-imbalance`).
     """
 
     _parameter_constraints = {"q": [Interval(Real, 0, 1, closed="right")]}
@@ -285,7 +285,7 @@ class NCELoss(PointwiseLoss):
     Notes
     -----
     Use: label noise. Alone it underfits (Ma et al.); use ``nce_rce``. Normalisation removes the extra weight CE gives to
-    hard samples, so rare classes get no special pull (LOSSES.md §7.7).
+    hard samples, so rare classes get no special pull (:ref:`design-noise-imbalance`).
     """
 
     def __init__(self):
@@ -375,7 +375,7 @@ class SCELoss(_ActivePassiveLoss):
     -----
     Use: label noise, keeping CE's fitting power; the RCE term is bounded
     and symmetric. A larger ``alpha`` fits hard (minority or mislabelled)
-    samples more (LOSSES.md §7.7).
+    samples more (:ref:`design-noise-imbalance`).
     """
 
     def __init__(self, alpha=0.1, beta=1.0, A=-4.0):
@@ -422,7 +422,7 @@ class NCERCELoss(_ActivePassiveLoss):
     -----
     Use: label noise; both terms are robust, the active one fits faster than
     MAE. One of the first grids for noisy, imbalanced data is ``alpha`` ×
-    ``beta`` (LOSSES.md §7.7).
+    ``beta`` (:ref:`design-noise-imbalance`).
     """
 
     def __init__(self, alpha=1.0, beta=1.0, A=-4.0):
@@ -476,7 +476,7 @@ class NFLRCELoss(_ActivePassiveLoss):
     -----
     Use: label noise. Within the normalised term, the focal factor shifts
     weight towards hard samples (useful for rare classes) while the
-    normalisation keeps the loss bounded (LOSSES.md §7.7).
+    normalisation keeps the loss bounded (:ref:`design-noise-imbalance`).
     """
 
     _parameter_constraints = {**_ActivePassiveLoss._parameter_constraints,
@@ -537,7 +537,7 @@ class LDRKLLoss(PointwiseLoss):
     Notes
     -----
     Use: label noise with a tunable robustness (``lam``); large ``lam``
-    mutes hard, possibly minority samples (LOSSES.md §7.7).
+    mutes hard, possibly minority samples (:ref:`design-noise-imbalance`).
     """
 
     _parameter_constraints = {

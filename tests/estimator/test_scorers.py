@@ -170,9 +170,11 @@ def test_scorer_errors(fitted_lr):
     clf, X, y = fitted_lr
     with pytest.raises(ValueError, match="Unknown scorer 'nope'.*gmean"):
         get_scorer("nope")
-    # a label the model never predicts just counts as missed
+    # a label the model was not trained on is an error for every package scorer
+    # (test_every_scorer_rejects_labels_unseen_in_training)
     y3 = np.array(["neg", "pos", "other"])
-    assert 0 <= get_scorer("worst_class_recall")(clf, X[:3], y3) <= 1
+    with pytest.raises(ValueError, match=r"\['other'\] that are not classes"):
+        get_scorer("worst_class_recall")(clf, X[:3], y3)
     # probabilities need every class present in the fold
     with pytest.raises(ValueError, match="every class must be present"):
         get_scorer("roc_auc")(clf, X[:3], np.array(["neg", "neg", "neg"]))
@@ -246,3 +248,27 @@ def test_scorer_agrees_with_estimator_score_for_accuracy(binary):
     logits = torch.log(torch.as_tensor(proba))
     expected = float(get_loss("focal", gamma=2.0)(logits, torch.as_tensor(y)))
     assert make_loss_scorer("focal", gamma=2.0)(clf, X, y) == pytest.approx(-expected)
+
+
+# ------------------------------------------------------------- unseen labels
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("name", available_scorers() + ["loss:focal", "fbeta"])
+def test_every_scorer_rejects_labels_unseen_in_training(name, n_classes):
+    # roc_auc, average_precision, ece and brier used to raise unrelated errors,
+    # gmean returned 0.0 and f1 0.60.
+    X, y = make_classification(150, 5, n_informative=3, n_classes=n_classes, random_state=0)
+    labels = np.array(["a", "b", "c"])[y]
+    clf = LogisticRegression().fit(X, labels)
+    if name == "loss:focal":
+        scorer = make_loss_scorer("focal")
+    elif name == "fbeta":
+        scorer = make_fbeta_scorer(2.0)
+    else:
+        scorer = get_scorer(name)
+    y_test = labels.astype(object)
+    y_test[:5] = "zz"  # a label the model never saw
+    expected = r"labels \['zz'\] that are not classes .*classes_: \[" + ", ".join(
+        repr(c) for c in clf.classes_.tolist()) + r"\]"
+    with pytest.raises(ValueError, match=expected):
+        scorer(clf, X, y_test)
+    scorer(clf, X, labels)  # seen labels only: scores

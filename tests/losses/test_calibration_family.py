@@ -1,5 +1,6 @@
-"""Formula values and identities of the calibration family (LOSSES.md §3.10,
-§3.15, §3.17): squentropy, encouraging and zloss_spherical.
+"""Formula values and identities of the calibration family: squentropy,
+encouraging and zloss_spherical (formulas from the papers cited in their
+docstrings).
 
 Reference values are computed independently in numpy (or by hand).
 """

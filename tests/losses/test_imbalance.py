@@ -1,6 +1,5 @@
-"""Formula values and identities of the imbalance family (LOSSES.md §3.1-3.3,
-§3.11-3.13, §3.16): cross_entropy, focal, poly1, logit_adjusted,
-balanced_softmax, ldam, dice and tversky.
+"""Formula values and identities of the imbalance family: cross_entropy, focal,
+poly1, logit_adjusted, balanced_softmax, ldam, dice and tversky.
 
 Reference values are computed independently in numpy (or by hand), not with
 the package's helpers.

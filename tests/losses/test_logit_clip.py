@@ -1,4 +1,4 @@
-"""The ``logit_clip`` wrapper (LOSSES.md §5): clipping identities, use around
+"""The ``logit_clip`` wrapper (Wei et al., ICML 2023): clipping identities, use around
 every registered loss, nested parameters and the scikit-learn protocol."""
 
 import math

@@ -1,5 +1,6 @@
-"""Batch-level ranking losses (LOSSES.md §4.2-4.4): auc_pairwise, auc_square and
-ensloss, against hand / numpy computations and their "Must hold" identities."""
+"""Batch-level ranking losses: auc_pairwise, auc_square and ensloss, against
+hand / numpy computations and the identities their formulas imply; one-vs-rest
+as in docs/design.rst (section "One-vs-rest for binary-only batch losses")."""
 
 import math
 import pickle
@@ -229,7 +230,7 @@ def test_defaults():
 # ensloss
 # ===========================================================================
 def np_ensloss(scores, y, w, lam, draws):
-    """Steps 1-4 of LOSSES.md §4.4 in numpy, with given N(0, 1) draws."""
+    """Steps 1-4 of EnsLoss (its class docstring) in numpy, with given N(0, 1) draws."""
     m = (2.0 * np.asarray(y) - 1.0) * np.asarray(scores, dtype=np.float64)
     if lam == 0:
         g = -np.exp(draws)
@@ -347,3 +348,21 @@ def test_ensloss_invalid_parameters_raise(params):
         EnsLoss(**params)
     with pytest.raises(ValueError):
         EnsLoss().set_params(**params)
+
+
+def test_ovr_scores_match_the_dense_masked_logsumexp():
+    # O(nK) computation against the (n, K, K) definition, on logits whose
+    # softmax saturates (p_k = 1 to machine precision) and with tied maxima.
+    from sklearn_losses.losses.base import BatchLoss
+
+    g = torch.Generator().manual_seed(0)
+    z = torch.randn(6, 5, generator=g, dtype=torch.float64) * torch.tensor(
+        [[1.0], [50.0], [500.0], [1.0], [1e4], [3.0]], dtype=torch.float64)
+    z[3, 1:3] = z[3].max() + 2.0
+    eye = torch.eye(5, dtype=torch.bool)
+    dense = z - torch.logsumexp(z.unsqueeze(1).masked_fill(eye, float("-inf")), dim=2)
+    zg = z.clone().requires_grad_(True)
+    got = BatchLoss.ovr_scores(zg)
+    torch.testing.assert_close(got, dense, rtol=1e-12, atol=1e-9)
+    got.sum().backward()
+    assert torch.isfinite(zg.grad).all()

@@ -1,4 +1,5 @@
-"""Formula values and identities of the noise-robust losses (LOSSES.md §3.4-3.9, §3.14).
+"""Formula values and identities of the noise-robust losses (comp_sum, gce, mae,
+sce, nce, nce_rce, nfl_rce, ldr_kl).
 
 Expected values are computed independently in numpy (or written out by
 hand), never through the package's own helpers. The generic protocol
