@@ -121,7 +121,7 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         scorer made by :func:`~sklearn_losses.metrics.get_scorer`,
         :func:`~sklearn_losses.metrics.make_loss_scorer` or
         :func:`~sklearn_losses.metrics.make_fbeta_scorer`. Loss values are
-        not comparable across losses (LOSSES.md §7.3): select models with a
+        not comparable across losses (:ref:`design-select-by-scorer`): select models with a
         metric, e.g. ``GridSearchCV(scoring=...)``; the values of stochastic
         losses (``ensloss``) mean nothing, so stopping on them warns.
     calibration : {None, "prior", "temperature"}, default=None

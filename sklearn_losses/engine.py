@@ -109,7 +109,7 @@ class TensorBatchIterator:
         - ``"stratified"``: a permutation in which every class is spread
           evenly, so each batch holds each class in proportion to its
           frequency (at least one row of a class whose expected count per
-          batch is >= 1). Needed by batch-level losses (LOSSES.md §7.1);
+          batch is >= 1). Needed by batch-level losses (:ref:`design-batches`);
         - ``"balanced"``: in-batch class-balanced resampling: each epoch
           draws ``n`` rows with every class equally represented (minority
           rows repeated an equal number of times, majority rows subsampled),
