@@ -19,17 +19,19 @@ use this module, so that every number they report comes from the same code:
 - :func:`sign_test` (wins against losses over datasets) and
   :func:`warm_up` (torch's one-off start-up cost, paid before timing).
 
->>> from sklearn.model_selection import StratifiedKFold
->>> from sklearn_losses import WeightedLossClassifier
->>> from sklearn_losses.compare import (cross_validate_configs, make_model,
-...                                     rank_configurations, summarize)
->>> # X: a DataFrame, y: labels
->>> # configs = {"ce": make_model(WeightedLossClassifier(), X),
->>> #            "focal": make_model(WeightedLossClassifier(loss="focal"), X)}
->>> # folds = list(StratifiedKFold(5, shuffle=True, random_state=0).split(X, y))
->>> # results = cross_validate_configs(configs, X, y, folds, ["average_precision", "roc_auc"])
->>> # rows = rank_configurations(summarize(results, ["average_precision", "roc_auc"]),
->>> #                            ["average_precision", "roc_auc"], n_folds=5)
+Example::
+
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn_losses import WeightedLossClassifier
+    from sklearn_losses.compare import (cross_validate_configs, make_model,
+                                        rank_configurations, summarize)
+
+    metrics = ["average_precision", "roc_auc"]
+    configs = {"ce": make_model(WeightedLossClassifier(), X),          # X: a DataFrame
+               "focal": make_model(WeightedLossClassifier(loss="focal"), X)}
+    folds = list(StratifiedKFold(5, shuffle=True, random_state=0).split(X, y))
+    results = cross_validate_configs(configs, X, y, folds, metrics, n_jobs=2)
+    rows = rank_configurations(summarize(results, metrics), metrics, n_folds=5)
 """
 
 from __future__ import annotations
@@ -493,9 +495,9 @@ def rank_configurations(rows, metrics, *, n_folds=None, test_train_ratio=None, a
     """Rank :func:`summarize`'s rows: best first, failed configurations last.
 
     Order: the mean of ``metrics[0]`` (greater first); equal means (to 1e-9)
-    are broken by the mean of ``metrics[1]`` when given, then by
-    ``complexity(config)`` (smaller first: the simpler configuration), then
-    by name. The best configuration is then compared with each other one on
+    are broken by the mean of ``metrics[1]``, then of the following metrics
+    in turn, then by ``complexity(config)`` (smaller first: the simpler
+    configuration), then by name. The best configuration is then compared with each other one on
     ``metrics[0]`` over the folds both finished, with :func:`corrected_ttest`:
     those with a two-sided p-value of at least ``alpha`` cannot be told apart
     from the best.
@@ -505,7 +507,7 @@ def rank_configurations(rows, metrics, *, n_folds=None, test_train_ratio=None, a
     rows : list of dict
         :func:`summarize`'s output (modified in place and returned sorted).
     metrics : list of str
-        The ranking metric first, then the tie-breaker.
+        The ranking metric first, then the tie-breakers in order.
     n_folds : int, optional
         Folds of a k-fold CV, for ``test_train_ratio = 1 / (k - 1)``.
     test_train_ratio : float, optional
@@ -529,7 +531,6 @@ def rank_configurations(rows, metrics, *, n_folds=None, test_train_ratio=None, a
             n_folds = max((len(r["folds"]) for r in rows), default=2)
         test_train_ratio = 1.0 / max(n_folds - 1, 1)
     primary = metrics[0]
-    secondary = metrics[1] if len(metrics) > 1 else None
 
     def usable(r):
         return r["error"] is None and not math.isnan(r[f"{primary}_mean"])
@@ -538,8 +539,7 @@ def rank_configurations(rows, metrics, *, n_folds=None, test_train_ratio=None, a
         return math.inf if value is None or math.isnan(value) else -round(value, 9)
 
     def key(r):
-        return (desc(r[f"{primary}_mean"]),
-                desc(r[f"{secondary}_mean"]) if secondary else 0.0,
+        return (*(desc(r[f"{m}_mean"]) for m in metrics),
                 complexity(r["config"]) if complexity is not None else 0,
                 str(r["config"]))
 

@@ -315,8 +315,8 @@ def _summary(args, say, source, X, y, info, configs, losses, reweightings, folds
         f"({plural(len(losses), 'loss', 'losses')} x "
         f"{plural(len(reweightings), 're-weighting')}), {folds}-fold stratified CV, "
         f"max_epochs={max_epochs}, device={device}, threads={args.threads}, "
-        f"ranked by {metrics[0]}" + (f" (ties broken by {metrics[1]})" if len(metrics) > 1
-                                     else "") + ".")
+        f"ranked by {metrics[0]}" + (f" (ties broken by {', then '.join(metrics[1:])})"
+                                     if len(metrics) > 1 else "") + ".")
 
 
 def _subsample(args, df, y, info, source, folds):
@@ -431,8 +431,8 @@ def _report(args, rows, interrupted, metrics, folds, n, out, title, n_configs) -
         print(f"vs best: ≈ cannot be told apart from the best on {metrics[0]} (Nadeau-Bengio "
               f"corrected resampled t-test over the {folds} shared folds, p ≥ {ALPHA:g}; "
               f"{tied} of {max(sum(1 for r in rows if r['rank']) - 1, 0)}). Equal "
-              + (f"means are ordered by {metrics[1]}, then " if len(metrics) > 1 else
-                 "means are ordered by ")
+              + (f"means are ordered by {', then '.join(metrics[1:])}, then "
+                 if len(metrics) > 1 else "means are ordered by ")
               + "the simpler configuration (cross_entropy, no re-weighting), then the name.")
         csv_path = out / CSV_NAME
         write_csv(rows, metrics, csv_path)

@@ -51,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
         description=textwrap.fill(
             "Cross-validate WeightedLossClassifier with every combination of --losses and "
             "--reweight on DATA.csv (or on a generated demo data set) and write a "
-            "leaderboard ranked by the first --scoring metric (ties broken by the second), "
+            "leaderboard ranked by the first --scoring metric (ties broken by the next ones), "
             "marking the configurations that cannot be told apart from the best.", 78),
         epilog="Examples:\n"
                f"  {PROG} compare data.csv --target label\n"
@@ -89,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--scoring", nargs="+", metavar="NAME", default=list(DEFAULT_SCORING),
                          help="scorer names of sklearn_losses.metrics.get_scorer (package "
                               "scorers or scikit-learn's); the first ranks the leaderboard, "
-                              "the second breaks ties "
+                              "the next ones break ties in turn "
                               f"(default: {' '.join(DEFAULT_SCORING)})")
     compare.add_argument("--folds", "-k", type=int, metavar="K",
                          help=f"stratified cross-validation folds (default: {FULL['folds']}, "

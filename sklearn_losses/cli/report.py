@@ -184,11 +184,12 @@ def leaderboard_figure(rows, metrics, n_folds, *, title="sklearn-losses compare"
                             f"p ≥ {alpha:g})"),
                Line2D([], [], marker="o", ls="", color=COLORS["other"], label="worse"),
                Line2D([], [], marker=".", ls="", color="0.45", label="fold scores")]
-    fig.legend(handles=handles, loc="outside lower center", ncols=2, fontsize=fontsize,
-               frameon=False)
-    if note_lines:
-        fig.text(0.01, 0.0, "\n".join(note_lines), fontsize=fontsize - 0.5, va="bottom",
-                 ha="left", color="tab:red")
+    # one artist below the panels, which constrained layout makes room for: the failed
+    # configurations (its title) and the legend
+    legend = fig.legend(handles=handles, loc="outside lower center", ncols=4,
+                        fontsize=fontsize, frameon=False, title="\n".join(note_lines) or None,
+                        title_fontsize=fontsize)
+    legend.get_title().set_color("tab:red")
     return fig
 
 

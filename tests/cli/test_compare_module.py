@@ -137,6 +137,13 @@ def test_ties_on_the_first_metric_are_broken_by_the_second_then_simplicity_then_
     # the equal ones cannot be told apart from the best; failed never
     assert all(r["tied_with_best"] for r in ranked[:5])
     assert ranked[-1]["tied_with_best"] is False and math.isnan(ranked[-1]["p_vs_best"])
+    # equal on the first two metrics: the third decides, before simplicity
+    third = [_row("cross_entropy + none", 1.0, 0.5), _row("focal + none", 1.0, 0.5)]
+    for r, v in zip(third, (0.2, 0.8)):
+        r["gm_mean"], r["scores"]["gm"] = v, [v] * 3
+    ranked = rank_configurations(third, ["ap", "bal", "gm"],
+                                 complexity=lambda name: simplicity[name])
+    assert [r["config"] for r in ranked] == ["focal + none", "cross_entropy + none"]
     # with a single metric, simplicity decides among equal means
     again = rank_configurations([_row("focal + none", 1.0, 0.1),
                                  _row("cross_entropy + none", 1.0, 0.1)], ["ap"],
