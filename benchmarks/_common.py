@@ -1,9 +1,12 @@
 """What the dataset benchmarks share: command-line options, dataset selection,
-the cross-validation loop, metrics, summaries and markdown output.
+result rows, summaries and markdown output.
 
 A benchmark script defines its methods (name -> unfitted estimator), an
 ``evaluate(name, X, y)`` that returns result rows through :func:`cv_rows`, and
 formats the summary with :func:`compare_methods` and :func:`markdown_table`.
+The preprocessing, the fit-and-score loop over the folds, the scorers and the
+sign test are the package's (:mod:`sklearn_losses.compare`), the same code as
+``sklearn-losses compare``.
 """
 
 from __future__ import annotations
@@ -13,32 +16,16 @@ import functools
 import platform
 import sys
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
 from joblib import Parallel, delayed
-from sklearn.base import clone
-from sklearn.metrics import (
-    average_precision_score,
-    balanced_accuracy_score,
-    f1_score,
-    roc_auc_score,
-)
 from sklearn.model_selection import StratifiedKFold
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import label_binarize
 
-from _data import (
-    DEFAULT_KEEL_DIR,
-    REPO_ROOT,
-    keel_datasets,
-    load_bundled,
-    load_keel,
-    make_preprocessor,
-)
+from _data import DEFAULT_KEEL_DIR, REPO_ROOT, keel_datasets, load_bundled, load_keel
+from sklearn_losses.compare import cross_validate_configs, make_model
 
 RESULTS_DIR = REPO_ROOT / "benchmarks" / "results"
 DOCS_DIR = REPO_ROOT / "docs" / "benchmarks"
@@ -133,7 +120,16 @@ def dataset_loaders(args, *, bundled=(), quick=QUICK_KEEL, keel_required=True):
         print(f"note: {message}; using the scikit-learn datasets only")
     loaders = {p.stem: functools.partial(load_keel, p) for p in paths}
     loaders.update({name: functools.partial(load_bundled, name) for name in bundled})
-    names = list(loaders)
+    return [loaders[n] for n in select_datasets(list(loaders), args, quick)]
+
+
+def select_datasets(names, args, quick=()):
+    """The dataset names the options keep, in order.
+
+    ``--quick`` keeps those in ``quick``, ``--only`` the named ones (an
+    unknown name is an error listing the available ones), ``--datasets N``
+    the first N.
+    """
     if args.quick:
         names = [n for n in names if n in quick]
     if args.only:
@@ -143,84 +139,64 @@ def dataset_loaders(args, *, bundled=(), quick=QUICK_KEEL, keel_required=True):
         names = [n for n in names if n in args.only]
     if args.datasets is not None:
         names = names[:args.datasets]
-    return [loaders[n] for n in names]
+    return names
 
 
-# ------------------------------------------------------------------ metrics
-def classification_metrics(y_true, proba, pred):
-    """ROC AUC, average precision, balanced accuracy and F1.
-
-    Binary: of the positive class (index 1). Multiclass: macro one-vs-rest
-    AUC and AP, macro F1.
-    """
-    n_classes = proba.shape[1]
-    if n_classes == 2:
-        score, average, y_ind = proba[:, 1], "binary", y_true
-        auc = roc_auc_score(y_true, score)
-    else:
-        score, average = proba, "macro"
-        y_ind = label_binarize(y_true, classes=np.arange(n_classes))
-        auc = roc_auc_score(y_true, proba, multi_class="ovr", labels=np.arange(n_classes))
-    return {
-        "roc_auc": auc,
-        "average_precision": average_precision_score(y_ind, score, average="macro"),
-        "balanced_accuracy": balanced_accuracy_score(y_true, pred),
-        "f1": f1_score(y_true, pred, average=average, zero_division=0),
-    }
+# ------------------------------------------------------------ fit and score
+#: Scores of every fit (``sklearn_losses.metrics.get_scorer`` names; binary: of the positive
+#: class 1; multiclass: macro one-vs-rest AUC and AP, macro F1).
+SCORING = ("roc_auc", "average_precision", "balanced_accuracy", "f1")
 
 
-def fit_and_score(estimator, X_train, y_train, X_test, y_test):
-    """Fit ``estimator`` in a preprocessing pipeline and score it on the test rows.
+def cv_rows(name, X, y, methods, *, folds, seed, variants=None, scoring=SCORING, warm=None,
+            fold_info=None):
+    """Stratified K-fold results: one row per label variant x method x fold.
 
-    A failed fit gives NaN metrics and the error, not an exception; the
-    warnings raised during the fit are recorded (deduplicated).
-    """
-    model = make_pipeline(make_preprocessor(X_train), clone(estimator))
-    row = {"error": "", "warnings": ""}
-    t0 = time.perf_counter()
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            model.fit(X_train, y_train)
-            if not np.array_equal(model.classes_, np.arange(len(model.classes_))):
-                raise ValueError(f"training labels miss a class: {model.classes_}")
-            row.update(classification_metrics(y_test, model.predict_proba(X_test),
-                                              model.predict(X_test)))
-            row["epochs"] = model[-1].n_iter_
-        except Exception as exc:  # noqa: BLE001 - one failed fit must not end the benchmark
-            row["error"] = f"{type(exc).__name__}: {exc}"
-    row["fit_s"] = time.perf_counter() - t0
-    row["warnings"] = " | ".join(sorted({f"{w.category.__name__}: {str(w.message)[:160]}"
-                                         for w in caught}))
-    return row
-
-
-def cv_rows(name, X, y, methods, *, folds, seed, label_variants=None):
-    """Stratified K-fold results: one row per fold x label variant x method.
+    The fits run through :func:`sklearn_losses.compare.cross_validate_configs`
+    (each method after :func:`sklearn_losses.compare.make_model`'s
+    preprocessing), one call per label variant.
 
     Parameters
     ----------
     methods : dict of str -> estimator
         Unfitted estimators (cloned for each fit, preprocessing prepended).
-    label_variants : callable ``(fold, y_train) -> iterable of (dict, y_train)``, optional
-        Versions of the training labels to train on (e.g. with label noise);
-        the dict's items are added to the rows. Test labels are never changed.
-        Default: the training labels as they are.
+    variants : list of (dict, callable or None), optional
+        Versions of the training labels to train on (e.g. with label noise):
+        the dict's items are added to the rows, the callable
+        ``(fold, y_train) -> y_train`` gives the labels (None: unchanged).
+        Test labels are never changed. Default: the training labels as they are.
+    scoring : list of str or dict
+        Scorers (``sklearn_losses.compare.resolve_scoring``); one column each.
+    warm : list of estimator, optional
+        Fitted once per process before timing (``sklearn_losses.compare.warm_up``).
+    fold_info : callable, optional
+        ``(fold, train, test) -> dict`` of further columns.
+
+    Returns
+    -------
+    rows : list of dict
+        ``dataset``, ``n_samples``, ``n_classes``, ``minority_share``,
+        ``fold``, the variant's items, ``method``, one column per scorer,
+        ``fit_s``, ``score_s``, ``epochs``, ``error`` (``""`` when none) and
+        ``warnings`` (`` | ``-separated).
     """
-    if label_variants is None:
-        def label_variants(fold, y_train):
-            return [({}, y_train)]
-    splitter = StratifiedKFold(folds, shuffle=True, random_state=seed)
+    y = np.asarray(y)
+    splits = list(StratifiedKFold(folds, shuffle=True, random_state=seed).split(X, y))
+    models = {method: make_model(estimator, X) for method, estimator in methods.items()}
+    base = {"dataset": name, "n_samples": len(y), "n_classes": len(np.unique(y)),
+            "minority_share": np.bincount(y).min() / len(y)}
     rows = []
-    for fold, (train, test) in enumerate(splitter.split(X, y)):
-        X_train, X_test = X.iloc[train], X.iloc[test]
-        for variant, y_train in label_variants(fold, y[train]):
-            for method, estimator in methods.items():
-                row = {"dataset": name, "n_samples": len(y), "n_classes": len(np.unique(y)),
-                       "minority_share": np.bincount(y).min() / len(y), "fold": fold,
-                       **variant, "method": method}
-                row.update(fit_and_score(estimator, X_train, y_train, X_test, y[test]))
-                rows.append(row)
+    for variant, train_labels in variants or [({}, None)]:
+        results = cross_validate_configs(models, X, y, splits, scoring,
+                                         train_labels=train_labels, warm=warm)
+        for r in results:
+            row = {**base, "fold": r["fold"], **variant, "method": r["config"]}
+            if fold_info is not None:
+                row.update(fold_info(r["fold"], *splits[r["fold"]]))
+            row.update(r["scores"])
+            row.update(fit_s=r["fit_s"], score_s=r["score_s"], epochs=r["epochs"],
+                       error=r["error"] or "", warnings=" | ".join(r["warnings"]))
+            rows.append(row)
     return rows
 
 

@@ -1,5 +1,6 @@
 """Datasets for the benchmarks: the KEEL imbalanced binary tables, a few
-scikit-learn bundled tables, their preprocessing, and label noise.
+scikit-learn bundled tables, and label noise (the preprocessing is
+:func:`sklearn_losses.compare.make_preprocessor`).
 
 The package never reads these files; only the benchmark scripts do. The KEEL
 directory defaults to ``../shared/data/keel`` relative to the repository root
@@ -13,10 +14,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from sklearn import datasets
-from sklearn.compose import ColumnTransformer
-from sklearn.impute import SimpleImputer
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 __all__ = [
     "BUNDLED",
@@ -25,7 +22,6 @@ __all__ = [
     "keel_datasets",
     "load_bundled",
     "load_keel",
-    "make_preprocessor",
     "sklearn_bundled",
 ]
 
@@ -87,26 +83,6 @@ def sklearn_bundled():
     for name in BUNDLED:
         X, y, _ = load_bundled(name)
         yield name, X, y
-
-
-def make_preprocessor(X) -> ColumnTransformer:
-    """One-hot encode the non-numeric columns of ``X``, impute and standardize the numeric ones.
-
-    Categories unseen in training encode as all zeros (``handle_unknown="ignore"``);
-    a missing category is a category of its own; missing numbers get the
-    training median. The output is dense.
-    """
-    if isinstance(X, pd.DataFrame):
-        categorical = list(X.select_dtypes(exclude="number").columns)
-        numeric = [c for c in X.columns if c not in categorical]
-    else:
-        categorical, numeric = [], list(range(np.asarray(X).shape[1]))
-    transformers = [("num", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()),
-                     numeric)]
-    if categorical:
-        transformers.append(("cat", OneHotEncoder(handle_unknown="ignore", sparse_output=False),
-                             categorical))
-    return ColumnTransformer(transformers, sparse_threshold=0.0)
 
 
 def flip_labels(y, rate, n_classes, rng) -> np.ndarray:

@@ -20,6 +20,7 @@ import pandas as pd
 
 import _common as common
 from sklearn_losses import WeightedLossClassifier, available_losses
+from sklearn_losses.compare import sign_test
 
 METRICS = ("f1", "average_precision")
 ANYLOSS = "anyloss_f1"
@@ -76,19 +77,12 @@ def summary_table(table, tie):
 ALPHA = 0.05
 
 
-def _sign_test(wins, losses):
-    """Two-sided sign test of ``wins`` against ``losses`` (ties left out): the p-value."""
-    from scipy.stats import binomtest
-
-    return 1.0 if wins + losses == 0 else float(binomtest(wins, wins + losses).pvalue)
-
-
 def _versus(table, metric, reference, tie):
     """``anyloss_f1`` against ``reference`` on ``metric``: means, W/T/L, p, verdict."""
     summary = common.compare_methods(table, metric, reference, tie=tie).set_index("method")
     row, ref = summary.loc[ANYLOSS], summary.loc[reference]
     wins, ties, losses = int(row["wins"]), int(row["ties"]), int(row["losses"])
-    p = _sign_test(wins, losses)
+    p = sign_test(wins, losses)
     if p < ALPHA:
         verdict = "better" if wins > losses else "worse"
     else:
@@ -142,7 +136,7 @@ def reading(table, tie):
                      f"cross-entropy and {ap[balanced]['ref_mean']:.3f} for balanced "
                      "cross-entropy" + (" (the best of the three)" if balanced_best else "")
                      + ".")
-    if _sign_test(n, 0) >= ALPHA:
+    if sign_test(n, 0) >= ALPHA:
         headline += (f" With {n} dataset{'' if n == 1 else 's'} no difference can reach "
                      f"p < {ALPHA}: a smoke run, not a result.")
     return [

@@ -24,6 +24,7 @@ import pandas as pd
 import _common as common
 from _data import BUNDLED, flip_labels
 from sklearn_losses import WeightedLossClassifier, available_losses, get_loss
+from sklearn_losses.compare import sign_test
 
 METRICS = ("roc_auc", "average_precision", "balanced_accuracy")
 REFERENCE = "cross_entropy"
@@ -47,18 +48,22 @@ def make_methods(args):
     return methods
 
 
-def noisy_variants(fold, y_train, *, rates, n_classes, seed):
-    """The clean training labels, then one flipped copy per rate (seeded by fold and rate)."""
-    yield {"noise": 0.0}, y_train
-    for rate in rates:
-        rng = np.random.default_rng([seed, fold, round(rate * 1000)])
-        yield {"noise": rate}, flip_labels(y_train, rate, n_classes, rng)
+def flipped(fold, y_train, *, rate, n_classes, seed):
+    """The training labels of ``fold`` with a share ``rate`` flipped (seeded by fold and rate)."""
+    rng = np.random.default_rng([seed, fold, round(rate * 1000)])
+    return flip_labels(y_train, rate, n_classes, rng)
+
+
+def noisy_variants(rates, n_classes, seed):
+    """The clean training labels, then one flipped version per rate: ``(columns, labels)``."""
+    return [({"noise": 0.0}, None)] + [
+        ({"noise": rate}, functools.partial(flipped, rate=rate, n_classes=n_classes, seed=seed))
+        for rate in rates]
 
 
 def evaluate(name, X, y, *, methods, rates, folds, seed):
-    variants = functools.partial(noisy_variants, rates=rates, n_classes=len(np.unique(y)),
-                                 seed=seed)
-    return common.cv_rows(name, X, y, methods, folds=folds, seed=seed, label_variants=variants)
+    variants = noisy_variants(rates, len(np.unique(y)), seed)
+    return common.cv_rows(name, X, y, methods, folds=folds, seed=seed, variants=variants)
 
 
 def summary_table(table, metric, tie):
@@ -77,13 +82,6 @@ def summary_table(table, metric, tie):
 ALPHA = 0.05
 
 
-def _sign_test(wins, losses):
-    """Two-sided sign test of ``wins`` against ``losses`` (ties left out): the p-value."""
-    from scipy.stats import binomtest
-
-    return 1.0 if wins + losses == 0 else float(binomtest(wins, wins + losses).pvalue)
-
-
 def comparisons(table, tie, metrics=METRICS):
     """Every (metric, noise, loss) against cross-entropy: means, W/T/L, sign-test p."""
     rows = []
@@ -94,7 +92,7 @@ def comparisons(table, tie, metrics=METRICS):
             rows.append({"metric": metric, "noise": r.noise, "method": r.method,
                          "mean": r.mean, "ref_mean": ref[r.noise], "rank": r.mean_rank,
                          "wins": int(r.wins), "ties": int(r.ties), "losses": int(r.losses),
-                         "p": _sign_test(int(r.wins), int(r.losses))})
+                         "p": sign_test(int(r.wins), int(r.losses))})
     frame = pd.DataFrame(rows)
     frame["clear"] = np.where(frame["p"] < ALPHA,
                               np.where(frame["wins"] > frame["losses"], "better", "worse"), "")
@@ -211,8 +209,8 @@ def reading(table, balanced, tie):
                   f"setting): at {top:.0%} noise the best-ranked robust losses are "
                   + " and ".join(parts) + f". {direction}; with {_plural(nb, 'dataset')} no "
                   f"difference can be clear (winning on all of them gives p = "
-                  f"{_sign_test(nb, 0):.2g})."]
-    if _sign_test(n, 0) >= ALPHA:
+                  f"{sign_test(nb, 0):.2g})."]
+    if sign_test(n, 0) >= ALPHA:
         lines += ["", f"With {_plural(n, 'dataset')} in all, no difference can reach "
                   f"p < {ALPHA}: a smoke run, not a result."]
     return lines
@@ -258,7 +256,8 @@ def render_markdown(results, args, argv):
         "positives themselves look like such rows. Without re-weighting these losses can then "
         "leave the minority class unlearnt even at 0% noise, and negatives that resemble "
         "positives are pushed down hardest, so AUC can fall *below* 0.5. A low score of these "
-        "losses at 0% is that trade-off (LOSSES.md §7.7: combine them with `reweight=`), not "
+        "losses at 0% is that trade-off (combine them with `reweight=` to give the rare "
+        "class its weight back), not "
         "a failure of the benchmark.",
         "",
         "**Columns.** *mean*: mean over datasets of the fold-mean metric; *rank*: mean rank "

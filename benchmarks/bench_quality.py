@@ -31,7 +31,6 @@ import functools
 import os
 import platform
 import re
-import time
 import warnings
 
 import numpy as np
@@ -42,22 +41,21 @@ from imblearn.ensemble import BalancedRandomForestClassifier
 from imblearn.over_sampling import SMOTE
 from imblearn.pipeline import make_pipeline as make_imblearn_pipeline
 from sklearn import datasets as sk_datasets
-from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import matthews_corrcoef
-from sklearn.model_selection import StratifiedKFold
 from sklearn.neural_network import MLPClassifier
-from sklearn.pipeline import make_pipeline
 from threadpoolctl import threadpool_limits
 
 import _common as common
-from _data import make_preprocessor
 from sklearn_losses import WeightedLossClassifier
 from sklearn_losses.search import make_loss_search
 
 #: Scores of a fit (higher is better), in table order.
 METRICS = ("mcc", "average_precision", "balanced_accuracy", "roc_auc", "f1")
+#: Column -> scorer name (``sklearn_losses.metrics.get_scorer``).
+SCORING = {"mcc": "matthews_corrcoef", "average_precision": "average_precision",
+           "balanced_accuracy": "balanced_accuracy", "roc_auc": "roc_auc", "f1": "f1"}
 #: Lower is better.
 COSTS = ("fit_s",)
 LABELS = {"mcc": "MCC", "average_precision": "AP", "balanced_accuracy": "bal. acc.",
@@ -290,95 +288,32 @@ def load_imbalanced_sklearn(name, seed=0):
 def dataset_loaders(args):
     if not args.imbalanced_sklearn:
         return common.dataset_loaders(args)
-    names = list(IMBALANCED_SKLEARN)
-    if args.quick:
-        names = [n for n in names if n in QUICK_SKLEARN]
-    if args.only:
-        unknown = sorted(set(args.only) - set(names))
-        if unknown:
-            raise SystemExit(f"unknown dataset(s) {unknown}; available: {', '.join(names)}")
-        names = [n for n in names if n in args.only]
-    if args.datasets is not None:
-        names = names[:args.datasets]
+    names = common.select_datasets(list(IMBALANCED_SKLEARN), args, QUICK_SKLEARN)
     return [functools.partial(load_imbalanced_sklearn, n, args.seed) for n in names]
 
 
 # ------------------------------------------------------------ fit and score
-def fit_and_score(estimator, X_train, y_train, X_test, y_test, *, seed=0):
-    """Fit ``estimator`` after the fold's preprocessing; the metrics, fit and predict seconds.
-
-    Like ``_common.fit_and_score`` plus MCC, with the fit timed apart from the
-    prediction and no need for ``n_iter_`` (``epochs`` is NaN without it). A
-    failed fit gives NaN metrics and the error; warnings are recorded.
-    """
-    model = make_pipeline(make_preprocessor(X_train), clone(estimator))
-    row = {"error": "", "warnings": "", "epochs": np.nan, "fit_s": np.nan, "predict_s": np.nan}
-    row.update(dict.fromkeys(METRICS, np.nan))
-    torch.manual_seed(seed)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            t0 = time.perf_counter()
-            model.fit(X_train, y_train)
-            row["fit_s"] = time.perf_counter() - t0
-            if not np.array_equal(model.classes_, np.arange(len(model.classes_))):
-                raise ValueError(f"training labels miss a class: {model.classes_}")
-            t0 = time.perf_counter()
-            proba, pred = model.predict_proba(X_test), model.predict(X_test)
-            row["predict_s"] = time.perf_counter() - t0
-            row.update(common.classification_metrics(y_test, proba, pred))
-            row["mcc"] = matthews_corrcoef(y_test, pred)
-            n_iter = getattr(model[-1], "n_iter_", None)
-            if n_iter is not None:
-                row["epochs"] = float(np.max(n_iter))
-        except Exception as exc:  # noqa: BLE001 - one failed fit must not end the benchmark
-            row["error"] = f"{type(exc).__name__}: {exc}"
-    row["warnings"] = " | ".join(sorted({f"{w.category.__name__}: {str(w.message)[:160]}"
-                                         for w in caught}))
-    return row
-
-
-_WARM = False
-
-
-def warm_up():
-    """Fit the three network trainers once on a tiny table, once per process.
+def warm_estimators():
+    """Small versions of the three network trainers, fitted once per process before timing.
 
     The first torch optimizer of a process imports torch's compiler stack
-    (about 1 s) and skorch and torch initialise lazily; without this, that
-    one-time cost would be charged to whichever fold a worker process fits
-    first.
+    (about 1 s) and skorch and torch initialise lazily; without a warm-up,
+    that one-time cost would be charged to whichever fold a worker process
+    fits first (``sklearn_losses.compare.warm_up``).
     """
-    global _WARM
-    if _WARM:
-        return
-    from sklearn.datasets import make_classification
-
-    X, y = make_classification(60, 4, n_informative=2, n_redundant=0, random_state=0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        WeightedLossClassifier(max_epochs=2, hidden_layer_sizes=(4,)).fit(X, y)
-        SkorchMLP(hidden_layer_sizes=(4,), max_epochs=2).fit(X, y)
-        MLPClassifier(hidden_layer_sizes=(4,), max_iter=2).fit(X, y)
-    _WARM = True
+    return [WeightedLossClassifier(max_epochs=2, hidden_layer_sizes=(4,)),
+            SkorchMLP(hidden_layer_sizes=(4,), max_epochs=2),
+            MLPClassifier(hidden_layer_sizes=(4,), max_iter=2)]
 
 
 def evaluate(name, X, y, *, methods, folds, seed, threads=1):
-    """Stratified K-fold rows: one per fold x method (BLAS/OpenMP capped at ``threads``)."""
-    splitter = StratifiedKFold(folds, shuffle=True, random_state=seed)
-    rows = []
+    """Stratified K-fold rows: one per method x fold (BLAS/OpenMP capped at ``threads``)."""
+    def fold_info(fold, train, test):
+        return {"n_positive": int(y.sum()), "train_positives": int(y[train].sum())}
+
     with threadpool_limits(limits=threads):
-        warm_up()
-        for fold, (train, test) in enumerate(splitter.split(X, y)):
-            X_train, X_test = X.iloc[train], X.iloc[test]
-            for method, estimator in methods.items():
-                row = {"dataset": name, "n_samples": len(y), "n_positive": int(y.sum()),
-                       "minority_share": np.bincount(y).min() / len(y), "fold": fold,
-                       "train_positives": int(y[train].sum()), "method": method}
-                row.update(fit_and_score(estimator, X_train, y[train], X_test, y[test],
-                                         seed=seed))
-                rows.append(row)
-    return rows
+        return common.cv_rows(name, X, y, methods, folds=folds, seed=seed, scoring=SCORING,
+                              warm=warm_estimators(), fold_info=fold_info)
 
 
 # ---------------------------------------------------------------- summaries

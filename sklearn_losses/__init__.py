@@ -2,12 +2,13 @@
 proposes for imbalanced and noisy tabular data.
 
 >>> from sklearn_losses import WeightedLossClassifier, available_losses
+
+The names below load on first use (PEP 562), so that importing a light
+sub-module (``sklearn_losses.cli`` for ``sklearn-losses --help``) does not
+import torch and scikit-learn.
 """
 
-from .classifier import WeightedLossClassifier
-from .losses import Loss, available_losses, get_loss
-from .metrics import available_metrics, get_metric
-from .weighting import available_reweightings, get_reweighting
+import importlib
 
 __version__ = "0.1.0"
 
@@ -21,3 +22,28 @@ __all__ = [
     "get_metric",
     "get_reweighting",
 ]
+
+#: Public name -> the sub-module that defines it.
+_LAZY = {
+    "WeightedLossClassifier": ".classifier",
+    "Loss": ".losses",
+    "available_losses": ".losses",
+    "get_loss": ".losses",
+    "available_metrics": ".metrics",
+    "get_metric": ".metrics",
+    "available_reweightings": ".weighting",
+    "get_reweighting": ".weighting",
+}
+
+
+def __getattr__(name):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted({*globals(), *_LAZY})

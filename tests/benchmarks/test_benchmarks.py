@@ -19,6 +19,7 @@ sys.path.insert(0, str(BENCHMARKS))
 
 _data = importlib.import_module("_data")
 _common = importlib.import_module("_common")
+from sklearn_losses.compare import make_model  # noqa: E402
 
 HAS_KEEL = bool(_data.keel_datasets(_data.DEFAULT_KEEL_DIR))
 needs_keel = pytest.mark.skipif(not HAS_KEEL, reason=f"no KEEL data in {_data.DEFAULT_KEEL_DIR}")
@@ -53,7 +54,7 @@ def test_load_keel_parses_categorical_missing_and_labels(tmp_path):
     assert list(X.columns) == ["x0", "x1", "x2"]
     assert X["x0"].tolist() == ["A", "B", "A", "C"]
     assert X["x1"].isna().sum() == 1
-    Z = _data.make_preprocessor(X).fit_transform(X)
+    Z = make_model("passthrough", X).fit_transform(X, y)
     assert Z.shape == (4, 2 + 3) and np.isfinite(Z).all()
     assert not hasattr(Z, "toarray")
 
@@ -65,11 +66,19 @@ def test_load_keel_rejects_unknown_labels(tmp_path):
         _data.load_keel(path)
 
 
-def test_preprocessor_ignores_unseen_categories():
-    X = pd.DataFrame({"c": ["a", "b", "a"], "n": [1.0, 2.0, 3.0]})
-    pre = _data.make_preprocessor(X).fit(X)
-    Z = pre.transform(pd.DataFrame({"c": ["z"], "n": [2.0]}))
-    assert Z.tolist() == [[0.0, 0.0, 0.0]]
+def test_cv_rows_runs_the_package_loop_with_label_variants():
+    from sklearn.dummy import DummyClassifier
+
+    X = pd.DataFrame({"c": ["a", "b"] * 15, "n": np.arange(30.0)})
+    y = (np.arange(30) % 3 == 0).astype(np.int64)
+    flip = (({"noise": 1.0}, lambda fold, y_train: 1 - y_train))
+    rows = _common.cv_rows("toy", X, y, {"prior": DummyClassifier(strategy="most_frequent")},
+                           folds=2, seed=0, variants=[({"noise": 0.0}, None), flip],
+                           scoring=["accuracy"])
+    assert [(r["noise"], r["fold"]) for r in rows] == [(0.0, 0), (0.0, 1), (1.0, 0), (1.0, 1)]
+    # trained on flipped labels, scored on the clean ones: the minority share of 1/3
+    assert [round(r["accuracy"], 2) for r in rows] == [0.67, 0.67, 0.33, 0.33]
+    assert all(r["error"] == "" and r["fit_s"] > 0 for r in rows)
 
 
 @pytest.mark.parametrize("n_classes", [2, 5])

@@ -11,25 +11,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import torch
 
 from sklearn_losses import __version__, available_losses
-from sklearn_losses.cli import (_first_line, _first_undecodable, evaluate_config,
-                                leaderboard_figure, main, make_model_pipeline, prepare_data,
-                                stratified_subsample)
+from sklearn_losses.cli import main
+from sklearn_losses.cli.commands import _first_line
+from sklearn_losses.cli.io import _first_undecodable, prepare_data, stratified_subsample
+from sklearn_losses.compare import make_model
 from sklearn_losses.datasets import DEMO_TARGET, make_demo_dataset
 from sklearn_losses.losses import get_loss_class
 
 TINY = ["--quick", "--max-epochs", "3", "--folds", "2"]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
 
 
 def _small_frame(n=60, seed=0):
@@ -75,6 +67,8 @@ def test_demo_run_writes_leaderboard_csv_and_png(tmp_path, capsys):
     for metric in ("roc_auc", "balanced_accuracy", "gmean"):
         assert board[f"{metric}_std"].ge(0).all()
     assert (board["epochs"] <= 3).all() and board["error"].isna().all()
+    assert board["tied_with_best"].iloc[0]
+    assert board["average_precision_folds"].str.count(";").eq(1).all()  # 2 fold scores
     # the table on stdout, in the CSV's order
     assert "Leaderboard: average_precision" in captured.out
     table_rows = [line.split() for line in captured.out.splitlines()
@@ -110,8 +104,8 @@ def test_categorical_columns_are_one_hot_encoded():
     assert info["numeric"] == ["num", "num2"] and info["categorical"] == ["color"]
     assert info["positive"] == "yes" and set(np.unique(y)) == {0, 1}
     assert y.sum() == 12
-    assert "missing" in set(X["color"])  # a missing category is a category
-    pipe = make_model_pipeline(info["numeric"], info["categorical"], "passthrough")
+    assert X["color"].isna().sum() == 1  # kept as read; the pipeline encodes it
+    pipe = make_model("passthrough", numeric=info["numeric"], categorical=info["categorical"])
     Z = pipe.fit_transform(X, y)
     assert Z.shape == (60, 2 + 4)  # 2 numeric + red/green/blue/missing
     assert np.isfinite(Z).all()
@@ -158,40 +152,6 @@ def test_quiet_prints_only_the_leaderboard(small_csv, tmp_path, capsys):
     assert "focal" in captured.out and "Leaderboard" in captured.out
 
 
-def test_missing_matplotlib_skips_the_plot(small_csv, tmp_path, capsys, monkeypatch):
-    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib -> ImportError
-    out = tmp_path / "res"
-    rc = main(["compare", str(small_csv), "-t", "label", *TINY, "--losses", "focal",
-               "--reweight", "none", "--out", str(out)])
-    err = capsys.readouterr().err
-    assert rc == 0
-    assert (out / "leaderboard.csv").exists() and not (out / "leaderboard.png").exists()
-    assert "matplotlib is not installed: skipped leaderboard.png" in err
-    assert "Traceback" not in err
-
-
-def test_interrupt_writes_the_finished_configurations(small_csv, tmp_path, capsys,
-                                                      monkeypatch):
-    import sklearn_losses.cli as cli
-
-    real = cli.evaluate_config
-    calls = []
-
-    def interrupted_second_time(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 2:
-            raise KeyboardInterrupt
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(cli, "evaluate_config", interrupted_second_time)
-    out = tmp_path / "res"
-    rc = main(["compare", str(small_csv), "-t", "label", *TINY, "--losses", "focal", "poly1",
-               "--reweight", "none", "--out", str(out), "--no-plot"])
-    assert rc == 130
-    assert "interrupted; writing the 1 configuration(s)" in capsys.readouterr().err
-    assert _read_board(out)["loss"].tolist() == ["focal"]
-
-
 # ------------------------------------------------------------ --encoding
 def test_encoding_option_reads_a_latin1_file(tmp_path, capsys):
     df = _small_frame()
@@ -216,7 +176,7 @@ def test_encoding_option_reads_a_latin1_file(tmp_path, capsys):
     captured = capsys.readouterr()
     assert rc == 0, captured.err
     assert len(_read_board(out)) == 1
-    from sklearn_losses.cli import read_table
+    from sklearn_losses.cli.io import read_table
     assert "rouge foncé" in set(read_table(path, encoding="latin-1")["color"])
 
 
@@ -231,35 +191,6 @@ def test_first_undecodable_locates_the_byte_across_chunks(tmp_path):
 
 
 # ---------------------------------------------------------------- the plot
-def _rows(values, stds=None, metric="m"):
-    stds = [0.05] * len(values) if stds is None else stds
-    return [{"loss": f"loss{i}", "reweight_arg": None, "error": None,
-             f"{metric}_mean": v, f"{metric}_std": s} for i, (v, s) in
-            enumerate(zip(values, stds))]
-
-
-def test_plot_of_a_metric_in_0_1_is_a_dot_plot_on_the_full_range():
-    fig = leaderboard_figure(_rows([0.91, 0.90, 0.88], stds=[0.02, 0.2, 0.01]), "m", 5)
-    ax = fig.axes[0]
-    assert ax.get_xlim() == (0.0, 1.0)  # no zoom on 0.88..0.91 that would blow differences up
-    assert len(ax.patches) == 0  # dots with error bars, not bars
-    ticks = sorted((t.get_position()[1], t.get_text()) for t in ax.get_yticklabels())
-    labels = [text for _, text in ticks]
-    assert labels[-1].startswith("loss0 + none") and labels[-1].endswith("0.910 ± 0.020")
-    assert labels[0].startswith("loss2 + none")  # best on top
-    assert len({len(label) for label in labels}) == 1  # aligned columns
-
-
-def test_plot_of_an_unbounded_metric_fits_the_data():
-    fig = leaderboard_figure(_rows([-0.31, -0.35, -0.52]), "m", 5)
-    lo, hi = fig.axes[0].get_xlim()
-    assert -0.6 < lo < -0.57 and -0.26 < hi < 0  # fitted to mean ± std, 0 not forced in
-    failed = _rows([0.5]) + [{"loss": "x", "reweight_arg": None, "error": "ValueError",
-                              "m_mean": float("nan"), "m_std": float("nan")}]
-    assert len(leaderboard_figure(failed, "m", 5).axes[0].get_yticks()) == 1
-    assert leaderboard_figure(failed[1:], "m", 5) is None
-
-
 # ----------------------------------------------------- progress per fold
 def _progress_run(tmp_path, capsys, *extra):
     rc = main(["compare", *TINY, "--losses", "cross_entropy", "focal", "--reweight", "none",
@@ -298,34 +229,6 @@ def test_progress_bar_counts_every_fold(tmp_path, capsys):
 def test_quiet_shows_no_progress(tmp_path, capsys):
     err = _progress_run(tmp_path, capsys, "--progress", "bar", "-q")
     assert err == []
-
-
-def test_evaluate_config_per_fold_equals_cross_validate():
-    from sklearn.model_selection import StratifiedKFold, cross_validate
-    from sklearn_losses import WeightedLossClassifier
-    from sklearn_losses.metrics import get_scorer
-
-    X, y, info = prepare_data(_small_frame(), "label")
-    clf = WeightedLossClassifier(max_epochs=3, hidden_layer_sizes=(8,), random_state=0)
-    pipe = make_model_pipeline(info["numeric"], info["categorical"], clf)
-    cv = StratifiedKFold(3, shuffle=True, random_state=0)
-    scorers = {"roc_auc": get_scorer("roc_auc"), "gmean": get_scorer("gmean")}
-    seen = []
-    row = evaluate_config(pipe, X, y, cv, scorers, 1,
-                          on_fold=lambda *a: seen.append(a))
-    ref = cross_validate(pipe, X, y, cv=cv, scoring=scorers)
-    for name in scorers:
-        assert row[f"{name}_mean"] == pytest.approx(ref[f"test_{name}"].mean(), abs=1e-12)
-        assert row[f"{name}_std"] == pytest.approx(ref[f"test_{name}"].std(), abs=1e-12)
-    assert [a[:2] for a in seen] == [(0, 3), (1, 3), (2, 3)]
-    assert [a[2]["roc_auc"] for a in seen] == pytest.approx(list(ref["test_roc_auc"]))
-    assert all(a[4] == 3 for a in seen)  # epochs
-    # folds in parallel processes: the same scores, every fold reported once
-    seen.clear()
-    parallel = evaluate_config(pipe, X, y, cv, scorers, 2, on_fold=lambda *a: seen.append(a))
-    assert sorted(a[0] for a in seen) == [0, 1, 2]
-    for name in scorers:
-        assert parallel[f"{name}_mean"] == pytest.approx(row[f"{name}_mean"], abs=1e-12)
 
 
 # ---------------------------------------------------------------- --max-rows
@@ -431,7 +334,7 @@ def _error_cases(tmp_path):
                             "--positive-label", "maybe"],
                            ["--positive-label 'maybe' is not a class", "no, yes"]),
         "drop unknown": (["compare", *TINY, "--drop", "zz"],
-                         ["--drop column(s) not found", "zz", "segment"]),
+                         ["--drop column 'zz' not found", "segment"]),
         "out is a file": (["compare", *TINY, "--out", str(_write(tmp_path / "f.txt", "x"))],
                           ["--out", "is not a folder"]),
         "bad device": (["compare", *TINY, "--device", "nonsense"], ["--device", "nonsense"]),
@@ -481,17 +384,24 @@ def test_no_command_and_unknown_option_exit_2(capsys):
 # ------------------------------------------------------ list-losses, version
 def test_list_losses_lists_every_registered_loss(capsys):
     assert main(["list-losses"]) == 0
+    from sklearn_losses import available_reweightings
+
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].split() == ["loss", "kind", "description"]
-    rows = {line.split()[0]: line for line in lines[1:]}
+    assert lines[0].split() == ["loss", "kind", "classes", "description"]
+    blank = lines.index("")
+    rows = {line.split()[0]: line for line in lines[1:blank]}
     assert list(rows) == available_losses()
     batch = set(available_losses("batch"))
     for name, line in rows.items():
-        _, kind, description = line.split(maxsplit=2)
+        _, kind, classes, description = line.split(maxsplit=3)
         assert kind == ("batch" if name in batch else "pointwise")
+        assert classes.startswith(str(get_loss_class(name).min_classes))
         assert description == _first_line(get_loss_class(name).__doc__)
         assert description and "``" not in description and ":math:" not in description
-    assert rows["focal"].split(maxsplit=2)[2].startswith("Focal loss")
+    assert rows["focal"].split(maxsplit=3)[3].startswith("Focal loss")
+    assert rows["zloss_spherical"].split()[2] == "3+"
+    schemes = [line.split()[0] for line in lines[blank + 2:]]
+    assert schemes == ["none", *available_reweightings()]
 
 
 def test_first_line_strips_rest_markup():

@@ -1,0 +1,485 @@
+"""The commands of ``sklearn-losses``: ``main``, ``compare`` and ``list-losses``.
+
+Nothing heavy is imported at module level: torch, scikit-learn and
+matplotlib load inside the commands that need them.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import warnings
+from pathlib import Path
+
+from ._base import PROG, CLIError, dedupe, error, format_label, plural, unknown
+from .parser import (DEFAULT_GRID_EXCLUDED, DEFAULT_LOSSES, DEFAULT_REWEIGHT, FULL, QUICK,
+                     build_parser)
+
+__all__ = ["cmd_compare", "cmd_list_losses", "main", "resolve_losses",
+           "resolve_reweightings", "resolve_scoring"]
+
+#: A categorical column with more distinct values than this gets a note.
+HIGH_CARDINALITY = 100
+#: Level of the test that marks the configurations that cannot be told apart from the best.
+ALPHA = 0.05
+#: ``--out`` files.
+CSV_NAME, PNG_NAME = "leaderboard.csv", "leaderboard.png"
+
+
+# ----------------------------------------------------------------------- main
+def main(argv=None) -> int:
+    """Run the ``sklearn-losses`` command line.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments after the program name; ``sys.argv[1:]`` when None.
+
+    Returns
+    -------
+    status : int
+        0 on success, 1 when every compared configuration failed, 2 for a
+        usage or data error (message on stderr), 130 when interrupted.
+    """
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, argparse usage errors
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return args.func(args)
+    except CLIError as exc:
+        error(f"{PROG} {args.command}: error: {exc}")
+        return 2
+    except KeyboardInterrupt:
+        error(f"{PROG}: interrupted")
+        return 130
+
+
+# ---------------------------------------------------------------- list-losses
+def _first_line(doc) -> str:
+    """The first line of a docstring with reST markup turned into plain text."""
+    lines = (doc or "").strip().splitlines()
+    text = lines[0].strip() if lines else ""
+    text = re.sub(r":\w+:`~?(?:[\w.]+\.)?([^`]+)`", r"\1", text)  # :math:`x`, :class:`~a.B`
+    return text.replace("``", "")
+
+
+def _classes(cls) -> str:
+    upper = "" if cls.max_classes is None else f"-{cls.max_classes}"
+    return f"{cls.min_classes}{upper or '+'}"
+
+
+def cmd_list_losses(args) -> int:
+    """``sklearn-losses list-losses``: the losses, then the re-weighting schemes."""
+    from ..losses.base import available_losses, get_loss_class
+    from ..weighting import available_reweightings, get_reweighting
+
+    names = available_losses()
+    batch = set(available_losses("batch"))
+    width = max(len(n) for n in names)
+    print(f"{'loss':<{width}}  {'kind':<9}  {'classes':<7}  description")
+    for name in names:
+        cls = get_loss_class(name)
+        kind = "batch" if name in batch else "pointwise"
+        print(f"{name:<{width}}  {kind:<9}  {_classes(cls):<7}  {_first_line(cls.__doc__)}")
+    print()
+    schemes = available_reweightings()
+    width = max(len(n) for n in ("none", *schemes))
+    print(f"{'reweight':<{width}}  description")
+    print(f"{'none':<{width}}  No re-weighting: every class weighs the same.")
+    for name in schemes:
+        print(f"{name:<{width}}  {_first_line(type(get_reweighting(name)).__doc__)}")
+    print(f"\n{len(names)} losses, {len(schemes)} re-weighting schemes. Batch-level losses "
+          "score whole mini-batches; use them with reweight 'none'.", file=sys.stderr)
+    return 0
+
+
+# ---------------------------------------------------------------- the options
+def resolve_losses(names, n_classes=None, *, note=error) -> list[str]:
+    """Validated loss names; ``"all"`` expands to every registered loss that applies.
+
+    Parameters
+    ----------
+    names : list of str
+    n_classes : int, optional
+        Classes of the target: ``all`` skips the losses that cannot handle
+        that many (``min_classes`` / ``max_classes``), with a note; a loss
+        named explicitly that cannot is an error.
+    note : callable
+        Prints the note on the skipped losses.
+    """
+    from ..losses.base import available_losses, get_loss_class
+
+    valid = available_losses()
+    out, skipped = [], []
+
+    def applies(name):
+        cls = get_loss_class(name)
+        return n_classes is None or (cls.min_classes <= n_classes and (
+            cls.max_classes is None or n_classes <= cls.max_classes))
+
+    for name in names:
+        if name == "all":
+            out.extend(n for n in valid if applies(n))
+            skipped.extend(n for n in valid if not applies(n))
+        elif name in valid:
+            if not applies(name):
+                cls = get_loss_class(name)
+                raise CLIError(f"the loss {name!r} handles {_classes(cls)} classes; the "
+                               f"target has {n_classes}.")
+            out.append(name)
+        else:
+            raise unknown("loss", name, valid, extra=", or 'all'")
+    skipped = [n for n in dedupe(skipped) if n not in out]
+    if skipped:
+        listed = ", ".join(f"{n} ({_classes(get_loss_class(n))} classes)" for n in skipped)
+        note(f"Note: --losses all skips {listed}: the target has {n_classes} classes.")
+    return dedupe(out)
+
+
+def resolve_reweightings(names) -> list:
+    """Validated schemes: None for ``none``, else the scheme name."""
+    from ..weighting import available_reweightings
+
+    valid = ["none", *available_reweightings()]
+    out = []
+    for name in names:
+        if name.lower() == "none":
+            out.append(None)
+        elif name in valid:
+            out.append(name)
+        else:
+            raise unknown("reweight", name, valid)
+    return dedupe(out)
+
+
+def resolve_scoring(names) -> dict:
+    """``{name: scorer}`` in the given order; CLIError for an unknown name."""
+    from sklearn.metrics import get_scorer_names
+
+    from ..metrics import available_scorers, get_scorer
+
+    scorers = {}
+    for name in dedupe(names):
+        try:
+            scorers[name] = get_scorer(name)
+        except ValueError:
+            raise unknown(
+                "scoring", name, available_scorers(),
+                extra=" (or any name of sklearn.metrics.get_scorer_names(), e.g. "
+                      f"{', '.join(n for n in get_scorer_names() if n.startswith('recall'))})",
+            ) from None
+    return scorers
+
+
+def _check_folds(folds, info):
+    if folds < 2:
+        raise CLIError(f"--folds must be at least 2; got {folds}.")
+    counts = info["classes"]
+    smallest = min(counts, key=counts.get)
+    if folds > counts[smallest]:
+        raise CLIError(
+            f"--folds {folds} is larger than the smallest class ({format_label(smallest)}: "
+            f"{counts[smallest]} rows): stratified cross-validation needs a row of every class "
+            f"in every fold. Use --folds {max(counts[smallest], 2)} or fewer, or more data.")
+
+
+def _check_options(args, folds, max_epochs):
+    if max_epochs < 1:
+        raise CLIError(f"--max-epochs must be at least 1; got {max_epochs}.")
+    if args.jobs == 0:
+        raise CLIError("--jobs must be a positive number or -1 (all cores); got 0.")
+    if args.threads < 1:
+        raise CLIError(f"--threads must be at least 1; got {args.threads}.")
+    if args.max_rows is not None and args.max_rows < 2:
+        raise CLIError(f"--max-rows must be at least 2; got {args.max_rows}.")
+    if not args.no_plot:
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            raise CLIError("writing leaderboard.png needs matplotlib, a dependency of "
+                           "sklearn-losses that is missing here: pip install matplotlib, or "
+                           "pass --no-plot.") from None
+
+
+# -------------------------------------------------------------------- compare
+def cmd_compare(args) -> int:
+    """``sklearn-losses compare``: cross-validate, rank, report; the exit status."""
+    try:
+        import pandas  # noqa: F401
+    except ImportError:
+        raise CLIError("the compare command needs pandas: pip install pandas") from None
+    from .io import check_output_paths, prepare_data, read_table
+
+    settings = QUICK if args.quick else FULL
+    folds = settings["folds"] if args.folds is None else args.folds
+    max_epochs = settings["max_epochs"] if args.max_epochs is None else args.max_epochs
+    say = (lambda message: None) if args.quiet else error
+
+    # ---- options and output paths first (cheap), then the data, then the long part
+    _check_options(args, folds, max_epochs)
+    out = Path(args.out)
+    files = [CSV_NAME] + ([] if args.no_plot else [PNG_NAME])
+    extra = [] if args.save_best is None else [(Path(args.save_best), "--save-best")]
+    check_output_paths(out, files, extra)
+    reweightings = resolve_reweightings(args.reweight or DEFAULT_REWEIGHT)
+    scorers = resolve_scoring(args.scoring)
+    metrics = list(scorers)
+    from ..classifier import resolve_device
+
+    try:
+        device = resolve_device(args.device)
+    except ValueError as exc:
+        raise CLIError(f"--device: {exc}") from None
+
+    if args.data is None:
+        from ..datasets import DEMO_TARGET, make_demo_dataset
+
+        target = DEMO_TARGET if args.target is None else args.target
+        df = make_demo_dataset(n_samples=settings["demo_rows"], random_state=args.random_state)
+        source = f"the demo data set ({settings['demo_rows']} generated rows)"
+        title = "demo data"
+    else:
+        target = args.target
+        df = read_table(args.data, sep=args.sep, encoding=args.encoding,
+                        header=not args.no_header)
+        source = repr(str(args.data))
+        title = Path(args.data).stem
+    X, y, info = prepare_data(df, target, drop=args.drop, positive_label=args.positive_label,
+                              source=source, sep=args.sep)
+    X_all, y_all = X, y
+    _check_folds(folds, info)
+    if args.max_rows is not None and args.max_rows < len(y):
+        X, y, info = _subsample(args, df, y, info, source, folds)
+    losses = resolve_losses(args.losses or DEFAULT_LOSSES, len(info["classes"]))
+
+    configs = [(loss, rw) for loss in losses for rw in reweightings]
+    if args.reweight is None:
+        dropped = [c for c in configs if (c[0], c[1] or "none") in DEFAULT_GRID_EXCLUDED]
+        configs = [c for c in configs if c not in dropped]
+        for loss, rw in dropped:
+            say(f"Note: the default grid leaves out {loss} + {rw}: the loss already corrects "
+                "for the class prior, and the re-weighting would correct a second time "
+                "(name the schemes with --reweight to run it).")
+    _summary(args, say, source, X, y, info, configs, losses, reweightings, folds, max_epochs,
+             device, metrics)
+
+    import torch
+    from sklearn.model_selection import StratifiedKFold
+
+    cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=args.random_state)
+    splits = list(cv.split(X, y))
+    threads = torch.get_num_threads()
+    torch.set_num_threads(args.threads)
+    try:
+        rows, interrupted = _run_configs(args, configs, X, y, info, splits, scorers,
+                                         max_epochs, device)
+    finally:
+        torch.set_num_threads(threads)
+    status = _report(args, rows, interrupted, metrics, folds, len(y), out, title, len(configs))
+    if status == 0 and args.save_best is not None:
+        _save_best(args, rows, X_all, y_all, info, max_epochs, say)
+    return status
+
+
+def _summary(args, say, source, X, y, info, configs, losses, reweightings, folds, max_epochs,
+             device, metrics):
+    n = len(y)
+    classes = ", ".join(f"{format_label(k)} {v} ({v / n:.1%})" for k, v in
+                        info["classes"].items())
+    sample = ""
+    if "sampled_from" in info:
+        sample = (f" (--max-rows: a random sample of the {info['sampled_from']} rows, "
+                  f"stratified by the target, seed {args.random_state}; for a decision, "
+                  "run on all rows)")
+    say(f"Data: {source}: {n} rows{sample}, {X.shape[1]} features "
+        f"({len(info['numeric'])} numeric, {len(info['categorical'])} categorical "
+        f"one-hot encoded); target {info['target']!r}: {classes}.")
+    if "positive" in info:
+        say(f"Positive class: {format_label(info['positive'])}"
+            + ("" if args.positive_label else " (the minority class; "
+               "change with --positive-label)") + ".")
+    for c, k in info["cardinality"].items():
+        if k > HIGH_CARDINALITY or (k == n and n > 10):
+            say(f"Note: categorical column {c!r} has {k} distinct values "
+                f"(one-hot: {k} features); an identifier? leave it out with --drop {c}.")
+    if "drw" in reweightings:
+        say(f"Note: the drw configurations train without early stopping, for all {max_epochs} "
+            f"epochs, so that their class weights switch on (at epoch "
+            f"{round(0.8 * max_epochs)}).")
+    say(f"Comparing {plural(len(configs), 'configuration')} "
+        f"({plural(len(losses), 'loss', 'losses')} x "
+        f"{plural(len(reweightings), 're-weighting')}), {folds}-fold stratified CV, "
+        f"max_epochs={max_epochs}, device={device}, threads={args.threads}, "
+        f"ranked by {metrics[0]}" + (f" (ties broken by {', then '.join(metrics[1:])})"
+                                     if len(metrics) > 1 else "") + ".")
+
+
+def _subsample(args, df, y, info, source, folds):
+    """``--max-rows``: ``prepare_data`` on a stratified sample of ``df``'s rows."""
+    from .io import prepare_data, stratified_subsample
+
+    n_full = len(y)
+    try:
+        index = stratified_subsample(y, args.max_rows, min_per_class=folds,
+                                     random_state=args.random_state)
+    except ValueError:
+        need = sum(min(c, folds) for c in info["classes"].values())
+        raise CLIError(f"--max-rows {args.max_rows} is too small for {folds}-fold stratified "
+                       f"cross-validation: every class needs {folds} rows "
+                       f"({len(info['classes'])} classes); use --max-rows {need} or more, "
+                       "or fewer --folds.") from None
+    positive = info.get("positive")
+    X, y, info = prepare_data(df.iloc[index].reset_index(drop=True), info["target"],
+                              drop=args.drop,
+                              positive_label=None if positive is None else str(positive),
+                              source=source, sep=args.sep)
+    info["sampled_from"] = n_full
+    return X, y, info
+
+
+def _run_configs(args, configs, X, y, info, splits, scorers, max_epochs, device):
+    """Cross-validate each (loss, reweight); ``(ranked rows, interrupted)``."""
+    from ..compare import (Interrupted, cross_validate_configs, rank_configurations,
+                           summarize, warm_up)
+    from .model import complexity, config_name, make_classifier
+    from .progress import Progress
+
+    metrics = list(scorers)
+    n_folds = len(splits)
+    names = {config_name(loss, rw): (loss, rw) for loss, rw in configs}
+    models = {}
+    from ..compare import make_model
+
+    for name, (loss, rw) in names.items():
+        clf = make_classifier(loss, rw, max_epochs=max_epochs, device=args.device,
+                              random_state=args.random_state)
+        models[name] = make_model(clf, numeric=info["numeric"], categorical=info["categorical"])
+    index = {name: i for i, name in enumerate(names, 1)}
+    warm = [make_classifier("cross_entropy", None, max_epochs=1, device=args.device,
+                            random_state=0).set_params(hidden_layer_sizes=(4,),
+                                                       early_stopping=False)]
+    warm_up(warm)
+    progress = Progress(args.progress, len(configs) * n_folds, quiet=args.quiet)
+    done = {name: [] for name in names}
+
+    def on_fold(result):
+        name = result["config"]
+        prefix = f"[{index[name]}/{len(names)}] {name}"
+        done[name].append(result)
+        if result["error"] is None:
+            progress.fold_done(prefix, result["fold"], n_folds, metrics[0],
+                               result["scores"][metrics[0]], result["fit_s"], result["epochs"])
+        else:
+            progress.skip(1)
+        if len(done[name]) == n_folds:
+            row = summarize(done[name], metrics)[0]
+            if row["error"] is None:
+                progress.note(f"{prefix}: {metrics[0]} {row[f'{metrics[0]}_mean']:.3f} ± "
+                              f"{row[f'{metrics[0]}_std']:.3f} ({row['total_s']:.1f} s)")
+            else:
+                progress.write(f"{prefix}: failed: {row['error']}")
+            for w in row["warnings"]:
+                progress.note(f"    warning: {w}")
+
+    interrupted = False
+    try:
+        results = cross_validate_configs(models, X, y, splits, scorers, n_jobs=args.jobs,
+                                         on_fold=on_fold, warm=warm)
+    except Interrupted as exc:
+        interrupted = True
+        results = exc.results
+    finally:
+        progress.close()
+    complete = [r for r in results if len(done[r["config"]]) == n_folds]
+    rows = summarize(complete, metrics)
+    for row in rows:
+        row["loss"], rw = names[row["config"]]
+        row["reweight"] = "none" if rw is None else rw
+    rank_configurations(rows, metrics, n_folds=n_folds, alpha=ALPHA,
+                        complexity=lambda name: complexity(*names[name]))
+    return rows, interrupted
+
+
+def _report(args, rows, interrupted, metrics, folds, n, out, title, n_configs) -> int:
+    """Print the leaderboard, write the CSV and the plot; the exit status."""
+    from .report import format_leaderboard, write_csv, write_plot
+
+    total = sum(r["total_s"] for r in rows)
+    if interrupted:
+        error(f"{PROG} compare: interrupted. {len(rows)} of {n_configs} configurations "
+              "finished all their folds; the leaderboard below ranks only those (the others, "
+              "and any fold cut short, are left out). Nothing was written to "
+              f"{str(out)!r}" + (" (its files are from an earlier run)"
+                                 if (out / CSV_NAME).exists() else "") + ".")
+        if rows:
+            print()
+            print(f"PARTIAL leaderboard (interrupted; {len(rows)} of {n_configs} "
+                  f"configurations): {metrics[0]} (mean ± std over {folds} folds)")
+            print(format_leaderboard(rows, metrics))
+        return 130
+    if rows:
+        print()
+        print(f"Leaderboard: {metrics[0]} (mean ± std over {folds} folds), best first; "
+              f"{n} rows, {total:.1f} s of fitting in all")
+        print(format_leaderboard(rows, metrics))
+        tied = sum(bool(r["tied_with_best"]) for r in rows if r["rank"] and r["rank"] > 1)
+        print(f"vs best: ≈ cannot be told apart from the best on {metrics[0]} (Nadeau-Bengio "
+              f"corrected resampled t-test over the {folds} shared folds, p ≥ {ALPHA:g}; "
+              f"{tied} of {max(sum(1 for r in rows if r['rank']) - 1, 0)}). Equal "
+              + (f"means are ordered by {', then '.join(metrics[1:])}, then "
+                 if len(metrics) > 1 else "means are ordered by ")
+              + "the simpler configuration (cross_entropy, no re-weighting), then the name.")
+        csv_path = out / CSV_NAME
+        write_csv(rows, metrics, csv_path)
+        if not args.quiet:
+            error(f"Wrote {csv_path}")
+        if not args.no_plot:
+            png_path = out / PNG_NAME
+            if write_plot(rows, metrics, folds, png_path, title=f"{PROG} compare: {title}",
+                          alpha=ALPHA) and not args.quiet:
+                error(f"Wrote {png_path}")
+    n_failed = sum(r["error"] is not None for r in rows)
+    if n_failed == len(rows):
+        error(f"{PROG} compare: every configuration failed (see the errors above).")
+        return 1
+    if n_failed:
+        error(f"{PROG} compare: {n_failed} of {len(rows)} configurations failed "
+              "(see the 'failed' lines and the error column).")
+    return 0
+
+
+def _save_best(args, rows, X, y, info, max_epochs, say):
+    """``--save-best``: refit the best configuration on all rows and save it with joblib."""
+    import joblib
+
+    from ..compare import make_model
+    from .model import RelabeledClassifier, make_classifier
+
+    best = rows[0]
+    clf = make_classifier(best["loss"], None if best["reweight"] == "none" else best["reweight"],
+                          max_epochs=max_epochs, device=args.device,
+                          random_state=args.random_state)
+    model = make_model(clf, numeric=info["numeric"], categorical=info["categorical"])
+    if "labels" in info:
+        model = RelabeledClassifier(model, labels=info["labels"])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(X, y)
+    for w in dedupe(f"{w.category.__name__}: {str(w.message).strip()}" for w in caught
+                    if not issubclass(w.category, (DeprecationWarning,
+                                                   PendingDeprecationWarning))):
+        say(f"    warning (refit): {w}")
+    try:
+        joblib.dump(model, args.save_best)
+    except OSError as exc:
+        raise CLIError(f"cannot write --save-best {args.save_best!r}: "
+                       f"{exc.strerror or exc}.") from None
+    feature_list = ", ".join(map(str, X.columns[:10])) + (", ..." if X.shape[1] > 10 else "")
+    say(f"Saved the best configuration ({best['config']}), refitted on all {len(y)} rows, to "
+        f"{args.save_best}: joblib.load(...).predict(a DataFrame with the columns "
+        f"{feature_list}).")

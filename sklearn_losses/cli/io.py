@@ -1,0 +1,375 @@
+"""Reading the CSV file, preparing features and labels, and checking the output paths."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from pathlib import Path
+
+import numpy as np
+
+from ._base import CLIError, format_label
+
+__all__ = ["check_output_paths", "prepare_data", "read_table", "resolve_column",
+           "stratified_subsample"]
+
+_POSITION = re.compile(r"[+-]?\d+")
+
+
+# ---------------------------------------------------------------- decoding
+def _first_undecodable(path, encoding, chunk_size=1 << 20):
+    """``(line, byte_offset, byte)`` of the first byte ``encoding`` cannot decode, else None."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder(encoding)()
+    offset, lines = 0, 1
+    with open(path, "rb") as fh:
+        while True:
+            chunk = fh.read(chunk_size)
+            final = not chunk
+            try:
+                decoder.decode(chunk, final=final)
+            except UnicodeDecodeError as exc:
+                # the decoder may hold back an incomplete sequence from the previous chunk
+                held = len(exc.object) - len(chunk)
+                pos = max(exc.start - held, 0)
+                lines += chunk[:pos].count(b"\n")
+                bad = chunk[pos:pos + 1] or exc.object[exc.start:exc.start + 1]
+                return lines, offset + pos, bad
+            if final:
+                return None
+            lines += chunk.count(b"\n")
+            offset += len(chunk)
+
+
+def _decode_error(path, encoding) -> CLIError:
+    """The message for a file that ``encoding`` cannot decode: where, and what to try."""
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    name = repr(str(path))
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return CLIError(f"{name} could not be decoded as {encoding}: it starts with a UTF-16 "
+                        "byte-order mark; pass --encoding utf-16.")
+    if b"\x00" in head:
+        return CLIError(f"{name} is not a text CSV file (it could not be decoded as "
+                        f"{encoding} and holds NUL bytes: a binary file?). If it is text in "
+                        "another encoding, pass that with --encoding (e.g. --encoding utf-16).")
+    where = ""
+    try:
+        found = _first_undecodable(path, encoding)
+    except OSError:
+        found = None
+    if found is not None:
+        line, offset, byte = found
+        where = f" (byte 0x{byte.hex()} on line {line}, offset {offset})"
+    return CLIError(f"{name} could not be decoded as {encoding}{where}: the file uses another "
+                    "text encoding. Pass it with --encoding, e.g. --encoding latin-1 or "
+                    "--encoding cp1252 (Excel on Windows).")
+
+
+def read_table(path, sep=",", encoding="utf-8", *, header=True):
+    """Read a CSV file into a DataFrame; CLIError naming the problem otherwise.
+
+    Parameters
+    ----------
+    path : str or Path
+    sep, encoding : str
+        As :func:`pandas.read_csv` takes them.
+    header : bool, default=True
+        False: the first row is data, and the columns are named ``"0"``,
+        ``"1"``, ... by position.
+
+    Returns
+    -------
+    df : DataFrame
+        Spaces after a separator are skipped.
+    """
+    import codecs
+
+    import pandas as pd
+
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise CLIError(f"--encoding {encoding!r} is not a known text encoding (e.g. utf-8, "
+                       "latin-1, cp1252, utf-16).") from None
+    p = Path(path)
+    expected = "a CSV file" + (" with a header row" if header else "")
+    if not p.exists():
+        raise CLIError(f"file not found: {str(path)!r}.")
+    if p.is_dir():
+        raise CLIError(f"{str(path)!r} is a folder, not a CSV file.")
+    if p.stat().st_size == 0:
+        raise CLIError(f"{str(path)!r} is empty (0 bytes); expected {expected}.")
+    try:
+        df = pd.read_csv(p, sep=sep, encoding=encoding, header=0 if header else None,
+                         skipinitialspace=True)
+    except pd.errors.EmptyDataError:
+        raise CLIError(f"{str(path)!r} holds no data (no columns found); expected "
+                       f"{expected}.") from None
+    except UnicodeDecodeError:
+        raise _decode_error(p, encoding) from None
+    except (pd.errors.ParserError, ValueError) as exc:
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CLIError(f"could not parse {str(path)!r} as CSV: {detail}") from None
+    except OSError as exc:
+        raise CLIError(f"could not read {str(path)!r}: {exc.strerror or exc}.") from None
+    if not header:
+        df.columns = [str(i) for i in range(df.shape[1])]
+    if len(df) == 0:
+        raise CLIError(f"{str(path)!r} has a header row but no data rows"
+                       + ("" if header else " (with --no-header: no rows at all)") + ".")
+    return df
+
+
+# ---------------------------------------------------------------- columns
+def _looks_like_data(columns) -> bool:
+    """Whether half the column names or more are numbers: a first row of data read as header."""
+    def number(text):
+        try:
+            float(text)
+        except ValueError:
+            return False
+        return True
+
+    return sum(number(c) for c in columns) >= len(columns) / 2
+
+
+def resolve_column(name, columns, *, option, source, sep=","):
+    """The column ``name`` stands for: a column name, else a position (``-1`` the last).
+
+    Raises
+    ------
+    CLIError
+        Naming the columns, with a hint when the file looks headerless or
+        separated by another character.
+    """
+    if name in columns:
+        return name
+    if _POSITION.fullmatch(name.strip()):
+        i = int(name)
+        if -len(columns) <= i < len(columns):
+            return columns[i]
+        raise CLIError(f"{option} position {i} is out of range: {source} has "
+                       f"{len(columns)} columns (positions 0 to {len(columns) - 1}, or -1 "
+                       f"to -{len(columns)} from the end).")
+    hint = ""
+    if len(columns) == 1 and sep == ",":
+        hint = " (a single column: is the file separated by ';' or tabs? use --sep)"
+    close = difflib.get_close_matches(name, columns, n=1)
+    hint += f" (did you mean {close[0]!r}?)" if close else ""
+    if _looks_like_data(columns):
+        hint += (" (the first row looks like data, mostly numbers: if the file has no header "
+                 "row, pass --no-header and give the column's position, e.g. --target -1 for "
+                 "the last one)")
+    shown = ", ".join(columns[:30]) + (", ..." if len(columns) > 30 else "")
+    what = "target column" if option == "--target" else f"{option} column"
+    return _raise(CLIError(f"{what} {name!r} not found in {source}{hint}. "
+                           f"Available columns: {shown}."))
+
+
+def _raise(exc):
+    raise exc
+
+
+# ------------------------------------------------------------- preparation
+def prepare_data(df, target, *, drop=(), positive_label=None, source="the data", sep=","):
+    """Split ``df`` into features and labels, checking the target and the features.
+
+    Parameters
+    ----------
+    df : DataFrame
+    target : str
+        The label column: a name, or a position (``"-1"``: the last column).
+    drop : list of str
+        Columns (names or positions) left out of the features.
+    positive_label : str, optional
+        Binary targets: the positive class; default the minority class.
+    source, sep : str
+        For the messages.
+
+    Returns
+    -------
+    X : DataFrame
+        Feature columns, as read (the model's preprocessing encodes them).
+    y : ndarray
+        Labels (string labels without surrounding spaces); for a binary
+        target 1 for the positive class, 0 otherwise.
+    info : dict
+        ``target`` (the column's name), ``classes`` (label -> count, sorted),
+        ``labels`` (the label of each code of ``y`` for a binary target),
+        ``positive`` (binary only), ``numeric`` and ``categorical`` column
+        names, ``cardinality`` (distinct values of each categorical column).
+
+    Raises
+    ------
+    CLIError
+        For a missing or unusable target, unknown ``drop`` columns, no
+        features left, or infinite values in a numeric column.
+    """
+    import pandas as pd
+    from sklearn.utils.multiclass import type_of_target
+
+    from ..compare import split_columns
+
+    columns = [str(c) for c in df.columns]
+    df = df.set_axis(columns, axis=1)
+    if target is None:
+        raise CLIError(f"--target is required with a CSV file: name the label column (or give "
+                       f"its position, e.g. --target -1). Columns of {source}: "
+                       f"{', '.join(columns[:30])}{', ...' if len(columns) > 30 else ''}.")
+    target = resolve_column(str(target), columns, option="--target", source=source, sep=sep)
+    drop = [resolve_column(str(c), columns, option="--drop", source=source, sep=sep)
+            for c in drop]
+    if target in drop:
+        raise CLIError(f"--drop names the target column {target!r}.")
+
+    y_raw = df[target]
+    if y_raw.dtype == object:
+        y_raw = y_raw.where(y_raw.isna(), y_raw.astype(str).str.strip())
+    n_missing = int(y_raw.isna().sum())
+    if n_missing:
+        lines = (np.flatnonzero(y_raw.isna().to_numpy()) + 2)[:5].tolist()
+        more = ", ..." if n_missing > 5 else ""
+        raise CLIError(f"target column {target!r} has {n_missing} missing value(s) of "
+                       f"{len(y_raw)} rows (file lines {', '.join(map(str, lines))}{more}); "
+                       "drop or fill those rows.")
+    y_values = y_raw.to_numpy()
+    if y_raw.dtype.kind not in "biuf":
+        y_values = y_raw.astype(str).to_numpy(dtype=object)
+    counts = pd.Series(y_values).value_counts(sort=False).sort_index()
+    if len(counts) < 2:
+        raise CLIError(f"target column {target!r} has a single class "
+                       f"({format_label(counts.index[0])}, {int(counts.iloc[0])} rows); "
+                       "a classifier needs at least 2 classes.")
+    kind = type_of_target(y_values)
+    if kind not in ("binary", "multiclass"):
+        raise CLIError(f"target column {target!r} does not hold class labels "
+                       f"(type {kind!r}, {len(counts)} distinct values, e.g. "
+                       f"{', '.join(format_label(v) for v in counts.index[:3])}); "
+                       "compare needs a categorical target.")
+
+    info = {"target": target, "classes": {k: int(v) for k, v in counts.items()}}
+    if len(counts) == 2:
+        if positive_label is None:
+            # the minority class; on a tie the last in sorted order
+            positive = [k for k, v in counts.items() if v == counts.min()][-1]
+        else:
+            matches = [v for v in counts.index if str(v) == positive_label.strip()
+                       or format_label(v) == positive_label]
+            if not matches:
+                raise CLIError(f"--positive-label {positive_label!r} is not a class of target "
+                               f"column {target!r}. Classes: "
+                               f"{', '.join(str(v) for v in counts.index)}.")
+            positive = matches[0]
+        info["positive"] = positive
+        info["labels"] = [next(k for k in counts.index if k != positive), positive]
+        y = (y_values == positive).astype(np.int64)
+    else:
+        if positive_label is not None:
+            raise CLIError(f"--positive-label applies to binary targets; target column "
+                           f"{target!r} has {len(counts)} classes.")
+        y = y_values
+
+    X = df.drop(columns=[target, *drop])
+    if X.shape[1] == 0:
+        raise CLIError(f"no feature columns left in {source} besides the target {target!r}.")
+    numeric, categorical = split_columns(X)
+    infinite = [c for c in numeric if np.isinf(X[c].to_numpy(dtype=float)).any()]
+    if infinite:
+        counts_inf = ", ".join(f"{c!r} ({int(np.isinf(X[c].to_numpy(dtype=float)).sum())} "
+                               "rows)" for c in infinite)
+        raise CLIError(f"numeric column(s) {counts_inf} of {source} hold infinite values "
+                       "(inf or -inf); replace them (e.g. by an empty cell, which is imputed) "
+                       "or leave the column(s) out with --drop.")
+    info["numeric"], info["categorical"] = numeric, categorical
+    info["cardinality"] = {c: int(X[c].nunique(dropna=False)) for c in categorical}
+    return X, y, info
+
+
+def stratified_subsample(y, n_rows, *, min_per_class=0, random_state=0) -> np.ndarray:
+    """Indices (in file order) of a stratified random subsample of ``n_rows`` rows.
+
+    Each class keeps its share of the rows (largest remainders), and at least
+    ``min(its count, min_per_class)`` rows, so that stratified K-fold still
+    has a row of every class in every fold when ``min_per_class=K``. All rows
+    when ``n_rows >= len(y)``.
+
+    Raises
+    ------
+    ValueError
+        When ``n_rows`` cannot hold ``min_per_class`` rows of every class.
+    """
+    y = np.asarray(y)
+    n = len(y)
+    if n_rows >= n:
+        return np.arange(n)
+    _, codes, counts = np.unique(y, return_inverse=True, return_counts=True)
+    floor = np.minimum(counts, min_per_class)
+    if n_rows < floor.sum():
+        raise ValueError(f"{n_rows} rows cannot hold {min_per_class} rows of each of the "
+                         f"{len(counts)} classes (at least {int(floor.sum())} rows needed)")
+    target = n_rows * counts / n
+    alloc = np.maximum(floor, np.floor(target).astype(np.int64))
+    while alloc.sum() > n_rows:  # the floors took rows: take them where it costs least
+        spare = np.where(alloc > floor, (alloc - target) / target, -np.inf)
+        alloc[np.argmax(spare)] -= 1
+    while alloc.sum() < n_rows:  # largest remainders first
+        room = np.where(alloc < counts, target - alloc, -np.inf)
+        alloc[np.argmax(room)] += 1
+    rng = np.random.default_rng(random_state)
+    picked = [rng.choice(np.flatnonzero(codes == k), size=int(a), replace=False)
+              for k, a in enumerate(alloc)]
+    return np.sort(np.concatenate(picked))
+
+
+# ---------------------------------------------------------------- outputs
+def _probe_file(path: Path, option: str) -> None:
+    """Open ``path`` for appending (creating it only for the probe); CLIError if impossible."""
+    if path.is_dir():
+        raise CLIError(f"cannot write {option} {str(path)!r}: a folder is in the way.")
+    existed = path.exists()
+    try:
+        with open(path, "a"):
+            pass
+    except OSError as exc:
+        raise CLIError(f"cannot write {option} {str(path)!r}: "
+                       f"{exc.strerror or exc}.") from None
+    if not existed:
+        path.unlink()
+
+
+def check_output_paths(out, files, extra=()) -> None:
+    """Create the ``--out`` folder and check that every output file can be written.
+
+    Called before any training, so that a run does not fail at its end.
+
+    Parameters
+    ----------
+    out : Path
+        The output folder (created with its parents).
+    files : list of str
+        File names inside ``out``.
+    extra : list of (Path, str)
+        Other output files with the option that names them (e.g. ``--save-best``).
+
+    Raises
+    ------
+    CLIError
+        Naming the path that cannot be created or written.
+    """
+    if out.exists() and not out.is_dir():
+        raise CLIError(f"--out {str(out)!r} exists and is not a folder.")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CLIError(f"cannot create --out folder {str(out)!r}: "
+                       f"{exc.strerror or exc}.") from None
+    for name in files:
+        _probe_file(out / name, "--out file")
+    for path, option in extra:
+        path = Path(path)
+        if not path.parent.is_dir():
+            raise CLIError(f"cannot write {option} {str(path)!r}: folder "
+                           f"{str(path.parent)!r} does not exist.")
+        _probe_file(path, option)

@@ -1,0 +1,615 @@
+"""Compare classifiers by cross-validation: one fit-and-score loop for the CLI and the benchmarks.
+
+``sklearn-losses compare`` and the benchmark scripts (``benchmarks/``) both
+use this module, so that every number they report comes from the same code:
+
+- :func:`make_preprocessor` / :func:`make_model`: the tabular preprocessing
+  (numeric columns median-imputed and standardized, the other columns
+  one-hot encoded with unseen categories as zeros) in front of a classifier;
+- :func:`cross_validate_configs`: fit and score named estimators on given
+  folds (serial or in parallel processes with joblib), a callback per
+  finished fold, the failure of one configuration captured with its error,
+  the warnings of each fit recorded with the fold's result (also from worker
+  processes), and an interruption (``KeyboardInterrupt``) reported with the
+  folds finished so far (:class:`Interrupted`);
+- :func:`summarize` and :func:`rank_configurations`: mean and spread over
+  the folds, a ranking with deterministic tie-breaking and the
+  configurations that cannot be told apart from the best by
+  :func:`corrected_ttest` (the Nadeau-Bengio corrected resampled t-test);
+- :func:`sign_test` (wins against losses over datasets) and
+  :func:`warm_up` (torch's one-off start-up cost, paid before timing).
+
+Example::
+
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn_losses import WeightedLossClassifier
+    from sklearn_losses.compare import (cross_validate_configs, make_model,
+                                        rank_configurations, summarize)
+
+    metrics = ["average_precision", "roc_auc"]
+    configs = {"ce": make_model(WeightedLossClassifier(), X),          # X: a DataFrame
+               "focal": make_model(WeightedLossClassifier(loss="focal"), X)}
+    folds = list(StratifiedKFold(5, shuffle=True, random_state=0).split(X, y))
+    results = cross_validate_configs(configs, X, y, folds, metrics, n_jobs=2)
+    rows = rank_configurations(summarize(results, metrics), metrics, n_folds=5)
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from collections.abc import Callable, Mapping
+
+import numpy as np
+
+__all__ = [
+    "Interrupted",
+    "as_category_strings",
+    "corrected_ttest",
+    "cross_validate_configs",
+    "fit_and_score",
+    "make_model",
+    "make_preprocessor",
+    "rank_configurations",
+    "resolve_scoring",
+    "sign_test",
+    "split_columns",
+    "summarize",
+    "warm_up",
+]
+
+#: Warning categories not recorded with a fold (meant for developers, not users).
+_SILENT = (DeprecationWarning, PendingDeprecationWarning)
+
+
+# ------------------------------------------------------------ preprocessing
+def split_columns(X) -> tuple[list, list]:
+    """The numeric and the categorical columns of ``X``.
+
+    Parameters
+    ----------
+    X : DataFrame or array-like of shape (n_samples, n_features)
+        A DataFrame's numeric dtypes (not booleans) are numeric, every other
+        column is categorical; an array's columns are all numeric (by position).
+
+    Returns
+    -------
+    numeric, categorical : list
+        Column names (DataFrame) or positions (array), in the order of ``X``.
+    """
+    columns = getattr(X, "columns", None)
+    if columns is None or not hasattr(X, "select_dtypes"):
+        return list(range(np.asarray(X).shape[1])), []
+    numeric = list(X.select_dtypes(include="number").columns)
+    return numeric, [c for c in columns if c not in numeric]
+
+
+def make_preprocessor(numeric, categorical):
+    """The preprocessing of tabular features as a :class:`~sklearn.compose.ColumnTransformer`.
+
+    Parameters
+    ----------
+    numeric : list
+        Columns imputed with the training median, then standardized.
+    categorical : list
+        Columns one-hot encoded after :func:`as_category_strings` (values as
+        strings without surrounding spaces, so that ``1``, ``"1"`` and
+        ``" 1"`` are one category); categories unseen in training encode as
+        all zeros (``handle_unknown="ignore"``) and a missing value is a
+        category of its own.
+
+    Returns
+    -------
+    preprocessor : ColumnTransformer
+        Unfitted; its output is a dense array (numeric columns first).
+    """
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
+
+    transformers = []
+    if numeric:
+        transformers.append(("numeric", make_pipeline(SimpleImputer(strategy="median"),
+                                                      StandardScaler()), list(numeric)))
+    if categorical:
+        encoder = make_pipeline(
+            FunctionTransformer(as_category_strings, feature_names_out="one-to-one"),
+            OneHotEncoder(handle_unknown="ignore", sparse_output=False))
+        transformers.append(("categorical", encoder, list(categorical)))
+    return ColumnTransformer(transformers, sparse_threshold=0.0)
+
+
+def as_category_strings(X) -> np.ndarray:
+    """Categorical values as strings without surrounding spaces; missing values stay NaN.
+
+    Parameters
+    ----------
+    X : DataFrame or array-like of shape (n_samples, n_features)
+
+    Returns
+    -------
+    Z : ndarray of object, same shape
+        What :class:`~sklearn.preprocessing.OneHotEncoder` then encodes (it
+        needs one type per column; NaN is a category of its own).
+    """
+    import pandas as pd
+
+    Z = np.asarray(X, dtype=object).copy()
+    missing = pd.isna(Z)
+    Z[~missing] = [str(v).strip() for v in Z[~missing]]
+    Z[missing] = np.nan
+    return Z
+
+
+def make_model(classifier, X=None, *, numeric=None, categorical=None):
+    """``Pipeline([("preprocess", make_preprocessor(...)), ("classifier", classifier)])``.
+
+    Parameters
+    ----------
+    classifier : estimator
+        The final step (not cloned).
+    X : DataFrame or array-like, optional
+        The features, to find the numeric and categorical columns with
+        :func:`split_columns` when they are not given.
+    numeric, categorical : list, optional
+        The columns of :func:`make_preprocessor`; both or neither.
+
+    Returns
+    -------
+    model : Pipeline
+    """
+    from sklearn.pipeline import Pipeline
+
+    if numeric is None or categorical is None:
+        if X is None:
+            raise ValueError("make_model needs X or both numeric= and categorical=.")
+        numeric, categorical = split_columns(X)
+    return Pipeline([("preprocess", make_preprocessor(numeric, categorical)),
+                     ("classifier", classifier)])
+
+
+def resolve_scoring(scoring) -> dict:
+    """``{name: scorer}`` from scorer names or a mapping of names to names / scorers.
+
+    Names go through :func:`sklearn_losses.metrics.get_scorer` (the package's
+    scorers and scikit-learn's); greater is better.
+    """
+    from .metrics import get_scorer
+
+    items = scoring.items() if isinstance(scoring, Mapping) else ((s, s) for s in scoring)
+    return {name: get_scorer(s) if isinstance(s, str) else s for name, s in items}
+
+
+# ------------------------------------------------------------ fit and score
+def _first_line(exc) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text.splitlines()[0]}" if text else type(exc).__name__
+
+
+def _dedupe(items) -> list:
+    return list(dict.fromkeys(items))
+
+
+def fit_and_score(estimator, X, y, train, test, scoring, *, y_train=None,
+                  return_estimator=False) -> dict:
+    """Fit a clone of ``estimator`` on the ``train`` rows and score it on the ``test`` rows.
+
+    Parameters
+    ----------
+    estimator : estimator
+        Unfitted; cloned.
+    X : DataFrame or array-like of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+    train, test : array-like of int
+        Row indices.
+    scoring : dict of str -> scorer
+        Scorers (``scorer(estimator, X, y)``, greater is better); the
+        predictions are computed once for all of them.
+    y_train : array-like of shape (len(train),), optional
+        Labels to train on instead of ``y[train]`` (e.g. with label noise);
+        the test labels are always ``y[test]``.
+    return_estimator : bool, default=False
+        Whether the result holds the fitted estimator.
+
+    Returns
+    -------
+    result : dict
+        ``scores`` ({name: float}, NaN when the fold failed), ``fit_s`` and
+        ``score_s`` (seconds), ``epochs`` (the final step's ``n_iter_``, NaN
+        without one), ``error`` (``"Type: first line"`` of the exception, or
+        None), ``warnings`` (``"Category: message"``, deduplicated; deprecation
+        warnings left out), ``interrupted`` (True when a ``KeyboardInterrupt``
+        stopped the fit: caught here so that it also comes back from a worker
+        process) and ``estimator`` (fitted, or None).
+    """
+    from sklearn.base import clone
+    from sklearn.metrics import check_scoring
+    from sklearn.utils import _safe_indexing
+
+    train, test = np.asarray(train), np.asarray(test)
+    y = np.asarray(y)
+    y_fit = y[train] if y_train is None else np.asarray(y_train)
+    X_train, X_test = _safe_indexing(X, train), _safe_indexing(X, test)
+    model = clone(estimator)
+    result = {"scores": dict.fromkeys(scoring, math.nan), "fit_s": math.nan,
+              "score_s": math.nan, "epochs": math.nan, "error": None, "warnings": [],
+              "interrupted": False, "estimator": None}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            t0 = time.perf_counter()
+            model.fit(X_train, y_fit)
+            result["fit_s"] = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            scores = check_scoring(model, scoring=dict(scoring))(model, X_test, y[test])
+            result["score_s"] = time.perf_counter() - t0
+            result["scores"] = {name: float(scores[name]) for name in scoring}
+            final = model[-1] if hasattr(model, "steps") else model
+            n_iter = getattr(final, "n_iter_", None)
+            if n_iter is not None:
+                result["epochs"] = float(np.max(n_iter))
+            if return_estimator:
+                result["estimator"] = model
+        except KeyboardInterrupt:
+            result["interrupted"] = True
+            result["error"] = "KeyboardInterrupt"
+        except Exception as exc:  # noqa: BLE001 - one failed fit must not end the comparison
+            result["error"] = _first_line(exc)
+    result["warnings"] = _dedupe(
+        f"{w.category.__name__}: {str(w.message).strip()}" for w in caught
+        if not issubclass(w.category, _SILENT))
+    return result
+
+
+def _task(name, fold, estimator, X, y, train, test, scoring, y_train, warm, return_estimator):
+    if warm:
+        warm_up(warm)
+    result = fit_and_score(estimator, X, y, train, test, scoring, y_train=y_train,
+                           return_estimator=return_estimator)
+    result.update(config=name, fold=fold, skipped=False)
+    return result
+
+
+class Interrupted(KeyboardInterrupt):
+    """A :func:`cross_validate_configs` run stopped by ``KeyboardInterrupt``.
+
+    Attributes
+    ----------
+    results : list of dict
+        The fold results that finished before the interruption (the
+        interrupted fits are not among them).
+    """
+
+    def __init__(self, results):
+        super().__init__("interrupted")
+        self.results = results
+
+
+def cross_validate_configs(estimators, X, y, folds, scoring, *, n_jobs=1, on_fold=None,
+                           train_labels=None, warm=None, return_estimator=False) -> list[dict]:
+    """Fit and score every estimator on every fold: the one fit-and-score loop.
+
+    Parameters
+    ----------
+    estimators : dict of str -> estimator
+        Configurations to compare, each unfitted (cloned for every fold), in
+        the order of the results.
+    X : DataFrame or array-like of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+    folds : list of (train, test) index arrays
+        The same folds for every configuration (e.g.
+        ``list(StratifiedKFold(5, shuffle=True, random_state=0).split(X, y))``).
+    scoring : list of str or dict
+        Scorer names (:func:`resolve_scoring`) or ``{name: scorer}``.
+    n_jobs : int, default=1
+        Fits run in parallel by joblib (processes); 1 runs them here, in
+        order (configuration after configuration, fold after fold).
+    on_fold : callable, optional
+        ``on_fold(result)`` in this process for every (configuration, fold)
+        as it finishes (in parallel runs, in the order they finish), also for
+        the folds skipped because an earlier fold of their configuration
+        failed (``result["skipped"]`` True).
+    train_labels : callable, optional
+        ``train_labels(fold, y_train) -> y_train``: the labels to train on
+        (e.g. with label noise); test labels are never changed.
+    warm : list of estimator, optional
+        Passed to :func:`warm_up` in each process before its first fit, so
+        that one-off start-up costs are not charged to a fold's ``fit_s``.
+    return_estimator : bool, default=False
+        Keep the fitted estimators in the results.
+
+    Returns
+    -------
+    results : list of dict
+        One per (configuration, fold), sorted by configuration then fold:
+        :func:`fit_and_score`'s keys plus ``config``, ``fold`` and
+        ``skipped``. A configuration fails at its first failed fold; its
+        remaining folds are skipped (not fitted).
+
+    Raises
+    ------
+    Interrupted
+        On ``KeyboardInterrupt`` (pressed here, or raised inside a fit, also
+        in a worker process): no further fit starts, and the exception holds
+        the results finished so far.
+    """
+    scoring = resolve_scoring(scoring) if not isinstance(scoring, Mapping) or any(
+        isinstance(s, str) for s in scoring.values()) else dict(scoring)
+    y_arr = np.asarray(y)
+    folds = [(np.asarray(tr), np.asarray(te)) for tr, te in folds]
+    order = {name: i for i, name in enumerate(estimators)}
+    failed, skipped, results = set(), [], []
+
+    def tasks():
+        for name, estimator in estimators.items():
+            for k, (train, test) in enumerate(folds):
+                if name in failed:  # read lazily: later folds of a failed config never start
+                    skipped.append(_skipped(name, k, scoring))
+                    continue
+                y_train = None if train_labels is None else train_labels(k, y_arr[train])
+                yield name, k, estimator, train, test, y_train
+
+    def record(result):
+        results.append(result)
+        if result["error"] is not None and not result["skipped"]:
+            failed.add(result["config"])
+        if on_fold is not None:
+            on_fold(result)
+
+    def drain():
+        while skipped:
+            record(skipped.pop(0))
+
+    try:
+        if n_jobs in (None, 1):
+            for name, k, est, train, test, y_train in tasks():
+                drain()
+                result = _task(name, k, est, X, y_arr, train, test, scoring, y_train, warm,
+                               return_estimator)
+                if result["interrupted"]:
+                    raise KeyboardInterrupt
+                record(result)
+            drain()
+        else:
+            from joblib import Parallel, delayed
+
+            jobs = (delayed(_task)(name, k, est, X, y_arr, train, test, scoring, y_train,
+                                   warm, return_estimator)
+                    for name, k, est, train, test, y_train in tasks())
+            running = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(jobs)
+            try:
+                for result in running:
+                    if result["interrupted"]:
+                        raise KeyboardInterrupt
+                    record(result)
+                    drain()
+            finally:  # on an interruption, cancel the fits still running (expected: no warning)
+                with warnings.catch_warnings():
+                    warnings.filterwarnings("ignore", message=".*tasks which were still being "
+                                            "processed by the workers have been cancelled")
+                    running.close()
+            drain()
+    except KeyboardInterrupt:
+        raise Interrupted(sorted(results, key=lambda r: (order[r["config"]], r["fold"]))) \
+            from None
+    return sorted(results, key=lambda r: (order[r["config"]], r["fold"]))
+
+
+def _skipped(name, fold, scoring):
+    return {"config": name, "fold": fold, "scores": dict.fromkeys(scoring, math.nan),
+            "fit_s": math.nan, "score_s": math.nan, "epochs": math.nan,
+            "error": "skipped: an earlier fold of this configuration failed", "warnings": [],
+            "interrupted": False, "estimator": None, "skipped": True}
+
+
+# ------------------------------------------------------------------ summary
+def summarize(results, metrics) -> list[dict]:
+    """One row per configuration from :func:`cross_validate_configs`'s fold results.
+
+    Parameters
+    ----------
+    results : list of dict
+        Fold results.
+    metrics : list of str
+        Scorer names to summarize.
+
+    Returns
+    -------
+    rows : list of dict
+        In the order the configurations first appear: ``config``,
+        ``folds`` (fold indices), ``scores`` ({metric: list of fold scores}),
+        ``<metric>_mean`` and ``<metric>_std`` (population std over the
+        folds; NaN when the configuration failed), ``fit_s`` (mean seconds
+        per fold), ``epochs`` (mean), ``total_s`` (fit and score seconds,
+        summed over the folds), ``error`` (the first fold's error, or None)
+        and ``warnings`` (deduplicated over the folds).
+    """
+    by_config = {}
+    for r in results:
+        by_config.setdefault(r["config"], []).append(r)
+    rows = []
+    for name, fold_results in by_config.items():
+        fold_results = sorted(fold_results, key=lambda r: r["fold"])
+        errors = [r["error"] for r in fold_results if r["error"] and not r["skipped"]]
+        error = errors[0] if errors else None
+        row = {"config": name, "folds": [r["fold"] for r in fold_results], "error": error,
+               "scores": {m: [r["scores"][m] for r in fold_results] for m in metrics},
+               "warnings": _dedupe(w for r in fold_results for w in r["warnings"]),
+               "total_s": float(np.nansum([np.nansum([r["fit_s"], r["score_s"]])
+                                           for r in fold_results]))}
+        for m in metrics:
+            scores = np.asarray(row["scores"][m], dtype=float)
+            ok = error is None and len(scores) > 0
+            row[f"{m}_mean"] = float(np.mean(scores)) if ok else math.nan
+            row[f"{m}_std"] = float(np.std(scores)) if ok else math.nan
+        for key in ("fit_s", "epochs"):
+            values = [r[key] for r in fold_results]
+            row[key] = float(np.mean(values)) if error is None and values else math.nan
+        rows.append(row)
+    return rows
+
+
+def corrected_ttest(scores_a, scores_b, test_train_ratio) -> tuple[float, float]:
+    """Nadeau and Bengio's corrected resampled t-test of paired fold scores.
+
+    The folds of a cross-validation share training rows, so their scores are
+    correlated and the plain paired t-test is far too eager to call a
+    difference. Nadeau and Bengio (*Inference for the Generalization Error*,
+    Machine Learning 52, 2003) inflate the variance of the mean difference
+    from :math:`\\sigma^2 / k` to :math:`(1/k + n_{test}/n_{train})\\,\\sigma^2`.
+
+    Parameters
+    ----------
+    scores_a, scores_b : array-like of shape (k,)
+        Scores of two configurations on the same k folds.
+    test_train_ratio : float
+        Test rows over training rows of a fold: ``1 / (k - 1)`` for k-fold CV.
+
+    Returns
+    -------
+    t : float
+        The statistic (positive when ``a`` scores higher).
+    p : float
+        Two-sided p-value (Student's t with k - 1 degrees of freedom,
+        :data:`scipy.stats.t`); NaN with fewer than 2 folds. Identical
+        differences on every fold (zero variance) give p = 1 when they are 0,
+        else p = 0.
+    """
+    from scipy import stats
+
+    d = np.asarray(scores_a, dtype=float) - np.asarray(scores_b, dtype=float)
+    k = d.shape[0]
+    if k < 2:
+        return math.nan, math.nan
+    mean, var = float(d.mean()), float(d.var(ddof=1))
+    if var == 0.0:
+        return (0.0, 1.0) if mean == 0.0 else (math.copysign(math.inf, mean), 0.0)
+    t = mean / math.sqrt((1.0 / k + test_train_ratio) * var)
+    return t, float(2.0 * stats.t.sf(abs(t), df=k - 1))
+
+
+def rank_configurations(rows, metrics, *, n_folds=None, test_train_ratio=None, alpha=0.05,
+                        complexity: Callable | None = None) -> list[dict]:
+    """Rank :func:`summarize`'s rows: best first, failed configurations last.
+
+    Order: the mean of ``metrics[0]`` (greater first); equal means (to 1e-9)
+    are broken by the mean of ``metrics[1]``, then of the following metrics
+    in turn, then by ``complexity(config)`` (smaller first: the simpler
+    configuration), then by name. The best configuration is then compared with each other one on
+    ``metrics[0]`` over the folds both finished, with :func:`corrected_ttest`:
+    those with a two-sided p-value of at least ``alpha`` cannot be told apart
+    from the best.
+
+    Parameters
+    ----------
+    rows : list of dict
+        :func:`summarize`'s output (modified in place and returned sorted).
+    metrics : list of str
+        The ranking metric first, then the tie-breakers in order.
+    n_folds : int, optional
+        Folds of a k-fold CV, for ``test_train_ratio = 1 / (k - 1)``.
+    test_train_ratio : float, optional
+        Overrides the ratio derived from ``n_folds`` (other resampling schemes).
+    alpha : float, default=0.05
+        Level of the test.
+    complexity : callable, optional
+        ``complexity(config name) -> number``; none: every configuration counts
+        as equally simple.
+
+    Returns
+    -------
+    rows : list of dict
+        Sorted, each with ``rank`` (1 = best; None when failed),
+        ``p_vs_best`` (NaN for the best and the failed ones) and
+        ``tied_with_best`` (True for the best and for those the test cannot
+        tell apart from it).
+    """
+    if test_train_ratio is None:
+        if n_folds is None:
+            n_folds = max((len(r["folds"]) for r in rows), default=2)
+        test_train_ratio = 1.0 / max(n_folds - 1, 1)
+    primary = metrics[0]
+
+    def usable(r):
+        return r["error"] is None and not math.isnan(r[f"{primary}_mean"])
+
+    def desc(value):
+        return math.inf if value is None or math.isnan(value) else -round(value, 9)
+
+    def key(r):
+        return (*(desc(r[f"{m}_mean"]) for m in metrics),
+                complexity(r["config"]) if complexity is not None else 0,
+                str(r["config"]))
+
+    ok = sorted((r for r in rows if usable(r)), key=key)
+    rest = [r for r in rows if not usable(r)]
+    best = ok[0] if ok else None
+    for i, r in enumerate(ok, 1):
+        r["rank"] = i
+        if r is best:
+            r["p_vs_best"], r["tied_with_best"] = math.nan, True
+            continue
+        shared = [k for k in best["folds"] if k in r["folds"]]
+        a = [best["scores"][primary][best["folds"].index(k)] for k in shared]
+        b = [r["scores"][primary][r["folds"].index(k)] for k in shared]
+        _, p = corrected_ttest(a, b, test_train_ratio)
+        r["p_vs_best"] = p
+        r["tied_with_best"] = bool(not math.isnan(p) and p >= alpha)
+    for r in rest:
+        r["rank"], r["p_vs_best"], r["tied_with_best"] = None, math.nan, False
+    rows[:] = ok + rest
+    return rows
+
+
+def sign_test(wins, losses) -> float:
+    """Two-sided sign test of ``wins`` against ``losses`` (ties left out): the p-value.
+
+    :func:`scipy.stats.binomtest` with p = 0.5; 1.0 when there are neither
+    wins nor losses.
+    """
+    from scipy.stats import binomtest
+
+    wins, losses = int(wins), int(losses)
+    return 1.0 if wins + losses == 0 else float(binomtest(wins, wins + losses).pvalue)
+
+
+# ------------------------------------------------------------------ warm-up
+_WARMED: set = set()
+
+
+def warm_up(estimators=None) -> None:
+    """Fit each estimator once on a tiny table, once per process and estimator type.
+
+    The first fit of a process pays one-off costs (torch's lazy imports and
+    kernel set-up, about a second); a warm-up keeps them out of the first
+    fold's ``fit_s``. Failures and warnings are ignored: only a warm-up.
+
+    Parameters
+    ----------
+    estimators : list of estimator, optional
+        Small versions of the estimators to time (cloned); default: a tiny
+        :class:`~sklearn_losses.WeightedLossClassifier` on the CPU.
+    """
+    from sklearn.base import clone
+
+    if estimators is None:
+        from .classifier import WeightedLossClassifier
+
+        estimators = [WeightedLossClassifier(hidden_layer_sizes=(4,), max_epochs=1,
+                                             early_stopping=False, random_state=0)]
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3)).astype(np.float32)
+    y = np.arange(40) % 2
+    for est in estimators:
+        key = (type(est).__module__, type(est).__qualname__, str(getattr(est, "device", "")))
+        if key in _WARMED:
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                clone(est).fit(X, y)
+            except Exception:  # noqa: BLE001 - the real fits report their own errors
+                pass
+        _WARMED.add(key)

@@ -1,0 +1,169 @@
+"""``sklearn_losses.compare``: the one fit-and-score loop, the ranking and the tests."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+from sklearn.dummy import DummyClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, cross_validate
+
+from sklearn_losses import WeightedLossClassifier
+from sklearn_losses.compare import (Interrupted, as_category_strings, corrected_ttest,
+                                    cross_validate_configs, make_model, rank_configurations,
+                                    sign_test, split_columns, summarize)
+from sklearn_losses.metrics import get_scorer
+from tests.cli.helpers import InterruptedOnFocal
+
+
+def _frame(n=60, seed=0):
+    rng = np.random.default_rng(seed)
+    y = (np.arange(n) % 5 == 0).astype(int)
+    X = pd.DataFrame({"a": rng.normal(size=n) + 2 * y, "b": rng.normal(size=n),
+                      "c": np.where(y == 1, " red", "blue").astype(object)})
+    X.loc[3, "b"] = np.nan
+    X.loc[4, "c"] = None
+    return X, y
+
+
+def test_split_columns_and_preprocessor_encode_strings_missing_and_unseen():
+    X, y = _frame()
+    assert split_columns(X) == (["a", "b"], ["c"])
+    assert split_columns(np.zeros((3, 2))) == ([0, 1], [])
+    assert as_category_strings(np.array([[" red"], [1], [None]], dtype=object))[:2, 0].tolist() \
+        == ["red", "1"]
+    pipe = make_model("passthrough", X).fit(X, y)
+    Z = pipe.transform(X)
+    assert Z.shape == (60, 2 + 3) and np.isfinite(Z).all()  # red, blue, missing
+    new = pd.DataFrame({"a": [0.0], "b": [0.0], "c": ["purple"]})
+    assert pipe.transform(new)[0, 2:].tolist() == [0.0, 0.0, 0.0]
+
+
+def test_cross_validate_configs_equals_cross_validate_serial_and_parallel():
+    X, y = _frame()
+    folds = list(StratifiedKFold(3, shuffle=True, random_state=0).split(X, y))
+    scoring = {"roc_auc": get_scorer("roc_auc"), "gmean": get_scorer("gmean")}
+    model = make_model(WeightedLossClassifier(max_epochs=3, hidden_layer_sizes=(8,),
+                                              random_state=0), X)
+    seen = []
+    results = cross_validate_configs({"wlc": model, "lr": make_model(LogisticRegression(), X)},
+                                     X, y, folds, scoring, on_fold=seen.append)
+    ref = cross_validate(model, X, y, cv=folds, scoring=scoring)
+    wlc = [r for r in results if r["config"] == "wlc"]
+    assert [r["fold"] for r in wlc] == [0, 1, 2]
+    assert [r["scores"]["roc_auc"] for r in wlc] == pytest.approx(list(ref["test_roc_auc"]))
+    assert all(r["epochs"] == 3 and r["fit_s"] > 0 for r in wlc)
+    assert [(r["config"], r["fold"]) for r in seen] == [("wlc", 0), ("wlc", 1), ("wlc", 2),
+                                                        ("lr", 0), ("lr", 1), ("lr", 2)]
+    assert math.isnan(results[-1]["epochs"]) or results[-1]["epochs"] > 0
+    parallel = cross_validate_configs({"wlc": model}, X, y, folds, scoring, n_jobs=2)
+    assert [r["scores"]["gmean"] for r in parallel] == pytest.approx(
+        [r["scores"]["gmean"] for r in wlc])
+
+
+def test_failure_is_captured_later_folds_skipped_and_train_labels_used():
+    X, y = _frame()
+    folds = list(StratifiedKFold(3, shuffle=True, random_state=0).split(X, y))
+    bad = make_model(WeightedLossClassifier(loss="anyloss_f1", reweight="dro_kl",
+                                            max_epochs=2), X)
+    seen = []
+    results = cross_validate_configs({"bad": bad}, X, y, folds, ["roc_auc"],
+                                     on_fold=seen.append)
+    assert "batch-level loss" in results[0]["error"] and not results[0]["skipped"]
+    assert [r["skipped"] for r in results] == [False, True, True]
+    assert len(seen) == 3
+    row = summarize(results, ["roc_auc"])[0]
+    assert row["error"].startswith("ValueError") and math.isnan(row["roc_auc_mean"])
+    # train_labels: the model learns the given labels, the test labels stay
+    flipped = cross_validate_configs({"dummy": DummyClassifier(strategy="most_frequent")},
+                                     X, y, folds, ["accuracy"],
+                                     train_labels=lambda k, y_train: 1 - y_train)
+    assert all(r["scores"]["accuracy"] == pytest.approx(0.2) for r in flipped)
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_keyboard_interrupt_inside_a_fit_stops_with_the_finished_folds(n_jobs):
+    X, y = _frame()
+    folds = list(StratifiedKFold(2, shuffle=True, random_state=0).split(X, y))
+    models = {name: make_model(InterruptedOnFocal(loss=loss, max_epochs=2), X)
+              for name, loss in [("ce", "cross_entropy"), ("focal", "focal"),
+                                 ("poly", "poly1")]}
+    with pytest.raises(Interrupted) as info:
+        cross_validate_configs(models, X, y, folds, ["roc_auc"], n_jobs=n_jobs)
+    assert isinstance(info.value, KeyboardInterrupt)
+    done = info.value.results
+    assert all(r["config"] != "focal" and r["error"] is None for r in done)
+    if n_jobs == 1:
+        assert [(r["config"], r["fold"]) for r in done] == [("ce", 0), ("ce", 1)]
+
+
+def test_corrected_ttest_matches_the_paired_t_test_without_correction():
+    a = np.array([0.80, 0.82, 0.78, 0.85, 0.81])
+    b = np.array([0.75, 0.80, 0.77, 0.79, 0.80])
+    t0, p0 = corrected_ttest(a, b, 0.0)
+    ref = stats.ttest_rel(a, b)
+    assert t0 == pytest.approx(ref.statistic) and p0 == pytest.approx(ref.pvalue)
+    t, p = corrected_ttest(a, b, 1 / 4)  # 5-fold CV: the variance grows by (1/5 + 1/4) / (1/5)
+    assert t == pytest.approx(t0 / math.sqrt((1 / 5 + 1 / 4) / (1 / 5)))
+    assert p > p0
+    assert corrected_ttest(a, a, 0.25) == (0.0, 1.0)
+    assert corrected_ttest(a + 0.1, a, 0.25)[1] == 0.0
+    assert math.isnan(corrected_ttest([1.0], [0.5], 0.25)[1])
+
+
+def _row(name, ap, bal, folds_ap=None):
+    folds_ap = folds_ap or [ap] * 3
+    return {"config": name, "folds": [0, 1, 2], "error": None,
+            "scores": {"ap": folds_ap, "bal": [bal] * 3},
+            "ap_mean": float(np.mean(folds_ap)), "ap_std": float(np.std(folds_ap)),
+            "bal_mean": bal, "bal_std": 0.0}
+
+
+def test_ties_on_the_first_metric_are_broken_by_the_second_then_simplicity_then_name():
+    # 8 configurations at AP 1.000 in the issue; the old ranking kept the input order
+    rows = [_row("focal + balanced", 1.0, 0.50), _row("poly1 + none", 1.0, 0.90),
+            _row("cross_entropy + none", 1.0, 0.70), _row("focal + none", 1.0, 0.70),
+            _row("b + none", 1.0, 0.70), _row("worse", 0.9, 0.99, [0.85, 0.9, 0.95]),
+            {**_row("failed", 0.0, 0.0), "error": "ValueError: x", "ap_mean": math.nan}]
+    simplicity = {"cross_entropy + none": 0, "focal + none": 1, "b + none": 1}
+    ranked = rank_configurations(rows, ["ap", "bal"], n_folds=3,
+                                 complexity=lambda name: simplicity.get(name, 2))
+    assert [r["config"] for r in ranked] == [
+        "poly1 + none", "cross_entropy + none", "b + none", "focal + none",
+        "focal + balanced", "worse", "failed"]
+    assert [r["rank"] for r in ranked] == [1, 2, 3, 4, 5, 6, None]
+    # the equal ones cannot be told apart from the best; failed never
+    assert all(r["tied_with_best"] for r in ranked[:5])
+    assert ranked[-1]["tied_with_best"] is False and math.isnan(ranked[-1]["p_vs_best"])
+    # equal on the first two metrics: the third decides, before simplicity
+    third = [_row("cross_entropy + none", 1.0, 0.5), _row("focal + none", 1.0, 0.5)]
+    for r, v in zip(third, (0.2, 0.8)):
+        r["gm_mean"], r["scores"]["gm"] = v, [v] * 3
+    ranked = rank_configurations(third, ["ap", "bal", "gm"],
+                                 complexity=lambda name: simplicity[name])
+    assert [r["config"] for r in ranked] == ["focal + none", "cross_entropy + none"]
+    # with a single metric, simplicity decides among equal means
+    again = rank_configurations([_row("focal + none", 1.0, 0.1),
+                                 _row("cross_entropy + none", 1.0, 0.1)], ["ap"],
+                                complexity=lambda name: simplicity[name])
+    assert again[0]["config"] == "cross_entropy + none"
+
+
+def test_rank_marks_a_clearly_worse_configuration():
+    best = _row("best", 0.9, 0.5, [0.90, 0.91, 0.89, 0.90, 0.92])
+    worse = _row("worse", 0.6, 0.5, [0.60, 0.62, 0.59, 0.61, 0.60])
+    close = _row("close", 0.89, 0.5, [0.92, 0.86, 0.90, 0.88, 0.89])
+    for r in (best, worse, close):
+        r["folds"] = [0, 1, 2, 3, 4]
+    ranked = rank_configurations([worse, close, best], ["ap", "bal"], n_folds=5)
+    assert [r["config"] for r in ranked] == ["best", "close", "worse"]
+    assert ranked[1]["tied_with_best"] and ranked[1]["p_vs_best"] > 0.05
+    assert not ranked[2]["tied_with_best"] and ranked[2]["p_vs_best"] < 0.001
+
+
+def test_sign_test_is_scipy_binomtest():
+    assert sign_test(0, 0) == 1.0
+    assert sign_test(9, 1) == pytest.approx(stats.binomtest(9, 10).pvalue)
+    assert sign_test(9, 1) < 0.05 < sign_test(6, 4)
