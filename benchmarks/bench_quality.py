@@ -28,6 +28,7 @@ from __future__ import annotations
 import ast
 import datetime
 import functools
+import importlib.util
 import os
 import platform
 import re
@@ -165,6 +166,59 @@ def _noop(*args, **kwargs):
     pass
 
 
+class BalancedXGBClassifier(ClassifierMixin, BaseEstimator):
+    """XGBoost with ``scale_pos_weight = n_negative / n_positive`` set from the training labels.
+
+    XGBoost has no ``class_weight="balanced"``; its documentation recommends
+    this ratio for binary imbalance. One thread, fixed seed.
+    """
+
+    def __init__(self, random_state=0):
+        self.random_state = random_state
+
+    def fit(self, X, y):
+        from xgboost import XGBClassifier
+
+        self.classes_, y_enc = np.unique(y, return_inverse=True)
+        n_pos = max(int((y_enc == 1).sum()), 1)
+        self.model_ = XGBClassifier(n_jobs=1, random_state=self.random_state, verbosity=0,
+                                    scale_pos_weight=(y_enc == 0).sum() / n_pos)
+        self.model_.fit(X, y_enc)
+        return self
+
+    def predict_proba(self, X):
+        return self.model_.predict_proba(X)
+
+    def predict(self, X):
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+
+def _catboost(seed, **params):
+    from catboost import CatBoostClassifier
+
+    return CatBoostClassifier(thread_count=1, random_seed=seed, verbose=0,
+                              allow_writing_files=False, **params)
+
+
+def _lightgbm(seed, **params):
+    from lightgbm import LGBMClassifier
+
+    return LGBMClassifier(n_jobs=1, random_state=seed, verbose=-1, **params)
+
+
+def _xgboost(seed):
+    from xgboost import XGBClassifier
+
+    return XGBClassifier(n_jobs=1, random_state=seed, verbosity=0)
+
+
+#: Gradient-boosting anchors: method name -> the package it needs (the ``bench`` extra,
+#: ``pip install -e ".[bench]"``). ``--methods all`` leaves out those not installed, with a note.
+BOOSTING_PACKAGES = {"catboost": "catboost", "catboost_balanced": "catboost",
+                     "lightgbm": "lightgbm", "lightgbm_balanced": "lightgbm",
+                     "xgboost": "xgboost", "xgboost_balanced": "xgboost"}
+
+
 # ----------------------------------------------------------------- methods
 def _wlc(args, **params):
     """A ``WeightedLossClassifier`` with the run's epochs, early stopping and seed (``params``
@@ -210,6 +264,15 @@ METHODS = {
                     "100, Adam, no early stopping)",
                     lambda a: MLPClassifier(max_iter=a.sklearn_mlp_max_iter,
                                             random_state=a.seed)),
+    "catboost": ("`CatBoostClassifier()` (1 thread)", lambda a: _catboost(a.seed)),
+    "catboost_balanced": ("`CatBoostClassifier(auto_class_weights=\"Balanced\")` (1 thread)",
+                          lambda a: _catboost(a.seed, auto_class_weights="Balanced")),
+    "lightgbm": ("`LGBMClassifier()` (1 thread)", lambda a: _lightgbm(a.seed)),
+    "lightgbm_balanced": ("`LGBMClassifier(class_weight=\"balanced\")` (1 thread)",
+                          lambda a: _lightgbm(a.seed, class_weight="balanced")),
+    "xgboost": ("`XGBClassifier()` (1 thread)", lambda a: _xgboost(a.seed)),
+    "xgboost_balanced": ("`XGBClassifier(scale_pos_weight=n_neg / n_pos)` (1 thread)",
+                         lambda a: BalancedXGBClassifier(random_state=a.seed)),
     "skorch_mlp": ("plain skorch `NeuralNetClassifier`: MLP (128, 128) ReLU, cross-entropy, "
                    "Adam lr=1e-3, batch 256, default DataLoader (shuffled), float32; "
                    "early stopping on a stratified 10% validation split",
@@ -245,6 +308,13 @@ def parse_wlc_spec(spec):
 def make_methods(args):
     """Method name -> unfitted estimator for ``--methods`` (registry names or ``wlc:...``)."""
     names = list(METHODS) if args.methods in (None, ["all"]) else args.methods
+    if args.methods in (None, ["all"]):
+        missing = [n for n in names if n in BOOSTING_PACKAGES
+                   and importlib.util.find_spec(BOOSTING_PACKAGES[n]) is None]
+        if missing:
+            print(f"note: leaving out {', '.join(missing)}: their packages are not installed "
+                  "(pip install -e \".[bench]\")", flush=True)
+        names = [n for n in names if n not in missing]
     methods, descriptions = {}, {}
     for name in names:
         if name.startswith("wlc:"):
@@ -254,6 +324,10 @@ def make_methods(args):
             shown = ", ".join(f"{k}={v!r}" for k, v in params.items())
             descriptions[name] = f"`WeightedLossClassifier({shown})`"
         elif name in METHODS:
+            package = BOOSTING_PACKAGES.get(name)
+            if package is not None and importlib.util.find_spec(package) is None:
+                raise SystemExit(f"method {name!r} needs the package {package!r}: "
+                                 "pip install -e \".[bench]\"")
             descriptions[name], factory = METHODS[name]
             methods[name] = factory(args)
         else:

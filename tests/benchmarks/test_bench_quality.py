@@ -5,7 +5,9 @@ repository root); without that folder it runs on two scikit-learn tables
 made imbalanced instead. Outputs go to a temporary folder (``--out``).
 """
 
+import argparse
 import importlib
+import importlib.util
 import sys
 from pathlib import Path
 
@@ -22,6 +24,35 @@ bench = importlib.import_module("bench_quality")
 HAS_KEEL = bool(_data.keel_datasets(_data.DEFAULT_KEEL_DIR))
 
 
+def available_methods():
+    """The methods ``--methods all`` runs: the gradient-boosting anchors only when installed."""
+    return [m for m in bench.METHODS if m not in bench.BOOSTING_PACKAGES
+            or importlib.util.find_spec(bench.BOOSTING_PACKAGES[m]) is not None]
+
+
+def test_boosting_anchor_without_its_package_is_a_clear_error(monkeypatch):
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "catboost" else real(name, *a))
+    args = argparse.Namespace(methods=["catboost_balanced"], max_epochs=5, seed=0,
+                              no_early_stopping=False, sklearn_mlp_max_iter=50)
+    with pytest.raises(SystemExit, match=r"catboost.*\[bench\]"):
+        bench.make_methods(args)
+    args.methods = None  # 'all' leaves it out instead
+    methods, _ = bench.make_methods(args)
+    assert "catboost_balanced" not in methods and "wlc_default" in methods
+
+
+def test_balanced_xgboost_weights_the_positive_class_by_the_class_ratio():
+    pytest.importorskip("xgboost")
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 3))
+    y = np.where(np.arange(120) < 20, "pos", "neg")  # 100 'neg' (class 0), 20 'pos'
+    clf = bench.BalancedXGBClassifier(random_state=0).fit(X, y)
+    assert clf.model_.get_params()["scale_pos_weight"] == pytest.approx(100 / 20)
+    assert set(clf.predict(X)) <= {"neg", "pos"} and clf.predict_proba(X).shape == (120, 2)
+
+
 def test_quick_run_writes_csv_markdown_and_plot(tmp_path):
     argv = ["--quick", "--out", str(tmp_path)] + ([] if HAS_KEEL else ["--imbalanced-sklearn"])
     bench.main(argv)
@@ -30,7 +61,7 @@ def test_quick_run_writes_csv_markdown_and_plot(tmp_path):
 
     datasets = 3 if HAS_KEEL else 2
     folds = 2
-    methods = list(bench.METHODS)
+    methods = available_methods()
     assert len(results) == len(methods) * datasets * folds
     assert results["dataset"].nunique() == datasets
     combos = results.groupby(["method", "dataset", "fold"]).size()
