@@ -18,14 +18,27 @@ __all__ = [
     "check_divergence",
     "check_hidden_layer_sizes",
     "check_instance_weighting",
+    "check_same_classes",
+    "check_validation_weights",
     "check_weighted_class_counts",
+    "loss_label",
     "resolve_batch_sampler",
     "resolve_reweight",
     "warn_degenerate_batches",
+    "warn_improper_prior_calibration",
+    "warn_max_epochs",
     "warn_prior_twice",
     "warn_schedule_never_started",
     "warn_stochastic_monitor",
 ]
+
+
+def loss_label(loss):
+    """The loss's name for messages; a wrapper names the loss it wraps too."""
+    inner = getattr(loss, "inner", None)
+    if inner is not None:
+        return f"'{inner.name}' (wrapped in {loss.name})"
+    return f"'{loss.name}'"
 
 
 def check_hidden_layer_sizes(sizes):
@@ -49,16 +62,27 @@ def resolve_reweight(reweight, loss, batch_sampler):
 
 
 def check_weighted_class_counts(classes, class_counts, loss, reweight):
-    """Raise when a class has zero total weight but its frequency is needed."""
-    if np.any(class_counts <= 0) and (
-            loss.requires_class_counts
-            or (reweight is not None and not isinstance(reweight, dict))):
+    """Raise when a class has zero total weight but its frequency is needed.
+
+    The frequency is needed by losses that take ``class_counts`` (filled
+    from the training data) and by the frequency-based ``reweight`` schemes.
+    """
+    if not np.any(class_counts <= 0):
+        return
+    users = []
+    if loss.requires_class_counts and getattr(loss, "class_counts", None) is None:
+        users.append(f"the loss {loss_label(loss)} (its class prior)")
+    if reweight is not None and not isinstance(reweight, dict):
+        users.append(f"reweight={reweight!r} (its class weights)")
+    if users:
         empty = classes[class_counts <= 0].tolist()
         raise ValueError(
-            f"sample_weight gives class(es) {empty} a total weight of 0, so their "
-            f"frequency is 0 and reweight={reweight!r} / loss '{loss.name}' "
-            "cannot weight them. Drop those rows, give them positive weight, or use "
-            "reweight=None or a dict.")
+            f"The training data give class(es) {empty} a total weight of 0 (no rows, or "
+            f"only rows with sample_weight 0), so their frequency is 0 and "
+            f"{' and '.join(users)} cannot be computed. Drop those rows, give them "
+            "positive sample_weight, or use reweight=None or a dict and a loss without "
+            "class counts (partial_fit takes the frequencies from its first call: "
+            "give it a first chunk that holds every class).")
 
 
 def check_instance_weighting(scheme, loss):
@@ -66,7 +90,7 @@ def check_instance_weighting(scheme, loss):
     if scheme is not None and scheme.instance_level and not loss.pointwise:
         raise ValueError(
             f"reweight={scheme.name!r} weights instances by their per-sample loss; "
-            f"the batch-level loss '{loss.name}' has none. Use a pointwise loss.")
+            f"the batch-level loss {loss_label(loss)} has none. Use a pointwise loss.")
 
 
 def resolve_batch_sampler(batch_sampler, loss, batch_size, row_counts, class_weight):
@@ -89,13 +113,13 @@ def resolve_batch_sampler(batch_sampler, loss, batch_size, row_counts, class_wei
             expected_min = batch * row_counts.min() / n_samples
         if expected_min < 2:
             warnings.warn(
-                f"The batch-level loss '{loss.name}' sees about {expected_min:.1f} rows "
+                f"The batch-level loss {loss_label(loss)} sees about {expected_min:.1f} rows "
                 f"of the rarest class per batch of {batch}; batch estimates of the metric "
                 "will be poor. Use a larger batch_size or batch_sampler='balanced'.",
                 UserWarning, stacklevel=3)
         if class_weight is not None:
             warnings.warn(
-                f"The batch-level loss '{loss.name}' already handles imbalance; "
+                f"The batch-level loss {loss_label(loss)} already handles imbalance; "
                 "combining it with class re-weighting corrects twice.", UserWarning,
                 stacklevel=3)
     return sampler
@@ -148,19 +172,80 @@ def warn_degenerate_batches(n_degenerate, loss):
     if n_degenerate:
         warnings.warn(
             f"{n_degenerate} training batches had no class with both positive and negative "
-            f"rows for the batch-level loss '{loss.name}' and gave no gradient. Use a "
+            f"rows for the batch-level loss {loss_label(loss)} and gave no gradient. Use a "
             "larger batch_size or batch_sampler='balanced'.", UserWarning, stacklevel=3)
 
 
-def check_divergence(diverged_epoch, best_epoch):
-    """Raise when training diverged in the first epoch; warn when it diverged later."""
+def check_divergence(diverged_epoch, best_epoch, how="became NaN or infinite"):
+    """Raise when training diverged in the first epoch; warn when it diverged later.
+
+    ``how`` says what the loss did (the engine's ``divergence_``).
+    """
     if diverged_epoch is None:
         return
     if diverged_epoch <= 1:
         raise FloatingPointError(
-            "Training diverged in the first epoch (the loss became NaN or infinite). "
+            f"Training diverged in the first epoch (the training loss {how}). "
             "Lower lr, standardize X, or clip logits.")
     warnings.warn(
-        f"Training diverged at epoch {diverged_epoch} (non-finite loss); "
+        f"Training diverged at epoch {diverged_epoch} (the training loss {how}); "
         f"stopped and kept the weights of epoch {best_epoch}. Consider a lower lr.",
         ConvergenceWarning, stacklevel=3)
+
+
+def warn_max_epochs(stopping, stop_reason, max_epochs):
+    """Warn when a stopping rule was active but training ran all ``max_epochs``.
+
+    As ``MLPClassifier`` does when it reaches ``max_iter``; not when
+    ``early_stopping=False`` (``stopping == "none"``) asked for a fixed
+    number of epochs.
+    """
+    if stopping == "none" or stop_reason is not None:
+        return
+    rule = "validation score" if stopping == "validation" else "training loss"
+    warnings.warn(
+        f"Maximum number of epochs (max_epochs={max_epochs}) reached and the "
+        f"optimization hasn't converged yet (the early-stopping rule on the {rule} had "
+        "not stopped training). Increase max_epochs, or set early_stopping=False to train "
+        "a fixed number of epochs.", ConvergenceWarning, stacklevel=3)
+
+
+def warn_improper_prior_calibration(loss, class_weight, balanced_batches):
+    """Warn when ``calibration="prior"`` divides a prior out of a loss that is not proper.
+
+    The correction is exact for proper losses (``loss.proper``); for the
+    others it is approximate, and it only does something when class weights
+    or balanced batches changed the prior the loss saw.
+    """
+    if getattr(loss, "proper", False) or (class_weight is None and not balanced_batches):
+        return
+    what = " and ".join(name for name, on in (("class weights", class_weight is not None),
+                                              ("balanced batches", balanced_batches)) if on)
+    warnings.warn(
+        f"calibration='prior' divides the {what} out of the probabilities exactly only for "
+        f"proper losses (cross-entropy without label smoothing, logit_adjusted, "
+        f"balanced_softmax); for the loss {loss_label(loss)} the result is approximate. "
+        "Use calibration='temperature', which also fits a temperature on held-out rows.",
+        UserWarning, stacklevel=3)
+
+
+def check_validation_weights(sample_weight, valid_index, validation_fraction):
+    """Raise when the validation split holds only rows of zero ``sample_weight``."""
+    if sample_weight is None or valid_index is None:
+        return
+    if not np.sum(sample_weight[valid_index]) > 0:
+        raise ValueError(
+            f"The validation split ({len(valid_index)} rows, validation_fraction="
+            f"{validation_fraction:g}, held out for early_stopping or "
+            "calibration='temperature') holds only rows with sample_weight 0, so it cannot "
+            "score the epochs. Give more rows positive weight, raise validation_fraction, "
+            "or set early_stopping=False (and calibration other than 'temperature').")
+
+
+def check_same_classes(fitted, new, context):
+    """Raise when continuing training (``context``) meets other classes than the fitted ones."""
+    if not (len(fitted) == len(new) and np.array_equal(fitted, new)):
+        raise ValueError(
+            f"{context} continues training the fitted network, whose outputs are the "
+            f"classes {list(fitted)}; got classes {list(new)}. Fit from scratch "
+            "(warm_start=False, or a new estimator) to change the classes.")

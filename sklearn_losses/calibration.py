@@ -4,11 +4,12 @@ Used by :class:`~sklearn_losses.WeightedLossClassifier` (``calibration=``):
 
 - :func:`prior_logit_offset`: the closed-form prior correction. Class weights
   ``c_j`` shift the optimum of a proper loss to ``q_j ∝ c_j p_j``; dividing
-  them out (``-log c_j``), putting back the training prior where the
-  ``"balanced"`` batch sampler replaced it by a uniform one (``+log pi_j``),
+  them out (``-log c_j``), putting back the row frequencies where the
+  ``"balanced"`` batch sampler replaced them by uniform ones (``+log N_j``),
   and adding back the logit adjustment of ``logit_adjusted`` /
   ``balanced_softmax`` gives the training-prior posterior again (see the
-  docs' design rules, "Calibrating predict_proba").
+  docs' design rules, "Calibrating predict_proba"). Exact for proper losses
+  only (``Loss.proper``).
 - :func:`fit_temperature`: temperature scaling (Guo et al., 2017), one
   ``T > 0`` minimising the weighted negative log-likelihood of held-out rows.
 """
@@ -21,19 +22,49 @@ import torch
 __all__ = ["fit_temperature", "prior_logit_offset"]
 
 
-def prior_logit_offset(loss, class_weight, class_counts, balanced_batches) -> np.ndarray:
-    """Additive logit correction back to the training-prior posterior.
+def prior_logit_offset(loss, class_weight, row_counts, balanced_batches) -> np.ndarray:
+    r"""Additive logit correction back to the training-prior posterior.
+
+    The target is the posterior under the training prior
+    :math:`\pi_k \propto W_k`, with :math:`W_k` the total ``sample_weight``
+    of class :math:`k` (its row count :math:`N_k` without weights). A proper
+    loss (``loss.proper``) is minimised by the posterior under the prior the
+    loss actually saw, :math:`\tilde\pi_k \propto c_k \bar w_k m_k`:
+    :math:`c_k` the class weight, :math:`\bar w_k = W_k / N_k` the mean
+    sample weight of the class's rows and :math:`m_k` the rows of class
+    :math:`k` drawn per epoch (:math:`N_k` with the ``"random"`` and
+    ``"stratified"`` samplers, the same for every class with the
+    ``"balanced"`` one). So :math:`p_k \propto q_k \pi_k / \tilde\pi_k`,
+    i.e. the offset
+
+    .. math::
+
+        \delta_k = -\log c_k + [\text{balanced}] \log (N_k / N) + a_k
+
+    (up to a constant; :math:`N` the number of rows), with :math:`a_k` the loss's own
+    ``prior_logit_offset()`` (``tau log pi_k`` for ``logit_adjusted`` /
+    ``balanced_softmax``). With the balanced sampler it is the *row* counts
+    that enter, not the weighted counts: with a weight of 3 on every row of
+    a class, that class is drawn as often as the others and weighs 3 times
+    as much, which is exactly its weighted share. A class of zero total
+    weight gets a finite offset (its probability stays what the network
+    learnt without any weight on it: small).
+
+    The correction is exact only for proper losses (``loss.proper``:
+    cross-entropy without label smoothing, ``logit_adjusted``,
+    ``balanced_softmax``). Other losses (focal, robust, metric and ranking
+    losses) are not minimised by the posterior, so dividing the prior out of
+    their outputs is approximate; temperature scaling on held-out data
+    (``calibration="temperature"``) calibrates them.
 
     Parameters
     ----------
     loss : Loss
-        The trained loss; its ``prior_logit_offset()`` (``tau log pi`` for
-        the logit-adjusted losses, None otherwise) is added.
+        The trained loss; its ``prior_logit_offset()`` is added.
     class_weight : ndarray of shape (n_classes,) or None
         Class weights the training applied (their log is subtracted).
-    class_counts : ndarray of shape (n_classes,)
-        Class frequencies of the training data (the prior put back for
-        balanced batches).
+    row_counts : ndarray of shape (n_classes,)
+        Number of training rows of each class (not weighted).
     balanced_batches : bool
         Whether training used the ``"balanced"`` batch sampler.
 
@@ -41,11 +72,12 @@ def prior_logit_offset(loss, class_weight, class_counts, balanced_batches) -> np
     -------
     offset : ndarray of shape (n_classes,)
     """
-    offset = np.zeros(len(class_counts))
+    offset = np.zeros(len(row_counts))
     if class_weight is not None:
         offset -= np.log(np.maximum(class_weight, 1e-300))
     if balanced_batches:
-        offset += np.log(class_counts / class_counts.sum())
+        row_counts = np.asarray(row_counts, dtype=np.float64)
+        offset += np.log(row_counts / row_counts.sum())
     loss_offset = loss.prior_logit_offset()
     if loss_offset is not None:
         offset += loss_offset

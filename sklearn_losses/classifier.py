@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import warnings
+from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
@@ -27,6 +28,9 @@ from .engine import (
     holdout_split,
     predict_logits,
     resolve_device,
+    resume_training,
+    training_state,
+    validation_scores,
 )
 from .losses.base import Loss, get_loss
 from .metrics import ProbaMetric, available_metrics, available_scorers, metric_of
@@ -34,6 +38,38 @@ from .network import ACTIVATIONS, MLP
 from .weighting import Reweighting, available_reweightings, compute_class_weights, get_reweighting
 
 __all__ = ["WeightedLossClassifier", "resolve_device"]
+
+#: Sample weights whose total falls outside this range are divided by their
+#: maximum for training: float32 sums of weights (times class weights)
+#: overflow near 3.4e38 and lose precision near 1e-38.
+_WEIGHT_TOTAL_RANGE = (1e-30, 1e30)
+
+
+def _check_weights(sample_weight, X, y_enc, n_classes, *, min_classes):
+    """``(sample_weight, training_weights)``: the validated weights and those to train on.
+
+    Raises when fewer than ``min_classes`` classes have positive total
+    weight. The training weights are the weights divided by their maximum
+    when their total is outside :data:`_WEIGHT_TOTAL_RANGE`: every loss
+    reduces with a weighted mean (``sum w l / sum w``) or weight shares, so a
+    common factor changes nothing but the float32 range.
+    """
+    if sample_weight is None:
+        return None, None
+    sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64,
+                                         ensure_non_negative=True)
+    if not np.isfinite(sample_weight).all():
+        raise ValueError("sample_weight contains NaN or infinity.")
+    present = np.bincount(y_enc, weights=sample_weight, minlength=n_classes) > 0
+    if present.sum() < min_classes:
+        raise ValueError(
+            f"sample_weight leaves fewer than {min_classes} classes with positive total "
+            "weight; a classifier needs at least 2 classes to learn from."
+            if min_classes == 2 else "sample_weight is zero for every row.")
+    low, high = _WEIGHT_TOTAL_RANGE
+    total = sample_weight.sum()
+    train = sample_weight / sample_weight.max() if not low <= total <= high else sample_weight
+    return sample_weight, train.astype(np.float32)
 
 
 class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
@@ -129,20 +165,29 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         ``predict``, which follow it) for what training did to the
         probabilities:
 
-        - ``"prior"``: the closed-form prior correction, exact for proper
-          losses such as cross-entropy: class weights ``c_j`` are divided
-          out (``p_j ∝ q_j / c_j``), the ``"balanced"`` batch sampler's
-          uniform prior is replaced by the training prior, and the logit
-          adjustment of ``logit_adjusted`` / ``balanced_softmax`` is added
-          back (``softmax(z + tau log pi)``). The result estimates the
-          training-prior posterior, so ``predict`` favours frequent classes
-          again: tune the decision with ``TunedThresholdClassifierCV`` if a
-          balanced decision is wanted.
+        - ``"prior"``: the closed-form prior correction: class weights
+          ``c_j`` are divided out (``p_j ∝ q_j / c_j``), the ``"balanced"``
+          batch sampler's uniform row frequencies are replaced by the
+          training ones, and the logit adjustment of ``logit_adjusted`` /
+          ``balanced_softmax`` is added back (``softmax(z + tau log pi)``)
+          (:func:`~sklearn_losses.calibration.prior_logit_offset`). The
+          result estimates the posterior under the training prior (with
+          ``sample_weight``, the weighted one), so ``predict`` favours
+          frequent classes again: tune the decision with
+          ``TunedThresholdClassifierCV`` if a balanced decision is wanted.
+          Exact only for proper losses (``loss.proper``): cross-entropy
+          without label smoothing, ``logit_adjusted`` and
+          ``balanced_softmax``. For the other losses the correction is
+          approximate (off by up to tens of points of probability for
+          focal, gce, nce_rce with balanced weights) and ``fit`` warns
+          when it has something to divide out (class weights or balanced
+          batches): use ``"temperature"``.
         - ``"temperature"``: the prior correction where it applies, then
           temperature scaling: one ``T > 0`` fitted by weighted negative
           log-likelihood on the validation split (held out even when
           ``early_stopping=False``). For losses with no closed form (focal,
-          robust, metric and ranking losses).
+          robust, metric and ranking losses). Not available in
+          :meth:`partial_fit`, which holds out no rows.
     validation_fraction : float in (0, 1), default=0.1
         Share of the training rows held out for early stopping.
     n_iter_no_change : int, default=10
@@ -158,6 +203,16 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         labels. ``None`` is off. Predictions use the raw logits. Equivalent
         to ``loss=get_loss("logit_clip", loss=..., delta=...)`` and
         grid-searchable without nesting.
+    warm_start : bool, default=False
+        When True and the estimator is fitted, :meth:`fit` continues
+        training the fitted network with its optimizer state (AdamW
+        moments) for up to ``max_epochs`` more epochs, instead of
+        initialising a new one. The classes and the number of features must
+        be those of the fitted model (ValueError otherwise); everything
+        computed from the data (class frequencies and weights, validation
+        split, early stopping, calibration) is recomputed from the new call's
+        data, and ``history_``, ``loss_curve_``, ``n_iter_`` continue. As in
+        ``MLPClassifier``.
     device : str, default="auto"
         ``"auto"`` (CUDA when available, else CPU), ``"cpu"``, ``"cuda"``,
         ``"cuda:1"``...
@@ -195,8 +250,16 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
     history_ : skorch.History
         Per-epoch record (``train_loss``, ``valid_loss``, the monitored
         ``valid_<scoring>``, ``dur``).
+    loss_curve_ : list of float
+        Mean training loss of each epoch (as ``MLPClassifier.loss_curve_``).
+    validation_scores_ : list of float or None
+        Validation value of each epoch: the ``scoring`` metric when one is
+        monitored, else the validation loss; None when the last call held
+        out no validation split (NaN for epochs of earlier calls that had
+        none).
     n_iter_ : int
-        Epochs run.
+        Epochs run, counting those of earlier calls that this model
+        continues (``warm_start``, :meth:`partial_fit`).
     best_epoch_ : int
         Epoch whose weights were kept (the last one without early stopping).
     batch_sampler_ : str
@@ -239,6 +302,7 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "logit_clip": [None, Interval(Real, 0, None, closed="neither")],
+        "warm_start": ["boolean"],
         "device": [str, torch.device],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -264,6 +328,7 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         n_iter_no_change=10,
         tol=1e-4,
         logit_clip=None,
+        warm_start=False,
         device="auto",
         random_state=None,
         verbose=0,
@@ -285,6 +350,7 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
         self.logit_clip = logit_clip
+        self.warm_start = warm_start
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
@@ -292,6 +358,14 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
     # ------------------------------------------------------------------ fit
     def fit(self, X, y, sample_weight=None):
         """Train the network.
+
+        With ``warm_start=True`` and a fitted estimator, training continues
+        from the fitted network and optimizer state (for up to
+        ``max_epochs`` more epochs) instead of starting from a new
+        initialisation; see ``warm_start``.
+
+        If ``fit`` raises (or is interrupted), the estimator is left as it
+        was before the call: unfitted, or with its previous model.
 
         Parameters
         ----------
@@ -303,44 +377,195 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights, multiplied by the class weights of
             ``reweight``. For pointwise losses a weight of ``k`` counts as
-            ``k`` repetitions of the row in every batch's weighted mean.
+            ``k`` repetitions of the row in every batch's weighted mean. Only
+            relative weights matter: every loss is a weighted mean (or uses
+            weight shares), so weights whose total falls outside float32's
+            comfortable range (``1e-30`` to ``1e30``) are divided by their
+            maximum for training (``class_counts_`` keeps the weights given).
 
         Returns
         -------
         self : WeightedLossClassifier
         """
+        with self._fit_transaction():
+            self._check_params()
+            resume = bool(self.warm_start) and self._is_fitted()
+            X, y = self._validate_X(X, y, dtype=np.float32, ensure_min_samples=2,
+                                    reset=not resume)
+            check_classification_targets(y)
+            monitor = None if self.scoring == "loss" else metric_of(self.scoring)
+            classes, y_enc = np.unique(y, return_inverse=True)
+            if classes.shape[0] < 2:
+                raise ValueError(
+                    f"{type(self).__name__} needs samples of at least 2 classes in y; "
+                    f"got 1 class ({classes[0]!r})."
+                )
+            if resume:
+                _checks.check_same_classes(self.classes_, classes, "warm_start=True")
+            sample_weight, train_weight = _check_weights(sample_weight, X, y_enc,
+                                                         classes.shape[0], min_classes=2)
+            self.classes_ = classes
+            rng = check_random_state(self.random_state)
+            seed = int(rng.randint(np.iinfo(np.int32).max))
+            scheme = self._set_class_setup(y_enc, sample_weight, seed)
+
+            wants_validation = self._wants_validation(len(y_enc), monitor)
+            train_index = valid_index = None
+            if wants_validation or self.calibration == "temperature":
+                train_index, valid_index = holdout_split(
+                    y_enc, classes.shape[0], self.validation_fraction,
+                    seed=rng.randint(np.iinfo(np.int32).max))
+                _checks.check_validation_weights(sample_weight, valid_index,
+                                                 self.validation_fraction)
+            if not self.early_stopping:
+                self.stopping_ = "none"
+            elif valid_index is not None and wants_validation:
+                self.stopping_ = "validation"
+            else:
+                self.stopping_ = "train_loss"
+            _checks.warn_stochastic_monitor(self.loss_, self.stopping_, monitor)
+
+            data = self._tensors(X, y_enc, train_weight)
+            split = None if valid_index is None else IndexSplit(train_index, valid_index)
+            net = self._train(data, seed, scheme, self.loss_, monitor=monitor,
+                              train_split=split, resume=resume)
+            self._finish(net, scheme, data, valid_index)
+            _checks.warn_max_epochs(self.stopping_, net.stop_reason_, self.max_epochs)
+        return self
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Train the network for one epoch on ``X, y``, continuing from the fitted state.
+
+        The first call (on an unfitted estimator) initialises the network;
+        every later call, and a call after :meth:`fit`, continues training
+        it with its optimizer state, as ``MLPClassifier.partial_fit`` does.
+
+        What the first call fixes: ``classes_`` (from ``classes``), and from
+        its data the class frequencies ``class_counts_`` and everything
+        computed from them (the class weights of ``reweight``, the class
+        counts of losses such as ``logit_adjusted``), the loss and the batch
+        sampler; pass a first chunk that holds every class. After
+        :meth:`fit` these come from the fit. Later calls train with them
+        (``set_params`` changes of ``lr`` and ``weight_decay`` apply, a
+        changed network shape is an error).
+
+        ``partial_fit`` holds no validation split and does no early stopping
+        (``stopping_`` is ``"none"``, ``early_stopping``, ``scoring`` and
+        ``validation_fraction`` are not used), and it does not warn about
+        convergence. ``calibration="prior"`` is applied (its offset comes
+        from the fixed class frequencies and weights); ``"temperature"``
+        needs a held-out split and is refused.
+
+        If the call raises (or is interrupted), the estimator is left as it
+        was before the call.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+            Labels, all among ``classes`` (or ``classes_``).
+        classes : array-like of shape (n_classes,), default=None
+            Every label ``y`` may take, over all calls. Required on the first
+            call; on later calls it may be omitted, and must equal
+            ``classes_`` if given.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights, as in :meth:`fit`.
+
+        Returns
+        -------
+        self : WeightedLossClassifier
+        """
+        with self._fit_transaction():
+            self._check_params()
+            if self.calibration == "temperature":
+                raise ValueError(
+                    "calibration='temperature' fits a temperature on a held-out validation "
+                    "split, which partial_fit does not make; use calibration='prior' or "
+                    "None with partial_fit, or fit.")
+            first = not self._is_fitted()
+            if classes is not None:
+                check_classification_targets(classes)
+                classes = np.unique(classes)
+            if first:
+                if classes is None:
+                    raise ValueError(
+                        "classes must be passed on the first call to partial_fit: every "
+                        "label y can take over all calls (the network has one output per "
+                        "class).")
+                if classes.shape[0] < 2:
+                    raise ValueError(f"classes must hold at least 2 labels; got {classes!r}.")
+            else:
+                if classes is not None:
+                    _checks.check_same_classes(self.classes_, classes, "partial_fit")
+                classes = self.classes_
+            X, y = self._validate_X(X, y, dtype=np.float32, reset=first)
+            check_classification_targets(y)
+            unknown = np.setdiff1d(y, classes)
+            if unknown.size:
+                raise ValueError(
+                    f"y holds label(s) {unknown.tolist()} that are not among the classes "
+                    f"{classes.tolist()} fixed by the first call to partial_fit (or by fit).")
+            y_enc = np.searchsorted(classes, y)
+            sample_weight, train_weight = _check_weights(sample_weight, X, y_enc,
+                                                         classes.shape[0], min_classes=1)
+            rng = check_random_state(self.random_state)
+            seed = int(rng.randint(np.iinfo(np.int32).max))
+            if first:
+                self.classes_ = classes
+                scheme = self._set_class_setup(y_enc, sample_weight, seed)
+                loss = self.loss_
+            else:
+                scheme = self._reweighting_scheme()
+                loss = get_loss(self.loss_)  # a copy: its batch counters start afresh
+            self.stopping_ = "none"
+            data = self._tensors(X, y_enc, train_weight)
+            net = self._train(data, seed, scheme, loss, monitor=None, train_split=None,
+                              resume=not first, epochs=1)
+            self._finish(net, scheme, data, None)
+        return self
+
+    def _is_fitted(self):
+        return hasattr(self, "module_")
+
+    def _check_params(self):
+        """Validate the parameters (types and ranges, then the network shape)."""
         self._validate_params()
         _checks.check_hidden_layer_sizes(self.hidden_layer_sizes)
-        X, y = self._validate_X(X, y, dtype=np.float32, ensure_min_samples=2)
-        check_classification_targets(y)
-        monitor = None if self.scoring == "loss" else metric_of(self.scoring)
-        classes, y_enc = np.unique(y, return_inverse=True)
-        if classes.shape[0] < 2:
-            raise ValueError(
-                f"{type(self).__name__} needs samples of at least 2 classes in y; "
-                f"got 1 class ({classes[0]!r})."
-            )
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float32,
-                                                 ensure_non_negative=True)
-            if not np.isfinite(sample_weight).all():
-                raise ValueError("sample_weight contains NaN or infinity.")
-            present = np.bincount(y_enc, weights=sample_weight, minlength=classes.shape[0]) > 0
-            if present.sum() < 2:
-                raise ValueError(
-                    "sample_weight leaves fewer than 2 classes with positive total weight; "
-                    "a classifier needs at least 2 classes to learn from."
-                )
-        self.classes_ = classes
+
+    @contextmanager
+    def _fit_transaction(self):
+        """Keep the fitted state of before the block if the block raises.
+
+        Everything a fit sets on the estimator (``*_`` attributes, the
+        private training state, and ``n_features_in_`` / ``feature_names_in_``
+        set by ``validate_data``) is restored on any exception, including
+        ``KeyboardInterrupt``: a failed or interrupted fit leaves the
+        estimator unfitted or with its previous model, never a mix.
+        """
+        params = set(self._get_param_names())
+        before = {k: v for k, v in vars(self).items() if k not in params}
+        try:
+            yield
+        except BaseException:
+            for k in [k for k in vars(self) if k not in params and k not in before]:
+                delattr(self, k)
+            vars(self).update(before)
+            raise
+
+    def _set_class_setup(self, y_enc, sample_weight, seed):
+        """Set the class frequencies and what depends on them; return the scheme.
+
+        ``class_counts_``, ``loss_``, ``reweight_``, ``class_weight_``,
+        ``device_`` and ``batch_sampler_`` (and the row counts behind the
+        prior correction).
+        """
+        classes = self.classes_
         n_classes = classes.shape[0]
-        row_counts = np.bincount(y_enc, minlength=n_classes)
+        self._row_counts = np.bincount(y_enc, minlength=n_classes)
         if sample_weight is None:
-            self.class_counts_ = row_counts
+            self.class_counts_ = self._row_counts
         else:
-            self.class_counts_ = np.bincount(y_enc, weights=sample_weight.astype(np.float64),
-                                             minlength=n_classes)
-        rng = check_random_state(self.random_state)
-        seed = int(rng.randint(np.iinfo(np.int32).max))
+            self.class_counts_ = np.bincount(y_enc, weights=sample_weight, minlength=n_classes)
         self.loss_ = self._build_loss(seed)
         self.reweight_ = _checks.resolve_reweight(self.reweight, self.loss_, self.batch_sampler)
         scheme = self._reweighting_scheme()
@@ -349,31 +574,26 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         self.class_weight_ = compute_class_weights(self.reweight_, classes, self.class_counts_)
         _checks.check_instance_weighting(scheme, self.loss_)
         self.device_ = resolve_device(self.device)
-
         self.batch_sampler_ = _checks.resolve_batch_sampler(
-            self.batch_sampler, self.loss_, self.batch_size, row_counts, self.class_weight_)
+            self.batch_sampler, self.loss_, self.batch_size, self._row_counts,
+            self.class_weight_)
         _checks.warn_prior_twice(self.loss_, self.class_weight_, scheme,
                                  self.batch_sampler_ == "balanced")
+        if self.calibration == "prior":
+            _checks.warn_improper_prior_calibration(self.loss_, self.class_weight_,
+                                                    self.batch_sampler_ == "balanced")
+        return scheme
 
-        wants_validation = self._wants_validation(len(y_enc), monitor)
-        train_index = valid_index = None
-        if wants_validation or self.calibration == "temperature":
-            train_index, valid_index = holdout_split(
-                y_enc, n_classes, self.validation_fraction,
-                seed=rng.randint(np.iinfo(np.int32).max))
-        if not self.early_stopping:
-            self.stopping_ = "none"
-        elif valid_index is not None and wants_validation:
-            self.stopping_ = "validation"
-        else:
-            self.stopping_ = "train_loss"
-
+    def _tensors(self, X, y_enc, weight):
+        """``(X, y, sample_weight)`` as tensors on ``device_``."""
         X_t = as_tensor(X, torch.float32, self.device_)
         y_t = as_tensor(y_enc, torch.long, self.device_)
-        w_t = None if sample_weight is None else as_tensor(sample_weight, torch.float32,
-                                                           self.device_)
-        dataset = DeviceTensorDataset(X_t, y_t, w_t)
+        w_t = None if weight is None else as_tensor(weight, torch.float32, self.device_)
+        return X_t, y_t, w_t
 
+    def _train(self, data, seed, scheme, loss, *, monitor, train_split, resume, epochs=None):
+        """Build the net, carry the fitted state into it when ``resume``, train it."""
+        X_t, y_t, w_t = data
         # The initial weights come from a generator local to this fit, so that
         # fits in parallel threads (joblib's threading backend, Dask workers
         # with several threads) are reproducible and the caller's global torch
@@ -381,30 +601,37 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         # inside fork_rng (reproducible in one thread).
         init_generator = torch.Generator(device="cpu")
         init_generator.manual_seed(seed)
-        module = MLP(X.shape[1], n_classes, tuple(self.hidden_layer_sizes), self.activation,
-                     float(self.dropout), generator=init_generator)
+        module = MLP(X_t.shape[1], self.classes_.shape[0], tuple(self.hidden_layer_sizes),
+                     self.activation, float(self.dropout), generator=init_generator)
         generator = torch.Generator(device="cpu")
         generator.manual_seed(seed)
-        _checks.warn_stochastic_monitor(self.loss_, self.stopping_, monitor)
         net = build_net(
-            module, self.loss_, lr=self.lr, weight_decay=self.weight_decay,
+            module, loss, lr=self.lr, weight_decay=self.weight_decay,
             max_epochs=self.max_epochs, batch_size=self.batch_size,
-            batch_sampler=self.batch_sampler_,
-            train_split=None if valid_index is None else IndexSplit(train_index, valid_index),
-            device=self.device_, n_classes=n_classes, class_weight=self.class_weight_,
+            batch_sampler=self.batch_sampler_, train_split=train_split, device=self.device_,
+            n_classes=self.classes_.shape[0], class_weight=self.class_weight_,
             class_counts=self.class_counts_, scheme=scheme, metric=monitor,
             stopping=self.stopping_, patience=self.n_iter_no_change, tol=self.tol,
             generator=generator, verbose=self.verbose)
+        net.initialize()
+        if resume:
+            resume_training(net, self.module_, self.history_, self._training_state)
+        dataset = DeviceTensorDataset(X_t, y_t, w_t)
+        y_enc = y_t.cpu().numpy()
         if self.dropout > 0:
             fork_devices = [self.device_] if self.device_.type == "cuda" else []
             with torch.random.fork_rng(devices=fork_devices):
                 torch.manual_seed(seed)
-                net.fit(dataset, y_enc)
+                net.partial_fit(dataset, y_enc, epochs=epochs, _routing_method="fit")
         else:
-            net.fit(dataset, y_enc)
+            net.partial_fit(dataset, y_enc, epochs=epochs, _routing_method="fit")
+        return net
 
+    def _finish(self, net, scheme, data, valid_index):
+        """Set the fitted attributes from the trained ``net``; warn or raise on what it saw."""
         self.module_ = net.module_
         self.history_ = net.history
+        self._training_state = training_state(net)
         if scheme is not None and scheme.scheduled:
             # the weights in force during the last epoch run
             self.class_weight_ = scheme.class_weights_at_epoch(
@@ -412,18 +639,18 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
             _checks.warn_schedule_never_started(scheme, len(net.history), self.max_epochs)
         self.n_iter_ = len(net.history)
         self.best_epoch_ = best_epoch(net)
-        self.logit_offset_, self.temperature_ = self._fit_calibration(
-            X_t, y_t, w_t, valid_index)
+        self.loss_curve_ = [float(v) for v in net.history[:, "train_loss"]]
+        self.validation_scores_ = validation_scores(net)
+        self.logit_offset_, self.temperature_ = self._fit_calibration(*data, valid_index)
         _checks.warn_degenerate_batches(getattr(net.criterion_, "n_degenerate_batches_", 0),
                                         self.loss_)
-        _checks.check_divergence(net.diverged_epoch_, self.best_epoch_)
-        return self
+        _checks.check_divergence(net.diverged_epoch_, self.best_epoch_, net.divergence_)
 
     def _fit_calibration(self, X_t, y_t, w_t, valid_index):
         """``(logit_offset_, temperature_)`` for ``calibration``."""
         if self.calibration is None:
             return None, 1.0
-        offset = prior_logit_offset(self.loss_, self.class_weight_, self.class_counts_,
+        offset = prior_logit_offset(self.loss_, self.class_weight_, self._row_counts,
                                     self.batch_sampler_ == "balanced")
         if self.calibration == "prior" or valid_index is None:
             return offset, 1.0
@@ -445,6 +672,8 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
             # a stochastic loss (ensloss) left unseeded follows the estimator's random_state
             loss.set_params(random_state=seed)
         if loss.requires_class_counts and getattr(loss, "class_counts", None) is None:
+            # a class of zero total weight: say so in terms of sample_weight
+            _checks.check_weighted_class_counts(self.classes_, self.class_counts_, loss, None)
             loss.set_params(class_counts=self.class_counts_.astype(np.float64))
         if self.logit_clip is not None:
             loss = get_loss("logit_clip", loss=loss, delta=float(self.logit_clip))
@@ -475,6 +704,37 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         if self.early_stopping == "auto":
             return n_samples >= self._AUTO_VALIDATION_MIN_SAMPLES or monitor is not None
         return bool(self.early_stopping)
+
+    #: Parameters that may name a loss or scheme and still take nested
+    #: ``<param>__<name>`` settings: the builder of the instance from the name.
+    _BUILT_FROM_NAME = {"loss": get_loss, "reweight": get_reweighting}
+
+    def set_params(self, **params):
+        """Set parameters, including nested ones of a loss or scheme given by name.
+
+        With ``loss="logit_adjusted"`` (a name), ``set_params(loss__tau=2.0)``
+        sets ``loss`` to the instance ``get_loss("logit_adjusted")`` with
+        ``tau=2.0``: the same model as the name with that parameter. The same
+        holds for ``reweight`` given by a scheme name (``reweight__beta``).
+        So grids such as ``{"loss__tau": [0.5, 1.0]}`` work whether the loss
+        was given by name or as an instance.
+
+        Returns
+        -------
+        self : WeightedLossClassifier
+        """
+        for key, build in self._BUILT_FROM_NAME.items():
+            nested = sorted(k for k in params if k.startswith(key + "__"))
+            if not nested:
+                continue
+            value = params.get(key, getattr(self, key))
+            if isinstance(value, str) and value != "auto":
+                params[key] = build(value)
+            elif not hasattr(value, "set_params"):
+                raise ValueError(
+                    f"{nested} set parameters of {key}, but {key}={value!r} has none; give "
+                    f"{key} as a name or an instance.")
+        return super().set_params(**params)
 
     # -------------------------------------------------------------- predict
     def _logits(self, X) -> torch.Tensor:
@@ -530,10 +790,15 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
 
     # ----------------------------------------------------------- pickling
     def __getstate__(self):
-        state = super().__getstate__()
+        # a copy: object.__getstate__ returns the instance's own __dict__, which the
+        # conversions below must not touch
+        state = dict(super().__getstate__())
         module = state.get("module_")
         if module is not None and next(module.parameters(), torch.empty(0)).device.type != "cpu":
             state["module_"] = copy.deepcopy(module).to("cpu")
+        if state.get("_training_state") is not None:
+            # optimizer moments live with the parameters; loaded back onto them on resume
+            state["_training_state"] = _to_cpu(state["_training_state"])
         if "device_" in state:
             state["device_"] = str(state["device_"])
         return state
@@ -552,3 +817,13 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
                 state["module_"] = state["module_"].to(device)
         super().__setstate__(state)
 
+
+def _to_cpu(obj):
+    """``obj`` (nested dicts, lists, tuples of tensors and plain values) with tensors on the CPU."""
+    if isinstance(obj, torch.Tensor):
+        return obj.cpu()
+    if isinstance(obj, dict):
+        return {k: _to_cpu(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_to_cpu(v) for v in obj)
+    return obj

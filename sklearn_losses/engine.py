@@ -30,6 +30,8 @@ resolved settings; the estimator only orchestrates.
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import torch
 from skorch import NeuralNetClassifier
@@ -40,17 +42,23 @@ from torch.utils.data import Dataset
 from .losses.base import weighted_mean
 
 __all__ = [
+    "EXPLOSION_FACTOR",
     "BatchProgressBar",
     "ClassWeightSchedule",
     "DeviceTensorDataset",
     "IndexSplit",
     "LossNet",
+    "StopTraining",
+    "StoppingRule",
     "TensorBatchIterator",
     "ValidationScoring",
     "as_tensor",
     "best_epoch",
     "build_net",
     "holdout_split",
+    "resume_training",
+    "training_state",
+    "validation_scores",
     "predict_logits",
     "resolve_device",
 ]
@@ -59,6 +67,51 @@ __all__ = [
 INFERENCE_CHUNK = 65536
 
 _BATCH_HOOKS = ("on_batch_begin", "on_batch_end", "on_grad_computed")
+
+#: Training stops as diverged when an epoch's mean training loss exceeds this
+#: multiple of the reference loss: the loss of the first training batch,
+#: computed on the freshly initialised network, or 1.0 if that is smaller in
+#: magnitude. Ordinary training lowers the loss; a loss a thousand times
+#: above its value at initialisation (chance level, about ``log K`` for
+#: cross-entropy) only comes from exploding weights (``lr`` far too high,
+#: unscaled features). Bounded losses (robust, metric and ranking losses)
+#: cannot reach it. The first batch is a batch like the others, so
+#: batch-level losses and ``ensloss`` compare values of the same scale.
+EXPLOSION_FACTOR = 1e3
+
+
+class StopTraining(Exception):
+    """Ends training before ``max_epochs`` (early stopping, divergence).
+
+    skorch stops on ``KeyboardInterrupt``, which would also swallow a real
+    interrupt (Ctrl-C); :class:`LossNet` stops on this exception instead and
+    lets ``KeyboardInterrupt`` reach the caller.
+
+    Parameters
+    ----------
+    reason : {"early_stopping", "diverged"}
+    """
+
+    def __init__(self, reason):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class StoppingRule(EarlyStopping):
+    """skorch's ``EarlyStopping``, stopping with :class:`StopTraining`.
+
+    skorch's callback raises ``KeyboardInterrupt`` when its patience runs
+    out; that one is turned into :class:`StopTraining`. Any other
+    ``KeyboardInterrupt`` (a real one) passes through.
+    """
+
+    def on_epoch_end(self, net, **kwargs):
+        try:
+            super().on_epoch_end(net, **kwargs)
+        except KeyboardInterrupt:
+            if self.misses_ != self.patience:
+                raise
+            raise StopTraining("early_stopping") from None
 
 
 class DeviceTensorDataset(Dataset):
@@ -345,6 +398,27 @@ class LossNet(NeuralNetClassifier):
     def _default_callbacks(self):
         return [("epoch_timer", EpochTimer())]
 
+    def partial_fit(self, X, y=None, classes=None, **fit_params):
+        """skorch's ``partial_fit``, stopped by :class:`StopTraining` only.
+
+        skorch ends training on ``KeyboardInterrupt`` and returns normally;
+        here a ``KeyboardInterrupt`` propagates (``on_train_end`` is not
+        run). ``stop_reason_`` records why training ended before its epochs
+        ran out (``"early_stopping"``, ``"diverged"``), None otherwise.
+        ``fit_params`` may hold ``epochs`` (default ``max_epochs``).
+        """
+        if not self.initialized_:
+            self.initialize()
+        routing_method = fit_params.pop("_routing_method", "partial_fit")
+        self.stop_reason_ = None
+        self.notify("on_train_begin", X=X, y=y)
+        try:
+            self.fit_loop(X, y, _routing_method=routing_method, **fit_params)
+        except StopTraining as stop:
+            self.stop_reason_ = stop.reason
+        self.notify("on_train_end", X=X, y=y)
+        return self
+
     # -- data -----------------------------------------------------------------
     def check_data(self, X, y=None):
         if not isinstance(X, DeviceTensorDataset):
@@ -407,7 +481,10 @@ class LossNet(NeuralNetClassifier):
     def on_train_begin(self, net, X=None, y=None, **kwargs):
         self._collect_batch_callbacks()
         self.diverged_epoch_ = None
+        self.divergence_ = None
         self._snapshot_ = self._state_ = None
+        if not hasattr(self, "reference_loss_"):
+            self.reference_loss_ = None
 
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
         if training:
@@ -437,7 +514,7 @@ class LossNet(NeuralNetClassifier):
     def _run_train_epoch(self, iterator, **fit_params):
         self._set_training(True)
         self._snapshot()
-        total = None
+        total = first = None
         n_seen = 0
         for batch in iterator:
             for cb in self._begin_callbacks:
@@ -445,21 +522,42 @@ class LossNet(NeuralNetClassifier):
             step = self.train_step(batch, **fit_params)
             n = batch[1].shape[0]
             if total is None:
-                total = step["loss"].detach() * n
+                first = step["loss"].detach()
+                total = first * n
             else:
                 total.add_(step["loss"].detach(), alpha=n)  # one kernel, no new tensor
             n_seen += n
             for cb in self._end_callbacks:
                 cb.on_batch_end(self, batch=batch, training=True, **step)
         epoch_loss = float(total.item() / n_seen)
+        if self.reference_loss_ is None:
+            # the loss of the network as initialised (first batch, before its step)
+            self.reference_loss_ = float(first.item())
         self.history.record("train_batch_count", len(iterator))
         self.history.record("train_loss", epoch_loss)
-        if not np.isfinite(epoch_loss):
-            # Stop (skorch stops training on KeyboardInterrupt) with the
-            # weights of the last finite epoch.
+        divergence = self._divergence(epoch_loss)
+        if divergence is not None:
+            # Stop with the weights of the last sane epoch.
             self._restore_snapshot()
             self.diverged_epoch_ = len(self.history)
-            raise KeyboardInterrupt
+            self.divergence_ = divergence
+            raise StopTraining("diverged")
+
+    def _divergence(self, epoch_loss):
+        """How the epoch's loss diverged (a phrase), or None if it did not.
+
+        Non-finite, or above ``EXPLOSION_FACTOR`` times the reference loss
+        (:data:`EXPLOSION_FACTOR`).
+        """
+        if not np.isfinite(epoch_loss):
+            return "became NaN or infinite"
+        reference = self.reference_loss_
+        if reference is not None and np.isfinite(reference):
+            limit = EXPLOSION_FACTOR * max(abs(reference), 1.0)
+            if epoch_loss > limit:
+                return (f"exploded to {epoch_loss:.3g}, more than {EXPLOSION_FACTOR:g} times "
+                        f"its value at initialisation ({reference:.3g})")
+        return None
 
     def _valid_pass(self):
         self.valid_logits_ = None
@@ -593,11 +691,11 @@ def build_net(module, loss, *, lr, weight_decay, max_epochs, batch_size, batch_s
         monitor, lower = f"valid_{metric.name}", not metric.greater_is_better
     sink = print if verbose else _noop
     if stopping == "validation":
-        callbacks.append(("early_stopping", EarlyStopping(
+        callbacks.append(("early_stopping", StoppingRule(
             monitor=monitor, lower_is_better=lower, patience=patience, threshold=tol,
             threshold_mode="rel", load_best=True, sink=sink)))
     elif stopping == "train_loss":
-        callbacks.append(("early_stopping", EarlyStopping(
+        callbacks.append(("early_stopping", StoppingRule(
             monitor="train_loss", lower_is_better=True, patience=patience, threshold=tol,
             threshold_mode="abs", load_best=False, sink=sink)))
     if verbose:
@@ -635,3 +733,61 @@ def best_epoch(net) -> int:
     if es is not None and es.load_best and getattr(es, "best_epoch_", 0):
         return int(es.best_epoch_)
     return len(net.history) - (1 if net.diverged_epoch_ is not None else 0)
+
+
+def training_state(net) -> dict:
+    """What :func:`resume_training` needs of a trained net besides its module and history.
+
+    The optimizer's state (AdamW moments and step counts), the state of the
+    batch-order generator and the reference loss of the divergence rule
+    (:data:`EXPLOSION_FACTOR`).
+    """
+    return {
+        "optimizer": net.optimizer_.state_dict(),
+        "generator": None if net.generator is None else net.generator.get_state(),
+        "reference_loss": getattr(net, "reference_loss_", None),
+    }
+
+
+def resume_training(net, module, history, state) -> None:
+    """Carry a trained network into the initialised ``net``, to train it further.
+
+    ``net`` (built by :func:`build_net` for the new call and initialised)
+    gets a copy of ``module``'s weights, the optimizer state, history,
+    generator state and reference loss of ``state`` (:func:`training_state`).
+    The learning rate and weight decay stay those of ``net``. Nothing of
+    ``module``, ``history`` or ``state`` is modified.
+
+    Raises
+    ------
+    ValueError
+        When ``module`` does not fit ``net``'s network (other layer sizes).
+    """
+    try:
+        net.module_.load_state_dict(module.state_dict())
+    except RuntimeError as exc:
+        raise ValueError(
+            "The fitted network does not match the network these parameters build "
+            f"(hidden_layer_sizes, number of features or classes changed?): {exc}") from None
+    settings = [{k: g[k] for k in ("lr", "weight_decay")} for g in net.optimizer_.param_groups]
+    net.optimizer_.load_state_dict(state["optimizer"])  # copies the state
+    for group, keep in zip(net.optimizer_.param_groups, settings):
+        group.update(keep)
+    net.history = copy.deepcopy(history)
+    if net.generator is not None and state["generator"] is not None:
+        net.generator.set_state(state["generator"])
+    net.reference_loss_ = state["reference_loss"]
+
+
+def validation_scores(net):
+    """The validation value of every epoch of ``net.history``, or None without a split.
+
+    The monitored metric (``valid_<name>``) when a :class:`ValidationScoring`
+    callback scores one, else the validation loss; NaN for epochs of earlier
+    calls that held out no validation split.
+    """
+    if net.train_split is None:
+        return None
+    scoring = dict(net.callbacks_).get("valid_score")
+    key = "valid_loss" if scoring is None else f"valid_{scoring.name}"
+    return [float(row.get(key, np.nan)) for row in net.history]

@@ -228,6 +228,12 @@ class Loss(BaseEstimator, nn.Module):
         binary only, ``zloss_spherical`` needs at least 3).
     stochastic : bool
         True for losses that draw random numbers in ``forward`` (``ensloss``).
+    proper : bool
+        True when the weighted loss is minimised by the (weighted)
+        posterior, after :meth:`prior_logit_offset`: then re-weighting and
+        prior corrections can be divided out of ``softmax(z)`` exactly (the
+        estimator's ``calibration="prior"``). Cross-entropy (without label
+        smoothing), ``logit_adjusted`` and ``balanced_softmax``.
     """
 
     name: ClassVar[str | None] = None
@@ -236,6 +242,7 @@ class Loss(BaseEstimator, nn.Module):
     min_classes: ClassVar[int] = 2
     max_classes: ClassVar[int | None] = None
     stochastic: ClassVar[bool] = False
+    proper: ClassVar[bool] = False
     _parameter_constraints: ClassVar[dict] = {}
 
     def __init__(self):

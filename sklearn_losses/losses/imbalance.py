@@ -211,6 +211,8 @@ class LogitAdjustedLoss(_ClassCountsMixin, PointwiseLoss):
     the training-prior one (:ref:`design-calibration`).
     """
 
+    proper = True  # softmax(z + tau log pi) estimates the posterior
+
     _parameter_constraints = {
         "tau": [Interval(Real, 0, None, closed="left")],
         "class_counts": _CLASS_COUNTS,

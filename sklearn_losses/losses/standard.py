@@ -50,6 +50,11 @@ class CrossEntropyLoss(PointwiseLoss):
         self.label_smoothing = label_smoothing
         self._validate()
 
+    @property
+    def proper(self):
+        """Proper (minimised by the posterior) only without label smoothing."""
+        return self.label_smoothing == 0
+
     def loss_per_sample(self, logits, target):
         return F.cross_entropy(
             logits, target, reduction="none", label_smoothing=float(self.label_smoothing)

@@ -139,6 +139,11 @@ class LogitClip(Loss):
         return super().set_params(**params)
 
     @property
+    def inner(self):
+        """The wrapped loss, resolved (a clone of ``loss`` when it is an instance)."""
+        return self._inner
+
+    @property
     def class_counts(self):
         """The wrapped loss's ``class_counts`` (None if it has none)."""
         return getattr(self._inner, "class_counts", None)

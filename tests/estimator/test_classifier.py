@@ -407,6 +407,7 @@ def test_no_double_correction_warning_for_single_corrections():
     X, y = _imbalanced()
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)  # max_epochs=2 is reached
         for kw in (dict(loss="logit_adjusted"), dict(reweight="balanced"),
                    dict(batch_sampler="balanced"), dict(loss="ldam", reweight="drw")):
             WeightedLossClassifier(**kw, **dict(FAST, max_epochs=2)).fit(X, y)

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 from sklearn.datasets import make_classification
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import ParameterGrid, StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -43,6 +44,7 @@ def test_imbalance_grid_corrects_the_prior_at_most_once(data):
     X, y = data
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)  # max_epochs=2 is reached
         for params in ParameterGrid(loss_search_grid("imbalance")):
             WeightedLossClassifier(**dict(FAST, max_epochs=2)).set_params(**params).fit(X, y)
 
