@@ -565,7 +565,8 @@ class LossNet(NeuralNetClassifier):
 #: (1.1G). From about 2**24 a step is long enough (milliseconds) for the
 #: fork/join cost to vanish, so an idle machine gains from more threads. The
 #: choice depends on the data's shape and the parameters only, not on the
-#: machine's load, so that results stay reproducible.
+#: machine's load, so that results stay reproducible
+#: (``benchmarks/bench_small_fit.py --load`` measures it).
 THREADS_MIN_WORK = 1 << 24
 
 
