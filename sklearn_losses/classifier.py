@@ -50,11 +50,11 @@ __all__ = ["WeightedLossClassifier", "resolve_device"]
 
 
 def _with_torch_threads(method):
-    """Run ``method(self, X, ...)`` under the torch thread count of ``self.n_jobs``."""
+    """Run ``method(self, X, ...)`` (a forward pass) under the torch thread count of ``n_jobs``."""
 
     @functools.wraps(method)
     def wrapper(self, X, *args, **kwargs):
-        with torch_threads(self._torch_thread_count(X, training=method.__name__ == "fit")):
+        with torch_threads(self._torch_thread_count(X, training=False)):
             return method(self, X, *args, **kwargs)
 
     return wrapper
@@ -348,7 +348,6 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         self.n_jobs = n_jobs
 
     # ------------------------------------------------------------------ fit
-    @_with_torch_threads
     def fit(self, X, y, sample_weight=None):
         """Train the network.
 
@@ -457,7 +456,8 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
             device=self.device_, n_classes=n_classes, class_weight=self.class_weight_,
             class_counts=self.class_counts_, scheme=scheme, metric=monitor,
             stopping=self.stopping_, patience=self.n_iter_no_change, tol=self.tol,
-            generator=generator, verbose=self.verbose)
+            generator=generator, verbose=self.verbose,
+            n_threads=self._torch_thread_count(X, training=True))
         if self.dropout > 0:
             fork_devices = [self.device_] if self.device_.type == "cuda" else []
             with torch.random.fork_rng(devices=fork_devices):
@@ -595,7 +595,6 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         return bool(self.early_stopping)
 
     # -------------------------------------------------------------- predict
-    @_with_torch_threads
     def _logits(self, X) -> torch.Tensor:
         check_is_fitted(self, "module_")
         X = self._validate_X(X, dtype=np.float64, reset=False)
@@ -611,6 +610,7 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
             )
         return logits
 
+    @_with_torch_threads
     def _raw_logits(self, X_t):
         """Network outputs for a float64 tensor (or ``SparseRows``), computed in float64.
 

@@ -402,12 +402,16 @@ class LossNet(NeuralNetClassifier):
         Order of the training rows each epoch (:class:`TensorBatchIterator`).
         Batch-level losses also get a small last batch merged into the
         previous one.
+    n_threads : int or None
+        torch threads while training (:func:`torch_threads`; None leaves
+        torch's setting alone).
     """
 
     def __init__(self, *args, class_weight_tensor=None, generator=None, instance_weighting=None,
-                 batch_sampler="random", **kwargs):
+                 batch_sampler="random", n_threads=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.batch_sampler = batch_sampler
+        self.n_threads = n_threads
         self.class_weight_tensor = class_weight_tensor
         self.generator = generator
         self.instance_weighting = instance_weighting
@@ -415,6 +419,11 @@ class LossNet(NeuralNetClassifier):
     @property
     def _default_callbacks(self):
         return [("epoch_timer", EpochTimer())]
+
+    def partial_fit(self, X, y=None, classes=None, **fit_params):
+        # fit goes through here too
+        with torch_threads(self.n_threads):
+            return super().partial_fit(X, y, classes=classes, **fit_params)
 
     # -- data -----------------------------------------------------------------
     def check_data(self, X, y=None):
@@ -685,7 +694,7 @@ def _noop(*args, **kwargs):
 def build_net(module, loss, *, lr, weight_decay, max_epochs, batch_size, batch_sampler,
               train_split, device, n_classes, class_weight=None, class_counts=None,
               scheme=None, metric=None, stopping="none", patience=10, tol=1e-4,
-              generator=None, verbose=0) -> LossNet:
+              generator=None, verbose=0, n_threads=None) -> LossNet:
     """The :class:`LossNet` (AdamW) with the callbacks the settings call for.
 
     Parameters
@@ -722,6 +731,8 @@ def build_net(module, loss, *, lr, weight_decay, max_epochs, batch_size, batch_s
         Source of the batch orders.
     verbose : int
         1 prints a line per epoch, 2 adds a progress bar over the batches.
+    n_threads : int or None
+        torch threads while training (None: torch's setting).
     """
     callbacks = []
     if scheme is not None and scheme.scheduled:
@@ -767,6 +778,7 @@ def build_net(module, loss, *, lr, weight_decay, max_epochs, batch_size, batch_s
         instance_weighting=scheme if scheme is not None and scheme.instance_level else None,
         batch_sampler=batch_sampler,
         verbose=int(verbose),
+        n_threads=n_threads,
     )
 
 

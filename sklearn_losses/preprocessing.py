@@ -385,7 +385,7 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         columns = list(names) if names is not None else list(range(X.shape[1]))
         if isinstance(X, pd.DataFrame):
             series = [X.iloc[:, j] for j in range(X.shape[1])]
-        elif X.dtype.kind in "biuf":
+        elif X.dtype.kind in "biuf" and (kinds is None or "cat" not in kinds):
             frame = pd.DataFrame(X.astype(np.float64, copy=False), columns=columns)
             kinds = kinds or ["num"] * X.shape[1]
             self._check_finite(frame, kinds)

@@ -136,6 +136,8 @@ def test_object_array_with_strings_and_numbers():
     assert clf.predict_proba(A).shape == (60, 2)
     with pytest.raises(ValueError, match="'x1' was numeric in fit"):
         clf.predict(np.where(np.arange(3) == 1, "oops", A))
+    # a numeric array for a model with a text column: the text column compares as strings
+    assert clf.predict_proba(np.array([[1.0, 0.5, 2.0]])).shape == (1, 2)
 
 
 def test_numeric_array_is_robust_scaled_and_smooth_clipped():
