@@ -249,8 +249,9 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         y : array-like of shape (n_samples,), default=None
             Target, for the target encoding of high-cardinality columns.
         sample_weight : array-like of shape (n_samples,), default=None
-            Row weights of the numeric scaling statistics (the target
-            encodings and the sparse scaling are unweighted).
+            Row weights of the numeric scaling statistics (a weight ``k``
+            counts as ``k`` repeated rows; for sparse input rows of weight 0
+            are left out of the maxima; the target encodings are unweighted).
         """
         self.fit_transform(X, y, sample_weight=sample_weight)
         return self
@@ -274,8 +275,13 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         if sp.issparse(X):
             self.numeric_features_ = list(range(X.shape[1]))
             self.onehot_features_, self.target_features_ = [], []
+            X = self._check_sparse(X)
             self.transformer_ = MaxAbsScaler()
-            return self.transformer_.fit_transform(self._check_sparse(X))
+            if sample_weight is None:
+                return self.transformer_.fit_transform(X)
+            # the largest |x| of the rows present: a weight only decides presence
+            present = _check_sample_weight(sample_weight, X, ensure_non_negative=True) > 0
+            return self.transformer_.fit(X[present]).transform(X)
         frame, kinds = self._frame(X, kinds=None)
         self._kinds_ = kinds
         self.numeric_features_ = [j for j, k in enumerate(kinds) if k == "num"]

@@ -10,11 +10,17 @@ import scipy.sparse as sp
 import torch
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_losses import WeightedLossClassifier
 from sklearn_losses.preprocessing import RobustSmoothClipScaler, TabularEncoder
 
 TINY = dict(hidden_layer_sizes=(8,), max_epochs=3, batch_size=64, random_state=0)
+
+
+@parametrize_with_checks([RobustSmoothClipScaler(), TabularEncoder()])
+def test_sklearn_transformer_checks(estimator, check):
+    check(estimator)
 
 
 def _raw_frame(n=240, seed=0):
