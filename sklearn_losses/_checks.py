@@ -21,6 +21,7 @@ __all__ = [
     "check_same_classes",
     "check_validation_weights",
     "check_weighted_class_counts",
+    "relative_weights",
     "loss_label",
     "resolve_batch_sampler",
     "resolve_reweight",
@@ -39,6 +40,29 @@ def loss_label(loss):
     if inner is not None:
         return f"'{inner.name}' (wrapped in {loss.name})"
     return f"'{loss.name}'"
+
+
+#: Sample weights whose total falls outside this range are divided by their
+#: maximum (:func:`relative_weights`): float32 sums of weights (times class
+#: weights) overflow near 3.4e38 and lose precision near 1e-38.
+WEIGHT_TOTAL_RANGE = (1e-30, 1e30)
+
+
+def relative_weights(weight):
+    """``weight`` (float64, non-negative), divided by its maximum when its total is extreme.
+
+    Only relative weights matter to the losses (weighted means, weight
+    shares) and to weighted quantiles, so a common factor changes nothing but
+    the floating-point range. Totals inside :data:`WEIGHT_TOTAL_RANGE` are
+    returned unchanged, so integer weights stay exact (a weight ``k`` sums
+    like ``k`` rows).
+    """
+    low, high = WEIGHT_TOTAL_RANGE
+    total = weight.sum()
+    top = weight.max(initial=0.0)
+    if top > 0 and not low <= total <= high:
+        return weight / top
+    return weight
 
 
 def check_hidden_layer_sizes(sizes):

@@ -5,6 +5,7 @@ of the zoo and any re-weighting scheme, on the skorch engine of
 from __future__ import annotations
 
 import copy
+import functools
 import warnings
 from contextlib import contextmanager
 from numbers import Integral, Real
@@ -15,11 +16,20 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    _check_y,
+    _num_features,
+    _num_samples,
+    check_consistent_length,
+    check_is_fitted,
+    validate_data,
+)
 
 from . import _checks
 from .calibration import fit_temperature, prior_logit_offset
 from .engine import (
+    INFERENCE_CHUNK,
     DeviceTensorDataset,
     IndexSplit,
     as_tensor,
@@ -28,29 +38,26 @@ from .engine import (
     holdout_split,
     predict_logits,
     resolve_device,
+    resolve_threads,
     resume_training,
+    torch_threads,
     training_state,
     validation_scores,
 )
 from .losses.base import Loss, get_loss
 from .metrics import ProbaMetric, available_metrics, available_scorers, metric_of
 from .network import ACTIVATIONS, MLP
+from .preprocessing import TabularEncoder, check_table
 from .weighting import Reweighting, available_reweightings, compute_class_weights, get_reweighting
 
 __all__ = ["WeightedLossClassifier", "resolve_device"]
-
-#: Sample weights whose total falls outside this range are divided by their
-#: maximum for training: float32 sums of weights (times class weights)
-#: overflow near 3.4e38 and lose precision near 1e-38.
-_WEIGHT_TOTAL_RANGE = (1e-30, 1e30)
-
 
 def _check_weights(sample_weight, X, y_enc, n_classes, *, min_classes):
     """``(sample_weight, training_weights)``: the validated weights and those to train on.
 
     Raises when fewer than ``min_classes`` classes have positive total
     weight. The training weights are the weights divided by their maximum
-    when their total is outside :data:`_WEIGHT_TOTAL_RANGE`: every loss
+    when their total is extreme (:func:`_checks.relative_weights`): every loss
     reduces with a weighted mean (``sum w l / sum w``) or weight shares, so a
     common factor changes nothing but the float32 range.
     """
@@ -66,10 +73,18 @@ def _check_weights(sample_weight, X, y_enc, n_classes, *, min_classes):
             f"sample_weight leaves fewer than {min_classes} classes with positive total "
             "weight; a classifier needs at least 2 classes to learn from."
             if min_classes == 2 else "sample_weight is zero for every row.")
-    low, high = _WEIGHT_TOTAL_RANGE
-    total = sample_weight.sum()
-    train = sample_weight / sample_weight.max() if not low <= total <= high else sample_weight
-    return sample_weight, train.astype(np.float32)
+    return sample_weight, _checks.relative_weights(sample_weight).astype(np.float32)
+
+
+def _with_torch_threads(method):
+    """Run ``method(self, X, ...)`` (a forward pass) under the torch thread count of ``n_jobs``."""
+
+    @functools.wraps(method)
+    def wrapper(self, X, *args, **kwargs):
+        with torch_threads(self._torch_thread_count(X, training=False)):
+            return method(self, X, *args, **kwargs)
+
+    return wrapper
 
 
 class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
@@ -223,6 +238,31 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         0 is silent; 1 prints one line per epoch; 2 also shows a progress
         bar of the batches of each epoch (skorch's ``ProgressBar``), for long
         fits.
+    preprocessing : "auto" or None, default="auto"
+        ``"auto"``: ``fit`` takes a raw table, as CatBoost and
+        ``HistGradientBoostingClassifier(categorical_features="from_dtype")``
+        do, and encodes it with a :class:`~sklearn_losses.preprocessing.TabularEncoder`
+        fitted on the training rows (``encoder_``, applied again at predict):
+        text, ``category`` and bool columns one-hot encoded (at most 16
+        levels) or target encoded (more levels), missing values a category
+        of their own; numeric columns centred by the median, robustly scaled
+        and smoothly clipped (RealMLP's preprocessing), missing values
+        imputed by the median with a missing-indicator column; scipy sparse
+        matrices scaled by their largest absolute value per column and kept
+        sparse. ``inf`` is an error. On data standardized beforehand the
+        scaling is nearly the identity. ``None``: ``X`` must be numeric
+        (dense or sparse) and is used as given (as float32).
+    n_jobs : int or None, default=None
+        Number of CPU threads torch uses during ``fit`` and predict.
+        ``None``: 1 thread when the work per batch is small (batch rows times
+        the network's multiply-adds per row below 2**24, e.g. batch 256 with
+        up to about 650 features into 100 hidden units: typical tabular
+        networks, for which a second thread costs more than it saves and is
+        several times slower on a busy machine) or when running inside a
+        joblib/loky worker process, torch's default otherwise. ``-1`` means all CPUs, ``-2`` all but one.
+        torch's thread count is process-wide: it is set for the duration of
+        the call and restored afterwards, and left alone when the estimator
+        is called from a thread other than the main one.
 
     Attributes
     ----------
@@ -231,6 +271,8 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Defined when ``X`` has string column names (pandas).
+    encoder_ : TabularEncoder or None
+        The encoder fitted on the training table (``preprocessing="auto"``).
     class_counts_ : ndarray of shape (n_classes,)
         Training count of each class; with ``sample_weight``, its total
         weight per class (a weight ``k`` counts as ``k`` rows, as in
@@ -306,6 +348,9 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         "device": [str, torch.device],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
+        "preprocessing": [None, StrOptions({"auto"})],
+        "n_jobs": [None, Interval(Integral, 1, None, closed="left"),
+                   Interval(Integral, None, -1, closed="right")],
     }
 
     def __init__(
@@ -332,6 +377,8 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         device="auto",
         random_state=None,
         verbose=0,
+        preprocessing="auto",
+        n_jobs=None,
     ):
         self.loss = loss
         self.reweight = reweight
@@ -354,6 +401,8 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+        self.preprocessing = preprocessing
+        self.n_jobs = n_jobs
 
     # ------------------------------------------------------------------ fit
     def fit(self, X, y, sample_weight=None):
@@ -369,9 +418,12 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like or DataFrame of shape (n_samples, n_features)
-            Numeric features (encode categorical columns first, e.g. with a
-            ``ColumnTransformer``). Converted to float32.
+        X : array-like, DataFrame or sparse matrix of shape (n_samples, n_features)
+            The table: with ``preprocessing="auto"`` text, category, bool and
+            NaN-bearing numeric columns are encoded by ``encoder_``; with
+            ``preprocessing=None`` numeric features only (encode categorical
+            columns first, e.g. with a ``ColumnTransformer``). Converted to
+            float32; a sparse matrix stays sparse (densified per batch).
         y : array-like of shape (n_samples,)
             Class labels of any type (strings too); at least two classes.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -391,7 +443,7 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
             self._check_params()
             resume = bool(self.warm_start) and self._is_fitted()
             X, y = self._validate_X(X, y, dtype=np.float32, ensure_min_samples=2,
-                                    reset=not resume)
+                                    reset=not resume, sample_weight=sample_weight)
             check_classification_targets(y)
             monitor = None if self.scoring == "loss" else metric_of(self.scoring)
             classes, y_enc = np.unique(y, return_inverse=True)
@@ -428,7 +480,8 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
             data = self._tensors(X, y_enc, train_weight)
             split = None if valid_index is None else IndexSplit(train_index, valid_index)
             net = self._train(data, seed, scheme, self.loss_, monitor=monitor,
-                              train_split=split, resume=resume)
+                              train_split=split, resume=resume,
+                              n_threads=self._torch_thread_count(X, training=True))
             self._finish(net, scheme, data, valid_index)
             _checks.warn_max_epochs(self.stopping_, net.stop_reason_, self.max_epochs)
         return self
@@ -498,7 +551,8 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
                 if classes is not None:
                     _checks.check_same_classes(self.classes_, classes, "partial_fit")
                 classes = self.classes_
-            X, y = self._validate_X(X, y, dtype=np.float32, reset=first)
+            X, y = self._validate_X(X, y, dtype=np.float32, reset=first,
+                                    sample_weight=sample_weight)
             check_classification_targets(y)
             unknown = np.setdiff1d(y, classes)
             if unknown.size:
@@ -520,7 +574,8 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
             self.stopping_ = "none"
             data = self._tensors(X, y_enc, train_weight)
             net = self._train(data, seed, scheme, loss, monitor=None, train_split=None,
-                              resume=not first, epochs=1)
+                              resume=not first, epochs=1,
+                              n_threads=self._torch_thread_count(X, training=True))
             self._finish(net, scheme, data, None)
         return self
 
@@ -591,8 +646,12 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         w_t = None if weight is None else as_tensor(weight, torch.float32, self.device_)
         return X_t, y_t, w_t
 
-    def _train(self, data, seed, scheme, loss, *, monitor, train_split, resume, epochs=None):
-        """Build the net, carry the fitted state into it when ``resume``, train it."""
+    def _train(self, data, seed, scheme, loss, *, monitor, train_split, resume, epochs=None,
+               n_threads=None):
+        """Build the net, carry the fitted state into it when ``resume``, train it.
+
+        ``n_threads``: torch's thread count during training (None: unchanged).
+        """
         X_t, y_t, w_t = data
         # The initial weights come from a generator local to this fit, so that
         # fits in parallel threads (joblib's threading backend, Dask workers
@@ -612,7 +671,7 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
             n_classes=self.classes_.shape[0], class_weight=self.class_weight_,
             class_counts=self.class_counts_, scheme=scheme, metric=monitor,
             stopping=self.stopping_, patience=self.n_iter_no_change, tol=self.tol,
-            generator=generator, verbose=self.verbose)
+            generator=generator, verbose=self.verbose, n_threads=n_threads)
         net.initialize()
         if resume:
             resume_training(net, self.module_, self.history_, self._training_state)
@@ -679,10 +738,50 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
             loss = get_loss("logit_clip", loss=loss, delta=float(self.logit_clip))
         return loss
 
-    def _validate_X(self, X, *args, **kwargs):
+    def _validate_X(self, X, y=None, *, reset=True, dtype=np.float32, sample_weight=None,
+                    **check_params):
+        """``X`` (and ``y`` when given) validated, encoded by ``encoder_``, as ``dtype``.
+
+        ``preprocessing="auto"`` fits the encoder when ``reset`` (its numeric
+        scaling weighted by ``sample_weight``) and applies it otherwise;
+        ``None`` is ``validate_data(self, X, ...)`` naming non-numeric
+        DataFrame columns in the error. Sparse input is CSR.
+        """
+        if reset:
+            self.encoder_ = None
+        if (self.preprocessing if reset else getattr(self, "encoder_", None)) is None:
+            args = (X,) if y is None else (X, y)
+            return self._validate_numeric_X(*args, reset=reset, dtype=dtype, **check_params)
+        X = check_table(X, ensure_min_samples=check_params.get("ensure_min_samples", 1),
+                        estimator=self)
+        if not reset:
+            # predict, or further training (warm_start, partial_fit): the fitted encoder
+            validate_data(self, X, reset=False, skip_check_array=True)
+            X = self._as_dtype(self.encoder_._encode(X), dtype)
+            if y is None:
+                return X
+            y = _check_y(y, estimator=self)
+            check_consistent_length(X, y)
+            return X, y
+        X, y = validate_data(self, X, y, skip_check_array=True)
+        y = _check_y(y, estimator=self)
+        check_consistent_length(X, y)
+        seed = self.random_state
+        if isinstance(seed, np.random.RandomState):
+            seed = copy.deepcopy(seed)  # the encoder does not advance the caller's generator
+        encoder = TabularEncoder(random_state=seed)
+        X = self._as_dtype(encoder.fit_transform(X, y, sample_weight=sample_weight), dtype)
+        self.encoder_ = encoder
+        return X, y
+
+    @staticmethod
+    def _as_dtype(X, dtype):
+        return X.astype(dtype, copy=False) if X.dtype != dtype else X
+
+    def _validate_numeric_X(self, X, *args, **kwargs):
         """``validate_data(self, X, ...)``, naming non-numeric DataFrame columns in the error."""
         try:
-            return validate_data(self, X, *args, **kwargs)
+            return validate_data(self, X, *args, accept_sparse="csr", **kwargs)
         except ValueError as exc:
             dtypes = getattr(X, "dtypes", None)
             if dtypes is None or "convert" not in str(exc):
@@ -694,7 +793,28 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(
                 f"{type(self).__name__} needs numeric features; the column(s) {bad} are not "
                 f"numeric ({exc}). Encode them first, e.g. with a ColumnTransformer and "
-                "OneHotEncoder in a Pipeline.") from exc
+                "OneHotEncoder in a Pipeline, or leave preprocessing='auto'.") from exc
+
+    def _torch_thread_count(self, X, training):
+        """torch threads for this call (None: leave torch's setting alone); see ``n_jobs``."""
+        n_jobs = self.n_jobs
+        if n_jobs is not None and (not isinstance(n_jobs, Integral) or n_jobs == 0):
+            return None  # fit's parameter validation reports it
+        try:
+            rows, widths = _num_samples(X), [_num_features(X), *map(int, self.hidden_layer_sizes), 2]
+            rows = min(rows, int(self.batch_size) if training else INFERENCE_CHUNK)
+        except (TypeError, ValueError):
+            return resolve_threads(n_jobs)
+        return resolve_threads(n_jobs, rows * sum(a * b for a, b in zip(widths, widths[1:])))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        if self.preprocessing == "auto":
+            tags.input_tags.allow_nan = True
+            tags.input_tags.categorical = True
+            tags.input_tags.string = True
+        return tags
 
     #: ``early_stopping="auto"`` holds out a validation split from this many rows on.
     _AUTO_VALIDATION_MIN_SAMPLES = 10_000
@@ -740,7 +860,7 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
     def _logits(self, X) -> torch.Tensor:
         check_is_fitted(self, "module_")
         X = self._validate_X(X, dtype=np.float64, reset=False)
-        logits = self._raw_logits(torch.tensor(X, dtype=torch.float64, device=self.device_))
+        logits = self._raw_logits(as_tensor(X, torch.float64, self.device_))
         if self.logit_offset_ is not None:
             logits = logits + torch.as_tensor(self.logit_offset_, device=logits.device)
         if self.temperature_ != 1.0:
@@ -752,8 +872,9 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
             )
         return logits
 
+    @_with_torch_threads
     def _raw_logits(self, X_t):
-        """Network outputs for a float64 tensor, computed in float64.
+        """Network outputs for a float64 tensor (or ``SparseRows``), computed in float64.
 
         Inference runs in float64 on a copy of the network: float32 matrix
         kernels pick different blockings for different row counts, so the

@@ -31,8 +31,12 @@ resolved settings; the estimator only orchestrates.
 from __future__ import annotations
 
 import copy
+import os
+import threading
+from contextlib import contextmanager
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 from skorch import NeuralNetClassifier
 from sklearn.model_selection import StratifiedShuffleSplit
@@ -48,6 +52,7 @@ __all__ = [
     "DeviceTensorDataset",
     "IndexSplit",
     "LossNet",
+    "SparseRows",
     "StopTraining",
     "StoppingRule",
     "TensorBatchIterator",
@@ -61,10 +66,13 @@ __all__ = [
     "validation_scores",
     "predict_logits",
     "resolve_device",
+    "torch_threads",
 ]
 
 #: Rows per chunk for no-grad forwards (validation, prediction).
 INFERENCE_CHUNK = 65536
+#: Most values densified at once from a sparse table in a no-grad forward (16 MiB of float32).
+SPARSE_CHUNK_VALUES = 1 << 22
 
 _BATCH_HOOKS = ("on_batch_begin", "on_batch_end", "on_grad_computed")
 
@@ -112,6 +120,62 @@ class StoppingRule(EarlyStopping):
             if self.misses_ != self.patience:
                 raise
             raise StopTraining("early_stopping") from None
+
+
+class SparseRows:
+    """A scipy sparse table whose rows are densified on demand, a batch at a time.
+
+    Stands in for the feature tensor of a :class:`DeviceTensorDataset` when
+    the input is sparse: the CSR matrix stays in host memory and only the
+    rows of a batch (or of an inference chunk) are ever dense, on ``device``.
+
+    - ``rows[index]`` (an index array or tensor, or a slice) is a
+      :class:`SparseRows` of those rows (still sparse);
+    - ``rows.index_select(0, index)`` and ``rows.dense()`` are dense tensors
+      (the batch iterator's gather, a chunk of a forward pass).
+
+    Parameters
+    ----------
+    matrix : scipy sparse matrix or array
+        Converted to CSR of the numpy dtype matching ``dtype``.
+    dtype : torch.dtype
+    device : torch.device
+    """
+
+    def __init__(self, matrix, dtype, device):
+        np_dtype = torch.empty(0, dtype=dtype).numpy().dtype
+        self.matrix = sp.csr_matrix(matrix, dtype=np_dtype)
+        self.dtype = dtype
+        self.device = torch.device(device)
+
+    @property
+    def shape(self):
+        return self.matrix.shape
+
+    def __len__(self):
+        return self.matrix.shape[0]
+
+    def __getitem__(self, index):
+        if isinstance(index, torch.Tensor):
+            index = index.cpu().numpy()
+        return SparseRows(self.matrix[index], self.dtype, self.device)
+
+    def dense(self) -> torch.Tensor:
+        return torch.from_numpy(self.matrix.toarray()).to(self.device)
+
+    def index_select(self, dim, index) -> torch.Tensor:
+        if dim != 0:
+            raise ValueError("SparseRows selects rows only (dim=0).")
+        return self[index].dense()
+
+    def double(self) -> SparseRows:
+        return SparseRows(self.matrix, torch.float64, self.device)
+
+
+def dense_rows(X, start, stop) -> torch.Tensor:
+    """Rows ``start:stop`` of a feature tensor or :class:`SparseRows`, as a dense tensor."""
+    part = X[start:stop]
+    return part.dense() if isinstance(part, SparseRows) else part
 
 
 class DeviceTensorDataset(Dataset):
@@ -237,7 +301,7 @@ class TensorBatchIterator:
         ds = self.dataset
         X, y, w = ds.X, ds.y, ds.sample_weight
         order = self._order().to(X.device)
-        if X.device.type != "cpu":
+        if X.device.type != "cpu" and not isinstance(X, SparseRows):
             # one gather per epoch, then slices: fewest kernel launches on an accelerator
             X, y = X[order], y[order]
             w = None if w is None else w[order]
@@ -274,11 +338,17 @@ class IndexSplit:
 
 @torch.no_grad()
 def predict_logits(module: torch.nn.Module, X: torch.Tensor, chunk: int = INFERENCE_CHUNK):
-    """Logits of ``module`` on ``X`` in evaluation mode, in chunks, without grad."""
+    """Logits of ``module`` on ``X`` in evaluation mode, in chunks, without grad.
+
+    ``X`` is a tensor or :class:`SparseRows` (densified a chunk at a time, at
+    most :data:`SPARSE_CHUNK_VALUES` values per chunk).
+    """
+    if isinstance(X, SparseRows):
+        chunk = max(1, min(chunk, SPARSE_CHUNK_VALUES // max(1, X.shape[1])))
     was_training = module.training
     module.eval()
     try:
-        parts = [module(X[i:i + chunk]) for i in range(0, X.shape[0], chunk)]
+        parts = [module(dense_rows(X, i, i + chunk)) for i in range(0, X.shape[0], chunk)]
     finally:
         module.train(was_training)
     return torch.cat(parts) if len(parts) != 1 else parts[0]
@@ -384,12 +454,16 @@ class LossNet(NeuralNetClassifier):
         Order of the training rows each epoch (:class:`TensorBatchIterator`).
         Batch-level losses also get a small last batch merged into the
         previous one.
+    n_threads : int or None
+        torch threads while training (:func:`torch_threads`; None leaves
+        torch's setting alone).
     """
 
     def __init__(self, *args, class_weight_tensor=None, generator=None, instance_weighting=None,
-                 batch_sampler="random", **kwargs):
+                 batch_sampler="random", n_threads=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.batch_sampler = batch_sampler
+        self.n_threads = n_threads
         self.class_weight_tensor = class_weight_tensor
         self.generator = generator
         self.instance_weighting = instance_weighting
@@ -399,25 +473,28 @@ class LossNet(NeuralNetClassifier):
         return [("epoch_timer", EpochTimer())]
 
     def partial_fit(self, X, y=None, classes=None, **fit_params):
-        """skorch's ``partial_fit``, stopped by :class:`StopTraining` only.
+        """skorch's ``partial_fit``, stopped by :class:`StopTraining` only, on ``n_threads``.
 
         skorch ends training on ``KeyboardInterrupt`` and returns normally;
         here a ``KeyboardInterrupt`` propagates (``on_train_end`` is not
         run). ``stop_reason_`` records why training ended before its epochs
         ran out (``"early_stopping"``, ``"diverged"``), None otherwise.
-        ``fit_params`` may hold ``epochs`` (default ``max_epochs``).
+        ``fit_params`` may hold ``epochs`` (default ``max_epochs``). ``fit``
+        goes through here too, so training runs with the thread count of
+        ``n_threads`` (:func:`torch_threads`).
         """
-        if not self.initialized_:
-            self.initialize()
-        routing_method = fit_params.pop("_routing_method", "partial_fit")
-        self.stop_reason_ = None
-        self.notify("on_train_begin", X=X, y=y)
-        try:
-            self.fit_loop(X, y, _routing_method=routing_method, **fit_params)
-        except StopTraining as stop:
-            self.stop_reason_ = stop.reason
-        self.notify("on_train_end", X=X, y=y)
-        return self
+        with torch_threads(self.n_threads):
+            if not self.initialized_:
+                self.initialize()
+            routing_method = fit_params.pop("_routing_method", "partial_fit")
+            self.stop_reason_ = None
+            self.notify("on_train_begin", X=X, y=y)
+            try:
+                self.fit_loop(X, y, _routing_method=routing_method, **fit_params)
+            except StopTraining as stop:
+                self.stop_reason_ = stop.reason
+            self.notify("on_train_end", X=X, y=y)
+            return self
 
     # -- data -----------------------------------------------------------------
     def check_data(self, X, y=None):
@@ -443,7 +520,7 @@ class LossNet(NeuralNetClassifier):
         w = X.get("sample_weight") if isinstance(X, dict) else None
         cw = self.class_weight_tensor
         if cw is not None:
-            cw = cw[y_true]
+            cw = cw.index_select(0, y_true)
             w = cw if w is None else w * cw
         return w
 
@@ -581,6 +658,70 @@ class LossNet(NeuralNetClassifier):
         self._snapshot_ = self._state_ = None
 
 
+# -- threads ----------------------------------------------------------------------
+#: ``n_jobs=None`` keeps torch's default thread count from this much work per
+#: batch on (batch rows x multiply-adds of the network per row); below it, one
+#: thread. A step of a small network is a chain of short kernels for which
+#: waking a second thread costs more than it saves, and on a loaded machine a
+#: second thread is far slower: at batch 256 and width 100 (0.4M
+#: multiply-adds per batch), 2 threads took 6x the time of 1 per step with
+#: the other core busy, and 2.7x still at batch 1024 with two layers of 1024
+#: (1.1G). From about 2**24 a step is long enough (milliseconds) for the
+#: fork/join cost to vanish, so an idle machine gains from more threads. The
+#: choice depends on the data's shape and the parameters only, not on the
+#: machine's load, so that results stay reproducible
+#: (``benchmarks/bench_small_fit.py --load`` measures it).
+THREADS_MIN_WORK = 1 << 24
+
+
+def _in_worker() -> bool:
+    """Whether this is a joblib/loky (or other multiprocessing) worker process."""
+    import multiprocessing
+
+    return (multiprocessing.parent_process() is not None
+            or multiprocessing.current_process().name.startswith("Loky"))
+
+
+def resolve_threads(n_jobs, work=None) -> int | None:
+    """torch threads for ``n_jobs`` (None: leave torch's setting alone).
+
+    ``n_jobs=None``: 1 when ``work`` (batch rows x multiply-adds per row) is below
+    :data:`THREADS_MIN_WORK` or in a worker process, else None. Negative
+    values count back from the number of CPUs, as in joblib (-1: all).
+    """
+    if n_jobs is None:
+        if _in_worker() or (work is not None and work < THREADS_MIN_WORK):
+            return 1
+        return None
+    if n_jobs < 0:
+        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        return max(1, (cpus or 1) + 1 + n_jobs)
+    return int(n_jobs)
+
+
+@contextmanager
+def torch_threads(n):
+    """Run the block with ``torch.set_num_threads(n)``, then restore the previous count.
+
+    ``n=None`` leaves the setting alone. torch's thread count is process-wide:
+    code running in other threads meanwhile sees it too; from a thread other
+    than the main one the setting is left alone (restoring it there could
+    undo what a concurrent fit set).
+    """
+    if n is None or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = torch.get_num_threads()
+    if previous == n:
+        yield
+        return
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
 # -- assembly ---------------------------------------------------------------------
 def resolve_device(device) -> torch.device:
     """``"auto"`` means CUDA when available, else CPU; anything else is passed to torch."""
@@ -599,10 +740,16 @@ def resolve_device(device) -> torch.device:
 def as_tensor(array: np.ndarray, dtype: torch.dtype, device: torch.device) -> torch.Tensor:
     """``array`` as a tensor; on the CPU without a copy when it already fits.
 
+    A scipy sparse matrix becomes :class:`SparseRows` (kept sparse, densified
+    per batch).
+
     Training only reads these tensors (batches are gathered into new ones), so
     sharing the memory of a writeable, C-contiguous array of the right dtype
     is safe and saves a copy of the table per fit; anything else is copied.
     """
+    if sp.issparse(array):
+        return SparseRows(array, dtype, device)
+    device = torch.device(device)
     if (device.type == "cpu" and array.flags.c_contiguous and array.flags.writeable
             and torch.from_numpy(array[:0]).dtype == dtype):
         return torch.from_numpy(array)
@@ -642,7 +789,7 @@ def _noop(*args, **kwargs):
 def build_net(module, loss, *, lr, weight_decay, max_epochs, batch_size, batch_sampler,
               train_split, device, n_classes, class_weight=None, class_counts=None,
               scheme=None, metric=None, stopping="none", patience=10, tol=1e-4,
-              generator=None, verbose=0) -> LossNet:
+              generator=None, verbose=0, n_threads=None) -> LossNet:
     """The :class:`LossNet` (AdamW) with the callbacks the settings call for.
 
     Parameters
@@ -679,6 +826,8 @@ def build_net(module, loss, *, lr, weight_decay, max_epochs, batch_size, batch_s
         Source of the batch orders.
     verbose : int
         1 prints a line per epoch, 2 adds a progress bar over the batches.
+    n_threads : int or None
+        torch threads while training (None: torch's setting).
     """
     callbacks = []
     if scheme is not None and scheme.scheduled:
@@ -724,6 +873,7 @@ def build_net(module, loss, *, lr, weight_decay, max_epochs, batch_size, batch_s
         instance_weighting=scheme if scheme is not None and scheme.instance_level else None,
         batch_sampler=batch_sampler,
         verbose=int(verbose),
+        n_threads=n_threads,
     )
 
 

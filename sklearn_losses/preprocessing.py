@@ -1,0 +1,459 @@
+"""Encoding of raw tables for the networks: :class:`TabularEncoder` and
+:class:`RobustSmoothClipScaler`.
+
+:class:`~sklearn_losses.WeightedLossClassifier` fits a :class:`TabularEncoder`
+inside ``fit`` (``preprocessing="auto"``), so that it takes what CatBoost and
+``HistGradientBoostingClassifier(categorical_features="from_dtype")`` take: a
+DataFrame with text, ``category``, bool and NaN-bearing numeric columns, a
+numeric array, an object array of strings, or a scipy sparse matrix.
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+from numbers import Integral
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from sklearn import config_context
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import MissingIndicator, SimpleImputer
+from sklearn.model_selection import KFold, StratifiedKFold
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import MaxAbsScaler, OneHotEncoder, TargetEncoder
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_array,
+    check_is_fitted,
+    validate_data,
+)
+
+from ._checks import relative_weights
+
+__all__ = ["RobustSmoothClipScaler", "TabularEncoder", "check_table"]
+
+
+def smooth_clip(z: np.ndarray) -> np.ndarray:
+    """RealMLP's smooth clipping ``z / sqrt(1 + (z / 3)^2)``: identity near 0, bounded by 3."""
+    return z / np.sqrt(1.0 + (z / 3.0) ** 2)
+
+
+def _weighted_quantiles(X, weight, quantiles):
+    """Per-column inverted-CDF quantiles of ``X`` (NaN and weight-0 rows ignored).
+
+    Returns an array of shape ``(len(quantiles), n_features)``; NaN for a
+    column with no usable value. Quantile 0 is the minimum, 1 the maximum.
+    """
+    quantiles = np.asarray(quantiles, dtype=np.float64)
+    out = np.full((quantiles.shape[0], X.shape[1]), np.nan)
+    weight = relative_weights(weight)  # weights of 1e38 pick the rows that weights of 1 pick
+    for j in range(X.shape[1]):
+        keep = ~np.isnan(X[:, j]) & (weight > 0)
+        if not keep.any():
+            continue
+        order = np.argsort(X[keep, j], kind="stable")
+        values = X[keep, j][order]
+        cum = np.cumsum(weight[keep][order])
+        # smallest value whose cumulative weight reaches q * total (q = 0: the minimum)
+        idx = np.searchsorted(cum, quantiles * cum[-1], side="left")
+        out[:, j] = values[np.minimum(idx, values.shape[0] - 1)]
+    return out
+
+
+class RobustSmoothClipScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """Median centering, robust scaling and smooth clipping of numeric columns.
+
+    The numeric preprocessing of RealMLP-TD (Holzmüller, Grinsztajn and
+    Steinwart, *Better by Default: Strong Pre-Tuned MLPs and Boosted Trees on
+    Tabular Data*, NeurIPS 2024), as pytabkit implements it
+    (``tfms=['median_center', 'robust_scale', 'smooth_clip']`` of
+    ``pytabkit.models.nn_models``: ``MedianCenterFactory``,
+    ``RobustScaleFactory`` and ``smooth_clip_func``)::
+
+        z = (x - median) / s,   s = q75 - q25,
+                                or (max - min) / 2 where the quartiles coincide,
+                                z = 0 where max == min (a constant column);
+        out = z / sqrt(1 + (z / 3)^2).
+
+    Heavy tails and outliers are squeezed smoothly into ``(-3, 3)`` while
+    the bulk of a column is left almost linear. The statistics ignore NaN,
+    which stays NaN (impute afterwards). On standardized input the map is
+    nearly the identity in the bulk, so scaling data twice is harmless.
+    Quantiles are those of the inverted empirical CDF (pytabkit interpolates
+    linearly: the same up to a step of the data), so that with
+    ``sample_weight`` a weight ``k`` gives exactly the statistics of ``k``
+    repeated rows.
+
+    Attributes
+    ----------
+    center_ : ndarray of shape (n_features,)
+        Training median of each column (0 for an all-NaN column).
+    scale_ : ndarray of shape (n_features,)
+        Multiplier applied after centering (``1 / s``; 0 for a constant column).
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Defined when ``X`` has string column names.
+    """
+
+    def fit(self, X, y=None, sample_weight=None):
+        """Learn the medians and robust ranges of the columns of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            NaN is ignored.
+        y : ignored
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative row weights of the quantiles (rows of weight 0 are
+            ignored).
+        """
+        X = validate_data(self, X, dtype=np.float64, ensure_all_finite="allow-nan")
+        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64,
+                                             ensure_non_negative=True)
+        q25, center, q75, lo, hi = _weighted_quantiles(X, sample_weight,
+                                                       [0.25, 0.5, 0.75, 0.0, 1.0])
+        spread = q75 - q25
+        flat = ~(spread > 0)
+        spread[flat] = 0.5 * (hi - lo)[flat]
+        usable = spread > 0
+        self.center_ = np.where(np.isnan(center), 0.0, center)
+        self.scale_ = np.where(usable, 1.0 / np.where(usable, spread, 1.0), 0.0)
+        return self
+
+    def transform(self, X):
+        """Centre, scale and smooth-clip ``X`` (NaN stays NaN)."""
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, ensure_all_finite="allow-nan", reset=False)
+        return smooth_clip((X - self.center_) * self.scale_)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        return tags
+
+
+def _is_categorical_dtype(dtype) -> bool:
+    return (pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_object_dtype(dtype)
+            or pd.api.types.is_string_dtype(dtype)
+            or isinstance(dtype, pd.CategoricalDtype))
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_))
+
+
+def check_table(X, *, ensure_min_samples=1, estimator=None):
+    """``X`` checked as a table: a DataFrame unchanged, a sparse matrix as CSR,
+    anything else as a 2-D array (numeric, object or string dtype kept).
+
+    scikit-learn's messages for empty, 1-D and complex input.
+    """
+    if isinstance(X, pd.DataFrame):
+        name = type(estimator).__name__ if estimator is not None else "the encoder"
+        if X.shape[0] < ensure_min_samples:
+            raise ValueError(f"Found array with {X.shape[0]} sample(s) (shape={X.shape}) while "
+                             f"a minimum of {ensure_min_samples} is required by {name}.")
+        if X.shape[1] < 1:
+            raise ValueError(f"Found array with 0 feature(s) (shape={X.shape}) while a minimum "
+                             f"of 1 is required by {name}.")
+        return X
+    return check_array(X, accept_sparse="csr", dtype=None, ensure_all_finite=False,
+                       ensure_min_samples=ensure_min_samples, estimator=estimator)
+
+
+class TabularEncoder(TransformerMixin, BaseEstimator):
+    """Encode a raw table (text, category, bool, missing values) into numbers for a network.
+
+    Column rules, decided on the training table:
+
+    - **categorical** columns: pandas ``object``, ``string``, ``category`` and
+      bool dtypes, and the columns of an object array holding anything but
+      numbers (strings). Values are compared as strings; a missing value is a
+      level of its own.
+
+      - at most ``max_onehot_levels`` levels (missing counted): one-hot
+        (``OneHotEncoder(handle_unknown="ignore")``); a level unseen in
+        training, or a missing value where training had none, encodes as all
+        zeros;
+      - more levels: ``TargetEncoder`` (cross-fitted in ``fit_transform``, so
+        the training rows are encoded by models that did not see them; one
+        column per class for multiclass targets, one for binary), then
+        scaled as numeric columns. Unseen levels get the target mean. This
+        keeps the width at one (or ``n_classes``) column however many levels
+        there are, where one-hot would blow the first layer up and an
+        ordinal code would impose an order that means nothing.
+    - **numeric** columns (everything else; nullable integer and float
+      dtypes included): :class:`RobustSmoothClipScaler` (median centering,
+      robust scaling, smooth clipping: RealMLP-TD's preprocessing), then
+      missing values imputed by the training median (0 after centering),
+      plus a 0/1 missing-indicator column for each column that had missing
+      values in training. ``inf`` is an error naming the columns.
+    - a **scipy sparse** matrix (numeric): kept sparse (CSR), scaled by
+      ``MaxAbsScaler`` (each column divided by its largest absolute value, no
+      centering, so zeros stay zeros); NaN and ``inf`` are errors.
+
+    The transformation is deterministic given ``random_state`` (the
+    cross-fitting folds of the target encoder) and row-wise at transform.
+
+    Parameters
+    ----------
+    max_onehot_levels : int, default=16
+        Categorical columns with at most this many levels (missing counted)
+        are one-hot encoded; columns with more are target encoded (which
+        needs ``y``).
+    random_state : int, RandomState or None, default=None
+        Shuffling of the target encoder's cross-fitting folds.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Defined when ``X`` has string column names.
+    numeric_features_, onehot_features_, target_features_ : list of int
+        Positions of the columns each rule applies to.
+    transformer_ : ColumnTransformer or MaxAbsScaler
+        The fitted transformation (``MaxAbsScaler`` for sparse input).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from sklearn_losses.preprocessing import TabularEncoder
+    >>> X = pd.DataFrame({"colour": ["red", "blue", None, "red"],
+    ...                   "size": [1.0, np.nan, 3.0, 10.0]})
+    >>> enc = TabularEncoder().fit(X)
+    >>> list(enc.get_feature_names_out())  # doctest: +NORMALIZE_WHITESPACE
+    ['num__size', 'missing__missingindicator_size', 'onehot__colour_blue',
+     'onehot__colour_red', 'onehot__colour_nan']
+    >>> enc.transform(pd.DataFrame({"colour": ["green"], "size": [np.nan]}))
+    array([[0., 1., 0., 0., 0.]])
+    """
+
+    _parameter_constraints = {
+        "max_onehot_levels": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(self, *, max_onehot_levels=16, random_state=None):
+        self.max_onehot_levels = max_onehot_levels
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, X, y=None, sample_weight=None):
+        """Fit the encoder on the table ``X`` (``y`` is needed for target-encoded columns).
+
+        Parameters
+        ----------
+        X : DataFrame, array-like or sparse matrix of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,), default=None
+            Target, for the target encoding of high-cardinality columns.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Row weights of the numeric scaling statistics (a weight ``k``
+            counts as ``k`` repeated rows; for sparse input rows of weight 0
+            are left out of the maxima; the target encodings are unweighted).
+        """
+        self.fit_transform(X, y, sample_weight=sample_weight)
+        return self
+
+    def fit_transform(self, X, y=None, sample_weight=None):
+        """Fit and encode ``X``; high-cardinality columns of the result are cross-fitted.
+
+        Parameters are those of :meth:`fit`.
+
+        Returns
+        -------
+        X_out : ndarray of shape (n_samples, n_features_out), or CSR matrix for sparse ``X``
+        """
+        self._validate_params()
+        X = check_table(X, estimator=self)
+        validate_data(self, X, reset=True, skip_check_array=True)
+        return self._fit_encode(X, y, sample_weight)
+
+    def _fit_encode(self, X, y, sample_weight):
+        """Fit on ``X`` already checked by :func:`check_table` (names recorded by the caller)."""
+        if sp.issparse(X):
+            self.numeric_features_ = list(range(X.shape[1]))
+            self.onehot_features_, self.target_features_ = [], []
+            X = self._check_sparse(X)
+            self.transformer_ = MaxAbsScaler()
+            if sample_weight is None:
+                return self.transformer_.fit_transform(X)
+            # the largest |x| of the rows present: a weight only decides presence
+            present = _check_sample_weight(sample_weight, X, ensure_non_negative=True) > 0
+            return self.transformer_.fit(X[present]).transform(X)
+        frame, kinds = self._frame(X, kinds=None)
+        self._kinds_ = kinds
+        self.numeric_features_ = [j for j, k in enumerate(kinds) if k == "num"]
+        categorical = [j for j, k in enumerate(kinds) if k == "cat"]
+        levels = {j: frame.iloc[:, j].nunique(dropna=False) for j in categorical}
+        self.onehot_features_ = [j for j in categorical if levels[j] <= self.max_onehot_levels]
+        self.target_features_ = [j for j in categorical if levels[j] > self.max_onehot_levels]
+        with_nan = [j for j in self.numeric_features_ if frame.iloc[:, j].isna().any()]
+        scalers = [RobustSmoothClipScaler(), RobustSmoothClipScaler()]  # numeric, target codes
+        parts = [
+            ("num", Pipeline([("scale", scalers[0]),
+                              ("impute", SimpleImputer(strategy="constant", fill_value=0.0,
+                                                       keep_empty_features=True))]),
+             self.numeric_features_),
+            ("missing", MissingIndicator(features="all"), with_nan),
+            ("onehot", OneHotEncoder(handle_unknown="ignore", sparse_output=False),
+             self.onehot_features_),
+        ]
+        if self.target_features_:
+            parts.append(("target", Pipeline([("encode", self._target_encoder(y, X.shape[0])),
+                                              ("scale", scalers[1])]),
+                          self.target_features_))
+        self.transformer_ = ColumnTransformer(parts, sparse_threshold=0.0)
+        with warnings.catch_warnings():
+            # TargetEncoder's folds with a class rarer than the folds
+            warnings.filterwarnings("ignore", message="The least populated class")
+            if sample_weight is None:
+                return self.transformer_.fit_transform(frame, y)
+            with config_context(enable_metadata_routing=True):
+                for scaler in scalers:
+                    scaler.set_fit_request(sample_weight=True)
+                return self.transformer_.fit_transform(frame, y, sample_weight=sample_weight)
+
+    def _target_encoder(self, y, n_samples):
+        if y is None:
+            raise ValueError(
+                f"TabularEncoder needs y to target-encode the categorical column(s) "
+                f"{self._names(self.target_features_)} with more than "
+                f"max_onehot_levels={self.max_onehot_levels} levels; pass y or raise "
+                "max_onehot_levels.")
+        y = np.asarray(y)
+        n_splits = min(5, n_samples)
+        if type_of_target(y) in ("binary", "multiclass"):
+            # stratified folds: no more folds than rows of the rarest class (at least 2)
+            n_splits = max(2, min(n_splits, int(np.unique(y, return_counts=True)[1].min())))
+            cv = StratifiedKFold(n_splits, shuffle=True, random_state=self.random_state)
+        else:
+            cv = KFold(n_splits, shuffle=True, random_state=self.random_state)
+        return TargetEncoder(cv=cv)
+
+    # ------------------------------------------------------------ transform
+    def transform(self, X):
+        """Encode ``X`` with the rules learned in ``fit``.
+
+        Returns
+        -------
+        X_out : ndarray of shape (n_samples, n_features_out), or CSR matrix for sparse ``X``
+        """
+        check_is_fitted(self, "transformer_")
+        X = check_table(X, estimator=self)
+        validate_data(self, X, reset=False, skip_check_array=True)
+        return self._encode(X)
+
+    def _encode(self, X):
+        """Transform ``X`` already checked by :func:`check_table` and :func:`validate_data`."""
+        if not hasattr(self, "_kinds_"):  # fitted on sparse input: scaled, kept as given
+            X = self._check_sparse(X) if sp.issparse(X) else check_array(X, dtype=np.float64)
+            return self.transformer_.transform(X)
+        if sp.issparse(X):  # a dense model: the user had such rows dense at fit
+            X = X.toarray()
+        frame, _ = self._frame(X, kinds=self._kinds_)
+        return self.transformer_.transform(frame)
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the output columns (``num__``, ``missing__``, ``onehot__``, ``target__`` prefixes)."""
+        check_is_fitted(self, "transformer_")
+        if isinstance(self.transformer_, MaxAbsScaler):
+            from sklearn.utils.validation import _check_feature_names_in
+
+            return _check_feature_names_in(self, input_features)
+        return self.transformer_.get_feature_names_out()
+
+    # -------------------------------------------------------------- helpers
+    def _names(self, positions):
+        names = getattr(self, "feature_names_in_", None)
+        return [str(names[j]) if names is not None else f"x{j}" for j in positions]
+
+    def _check_sparse(self, X):
+        X = X.tocsr()
+        if X.dtype.kind not in "biuf":
+            raise ValueError(f"Sparse input must be numeric; got dtype {X.dtype}.")
+        bad = ~np.isfinite(X.data)
+        if bad.any():
+            cols = np.unique(X.indices[bad])
+            raise ValueError(
+                f"Sparse input has NaN or infinite values in column(s) {self._names(cols)}; "
+                "a sparse matrix is scaled, not imputed: replace them first.")
+        return X
+
+    def _frame(self, X, kinds):
+        """``X`` as a new DataFrame of float64 (numeric) and str/NaN object (categorical) columns.
+
+        ``kinds`` (a list of ``"num"``/``"cat"``) is decided from the data when None.
+        Never modifies ``X``.
+        """
+        names = getattr(self, "feature_names_in_", None)
+        columns = list(names) if names is not None else list(range(X.shape[1]))
+        if isinstance(X, pd.DataFrame):
+            series = [X.iloc[:, j] for j in range(X.shape[1])]
+        elif X.dtype.kind in "biuf" and (kinds is None or "cat" not in kinds):
+            frame = pd.DataFrame(X.astype(np.float64, copy=False), columns=columns)
+            kinds = kinds or ["num"] * X.shape[1]
+            self._check_finite(frame, kinds)
+            return frame, kinds
+        else:
+            series = [pd.Series(X[:, j], dtype=object if X.dtype.kind == "O" else None)
+                      for j in range(X.shape[1])]
+        if kinds is None:
+            kinds = [self._kind(s, j) for j, s in enumerate(series)]
+        data = {}
+        for j, (s, kind) in enumerate(zip(series, kinds)):
+            data[j] = self._numeric(s, j) if kind == "num" else self._strings(s)
+        frame = pd.DataFrame(data)
+        frame.columns = columns
+        self._check_finite(frame, kinds)
+        return frame, kinds
+
+    def _check_finite(self, frame, kinds):
+        bad = [j for j, kind in enumerate(kinds)
+               if kind == "num" and np.isinf(frame.iloc[:, j].to_numpy()).any()]
+        if bad:
+            raise ValueError(f"Column(s) {self._names(bad)} contain infinite values; replace "
+                             "them (e.g. by NaN, which is imputed) before fitting or predicting.")
+
+    def _kind(self, s: pd.Series, j) -> str:
+        dtype = s.dtype
+        if dtype.kind == "O":
+            # an object column holding only numbers (and missing values) is numeric
+            values = s.dropna().to_numpy()
+            return "num" if all(_is_number(v) for v in values) and len(values) else "cat"
+        if _is_categorical_dtype(dtype):
+            return "cat"
+        if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_complex_dtype(dtype):
+            return "num"
+        raise ValueError(
+            f"Column {self._names([j])[0]!r} has dtype {dtype}, which is neither numeric nor "
+            "categorical (text, category, bool); convert it first (e.g. a date to numbers).")
+
+    def _numeric(self, s: pd.Series, j) -> np.ndarray:
+        try:
+            if s.dtype.kind == "O":
+                return pd.to_numeric(s, errors="raise").to_numpy(dtype=np.float64,
+                                                                  na_value=np.nan)
+            return s.to_numpy(dtype=np.float64, na_value=np.nan)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"Column {self._names([j])[0]!r} was numeric in fit but holds "
+                             f"non-numeric values now ({exc}).") from exc
+
+    @staticmethod
+    def _strings(s: pd.Series) -> np.ndarray:
+        missing = s.isna().to_numpy()
+        out = s.astype(object).to_numpy().astype(str).astype(object)
+        out[missing] = np.nan
+        return out
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.input_tags.sparse = True
+        tags.input_tags.categorical = True
+        tags.input_tags.string = True
+        return tags
