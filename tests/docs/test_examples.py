@@ -122,3 +122,21 @@ def test_gpu_training_example(capsys, one_torch_thread):
         assert r["epochs"] == 3
         assert _finite(r["fit_seconds"], r["sec_per_epoch"]) and r["sec_per_epoch"] > 0
         assert 0.5 < r["train_accuracy"] <= 1.0
+
+
+def test_raw_dataframe_example(capsys, one_torch_thread):
+    res = _run_quick("raw_dataframe")
+    out = capsys.readouterr().out
+    rows = {r["model"]: r for r in res["rows"]}
+    assert set(rows) == {"WeightedLossClassifier()",
+                         "HistGradientBoosting (from_dtype, balanced)"}
+    for r in rows.values():
+        assert _finite(r["average_precision"], r["matthews_corrcoef"], r["fit_s"])
+    # the raw table (text, category, bool, NaN) went in untouched and was encoded inside
+    model = res["model"]
+    assert list(model.feature_names_in_) == ["plan", "region", "autopay", "tenure", "spend",
+                                             "x5", "support_calls", "age_days"]
+    assert model.encoder_ is not None
+    # new rows with an unseen level and NaN get finite probabilities
+    assert res["new_proba"].shape == (3,) and ((0 < res["new_proba"]) & (res["new_proba"] < 1)).all()
+    assert "P(churned) for new rows" in out
