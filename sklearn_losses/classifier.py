@@ -30,7 +30,13 @@ from .engine import (
 )
 from .losses.base import Loss, get_loss
 from .metrics import ProbaMetric, available_metrics, available_scorers, metric_of
-from .network import ACTIVATIONS, MLP
+from .network import (
+    ACTIVATIONS,
+    ARCHITECTURES,
+    NUM_EMBEDDINGS,
+    build_network,
+    check_network_params,
+)
 from .weighting import Reweighting, available_reweightings, compute_class_weights, get_reweighting
 
 __all__ = ["WeightedLossClassifier", "resolve_device"]
@@ -66,8 +72,50 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         losses only)), a scheme instance (tunable as ``reweight__beta``,
         ``reweight__r``...), or a dict ``{class_label: weight}``. The weights
         multiply ``sample_weight``.
+    architecture : {"mlp", "tabm", "tabm_mini"}, default="mlp"
+        The network:
+
+        - ``"mlp"``: a multi-layer perceptron (``hidden_layer_sizes``);
+        - ``"tabm"``: TabM (Gorishniy et al., 2024), ``n_ensemble`` MLPs
+          that share their weight matrices and differ by BatchEnsemble
+          adapters (non-shared scalings and biases of every linear layer),
+          trained at once. Each member is trained with ``loss`` (the
+          training loss is the mean of the members' losses) and
+          ``predict_proba`` is the mean of their probabilities; early
+          stopping, ``scoring`` and ``calibration`` see that mean. The
+          backbone has ``len(hidden_layer_sizes)`` blocks of the same width
+          (``Linear -> activation -> Dropout``; the paper's default is
+          ``(512, 512, 512)``, ``dropout`` around 0.1);
+        - ``"tabm_mini"``: TabM-mini, whose members differ only by a random
+          scaling of the input, every layer being shared (the paper's best
+          variant with ``num_embeddings="piecewise_linear"``).
+
+        Built with the authors' package ``tabm``.
+    n_ensemble : int or None, default=None
+        Number of members ``k`` of TabM (None: 32, the paper's default). Only
+        for ``architecture="tabm"`` / ``"tabm_mini"``: an error with
+        ``"mlp"``. Training costs about ``k`` times an MLP of the same width.
+    num_embeddings : {None, "periodic", "piecewise_linear"}, default=None
+        Embeddings of the numeric input columns (Gorishniy et al., 2022,
+        with their package ``rtdl_num_embeddings``), for any
+        ``architecture``. Columns with more than two distinct training
+        values are embedded into ``d_embedding`` values each; binary and
+        constant columns (one-hot codes) pass through unchanged.
+
+        - ``"periodic"``: PLR embeddings, ``ReLU(Linear(cos, sin))`` of 48
+          trainable frequencies per column, initialised at scale 0.01 (for
+          standardised inputs);
+        - ``"piecewise_linear"``: a linear embedding plus a learned map of
+          the piecewise-linear encoding on ``n_bins`` quantile bins of the
+          training rows (the variant TabM uses).
+    d_embedding : int, default=16
+        Embedding width per numeric column (with ``num_embeddings``).
+    n_bins : int, default=48
+        Maximum number of quantile bins per column for
+        ``num_embeddings="piecewise_linear"`` (capped at ``n_samples - 1``).
     hidden_layer_sizes : tuple of int, default=(100,)
-        Width of each hidden layer; ``()`` gives a linear model.
+        Width of each hidden layer; ``()`` gives a linear model. For TabM, one
+        block per entry, all of the same width.
     activation : {"relu", "gelu", "tanh", "silu"}, default="relu"
         Hidden-layer non-linearity.
     dropout : float in [0, 1), default=0.0
@@ -189,7 +237,8 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
     loss_ : Loss
         The loss that was trained (a configured clone).
     module_ : torch.nn.Module
-        The trained network (outputs logits).
+        The trained network (outputs logits; in evaluation mode for TabM,
+        the log of the members' mean probabilities).
     device_ : torch.device
         Where the network lives.
     history_ : skorch.History
@@ -218,11 +267,24 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
     ...                              max_epochs=20, random_state=0).fit(X, y)
     >>> clf.predict_proba(X[:2]).shape
     (2, 2)
+
+    References
+    ----------
+    Y. Gorishniy, I. Rubachev, A. Babenko. "On Embeddings for Numerical
+    Features in Tabular Deep Learning". NeurIPS 2022.
+
+    Y. Gorishniy, A. Kotelnikov, A. Babenko. "TabM: Advancing Tabular Deep
+    Learning with Parameter-Efficient Ensembling". ICLR 2025.
     """
 
     _parameter_constraints = {
         "loss": [str, Loss],
         "reweight": [None, StrOptions({"auto", *available_reweightings()}), dict, Reweighting],
+        "architecture": [StrOptions(set(ARCHITECTURES))],
+        "n_ensemble": [None, Interval(Integral, 1, None, closed="left")],
+        "num_embeddings": [None, StrOptions(set(NUM_EMBEDDINGS))],
+        "d_embedding": [Interval(Integral, 1, None, closed="left")],
+        "n_bins": [Interval(Integral, 2, None, closed="left")],
         "hidden_layer_sizes": [tuple, list],
         "activation": [StrOptions(set(ACTIVATIONS))],
         "dropout": [Interval(Real, 0, 1, closed="left")],
@@ -249,6 +311,11 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         loss="cross_entropy",
         reweight="auto",
         *,
+        architecture="mlp",
+        n_ensemble=None,
+        num_embeddings=None,
+        d_embedding=16,
+        n_bins=48,
         hidden_layer_sizes=(100,),
         activation="relu",
         dropout=0.0,
@@ -270,6 +337,11 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
     ):
         self.loss = loss
         self.reweight = reweight
+        self.architecture = architecture
+        self.n_ensemble = n_ensemble
+        self.num_embeddings = num_embeddings
+        self.d_embedding = d_embedding
+        self.n_bins = n_bins
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.dropout = dropout
@@ -311,6 +383,7 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         """
         self._validate_params()
         _checks.check_hidden_layer_sizes(self.hidden_layer_sizes)
+        check_network_params(self.architecture, self.hidden_layer_sizes, self.n_ensemble)
         X, y = self._validate_X(X, y, dtype=np.float32, ensure_min_samples=2)
         check_classification_targets(y)
         monitor = None if self.scoring == "loss" else metric_of(self.scoring)
@@ -381,8 +454,13 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         # inside fork_rng (reproducible in one thread).
         init_generator = torch.Generator(device="cpu")
         init_generator.manual_seed(seed)
-        module = MLP(X.shape[1], n_classes, tuple(self.hidden_layer_sizes), self.activation,
-                     float(self.dropout), generator=init_generator)
+        module = build_network(
+            self.architecture, X.shape[1], n_classes,
+            X_train=X if train_index is None else X[train_index],
+            hidden_layer_sizes=tuple(self.hidden_layer_sizes), activation=self.activation,
+            dropout=float(self.dropout), n_ensemble=self.n_ensemble,
+            num_embeddings=self.num_embeddings, d_embedding=self.d_embedding,
+            n_bins=self.n_bins, generator=init_generator)
         generator = torch.Generator(device="cpu")
         generator.manual_seed(seed)
         _checks.warn_stochastic_monitor(self.loss_, self.stopping_, monitor)
@@ -414,8 +492,9 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         self.best_epoch_ = best_epoch(net)
         self.logit_offset_, self.temperature_ = self._fit_calibration(
             X_t, y_t, w_t, valid_index)
-        _checks.warn_degenerate_batches(getattr(net.criterion_, "n_degenerate_batches_", 0),
-                                        self.loss_)
+        # an ensemble evaluates a batch-level loss once per member on the same batch
+        _checks.warn_degenerate_batches(getattr(net.criterion_, "n_degenerate_batches_", 0)
+                                        // getattr(self.module_, "k", 1), self.loss_)
         _checks.check_divergence(net.diverged_epoch_, self.best_epoch_)
         return self
 
