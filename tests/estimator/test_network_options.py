@@ -302,7 +302,7 @@ def test_tabm_on_cuda_matches_cpu():
 # --------------------------------------------------------------------------
 # scikit-learn's own estimator checks, with the ensemble and the embeddings
 # --------------------------------------------------------------------------
-@parametrize_with_checks([WeightedLossClassifier(**TINY_TABM, max_epochs=50)],
+@parametrize_with_checks([WeightedLossClassifier(**TINY_TABM, max_epochs=100, lr=1e-2)],
                          expected_failed_checks=_expected_failed_checks)
 def test_sklearn_estimator_checks_tabm(estimator, check):
     check(estimator)
