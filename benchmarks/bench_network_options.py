@@ -104,9 +104,9 @@ def main(argv=None):
         rows += evaluate(name, X, y, args.methods, max_epochs=args.max_epochs,
                          folds=args.folds, seed=args.seed)
         print(f"done {name} ({len(y)} rows)", flush=True)
+        if args.csv:  # after every table, so that an interrupted run keeps its results
+            pd.DataFrame(rows).to_csv(args.csv, index=False)
     results = pd.DataFrame(rows)
-    if args.csv:
-        results.to_csv(args.csv, index=False)
     per_table = results.groupby(["method", "dataset"], sort=False).mean(numeric_only=True)
     summary = per_table.groupby("method", sort=False)[
         ["average_precision", "mcc", "fit_s", "epochs"]].mean()
