@@ -55,6 +55,7 @@ def make_estimator(params, max_epochs, seed):
         from catboost import CatBoostClassifier
 
         return CatBoostClassifier(auto_class_weights="Balanced", thread_count=1, verbose=0,
+                                  allow_writing_files=False,
                                   random_seed=seed)
     if max_epochs is not None:
         params = {**params, "max_epochs": max_epochs}
