@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils import check_random_state
@@ -46,7 +47,13 @@ from .engine import (
 )
 from .losses.base import Loss, get_loss
 from .metrics import ProbaMetric, available_metrics, available_scorers, metric_of
-from .network import ACTIVATIONS, MLP
+from .network import (
+    ACTIVATIONS,
+    ARCHITECTURES,
+    NUM_EMBEDDINGS,
+    build_network,
+    check_network_params,
+)
 from .preprocessing import TabularEncoder, check_table
 from .weighting import Reweighting, available_reweightings, compute_class_weights, get_reweighting
 
@@ -117,8 +124,50 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         losses only)), a scheme instance (tunable as ``reweight__beta``,
         ``reweight__r``...), or a dict ``{class_label: weight}``. The weights
         multiply ``sample_weight``.
+    architecture : {"mlp", "tabm", "tabm_mini"}, default="mlp"
+        The network:
+
+        - ``"mlp"``: a multi-layer perceptron (``hidden_layer_sizes``);
+        - ``"tabm"``: TabM (Gorishniy et al., 2024), ``n_ensemble`` MLPs
+          that share their weight matrices and differ by BatchEnsemble
+          adapters (non-shared scalings and biases of every linear layer),
+          trained at once. Each member is trained with ``loss`` (the
+          training loss is the mean of the members' losses) and
+          ``predict_proba`` is the mean of their probabilities; early
+          stopping, ``scoring`` and ``calibration`` see that mean. The
+          backbone has ``len(hidden_layer_sizes)`` blocks of the same width
+          (``Linear -> activation -> Dropout``; the paper's default is
+          ``(512, 512, 512)``, ``dropout`` around 0.1);
+        - ``"tabm_mini"``: TabM-mini, whose members differ only by a random
+          scaling of the input, every layer being shared (the paper's best
+          variant with ``num_embeddings="piecewise_linear"``).
+
+        Built with the authors' package ``tabm``.
+    n_ensemble : int or None, default=None
+        Number of members ``k`` of TabM (None: 32, the paper's default). Only
+        for ``architecture="tabm"`` / ``"tabm_mini"``: an error with
+        ``"mlp"``. Training costs about ``k`` times an MLP of the same width.
+    num_embeddings : {None, "periodic", "piecewise_linear"}, default=None
+        Embeddings of the numeric input columns (Gorishniy et al., 2022,
+        with their package ``rtdl_num_embeddings``), for any
+        ``architecture``. Columns with more than two distinct training
+        values are embedded into ``d_embedding`` values each; binary and
+        constant columns (one-hot codes) pass through unchanged.
+
+        - ``"periodic"``: PLR embeddings, ``ReLU(Linear(cos, sin))`` of 48
+          trainable frequencies per column, initialised at scale 0.01 (for
+          standardised inputs);
+        - ``"piecewise_linear"``: a linear embedding plus a learned map of
+          the piecewise-linear encoding on ``n_bins`` quantile bins of the
+          training rows (the variant TabM uses).
+    d_embedding : int, default=16
+        Embedding width per numeric column (with ``num_embeddings``).
+    n_bins : int, default=48
+        Maximum number of quantile bins per column for
+        ``num_embeddings="piecewise_linear"`` (capped at ``n_samples - 1``).
     hidden_layer_sizes : tuple of int, default=(100,)
-        Width of each hidden layer; ``()`` gives a linear model.
+        Width of each hidden layer; ``()`` gives a linear model. For TabM, one
+        block per entry, all of the same width.
     activation : {"relu", "gelu", "tanh", "silu"}, default="relu"
         Hidden-layer non-linearity.
     dropout : float in [0, 1), default=0.0
@@ -286,7 +335,8 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
     loss_ : Loss
         The loss that was trained (a configured clone).
     module_ : torch.nn.Module
-        The trained network (outputs logits).
+        The trained network (outputs logits; in evaluation mode for TabM,
+        the log of the members' mean probabilities).
     device_ : torch.device
         Where the network lives.
     history_ : skorch.History
@@ -323,11 +373,24 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
     ...                              max_epochs=20, random_state=0).fit(X, y)
     >>> clf.predict_proba(X[:2]).shape
     (2, 2)
+
+    References
+    ----------
+    Y. Gorishniy, I. Rubachev, A. Babenko. "On Embeddings for Numerical
+    Features in Tabular Deep Learning". NeurIPS 2022.
+
+    Y. Gorishniy, A. Kotelnikov, A. Babenko. "TabM: Advancing Tabular Deep
+    Learning with Parameter-Efficient Ensembling". ICLR 2025.
     """
 
     _parameter_constraints = {
         "loss": [str, Loss],
         "reweight": [None, StrOptions({"auto", *available_reweightings()}), dict, Reweighting],
+        "architecture": [StrOptions(set(ARCHITECTURES))],
+        "n_ensemble": [None, Interval(Integral, 1, None, closed="left")],
+        "num_embeddings": [None, StrOptions(set(NUM_EMBEDDINGS))],
+        "d_embedding": [Interval(Integral, 1, None, closed="left")],
+        "n_bins": [Interval(Integral, 2, None, closed="left")],
         "hidden_layer_sizes": [tuple, list],
         "activation": [StrOptions(set(ACTIVATIONS))],
         "dropout": [Interval(Real, 0, 1, closed="left")],
@@ -358,6 +421,11 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         loss="cross_entropy",
         reweight="auto",
         *,
+        architecture="mlp",
+        n_ensemble=None,
+        num_embeddings=None,
+        d_embedding=16,
+        n_bins=48,
         hidden_layer_sizes=(100,),
         activation="relu",
         dropout=0.0,
@@ -382,6 +450,11 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
     ):
         self.loss = loss
         self.reweight = reweight
+        self.architecture = architecture
+        self.n_ensemble = n_ensemble
+        self.num_embeddings = num_embeddings
+        self.d_embedding = d_embedding
+        self.n_bins = n_bins
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.dropout = dropout
@@ -481,6 +554,7 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
             split = None if valid_index is None else IndexSplit(train_index, valid_index)
             net = self._train(data, seed, scheme, self.loss_, monitor=monitor,
                               train_split=split, resume=resume,
+                              X_train=X if train_index is None else X[train_index],
                               n_threads=self._torch_thread_count(X, training=True))
             self._finish(net, scheme, data, valid_index)
             _checks.warn_max_epochs(self.stopping_, net.stop_reason_, self.max_epochs)
@@ -574,7 +648,7 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
             self.stopping_ = "none"
             data = self._tensors(X, y_enc, train_weight)
             net = self._train(data, seed, scheme, loss, monitor=None, train_split=None,
-                              resume=not first, epochs=1,
+                              resume=not first, epochs=1, X_train=X,
                               n_threads=self._torch_thread_count(X, training=True))
             self._finish(net, scheme, data, None)
         return self
@@ -586,6 +660,7 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         """Validate the parameters (types and ranges, then the network shape)."""
         self._validate_params()
         _checks.check_hidden_layer_sizes(self.hidden_layer_sizes)
+        check_network_params(self.architecture, self.hidden_layer_sizes, self.n_ensemble)
 
     @contextmanager
     def _fit_transaction(self):
@@ -646,11 +721,50 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         w_t = None if weight is None else as_tensor(weight, torch.float32, self.device_)
         return X_t, y_t, w_t
 
-    def _train(self, data, seed, scheme, loss, *, monitor, train_split, resume, epochs=None,
-               n_threads=None):
+    #: Parameters that define the network's shape: further training (``warm_start``,
+    #: ``partial_fit``) needs them unchanged since the network was built.
+    _NETWORK_PARAMS = ("architecture", "hidden_layer_sizes", "activation", "dropout",
+                       "n_ensemble", "num_embeddings", "d_embedding", "n_bins")
+
+    def _network(self, X_train, resume, generator):
+        """The network to train: a new one, or a copy of the fitted one when ``resume``.
+
+        A new network's embeddings (``num_embeddings``) take their numeric
+        columns and bins from ``X_train``, the training rows. Resuming
+        keeps the fitted network (and its bins) and refuses changed
+        network parameters.
+        """
+        params = {k: getattr(self, k) for k in self._NETWORK_PARAMS}
+        params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
+        if resume:
+            changed = {k: (self._network_params[k], v) for k, v in params.items()
+                       if self._network_params[k] != v}
+            if changed:
+                raise ValueError(
+                    "The network parameters changed since the network was fitted ("
+                    + ", ".join(f"{k}: {a!r} -> {b!r}" for k, (a, b) in changed.items())
+                    + "); warm_start and partial_fit continue training the fitted network. "
+                    "Set them back, or fit anew with warm_start=False.")
+            return copy.deepcopy(self.module_)
+        if self.num_embeddings is not None and sp.issparse(X_train):
+            raise ValueError(
+                f"num_embeddings={self.num_embeddings!r} embeds numeric columns from their "
+                "dense values; it does not take sparse X. Use num_embeddings=None or dense X.")
+        self._network_params = params
+        return build_network(
+            self.architecture, X_train.shape[1], self.classes_.shape[0], X_train=X_train,
+            hidden_layer_sizes=params["hidden_layer_sizes"], activation=self.activation,
+            dropout=float(self.dropout), n_ensemble=self.n_ensemble,
+            num_embeddings=self.num_embeddings, d_embedding=self.d_embedding,
+            n_bins=self.n_bins, generator=generator)
+
+    def _train(self, data, seed, scheme, loss, *, monitor, train_split, resume, X_train,
+               epochs=None, n_threads=None):
         """Build the net, carry the fitted state into it when ``resume``, train it.
 
-        ``n_threads``: torch's thread count during training (None: unchanged).
+        ``X_train``: the training rows (numpy or sparse), for the network's
+        embeddings. ``n_threads``: torch's thread count during training (None:
+        unchanged).
         """
         X_t, y_t, w_t = data
         # The initial weights come from a generator local to this fit, so that
@@ -660,8 +774,7 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         # inside fork_rng (reproducible in one thread).
         init_generator = torch.Generator(device="cpu")
         init_generator.manual_seed(seed)
-        module = MLP(X_t.shape[1], self.classes_.shape[0], tuple(self.hidden_layer_sizes),
-                     self.activation, float(self.dropout), generator=init_generator)
+        module = self._network(X_train, resume, init_generator)
         generator = torch.Generator(device="cpu")
         generator.manual_seed(seed)
         net = build_net(
@@ -701,8 +814,9 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         self.loss_curve_ = [float(v) for v in net.history[:, "train_loss"]]
         self.validation_scores_ = validation_scores(net)
         self.logit_offset_, self.temperature_ = self._fit_calibration(*data, valid_index)
-        _checks.warn_degenerate_batches(getattr(net.criterion_, "n_degenerate_batches_", 0),
-                                        self.loss_)
+        # an ensemble evaluates a batch-level loss once per member on the same batch
+        _checks.warn_degenerate_batches(getattr(net.criterion_, "n_degenerate_batches_", 0)
+                                        // getattr(self.module_, "k", 1), self.loss_)
         _checks.check_divergence(net.diverged_epoch_, self.best_epoch_, net.divergence_)
 
     def _fit_calibration(self, X_t, y_t, w_t, valid_index):
@@ -809,7 +923,7 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
+        tags.input_tags.sparse = self.num_embeddings is None  # embeddings need dense values
         if self.preprocessing == "auto":
             tags.input_tags.allow_nan = True
             tags.input_tags.categorical = True

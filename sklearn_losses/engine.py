@@ -526,11 +526,39 @@ class LossNet(NeuralNetClassifier):
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         weights = self.batch_weights(X, y_true)
+        if y_pred.ndim == 3:
+            return self._ensemble_loss(y_pred, y_true, weights, training)
         if training and self.instance_weighting is not None:
-            per_sample = self.criterion_.loss_per_sample(y_pred, y_true)
-            d = self.instance_weighting.instance_weights(per_sample)
-            return weighted_mean(per_sample, d if weights is None else weights * d)
+            return self._instance_weighted(
+                self.criterion_.loss_per_sample(y_pred, y_true), weights)
         return self.criterion_(y_pred, y_true, sample_weight=weights)
+
+    def _instance_weighted(self, per_sample, weights):
+        """Weighted mean of per-sample losses times the instance-level scheme's weights."""
+        d = self.instance_weighting.instance_weights(per_sample)
+        return weighted_mean(per_sample, d if weights is None else weights * d)
+
+    def _ensemble_loss(self, y_pred, y_true, weights, training):
+        """Mean over the members of an ensemble output ``(batch, k, K)`` of each member's loss.
+
+        Pointwise losses see the ``batch * k`` rows at once, targets and
+        weights repeated: every member has the same weights, so the weighted
+        mean over all rows is the mean of the members' weighted means.
+        Instance-level weights (``dro_kl``) are drawn per member, and
+        batch-level losses are evaluated per member.
+        """
+        n, k, n_classes = y_pred.shape
+        crit = self.criterion_
+        if not crit.pointwise:
+            return torch.stack([crit(y_pred[:, j], y_true, sample_weight=weights)
+                                for j in range(k)]).mean()
+        flat, target = y_pred.reshape(n * k, n_classes), y_true.repeat_interleave(k)
+        if training and self.instance_weighting is not None:
+            per_sample = crit.loss_per_sample(flat, target).view(n, k)
+            return torch.stack([self._instance_weighted(per_sample[:, j], weights)
+                                for j in range(k)]).mean()
+        return crit(flat, target,
+                    sample_weight=None if weights is None else weights.repeat_interleave(k))
 
     def train_step(self, batch, **fit_params):
         Xi, yi = batch

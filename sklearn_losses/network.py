@@ -1,16 +1,141 @@
-"""The network the estimators train: a multi-layer perceptron for tabular data."""
+"""The networks the estimators train on tabular data.
+
+- :class:`MLP`: a multi-layer perceptron (the default);
+- :class:`TabM`: TabM, a parameter-efficient ensemble of ``k`` MLPs trained
+  in one network (Gorishniy, Kotelnikov and Babenko, "TabM: Advancing
+  Tabular Deep Learning with Parameter-Efficient Ensembling", ICLR 2025),
+  built from the authors' package ``tabm``;
+- :class:`NumEmbeddings`: embeddings of the numeric columns that either
+  network can put in front of its first layer (Gorishniy, Rubachev and
+  Babenko, "On Embeddings for Numerical Features in Tabular Deep Learning",
+  NeurIPS 2022), from the authors' package ``rtdl_num_embeddings``.
+
+:func:`build_network` assembles one from the estimator's parameters.
+
+Every network is built on the meta device (no random draws, no memory),
+then initialised once from a ``torch.Generator``: a fit is reproducible,
+also in parallel threads, and the global torch RNG is not changed (the
+piecewise-linear embeddings alone are built on the CPU, their throwaway
+draws under ``torch.random.fork_rng``, which restores the global state).
+For the modules of ``tabm`` and ``rtdl_num_embeddings``
+(:func:`_init_from_generator`) the draws are those of the packages' own
+initialisation, in the same order, so a generator seeded with ``s`` gives
+the weights the packages give after ``torch.manual_seed(s)`` (tested).
+"""
 
 from __future__ import annotations
 
 import math
+import warnings
 
+import numpy as np
+import rtdl_num_embeddings as rtdl
+import tabm
 import torch
 from torch import nn
 
-__all__ = ["ACTIVATIONS", "MLP"]
+__all__ = [
+    "ACTIVATIONS",
+    "ARCHITECTURES",
+    "MLP",
+    "NUM_EMBEDDINGS",
+    "NumEmbeddings",
+    "TabM",
+    "build_network",
+    "check_network_params",
+]
 
 #: Hidden-layer activations accepted by ``activation=``.
 ACTIVATIONS = {"relu": nn.ReLU, "gelu": nn.GELU, "tanh": nn.Tanh, "silu": nn.SiLU}
+
+#: ``architecture=`` -> the ``arch_type`` of :func:`tabm.make_tabm_backbone` (None: the MLP).
+ARCHITECTURES = {"mlp": None, "tabm": "tabm", "tabm_mini": "tabm-mini"}
+
+#: ``num_embeddings=`` choices besides None.
+NUM_EMBEDDINGS = ("periodic", "piecewise_linear")
+
+#: Ensemble size ``k`` of TabM when ``n_ensemble`` is None (the paper's default).
+DEFAULT_N_ENSEMBLE = 32
+
+
+class NumEmbeddings(nn.Module):
+    """Embeddings of the numeric columns; the other columns pass through.
+
+    A column is numeric when it takes more than two distinct values in the
+    training rows; binary columns (one-hot codes, indicators) and constant
+    ones are passed on as they are, as the papers do for categorical
+    features. Output: the flattened embeddings of the numeric columns, then
+    the passed-through columns.
+
+    Parameters
+    ----------
+    kind : {"periodic", "piecewise_linear"}
+        - ``"periodic"``: ``PeriodicEmbeddings(lite=False)`` of
+          ``rtdl_num_embeddings``, the PLR embeddings of Gorishniy et al.
+          (2022): ``ReLU(Linear([cos(2 pi c x), sin(2 pi c x)]))`` with 48
+          trainable frequencies ``c ~ N(0, 0.01^2)`` per column (inputs
+          should be standardised);
+        - ``"piecewise_linear"``: ``PiecewiseLinearEmbeddings(version="B",
+          activation=False)``: a linear embedding plus a linear map of the
+          piecewise-linear encoding of the column on quantile bins of the
+          training data (the PLE of Gorishniy et al., 2022, in the form TabM
+          uses; its second term starts at zero).
+    X : ndarray of shape (n_samples, n_features)
+        Training rows: they decide which columns are numeric and give the
+        quantile bins.
+    d_embedding : int
+        Embedding width per numeric column.
+    n_bins : int
+        Maximum number of quantile bins per column (``"piecewise_linear"``;
+        capped at ``n_samples - 1``; repeated quantiles are merged).
+    """
+
+    def __init__(self, kind, X, d_embedding=16, n_bins=48):
+        super().__init__()
+        X = np.asarray(X, dtype=np.float32)
+        numeric = [j for j in range(X.shape[1]) if np.unique(X[:, j]).shape[0] > 2]
+        other = [j for j in range(X.shape[1]) if j not in set(numeric)]
+        self.register_buffer("numeric_index", torch.tensor(numeric, dtype=torch.long))
+        self.register_buffer("other_index", torch.tensor(other, dtype=torch.long))
+        self.kind = kind
+        with warnings.catch_warnings():
+            # a column whose quantiles collapse to one bin is min-max scaled: harmless
+            warnings.filterwarnings("ignore", message=".*just two bin edges")
+            self.embedding = _make_embedding(kind, X[:, numeric], d_embedding, n_bins)
+        #: Width of each feature's representation, embedded columns first.
+        self.feature_dims = [d_embedding] * len(numeric) + [1] * len(other)
+
+    @property
+    def n_outputs(self) -> int:
+        return sum(self.feature_dims)
+
+    def forward(self, X):
+        parts = [self.embedding(X[:, self.numeric_index]).flatten(1)]
+        if self.other_index.numel():
+            parts.append(X[:, self.other_index])
+        return torch.cat(parts, dim=1) if len(parts) > 1 else parts[0]
+
+
+def _make_embedding(kind, X, d_embedding, n_bins):
+    """The ``rtdl_num_embeddings`` module of ``kind`` for the columns of ``X``, to initialise.
+
+    Built on the meta device, except the piecewise-linear embeddings, whose
+    encoding is computed from the bins when they are built (the meta device
+    cannot): they are built on the CPU under ``fork_rng``, which restores the
+    global RNG after their draws; :func:`_init_from_generator` draws them again.
+    """
+    if X.shape[1] == 0:
+        raise ValueError("NumEmbeddings needs at least one column with more than two values.")
+    if kind == "periodic":
+        with torch.device("meta"):
+            return rtdl.PeriodicEmbeddings(X.shape[1], d_embedding, lite=False)
+    if kind == "piecewise_linear":
+        bins = rtdl.compute_bins(torch.from_numpy(np.ascontiguousarray(X)),
+                                 n_bins=min(int(n_bins), X.shape[0] - 1))
+        with torch.random.fork_rng(devices=[]):
+            return rtdl.PiecewiseLinearEmbeddings(bins, d_embedding, activation=False,
+                                                  version="B")
+    raise ValueError(f"num_embeddings must be one of {NUM_EMBEDDINGS} or None; got {kind!r}.")
 
 
 class MLP(nn.Module):
@@ -32,11 +157,15 @@ class MLP(nn.Module):
         The initial weights (PyTorch's default ``nn.Linear`` initialisation,
         on the CPU) are drawn from this generator, and the global RNG is then
         neither used nor changed; None draws from the global RNG.
+    embeddings : NumEmbeddings or None, default=None
+        Embeddings applied to the input first (their parameters are drawn
+        first); ``n_features`` is then their output width.
     """
 
     def __init__(self, n_features, n_outputs, hidden_layer_sizes=(100,), activation="relu",
-                 dropout=0.0, generator=None):
+                 dropout=0.0, generator=None, embeddings=None):
         super().__init__()
+        self.embeddings = embeddings
         layers = []
         width = n_features
         for size in hidden_layer_sizes:
@@ -48,14 +177,137 @@ class MLP(nn.Module):
         layers.append(nn.Linear(width, n_outputs, device="meta"))
         self.layers = nn.Sequential(*layers)
         # Built on the meta device (no draws, no memory), then initialised once.
-        self.to_empty(device="cpu")
-        with torch.no_grad():
-            for layer in self.layers:
-                if isinstance(layer, nn.Linear):
-                    _reset_linear(layer, generator)
+        _init_from_generator(self, generator)
 
     def forward(self, X):
+        if self.embeddings is not None:
+            X = self.embeddings(X)
         return self.layers(X)
+
+
+class TabM(nn.Module):
+    """TabM: ``k`` MLPs sharing most of their weights, trained together.
+
+    The backbone is ``tabm.make_tabm_backbone`` (``n_blocks`` blocks of
+    ``Linear(d_block) -> activation -> Dropout``) between ``tabm.EnsembleView``
+    and a ``tabm.LinearEnsemble`` output layer (one head per member), as in
+    ``tabm.TabM``; :class:`NumEmbeddings` may come first (shared by the
+    members).
+
+    Outputs
+    -------
+    - training mode: the logits of every member, shape ``(batch, k,
+      n_outputs)``; the engine trains each member with the loss and
+      averages the ``k`` losses (as the paper does);
+    - evaluation mode: ``log(mean_k softmax(z_k))``, shape ``(batch,
+      n_outputs)``: "logits" whose softmax is the mean of the members'
+      probabilities, the paper's prediction. Prediction, validation scores
+      and calibration use them as any network's logits.
+
+    Parameters
+    ----------
+    n_features : int
+        Input width (the embeddings' output width when ``embeddings`` is set).
+    n_outputs : int
+        Logits per member (one per class).
+    k : int
+        Number of members.
+    n_blocks, d_block : int
+        Depth and width of the backbone.
+    activation : {"relu", "gelu", "tanh", "silu"}
+    dropout : float in [0, 1)
+    arch_type : {"tabm", "tabm-mini"}
+        ``"tabm"``: BatchEnsemble adapters (non-shared ``r``, ``s`` scalings
+        and biases) in every linear layer, ``r`` of the first one random, the
+        others ones (the paper's initialisation); ``"tabm-mini"``: one
+        non-shared random scaling of the input only, every layer shared.
+    generator : torch.Generator or None
+        Source of the initial weights (see the module docstring).
+    embeddings : NumEmbeddings or None
+        With embeddings the first scaling is drawn from ``N(0, 1)`` per
+        feature (one value per embedded column, the paper's "chunks"),
+        without them it is random signs.
+    """
+
+    def __init__(self, n_features, n_outputs, *, k=DEFAULT_N_ENSEMBLE, n_blocks=3, d_block=512,
+                 activation="relu", dropout=0.0, arch_type="tabm", generator=None,
+                 embeddings=None):
+        super().__init__()
+        self.k = int(k)
+        self.embeddings = embeddings
+        chunks = [1] * n_features if embeddings is None else list(embeddings.feature_dims)
+        with torch.device("meta"):
+            self.ensemble_view = tabm.EnsembleView(k=self.k)
+            self.backbone = tabm.make_tabm_backbone(
+                d_in=n_features, n_blocks=n_blocks, d_block=d_block, dropout=dropout,
+                activation=ACTIVATIONS[activation].__name__, k=self.k, arch_type=arch_type,
+                start_scaling_init="random-signs" if embeddings is None else "normal",
+                start_scaling_init_chunks=chunks)
+            self.output = tabm.LinearEnsemble(d_block, n_outputs, k=self.k)
+        _init_from_generator(self, generator)
+
+    def forward(self, X):
+        if self.embeddings is not None:
+            X = self.embeddings(X)
+        z = self.output(self.backbone(self.ensemble_view(X)))
+        if self.training:
+            return z
+        return torch.logsumexp(torch.log_softmax(z, dim=-1), dim=1) - math.log(self.k)
+
+
+# -- initialisation from a generator ------------------------------------------------------
+def _init_from_generator(module: nn.Module, generator: torch.Generator | None) -> None:
+    """Materialise ``module`` on the CPU and draw its parameters from ``generator``.
+
+    Parameters are materialised (uninitialised) on the CPU first. Modules are visited
+    in registration order (their construction order) and each is initialised
+    as its own ``reset_parameters`` does, with the same draws in the same
+    order. Buffers are left alone (they are computed, not drawn).
+    """
+    # buffers built on the CPU (column indices, the encoding of the bins) are kept
+    buffers = {name: b for name, b in module.named_buffers() if not b.is_meta}
+    module.to_empty(device="cpu")
+    for name, b in buffers.items():
+        owner, _, attr = name.rpartition(".")
+        setattr(module.get_submodule(owner) if owner else module, attr, b)
+    with torch.no_grad():
+        for sub in module.modules():
+            init = _INITIALISERS.get(type(sub))
+            if init is not None:
+                init(sub, generator)
+            elif any(True for _ in sub.parameters(recurse=False)):
+                raise TypeError(f"No generator initialisation for {type(sub).__name__}.")
+        for sub in module.modules():
+            if isinstance(sub, rtdl.PiecewiseLinearEmbeddings) and sub.linear0 is not None:
+                # version "B": the piecewise-linear term starts at zero (after its draws)
+                nn.init.zeros_(sub.linear.weight)
+
+
+def _uniform_rsqrt(tensor, d, generator):
+    bound = d ** -0.5
+    nn.init.uniform_(tensor, -bound, bound, generator=generator)
+
+
+def _scaling(tensor, distribution, chunks, generator):
+    """``tabm.init_scaling_``: ones, ``N(0, 1)`` or random signs; one draw per chunk."""
+    if distribution == "ones":
+        nn.init.ones_(tensor)
+        return
+
+    def draw(t):
+        if distribution == "normal":
+            return nn.init.normal_(t, generator=generator)
+        if distribution == "random-signs":
+            return t.bernoulli_(0.5, generator=generator).mul_(2).add_(-1)
+        raise ValueError(f"Unknown scaling initialisation {distribution!r}.")
+
+    if chunks is None:
+        draw(tensor)
+        return
+    start = 0
+    for size in chunks:
+        tensor[..., start:start + size] = draw(torch.empty(*tensor.shape[:-1], 1))
+        start += size
 
 
 def _reset_linear(layer: nn.Linear, generator: torch.Generator | None) -> None:
@@ -72,5 +324,111 @@ def _reset_linear(layer: nn.Linear, generator: torch.Generator | None) -> None:
     defaults were chosen").
     """
     nn.init.kaiming_uniform_(layer.weight, a=math.sqrt(5), generator=generator)
-    bound = 1.0 / math.sqrt(layer.in_features) if layer.in_features > 0 else 0.0
-    nn.init.uniform_(layer.bias, -bound, bound, generator=generator)
+    if layer.bias is not None:
+        bound = 1.0 / math.sqrt(layer.in_features) if layer.in_features > 0 else 0.0
+        nn.init.uniform_(layer.bias, -bound, bound, generator=generator)
+
+
+def _reset_batch_ensemble(layer, generator):
+    _uniform_rsqrt(layer.weight, layer.in_features, generator)
+    _scaling(layer.r, layer._first_scaling_init, layer._first_scaling_init_chunks, generator)
+    _scaling(layer.s, layer._second_scaling_init, None, generator)
+    if layer.bias is not None:
+        # one draw shared by the k members, as tabm does
+        bias = torch.empty(layer.out_features)
+        _uniform_rsqrt(bias, layer.in_features, generator)
+        layer.bias.copy_(bias.expand_as(layer.bias))
+
+
+def _reset_weight_bias(d_of):
+    def reset(layer, generator):
+        d = d_of(layer)
+        _uniform_rsqrt(layer.weight, d, generator)
+        if layer.bias is not None:
+            _uniform_rsqrt(layer.bias, d, generator)
+    return reset
+
+
+def _reset_affine(layer, generator):
+    _scaling(layer.weight, layer._weight_init, layer._weight_init_chunks, generator)
+    if layer.bias is not None:
+        nn.init.zeros_(layer.bias)
+
+
+def _reset_periodic(layer, generator):
+    sigma = layer._sigma
+    nn.init.trunc_normal_(layer.weight, 0.0, sigma, a=-3 * sigma, b=3 * sigma,
+                          generator=generator)
+
+
+#: module type -> initialisation from a generator (the module's own ``reset_parameters``).
+_INITIALISERS = {
+    nn.Linear: _reset_linear,
+    tabm.LinearBatchEnsemble: _reset_batch_ensemble,
+    tabm.LinearEnsemble: _reset_weight_bias(lambda m: m.in_features),
+    tabm.ElementwiseAffine: _reset_affine,
+    rtdl.LinearEmbeddings: _reset_weight_bias(lambda m: m.weight.shape[1]),
+    rtdl._Periodic: _reset_periodic,
+    rtdl._NLinear: _reset_weight_bias(lambda m: m.weight.shape[-2]),
+}
+
+
+# -- assembly from the estimator's parameters ---------------------------------------------
+def check_network_params(architecture, hidden_layer_sizes, n_ensemble):
+    """Raise ValueError for combinations of network parameters that do not fit together."""
+    if architecture == "mlp":
+        if n_ensemble is not None:
+            raise ValueError(
+                f"n_ensemble={n_ensemble!r} sets the ensemble size of TabM; "
+                "architecture='mlp' has no ensemble. Use architecture='tabm' or "
+                "'tabm_mini', or leave n_ensemble=None.")
+        return
+    sizes = tuple(hidden_layer_sizes)
+    if not sizes or len(set(sizes)) != 1:
+        raise ValueError(
+            f"architecture={architecture!r} stacks blocks of one width: hidden_layer_sizes "
+            f"must be non-empty with equal widths, e.g. (256, 256) for 2 blocks of 256; "
+            f"got {sizes!r}.")
+
+
+def build_network(architecture, n_features, n_outputs, *, X_train, hidden_layer_sizes=(100,),
+                  activation="relu", dropout=0.0, n_ensemble=None, num_embeddings=None,
+                  d_embedding=16, n_bins=48, generator=None) -> nn.Module:
+    """The network of ``architecture`` (see :class:`MLP`, :class:`TabM`).
+
+    Parameters
+    ----------
+    architecture : {"mlp", "tabm", "tabm_mini"}
+    n_features, n_outputs : int
+    X_train : ndarray of shape (n_samples, n_features)
+        Training rows, for the embeddings (numeric columns, bins).
+    hidden_layer_sizes : tuple of int
+        The MLP's layers; for TabM, ``len`` blocks of the (common) width.
+    activation, dropout
+    n_ensemble : int or None
+        TabM's ``k`` (None: 32).
+    num_embeddings : {None, "periodic", "piecewise_linear"}
+    d_embedding, n_bins : int
+        See :class:`NumEmbeddings`.
+    generator : torch.Generator or None
+        Source of the initial weights.
+    """
+    check_network_params(architecture, hidden_layer_sizes, n_ensemble)
+    embeddings = None
+    if num_embeddings is not None:
+        if num_embeddings not in NUM_EMBEDDINGS:
+            raise ValueError(
+                f"num_embeddings must be one of {NUM_EMBEDDINGS} or None; got {num_embeddings!r}.")
+        X_train = np.asarray(X_train)
+        if any(np.unique(X_train[:, j]).shape[0] > 2 for j in range(X_train.shape[1])):
+            embeddings = NumEmbeddings(num_embeddings, X_train, int(d_embedding), int(n_bins))
+            n_features = embeddings.n_outputs
+    if architecture == "mlp":
+        return MLP(n_features, n_outputs, tuple(hidden_layer_sizes), activation, float(dropout),
+                   generator=generator, embeddings=embeddings)
+    return TabM(n_features, n_outputs,
+                k=DEFAULT_N_ENSEMBLE if n_ensemble is None else int(n_ensemble),
+                n_blocks=len(hidden_layer_sizes), d_block=int(hidden_layer_sizes[0]),
+                activation=activation, dropout=float(dropout),
+                arch_type=ARCHITECTURES[architecture], generator=generator,
+                embeddings=embeddings)
