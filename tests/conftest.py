@@ -25,3 +25,21 @@ def n_classes_for(name, preferred=(2, 4)):
 def _seed():
     torch.manual_seed(0)
     np.random.seed(0)
+
+
+@pytest.fixture
+def torch_threads():
+    """``torch_threads(n)``: run the test at ``n`` torch threads; the count is restored after."""
+    previous = torch.get_num_threads()
+
+    def set_threads(n):
+        torch.set_num_threads(n)
+
+    yield set_threads
+    torch.set_num_threads(previous)
+
+
+@pytest.fixture
+def one_torch_thread(torch_threads):
+    """One torch thread: tiny networks train fastest on one, above all on a busy machine."""
+    torch_threads(1)

@@ -25,15 +25,6 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 
 
-@pytest.fixture
-def one_torch_thread():
-    """Tiny networks train much faster on one thread, above all on a busy machine."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 def _run_quick(name):
     main = runpy.run_path(str(EXAMPLES / f"{name}.py"))["main"]
     return main(["--quick"])

@@ -41,14 +41,6 @@ def client():
         yield client
 
 
-@pytest.fixture
-def one_torch_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 def _data():
     return make_classification(n_samples=300, n_features=10, n_informative=5, weights=[0.85],
                                random_state=0)

@@ -28,12 +28,8 @@ FAST = dict(max_epochs=10, lr=1e-2, batch_size=64, random_state=0)
 
 
 @pytest.fixture(autouse=True)
-def _one_torch_thread():
-    # tiny networks: one thread is faster, and the machine is shared
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+def _one_torch_thread(one_torch_thread):
+    """Tiny networks: one thread is faster, and the machine is shared."""
 
 
 def _data(n=200, n_classes=2, seed=0):

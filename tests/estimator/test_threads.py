@@ -15,12 +15,9 @@ TINY = dict(hidden_layer_sizes=(8,), max_epochs=2, batch_size=32, random_state=0
 
 
 @pytest.fixture(autouse=True)
-def _two_threads():
+def _two_threads(torch_threads):
     """Run each test from torch at 2 threads; put the caller's count back afterwards."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(2)
-    yield
-    torch.set_num_threads(previous)
+    torch_threads(2)
 
 
 @pytest.fixture
