@@ -177,12 +177,9 @@ class BalancedXGBClassifier(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
 
     def fit(self, X, y):
-        from xgboost import XGBClassifier
-
         self.classes_, y_enc = np.unique(y, return_inverse=True)
         n_pos = max(int((y_enc == 1).sum()), 1)
-        self.model_ = XGBClassifier(n_jobs=1, random_state=self.random_state, verbosity=0,
-                                    scale_pos_weight=(y_enc == 0).sum() / n_pos)
+        self.model_ = _xgboost(self.random_state, scale_pos_weight=(y_enc == 0).sum() / n_pos)
         self.model_.fit(X, y_enc)
         return self
 
@@ -206,10 +203,10 @@ def _lightgbm(seed, **params):
     return LGBMClassifier(n_jobs=1, random_state=seed, verbose=-1, **params)
 
 
-def _xgboost(seed):
+def _xgboost(seed, **params):
     from xgboost import XGBClassifier
 
-    return XGBClassifier(n_jobs=1, random_state=seed, verbosity=0)
+    return XGBClassifier(n_jobs=1, random_state=seed, verbosity=0, **params)
 
 
 #: Gradient-boosting anchors: method name -> the package it needs (the ``bench`` extra,
