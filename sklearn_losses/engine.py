@@ -33,6 +33,7 @@ from __future__ import annotations
 import copy
 import os
 import threading
+import warnings
 from contextlib import contextmanager
 
 import numpy as np
@@ -791,8 +792,6 @@ def holdout_split(y_enc, n_classes, fraction, seed):
     every class keeps a row on the training side; when that is impossible the
     function warns and returns ``(None, None)``.
     """
-    import warnings
-
     n = y_enc.shape[0]
     row_counts = np.bincount(y_enc, minlength=n_classes)
     n_valid = max(int(np.ceil(fraction * n)), n_classes)
