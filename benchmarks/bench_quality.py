@@ -289,8 +289,10 @@ def _parse_value(text):
 def parse_wlc_spec(spec):
     """``"wlc:loss=focal,reweight=class_balanced"`` -> ``{"loss": "focal", ...}``.
 
-    Values are Python literals where they parse (``hidden_layer_sizes=(64,64)``,
-    ``lr=3e-3``), else strings; commas inside parentheses do not split.
+    Keys with ``__`` are nested settings (``loss__label_smoothing=0.1``), applied
+    with ``set_params``. Values are Python literals where they parse
+    (``hidden_layer_sizes=(64,64)``, ``lr=3e-3``), else strings; commas inside
+    parentheses do not split.
     """
     body = spec.split(":", 1)[1].strip()
     params = {}
@@ -316,8 +318,11 @@ def make_methods(args):
     for name in names:
         if name.startswith("wlc:"):
             params = parse_wlc_spec(name)
-            WeightedLossClassifier(**params)._validate_params()  # fail before the run
-            methods[name] = _wlc(args, **params)
+            # nested settings (``loss__label_smoothing=0.1``) go through set_params
+            nested = {k: params.pop(k) for k in list(params) if "__" in k}
+            WeightedLossClassifier(**params).set_params(**nested)._validate_params()
+            methods[name] = _wlc(args, **params).set_params(**nested)
+            params.update(nested)
             shown = ", ".join(f"{k}={v!r}" for k, v in params.items())
             descriptions[name] = f"`WeightedLossClassifier({shown})`"
         elif name in METHODS:

@@ -132,6 +132,14 @@ def test_parse_wlc_spec_and_unknown_method():
     args.sklearn_mlp_max_iter = 500
     methods, _ = bench.make_methods(args)
     assert methods["wlc:loss=focal,max_epochs=7"].get_params()["max_epochs"] == 7
+    # nested settings of the loss go through set_params; a wrong one fails before the run
+    args.methods = ["wlc:loss=focal,loss__gamma=0.5"]
+    methods, descriptions = bench.make_methods(args)
+    assert methods["wlc:loss=focal,loss__gamma=0.5"].get_params()["loss__gamma"] == 0.5
+    assert "loss__gamma=0.5" in descriptions["wlc:loss=focal,loss__gamma=0.5"]
+    args.methods = ["wlc:loss=focal,loss__no_such=1"]
+    with pytest.raises(ValueError, match="no_such"):
+        bench.make_methods(args)
     args.methods = ["no_such_method"]
     with pytest.raises(SystemExit, match="unknown method"):
         bench.make_methods(args)
