@@ -1,0 +1,185 @@
+"""Summarize quality runs over seeds: the table that decides a default against an anchor.
+
+Reads one or more per-fit CSVs of ``bench_quality.py`` (each run is one seed;
+runs of other methods on the same seed may be separate files) and prints, per
+method, over the seeds present for every method:
+
+- the mean over datasets of the fold means, averaged over seeds (and each
+  seed's own mean, to show the spread);
+- the mean rank among the methods shown (per dataset, on the seed-averaged
+  values; 1 = best; a failed fit, NaN, ranks last and counts as a loss);
+- W/T/L against ``--reference`` on the seed-averaged per-dataset values (a
+  tie is a difference of at most ``--tie``);
+- the mean seconds per fold and its ratio to the reference's.
+
+Fit times compare only between methods measured in the same conditions (the
+same machine, idle, the same ``--jobs``); ``--time-from`` names the CSV(s)
+whose fit times are used, the others' are left out.
+
+    python benchmarks/summarize_quality.py benchmarks/results/quality_anchors.csv \\
+        benchmarks/results/quality_default_seed*.csv --reference catboost_balanced
+    python benchmarks/summarize_quality.py runs/*.csv --methods wlc_default catboost_balanced \\
+        --out docs/benchmarks/summary.md
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+#: column -> label, in table order (higher is better).
+METRICS = {"mcc": "MCC", "average_precision": "AP", "roc_auc": "ROC AUC"}
+
+
+def load_runs(paths):
+    """Concatenate per-fit CSVs; a CSV without a ``seed`` column is seed 0."""
+    frames = []
+    for path in paths:
+        frame = pd.read_csv(path)
+        if "seed" not in frame:
+            frame["seed"] = 0
+        frame["source"] = str(path)
+        frames.append(frame)
+    if not frames:
+        raise SystemExit("no CSV given")
+    results = pd.concat(frames, ignore_index=True)
+    missing = {"dataset", "fold", "method", "fit_s", *METRICS} - set(results.columns)
+    if missing:
+        raise SystemExit(f"the CSVs lack the column(s) {sorted(missing)}")
+    return results
+
+
+def common_seeds(results, methods):
+    """The seeds every method in ``methods`` has results for (sorted)."""
+    seeds = None
+    for method in methods:
+        mine = set(results.loc[results["method"] == method, "seed"])
+        if not mine:
+            raise SystemExit(f"no results for method {method!r}; present: "
+                             f"{sorted(results['method'].unique())}")
+        seeds = mine if seeds is None else seeds & mine
+    if not seeds:
+        raise SystemExit(f"no seed has results for all of {methods}")
+    return sorted(seeds)
+
+
+def summarize(results, methods, reference, *, tie=0.005, time_sources=None):
+    """The summary table (one row per method) and the per-seed means (method x seed).
+
+    Rows of the same (method, seed, dataset, fold) from several files are
+    averaged (a method run twice on a seed counts once). Datasets missing for
+    some method on some seed are dropped for all methods, so that every mean
+    is over the same tables.
+    """
+    if reference not in methods:
+        methods = [reference, *methods]
+    seeds = common_seeds(results, methods)
+    data = results[results["method"].isin(methods) & results["seed"].isin(seeds)]
+    folds = data.groupby(["method", "seed", "dataset", "fold"])[list(METRICS)].mean()
+    per_seed = folds.groupby(["method", "seed", "dataset"]).mean()
+    counts = per_seed.groupby("dataset").size()
+    complete = counts.index[counts == len(methods) * len(seeds)]
+    per_seed = per_seed[per_seed.index.get_level_values("dataset").isin(complete)]
+    seed_means = per_seed.groupby(["method", "seed"]).mean()
+    per_dataset = per_seed.groupby(["method", "dataset"]).mean()  # averaged over seeds
+
+    rows = []
+    for method in methods:
+        row = {"method": method}
+        mine = per_dataset.loc[method]
+        ref = per_dataset.loc[reference]
+        for metric, label in METRICS.items():
+            row[label] = mine[metric].mean()
+        for metric, label in METRICS.items():
+            ranks = per_dataset[metric].groupby("dataset").rank(
+                ascending=False, method="average", na_option="bottom")
+            row[f"rank {label}"] = ranks.loc[method].mean()
+        for metric, label in list(METRICS.items())[:2]:
+            diff = (mine[metric] - ref[metric]).fillna(-np.inf)  # a failed fit loses
+            row[f"W/T/L {label}"] = (f"{int((diff > tie).sum())}/{int((diff.abs() <= tie).sum())}/"
+                                     f"{int((diff < -tie).sum())}")
+        rows.append(row)
+    table = pd.DataFrame(rows).set_index("method")
+
+    timed = data if time_sources is None else data[data["source"].isin(time_sources)]
+    timed = timed[timed["dataset"].isin(complete)]
+    fit = timed.groupby(["method", "seed", "dataset"])["fit_s"].mean()
+    seconds = fit.groupby("method").mean()
+    table["fit s / fold"] = seconds.reindex(table.index)
+    # ratio on the (seed, dataset) pairs both were timed on
+    ratios = []
+    for method in table.index:
+        if method not in seconds.index or reference not in seconds.index:
+            ratios.append(np.nan)
+            continue
+        both = fit.loc[method].index.intersection(fit.loc[reference].index)
+        ratios.append(fit.loc[method].loc[both].sum() / fit.loc[reference].loc[both].sum())
+    table[f"fit time / {reference}"] = ratios
+    return table, seed_means, seeds, len(complete)
+
+
+def to_markdown(table, seed_means, seeds, n_datasets, reference, tie):
+    """Markdown of :func:`summarize`'s output."""
+    lines = [f"{n_datasets} datasets, seeds {', '.join(map(str, seeds))}; means of the fold "
+             f"means over datasets, averaged over seeds; ranks and W/T/L (vs `{reference}`, "
+             f"tie = |difference| <= {tie}) on the seed-averaged per-dataset values.", ""]
+    header = ["method", *table.columns]
+    lines.append("| " + " | ".join(header) + " |")
+    lines.append("|" + "---|" * len(header))
+    for method, row in table.iterrows():
+        cells = [f"`{method}`"]
+        for column, value in row.items():
+            if isinstance(value, str):
+                cells.append(value)
+            elif np.isnan(value):
+                cells.append("n/a")
+            elif column.startswith("rank"):
+                cells.append(f"{value:.2f}")
+            elif column.startswith("fit"):
+                cells.append(f"{value:.2f}")
+            else:
+                cells.append(f"{value:.3f}")
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", "Per seed (mean over datasets):", "",
+              "| method | seed | " + " | ".join(METRICS.values()) + " |",
+              "|---|---|" + "---|" * len(METRICS)]
+    for (method, seed), row in seed_means.iterrows():
+        values = " | ".join(f"{row[m]:.3f}" for m in METRICS)
+        lines.append(f"| `{method}` | {seed} | {values} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("csv", nargs="+", type=Path, help="per-fit CSVs of bench_quality.py")
+    parser.add_argument("--reference", default="catboost_balanced",
+                        help="the method W/T/L and time ratios are against")
+    parser.add_argument("--methods", nargs="+", default=None,
+                        help="methods to show (default: every method in the CSVs)")
+    parser.add_argument("--tie", type=float, default=0.005)
+    parser.add_argument("--time-from", nargs="+", type=Path, default=None,
+                        help="CSVs whose fit times are used (default: all)")
+    parser.add_argument("--out", type=Path, default=None, help="also write the markdown here")
+    args = parser.parse_args(argv)
+    for path in args.csv:
+        if not path.is_file():
+            raise SystemExit(f"no such CSV: {path}")
+    results = load_runs(args.csv)
+    methods = args.methods or list(dict.fromkeys(results["method"]))
+    time_sources = None if args.time_from is None else [str(p) for p in args.time_from]
+    table, seed_means, seeds, n = summarize(results, methods, args.reference, tie=args.tie,
+                                            time_sources=time_sources)
+    markdown = to_markdown(table, seed_means, seeds, n, args.reference, args.tie)
+    print(markdown)
+    if args.out is not None:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(markdown)
+        print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
