@@ -385,7 +385,9 @@ def warm_estimators():
 def evaluate(name, X, y, *, methods, folds, seed, threads=1):
     """Stratified K-fold rows: one per method x fold (BLAS/OpenMP capped at ``threads``)."""
     def fold_info(fold, train, test):
-        return {"n_positive": int(y.sum()), "train_positives": int(y[train].sum())}
+        # the seed of the folds and of the models: runs of several seeds concatenate
+        return {"n_positive": int(y.sum()), "train_positives": int(y[train].sum()),
+                "seed": seed}
 
     with threadpool_limits(limits=threads):
         return common.cv_rows(name, X, y, methods, folds=folds, seed=seed, scoring=SCORING,

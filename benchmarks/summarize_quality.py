@@ -35,12 +35,13 @@ METRICS = {"mcc": "MCC", "average_precision": "AP", "roc_auc": "ROC AUC"}
 
 
 def load_runs(paths):
-    """Concatenate per-fit CSVs; a CSV without a ``seed`` column is seed 0."""
+    """Concatenate per-fit CSVs (each with the ``seed`` column ``bench_quality.py`` writes)."""
     frames = []
     for path in paths:
         frame = pd.read_csv(path)
         if "seed" not in frame:
-            frame["seed"] = 0
+            raise SystemExit(f"{path} has no 'seed' column (written by bench_quality.py since "
+                             "it ran several seeds); add one for an older run")
         frame["source"] = str(path)
         frames.append(frame)
     if not frames:

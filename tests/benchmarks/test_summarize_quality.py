@@ -61,9 +61,13 @@ def test_clear_errors(tmp_path):
     with pytest.raises(SystemExit, match="no results for method 'other'"):
         summary.summarize(results, ["other"], "ref")
     bad = tmp_path / "bad.csv"
-    pd.DataFrame({"dataset": ["a"], "method": ["x"]}).to_csv(bad, index=False)
+    pd.DataFrame({"dataset": ["a"], "method": ["x"], "seed": [0]}).to_csv(bad, index=False)
     with pytest.raises(SystemExit, match="lack the column"):
         summary.load_runs([bad])
+    no_seed = tmp_path / "no_seed.csv"
+    pd.read_csv(path).drop(columns="seed").to_csv(no_seed, index=False)
+    with pytest.raises(SystemExit, match="no 'seed' column"):
+        summary.load_runs([no_seed])
     with pytest.raises(SystemExit, match="no such CSV"):
         summary.main([str(tmp_path / "missing.csv")])
 
