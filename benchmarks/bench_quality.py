@@ -239,7 +239,7 @@ METHODS = {
     "wlc_ldam_drw": ("`WeightedLossClassifier(loss=\"ldam\", reweight=\"drw\")`",
                      lambda a: _wlc(a, loss="ldam", reweight="drw")),
     "wlc_search": ("`make_loss_search(WeightedLossClassifier(), problem=\"imbalance\", "
-                   "scoring=\"average_precision\", cv=3)`: GridSearchCV over 6 "
+                   "scoring=\"average_precision\", cv=3)`: GridSearchCV over 7 "
                    "(loss, reweight) candidates inside each training fold",
                    lambda a: make_loss_search(_wlc(a), problem="imbalance",
                                               scoring="average_precision", cv=3,

@@ -40,9 +40,10 @@ from sklearn_losses.metrics import geometric_mean_score, get_scorer
 def make_models(n_splits=5, random_state=0, **clf_params):
     """``{name: estimator}``: four ways to set the decision, on the same network."""
     def model(**kw):
-        # plain cross-entropy (reweight=None) unless a config asks for weights: the
-        # estimator's default reweight="auto" would weight the classes
-        params = {"reweight": None, **clf_params, **kw}
+        # plain cross-entropy (no label smoothing, reweight=None) unless a config asks
+        # for weights: the estimator's defaults (loss="auto", reweight="auto") would
+        # smooth the labels and weight the classes
+        params = {"loss": "cross_entropy", "reweight": None, **clf_params, **kw}
         return make_pipeline(StandardScaler(),
                              WeightedLossClassifier(random_state=random_state, **params))
 

@@ -23,7 +23,10 @@ __all__ = [
     "check_weighted_class_counts",
     "relative_weights",
     "loss_label",
+    "AUTO_LOSS",
+    "AUTO_REWEIGHT",
     "resolve_batch_sampler",
+    "resolve_loss",
     "resolve_reweight",
     "warn_degenerate_batches",
     "warn_improper_prior_calibration",
@@ -71,18 +74,39 @@ def check_hidden_layer_sizes(sizes):
         raise ValueError(f"hidden_layer_sizes must be a tuple of positive ints; got {sizes!r}.")
 
 
+#: ``loss="auto"``: (name, parameters) of the loss it builds. Chosen on the KEEL
+#: benchmark (docs/benchmarks/defaults.md): label smoothing 0.1 lifted average
+#: precision and MCC over plain cross-entropy on every seed, at no cost in time.
+AUTO_LOSS = ("cross_entropy", {"label_smoothing": 0.1})
+
+#: ``reweight="auto"`` for a pointwise loss that leaves the class prior alone.
+AUTO_REWEIGHT = "inverse_sqrt"
+
+
+def resolve_loss(loss):
+    """``loss`` with ``"auto"`` resolved to a new instance of :data:`AUTO_LOSS`."""
+    if isinstance(loss, str) and loss == "auto":
+        from .losses.base import get_loss  # torch: not imported with this module (preprocessing)
+
+        name, params = AUTO_LOSS
+        return get_loss(name, **params)
+    return loss
+
+
 def resolve_reweight(reweight, loss, batch_sampler):
     """``reweight`` with ``"auto"`` resolved: None when something else corrects the prior.
 
-    ``"auto"`` is ``"balanced"`` unless the loss corrects for the class prior
-    itself (``prior_logit_offset()`` is not None), is batch-level, or the
-    ``"balanced"`` batch sampler balances the classes.
+    ``"auto"`` is :data:`AUTO_REWEIGHT` (``"inverse_sqrt"``: class weights
+    ``(n / n_c)^(1/2)``, normalised, the square root of ``"balanced"``) unless
+    the loss corrects for the class prior itself (``prior_logit_offset()`` is
+    not None), is batch-level, or the ``"balanced"`` batch sampler balances
+    the classes.
     """
     if not (isinstance(reweight, str) and reweight == "auto"):
         return reweight
     if loss.prior_logit_offset() is not None or not loss.pointwise or batch_sampler == "balanced":
         return None
-    return "balanced"
+    return AUTO_REWEIGHT
 
 
 def check_weighted_class_counts(classes, class_counts, loss, reweight):

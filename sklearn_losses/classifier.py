@@ -106,14 +106,20 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    loss : str or Loss, default="cross_entropy"
-        Training loss. A name builds the loss with its default
-        hyper-parameters; an instance (e.g. ``get_loss("focal", gamma=1.0)``)
-        exposes its hyper-parameters as ``loss__<name>``. The instance given
-        is never modified: a clone is trained (``loss_``). Losses with a
-        ``class_counts`` parameter left at None get the training counts.
+    loss : "auto", str or Loss, default="auto"
+        Training loss. ``"auto"`` is cross-entropy with label smoothing 0.1
+        (``get_loss("cross_entropy", label_smoothing=0.1)``), the default
+        chosen on the imbalanced benchmark (:ref:`choosing-defaults`); its
+        probabilities are shrunk towards uniform (``loss_.proper`` is False):
+        pass ``loss="cross_entropy"`` for plain cross-entropy. A name builds
+        the loss with its default hyper-parameters; an instance (e.g.
+        ``get_loss("focal", gamma=1.0)``) exposes its hyper-parameters as
+        ``loss__<name>`` (``"auto"`` and names too: ``set_params`` then swaps
+        in the instance). The instance given is never modified: a clone is
+        trained (``loss_``). Losses with a ``class_counts`` parameter left at
+        None get the training counts.
     reweight : "auto", None, str, dict or Reweighting, default="auto"
-        Re-weighting: ``"auto"`` (``"balanced"``, unless the loss corrects
+        Re-weighting: ``"auto"`` (``"inverse_sqrt"``, unless the loss corrects
         for the class prior itself (``logit_adjusted``, ``balanced_softmax``),
         is batch-level (AnyLoss, AUC losses), or ``batch_sampler="balanced"``:
         then None; ``reweight_`` records the choice), ``None``, a scheme name
@@ -418,7 +424,7 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(
         self,
-        loss="cross_entropy",
+        loss="auto",
         reweight="auto",
         *,
         architecture="mlp",
@@ -839,7 +845,8 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         return get_reweighting(self.reweight_)
 
     def _build_loss(self, seed) -> Loss:
-        loss = get_loss(self.loss)  # clone of an instance, or a fresh named loss
+        # clone of an instance, or a fresh named (or "auto") loss
+        loss = get_loss(_checks.resolve_loss(self.loss))
         loss.check_n_classes(self.classes_.shape[0])
         if loss.get_params(deep=False).get("random_state", 0) is None:
             # a stochastic loss (ensloss) left unseeded follows the estimator's random_state
@@ -949,9 +956,10 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         With ``loss="logit_adjusted"`` (a name), ``set_params(loss__tau=2.0)``
         sets ``loss`` to the instance ``get_loss("logit_adjusted")`` with
         ``tau=2.0``: the same model as the name with that parameter. The same
-        holds for ``reweight`` given by a scheme name (``reweight__beta``).
-        So grids such as ``{"loss__tau": [0.5, 1.0]}`` work whether the loss
-        was given by name or as an instance.
+        holds for ``reweight`` given by a scheme name (``reweight__beta``),
+        and for ``loss="auto"``: ``set_params(loss__label_smoothing=0.0)``
+        gives plain cross-entropy. So grids such as ``{"loss__tau": [0.5,
+        1.0]}`` work whether the loss was given by name or as an instance.
 
         Returns
         -------
@@ -962,7 +970,9 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
             if not nested:
                 continue
             value = params.get(key, getattr(self, key))
-            if isinstance(value, str) and value != "auto":
+            if key == "loss" and isinstance(value, str) and value == "auto":
+                params[key] = _checks.resolve_loss(value)
+            elif isinstance(value, str) and value != "auto":
                 params[key] = build(value)
             elif not hasattr(value, "set_params"):
                 raise ValueError(

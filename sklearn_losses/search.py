@@ -24,8 +24,10 @@ def _imbalance():
     # Each candidate makes a prior-aware decision at 0.5 (one correction of
     # the class prior, never two): re-weighting, logit adjustment or
     # class-balanced focal. Cross-entropy without correction is kept as the
-    # reference for balanced problems.
+    # reference for balanced problems; the estimator's defaults (label-smoothed
+    # cross-entropy, inverse_sqrt weights) are a candidate too.
     return [
+        {"loss": ["auto"], "reweight": ["inverse_sqrt"]},
         {"loss": ["cross_entropy"], "reweight": [None, "balanced", "inverse_sqrt"]},
         {"loss": ["logit_adjusted"], "reweight": [None]},
         {"loss": [get_loss("focal", gamma=1.0)], "reweight": ["class_balanced"]},
@@ -65,10 +67,12 @@ def loss_search_grid(problem="imbalance", *, prefix=""):
     Parameters
     ----------
     problem : {"imbalance", "noise", "metric"}, default="imbalance"
-        - ``"imbalance"``: cross-entropy with ``reweight`` None /
-          ``"balanced"`` / ``"inverse_sqrt"``, ``logit_adjusted``,
-          class-balanced ``focal(gamma=1)`` and balanced ``poly1`` (6
-          candidates, each with one correction of the class prior);
+        - ``"imbalance"``: the estimator's defaults (``loss="auto"``:
+          cross-entropy with label smoothing 0.1, ``"inverse_sqrt"``
+          weights), cross-entropy with ``reweight`` None / ``"balanced"`` /
+          ``"inverse_sqrt"``, ``logit_adjusted``, class-balanced
+          ``focal(gamma=1)`` and balanced ``poly1`` (7 candidates, each with
+          one correction of the class prior);
         - ``"noise"``: cross-entropy, ``sce``, ``nce_rce``,
           ``comp_sum(tau=1.5)`` and ``logit_clip(cross_entropy, delta=2)``,
           each with and without balanced weights, and balanced ``gce`` (11);

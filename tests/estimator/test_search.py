@@ -23,7 +23,7 @@ def data():
     return make_classification(240, 6, weights=[0.85], random_state=0)
 
 
-@pytest.mark.parametrize("problem, n_candidates", [("imbalance", 6), ("noise", 11),
+@pytest.mark.parametrize("problem, n_candidates", [("imbalance", 7), ("noise", 11),
                                                    ("metric", 5)])
 def test_grids_are_valid_candidates(problem, n_candidates, data):
     X, y = data
@@ -68,7 +68,7 @@ def test_make_loss_search_fits_in_a_pipeline(data):
     labels = np.where(y == 1, "rare", "common")
     pipe = make_pipeline(StandardScaler(), WeightedLossClassifier(**FAST))
     search = make_loss_search(pipe, scoring=get_scorer("gmean"), cv=2).fit(X, labels)
-    assert len(search.cv_results_["params"]) == 6
+    assert len(search.cv_results_["params"]) == 7
     assert np.isfinite(search.cv_results_["mean_test_score"]).all()
     best = int(np.argmax(search.cv_results_["mean_test_score"]))
     assert search.best_params_ == search.cv_results_["params"][best]

@@ -87,8 +87,8 @@ def test_dict_weights_and_errors():
 
 # ---------------------------------------------------------------- estimator
 X, Y = make_classification(300, n_features=6, n_informative=4, weights=[0.85], random_state=0)
-PARAMS = dict(hidden_layer_sizes=(16,), max_epochs=12, lr=1e-2, batch_size=64, random_state=0,
-              early_stopping=False)
+PARAMS = dict(loss="cross_entropy", hidden_layer_sizes=(16,), max_epochs=12, lr=1e-2, batch_size=64,
+              random_state=0, early_stopping=False)
 
 
 def _proba(**kw):
@@ -123,7 +123,7 @@ def test_dro_kl_rejects_batch_losses_and_zero_temperature():
     batch = available_losses("batch")
     if batch:
         with pytest.raises(ValueError, match="pointwise loss"):
-            WeightedLossClassifier(loss=batch[0], reweight="dro_kl", **PARAMS).fit(X, Y)
+            WeightedLossClassifier(**{**PARAMS, "loss": batch[0], "reweight": "dro_kl"}).fit(X, Y)
     with pytest.raises(ValueError, match="non-zero"):
         WeightedLossClassifier(reweight=get_reweighting("dro_kl", r=0.0), **PARAMS).fit(X, Y)
 
