@@ -189,6 +189,42 @@ def test_zero_total_weight_class_with_frequency_based_weights_is_an_error():
     assert clf.class_counts_[2] == 0
 
 
+def test_default_loss_and_reweight_resolve_to_smoothed_cross_entropy_and_inverse_sqrt():
+    X, y = _imbalanced(n=120)
+    params = dict(FAST, max_epochs=5, early_stopping=False)
+    clf = WeightedLossClassifier(**params)
+    assert clf.get_params()["loss"] == "auto" and clf.get_params()["reweight"] == "auto"
+    clf.fit(X, y)
+    assert clf.loss_.name == "cross_entropy" and clf.loss_.label_smoothing == 0.1
+    assert not clf.loss_.proper
+    assert clf.reweight_ == "inverse_sqrt"
+    counts = np.bincount(y).astype(float)
+    np.testing.assert_allclose(clf.class_weight_,
+                               get_reweighting("inverse_sqrt").class_weights(counts))
+    # the same model as naming the loss and the scheme
+    named = WeightedLossClassifier(loss=get_loss("cross_entropy", label_smoothing=0.1),
+                                   reweight="inverse_sqrt", **params).fit(X, y)
+    np.testing.assert_allclose(clf.predict_proba(X), named.predict_proba(X), atol=1e-6)
+    # each fit builds its own instance; the parameter stays "auto"
+    again = clone(clf).fit(X, y)
+    assert again.loss_ is not clf.loss_ and again.loss == "auto"
+
+
+def test_nested_setting_of_the_auto_loss():
+    X, y = _imbalanced(n=120)
+    params = dict(FAST, max_epochs=5, early_stopping=False, reweight=None)
+    clf = WeightedLossClassifier(**params).set_params(loss__label_smoothing=0.0)
+    assert clf.get_params()["loss__label_smoothing"] == 0.0
+    plain = WeightedLossClassifier(loss="cross_entropy", **params).fit(X, y)
+    np.testing.assert_allclose(clf.fit(X, y).predict_proba(X), plain.predict_proba(X),
+                               atol=1e-6)
+    grid = GridSearchCV(WeightedLossClassifier(**params),
+                        {"loss__label_smoothing": [0.0, 0.1]}, cv=2).fit(X, y)
+    assert len(grid.cv_results_["params"]) == 2
+    with pytest.raises(ValueError, match="no_such"):
+        WeightedLossClassifier().set_params(loss__no_such=1.0)
+
+
 def test_reweight_multiplies_sample_weight():
     X, y = _imbalanced(n=60)
     # preprocessing=None: the encoder's scaling statistics count sample_weight as
