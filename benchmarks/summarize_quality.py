@@ -25,6 +25,8 @@ whose fit times are used, the others' are left out.
 from __future__ import annotations
 
 import argparse
+import shlex
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -122,9 +124,15 @@ def summarize(results, methods, reference, *, tie=0.005, time_sources=None):
     return table, seed_means, seeds, len(complete)
 
 
-def to_markdown(table, seed_means, seeds, n_datasets, reference, tie):
-    """Markdown of :func:`summarize`'s output."""
-    lines = [f"{n_datasets} datasets, seeds {', '.join(map(str, seeds))}; means of the fold "
+def to_markdown(table, seed_means, seeds, n_datasets, reference, tie, *, title=None,
+                command=None):
+    """Markdown of :func:`summarize`'s output (``title``: a heading; ``command``: how it was made)."""
+    lines = []
+    if title:
+        lines += [f"# {title}", ""]
+    if command:
+        lines += [f"Produced by `{command}`.", ""]
+    lines += [f"{n_datasets} datasets, seeds {', '.join(map(str, seeds))}; means of the fold "
              f"means over datasets, averaged over seeds; ranks and W/T/L (vs `{reference}`, "
              f"tie = |difference| <= {tie}) on the seed-averaged per-dataset values.", ""]
     header = ["method", *table.columns]
@@ -165,6 +173,7 @@ def main(argv=None):
     parser.add_argument("--time-from", nargs="+", type=Path, default=None,
                         help="CSVs whose fit times are used (default: all)")
     parser.add_argument("--out", type=Path, default=None, help="also write the markdown here")
+    parser.add_argument("--title", default=None, help="a heading for the markdown page")
     args = parser.parse_args(argv)
     for path in args.csv:
         if not path.is_file():
@@ -174,7 +183,10 @@ def main(argv=None):
     time_sources = None if args.time_from is None else [str(p) for p in args.time_from]
     table, seed_means, seeds, n = summarize(results, methods, args.reference, tie=args.tie,
                                             time_sources=time_sources)
-    markdown = to_markdown(table, seed_means, seeds, n, args.reference, args.tie)
+    command = "python benchmarks/summarize_quality.py " + " ".join(
+        shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv))
+    markdown = to_markdown(table, seed_means, seeds, n, args.reference, args.tie,
+                           title=args.title, command=command)
     print(markdown)
     if args.out is not None:
         args.out.parent.mkdir(parents=True, exist_ok=True)
