@@ -22,6 +22,7 @@ __all__ = [
     "keel_datasets",
     "load_bundled",
     "load_keel",
+    "make_preprocessor",
     "sklearn_bundled",
 ]
 
@@ -98,3 +99,16 @@ def flip_labels(y, rate, n_classes, rng) -> np.ndarray:
     index = rng.choice(y.shape[0], size=n_flip, replace=False)
     y[index] = (y[index] + rng.integers(1, n_classes, size=n_flip)) % n_classes
     return y
+
+
+def make_preprocessor(X):
+    """The benchmarks' preprocessing for the table ``X``, unfitted.
+
+    :func:`sklearn_losses.compare.make_preprocessor` on the columns of ``X``
+    split by :func:`sklearn_losses.compare.split_columns` (text columns
+    one-hot encoded, numeric ones median-imputed and standardised).
+    """
+    from sklearn_losses.compare import make_preprocessor as make, split_columns
+
+    numeric, categorical = split_columns(X)
+    return make(numeric, categorical)

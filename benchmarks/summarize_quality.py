@@ -125,11 +125,14 @@ def summarize(results, methods, reference, *, tie=0.005, time_sources=None):
 
 
 def to_markdown(table, seed_means, seeds, n_datasets, reference, tie, *, title=None,
-                command=None):
-    """Markdown of :func:`summarize`'s output (``title``: a heading; ``command``: how it was made)."""
+                command=None, intro=None):
+    """Markdown of :func:`summarize`'s output (``title``: a heading; ``intro``: a paragraph
+    after it; ``command``: how the page was made)."""
     lines = []
     if title:
         lines += [f"# {title}", ""]
+    if intro:
+        lines += [intro.strip(), ""]
     if command:
         lines += [f"Produced by `{command}`.", ""]
     lines += [f"{n_datasets} datasets, seeds {', '.join(map(str, seeds))}; means of the fold "
@@ -174,6 +177,8 @@ def main(argv=None):
                         help="CSVs whose fit times are used (default: all)")
     parser.add_argument("--out", type=Path, default=None, help="also write the markdown here")
     parser.add_argument("--title", default=None, help="a heading for the markdown page")
+    parser.add_argument("--intro", type=Path, default=None,
+                        help="a markdown file whose text goes under the heading")
     args = parser.parse_args(argv)
     for path in args.csv:
         if not path.is_file():
@@ -185,8 +190,9 @@ def main(argv=None):
                                             time_sources=time_sources)
     command = "python benchmarks/summarize_quality.py " + " ".join(
         shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv))
+    intro = None if args.intro is None else args.intro.read_text()
     markdown = to_markdown(table, seed_means, seeds, n, args.reference, args.tie,
-                           title=args.title, command=command)
+                           title=args.title, command=command, intro=intro)
     print(markdown)
     if args.out is not None:
         args.out.parent.mkdir(parents=True, exist_ok=True)

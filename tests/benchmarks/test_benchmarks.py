@@ -211,3 +211,21 @@ def test_bench_anyloss_quick(tmp_path):
     assert set(results["method"]) == {"cross_entropy", "cross_entropy+balanced", "anyloss_f1"}
     assert results["dataset"].nunique() == 3
     assert "W/T/L f1 vs cross_entropy" in markdown
+
+
+@pytest.mark.parametrize("name", ["bench_small_fit", "bench_network_options", "bench_throughput",
+                                  "bench_loss_step", "summarize_quality"])
+def test_every_script_imports(name):
+    # scripts that print figures have no end-to-end run here: importing them catches a
+    # helper they use going missing
+    assert callable(_bench(name).main)
+
+
+def test_benchmark_preprocessor_and_torch_loop_floor():
+    X = pd.DataFrame({"n": [0.0, 1.0, np.nan, 3.0, 4.0, 5.0], "c": list("ababab")})
+    out = _data.make_preprocessor(X).fit_transform(X)
+    assert out.shape == (6, 3) and np.isfinite(out).all()   # n standardised + 2 one-hot
+    small_fit = _bench("bench_small_fit")
+    y = np.array([0, 1, 0, 1, 0, 1])
+    loop = small_fit._TorchLoop(3).fit(out.astype(np.float32), y)
+    assert loop.n_iter_ == 3

@@ -76,9 +76,12 @@ def test_main_writes_markdown(tmp_path, capsys):
     ref = {"a": (0.5, 0.5)}
     path = write(tmp_path / "r.csv", fits("ref", 0, ref) + fits("new", 0, {"a": (0.6, np.nan)}))
     out = tmp_path / "s.md"
-    summary.main([str(path), "--reference", "ref", "--out", str(out), "--title", "A page"])
+    intro = tmp_path / "intro.md"
+    intro.write_text("How the runs were made.\n")
+    summary.main([str(path), "--reference", "ref", "--out", str(out), "--title", "A page",
+                  "--intro", str(intro)])
     text = out.read_text()
-    assert text.startswith("# A page\n") and "Produced by `python benchmarks/summarize_quality" in text
+    assert text.startswith("# A page\n\nHow the runs were made.\n") and "Produced by `python benchmarks/summarize_quality" in text
     assert "| `new` | 0.600 | n/a |" in text and "W/T/L MCC" in text
     assert "| 1/0/0 | 0/0/1 |" in text      # a failed fit (NaN) counts as a loss
     assert "wrote" in capsys.readouterr().out
