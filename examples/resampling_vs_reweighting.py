@@ -45,7 +45,7 @@ def make_configs(y, random_state=0, **clf_params):
         # minority rows and stops re-weighted models too early. After
         # resampling, the validation split holds resampled rows too.
         # reweight=None unless a config asks for it: the estimator's default
-        # ("auto": balanced weights) would correct every config, resampled ones too.
+        # ("auto": inverse_sqrt weights) would correct every config, resampled ones too.
         params = {"reweight": None, **clf_params, **kw}
         return WeightedLossClassifier(scoring="average_precision", random_state=random_state,
                                       **params)
