@@ -153,14 +153,19 @@ def test_matplotlib_is_a_core_dependency():
     assert any(dep.startswith("matplotlib") for dep in project["dependencies"])
 
 
+def _train_with(monkeypatch, classifier_class):
+    """Make the CLI build every configuration's model as ``classifier_class``."""
+    def make_classifier(loss, reweight, **params):
+        return classifier_class(loss=loss, reweight=reweight, **params)
+
+    monkeypatch.setattr("sklearn_losses.cli.model.make_classifier", make_classifier)
+
+
 # ---------------------------------------------------- item 12: interruption
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_ctrl_c_inside_a_fit_exits_130_and_writes_no_leaderboard(jobs, tmp_path, capsys,
                                                                  monkeypatch):
-    def make_classifier(loss, reweight, **params):
-        return InterruptedOnFocal(loss=loss, reweight=reweight, **params)
-
-    monkeypatch.setattr("sklearn_losses.cli.model.make_classifier", make_classifier)
+    _train_with(monkeypatch, InterruptedOnFocal)
     out = tmp_path / "res"
     rc, stdout, err = _run(capsys, "compare", *TINY, "--losses", "cross_entropy", "focal",
                            "poly1", "--reweight", "none", "--jobs", jobs, "--out", str(out),
@@ -324,10 +329,7 @@ def test_drw_switches_its_class_weights_on(tmp_path, capsys):
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_warnings_are_printed_once_per_configuration_also_with_jobs(jobs, tmp_path, capsys,
                                                                     monkeypatch):
-    def make_classifier(loss, reweight, **params):
-        return WarnsTwice(loss=loss, reweight=reweight, **params)
-
-    monkeypatch.setattr("sklearn_losses.cli.model.make_classifier", make_classifier)
+    _train_with(monkeypatch, WarnsTwice)
     rc, _, err = _run(capsys, "compare", *TINY, "--losses", "cross_entropy", "--reweight",
                       "none", "--jobs", jobs, "--out", str(tmp_path / "res"), "--no-plot",
                       "--progress", "lines")
