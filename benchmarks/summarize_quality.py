@@ -32,6 +32,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+import _common as common
+
 #: column -> label, in table order (higher is better).
 METRICS = {"mcc": "MCC", "average_precision": "AP", "roc_auc": "ROC AUC"}
 
@@ -89,23 +91,20 @@ def summarize(results, methods, reference, *, tie=0.005, time_sources=None):
     seed_means = per_seed.groupby(["method", "seed"]).mean()
     per_dataset = per_seed.groupby(["method", "dataset"]).mean()  # averaged over seeds
 
-    rows = []
-    for method in methods:
-        row = {"method": method}
-        mine = per_dataset.loc[method]
-        ref = per_dataset.loc[reference]
-        for metric, label in METRICS.items():
-            row[label] = mine[metric].mean()
-        for metric, label in METRICS.items():
-            ranks = per_dataset[metric].groupby("dataset").rank(
-                ascending=False, method="average", na_option="bottom")
-            row[f"rank {label}"] = ranks.loc[method].mean()
-        for metric, label in list(METRICS.items())[:2]:
-            diff = (mine[metric] - ref[metric]).fillna(-np.inf)  # a failed fit loses
-            row[f"W/T/L {label}"] = (f"{int((diff > tie).sum())}/{int((diff.abs() <= tie).sum())}/"
-                                     f"{int((diff < -tie).sum())}")
-        rows.append(row)
-    table = pd.DataFrame(rows).set_index("method")
+    # mean, mean rank and W/T/L per metric: the benchmarks' one comparison
+    # (a failed fit, NaN, ranks last and loses)
+    frame = per_dataset.reset_index()
+    compared = {metric: common.compare_methods(frame, metric, reference, tie=tie)
+                .set_index("method").reindex(methods) for metric in METRICS}
+    table = pd.DataFrame(index=pd.Index(methods, name="method"))
+    for metric, label in METRICS.items():
+        table[label] = compared[metric]["mean"]
+    for metric, label in METRICS.items():
+        table[f"rank {label}"] = compared[metric]["mean_rank"]
+    for metric, label in list(METRICS.items())[:2]:
+        c = compared[metric]
+        table[f"W/T/L {label}"] = [f"{w}/{t}/{l}" for w, t, l in
+                                   zip(c["wins"], c["ties"], c["losses"])]
 
     timed = data if time_sources is None else data[data["source"].isin(time_sources)]
     timed = timed[timed["dataset"].isin(complete)]
@@ -148,9 +147,7 @@ def to_markdown(table, seed_means, seeds, n_datasets, reference, tie, *, title=N
                 cells.append(value)
             elif np.isnan(value):
                 cells.append("n/a")
-            elif column.startswith("rank"):
-                cells.append(f"{value:.2f}")
-            elif column.startswith("fit"):
+            elif column.startswith(("rank", "fit")):
                 cells.append(f"{value:.2f}")
             else:
                 cells.append(f"{value:.3f}")
