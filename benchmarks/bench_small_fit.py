@@ -9,9 +9,10 @@ training loss has not improved by 1e-4 for 10 epochs on a table of this size:
 ``tol``/``n_iter_no_change``). So per-fit seconds compare what a user gets
 from the defaults, and per-epoch milliseconds compare the training loops.
 A third row fits the estimator on the raw DataFrame (its own encoder), and
-a fourth is the floor for the per-epoch time: a hand-written PyTorch loop
-(the same network, AdamW, class-weighted cross-entropy, shuffled batches)
-run for as many epochs as the estimator's first fit, with no stopping rule,
+a fourth is the floor for the per-epoch time: ``bench_throughput.py``'s
+hand-written PyTorch loop (the same network, fused AdamW, cross-entropy with
+the estimator's class weights and label smoothing, shuffled batches) run for
+as many epochs as the estimator's first fit, with no stopping rule,
 validation or callbacks. The
 trainers run interleaved ``--repeats`` times in one process; medians and
 ratios to ``MLPClassifier`` are printed, so that the ratios come from one
@@ -44,8 +45,10 @@ from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _data import DEFAULT_KEEL_DIR, keel_datasets, load_keel, make_preprocessor  # noqa: E402
+from bench_throughput import hand_written_loop  # noqa: E402
 
 from sklearn_losses import WeightedLossClassifier  # noqa: E402
+from sklearn_losses.engine import torch_threads  # noqa: E402
 
 HIDDEN = (100,)
 BATCH = 256
@@ -76,38 +79,21 @@ def _timed(fit):
 
 
 class _TorchLoop:
-    """A minimal PyTorch training loop: the per-epoch floor the estimator's engine adds to."""
+    """The per-epoch floor: ``bench_throughput``'s hand-written loop with the estimator's
+    network, class weights and label smoothing, for ``epochs`` epochs on one torch thread."""
 
-    def __init__(self, epochs):
+    def __init__(self, epochs, class_weight=None, label_smoothing=0.0):
         self.n_iter_ = epochs
+        self.class_weight = class_weight
+        self.label_smoothing = label_smoothing
 
     def fit(self, X, y):
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)  # as the estimator's n_jobs=1
-        try:
-            return self._fit(X, y)
-        finally:
-            torch.set_num_threads(threads)
-
-    def _fit(self, X, y):
         torch.manual_seed(0)
-        X, y = torch.from_numpy(X), torch.from_numpy(np.asarray(y, dtype=np.int64))
-        counts = torch.bincount(y).double()
-        weight = (counts.sum() / (counts.numel() * counts)).float()  # "balanced"
-        layers, width = [], X.shape[1]
-        for units in HIDDEN:
-            layers += [torch.nn.Linear(width, units), torch.nn.ReLU()]
-            width = units
-        net = torch.nn.Sequential(*layers, torch.nn.Linear(width, counts.numel()))
-        opt = torch.optim.AdamW(net.parameters(), lr=1e-3, weight_decay=0.0)
-        for _ in range(self.n_iter_):
-            order = torch.randperm(X.shape[0])
-            for start in range(0, X.shape[0], BATCH):
-                rows = order[start:start + BATCH]
-                opt.zero_grad(set_to_none=True)
-                loss = torch.nn.functional.cross_entropy(net(X[rows]), y[rows], weight=weight)
-                loss.backward()
-                opt.step()
+        with torch_threads(1):  # as the estimator's n_jobs=1
+            hand_written_loop(X, np.asarray(y, dtype=np.int64), self.n_iter_, BATCH,
+                              torch.device("cpu"), hidden=HIDDEN,
+                              class_weight=self.class_weight,
+                              label_smoothing=self.label_smoothing)
         return self
 
 
@@ -128,8 +114,10 @@ def compare(X_raw, y, repeats):
         runs["WeightedLossClassifier, raw DataFrame"] = lambda: _estimator().fit(X_raw, y)
     with threadpool_limits(1), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        loop_epochs = int(_estimator().fit(X, y).n_iter_)  # also warms torch up
-    runs["PyTorch loop (floor), same epochs"] = lambda: _TorchLoop(loop_epochs).fit(X, y)
+        first = _estimator().fit(X, y)  # also warms torch up
+    floor = _TorchLoop(int(first.n_iter_), first.class_weight_,
+                       getattr(first.loss_, "label_smoothing", 0.0))
+    runs["PyTorch loop (floor), same epochs"] = lambda: floor.fit(X, y)
     times = {k: [] for k in runs}
     epochs = {}
     with threadpool_limits(1), warnings.catch_warnings():

@@ -46,11 +46,18 @@ def optimizer_kwargs(device):
     return kwargs
 
 
-def hand_written_loop(X, y, epochs, batch_size, device):
-    """The loop a PyTorch user writes by hand (tensors on the device, index per batch)."""
+def hand_written_loop(X, y, epochs, batch_size, device, *, hidden=HIDDEN, class_weight=None,
+                      label_smoothing=0.0):
+    """The loop a PyTorch user writes by hand (tensors on the device, index per batch).
+
+    ``class_weight`` (per class) and ``label_smoothing`` go to ``F.cross_entropy``
+    (``benchmarks/bench_small_fit.py`` matches the estimator's defaults with them).
+    """
     Xt = torch.as_tensor(X, device=device)
     yt = torch.as_tensor(y, device=device)
-    model = MLP(X.shape[1], 2, HIDDEN).to(device)
+    weight = (None if class_weight is None
+              else torch.as_tensor(class_weight, dtype=Xt.dtype, device=device))
+    model = MLP(X.shape[1], 2, hidden).to(device)
     opt = torch.optim.AdamW(model.parameters(), **optimizer_kwargs(device))
     n = Xt.shape[0]
     for _ in range(epochs):
@@ -58,7 +65,8 @@ def hand_written_loop(X, y, epochs, batch_size, device):
         for i in range(0, n, batch_size):
             idx = perm[i:i + batch_size]
             opt.zero_grad(set_to_none=True)
-            loss = F.cross_entropy(model(Xt[idx]), yt[idx])
+            loss = F.cross_entropy(model(Xt[idx]), yt[idx], weight=weight,
+                                   label_smoothing=label_smoothing)
             loss.backward()
             opt.step()
     if device.type == "cuda":
