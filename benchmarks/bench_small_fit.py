@@ -10,8 +10,9 @@ training loss has not improved by 1e-4 for 10 epochs on a table of this size:
 from the defaults, and per-epoch milliseconds compare the training loops.
 A third row fits the estimator on the raw DataFrame (its own encoder), and
 a fourth is the floor for the per-epoch time: ``bench_throughput.py``'s
-hand-written PyTorch loop (the same network, fused AdamW, cross-entropy with
-the estimator's class weights and label smoothing, shuffled batches) run for
+hand-written PyTorch loop (the same network, fused AdamW with the estimator's
+``lr`` and ``weight_decay``, cross-entropy with its class weights and label
+smoothing, shuffled batches) run for
 as many epochs as the estimator's first fit, with no stopping rule,
 validation or callbacks. The
 trainers run interleaved ``--repeats`` times in one process; medians and
@@ -80,12 +81,15 @@ def _timed(fit):
 
 class _TorchLoop:
     """The per-epoch floor: ``bench_throughput``'s hand-written loop with the estimator's
-    network, class weights and label smoothing, for ``epochs`` epochs on one torch thread."""
+    network, class weights, label smoothing and AdamW settings, for ``epochs`` epochs on
+    one torch thread."""
 
-    def __init__(self, epochs, class_weight=None, label_smoothing=0.0):
+    def __init__(self, epochs, class_weight=None, label_smoothing=0.0, lr=1e-3, weight_decay=0.0):
         self.n_iter_ = epochs
         self.class_weight = class_weight
         self.label_smoothing = label_smoothing
+        self.lr = lr
+        self.weight_decay = weight_decay
 
     def fit(self, X, y):
         torch.manual_seed(0)
@@ -93,7 +97,8 @@ class _TorchLoop:
             hand_written_loop(X, np.asarray(y, dtype=np.int64), self.n_iter_, BATCH,
                               torch.device("cpu"), hidden=HIDDEN,
                               class_weight=self.class_weight,
-                              label_smoothing=self.label_smoothing)
+                              label_smoothing=self.label_smoothing, lr=self.lr,
+                              weight_decay=self.weight_decay)
         return self
 
 
@@ -116,7 +121,7 @@ def compare(X_raw, y, repeats):
         warnings.simplefilter("ignore", ConvergenceWarning)
         first = _estimator().fit(X, y)  # also warms torch up
     floor = _TorchLoop(int(first.n_iter_), first.class_weight_,
-                       getattr(first.loss_, "label_smoothing", 0.0))
+                       getattr(first.loss_, "label_smoothing", 0.0), first.lr, first.weight_decay)
     runs["PyTorch loop (floor), same epochs"] = lambda: floor.fit(X, y)
     times = {k: [] for k in runs}
     epochs = {}

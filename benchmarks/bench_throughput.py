@@ -38,27 +38,28 @@ HAND, SKORCH, OURS = "hand-written torch loop", "skorch default loop", "sklearn-
 TARGETS = {HAND: 1.0, SKORCH: 1.8}
 
 
-def optimizer_kwargs(device):
+def optimizer_kwargs(device, lr=LR, weight_decay=0.0):
     """AdamW settings shared by the three trainers (those of the estimator's ``_build_net``)."""
-    kwargs = {"lr": LR, "weight_decay": 0.0}
+    kwargs = {"lr": lr, "weight_decay": weight_decay}
     if device.type in ("cpu", "cuda"):  # fused AdamW kernels exist there
         kwargs["fused"] = True
     return kwargs
 
 
 def hand_written_loop(X, y, epochs, batch_size, device, *, hidden=HIDDEN, class_weight=None,
-                      label_smoothing=0.0):
+                      label_smoothing=0.0, lr=LR, weight_decay=0.0):
     """The loop a PyTorch user writes by hand (tensors on the device, index per batch).
 
-    ``class_weight`` (per class) and ``label_smoothing`` go to ``F.cross_entropy``
-    (``benchmarks/bench_small_fit.py`` matches the estimator's defaults with them).
+    ``class_weight`` (per class) and ``label_smoothing`` go to ``F.cross_entropy``,
+    ``lr`` and ``weight_decay`` to AdamW (``benchmarks/bench_small_fit.py`` matches
+    the estimator's defaults with them).
     """
     Xt = torch.as_tensor(X, device=device)
     yt = torch.as_tensor(y, device=device)
     weight = (None if class_weight is None
               else torch.as_tensor(class_weight, dtype=Xt.dtype, device=device))
     model = MLP(X.shape[1], 2, hidden).to(device)
-    opt = torch.optim.AdamW(model.parameters(), **optimizer_kwargs(device))
+    opt = torch.optim.AdamW(model.parameters(), **optimizer_kwargs(device, lr, weight_decay))
     n = Xt.shape[0]
     for _ in range(epochs):
         perm = torch.randperm(n, device=device)

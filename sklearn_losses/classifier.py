@@ -194,10 +194,18 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         merged into the previous one.
     max_epochs : int, default=500
         Maximum number of passes over the training data.
-    lr : float, default=1e-3
+    lr : float, default=2e-3
         Learning rate of AdamW.
-    weight_decay : float, default=0.0
-        Decoupled weight decay of AdamW.
+    weight_decay : float, default=1.0
+        Decoupled weight decay of AdamW: each step shrinks the weights by
+        the factor ``1 - lr * weight_decay`` (0.2% per step with the
+        defaults), besides the gradient step. On small tables the network
+        otherwise fits the training rows until their loss stops falling
+        (hundreds of epochs), which hurts its ranking of new rows; the
+        default was chosen on the 34 KEEL tables (docs: benchmarks, "How the
+        estimator's defaults were chosen"), where it raised mean MCC and
+        average precision and shortened training (with ``lr=2e-3``, chosen
+        with it). ``0`` turns it off.
     early_stopping : "auto" or bool, default="auto"
         - ``True``: hold out ``validation_fraction`` of the training rows
           (stratified) and stop when the ``scoring`` metric has not improved
@@ -438,8 +446,8 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         batch_size=256,
         batch_sampler="auto",
         max_epochs=500,
-        lr=1e-3,
-        weight_decay=0.0,
+        lr=2e-3,
+        weight_decay=1.0,
         early_stopping="auto",
         scoring="loss",
         calibration=None,

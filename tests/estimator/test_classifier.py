@@ -210,6 +210,24 @@ def test_default_loss_and_reweight_resolve_to_smoothed_cross_entropy_and_inverse
     assert again.loss_ is not clf.loss_ and again.loss == "auto"
 
 
+def test_weight_decay_is_adamw_decoupled_shrinkage():
+    # one AdamW step from the same initial weights w0: with decay the weights
+    # end lr * weight_decay * w0 lower than without (the gradient step is the same)
+    X, y = _imbalanced(n=120)
+    params = dict(FAST, max_epochs=1, batch_size=10_000, early_stopping=False, reweight=None)
+
+    def weights(**kw):
+        clf = WeightedLossClassifier(**{**params, **kw}).fit(X, y)
+        return [p.detach().clone() for p in clf.module_.parameters()]
+
+    w0 = weights(lr=1e-30, weight_decay=0.0)  # a step of 1e-30: the initial weights
+    plain = weights(lr=1e-2, weight_decay=0.0)
+    decayed = weights(lr=1e-2, weight_decay=1.0)
+    assert WeightedLossClassifier().weight_decay == 1.0  # on by default
+    for a, b, init in zip(decayed, plain, w0):
+        np.testing.assert_allclose((a - b).numpy(), (-1e-2 * 1.0 * init).numpy(), atol=1e-6)
+
+
 def test_nested_setting_of_the_auto_loss():
     X, y = _imbalanced(n=120)
     params = dict(FAST, max_epochs=5, early_stopping=False, reweight=None)

@@ -78,7 +78,9 @@ def test_early_stopping_still_stops_without_interrupting():
 # -- item 2: exploding loss ----------------------------------------------------------------
 def test_exploding_learning_rate_raises_in_the_first_epoch():
     X, y = _data()
-    clf = WeightedLossClassifier(max_epochs=20, **{**TINY, "lr": 1e6})
+    # no weight decay: lr * weight_decay = 1e6 would make the weights infinite
+    # ("became NaN or infinite") before the loss could explode
+    clf = WeightedLossClassifier(max_epochs=20, **{**TINY, "lr": 1e6, "weight_decay": 0.0})
     with pytest.raises(FloatingPointError, match="exploded"):
         clf.fit(X, y)
     assert not hasattr(clf, "module_")
