@@ -202,10 +202,9 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         defaults), besides the gradient step. On small tables the network
         otherwise fits the training rows until their loss stops falling
         (hundreds of epochs), which hurts its ranking of new rows; the
-        default was chosen on the 34 KEEL tables (docs: benchmarks, "How the
-        estimator's defaults were chosen"), where it raised mean MCC and
-        average precision and shortened training (with ``lr=2e-3``, chosen
-        with it). ``0`` turns it off.
+        default was chosen on the 34 KEEL tables (:ref:`choosing-defaults`),
+        where it raised mean MCC and average precision and shortened
+        training (with ``lr=2e-3``, chosen with it). ``0`` turns it off.
     early_stopping : "auto" or bool, default="auto"
         - ``True``: hold out ``validation_fraction`` of the training rows
           (stratified) and stop when the ``scoring`` metric has not improved
