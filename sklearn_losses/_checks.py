@@ -2,17 +2,19 @@
 
 Each function resolves an ``"auto"`` parameter or checks a combination of
 parameters (and the data they meet) and raises or warns with a message that
-names the parameters involved. They are called from ``fit`` directly, so a
-``stacklevel`` of 3 points the warnings at the user's ``fit`` call.
+names the parameters involved. Warnings go through
+:func:`~sklearn_losses._warnings.warn_user`, which points them at the user's
+call of ``fit`` however deep in the package they are raised.
 """
 
 from __future__ import annotations
 
-import warnings
 from numbers import Integral
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
+
+from ._warnings import warn_user
 
 __all__ = [
     "check_divergence",
@@ -161,16 +163,14 @@ def resolve_batch_sampler(batch_sampler, loss, batch_size, row_counts, class_wei
         else:
             expected_min = batch * row_counts.min() / n_samples
         if expected_min < 2:
-            warnings.warn(
+            warn_user(
                 f"The batch-level loss {loss_label(loss)} sees about {expected_min:.1f} rows "
                 f"of the rarest class per batch of {batch}; batch estimates of the metric "
-                "will be poor. Use a larger batch_size or batch_sampler='balanced'.",
-                UserWarning, stacklevel=3)
+                "will be poor. Use a larger batch_size or batch_sampler='balanced'.")
         if class_weight is not None:
-            warnings.warn(
+            warn_user(
                 f"The batch-level loss {loss_label(loss)} already handles imbalance; "
-                "combining it with class re-weighting corrects twice.", UserWarning,
-                stacklevel=3)
+                "combining it with class re-weighting corrects twice.")
     return sampler
 
 
@@ -187,19 +187,19 @@ def warn_prior_twice(loss, class_weight, scheme, balanced_batches):
     else:
         return
     if other:
-        warnings.warn(
+        warn_user(
             f"{first}; combining it with {' and '.join(other)} corrects twice and pushes "
             "decisions towards the rare classes. Use one correction, or cross-validate "
-            "the combination.", UserWarning, stacklevel=3)
+            "the combination.")
 
 
 def warn_stochastic_monitor(loss, stopping, monitor):
     """Warn when early stopping would monitor the value of a stochastic loss."""
     if stopping == "validation" and monitor is None and loss.stochastic:
-        warnings.warn(
+        warn_user(
             f"Early stopping monitors the validation loss of the stochastic loss "
             f"'{loss.name}', whose values mean nothing (each batch draws a new "
-            "loss); pass scoring= a metric such as 'roc_auc'.", UserWarning, stacklevel=3)
+            "loss); pass scoring= a metric such as 'roc_auc'.")
 
 
 def warn_schedule_never_started(scheme, n_epochs, max_epochs):
@@ -209,20 +209,20 @@ def warn_schedule_never_started(scheme, n_epochs, max_epochs):
         return
     first = start(int(max_epochs))
     if n_epochs <= first < int(max_epochs):
-        warnings.warn(
+        warn_user(
             f"Training stopped after {n_epochs} epochs, before reweight={scheme.name!r} "
             f"switched its class weights on (epoch {first}): the model was trained "
             "unweighted. Set reweight__start_epoch (a scheme instance) lower, or "
-            "early_stopping=False.", UserWarning, stacklevel=3)
+            "early_stopping=False.")
 
 
 def warn_degenerate_batches(n_degenerate, loss):
     """Warn when batches gave a batch-level loss no class with both positives and negatives."""
     if n_degenerate:
-        warnings.warn(
+        warn_user(
             f"{n_degenerate} training batches had no class with both positive and negative "
             f"rows for the batch-level loss {loss_label(loss)} and gave no gradient. Use a "
-            "larger batch_size or batch_sampler='balanced'.", UserWarning, stacklevel=3)
+            "larger batch_size or batch_sampler='balanced'.")
 
 
 def check_divergence(diverged_epoch, best_epoch, how="became NaN or infinite"):
@@ -236,10 +236,9 @@ def check_divergence(diverged_epoch, best_epoch, how="became NaN or infinite"):
         raise FloatingPointError(
             f"Training diverged in the first epoch (the training loss {how}). "
             "Lower lr, standardize X, or clip logits.")
-    warnings.warn(
+    warn_user(
         f"Training diverged at epoch {diverged_epoch} (the training loss {how}); "
-        f"stopped and kept the weights of epoch {best_epoch}. Consider a lower lr.",
-        ConvergenceWarning, stacklevel=3)
+        f"stopped and kept the weights of epoch {best_epoch}. Consider a lower lr.", ConvergenceWarning)
 
 
 def warn_max_epochs(stopping, stop_reason, max_epochs):
@@ -252,11 +251,11 @@ def warn_max_epochs(stopping, stop_reason, max_epochs):
     if stopping == "none" or stop_reason is not None:
         return
     rule = "validation score" if stopping == "validation" else "training loss"
-    warnings.warn(
+    warn_user(
         f"Maximum number of epochs (max_epochs={max_epochs}) reached and the "
         f"optimization hasn't converged yet (the early-stopping rule on the {rule} had "
         "not stopped training). Increase max_epochs, or set early_stopping=False to train "
-        "a fixed number of epochs.", ConvergenceWarning, stacklevel=3)
+        "a fixed number of epochs.", ConvergenceWarning)
 
 
 def warn_improper_prior_calibration(loss, class_weight, balanced_batches):
@@ -270,12 +269,11 @@ def warn_improper_prior_calibration(loss, class_weight, balanced_batches):
         return
     what = " and ".join(name for name, on in (("class weights", class_weight is not None),
                                               ("balanced batches", balanced_batches)) if on)
-    warnings.warn(
+    warn_user(
         f"calibration='prior' divides the {what} out of the probabilities exactly only for "
         f"proper losses (cross-entropy without label smoothing, logit_adjusted, "
         f"balanced_softmax); for the loss {loss_label(loss)} the result is approximate. "
-        "Use calibration='temperature', which also fits a temperature on held-out rows.",
-        UserWarning, stacklevel=3)
+        "Use calibration='temperature', which also fits a temperature on held-out rows.")
 
 
 def check_validation_weights(sample_weight, valid_index, validation_fraction):

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-__all__ = ["fit_temperature", "prior_logit_offset"]
+__all__ = ["fit_calibration", "fit_temperature", "prior_logit_offset"]
 
 
 def prior_logit_offset(loss, class_weight, row_counts, balanced_batches) -> np.ndarray:
@@ -113,3 +113,49 @@ def fit_temperature(logits: torch.Tensor, target: torch.Tensor,
 
     res = minimize_scalar(nll, bounds=(-5.0, 5.0), method="bounded", options={"xatol": 1e-4})
     return float(np.exp(res.x))
+
+
+def fit_calibration(plan, module, class_weight, X, y_enc, weight, n_threads=None):
+    """``(logit_offset, temperature)`` of ``plan.calibration`` for a trained network.
+
+    Parameters
+    ----------
+    plan : TrainingPlan
+        The plan the network was trained by (loss, row counts, sampler,
+        validation split, device).
+    module : torch.nn.Module
+        The trained network.
+    class_weight : ndarray of shape (K,) or None
+        The class weights in force at the end of training.
+    X : ndarray or sparse matrix
+        The encoded training rows (float32); the plan's validation rows
+        among them fit the temperature.
+    y_enc : ndarray of int
+    weight : ndarray or None
+        Relative sample weights of the rows.
+    n_threads : int or None
+        torch's threads for the forward pass.
+
+    Returns
+    -------
+    logit_offset : ndarray of shape (K,) or None
+        :func:`prior_logit_offset` (None when ``calibration`` is None).
+    temperature : float
+        1.0 unless ``calibration="temperature"`` and the plan held out a
+        validation split.
+    """
+    from .engine import predict_float64
+
+    if plan.calibration is None:
+        return None, 1.0
+    offset = prior_logit_offset(plan.loss, class_weight, plan.row_counts,
+                                plan.batch_sampler == "balanced")
+    if plan.calibration == "prior" or plan.valid_index is None:
+        return offset, 1.0
+    idx = plan.valid_index
+    logits = predict_float64(module, X[idx], plan.device, n_threads)
+    logits = logits + torch.as_tensor(offset, device=logits.device)
+    target = torch.as_tensor(y_enc[idx], dtype=torch.long, device=logits.device)
+    w = None if weight is None else torch.as_tensor(weight[idx], dtype=torch.float64,
+                                                    device=logits.device)
+    return offset, fit_temperature(logits, target, w)

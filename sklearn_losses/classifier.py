@@ -1,103 +1,45 @@
 """``WeightedLossClassifier``: a scikit-learn classifier trained with any loss
-of the zoo and any re-weighting scheme, on the skorch engine of
-:mod:`sklearn_losses.engine`."""
+of the zoo and any re-weighting scheme.
+
+The estimator validates its parameters and data, asks :mod:`sklearn_losses.plan`
+for a :class:`~sklearn_losses.plan.TrainingPlan` (every ``"auto"`` resolved),
+hands the plan to :func:`sklearn_losses.engine.train` and keeps what training
+produced; it predicts with the fitted network. ``fit``, ``warm_start`` and
+``partial_fit`` share one path (``_fit``).
+"""
 
 from __future__ import annotations
 
 import copy
-import functools
-import warnings
 from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.sparse as sp
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    _check_y,
-    _num_features,
-    _num_samples,
-    check_consistent_length,
-    check_is_fitted,
-    validate_data,
-)
+from sklearn.utils.validation import _num_samples, check_is_fitted
 
 from . import _checks
-from .calibration import fit_temperature, prior_logit_offset
-from .engine import (
-    INFERENCE_CHUNK,
-    DeviceTensorDataset,
-    IndexSplit,
-    as_tensor,
-    best_epoch,
-    build_net,
-    holdout_split,
-    predict_logits,
-    resolve_device,
-    resolve_threads,
-    resume_training,
-    torch_threads,
-    training_state,
-    validation_scores,
-)
+from ._input import validate_table
+from ._warnings import warn_user
+from .calibration import fit_calibration
+from .engine import INFERENCE_CHUNK, predict_float64, resolve_device, thread_count, train
 from .losses.base import Loss, get_loss
 from .metrics import ProbaMetric, available_metrics, available_scorers, metric_of
-from .network import (
-    ACTIVATIONS,
-    ARCHITECTURES,
-    NUM_EMBEDDINGS,
-    build_network,
-    check_network_params,
-)
-from .preprocessing import TabularEncoder, check_table
-from .weighting import Reweighting, available_reweightings, compute_class_weights, get_reweighting
+from .network import ACTIVATIONS, ARCHITECTURES, NUM_EMBEDDINGS, check_network_params
+from .plan import check_weights, make_plan
+from .weighting import Reweighting, available_reweightings, get_reweighting
 
 __all__ = ["WeightedLossClassifier", "resolve_device"]
-
-def _check_weights(sample_weight, X, y_enc, n_classes, *, min_classes):
-    """``(sample_weight, training_weights)``: the validated weights and those to train on.
-
-    Raises when fewer than ``min_classes`` classes have positive total
-    weight. The training weights are the weights divided by their maximum
-    when their total is extreme (:func:`_checks.relative_weights`): every loss
-    reduces with a weighted mean (``sum w l / sum w``) or weight shares, so a
-    common factor changes nothing but the float32 range.
-    """
-    if sample_weight is None:
-        return None, None
-    sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64,
-                                         ensure_non_negative=True)
-    if not np.isfinite(sample_weight).all():
-        raise ValueError("sample_weight contains NaN or infinity.")
-    present = np.bincount(y_enc, weights=sample_weight, minlength=n_classes) > 0
-    if present.sum() < min_classes:
-        raise ValueError(
-            f"sample_weight leaves fewer than {min_classes} classes with positive total "
-            "weight; a classifier needs at least 2 classes to learn from."
-            if min_classes == 2 else "sample_weight is zero for every row.")
-    return sample_weight, _checks.relative_weights(sample_weight).astype(np.float32)
-
-
-def _with_torch_threads(method):
-    """Run ``method(self, X, ...)`` (a forward pass) under the torch thread count of ``n_jobs``."""
-
-    @functools.wraps(method)
-    def wrapper(self, X, *args, **kwargs):
-        with torch_threads(self._torch_thread_count(X, training=False)):
-            return method(self, X, *args, **kwargs)
-
-    return wrapper
 
 
 class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
     """Neural-network classifier trained with a loss for imbalanced or noisy data.
 
-    A multi-layer perceptron is trained with the chosen ``loss`` (any name of
+    A network (a multi-layer perceptron, or TabM with ``architecture``) is
+    trained with the chosen ``loss`` (any name of
     :func:`~sklearn_losses.available_losses` or a loss instance) and class
     ``reweight``-ing, on the GPU when one is available. The estimator is a
     full scikit-learn classifier: it clones, grid-searches (also over nested
@@ -376,6 +318,12 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
     temperature_ : float
         Temperature dividing the corrected logits (1.0 unless
         ``calibration="temperature"``).
+    plan_ : TrainingPlan
+        What the last call of :meth:`fit` / :meth:`partial_fit` trained with,
+        every ``"auto"`` resolved (:class:`~sklearn_losses.plan.TrainingPlan`):
+        the loss, class weights, batch sampler and size, stopping rule and
+        validation split, device, threads, learning-rate schedule and
+        network.
 
     Examples
     --------
@@ -525,53 +473,7 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         -------
         self : WeightedLossClassifier
         """
-        with self._fit_transaction():
-            self._check_params()
-            resume = bool(self.warm_start) and self._is_fitted()
-            X, y = self._validate_X(X, y, dtype=np.float32, ensure_min_samples=2,
-                                    reset=not resume, sample_weight=sample_weight)
-            check_classification_targets(y)
-            monitor = None if self.scoring == "loss" else metric_of(self.scoring)
-            classes, y_enc = np.unique(y, return_inverse=True)
-            if classes.shape[0] < 2:
-                raise ValueError(
-                    f"{type(self).__name__} needs samples of at least 2 classes in y; "
-                    f"got 1 class ({classes[0]!r})."
-                )
-            if resume:
-                _checks.check_same_classes(self.classes_, classes, "warm_start=True")
-            sample_weight, train_weight = _check_weights(sample_weight, X, y_enc,
-                                                         classes.shape[0], min_classes=2)
-            self.classes_ = classes
-            rng = check_random_state(self.random_state)
-            seed = int(rng.randint(np.iinfo(np.int32).max))
-            scheme = self._set_class_setup(y_enc, sample_weight, seed)
-
-            wants_validation = self._wants_validation(len(y_enc), monitor)
-            train_index = valid_index = None
-            if wants_validation or self.calibration == "temperature":
-                train_index, valid_index = holdout_split(
-                    y_enc, classes.shape[0], self.validation_fraction,
-                    seed=rng.randint(np.iinfo(np.int32).max))
-                _checks.check_validation_weights(sample_weight, valid_index,
-                                                 self.validation_fraction)
-            if not self.early_stopping:
-                self.stopping_ = "none"
-            elif valid_index is not None and wants_validation:
-                self.stopping_ = "validation"
-            else:
-                self.stopping_ = "train_loss"
-            _checks.warn_stochastic_monitor(self.loss_, self.stopping_, monitor)
-
-            data = self._tensors(X, y_enc, train_weight)
-            split = None if valid_index is None else IndexSplit(train_index, valid_index)
-            net = self._train(data, seed, scheme, self.loss_, monitor=monitor,
-                              train_split=split, resume=resume,
-                              X_train=X if train_index is None else X[train_index],
-                              n_threads=self._torch_thread_count(X, training=True))
-            self._finish(net, scheme, data, valid_index)
-            _checks.warn_max_epochs(self.stopping_, net.stop_reason_, self.max_epochs)
-        return self
+        return self._fit(X, y, sample_weight, partial=False)
 
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Train the network for one epoch on ``X, y``, continuing from the fitted state.
@@ -615,56 +517,103 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         -------
         self : WeightedLossClassifier
         """
+        return self._fit(X, y, sample_weight, partial=True, classes=classes)
+
+    def _fit(self, X, y, sample_weight, *, partial, classes=None):
+        """The one fit path of :meth:`fit`, ``warm_start`` and :meth:`partial_fit`.
+
+        Validate the parameters (the early-stopping metric of ``scoring``
+        first) and the data, make the plan, train by it, keep the result. A
+        failed or interrupted call leaves the estimator as it was.
+        """
         with self._fit_transaction():
             self._check_params()
-            if self.calibration == "temperature":
-                raise ValueError(
-                    "calibration='temperature' fits a temperature on a held-out validation "
-                    "split, which partial_fit does not make; use calibration='prior' or "
-                    "None with partial_fit, or fit.")
-            first = not self._is_fitted()
-            if classes is not None:
-                check_classification_targets(classes)
-                classes = np.unique(classes)
-            if first:
-                if classes is None:
-                    raise ValueError(
-                        "classes must be passed on the first call to partial_fit: every "
-                        "label y can take over all calls (the network has one output per "
-                        "class).")
-                if classes.shape[0] < 2:
-                    raise ValueError(f"classes must hold at least 2 labels; got {classes!r}.")
+            # scoring is checked first, also by partial_fit, which does not use it
+            monitor = None if self.scoring == "loss" else metric_of(self.scoring)
+            if partial:
+                resume = self._is_fitted()
+                classes = self._partial_classes(classes, resume)
             else:
-                if classes is not None:
-                    _checks.check_same_classes(self.classes_, classes, "partial_fit")
-                classes = self.classes_
-            X, y = self._validate_X(X, y, dtype=np.float32, reset=first,
-                                    sample_weight=sample_weight)
+                resume = bool(self.warm_start) and self._is_fitted()
+            X, y = validate_table(self, X, y, dtype=np.float32, reset=not resume,
+                                  sample_weight=sample_weight,
+                                  **({} if partial else {"ensure_min_samples": 2}))
             check_classification_targets(y)
-            unknown = np.setdiff1d(y, classes)
-            if unknown.size:
-                raise ValueError(
-                    f"y holds label(s) {unknown.tolist()} that are not among the classes "
-                    f"{classes.tolist()} fixed by the first call to partial_fit (or by fit).")
-            y_enc = np.searchsorted(classes, y)
-            sample_weight, train_weight = _check_weights(sample_weight, X, y_enc,
-                                                         classes.shape[0], min_classes=1)
-            rng = check_random_state(self.random_state)
-            seed = int(rng.randint(np.iinfo(np.int32).max))
-            if first:
-                self.classes_ = classes
-                scheme = self._set_class_setup(y_enc, sample_weight, seed)
-                loss = self.loss_
-            else:
-                scheme = self._reweighting_scheme()
-                loss = get_loss(self.loss_)  # a copy: its batch counters start afresh
-            self.stopping_ = "none"
-            data = self._tensors(X, y_enc, train_weight)
-            net = self._train(data, seed, scheme, loss, monitor=None, train_split=None,
-                              resume=not first, epochs=1, X_train=X,
-                              n_threads=self._torch_thread_count(X, training=True))
-            self._finish(net, scheme, data, None)
+            classes, y_enc = self._encode_labels(y, classes, resume)
+            sample_weight, train_weight = check_weights(sample_weight, X, y_enc,
+                                                        classes.shape[0],
+                                                        min_classes=1 if partial else 2)
+            plan = make_plan(self.get_params(deep=False), X, y_enc, classes, sample_weight,
+                             monitor=monitor, previous=self.plan_ if resume else None,
+                             partial=partial)
+            state = (self.module_, self.history_, self._training_state) if resume else None
+            result = train(plan, X, y_enc, train_weight, resume=state)
+            self._keep(plan, result, X, y_enc, train_weight)
+            if not partial:
+                _checks.warn_max_epochs(plan.stopping, result.stop_reason, plan.max_epochs)
         return self
+
+    def _partial_classes(self, classes, resume):
+        """The classes of a :meth:`partial_fit` call, checked against the fitted ones."""
+        if self.calibration == "temperature":
+            raise ValueError(
+                "calibration='temperature' fits a temperature on a held-out validation "
+                "split, which partial_fit does not make; use calibration='prior' or "
+                "None with partial_fit, or fit.")
+        if classes is not None:
+            check_classification_targets(classes)
+            classes = np.unique(classes)
+        if resume:
+            if classes is not None:
+                _checks.check_same_classes(self.classes_, classes, "partial_fit")
+            return self.classes_
+        if classes is None:
+            raise ValueError(
+                "classes must be passed on the first call to partial_fit: every "
+                "label y can take over all calls (the network has one output per class).")
+        if classes.shape[0] < 2:
+            raise ValueError(f"classes must hold at least 2 labels; got {classes!r}.")
+        return classes
+
+    def _encode_labels(self, y, classes, resume):
+        """``(classes, y_enc)``: the classes (those of ``y`` for fit) and ``y`` as their indices."""
+        if classes is None:  # fit
+            classes, y_enc = np.unique(y, return_inverse=True)
+            if classes.shape[0] < 2:
+                raise ValueError(
+                    f"{type(self).__name__} needs samples of at least 2 classes in y; "
+                    f"got 1 class ({classes[0]!r}).")
+            if resume:
+                _checks.check_same_classes(self.classes_, classes, "warm_start=True")
+            return classes, y_enc
+        unknown = np.setdiff1d(y, classes)
+        if unknown.size:
+            raise ValueError(
+                f"y holds label(s) {unknown.tolist()} that are not among the classes "
+                f"{classes.tolist()} fixed by the first call to partial_fit (or by fit).")
+        return classes, np.searchsorted(classes, y)
+
+    def _keep(self, plan, result, X, y_enc, weight):
+        """Set the fitted attributes from the plan and the training result; warn or raise."""
+        self.plan_ = plan
+        self.classes_ = plan.classes
+        self.class_counts_ = plan.class_counts
+        self.loss_, self.reweight_ = plan.loss, plan.reweight
+        self.class_weight_ = result.class_weight
+        self.device_, self.batch_sampler_, self.stopping_ = (
+            plan.device, plan.batch_sampler, plan.stopping)
+        self.module_, self.history_ = result.module, result.history
+        self._training_state = result.state
+        self.n_iter_, self.best_epoch_ = result.n_iter, result.best_epoch
+        self.loss_curve_, self.validation_scores_ = result.loss_curve, result.validation_scores
+        if plan.scheme is not None and plan.scheme.scheduled:
+            _checks.warn_schedule_never_started(plan.scheme, result.n_iter, plan.max_epochs)
+        threads = (None if plan.valid_index is None
+                   else self._thread_count(len(plan.valid_index), X.shape[1]))
+        self.logit_offset_, self.temperature_ = fit_calibration(
+            plan, result.module, result.class_weight, X, y_enc, weight, threads)
+        _checks.warn_degenerate_batches(result.n_degenerate_batches, plan.loss)
+        _checks.check_divergence(result.diverged_epoch, result.best_epoch, result.divergence)
 
     def _is_fitted(self):
         return hasattr(self, "module_")
@@ -695,245 +644,13 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
             vars(self).update(before)
             raise
 
-    def _set_class_setup(self, y_enc, sample_weight, seed):
-        """Set the class frequencies and what depends on them; return the scheme.
-
-        ``class_counts_``, ``loss_``, ``reweight_``, ``class_weight_``,
-        ``device_`` and ``batch_sampler_`` (and the row counts behind the
-        prior correction).
-        """
-        classes = self.classes_
-        n_classes = classes.shape[0]
-        self._row_counts = np.bincount(y_enc, minlength=n_classes)
-        if sample_weight is None:
-            self.class_counts_ = self._row_counts
-        else:
-            self.class_counts_ = np.bincount(y_enc, weights=sample_weight, minlength=n_classes)
-        self.loss_ = self._build_loss(seed)
-        self.reweight_ = _checks.resolve_reweight(self.reweight, self.loss_, self.batch_sampler)
-        scheme = self._reweighting_scheme()
-        _checks.check_weighted_class_counts(classes, self.class_counts_, self.loss_,
-                                            self.reweight_)
-        self.class_weight_ = compute_class_weights(self.reweight_, classes, self.class_counts_)
-        _checks.check_instance_weighting(scheme, self.loss_)
-        self.device_ = resolve_device(self.device)
-        self.batch_sampler_ = _checks.resolve_batch_sampler(
-            self.batch_sampler, self.loss_, self.batch_size, self._row_counts,
-            self.class_weight_)
-        _checks.warn_prior_twice(self.loss_, self.class_weight_, scheme,
-                                 self.batch_sampler_ == "balanced")
-        if self.calibration == "prior":
-            _checks.warn_improper_prior_calibration(self.loss_, self.class_weight_,
-                                                    self.batch_sampler_ == "balanced")
-        return scheme
-
-    def _tensors(self, X, y_enc, weight):
-        """``(X, y, sample_weight)`` as tensors on ``device_``."""
-        X_t = as_tensor(X, torch.float32, self.device_)
-        y_t = as_tensor(y_enc, torch.long, self.device_)
-        w_t = None if weight is None else as_tensor(weight, torch.float32, self.device_)
-        return X_t, y_t, w_t
-
-    #: Parameters that define the network's shape: further training (``warm_start``,
-    #: ``partial_fit``) needs them unchanged since the network was built.
-    _NETWORK_PARAMS = ("architecture", "hidden_layer_sizes", "activation", "dropout",
-                       "n_ensemble", "num_embeddings", "d_embedding", "n_bins")
-
-    def _network(self, X_train, resume, generator):
-        """The network to train: a new one, or a copy of the fitted one when ``resume``.
-
-        A new network's embeddings (``num_embeddings``) take their numeric
-        columns and bins from ``X_train``, the training rows. Resuming
-        keeps the fitted network (and its bins) and refuses changed
-        network parameters.
-        """
-        params = {k: getattr(self, k) for k in self._NETWORK_PARAMS}
-        params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
-        if resume:
-            changed = {k: (self._network_params[k], v) for k, v in params.items()
-                       if self._network_params[k] != v}
-            if changed:
-                raise ValueError(
-                    "The network parameters changed since the network was fitted ("
-                    + ", ".join(f"{k}: {a!r} -> {b!r}" for k, (a, b) in changed.items())
-                    + "); warm_start and partial_fit continue training the fitted network. "
-                    "Set them back, or fit anew with warm_start=False.")
-            return copy.deepcopy(self.module_)
-        if self.num_embeddings is not None and sp.issparse(X_train):
-            raise ValueError(
-                f"num_embeddings={self.num_embeddings!r} embeds numeric columns from their "
-                "dense values; it does not take sparse X. Use num_embeddings=None or dense X.")
-        self._network_params = params
-        return build_network(
-            self.architecture, X_train.shape[1], self.classes_.shape[0], X_train=X_train,
-            hidden_layer_sizes=params["hidden_layer_sizes"], activation=self.activation,
-            dropout=float(self.dropout), n_ensemble=self.n_ensemble,
-            num_embeddings=self.num_embeddings, d_embedding=self.d_embedding,
-            n_bins=self.n_bins, generator=generator)
-
-    def _train(self, data, seed, scheme, loss, *, monitor, train_split, resume, X_train,
-               epochs=None, n_threads=None):
-        """Build the net, carry the fitted state into it when ``resume``, train it.
-
-        ``X_train``: the training rows (numpy or sparse), for the network's
-        embeddings. ``n_threads``: torch's thread count during training (None:
-        unchanged).
-        """
-        X_t, y_t, w_t = data
-        # The initial weights come from a generator local to this fit, so that
-        # fits in parallel threads (joblib's threading backend, Dask workers
-        # with several threads) are reproducible and the caller's global torch
-        # RNG is left alone. Dropout draws from the global RNG: it is seeded
-        # inside fork_rng (reproducible in one thread).
-        init_generator = torch.Generator(device="cpu")
-        init_generator.manual_seed(seed)
-        module = self._network(X_train, resume, init_generator)
-        generator = torch.Generator(device="cpu")
-        generator.manual_seed(seed)
-        net = build_net(
-            module, loss, lr=self.lr, weight_decay=self.weight_decay,
-            max_epochs=self.max_epochs, batch_size=self.batch_size,
-            batch_sampler=self.batch_sampler_, train_split=train_split, device=self.device_,
-            n_classes=self.classes_.shape[0], class_weight=self.class_weight_,
-            class_counts=self.class_counts_, scheme=scheme, metric=monitor,
-            stopping=self.stopping_, patience=self.n_iter_no_change, tol=self.tol,
-            generator=generator, verbose=self.verbose, n_threads=n_threads)
-        net.initialize()
-        if resume:
-            resume_training(net, self.module_, self.history_, self._training_state)
-        dataset = DeviceTensorDataset(X_t, y_t, w_t)
-        y_enc = y_t.cpu().numpy()
-        if self.dropout > 0:
-            fork_devices = [self.device_] if self.device_.type == "cuda" else []
-            with torch.random.fork_rng(devices=fork_devices):
-                torch.manual_seed(seed)
-                net.partial_fit(dataset, y_enc, epochs=epochs, _routing_method="fit")
-        else:
-            net.partial_fit(dataset, y_enc, epochs=epochs, _routing_method="fit")
-        return net
-
-    def _finish(self, net, scheme, data, valid_index):
-        """Set the fitted attributes from the trained ``net``; warn or raise on what it saw."""
-        self.module_ = net.module_
-        self.history_ = net.history
-        self._training_state = training_state(net)
-        if scheme is not None and scheme.scheduled:
-            # the weights in force during the last epoch run
-            self.class_weight_ = scheme.class_weights_at_epoch(
-                self.class_counts_, len(net.history) - 1, self.max_epochs)
-            _checks.warn_schedule_never_started(scheme, len(net.history), self.max_epochs)
-        self.n_iter_ = len(net.history)
-        self.best_epoch_ = best_epoch(net)
-        self.loss_curve_ = [float(v) for v in net.history[:, "train_loss"]]
-        self.validation_scores_ = validation_scores(net)
-        self.logit_offset_, self.temperature_ = self._fit_calibration(*data, valid_index)
-        # an ensemble evaluates a batch-level loss once per member on the same batch
-        _checks.warn_degenerate_batches(getattr(net.criterion_, "n_degenerate_batches_", 0)
-                                        // getattr(self.module_, "k", 1), self.loss_)
-        _checks.check_divergence(net.diverged_epoch_, self.best_epoch_, net.divergence_)
-
-    def _fit_calibration(self, X_t, y_t, w_t, valid_index):
-        """``(logit_offset_, temperature_)`` for ``calibration``."""
-        if self.calibration is None:
-            return None, 1.0
-        offset = prior_logit_offset(self.loss_, self.class_weight_, self._row_counts,
-                                    self.batch_sampler_ == "balanced")
-        if self.calibration == "prior" or valid_index is None:
-            return offset, 1.0
-        idx = torch.as_tensor(valid_index, device=self.device_)
-        logits = self._raw_logits(X_t[idx].double()) + torch.as_tensor(offset, device=self.device_)
-        weight = None if w_t is None else w_t[idx].double()
-        return offset, fit_temperature(logits, y_t[idx], weight)
-
-    def _reweighting_scheme(self):
-        """The Reweighting instance behind ``reweight_`` (None for None or a dict)."""
-        if self.reweight_ is None or isinstance(self.reweight_, dict):
-            return None
-        return get_reweighting(self.reweight_)
-
-    def _build_loss(self, seed) -> Loss:
-        # clone of an instance, or a fresh named (or "auto") loss
-        loss = get_loss(_checks.resolve_loss(self.loss))
-        loss.check_n_classes(self.classes_.shape[0])
-        if loss.get_params(deep=False).get("random_state", 0) is None:
-            # a stochastic loss (ensloss) left unseeded follows the estimator's random_state
-            loss.set_params(random_state=seed)
-        if loss.requires_class_counts and getattr(loss, "class_counts", None) is None:
-            # a class of zero total weight: say so in terms of sample_weight
-            _checks.check_weighted_class_counts(self.classes_, self.class_counts_, loss, None)
-            loss.set_params(class_counts=self.class_counts_.astype(np.float64))
-        if self.logit_clip is not None:
-            loss = get_loss("logit_clip", loss=loss, delta=float(self.logit_clip))
-        return loss
-
-    def _validate_X(self, X, y=None, *, reset=True, dtype=np.float32, sample_weight=None,
-                    **check_params):
-        """``X`` (and ``y`` when given) validated, encoded by ``encoder_``, as ``dtype``.
-
-        ``preprocessing="auto"`` fits the encoder when ``reset`` (its numeric
-        scaling weighted by ``sample_weight``) and applies it otherwise;
-        ``None`` is ``validate_data(self, X, ...)`` naming non-numeric
-        DataFrame columns in the error. Sparse input is CSR.
-        """
-        if reset:
-            self.encoder_ = None
-        if (self.preprocessing if reset else getattr(self, "encoder_", None)) is None:
-            args = (X,) if y is None else (X, y)
-            return self._validate_numeric_X(*args, reset=reset, dtype=dtype, **check_params)
-        X = check_table(X, ensure_min_samples=check_params.get("ensure_min_samples", 1),
-                        estimator=self)
-        if not reset:
-            # predict, or further training (warm_start, partial_fit): the fitted encoder
-            validate_data(self, X, reset=False, skip_check_array=True)
-            X = self._as_dtype(self.encoder_._encode(X), dtype)
-            if y is None:
-                return X
-            y = _check_y(y, estimator=self)
-            check_consistent_length(X, y)
-            return X, y
-        X, y = validate_data(self, X, y, skip_check_array=True)
-        y = _check_y(y, estimator=self)
-        check_consistent_length(X, y)
-        seed = self.random_state
-        if isinstance(seed, np.random.RandomState):
-            seed = copy.deepcopy(seed)  # the encoder does not advance the caller's generator
-        encoder = TabularEncoder(random_state=seed)
-        X = self._as_dtype(encoder.fit_transform(X, y, sample_weight=sample_weight), dtype)
-        self.encoder_ = encoder
-        return X, y
-
-    @staticmethod
-    def _as_dtype(X, dtype):
-        return X.astype(dtype, copy=False) if X.dtype != dtype else X
-
-    def _validate_numeric_X(self, X, *args, **kwargs):
-        """``validate_data(self, X, ...)``, naming non-numeric DataFrame columns in the error."""
+    def _thread_count(self, n_rows, n_features):
+        """torch threads for a forward pass over ``n_rows`` encoded rows (see ``n_jobs``)."""
         try:
-            return validate_data(self, X, *args, accept_sparse="csr", **kwargs)
-        except ValueError as exc:
-            dtypes = getattr(X, "dtypes", None)
-            if dtypes is None or "convert" not in str(exc):
-                raise
-            from pandas.api.types import is_bool_dtype, is_numeric_dtype
-
-            bad = [str(c) for c, dt in dtypes.items()
-                   if not (is_numeric_dtype(dt) or is_bool_dtype(dt))]
-            raise ValueError(
-                f"{type(self).__name__} needs numeric features; the column(s) {bad} are not "
-                f"numeric ({exc}). Encode them first, e.g. with a ColumnTransformer and "
-                "OneHotEncoder in a Pipeline, or leave preprocessing='auto'.") from exc
-
-    def _torch_thread_count(self, X, training):
-        """torch threads for this call (None: leave torch's setting alone); see ``n_jobs``."""
-        n_jobs = self.n_jobs
-        if n_jobs is not None and (not isinstance(n_jobs, Integral) or n_jobs == 0):
-            return None  # fit's parameter validation reports it
-        try:
-            rows, widths = _num_samples(X), [_num_features(X), *map(int, self.hidden_layer_sizes), 2]
-            rows = min(rows, int(self.batch_size) if training else INFERENCE_CHUNK)
+            widths = [int(n_features), *map(int, self.hidden_layer_sizes), 2]
         except (TypeError, ValueError):
-            return resolve_threads(n_jobs)
-        return resolve_threads(n_jobs, rows * sum(a * b for a, b in zip(widths, widths[1:])))
+            widths = None
+        return thread_count(self.n_jobs, min(n_rows, INFERENCE_CHUNK), widths)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -943,15 +660,6 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
             tags.input_tags.categorical = True
             tags.input_tags.string = True
         return tags
-
-    #: ``early_stopping="auto"`` holds out a validation split from this many rows on.
-    _AUTO_VALIDATION_MIN_SAMPLES = 10_000
-
-    def _wants_validation(self, n_samples, monitor):
-        """Whether early stopping holds out a validation split (``monitor``: the metric or None)."""
-        if self.early_stopping == "auto":
-            return n_samples >= self._AUTO_VALIDATION_MIN_SAMPLES or monitor is not None
-        return bool(self.early_stopping)
 
     #: Parameters that may name a loss or scheme and still take nested
     #: ``<param>__<name>`` settings: the builder of the instance from the name.
@@ -990,8 +698,9 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
     # -------------------------------------------------------------- predict
     def _logits(self, X) -> torch.Tensor:
         check_is_fitted(self, "module_")
-        X = self._validate_X(X, dtype=np.float64, reset=False)
-        logits = self._raw_logits(as_tensor(X, torch.float64, self.device_))
+        X = validate_table(self, X, dtype=np.float64, reset=False)
+        logits = predict_float64(self.module_, X, self.device_,
+                                 self._thread_count(_num_samples(X), X.shape[1]))
         if self.logit_offset_ is not None:
             logits = logits + torch.as_tensor(self.logit_offset_, device=logits.device)
         if self.temperature_ != 1.0:
@@ -1002,17 +711,6 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
                 "training range?). Standardize X or refit with a lower lr."
             )
         return logits
-
-    @_with_torch_threads
-    def _raw_logits(self, X_t):
-        """Network outputs for a float64 tensor (or ``SparseRows``), computed in float64.
-
-        Inference runs in float64 on a copy of the network: float32 matrix
-        kernels pick different blockings for different row counts, so the
-        score of a row would depend (at ~1e-6) on the other rows predicted
-        with it. float64 makes predictions row-wise reproducible.
-        """
-        return predict_logits(copy.deepcopy(self.module_).double(), X_t)
 
     def decision_function(self, X):
         """Confidence scores: the logits, or for binary problems ``z_1 - z_0``.
@@ -1060,9 +758,8 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         if device is not None:
             device = torch.device(device)
             if device.type == "cuda" and not torch.cuda.is_available():
-                warnings.warn(
-                    "This model was trained on CUDA, which is not available here; "
-                    "it is loaded on the CPU.", UserWarning, stacklevel=2)
+                warn_user("This model was trained on CUDA, which is not available here; "
+                          "it is loaded on the CPU.")
                 device = torch.device("cpu")
             state["device_"] = device
             if state.get("module_") is not None:

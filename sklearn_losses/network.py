@@ -412,8 +412,10 @@ def build_network(architecture, n_features, n_outputs, *, X_train, hidden_layer_
         See :class:`NumEmbeddings`.
     generator : torch.Generator or None
         Source of the initial weights.
+
+    The parameters are those :func:`check_network_params` accepts (the
+    estimator checks them once per fit, before the data are encoded).
     """
-    check_network_params(architecture, hidden_layer_sizes, n_ensemble)
     embeddings = None
     if num_embeddings is not None:
         if num_embeddings not in NUM_EMBEDDINGS:

@@ -18,6 +18,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_losses import WeightedLossClassifier, get_loss, get_reweighting
+from sklearn_losses import plan as plan_module
 from sklearn_losses.losses import PointwiseLoss, available_losses
 from sklearn_losses.losses.base import log_probs, target_log_prob
 
@@ -432,7 +433,7 @@ def test_early_stopping_auto_and_training_loss_rule():
 
 def test_early_stopping_auto_uses_validation_on_large_data(monkeypatch):
     X, y = _imbalanced(n=400)
-    monkeypatch.setattr(WeightedLossClassifier, "_AUTO_VALIDATION_MIN_SAMPLES", 300)
+    monkeypatch.setattr(plan_module, "AUTO_VALIDATION_MIN_SAMPLES", 300)
     clf = WeightedLossClassifier(early_stopping="auto", **FAST).fit(X, y)
     assert clf.stopping_ == "validation" and "valid_loss" in clf.history_[-1]
 

@@ -10,7 +10,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
 
 from sklearn_losses import WeightedLossClassifier, get_loss
-from sklearn_losses import classifier as classifier_module
+from sklearn_losses import plan as plan_module
 from sklearn_losses.losses import PointwiseLoss
 from sklearn_losses.losses.base import target_nll
 
@@ -234,7 +234,7 @@ def test_validation_split_of_zero_weight_rows_is_named(monkeypatch):
     X, y = _data()
     valid = np.r_[np.flatnonzero(y == 0)[:20], np.flatnonzero(y == 1)[:10]]
     train = np.setdiff1d(np.arange(len(y)), valid)
-    monkeypatch.setattr(classifier_module, "holdout_split", lambda *a, **k: (train, valid))
+    monkeypatch.setattr(plan_module, "holdout_split", lambda *a, **k: (train, valid))
     sw = np.ones(len(y))
     sw[valid] = 0.0
     clf = WeightedLossClassifier(early_stopping=True, scoring="roc_auc", max_epochs=3, **TINY)

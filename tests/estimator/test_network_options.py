@@ -14,7 +14,7 @@ from sklearn.datasets import make_classification
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_losses import WeightedLossClassifier, get_loss
-from sklearn_losses.engine import build_net
+from sklearn_losses.engine import BatchReducer
 from sklearn_losses.losses import available_losses
 from sklearn_losses.network import MLP, NumEmbeddings, TabM, build_network
 from sklearn_losses.weighting import available_reweightings, get_reweighting
@@ -115,11 +115,9 @@ def test_no_numeric_column_means_no_embeddings():
 # --------------------------------------------------------------------------
 # the training loss of an ensemble
 # --------------------------------------------------------------------------
-def _net(loss, scheme=None):
-    net = build_net(torch.nn.Linear(2, 2), loss, lr=1e-3, weight_decay=0.0, max_epochs=1,
-                    batch_size=8, batch_sampler="random", train_split=None,
-                    device=torch.device("cpu"), n_classes=loss_classes(loss), scheme=scheme)
-    return net.initialize()
+def _reducer(scheme=None):
+    """A reducer without class weights, with ``scheme`` as its instance weighting."""
+    return BatchReducer(instance_weighting=scheme)
 
 
 def loss_classes(loss):
@@ -138,9 +136,9 @@ def _members(n, k, n_classes, seed=0):
 def test_ensemble_loss_is_the_mean_of_the_members_losses(name):
     # ensloss draws a random loss per call: one draw per batch, not comparable member by member
     loss = make_loss(name, n_classes_for(name, preferred=(3, 4))[0]).double()
-    net = _net(loss)
+    reducer = _reducer()
     z, y, w = _members(24, 5, loss_classes(loss))
-    got = net.get_loss(z, y, X={"sample_weight": w}, training=True)
+    got = reducer(loss, z, y, w, training=True)
     expected = torch.stack([loss(z[:, j], y, sample_weight=w) for j in range(5)]).mean()
     torch.testing.assert_close(got, expected)
 
@@ -148,9 +146,9 @@ def test_ensemble_loss_is_the_mean_of_the_members_losses(name):
 def test_ensemble_instance_weights_are_drawn_per_member():
     loss = get_loss("focal").double()
     scheme = get_reweighting("dro_kl")
-    net = _net(loss, scheme)
+    reducer = _reducer(scheme)
     z, y, w = _members(24, 4, 3)
-    got = net.get_loss(z, y, X={"sample_weight": w}, training=True)
+    got = reducer(loss, z, y, w, training=True)
     per_member = []
     for j in range(4):
         per_sample = loss.loss_per_sample(z[:, j], y)

@@ -1,0 +1,115 @@
+"""Runtime: the training device and torch's CPU threads."""
+
+from __future__ import annotations
+
+import os
+import threading
+from contextlib import contextmanager
+
+import torch
+
+__all__ = ["THREADS_MIN_WORK", "resolve_device", "resolve_threads", "thread_count",
+           "torch_threads"]
+
+#: ``n_jobs=None`` keeps torch's default thread count from this much work per
+#: batch on (batch rows x multiply-adds of the network per row); below it, one
+#: thread. A step of a small network is a chain of short kernels for which
+#: waking a second thread costs more than it saves, and on a loaded machine a
+#: second thread is far slower: at batch 256 and width 100 (0.4M
+#: multiply-adds per batch), 2 threads took 6x the time of 1 per step with
+#: the other core busy, and 2.7x still at batch 1024 with two layers of 1024
+#: (1.1G). From about 2**24 a step is long enough (milliseconds) for the
+#: fork/join cost to vanish, so an idle machine gains from more threads. The
+#: choice depends on the data's shape and the parameters only, not on the
+#: machine's load, so that results stay reproducible
+#: (``benchmarks/bench_small_fit.py --load`` measures it).
+THREADS_MIN_WORK = 1 << 24
+
+
+def _in_worker() -> bool:
+    """Whether this is a joblib/loky (or other multiprocessing) worker process."""
+    import multiprocessing
+
+    return (multiprocessing.parent_process() is not None
+            or multiprocessing.current_process().name.startswith("Loky"))
+
+
+def resolve_threads(n_jobs, work=None) -> int | None:
+    """torch threads for ``n_jobs`` (None: leave torch's setting alone).
+
+    ``n_jobs=None``: 1 when ``work`` (batch rows x multiply-adds per row) is below
+    :data:`THREADS_MIN_WORK` or in a worker process, else None. Negative
+    values count back from the number of CPUs, as in joblib (-1: all).
+    """
+    if n_jobs is None:
+        if _in_worker() or (work is not None and work < THREADS_MIN_WORK):
+            return 1
+        return None
+    if n_jobs < 0:
+        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        return max(1, (cpus or 1) + 1 + n_jobs)
+    return int(n_jobs)
+
+
+@contextmanager
+def torch_threads(n):
+    """Run the block with ``torch.set_num_threads(n)``, then restore the previous count.
+
+    ``n=None`` leaves the setting alone. torch's thread count is process-wide:
+    code running in other threads meanwhile sees it too; from a thread other
+    than the main one the setting is left alone (restoring it there could
+    undo what a concurrent fit set).
+    """
+    if n is None or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = torch.get_num_threads()
+    if previous == n:
+        yield
+        return
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+def thread_count(n_jobs, n_rows, widths):
+    """torch threads for a call on ``n_rows`` rows of a network of layer ``widths``.
+
+    ``widths``: the input width, the hidden widths and the output width; the
+    work per batch is ``n_rows`` times the multiply-adds per row. See
+    :func:`resolve_threads`; None (leave torch alone) for an invalid
+    ``n_jobs``, which the estimator's parameter validation reports.
+    """
+    from numbers import Integral
+
+    if n_jobs is not None and (not isinstance(n_jobs, Integral) or n_jobs == 0):
+        return None
+    if n_rows is None or widths is None:
+        return resolve_threads(n_jobs)
+    return resolve_threads(n_jobs, n_rows * sum(a * b for a, b in zip(widths, widths[1:])))
+
+
+def resolve_device(device) -> torch.device:
+    """``"auto"`` means CUDA when available, else CPU; anything else is passed to torch."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(f"Invalid device {device!r}: {exc}") from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device={device!r} was requested but CUDA is not available; "
+                         "use device='auto' or 'cpu'.")
+    if dev.type not in ("cpu", "cuda"):
+        try:  # mps, xpu...: torch says whether the backend is there only when used
+            torch.empty(0, device=dev)
+        except (RuntimeError, AssertionError, AttributeError) as exc:
+            raise ValueError(
+                f"device={device!r} was requested but this machine's torch cannot use it "
+                f"({str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}); "
+                "use device='auto', 'cpu' or 'cuda'.") from None
+    return dev
+
+

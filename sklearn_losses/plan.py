@@ -1,0 +1,319 @@
+"""The training plan: every decision of a fit, made once, before training.
+
+:func:`make_plan` turns the estimator's parameters and the validated training
+data into a frozen :class:`TrainingPlan`: the loss (a configured clone), the
+class frequencies and weights, every ``"auto"`` resolved (batch sampler and
+batch size, re-weighting, stopping rule and validation split, device,
+threads, learning-rate schedule) and the network to build. The engine
+(:func:`sklearn_losses.engine.train`) receives the plan, never the estimator,
+and the fitted estimator keeps it as ``plan_``, so a user can see what
+``"auto"`` became.
+
+Data flows one way: estimator -> plan -> engine -> reducer -> loss.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import _check_sample_weight
+
+from . import _checks
+from .engine import holdout_split, resolve_device, thread_count
+from .losses.base import Loss, get_loss
+from .metrics import ProbaMetric
+from .weighting import Reweighting, compute_class_weights, get_reweighting
+
+__all__ = ["NetworkSpec", "TrainingPlan", "check_weights", "make_plan"]
+
+#: ``early_stopping="auto"`` holds out a validation split from this many rows on
+#: (the rule of ``HistGradientBoostingClassifier``).
+AUTO_VALIDATION_MIN_SAMPLES = 10_000
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    """The network's shape: what :func:`~sklearn_losses.network.build_network` builds.
+
+    Further training (``warm_start``, ``partial_fit``) needs it unchanged.
+    """
+
+    architecture: str
+    hidden_layer_sizes: tuple
+    activation: str
+    dropout: float
+    n_ensemble: int | None
+    num_embeddings: str | None
+    d_embedding: int
+    n_bins: int
+
+    @classmethod
+    def from_params(cls, params) -> NetworkSpec:
+        spec = {f.name: params[f.name] for f in fields(cls)}
+        spec["hidden_layer_sizes"] = tuple(spec["hidden_layer_sizes"])
+        return cls(**spec)
+
+    def changes_from(self, other: NetworkSpec) -> dict:
+        """``{name: (other's value, this value)}`` for the settings that differ."""
+        return {f.name: (getattr(other, f.name), getattr(self, f.name)) for f in fields(self)
+                if getattr(other, f.name) != getattr(self, f.name)}
+
+
+@dataclass(frozen=True)
+class TrainingPlan:
+    """Everything one call of ``fit`` / ``partial_fit`` trains with, ``"auto"`` resolved.
+
+    Attributes
+    ----------
+    classes : ndarray of shape (K,)
+        The labels of the network's outputs.
+    row_counts, class_counts : ndarray of shape (K,)
+        Training rows per class, and their total ``sample_weight``.
+    loss : Loss
+        The configured loss (a clone; class counts filled in, wrapped by
+        ``logit_clip``).
+    reweight : None, str, dict or Reweighting
+        ``reweight`` with ``"auto"`` resolved.
+    class_weight : ndarray of shape (K,) or None
+        Class weights at the start of training.
+    scheme : Reweighting or None
+        The scheme behind ``reweight`` (scheduled or instance-level ones act
+        during training).
+    batch_sampler : {"random", "stratified", "balanced"}
+    batch_size : int
+        Rows per batch (capped at the training rows).
+    max_epochs, epochs : int
+        ``max_epochs``, and the epochs this call trains at most (1 for
+        ``partial_fit``).
+    stopping : {"validation", "train_loss", "none"}
+    monitor : ProbaMetric or None
+        The validation metric of early stopping (None: the loss).
+    train_index, valid_index : ndarray of int or None
+        The validation split (None: all rows train).
+    patience : int
+    tol : float
+    lr, weight_decay : float
+        AdamW's settings.
+    lr_schedule : str
+        ``"constant"``: the learning rate does not change during training.
+    device : torch.device
+    n_threads : int or None
+        torch's threads during training (None: torch's setting).
+    seed : int
+        Seeds the initial weights, the batch orders and dropout.
+    network : NetworkSpec
+    calibration : None or str
+    resume : bool
+        Whether the call continues the fitted network.
+    verbose : int
+    """
+
+    classes: np.ndarray
+    row_counts: np.ndarray
+    class_counts: np.ndarray
+    loss: Loss
+    reweight: object
+    class_weight: np.ndarray | None
+    scheme: Reweighting | None
+    batch_sampler: str
+    batch_size: int
+    max_epochs: int
+    epochs: int
+    stopping: str
+    monitor: ProbaMetric | None
+    train_index: np.ndarray | None
+    valid_index: np.ndarray | None
+    patience: int
+    tol: float
+    lr: float
+    weight_decay: float
+    device: torch.device
+    n_threads: int | None
+    seed: int
+    network: NetworkSpec
+    calibration: str | None
+    resume: bool
+    verbose: int = 0
+    lr_schedule: str = field(default="constant")
+
+    @property
+    def n_classes(self) -> int:
+        return int(self.classes.shape[0])
+
+
+def check_weights(sample_weight, X, y_enc, n_classes, *, min_classes):
+    """``(sample_weight, training_weights)``: the validated weights and those to train on.
+
+    Raises when fewer than ``min_classes`` classes have positive total
+    weight. The training weights are the weights divided by their maximum
+    when their total is extreme (:func:`_checks.relative_weights`): every loss
+    reduces with a weighted mean (``sum w l / sum w``) or weight shares, so a
+    common factor changes nothing but the float32 range.
+    """
+    if sample_weight is None:
+        return None, None
+    sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64,
+                                         ensure_non_negative=True)
+    if not np.isfinite(sample_weight).all():
+        raise ValueError("sample_weight contains NaN or infinity.")
+    present = np.bincount(y_enc, weights=sample_weight, minlength=n_classes) > 0
+    if present.sum() < min_classes:
+        raise ValueError(
+            f"sample_weight leaves fewer than {min_classes} classes with positive total "
+            "weight; a classifier needs at least 2 classes to learn from."
+            if min_classes == 2 else "sample_weight is zero for every row.")
+    return sample_weight, _checks.relative_weights(sample_weight).astype(np.float32)
+
+
+def _build_loss(params, classes, class_counts, seed) -> Loss:
+    """The loss to train: a clone of an instance, or a fresh named (or ``"auto"``) loss."""
+    loss = get_loss(_checks.resolve_loss(params["loss"]))
+    loss.check_n_classes(classes.shape[0])
+    if loss.get_params(deep=False).get("random_state", 0) is None:
+        # a stochastic loss (ensloss) left unseeded follows the estimator's random_state
+        loss.set_params(random_state=seed)
+    if loss.requires_class_counts and getattr(loss, "class_counts", None) is None:
+        # a class of zero total weight: say so in terms of sample_weight
+        _checks.check_weighted_class_counts(classes, class_counts, loss, None)
+        loss.set_params(class_counts=class_counts.astype(np.float64))
+    if params["logit_clip"] is not None:
+        loss = get_loss("logit_clip", loss=loss, delta=float(params["logit_clip"]))
+    return loss
+
+
+def scheme_of(reweight) -> Reweighting | None:
+    """The Reweighting instance behind a resolved ``reweight`` (None for None or a dict)."""
+    if reweight is None or isinstance(reweight, dict):
+        return None
+    return get_reweighting(reweight)
+
+
+def class_setup(params, classes, y_enc, sample_weight, seed) -> dict:
+    """The class frequencies and what depends on them, with their checks and warnings.
+
+    ``row_counts``, ``class_counts``, ``loss``, ``reweight``, ``scheme``,
+    ``class_weight``, ``device`` and ``batch_sampler``.
+    """
+    n_classes = classes.shape[0]
+    row_counts = np.bincount(y_enc, minlength=n_classes)
+    class_counts = (row_counts if sample_weight is None
+                    else np.bincount(y_enc, weights=sample_weight, minlength=n_classes))
+    loss = _build_loss(params, classes, class_counts, seed)
+    reweight = _checks.resolve_reweight(params["reweight"], loss, params["batch_sampler"])
+    scheme = scheme_of(reweight)
+    _checks.check_weighted_class_counts(classes, class_counts, loss, reweight)
+    class_weight = compute_class_weights(reweight, classes, class_counts)
+    _checks.check_instance_weighting(scheme, loss)
+    device = resolve_device(params["device"])
+    batch_sampler = _checks.resolve_batch_sampler(params["batch_sampler"], loss,
+                                                  params["batch_size"], row_counts, class_weight)
+    balanced = batch_sampler == "balanced"
+    _checks.warn_prior_twice(loss, class_weight, scheme, balanced)
+    if params["calibration"] == "prior":
+        _checks.warn_improper_prior_calibration(loss, class_weight, balanced)
+    return dict(row_counts=row_counts, class_counts=class_counts, loss=loss, reweight=reweight,
+                scheme=scheme, class_weight=class_weight, device=device,
+                batch_sampler=batch_sampler)
+
+
+def _validation(params, y_enc, n_classes, monitor, sample_weight, rng):
+    """``(stopping, train_index, valid_index)``: the stopping rule and the validation split."""
+    if params["early_stopping"] == "auto":
+        wants = len(y_enc) >= AUTO_VALIDATION_MIN_SAMPLES or monitor is not None
+    else:
+        wants = bool(params["early_stopping"])
+    train_index = valid_index = None
+    if wants or params["calibration"] == "temperature":
+        train_index, valid_index = holdout_split(
+            y_enc, n_classes, params["validation_fraction"],
+            seed=rng.randint(np.iinfo(np.int32).max))
+        _checks.check_validation_weights(sample_weight, valid_index,
+                                         params["validation_fraction"])
+    if not params["early_stopping"]:
+        stopping = "none"
+    elif valid_index is not None and wants:
+        stopping = "validation"
+    else:
+        stopping = "train_loss"
+    return stopping, train_index, valid_index
+
+
+def _network(params, X, previous):
+    """The :class:`NetworkSpec` of ``params``; checks it against a network being continued."""
+    spec = NetworkSpec.from_params(params)
+    if previous is not None:
+        changed = spec.changes_from(previous.network)
+        if changed:
+            raise ValueError(
+                "The network parameters changed since the network was fitted ("
+                + ", ".join(f"{k}: {a!r} -> {b!r}" for k, (a, b) in changed.items())
+                + "); warm_start and partial_fit continue training the fitted network. "
+                "Set them back, or fit anew with warm_start=False.")
+    elif spec.num_embeddings is not None and sp.issparse(X):
+        raise ValueError(
+            f"num_embeddings={spec.num_embeddings!r} embeds numeric columns from their "
+            "dense values; it does not take sparse X. Use num_embeddings=None or dense X.")
+    return spec
+
+
+def make_plan(params, X, y_enc, classes, sample_weight, *, monitor, previous=None,
+              partial=False) -> TrainingPlan:
+    """The :class:`TrainingPlan` of a fit.
+
+    Parameters
+    ----------
+    params : dict
+        The estimator's parameters (``get_params(deep=False)``), validated.
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+        The encoded training rows.
+    y_enc : ndarray of int
+        Labels as indices into ``classes``.
+    classes : ndarray of shape (K,)
+    sample_weight : ndarray of float64 or None
+        Validated weights (:func:`check_weights`).
+    monitor : ProbaMetric or None
+        The metric of ``scoring`` (None for ``"loss"``).
+    previous : TrainingPlan or None
+        The fitted model's plan when this call continues it (``warm_start``,
+        ``partial_fit``); None for a new network.
+    partial : bool
+        ``partial_fit``: one epoch, no validation split; a continued
+        ``partial_fit`` keeps the class setup of ``previous``.
+    """
+    rng = check_random_state(params["random_state"])
+    seed = int(rng.randint(np.iinfo(np.int32).max))
+    if partial and previous is not None:
+        setup = {k: getattr(previous, k) for k in (
+            "row_counts", "class_counts", "reweight", "class_weight", "device",
+            "batch_sampler")}
+        setup["scheme"] = scheme_of(previous.reweight)
+        setup["loss"] = get_loss(previous.loss)  # a copy: its batch counters start afresh
+    else:
+        setup = class_setup(params, classes, y_enc, sample_weight, seed)
+    if partial:
+        stopping, train_index, valid_index = "none", None, None
+    else:
+        stopping, train_index, valid_index = _validation(params, y_enc, classes.shape[0],
+                                                         monitor, sample_weight, rng)
+        _checks.warn_stochastic_monitor(setup["loss"], stopping, monitor)
+    network = _network(params, X, previous)
+    widths = [X.shape[1], *map(int, network.hidden_layer_sizes), 2]
+    n_threads = thread_count(params["n_jobs"], min(X.shape[0], int(params["batch_size"])),
+                             widths)
+    n_train = X.shape[0] if train_index is None else len(train_index)
+    return TrainingPlan(
+        classes=classes, **setup,
+        batch_size=min(int(params["batch_size"]), n_train),
+        max_epochs=int(params["max_epochs"]),
+        epochs=1 if partial else int(params["max_epochs"]),
+        stopping=stopping, monitor=None if partial else monitor,
+        train_index=train_index, valid_index=valid_index,
+        patience=int(params["n_iter_no_change"]), tol=float(params["tol"]),
+        lr=float(params["lr"]), weight_decay=float(params["weight_decay"]),
+        n_threads=n_threads, seed=seed, network=network,
+        calibration=params["calibration"], resume=previous is not None,
+        verbose=int(params["verbose"]))

@@ -1,0 +1,91 @@
+"""The layout stays readable: the estimator module and its functions stay small, the engine
+modules stay under their size, and nothing in the engine reaches back up to the estimator."""
+
+import ast
+import io
+import tokenize
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[2] / "sklearn_losses"
+
+
+def code_lines(source: str, start=1, end=None) -> int:
+    """Lines of ``source`` (``start``..``end``, 1-based) holding code: not blank, not only a
+    comment, not part of a docstring."""
+    tree = ast.parse(source)
+    doc_lines = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            body = node.body
+            if (body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+                    and isinstance(body[0].value.value, str)):
+                doc_lines.update(range(body[0].lineno, body[0].end_lineno + 1))
+    lines = set()
+    for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+        if tok.type in (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT,
+                        tokenize.DEDENT, tokenize.ENDMARKER):
+            continue
+        lines.update(range(tok.start[0], tok.end[0] + 1))
+    end = end or len(source.splitlines())
+    return len({n for n in lines - doc_lines if start <= n <= end})
+
+
+def test_code_line_counter():
+    src = '"""doc\n\nstring"""\n\n# comment\nx = 1  # trailing\n\ndef f():\n    """d."""\n    return (1,\n            2)\n'
+    assert code_lines(src) == 4
+
+
+def test_estimator_module_is_small():
+    source = (PACKAGE / "classifier.py").read_text()
+    assert code_lines(source) <= 420
+
+
+def test_no_estimator_function_is_long():
+    source = (PACKAGE / "classifier.py").read_text()
+    long = {}
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            n = code_lines(source, node.lineno, node.end_lineno)
+            if n > 60:
+                long[node.name] = n
+    assert not long, long
+
+
+@pytest.mark.parametrize("module", sorted(p.name for p in (PACKAGE / "engine").glob("*.py")))
+def test_engine_modules_are_small(module):
+    assert len((PACKAGE / "engine" / module).read_text().splitlines()) <= 350
+
+
+@pytest.mark.parametrize("module", sorted(p.name for p in (PACKAGE / "engine").glob("*.py"))
+                         + ["plan.py"])
+def test_nothing_below_the_estimator_imports_it(module):
+    path = PACKAGE / ("engine/" + module if module != "plan.py" else module)
+    tree = ast.parse(path.read_text())
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            imported.add(node.module or "")
+        elif isinstance(node, ast.Import):
+            imported.update(a.name for a in node.names)
+    assert not any("classifier" in m for m in imported), imported
+
+
+def _imports(path):
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            names.add("." * node.level + (node.module or ""))
+        elif isinstance(node, ast.Import):
+            names.update(a.name for a in node.names)
+    return names
+
+
+def test_cli_parser_does_not_import_the_commands():
+    # commands imports the parser's defaults; the parser must not import commands back
+    assert not any("commands" in m for m in _imports(PACKAGE / "cli" / "parser.py"))
+
+
+def test_comparison_loop_does_not_import_the_cli():
+    assert not any("cli" in m for m in _imports(PACKAGE / "compare.py"))
