@@ -1,6 +1,8 @@
 """Datasets for the benchmarks: the KEEL imbalanced binary tables, a few
-scikit-learn bundled tables, and label noise (the preprocessing is
-:func:`sklearn_losses.compare.make_preprocessor`).
+scikit-learn bundled tables, and label noise. The package's estimators take
+the tables as read (their own encoder); the other models get
+:func:`sklearn_losses.compare.make_model`'s preprocessing, with the columns
+split by the package's one column rule (:mod:`sklearn_losses.columns`).
 
 The package never reads these files; only the benchmark scripts do. The KEEL
 directory defaults to ``../shared/data/keel`` relative to the repository root
@@ -63,8 +65,12 @@ def load_keel(path) -> tuple[pd.DataFrame, np.ndarray, str]:
         raise ValueError(f"{path.name}: labels must be 'positive'/'negative'; found {unknown}.")
     X = table.iloc[:, :-1]
     X.columns = [f"x{i}" for i in range(X.shape[1])]
-    for col in X.select_dtypes(exclude="number").columns:
-        X[col] = X[col].astype(str).str.strip().where(X[col].notna(), other=np.nan).astype(object)
+    from sklearn_losses.columns import NUMERIC, column_kinds
+
+    for col, kind in zip(list(X.columns), column_kinds(X)):
+        if kind != NUMERIC:
+            X[col] = (X[col].astype(str).str.strip().where(X[col].notna(), other=np.nan)
+                      .astype(object))
     return X, (labels == "positive").to_numpy().astype(np.int64), path.stem
 
 

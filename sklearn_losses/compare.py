@@ -3,9 +3,12 @@
 ``sklearn-losses compare`` and the benchmark scripts (``benchmarks/``) both
 use this module, so that every number they report comes from the same code:
 
-- :func:`make_preprocessor` / :func:`make_model`: the tabular preprocessing
-  (numeric columns median-imputed and standardized, the other columns
-  one-hot encoded with unseen categories as zeros) in front of a classifier;
+- :func:`make_model`: a classifier ready for a raw table: the package's
+  estimators take it as it is (their own encoder, one column rule:
+  :mod:`sklearn_losses.columns`); other classifiers get
+  :func:`make_preprocessor` (numeric columns median-imputed and
+  standardized, the other columns one-hot encoded with unseen categories as
+  zeros) in front;
 - :func:`cross_validate_configs`: fit and score named estimators on given
   folds (serial or in parallel processes with joblib), a callback per
   finished fold, the failure of one configuration captured with its error,
@@ -22,13 +25,15 @@ use this module, so that every number they report comes from the same code:
 Example::
 
     from sklearn.model_selection import StratifiedKFold
+    from sklearn.linear_model import LogisticRegression
     from sklearn_losses import WeightedLossClassifier
     from sklearn_losses.compare import (cross_validate_configs, make_model,
                                         rank_configurations, summarize)
 
     metrics = ["average_precision", "roc_auc"]
-    configs = {"ce": make_model(WeightedLossClassifier(), X),          # X: a DataFrame
-               "focal": make_model(WeightedLossClassifier(loss="focal"), X)}
+    configs = {"ce": WeightedLossClassifier(),                # X: a raw DataFrame
+               "focal": WeightedLossClassifier(loss="focal"),
+               "lr": make_model(LogisticRegression(), X)}   # encoded for LogisticRegression
     folds = list(StratifiedKFold(5, shuffle=True, random_state=0).split(X, y))
     results = cross_validate_configs(configs, X, y, folds, metrics, n_jobs=2)
     rows = rank_configurations(summarize(results, metrics), metrics, n_folds=5)
@@ -43,6 +48,8 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
+from ._utils import dedupe, format_warning
+
 __all__ = [
     "Interrupted",
     "as_category_strings",
@@ -55,6 +62,7 @@ __all__ = [
     "resolve_scoring",
     "sign_test",
     "split_columns",
+    "takes_raw_tables",
     "summarize",
     "warm_up",
 ]
@@ -65,24 +73,21 @@ _SILENT = (DeprecationWarning, PendingDeprecationWarning)
 
 # ------------------------------------------------------------ preprocessing
 def split_columns(X) -> tuple[list, list]:
-    """The numeric and the categorical columns of ``X``.
+    """The numeric columns of ``X`` and the others, by the package's column rule.
 
-    Parameters
-    ----------
-    X : DataFrame or array-like of shape (n_samples, n_features)
-        A DataFrame's numeric dtypes (not booleans) are numeric, every other
-        column is categorical; an array's columns are all numeric (by position).
+    :func:`sklearn_losses.columns.split_columns`: the rule the estimator's
+    encoder uses too (``category`` and bool columns categorical, object
+    columns of numbers numeric, other object or string columns text).
 
     Returns
     -------
     numeric, categorical : list
-        Column names (DataFrame) or positions (array), in the order of ``X``.
+        Column names (DataFrame) or positions (array), in the order of ``X``;
+        ``categorical`` holds every non-numeric column.
     """
-    columns = getattr(X, "columns", None)
-    if columns is None or not hasattr(X, "select_dtypes"):
-        return list(range(np.asarray(X).shape[1])), []
-    numeric = list(X.select_dtypes(include="number").columns)
-    return numeric, [c for c in columns if c not in numeric]
+    from .columns import split_columns as split
+
+    return split(X)
 
 
 def make_preprocessor(numeric, categorical):
@@ -143,13 +148,37 @@ def as_category_strings(X) -> np.ndarray:
     return Z
 
 
+def takes_raw_tables(estimator) -> bool:
+    """Whether ``estimator`` encodes raw tables itself (its tags accept string input).
+
+    :class:`~sklearn_losses.WeightedLossClassifier` with
+    ``preprocessing="auto"`` does (its :class:`~sklearn_losses.preprocessing.TabularEncoder`).
+    """
+    from sklearn.base import BaseEstimator
+    from sklearn.utils import get_tags
+
+    if not isinstance(estimator, BaseEstimator):
+        return False
+    try:
+        return bool(get_tags(estimator).input_tags.string)
+    except (AttributeError, TypeError, ValueError):
+        return False
+
+
 def make_model(classifier, X=None, *, numeric=None, categorical=None):
-    """``Pipeline([("preprocess", make_preprocessor(...)), ("classifier", classifier)])``.
+    """``classifier`` ready for a raw table.
+
+    An estimator that encodes raw tables itself (:func:`takes_raw_tables`:
+    the package's estimators with ``preprocessing="auto"``) is returned as
+    it is, so the table reaches it as read and one encoder runs. Any other
+    classifier gets ``Pipeline([("preprocess", make_preprocessor(...)),
+    ("classifier", classifier)])``, with the columns split by the package's
+    column rule (:func:`split_columns`).
 
     Parameters
     ----------
-    classifier : estimator
-        The final step (not cloned).
+    classifier : estimator or "passthrough"
+        The model (not cloned).
     X : DataFrame or array-like, optional
         The features, to find the numeric and categorical columns with
         :func:`split_columns` when they are not given.
@@ -158,10 +187,12 @@ def make_model(classifier, X=None, *, numeric=None, categorical=None):
 
     Returns
     -------
-    model : Pipeline
+    model : estimator or Pipeline
     """
     from sklearn.pipeline import Pipeline
 
+    if takes_raw_tables(classifier):
+        return classifier
     if numeric is None or categorical is None:
         if X is None:
             raise ValueError("make_model needs X or both numeric= and categorical=.")
@@ -186,10 +217,6 @@ def resolve_scoring(scoring) -> dict:
 def _first_line(exc) -> str:
     text = str(exc).strip()
     return f"{type(exc).__name__}: {text.splitlines()[0]}" if text else type(exc).__name__
-
-
-def _dedupe(items) -> list:
-    return list(dict.fromkeys(items))
 
 
 def fit_and_score(estimator, X, y, train, test, scoring, *, y_train=None,
@@ -257,9 +284,8 @@ def fit_and_score(estimator, X, y, train, test, scoring, *, y_train=None,
             result["error"] = "KeyboardInterrupt"
         except Exception as exc:  # noqa: BLE001 - one failed fit must not end the comparison
             result["error"] = _first_line(exc)
-    result["warnings"] = _dedupe(
-        f"{w.category.__name__}: {str(w.message).strip()}" for w in caught
-        if not issubclass(w.category, _SILENT))
+    result["warnings"] = dedupe(format_warning(w) for w in caught
+                                if not issubclass(w.category, _SILENT))
     return result
 
 
@@ -436,7 +462,7 @@ def summarize(results, metrics) -> list[dict]:
         error = errors[0] if errors else None
         row = {"config": name, "folds": [r["fold"] for r in fold_results], "error": error,
                "scores": {m: [r["scores"][m] for r in fold_results] for m in metrics},
-               "warnings": _dedupe(w for r in fold_results for w in r["warnings"]),
+               "warnings": dedupe(w for r in fold_results for w in r["warnings"]),
                "total_s": float(np.nansum([np.nansum([r["fit_s"], r["score_s"]])
                                            for r in fold_results]))}
         for m in metrics:

@@ -31,10 +31,12 @@ Usage
   lose their surrounding spaces. A numeric column holding ``inf`` or
   ``-inf`` is an error naming it. Without a file, the command runs on
   :func:`sklearn_losses.datasets.make_demo_dataset` (target ``target``).
-- **preprocessing** (inside the cross-validated pipeline,
-  :func:`sklearn_losses.compare.make_preprocessor`): numeric columns
-  imputed (median) and standardized, the other columns one-hot encoded
-  (missing values a category of their own, unseen categories zeros).
+- **preprocessing**: none outside the model. The table reaches each fold's
+  ``WeightedLossClassifier`` as read, and its own encoder
+  (``preprocessing="auto"``, the package's one column rule) encodes it:
+  numeric columns scaled robustly (missing values imputed, with an
+  indicator), text and category columns one-hot (up to 16 levels) or target
+  encoded (more levels; unseen categories zeros or the target mean).
 - **sample**: ``--max-rows N`` cross-validates on a stratified random sample
   of N rows (each class keeps its share, and at least ``--folds`` rows).
 - **binary targets**: the positive class is ``--positive-label``, by

@@ -25,11 +25,6 @@ def plural(n, word, plural_form=None) -> str:
     return f"{n} {word if n == 1 else (plural_form or word + 's')}"
 
 
-def dedupe(items) -> list:
-    """The items in order, each once."""
-    return list(dict.fromkeys(items))
-
-
 def unknown(kind, name, valid, extra="") -> CLIError:
     """The error for an unknown name, with the closest valid one."""
     close = difflib.get_close_matches(name, valid, n=1)

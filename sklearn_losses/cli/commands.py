@@ -11,7 +11,8 @@ import sys
 import warnings
 from pathlib import Path
 
-from ._base import PROG, CLIError, dedupe, error, format_label, plural, unknown
+from .._utils import dedupe, format_warning
+from ._base import PROG, CLIError, error, format_label, plural, unknown
 from .parser import (DEFAULT_GRID_EXCLUDED, DEFAULT_LOSSES, DEFAULT_REWEIGHT, FULL, QUICK,
                      build_parser)
 
@@ -50,7 +51,7 @@ def main(argv=None) -> int:
         parser.print_help(sys.stderr)
         return 2
     try:
-        return args.func(args)
+        return COMMANDS[args.command](args)
     except CLIError as exc:
         error(f"{PROG} {args.command}: error: {exc}")
         return 2
@@ -297,16 +298,17 @@ def _summary(args, say, source, X, y, info, configs, losses, reweightings, folds
                   f"stratified by the target, seed {args.random_state}; for a decision, "
                   "run on all rows)")
     say(f"Data: {source}: {n} rows{sample}, {X.shape[1]} features "
-        f"({len(info['numeric'])} numeric, {len(info['categorical'])} categorical "
-        f"one-hot encoded); target {info['target']!r}: {classes}.")
+        f"({len(info['numeric'])} numeric, {len(info['categorical'])} categorical or text, "
+        f"encoded by the model); target {info['target']!r}: {classes}.")
     if "positive" in info:
         say(f"Positive class: {format_label(info['positive'])}"
             + ("" if args.positive_label else " (the minority class; "
                "change with --positive-label)") + ".")
     for c, k in info["cardinality"].items():
         if k > HIGH_CARDINALITY or (k == n and n > 10):
-            say(f"Note: categorical column {c!r} has {k} distinct values "
-                f"(one-hot: {k} features); an identifier? leave it out with --drop {c}.")
+            say(f"Note: categorical column {c!r} has {k} distinct values (the model "
+                f"target-encodes columns of more than 16 levels); an identifier? leave it out "
+                f"with --drop {c}.")
     if "drw" in reweightings:
         say(f"Note: the drw configurations train without early stopping, for all {max_epochs} "
             f"epochs, so that their class weights switch on (at epoch "
@@ -352,13 +354,10 @@ def _run_configs(args, configs, X, y, info, splits, scorers, max_epochs, device)
     metrics = list(scorers)
     n_folds = len(splits)
     names = {config_name(loss, rw): (loss, rw) for loss, rw in configs}
-    models = {}
-    from ..compare import make_model
-
-    for name, (loss, rw) in names.items():
-        clf = make_classifier(loss, rw, max_epochs=max_epochs, device=args.device,
-                              random_state=args.random_state)
-        models[name] = make_model(clf, numeric=info["numeric"], categorical=info["categorical"])
+    # the table as read: the classifier's own encoder (one column rule) is the only one
+    models = {name: make_classifier(loss, rw, max_epochs=max_epochs, device=args.device,
+                                    random_state=args.random_state)
+              for name, (loss, rw) in names.items()}
     index = {name: i for i, name in enumerate(names, 1)}
     warm = [make_classifier("cross_entropy", None, max_epochs=1, device=args.device,
                             random_state=0).set_params(hidden_layer_sizes=(4,),
@@ -457,20 +456,19 @@ def _save_best(args, rows, X, y, info, max_epochs, say):
     """``--save-best``: refit the best configuration on all rows and save it with joblib."""
     import joblib
 
-    from ..compare import make_model
     from .model import RelabeledClassifier, make_classifier
 
     best = rows[0]
-    clf = make_classifier(best["loss"], None if best["reweight"] == "none" else best["reweight"],
-                          max_epochs=max_epochs, device=args.device,
-                          random_state=args.random_state)
-    model = make_model(clf, numeric=info["numeric"], categorical=info["categorical"])
+    model = make_classifier(best["loss"],
+                            None if best["reweight"] == "none" else best["reweight"],
+                            max_epochs=max_epochs, device=args.device,
+                            random_state=args.random_state)
     if "labels" in info:
         model = RelabeledClassifier(model, labels=info["labels"])
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         model.fit(X, y)
-    for w in dedupe(f"{w.category.__name__}: {str(w.message).strip()}" for w in caught
+    for w in dedupe(format_warning(w) for w in caught
                     if not issubclass(w.category, (DeprecationWarning,
                                                    PendingDeprecationWarning))):
         say(f"    warning (refit): {w}")
@@ -483,3 +481,7 @@ def _save_best(args, rows, X, y, info, max_epochs, say):
     say(f"Saved the best configuration ({best['config']}), refitted on all {len(y)} rows, to "
         f"{args.save_best}: joblib.load(...).predict(a DataFrame with the columns "
         f"{feature_list}).")
+
+
+#: The function running each sub-command of :func:`~sklearn_losses.cli.parser.build_parser`.
+COMMANDS = {"compare": cmd_compare, "list-losses": cmd_list_losses}

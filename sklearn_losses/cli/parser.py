@@ -32,10 +32,10 @@ def build_parser() -> argparse.ArgumentParser:
     Returns
     -------
     parser : argparse.ArgumentParser
-        Each sub-parser sets ``func``, the function running the command.
+        ``command`` names the sub-command (``commands.COMMANDS`` maps it to
+        the function that runs it).
     """
     from .. import __version__
-    from .commands import cmd_compare, cmd_list_losses
 
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -140,7 +140,6 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--no-plot", action="store_true", help="do not write leaderboard.png")
     compare.add_argument("--quiet", "-q", action="store_true",
                          help="print only the leaderboard (and warnings about the run)")
-    compare.set_defaults(func=cmd_compare)
 
     list_losses = sub.add_parser(
         "list-losses", help="list the registered losses and re-weighting schemes",
@@ -148,5 +147,4 @@ def build_parser() -> argparse.ArgumentParser:
                     "accepts), whether each is pointwise or batch-level, the numbers of "
                     "classes it handles and a one-line description; then the re-weighting "
                     "schemes (the names --reweight accepts).")
-    list_losses.set_defaults(func=cmd_list_losses)
     return parser

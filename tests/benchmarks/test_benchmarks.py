@@ -152,7 +152,7 @@ def test_bench_throughput_quick(capsys):
         torch.set_num_threads(threads)
     out = capsys.readouterr().out
     assert "5000 x 50 rows" in out and "AdamW(" in out and "weight_decay=0.0" in out
-    trainers = (bench.HAND, bench.OURS, bench.SKORCH)
+    trainers = (bench.HAND, bench.OURS, bench.OURS_LOOP, bench.SKORCH)
     assert set(result["speedup"]) == set(trainers)
     for name in trainers:
         line = next((row for row in out.splitlines() if row.startswith(name)), None)
@@ -214,7 +214,7 @@ def test_bench_anyloss_quick(tmp_path):
 
 
 @pytest.mark.parametrize("name", ["bench_small_fit", "bench_network_options", "bench_throughput",
-                                  "bench_loss_step", "summarize_quality"])
+                                  "bench_loss_step", "summarize_quality", "bench_cli_overhead"])
 def test_every_script_imports(name):
     # scripts that print figures have no end-to-end run here: importing them catches a
     # helper they use going missing
@@ -229,3 +229,14 @@ def test_benchmark_preprocessor_and_torch_loop_floor():
     y = np.array([0, 1, 0, 1, 0, 1])
     loop = small_fit._TorchLoop(3).fit(out.astype(np.float32), y)
     assert loop.n_iter_ == 3
+
+
+def test_bench_cli_overhead_runs_the_command_line_and_the_estimator(capsys):
+    timings = _bench("bench_cli_overhead").main(["--rows", "120", "--folds", "2"])
+    assert timings["cli_s"] > 0 and timings["own_s"] > 0
+    assert "ratio:" in capsys.readouterr().out
+
+
+def test_bench_cli_overhead_table_has_an_id_column():
+    table = _bench("bench_cli_overhead").make_table(50)
+    assert table["id"].nunique() == 50 and set(table["label"]) == {"fraud", "ok"}

@@ -189,7 +189,7 @@ def test_tie_on_the_ranking_metric_goes_to_the_second_metric(tmp_path, capsys, m
 
     def fit_and_score(estimator, *args, **kwargs):
         result = real(estimator, *args, **kwargs)
-        loss = estimator[-1].loss
+        loss = estimator.loss
         result["scores"] = {"average_precision": 1.0, "balanced_accuracy": bal[loss]}
         return result
 
@@ -265,7 +265,7 @@ def test_save_best_refits_and_predicts_labels_from_the_feature_columns(tmp_path,
     assert set(pred) <= {"yes", "no"} and len(pred) == 60
     assert list(model.classes_) == ["no", "yes"]
     assert model.predict_proba(features).shape == (60, 2)
-    clf = model.estimator_[-1]
+    clf = model.estimator_
     assert clf.loss == board.loc[0, "loss"] and clf.reweight == "balanced"
 
 
@@ -289,7 +289,7 @@ def test_losses_all_skips_those_that_do_not_apply_with_a_note(capsys, grid):
                       "--no-plot", "--out", "/tmp/sklearn-losses-test-all")
     assert rc == 130
     assert "--losses all skips zloss_spherical (3+ classes)" in err
-    losses = {m[-1].loss for m in seen.values()}
+    losses = {m.loss for m in seen.values()}
     assert "zloss_spherical" not in losses and "focal" in losses
     # named explicitly, a loss that does not apply is an error
     rc, _, err = _run(capsys, "compare", *TINY, "--losses", "zloss_spherical",
@@ -319,7 +319,7 @@ def test_drw_switches_its_class_weights_on(tmp_path, capsys):
                       str(model_path))
     assert rc == 0, err
     assert "before reweight='drw' switched" not in err
-    clf = joblib.load(model_path).estimator_[-1]
+    clf = joblib.load(model_path).estimator_
     assert clf.early_stopping is False and clf.n_iter_ == 5
     assert clf.class_weight_ is not None
     assert not np.allclose(clf.class_weight_, 1.0)  # the deferred weights are on

@@ -1,0 +1,64 @@
+"""The one column-type rule (sklearn_losses.columns) and who uses it."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+
+from sklearn_losses import WeightedLossClassifier
+from sklearn_losses.columns import column_kind, column_kinds, split_columns
+from sklearn_losses.compare import make_model
+from sklearn_losses.compare import split_columns as compare_split
+from sklearn_losses.preprocessing import TabularEncoder
+
+
+def _frame():
+    return pd.DataFrame({
+        "num": [1.0, 2.0, np.nan, 4.0],
+        "int": pd.array([1, None, 3, 4], dtype="Int64"),
+        "numbers_as_objects": pd.Series([1, 2.5, None, 4], dtype=object),
+        "text": ["a", "b", None, "a"],
+        "string": pd.array(["x", "y", "x", None], dtype="string"),
+        "flag": [True, False, True, True],
+        "cat_text": pd.Categorical(["u", "v", "u", "v"]),
+        "cat_numbers": pd.Categorical([1, 2, 1, 3]),
+        "when": pd.to_datetime(["2024-01-01", "2024-02-01", None, "2024-03-01"]),
+    })
+
+
+def test_kinds_of_every_column_type():
+    assert column_kinds(_frame()) == ["numeric", "numeric", "numeric", "text", "text",
+                                      "categorical", "categorical", "categorical", "datetime"]
+
+
+def test_arrays_and_sparse():
+    assert column_kinds(np.zeros((3, 2))) == ["numeric", "numeric"]
+    assert column_kinds(sp.csr_matrix(np.eye(3))) == ["numeric"] * 3
+    mixed = np.array([[1, "a"], [2.5, "b"]], dtype=object)
+    assert column_kinds(mixed) == ["numeric", "text"]
+
+
+def test_unknown_dtype_is_named():
+    with pytest.raises(ValueError, match="Column 'z' has dtype complex128"):
+        column_kind(pd.Series([1j, 2j]), "z")
+
+
+def test_split_columns_is_the_rule():
+    numeric, other = split_columns(_frame())
+    assert numeric == ["num", "int", "numbers_as_objects"]
+    assert compare_split(_frame()) == (numeric, other)
+
+
+def test_numeric_categories_are_encoded_as_categories_not_scaled():
+    # a category dtype says the values are labels, whatever their type
+    X = pd.DataFrame({"code": pd.Categorical([10, 20, 30, 10, 20, 30] * 5)})
+    enc = TabularEncoder().fit(X)
+    assert enc.numeric_features_ == [] and enc.onehot_features_ == [0]
+    assert enc.transform(X).shape == (30, 3)
+
+
+def test_the_package_estimator_takes_the_table_as_read():
+    clf = WeightedLossClassifier()
+    assert make_model(clf, _frame()) is clf
+    assert make_model(WeightedLossClassifier(preprocessing=None), _frame()).steps[0][0] == \
+        "preprocess"
