@@ -10,7 +10,6 @@ numeric array, an object array of strings, or a scipy sparse matrix.
 
 from __future__ import annotations
 
-import numbers
 import warnings
 from numbers import Integral
 
@@ -25,6 +24,7 @@ from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MaxAbsScaler, OneHotEncoder, TargetEncoder
 from sklearn.utils._param_validation import Interval
+from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import (
     _check_sample_weight,
@@ -34,6 +34,7 @@ from sklearn.utils.validation import (
 )
 
 from ._checks import relative_weights
+from .columns import DATETIME, NUMERIC, column_kind
 
 __all__ = ["RobustSmoothClipScaler", "TabularEncoder", "check_table"]
 
@@ -47,21 +48,52 @@ def _weighted_quantiles(X, weight, quantiles):
     """Per-column inverted-CDF quantiles of ``X`` (NaN and weight-0 rows ignored).
 
     Returns an array of shape ``(len(quantiles), n_features)``; NaN for a
-    column with no usable value. Quantile 0 is the minimum, 1 the maximum.
+    column with no usable value. Quantile 0 is the minimum, 1 the maximum:
+    the smallest value whose cumulative weight reaches ``q`` times the total.
+
+    Unit weights (no ``sample_weight``) take the order statistics
+    ``ceil(q m) - 1`` of the ``m`` present values of a column by
+    ``np.partition`` (linear time, all columns without NaN at once); other
+    weights sort the whole table once (``argsort`` along the rows) and read
+    every quantile of every column from one cumulative sum.
     """
     quantiles = np.asarray(quantiles, dtype=np.float64)
-    out = np.full((quantiles.shape[0], X.shape[1]), np.nan)
     weight = relative_weights(weight)  # weights of 1e38 pick the rows that weights of 1 pick
-    for j in range(X.shape[1]):
-        keep = ~np.isnan(X[:, j]) & (weight > 0)
-        if not keep.any():
-            continue
-        order = np.argsort(X[keep, j], kind="stable")
-        values = X[keep, j][order]
-        cum = np.cumsum(weight[keep][order])
-        # smallest value whose cumulative weight reaches q * total (q = 0: the minimum)
-        idx = np.searchsorted(cum, quantiles * cum[-1], side="left")
-        out[:, j] = values[np.minimum(idx, values.shape[0] - 1)]
+    if np.all(weight == 1.0):
+        return _unit_weight_quantiles(X, quantiles)
+    out = np.full((quantiles.shape[0], X.shape[1]), np.nan)
+    order = np.argsort(X, axis=0, kind="stable")  # NaN last
+    values = np.take_along_axis(X, order, axis=0)
+    w = weight[order]
+    keep = ~np.isnan(values) & (w > 0)
+    cum = np.cumsum(np.where(keep, w, 0.0), axis=0)  # adding 0.0 leaves the sums exact
+    present = keep.any(axis=0)
+    for i, q in enumerate(quantiles):
+        reached = keep & (cum >= q * cum[-1])
+        idx = reached.argmax(axis=0)
+        out[i] = np.where(present, values[idx, np.arange(X.shape[1])], np.nan)
+    return out
+
+
+def _unit_weight_quantiles(X, quantiles):
+    """:func:`_weighted_quantiles` with every weight 1, by order statistics."""
+    out = np.full((quantiles.shape[0], X.shape[1]), np.nan)
+    missing = np.isnan(X)
+    has_nan = missing.any(axis=0)
+
+    def ranks(m):
+        return np.maximum(np.ceil(quantiles * m).astype(np.int64) - 1, 0)
+
+    full = np.flatnonzero(~has_nan)
+    if full.size and X.shape[0]:
+        k = ranks(X.shape[0])
+        part = np.partition(X[:, full], np.unique(k), axis=0)
+        out[:, full] = part[k]
+    for j in np.flatnonzero(has_nan):
+        col = X[~missing[:, j], j]
+        if col.size:
+            k = ranks(col.shape[0])
+            out[:, j] = np.partition(col, np.unique(k))[k]
     return out
 
 
@@ -89,6 +121,20 @@ class RobustSmoothClipScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
     ``sample_weight`` a weight ``k`` gives exactly the statistics of ``k``
     repeated rows.
 
+    Parameters
+    ----------
+    subsample : int or None, default=10_000
+        The statistics are computed on at most this many rows, drawn
+        without replacement (with their weights), as
+        :class:`~sklearn.preprocessing.QuantileTransformer` does: the
+        quartiles of 10,000 rows are within about one percent of those of
+        the whole column (they set a scale, not a result), and larger tables
+        then cost a constant time. Up to ``subsample`` rows the statistics
+        are exact (a weight ``k`` gives those of ``k`` repeated rows). None
+        uses every row.
+    random_state : int, RandomState or None, default=None
+        The subsample's draw (only used with more than ``subsample`` rows).
+
     Attributes
     ----------
     center_ : ndarray of shape (n_features,)
@@ -99,6 +145,15 @@ class RobustSmoothClipScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
     feature_names_in_ : ndarray of str
         Defined when ``X`` has string column names.
     """
+
+    _parameter_constraints = {
+        "subsample": [None, Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(self, *, subsample=10_000, random_state=None):
+        self.subsample = subsample
+        self.random_state = random_state
 
     def fit(self, X, y=None, sample_weight=None):
         """Learn the medians and robust ranges of the columns of ``X``.
@@ -112,9 +167,15 @@ class RobustSmoothClipScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
             Non-negative row weights of the quantiles (rows of weight 0 are
             ignored).
         """
+        self._validate_params()
         X = validate_data(self, X, dtype=np.float64, ensure_all_finite="allow-nan")
         sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64,
                                              ensure_non_negative=True)
+        if self.subsample is not None and X.shape[0] > self.subsample:
+            rows = check_random_state(self.random_state).choice(
+                X.shape[0], self.subsample, replace=False)
+            rows.sort()
+            X, sample_weight = X[rows], sample_weight[rows]
         q25, center, q75, lo, hi = _weighted_quantiles(X, sample_weight,
                                                        [0.25, 0.5, 0.75, 0.0, 1.0])
         spread = q75 - q25
@@ -135,16 +196,6 @@ class RobustSmoothClipScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True
         return tags
-
-
-def _is_categorical_dtype(dtype) -> bool:
-    return (pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_object_dtype(dtype)
-            or pd.api.types.is_string_dtype(dtype)
-            or isinstance(dtype, pd.CategoricalDtype))
-
-
-def _is_number(v) -> bool:
-    return isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_))
 
 
 def check_table(X, *, ensure_min_samples=1, estimator=None):
@@ -169,12 +220,13 @@ def check_table(X, *, ensure_min_samples=1, estimator=None):
 class TabularEncoder(TransformerMixin, BaseEstimator):
     """Encode a raw table (text, category, bool, missing values) into numbers for a network.
 
-    Column rules, decided on the training table:
+    Column rules, decided on the training table by the package's one
+    column-type rule (:mod:`sklearn_losses.columns`):
 
-    - **categorical** columns: pandas ``object``, ``string``, ``category`` and
-      bool dtypes, and the columns of an object array holding anything but
-      numbers (strings). Values are compared as strings; a missing value is a
-      level of its own.
+    - **categorical** and **text** columns: pandas ``category`` (whatever its
+      categories), bool, ``object`` and ``string`` dtypes, and the columns of
+      an object array holding anything but numbers (strings). Values are
+      compared as strings; a missing value is a level of its own.
 
       - at most ``max_onehot_levels`` levels (missing counted): one-hot
         (``OneHotEncoder(handle_unknown="ignore")``); a level unseen in
@@ -187,8 +239,8 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         keeps the width at one (or ``n_classes``) column however many levels
         there are, where one-hot would blow the first layer up and an
         ordinal code would impose an order that means nothing.
-    - **numeric** columns (everything else; nullable integer and float
-      dtypes included): :class:`RobustSmoothClipScaler` (median centering,
+    - **numeric** columns (numeric dtypes, nullable integer and float
+      dtypes included, and object columns holding only numbers): :class:`RobustSmoothClipScaler` (median centering,
       robust scaling, smooth clipping: RealMLP-TD's preprocessing), then
       missing values imputed by the training median (0 after centering),
       plus a 0/1 missing-indicator column for each column that had missing
@@ -216,8 +268,11 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         Defined when ``X`` has string column names.
     numeric_features_, onehot_features_, target_features_ : list of int
         Positions of the columns each rule applies to.
-    transformer_ : ColumnTransformer or MaxAbsScaler
-        The fitted transformation (``MaxAbsScaler`` for sparse input).
+    transformer_ : ColumnTransformer, RobustSmoothClipScaler or MaxAbsScaler
+        The fitted transformation: ``MaxAbsScaler`` for sparse input, the
+        scaler alone for a table of numeric columns with no missing value
+        (the same numbers as the column transformer, computed in place on one
+        array), the column transformer otherwise.
 
     Examples
     --------
@@ -293,7 +348,14 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         self.onehot_features_ = [j for j in categorical if levels[j] <= self.max_onehot_levels]
         self.target_features_ = [j for j in categorical if levels[j] > self.max_onehot_levels]
         with_nan = [j for j in self.numeric_features_ if frame.iloc[:, j].isna().any()]
-        scalers = [RobustSmoothClipScaler(), RobustSmoothClipScaler()]  # numeric, target codes
+        if len(self.numeric_features_) == len(kinds) and not with_nan:
+            # numeric columns only, none missing: the scaler alone, on one float64 array
+            self.transformer_ = RobustSmoothClipScaler(random_state=self.random_state)
+            A = frame.to_numpy(dtype=np.float64)
+            self.transformer_.fit(A, sample_weight=sample_weight)
+            return self._scale_numeric(A)
+        # numeric columns, target codes
+        scalers = [RobustSmoothClipScaler(random_state=self.random_state) for _ in range(2)]
         parts = [
             ("num", Pipeline([("scale", scalers[0]),
                               ("impute", SimpleImputer(strategy="constant", fill_value=0.0,
@@ -356,7 +418,24 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         if sp.issparse(X):  # a dense model: the user had such rows dense at fit
             X = X.toarray()
         frame, _ = self._frame(X, kinds=self._kinds_)
+        if isinstance(self.transformer_, RobustSmoothClipScaler):
+            return self._scale_numeric(frame.to_numpy(dtype=np.float64))
         return self.transformer_.transform(frame)
+
+    def _scale_numeric(self, A):
+        """The all-numeric encoding of ``A`` (float64): what the column transformer's numeric
+        pipeline computes (scale, smooth clip, a missing value imputed by 0), in place on a
+        copy, so that large tables cost few passes over memory."""
+        Z = np.array(A, dtype=np.float64, copy=True)  # never the caller's memory
+        Z -= self.transformer_.center_
+        Z *= self.transformer_.scale_
+        t = Z / 3.0
+        np.square(t, out=t)
+        t += 1.0
+        np.sqrt(t, out=t)
+        Z /= t
+        Z[np.isnan(Z)] = 0.0
+        return Z
 
     def get_feature_names_out(self, input_features=None):
         """Names of the output columns (``num__``, ``missing__``, ``onehot__``, ``target__`` prefixes)."""
@@ -365,6 +444,9 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             from sklearn.utils.validation import _check_feature_names_in
 
             return _check_feature_names_in(self, input_features)
+        if isinstance(self.transformer_, RobustSmoothClipScaler):
+            return np.asarray([f"num__{n}" for n in self._names(range(self.n_features_in_))],
+                              dtype=object)
         return self.transformer_.get_feature_names_out()
 
     # -------------------------------------------------------------- helpers
@@ -420,18 +502,14 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
                              "them (e.g. by NaN, which is imputed) before fitting or predicting.")
 
     def _kind(self, s: pd.Series, j) -> str:
-        dtype = s.dtype
-        if dtype.kind == "O":
-            # an object column holding only numbers (and missing values) is numeric
-            values = s.dropna().to_numpy()
-            return "num" if all(_is_number(v) for v in values) and len(values) else "cat"
-        if _is_categorical_dtype(dtype):
-            return "cat"
-        if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_complex_dtype(dtype):
-            return "num"
-        raise ValueError(
-            f"Column {self._names([j])[0]!r} has dtype {dtype}, which is neither numeric nor "
-            "categorical (text, category, bool); convert it first (e.g. a date to numbers).")
+        """``"num"`` or ``"cat"`` by the package's column rule (:mod:`sklearn_losses.columns`)."""
+        name = self._names([j])[0]
+        kind = column_kind(s, name)
+        if kind == DATETIME:
+            raise ValueError(
+                f"Column {name!r} has dtype {s.dtype}, a date or time, which the encoder "
+                "does not take yet; convert it first (e.g. a date to numbers).")
+        return "num" if kind == NUMERIC else "cat"
 
     def _numeric(self, s: pd.Series, j) -> np.ndarray:
         try:
