@@ -43,6 +43,16 @@ from .metric import (
     AnyLossGMean,
 )
 from .ranking import AUCPairwiseLoss, AUCSquareLoss, EnsLoss
+from .robust import (
+    CompSumLoss,
+    GCELoss,
+    LDRKLLoss,
+    MAELoss,
+    NCELoss,
+    NCERCELoss,
+    NFLRCELoss,
+    SCELoss,
+)
 from .standard import CrossEntropyLoss
 from .wrappers import LogitClip
 
@@ -56,17 +66,25 @@ __all__ = [
     "AnyLossGMean",
     "BalancedSoftmaxLoss",
     "BatchLoss",
+    "CompSumLoss",
     "CrossEntropyLoss",
     "DiceLoss",
     "EncouragingLoss",
     "EnsLoss",
     "FocalLoss",
+    "GCELoss",
     "LDAMLoss",
+    "LDRKLLoss",
     "LogitAdjustedLoss",
     "LogitClip",
     "Loss",
+    "MAELoss",
+    "NCELoss",
+    "NCERCELoss",
+    "NFLRCELoss",
     "PointwiseLoss",
     "Poly1Loss",
+    "SCELoss",
     "SphericalZLoss",
     "SquentropyLoss",
     "TverskyLoss",
