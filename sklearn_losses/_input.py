@@ -16,7 +16,26 @@ from sklearn.utils.validation import _check_y, check_consistent_length, validate
 
 from .preprocessing import TabularEncoder, check_table
 
-__all__ = ["validate_table"]
+__all__ = ["check_labels", "validate_table"]
+
+
+def check_labels(y):
+    """Raise a clear error when ``y`` holds missing labels (NaN, None, ``pd.NA``, ``NaT``).
+
+    scikit-learn's own checks say "Input y contains NaN" for some of them and
+    fail inside a sort for others (None among strings).
+    """
+    import pandas as pd
+
+    values = y.to_numpy(dtype=object) if hasattr(y, "to_numpy") else np.asarray(y, dtype=object)
+    if values.ndim != 1:
+        return  # the shape error comes from scikit-learn's check
+    missing = np.flatnonzero(pd.isna(values))
+    if missing.size:
+        rows = ", ".join(map(str, missing[:5].tolist())) + (", ..." if missing.size > 5 else "")
+        raise ValueError(
+            f"y has {missing.size} missing label(s) (NaN, None or pd.NA) of {len(values)}, at "
+            f"row(s) {rows}; every row needs a class label. Drop those rows or fill them.")
 
 
 def _as_dtype(X, dtype):
@@ -34,6 +53,8 @@ def validate_table(estimator, X, y=None, *, reset=True, dtype=np.float32, sample
     ``encoder_``, ``n_features_in_`` and ``feature_names_in_`` when
     ``reset``.
     """
+    if y is not None:
+        check_labels(y)
     if reset:
         estimator.encoder_ = None
     if (estimator.preprocessing if reset else getattr(estimator, "encoder_", None)) is None:

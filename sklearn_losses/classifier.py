@@ -550,8 +550,19 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
             result = train(plan, X, y_enc, train_weight, resume=state)
             self._keep(plan, result, X, y_enc, train_weight)
             if not partial:
-                _checks.warn_max_epochs(plan.stopping, result.stop_reason, plan.max_epochs)
+                self._warn_max_epochs(plan, result)
         return self
+
+    @staticmethod
+    def _warn_max_epochs(plan, result):
+        """Warn when the epochs ran out while the monitored value still improved."""
+        if plan.stopping == "validation":
+            values = result.validation_scores
+            lower = plan.monitor is None or not plan.monitor.greater_is_better
+        else:
+            values, lower = result.loss_curve, True
+        _checks.warn_max_epochs(plan.stopping, result.stop_reason, plan.max_epochs, values,
+                                lower, plan.patience)
 
     def _partial_classes(self, classes, resume):
         """The classes of a :meth:`partial_fit` call, checked against the fitted ones."""

@@ -73,6 +73,11 @@ class TrainingPlan:
         The labels of the network's outputs.
     row_counts, class_counts : ndarray of shape (K,)
         Training rows per class, and their total ``sample_weight``.
+    weight_counts : ndarray of shape (K,)
+        The frequencies behind the class weights and the losses' priors:
+        ``class_counts``, divided by their largest value when their total is
+        below 1e-30 (frequency formulas would underflow; only relative
+        weights matter).
     loss : Loss
         The configured loss (a clone; class counts filled in, wrapped by
         ``logit_clip``).
@@ -115,6 +120,7 @@ class TrainingPlan:
     classes: np.ndarray
     row_counts: np.ndarray
     class_counts: np.ndarray
+    weight_counts: np.ndarray
     loss: Loss
     reweight: object
     class_weight: np.ndarray | None
@@ -160,7 +166,16 @@ def check_weights(sample_weight, X, y_enc, n_classes, *, min_classes):
                                          ensure_non_negative=True)
     if not np.isfinite(sample_weight).all():
         raise ValueError("sample_weight contains NaN or infinity.")
-    present = np.bincount(y_enc, weights=sample_weight, minlength=n_classes) > 0
+    with np.errstate(over="ignore"):
+        totals = np.bincount(y_enc, weights=sample_weight, minlength=n_classes)
+        total = totals.sum()
+    if not np.isfinite(total):
+        raise ValueError(
+            f"sample_weight is too large: its total overflows float64 (largest weight "
+            f"{sample_weight.max():.3g}, {len(sample_weight)} rows), so the class frequencies "
+            "it defines are infinite. Only relative weights matter: divide sample_weight by "
+            "a common factor, e.g. its maximum.")
+    present = totals > 0
     if present.sum() < min_classes:
         raise ValueError(
             f"sample_weight leaves fewer than {min_classes} classes with positive total "
@@ -202,11 +217,16 @@ def class_setup(params, classes, y_enc, sample_weight, seed) -> dict:
     row_counts = np.bincount(y_enc, minlength=n_classes)
     class_counts = (row_counts if sample_weight is None
                     else np.bincount(y_enc, weights=sample_weight, minlength=n_classes))
-    loss = _build_loss(params, classes, class_counts, seed)
+    # Frequencies of the class weights and the losses' priors: the weighted counts, unless
+    # their total is so small (tiny sample_weight) that frequency formulas underflow; only
+    # relative weights matter, so those are divided by their largest count first.
+    low = _checks.WEIGHT_TOTAL_RANGE[0]
+    counts = class_counts / class_counts.max() if 0 < class_counts.sum() < low else class_counts
+    loss = _build_loss(params, classes, counts, seed)
     reweight = _checks.resolve_reweight(params["reweight"], loss, params["batch_sampler"])
     scheme = scheme_of(reweight)
     _checks.check_weighted_class_counts(classes, class_counts, loss, reweight)
-    class_weight = compute_class_weights(reweight, classes, class_counts)
+    class_weight = compute_class_weights(reweight, classes, counts)
     _checks.check_instance_weighting(scheme, loss)
     device = resolve_device(params["device"])
     batch_sampler = _checks.resolve_batch_sampler(params["batch_sampler"], loss,
@@ -215,7 +235,8 @@ def class_setup(params, classes, y_enc, sample_weight, seed) -> dict:
     _checks.warn_prior_twice(loss, class_weight, scheme, balanced)
     if params["calibration"] == "prior":
         _checks.warn_improper_prior_calibration(loss, class_weight, balanced)
-    return dict(row_counts=row_counts, class_counts=class_counts, loss=loss, reweight=reweight,
+    return dict(row_counts=row_counts, class_counts=class_counts, weight_counts=counts,
+                loss=loss, reweight=reweight,
                 scheme=scheme, class_weight=class_weight, device=device,
                 batch_sampler=batch_sampler)
 
@@ -288,7 +309,7 @@ def make_plan(params, X, y_enc, classes, sample_weight, *, monitor, previous=Non
     seed = int(rng.randint(np.iinfo(np.int32).max))
     if partial and previous is not None:
         setup = {k: getattr(previous, k) for k in (
-            "row_counts", "class_counts", "reweight", "class_weight", "device",
+            "row_counts", "class_counts", "weight_counts", "reweight", "class_weight", "device",
             "batch_sampler")}
         setup["scheme"] = scheme_of(previous.reweight)
         setup["loss"] = get_loss(previous.loss)  # a copy: its batch counters start afresh

@@ -198,6 +198,25 @@ class RobustSmoothClipScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
         return tags
 
 
+class _PreweightedScaler(RobustSmoothClipScaler):
+    """:class:`RobustSmoothClipScaler` fitted with row weights given at construction.
+
+    The encoder's column transformer passes no metadata to its steps; the
+    weights of the rows it fits on reach the scalers this way.
+    """
+
+    def __init__(self, *, fit_weight=None, subsample=10_000, random_state=None):
+        super().__init__(subsample=subsample, random_state=random_state)
+        self.fit_weight = fit_weight
+
+    _parameter_constraints = {**RobustSmoothClipScaler._parameter_constraints,
+                              "fit_weight": [None, "array-like"]}
+
+    def fit(self, X, y=None, sample_weight=None):
+        """Fit with ``sample_weight``, or with ``fit_weight`` when it is None."""
+        return super().fit(X, y, self.fit_weight if sample_weight is None else sample_weight)
+
+
 def check_table(X, *, ensure_min_samples=1, estimator=None):
     """``X`` checked as a table: a DataFrame unchanged, a sparse matrix as CSR,
     anything else as a 2-D array (numeric, object or string dtype kept).
@@ -354,8 +373,11 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             A = frame.to_numpy(dtype=np.float64)
             self.transformer_.fit(A, sample_weight=sample_weight)
             return self._scale_numeric(A)
-        # numeric columns, target codes
-        scalers = [RobustSmoothClipScaler(random_state=self.random_state) for _ in range(2)]
+        # numeric columns, target codes; the weights are given to the scalers directly:
+        # routing sample_weight through the column transformer breaks TargetEncoder
+        # (scikit-learn 1.9 reads a "groups" entry no caller passes: KeyError)
+        scalers = [_PreweightedScaler(fit_weight=sample_weight, random_state=self.random_state)
+                   for _ in range(2)]
         parts = [
             ("num", Pipeline([("scale", scalers[0]),
                               ("impute", SimpleImputer(strategy="constant", fill_value=0.0,
@@ -370,15 +392,18 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
                                               ("scale", scalers[1])]),
                           self.target_features_))
         self.transformer_ = ColumnTransformer(parts, sparse_threshold=0.0)
-        with warnings.catch_warnings():
+        # the encoder routes no metadata to its steps: with routing on (the caller's
+        # config), TargetEncoder.fit_transform reads a "groups" entry no one passes
+        with warnings.catch_warnings(), config_context(enable_metadata_routing=False):
             # TargetEncoder's folds with a class rarer than the folds
             warnings.filterwarnings("ignore", message="The least populated class")
-            if sample_weight is None:
-                return self.transformer_.fit_transform(frame, y)
-            with config_context(enable_metadata_routing=True):
-                for scaler in scalers:
-                    scaler.set_fit_request(sample_weight=True)
-                return self.transformer_.fit_transform(frame, y, sample_weight=sample_weight)
+            out = self.transformer_.fit_transform(frame, y)
+        for name, part, _ in self.transformer_.transformers_:
+            if hasattr(part, "steps"):
+                for _, step in part.steps:
+                    if isinstance(step, _PreweightedScaler):
+                        step.fit_weight = None  # used; the fitted encoder does not keep it
+        return out
 
     def _target_encoder(self, y, n_samples):
         if y is None:

@@ -281,7 +281,13 @@ def compute_class_weights(reweight, classes, class_counts):
                 f"reweight dict has keys {unknown} that are not classes of y "
                 f"(classes: {classes.tolist()})."
             )
-        weights = np.array([reweight.get(c, 1.0) for c in classes.tolist()], dtype=np.float64)
+        try:
+            weights = np.array([reweight.get(c, 1.0) for c in classes.tolist()],
+                               dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"reweight dict values must be numbers (the weight of each class); got "
+                f"{reweight!r}.") from None
         if not np.all(np.isfinite(weights)) or np.any(weights < 0):
             raise ValueError(f"reweight dict values must be finite and >= 0; got {reweight}.")
         if not np.any(weights > 0):

@@ -39,7 +39,7 @@ def _callbacks(plan):
     scheme = plan.scheme
     if scheme is not None and scheme.scheduled:
         callbacks.append(("class_weight_schedule",
-                          ClassWeightSchedule(scheme, plan.class_counts, plan.max_epochs)))
+                          ClassWeightSchedule(scheme, plan.weight_counts, plan.max_epochs)))
     monitor, lower = "valid_loss", True
     metric = plan.monitor
     if plan.valid_index is not None and metric is not None:
@@ -193,7 +193,7 @@ def _result(plan, net) -> TrainingResult:
     class_weight = plan.class_weight
     if scheme is not None and scheme.scheduled:
         # the weights in force during the last epoch run
-        class_weight = scheme.class_weights_at_epoch(plan.class_counts, len(net.history) - 1,
+        class_weight = scheme.class_weights_at_epoch(plan.weight_counts, len(net.history) - 1,
                                                      plan.max_epochs)
     # an ensemble evaluates a batch-level loss once per member on the same batch
     degenerate = (getattr(net.criterion_, "n_degenerate_batches_", 0)
