@@ -66,7 +66,7 @@ def test_every_numeric_parameter_has_a_finite_range(name, param):
 
 
 def _documented_range(cls, param):
-    """``(low, high, closed_left, closed_right)`` from the ``param : type`` line of the docstring."""
+    """``(low, high, closed_left, closed_right)`` from the ``param : type`` docstring line."""
     line = re.search(rf"^\s+{re.escape(param)} : (.*)$", cls.__doc__, re.M)
     assert line, f"{cls.__name__} documents no parameter {param}"
     found = re.search(r"([\[(])\s*(-?[\d.e+-]+|-?2\*\*\d+ - 1)\s*,\s*(-?[\d.e+-]+|2\*\*\d+ - 1)"
