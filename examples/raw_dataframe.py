@@ -34,8 +34,9 @@ SCORING = {"average_precision": get_scorer("average_precision"),
 def make_raw_table(n_samples=3000, random_state=0):
     """An imbalanced table as a user has it: ``(DataFrame, labels)``.
 
-    The labels are ``"churned"`` / ``"active"``; ``"churned"`` sorts second,
-    so it is the positive class of the package scorers (``classes_[1]``).
+    The labels are ``"churned"`` / ``"active"``; ``"churned"``, the minority,
+    is the positive class of the package scorers (they measure the minority
+    class unless given ``pos_label``).
 
     Columns: ``plan`` (text, 4 levels, some missing), ``region`` (pandas
     ``category``, 30 levels: target encoded), ``autopay`` (bool), ``tenure``

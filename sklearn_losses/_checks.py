@@ -306,7 +306,23 @@ def warn_improper_prior_calibration(loss, class_weight, balanced_batches):
         f"calibration='prior' divides the {what} out of the probabilities exactly only for "
         f"proper losses (cross-entropy without label smoothing, logit_adjusted, "
         f"balanced_softmax); for the loss {loss_label(loss)} the result is approximate. "
-        "Use calibration='temperature', which also fits a temperature on held-out rows.")
+        + (_label_smoothing_note(loss) or "Use ")
+        + "calibration='temperature', which also fits a temperature on held-out rows.")
+
+
+def _label_smoothing_note(loss):
+    """A sentence on the under-confidence label smoothing causes ('' without smoothing)."""
+    inner = getattr(loss, "inner", loss)
+    eps = float(getattr(inner, "label_smoothing", 0.0) or 0.0)
+    if eps <= 0:
+        return ""
+    return (
+        f"Its label_smoothing={eps:g} (the default loss='auto' is cross-entropy with "
+        "label_smoothing=0.1) makes the probabilities under-confident: the loss is "
+        "minimised by (1 - eps) * posterior + eps / K, so on a binary problem no "
+        f"probability aims above {1 - eps + eps / 2:g}, and dividing out a prior does not "
+        "undo it. Train without it (set_params(loss__label_smoothing=0.0)) for "
+        "probabilities to correct exactly, or use ")
 
 
 def check_validation_weights(sample_weight, valid_index, validation_fraction):

@@ -20,12 +20,46 @@ Each metric a metric loss optimises has a scorer of the same name: ``f1``
 Scorers follow scikit-learn's convention that greater is better: the scorer
 of a lower-is-better metric returns its negation (``neg_ece``,
 ``neg_brier``, ``neg_log_loss``).
+
+**Which class binary scores measure** (:ref:`scorer-positive-class`). F1,
+F-beta, average precision and the loss scorers of a binary problem measure
+one class, the *positive* one. It is ``pos_label`` when given (a
+label of the estimator's ``classes_``; anything else is an error listing
+them). Without ``pos_label`` it is the **minority class**, never
+``classes_[1]`` by position:
+
+1. the class with the fewest training rows, when the fitted estimator (or
+   the last step of a Pipeline, or ``best_estimator_`` / ``estimator_`` of a
+   meta-estimator) records them in ``class_row_counts_``, aligned with its
+   ``classes_``;
+2. otherwise the class with the fewest rows of the scored ``y`` (rows, not
+   ``sample_weight``). With the stratified folds ``cross_validate`` and
+   ``GridSearchCV`` use for classifiers, the test fold has the class
+   proportions of the training rows, so this is the training minority too;
+   on a held-out set whose proportions differ, pass ``pos_label``.
+
+Equal counts give ``classes_[1]`` (no class is the majority). A scored ``y``
+holding a single class, with no recorded training counts, is an error: the
+minority cannot be told, and scoring the absent class would be
+meaningless. The scorer's ``repr`` names the class: ``pos_label='fraud'`` or
+``pos_label=<minority class>``. ROC AUC, Brier, log-loss, ECE, accuracy,
+balanced accuracy, MCC, G-mean and worst-class recall are the same
+whichever class is positive; they accept ``pos_label`` (and check it) but
+do not depend on it. Multiclass scores are macro averages (one-vs-rest AUC);
+``pos_label`` is refused there.
+
+The metric objects (:class:`ProbaMetric`) work on encoded labels, the
+column indices of the probabilities: their ``pos_label`` is 0 or 1 and
+defaults to the minority of the ``y_true`` they get. Early stopping on
+``scoring="f1"`` or ``"average_precision"`` therefore monitors the minority
+class of the (stratified) validation split.
 """
 
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from numbers import Real
 from typing import Callable
 
 import numpy as np
@@ -35,6 +69,7 @@ from sklearn import metrics as skm
 from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.metrics._scorer import _Scorer
 from sklearn.preprocessing import label_binarize
+from sklearn.utils._response import _check_response_method
 
 from ._registry import Registry
 
@@ -123,27 +158,99 @@ def expected_calibration_error(y_true, proba, sample_weight=None, n_bins=15):
 class ProbaMetric:
     """A metric of encoded labels and a probability matrix, with its direction.
 
+    Labels are encoded as the column indices ``0 .. K-1`` of the probability
+    matrix.
+
     Parameters
     ----------
     name : str
     func : callable
         ``func(y_true, y, sample_weight, n_classes)`` where ``y`` is the
         predicted labels when ``needs == "labels"`` and the probability
-        matrix ``(n, K)`` when ``needs == "proba"``.
+        matrix ``(n, K)`` when ``needs == "proba"``. For a binary problem
+        ``func`` takes class 1 as the positive class; when
+        ``uses_pos_label`` is True the metric first swaps the two classes if
+        the positive class is 0.
     greater_is_better : bool
     needs : {"labels", "proba"}
+    uses_pos_label : bool, default=False
+        True when the binary value depends on which class is positive (F1,
+        F-beta, average precision, loss metrics); False for metrics that are
+        the same whichever class is positive (ROC AUC, Brier, accuracy...).
+    pos_label : {0, 1} or None, default=None
+        Positive class of binary problems (a column index). None: the
+        minority class of the ``y_true`` the metric is called with (equal
+        counts: 1). See :ref:`scorer-positive-class`.
     """
 
     name: str
     func: Callable
     greater_is_better: bool = True
     needs: str = "proba"
+    uses_pos_label: bool = False
+    pos_label: int | None = None
 
-    def __call__(self, y_true, proba, sample_weight=None) -> float:
-        """Evaluate on encoded labels and probabilities (labels = argmax)."""
+    def __call__(self, y_true, proba, sample_weight=None, pos_label=None) -> float:
+        """Evaluate on encoded labels and probabilities (labels = argmax).
+
+        ``pos_label`` (0 or 1, binary problems) overrides the metric's own;
+        None keeps it (and a metric without one takes the minority class of
+        ``y_true``).
+        """
         proba = np.asarray(proba)
         y = proba.argmax(axis=1) if self.needs == "labels" else proba
-        return float(self.func(np.asarray(y_true), y, sample_weight, proba.shape[1]))
+        return self.evaluate(y_true, y, sample_weight, proba.shape[1], pos_label)
+
+    def evaluate(self, y_true, y, sample_weight, n_classes, pos_label=None) -> float:
+        """The metric of encoded ``y_true`` and ``y`` (labels or probabilities).
+
+        For a binary problem whose positive class is 0 (``pos_label``, the
+        metric's own, or the minority of ``y_true``), the two classes are
+        swapped before ``func`` is called, so that ``func`` always measures
+        class 1.
+        """
+        y_true = np.asarray(y_true)
+        if pos_label is None:
+            pos_label = self.pos_label
+        if pos_label is not None and (n_classes != 2 or pos_label not in (0, 1)):
+            raise ValueError(
+                f"The '{self.name}' metric got pos_label={pos_label!r}: for a binary problem "
+                f"it is a column index of the probabilities, 0 or 1; {n_classes} classes "
+                "have no positive class (multiclass scores are macro averages).")
+        if self.uses_pos_label and n_classes == 2:
+            if pos_label is None:
+                pos_label = _minority_index(_binary_counts(y_true))
+            if pos_label == 0:
+                y_true = _swap01(y_true)
+                y = _swap01(y) if self.needs == "labels" else _swap_columns(y)
+        return float(self.func(y_true, y, sample_weight, n_classes))
+
+
+def _minority_index(counts) -> int:
+    """Index of the smallest of ``counts``; equal smallest counts give the last of them.
+
+    Binary ties give 1, the second class (``classes_[1]``): with equal counts
+    no class is the majority.
+    """
+    counts = np.asarray(counts, dtype=np.float64)
+    return int(np.flatnonzero(counts == counts.min())[-1])
+
+
+def _binary_counts(y_true):
+    """Rows of class 0 and of class 1 in encoded labels."""
+    y_true = np.asarray(y_true)
+    return [np.count_nonzero(y_true == 0), np.count_nonzero(y_true == 1)]
+
+
+def _swap_columns(proba):
+    """The two columns of a binary probability matrix exchanged (a contiguous copy)."""
+    return np.ascontiguousarray(np.asarray(proba)[:, ::-1])
+
+
+def _swap01(y):
+    """Encoded binary labels with 0 and 1 exchanged (other codes, e.g. -1, kept)."""
+    y = np.asarray(y)
+    return np.where(y == 0, 1, np.where(y == 1, 0, y))
 
 
 def _labels_metric(name, fn, **kw):
@@ -175,14 +282,14 @@ _METRICS = Registry("metric", listing="Available:")
 for _m in [
     _labels_metric("accuracy", skm.accuracy_score),
     _labels_metric("balanced_accuracy", skm.balanced_accuracy_score),
-    ProbaMetric("f1", _f1, needs="labels"),
+    ProbaMetric("f1", _f1, needs="labels", uses_pos_label=True),
     _labels_metric("matthews_corrcoef", skm.matthews_corrcoef),
     ProbaMetric("gmean", lambda y, p, w, k: geometric_mean_score(y, p, w, np.arange(k)),
                 needs="labels"),
     ProbaMetric("worst_class_recall",
                 lambda y, p, w, k: worst_class_recall(y, p, w, np.arange(k)), needs="labels"),
     ProbaMetric("roc_auc", _roc_auc),
-    ProbaMetric("average_precision", _average_precision),
+    ProbaMetric("average_precision", _average_precision, uses_pos_label=True),
     ProbaMetric("log_loss", lambda y, p, w, k: skm.log_loss(y, p, sample_weight=w,
                                                             labels=np.arange(k)),
                 greater_is_better=False),
@@ -208,7 +315,7 @@ def get_metric(name) -> ProbaMetric:
     return _METRICS.get(name)
 
 
-def metric_of(scoring) -> ProbaMetric:
+def metric_of(scoring, *, classes=None, class_counts=None) -> ProbaMetric:
     """The metric behind ``scoring``, for early stopping on validation probabilities.
 
     Accepts a metric name (:func:`available_metrics`), a scorer name of this
@@ -218,24 +325,76 @@ def metric_of(scoring) -> ProbaMetric:
     Other scorers (scikit-learn's, which need the fitted estimator) raise
     ValueError: early stopping scores the network's outputs, not an
     estimator.
+
+    Parameters
+    ----------
+    scoring : str, ProbaMetric or scorer
+    classes : array-like of shape (n_classes,), default=None
+        The estimator's classes, in the order of the probability columns.
+        Needed to find the column of a scorer's ``pos_label``; a scorer
+        with a ``pos_label`` and no ``classes`` raises ValueError.
+    class_counts : array-like of shape (n_classes,), default=None
+        Training rows per class. For a binary problem and a metric that
+        depends on the positive class, without ``pos_label``, the returned
+        metric scores the class with the fewest rows (see
+        :ref:`scorer-positive-class`); without counts it takes the minority
+        of the validation labels it is called with.
+
+    Returns
+    -------
+    metric : ProbaMetric
+        Its ``pos_label`` is the column index of the positive class when one
+        was fixed here.
     """
+    metric, pos_label = _metric_and_pos_label(scoring)
+    if pos_label is not None:
+        if classes is None:
+            raise ValueError(
+                f"scoring={scoring!r} scores pos_label={pos_label!r}; early stopping needs "
+                "the estimator's classes to find its column of the validation probabilities "
+                "(metric_of(scoring, classes=...)).")
+        classes = _as_classes(classes)
+        index = _pos_label_index(pos_label, classes, metric.name)
+        return replace(metric, pos_label=index) if len(classes) == 2 else metric
+    if (class_counts is not None and metric.uses_pos_label and metric.pos_label is None
+            and len(class_counts) == 2):
+        return replace(metric, pos_label=_minority_index(class_counts))
+    return metric
+
+
+def _metric_and_pos_label(scoring):
+    """``(ProbaMetric, pos_label given to the scorer or None)`` behind ``scoring``."""
     if isinstance(scoring, str) and scoring not in _METRICS:
         ours = _scorer_names()
         if scoring in ours:
-            return ours[scoring]
+            return ours[scoring], None
         raise _METRICS.unknown_error(
             scoring, f" (or the scorer names {', '.join(available_scorers())})")
     if isinstance(scoring, (str, ProbaMetric)):
-        return get_metric(scoring)
+        return get_metric(scoring), None
     func = getattr(scoring, "_score_func", None)
     if isinstance(func, _EncodedMetric):
-        return func.metric
+        return func.metric, getattr(scoring, "_kwargs", {}).get("pos_label")
     raise ValueError(
         f"scoring={scoring!r} cannot be evaluated by early stopping, which scores the "
         "network's validation probabilities without an estimator. Use a metric name "
         f"({', '.join(available_metrics())}), a ProbaMetric, or a scorer of "
         "sklearn_losses.metrics (get_scorer, make_loss_scorer, make_fbeta_scorer)."
     )
+
+
+#: Parameters of the losses that hold one value per class, in the order of the classes.
+_PER_CLASS_PARAMS = ("class_counts", "alpha")
+
+
+def _per_class_arrays(loss):
+    """``{param: array}`` of the loss's parameters that are arrays of one value per class."""
+    out = {}
+    for key, value in loss.get_params(deep=True).items():
+        if key.rsplit("__", 1)[-1] in _PER_CLASS_PARAMS and value is not None \
+                and not isinstance(value, (Real, str)):
+            out[key] = np.asarray(value)
+    return out
 
 
 def loss_metric(loss, **params) -> ProbaMetric:
@@ -245,6 +404,14 @@ def loss_metric(loss, **params) -> ProbaMetric:
     ``softmax(log p) = p``), with the sample weights. Losses that need
     ``class_counts`` get the counts of the labels they are evaluated on
     unless given.
+
+    Binary losses that single out a positive class (``anyloss_f1`` and
+    ``anyloss_fbeta``, focal's float ``alpha``) treat class 1 as positive:
+    the metric gives them the positive class of :ref:`scorer-positive-class`
+    there (``pos_label``, else the minority class), swapping the two classes
+    when it is class 0, together with the per-class arrays given
+    (``class_counts``, an array ``alpha``), which stay with their classes.
+    Losses that treat the classes alike give the same value either way.
 
     Parameters
     ----------
@@ -257,59 +424,164 @@ def loss_metric(loss, **params) -> ProbaMetric:
 
     template = get_loss(loss, **params)  # validates name and parameters now
 
-    def func(y, proba, w, k):
+    def func(y, proba, w, k, swapped=False):
         fn = get_loss(template)
+        if swapped:  # the caller exchanged classes 0 and 1: per-class arrays follow
+            fn.set_params(**{key: value[::-1].copy()
+                             for key, value in _per_class_arrays(fn).items()
+                             if value.ndim == 1 and len(value) == 2})
         if fn.requires_class_counts and getattr(fn, "class_counts", None) is None:
             fn.set_params(class_counts=np.maximum(np.bincount(y, minlength=k), 1))
-        logits = torch.log(torch.as_tensor(proba, dtype=torch.float64).clamp_min(1e-300))
+        proba = np.ascontiguousarray(proba, dtype=np.float64)  # views such as p[:, ::-1] too
+        logits = torch.log(torch.as_tensor(proba).clamp_min(1e-300))
         target = torch.as_tensor(y, dtype=torch.long)
         weight = None if w is None else torch.as_tensor(w, dtype=torch.float64)
         with torch.no_grad():
             return float(fn(logits, target, sample_weight=weight))
 
-    return ProbaMetric(f"loss:{template.name}", func, greater_is_better=False)
+    return _LossMetric(f"loss:{template.name}", func, greater_is_better=False,
+                       uses_pos_label=True)
+
+
+@dataclass(frozen=True)
+class _LossMetric(ProbaMetric):
+    """A :class:`ProbaMetric` of a loss: tells ``func`` when the classes were swapped."""
+
+    def evaluate(self, y_true, y, sample_weight, n_classes, pos_label=None) -> float:
+        y_true = np.asarray(y_true)
+        if pos_label is None:
+            pos_label = self.pos_label
+        if pos_label is None and n_classes == 2:
+            pos_label = _minority_index(_binary_counts(y_true))
+        if n_classes == 2 and pos_label == 0:
+            return float(self.func(_swap01(y_true), _swap_columns(y), sample_weight, n_classes,
+                                   swapped=True))
+        return super().evaluate(y_true, y, sample_weight, n_classes, pos_label)
 
 
 # --------------------------------------------------------------------------
 # scorers
 # --------------------------------------------------------------------------
+def _as_classes(classes) -> np.ndarray:
+    return np.asarray(classes)
+
+
+def _pos_label_index(pos_label, classes, name) -> int:
+    """Index of ``pos_label`` in ``classes`` (binary); ValueError naming the classes otherwise."""
+    labels = classes.tolist()
+    if pos_label not in labels:
+        raise ValueError(
+            f"The '{name}' scorer got pos_label={pos_label!r}, but pos_label={pos_label!r} "
+            f"is not one of the estimator's classes {labels}. Pass one of them (as the "
+            "same type: 1 and '1' differ).")
+    if len(labels) != 2:
+        raise ValueError(
+            f"The '{name}' scorer got pos_label={pos_label!r}, which applies to binary "
+            f"problems only; the estimator has {len(labels)} classes {labels}, whose scores "
+            "are macro averages over the classes. Leave pos_label=None.")
+    return labels.index(pos_label)
+
+
+def _encode(y, classes) -> np.ndarray:
+    """Column index in ``classes`` of each label of ``y``; -1 for labels not in ``classes``."""
+    y = np.asarray(y)
+    try:
+        if classes.size > 1 and not np.all(classes[:-1] < classes[1:]):
+            raise TypeError  # not sorted: look the labels up one by one
+        idx = np.clip(np.searchsorted(classes, y), 0, classes.size - 1)
+        return np.where(classes[idx] == y, idx, -1).astype(np.intp)
+    except TypeError:  # labels of types that do not compare (e.g. str vs int)
+        lookup = {label: i for i, label in enumerate(classes.tolist())}
+        return np.array([lookup.get(label, -1) for label in y.tolist()], dtype=np.intp)
+
+
+def _sorted_labels(*arrays) -> np.ndarray:
+    """The distinct labels of ``arrays``, sorted when they compare."""
+    values = list(dict.fromkeys(v for a in arrays for v in np.asarray(a).ravel().tolist()))
+    try:
+        return np.array(sorted(values))
+    except TypeError:
+        return np.array(values, dtype=object)
+
+
 class _EncodedMetric:
     """Score function of a :class:`ProbaMetric` on raw labels, for ``make_scorer``.
 
-    ``y_true`` holds the estimator's labels (strings too); they are encoded
-    by their sorted unique values, which are ``classes_`` when every class
-    is present. Label metrics receive ``predict``'s labels (or, inside
-    ``TunedThresholdClassifierCV``, thresholded labels); probability metrics
-    ``predict_proba`` (for binary problems scikit-learn passes the
-    ``classes_[1]`` column only).
+    ``y_true`` holds the estimator's labels (strings too). The package's
+    scorers encode them by the estimator's ``classes_``
+    (:meth:`evaluate`); called as a plain score function (inside
+    ``TunedThresholdClassifierCV``, with thresholded labels), by the sorted
+    labels of ``y_true`` and ``y_pred``. Label metrics receive
+    ``predict``'s labels, probability metrics the ``predict_proba`` matrix.
+    ``pos_label`` chooses the positive class of binary metrics
+    (:ref:`scorer-positive-class`).
     """
 
     def __init__(self, metric: ProbaMetric):
         self.metric = metric
         self.__name__ = metric.name
 
-    def __call__(self, y_true, y_pred, sample_weight=None):
+    def __call__(self, y_true, y_pred, sample_weight=None, pos_label=None):
+        return self.evaluate(y_true, y_pred, sample_weight, pos_label=pos_label)
+
+    def evaluate(self, y_true, y_pred, sample_weight=None, *, pos_label=None, classes=None,
+                 class_counts=None):
+        """The metric of raw labels ``y_true`` and predictions (labels or probabilities).
+
+        Parameters
+        ----------
+        classes : array-like or None
+            The estimator's ``classes_`` (the columns of the probabilities);
+            None: the sorted labels of ``y_true`` (and of label predictions).
+        class_counts : array-like or None
+            Training rows per class, aligned with ``classes``: the default
+            positive class is their minority.
+        """
+        name = self.metric.name
         y_true = np.asarray(y_true)
-        classes = np.unique(y_true)
-        y_enc = np.searchsorted(classes, y_true)
-        if self.metric.needs == "labels":
-            y_pred = np.asarray(y_pred)
-            idx = np.clip(np.searchsorted(classes, y_pred), 0, len(classes) - 1)
-            # a label absent from y_true can never be right: encode it as -1
-            y = np.where(classes[idx] == y_pred, idx, -1)
-            n_classes = max(len(classes), 2)
+        labels = self.metric.needs == "labels"
+        if classes is None:
+            extra = [] if pos_label is None else [[pos_label]]
+            classes = _sorted_labels(y_true, *([y_pred] if labels else []), *extra)
+            if not labels and np.ndim(y_pred) == 2 and np.shape(y_pred)[1] != len(classes):
+                raise ValueError(
+                    f"The '{name}' scorer got probabilities for {np.shape(y_pred)[1]} "
+                    f"classes but y_true holds {len(classes)} ({classes.tolist()}): every "
+                    "class must be present in the scored fold (use stratified folds).")
+        classes = _as_classes(classes)
+        n_classes = max(len(classes), 2)
+        y_enc = _encode(y_true, classes)
+        if labels:
+            y = _encode(y_pred, classes)
         else:
             y = np.asarray(y_pred, dtype=np.float64)
             if y.ndim == 1:
                 y = np.column_stack([1.0 - y, y])
-            n_classes = y.shape[1]
-            if len(classes) != n_classes:
+            present = np.unique(y_enc[y_enc >= 0])
+            if present.size != len(classes):
                 raise ValueError(
-                    f"The '{self.metric.name}' scorer got probabilities for {n_classes} "
-                    f"classes but y_true holds {len(classes)} ({classes.tolist()}): every "
-                    "class must be present in the scored fold (use stratified folds)."
-                )
-        return float(self.metric.func(y_enc, y, sample_weight, n_classes))
+                    f"The '{name}' scorer got probabilities for {len(classes)} classes "
+                    f"({classes.tolist()}) but y_true holds {present.size} "
+                    f"({classes[present].tolist()}): every class must be present in the "
+                    "scored fold (use stratified folds).")
+        pos = None
+        if pos_label is not None:
+            pos = _pos_label_index(pos_label, classes, name)
+        elif self.metric.uses_pos_label and len(classes) == 2:
+            if class_counts is not None:
+                pos = _minority_index(class_counts)
+            else:
+                present = np.unique(y_enc[y_enc >= 0])
+                if present.size < 2:
+                    raise ValueError(
+                        f"The '{name}' scorer measures the minority class by default, but "
+                        f"y_true holds one class {classes[present].tolist()} of the "
+                        f"estimator's classes {classes.tolist()} and the estimator records "
+                        "no training counts (class_row_counts_), so the minority cannot be "
+                        "told. Pass pos_label (e.g. get_scorer("
+                        f"{name!r}, pos_label={classes[-1].item()!r})) or score folds that "
+                        "hold both classes (stratified folds).")
+        return self.metric.evaluate(y_enc, y, sample_weight, n_classes, pos)
 
     def __repr__(self):
         return self.metric.name
@@ -341,19 +613,95 @@ def check_seen_labels(y_true, classes, scorer_name="scorer"):
         )
 
 
-class _SeenLabelsScorer(_Scorer):
-    """A scikit-learn scorer that first checks ``y_true`` against ``estimator.classes_``."""
+#: Attribute of a fitted classifier holding its training rows per class, aligned
+#: with ``classes_`` (not weighted by ``sample_weight``); read for the default
+#: positive class of the binary scorers.
+CLASS_ROW_COUNTS_ATTRIBUTE = "class_row_counts_"
+
+
+def _training_row_counts(estimator, classes):
+    """The training rows per class the estimator records, aligned with ``classes``, or None.
+
+    Looks at the estimator, then the last step of a Pipeline and the
+    ``best_estimator_`` / ``estimator_`` of meta-estimators; counts are used
+    only from an object whose ``classes_`` equal ``classes``.
+    """
+    seen = set()
+    todo = [estimator]
+    while todo:
+        est = todo.pop(0)
+        if est is None or id(est) in seen:
+            continue
+        seen.add(id(est))
+        counts = getattr(est, CLASS_ROW_COUNTS_ATTRIBUTE, None)
+        if counts is not None:
+            own = getattr(est, "classes_", None)
+            counts = np.asarray(counts, dtype=np.float64)
+            if (own is not None and len(own) == len(classes)
+                    and np.array_equal(np.asarray(own), classes)
+                    and counts.shape == (len(classes),) and np.all(np.isfinite(counts))):
+                return counts
+            continue
+        steps = getattr(est, "steps", None)
+        if isinstance(steps, list) and steps:
+            todo.append(steps[-1][1])
+        for attr in ("best_estimator_", "estimator_"):
+            try:
+                todo.append(getattr(est, attr, None))
+            except Exception:  # a property that needs what the estimator lacks
+                pass
+    return None
+
+
+class _PackageScorer(_Scorer):
+    """A scikit-learn scorer of a :class:`ProbaMetric`, on the estimator's classes.
+
+    It first checks ``y_true`` against ``estimator.classes_``, encodes the
+    labels by ``classes_``, takes the full ``predict_proba`` matrix (never a
+    one-column response that another scorer's positive class may have
+    cached) and scores the positive class of :ref:`scorer-positive-class`.
+    """
+
+    def __init__(self, metric: ProbaMetric, pos_label=None):
+        super().__init__(
+            _EncodedMetric(metric), 1 if metric.greater_is_better else -1,
+            {} if pos_label is None else {"pos_label": pos_label},
+            response_method="predict" if metric.needs == "labels" else "predict_proba")
 
     def _score(self, method_caller, estimator, X, y_true, **kwargs):
-        check_seen_labels(y_true, getattr(estimator, "classes_", None),
-                          getattr(self._score_func, "__name__", "scorer"))
-        return super()._score(method_caller, estimator, X, y_true, **kwargs)
+        func = self._score_func
+        classes = getattr(estimator, "classes_", None)
+        check_seen_labels(y_true, classes, func.metric.name)
+        pos_label = self._kwargs.get("pos_label")
+        counts = None
+        if classes is not None:
+            classes = np.asarray(classes)
+            if pos_label is not None:
+                _pos_label_index(pos_label, classes, func.metric.name)  # fail before predicting
+            elif func.metric.uses_pos_label and len(classes) == 2:
+                counts = _training_row_counts(estimator, classes)
+        if self._response_method == "predict":
+            y_pred = method_caller(estimator, "predict", X)
+        else:
+            y_pred = _check_response_method(estimator, "predict_proba")(X)
+        return self._sign * func.evaluate(y_true, y_pred, pos_label=pos_label, classes=classes,
+                                          class_counts=counts, **kwargs)
+
+    def __repr__(self):
+        metric = self._score_func.metric
+        parts = [metric.name]
+        if self._sign < 0:
+            parts.append("greater_is_better=False")
+        parts.append(f"response_method={self._response_method!r}")
+        if "pos_label" in self._kwargs:
+            parts.append(f"pos_label={self._kwargs['pos_label']!r}")
+        elif metric.uses_pos_label:
+            parts.append("pos_label=<minority class>")
+        return f"make_scorer({', '.join(parts)})"
 
 
-def _make_scorer(metric: ProbaMetric):
-    return _SeenLabelsScorer(
-        _EncodedMetric(metric), 1 if metric.greater_is_better else -1, {},
-        response_method="predict" if metric.needs == "labels" else "predict_proba")
+def _make_scorer(metric: ProbaMetric, pos_label=None):
+    return _PackageScorer(metric, pos_label)
 
 
 def _scorer_names():
@@ -365,16 +713,24 @@ def available_scorers() -> list[str]:
     return sorted(_scorer_names())
 
 
-def get_scorer(name):
+def get_scorer(name, *, pos_label=None):
     """A scorer for ``GridSearchCV(scoring=...)`` / ``cross_validate``.
 
     Parameters
     ----------
     name : str
         One of :func:`available_scorers` (``"gmean"``, ``"worst_class_recall"``,
-        ``"neg_ece"``, ``"neg_brier"``, ``"f1"``, ``"roc_auc"``...; binary F1
-        and AUC use ``classes_[1]`` as positive, multiclass ones the macro
-        average / one-vs-rest) or any scikit-learn scorer name.
+        ``"neg_ece"``, ``"neg_brier"``, ``"f1"``, ``"roc_auc"``,
+        ``"average_precision"``...; multiclass F1 and average precision are
+        macro averages, multiclass ROC AUC one-vs-rest) or any scikit-learn
+        scorer name.
+    pos_label : label or None, default=None
+        Binary problems: the class that F1 and average precision measure, one
+        of the estimator's ``classes_`` (checked when scoring; ValueError
+        listing them otherwise). None: the minority class, see
+        :ref:`scorer-positive-class`. The symmetric scores (ROC AUC, Brier,
+        G-mean...) do not depend on it. Only for the package's scorers;
+        scikit-learn's take it through :func:`sklearn.metrics.make_scorer`.
 
     Returns
     -------
@@ -382,34 +738,61 @@ def get_scorer(name):
         A scikit-learn scorer (the class :func:`sklearn.metrics.make_scorer`
         returns, so meta-estimators such as ``TunedThresholdClassifierCV``
         accept it): ``scorer(estimator, X, y, sample_weight=None)``, greater
-        is better. Package scorers raise ValueError when ``y`` holds labels
-        that are not in the estimator's ``classes_``.
+        is better. Its ``repr`` names the scored class
+        (``pos_label='fraud'`` or ``pos_label=<minority class>``). Package
+        scorers raise ValueError when ``y`` holds labels that are not in the
+        estimator's ``classes_``.
     """
     ours = _scorer_names()
     if name in ours:
-        return _make_scorer(ours[name])
+        return _make_scorer(ours[name], pos_label)
     try:
-        return skm.get_scorer(name)
+        scorer = skm.get_scorer(name)
     except ValueError:
         raise ValueError(
             f"Unknown scorer {name!r}. Package scorers: {', '.join(available_scorers())}; "
             "or any name of sklearn.metrics.get_scorer_names()."
         ) from None
+    if pos_label is not None:
+        raise ValueError(
+            f"pos_label={pos_label!r} applies to the package's scorers "
+            f"({', '.join(available_scorers())}); scikit-learn's scorer {name!r} takes it "
+            "through sklearn.metrics.make_scorer(<metric function>, pos_label=...).")
+    return scorer
 
 
-def make_loss_scorer(loss, **params):
+def make_loss_scorer(loss, *, pos_label=None, **params):
     """Scorer: the negated value of a zoo loss on predicted probabilities.
 
     ``make_loss_scorer("focal", gamma=2.0)`` scores a fitted classifier by
     ``-focal(log p, y)``, usable as ``scoring=`` (greater is better). With
     ``"cross_entropy"`` it equals scikit-learn's ``neg_log_loss`` (up to
     clipping).
+
+    Parameters
+    ----------
+    loss : str or Loss
+    pos_label : label or None, default=None
+        Binary problems: the class that the loss's positive class stands
+        for (``anyloss_f1`` scores its F1), one of the estimator's
+        ``classes_``; None: the minority class (:ref:`scorer-positive-class`,
+        :func:`loss_metric`).
+    **params
+        Hyper-parameters of the loss.
     """
-    return _make_scorer(loss_metric(loss, **params))
+    return _make_scorer(loss_metric(loss, **params), pos_label)
 
 
-def make_fbeta_scorer(beta=1.0):
-    """F-beta of the positive class (binary) or macro F-beta, as a scorer."""
+def make_fbeta_scorer(beta=1.0, *, pos_label=None):
+    """F-beta of the positive class (binary) or macro F-beta, as a scorer.
+
+    Parameters
+    ----------
+    beta : float > 0, default=1.0
+    pos_label : label or None, default=None
+        Binary problems: the measured class, one of the estimator's
+        ``classes_``; None: the minority class (:ref:`scorer-positive-class`).
+    """
     if not beta > 0:
         raise ValueError(f"beta must be > 0; got {beta!r}.")
 
@@ -417,4 +800,5 @@ def make_fbeta_scorer(beta=1.0):
         kw = dict(pos_label=1) if k == 2 else dict(average="macro", labels=np.arange(k))
         return skm.fbeta_score(y, y_pred, beta=beta, sample_weight=w, zero_division=0.0, **kw)
 
-    return _make_scorer(ProbaMetric(f"fbeta_{beta:g}", fbeta, needs="labels"))
+    return _make_scorer(ProbaMetric(f"fbeta_{beta:g}", fbeta, needs="labels",
+                                    uses_pos_label=True), pos_label)

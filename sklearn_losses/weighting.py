@@ -214,11 +214,13 @@ class DROKL(Reweighting):
 
     Parameters
     ----------
-    r : float, non-zero, default=1.0
+    r : float in [-1e12, -1e-3] or [1e-3, 1e12], default=1.0
         Temperature. ``r > 0`` up-weights high-loss (hard or minority)
         samples and amplifies label noise; ``r < 0`` (a package extension)
         down-weights them, which is noise-robust; ``|r| -> inf`` gives
-        uniform weights. Grid {-2, -1, -0.5, 0.5, 1, 2, 5}.
+        uniform weights (``|r| = 1e12`` does to float32 precision).
+        Grid {-2, -1, -0.5, 0.5, 1, 2, 5}. ``|r| >= 1e-3`` keeps
+        :math:`\ell_i / r` finite in float32 for losses up to about 1e35.
 
     Notes
     -----
@@ -227,15 +229,14 @@ class DROKL(Reweighting):
     """
 
     instance_level: ClassVar[bool] = True
-    _parameter_constraints = {"r": [Interval(Real, None, None, closed="neither")]}
+    _parameter_constraints = {"r": [Interval(Real, -1e12, -1e-3, closed="both"),
+                                    Interval(Real, 1e-3, 1e12, closed="both")]}
 
     def __init__(self, r=1.0):
         self.r = r
 
     def class_weights(self, class_counts):
         self._validate_params()
-        if self.r == 0 or not np.isfinite(self.r):
-            raise ValueError(f"dro_kl needs a finite, non-zero temperature r; got {self.r!r}.")
         return None
 
     def instance_weights(self, per_sample_loss: torch.Tensor) -> torch.Tensor:

@@ -356,7 +356,7 @@ def _page(name, cls, image_rel):
         f":Classes: {_classes_text(cls)}",
     ]
     if defaults:
-        params = ", ".join(f"``{p}={_py(d)}``" for p, d in defaults)
+        params = ", ".join(f"``{p}={_py(d)}``{_range_text(cls, p)}" for p, d in defaults)
         lines.append(f":Parameters: {params}")
     else:
         lines.append(":Parameters: none")
@@ -388,6 +388,35 @@ def _page(name, cls, image_rel):
                   "   :width: 600px", "", "   " + _caption(name, cls), ""]
     lines += ["Reference", "---------", "", f".. autoclass:: {qualname}", ""]
     return "\n".join(lines)
+
+
+def _range_text(cls, param):
+    """`` (in [0, 100])``: the accepted range of a numeric parameter, from its constraints."""
+    from sklearn.utils._param_validation import Interval, Options
+
+    parts = []
+    for c in cls._parameter_constraints.get(param, []):
+        if isinstance(c, Interval) and c.left is not None and c.right is not None:
+            left = "[" if c.closed in ("left", "both") else "("
+            right = "]" if c.closed in ("right", "both") else ")"
+            parts.append(f"{left}{_number(c.left)}, {_number(c.right)}{right}")
+        elif isinstance(c, Options) and all(isinstance(o, float) for o in c.options):
+            parts += [_number(o) for o in sorted(c.options)]
+    if parts and "array-like" in cls._parameter_constraints[param]:
+        parts.append("an array of one value per class")
+    return f" (in {' or '.join(parts)})" if parts else ""
+
+
+def _number(value):
+    """A bound as written in the docstrings: ``100``, ``1e4``, ``-1e-3``, ``inf``."""
+    if value == float("inf"):
+        return "inf"
+    if isinstance(value, int):
+        return str(value)
+    if value != 0 and (abs(value) >= 1e3 or abs(value) < 1e-2):
+        mantissa, exponent = f"{value:.0e}".split("e")
+        return f"{mantissa}e{int(exponent)}"
+    return f"{value:g}"
 
 
 def _py(value):

@@ -52,6 +52,7 @@ __all__ = [
     "focal_factor",
     "get_loss",
     "log_prior",
+    "log_prior_of",
     "log_probs",
     "one_hot",
     "one_minus_p",
@@ -169,7 +170,10 @@ def weighted_mean(values: torch.Tensor, sample_weight: torch.Tensor | None) -> t
 
 
 def check_class_counts(class_counts, *, name="class_counts") -> np.ndarray:
-    """Validate class counts: a 1-D array of at least two positive finite numbers."""
+    """Validate class counts: a 1-D array of at least two positive finite numbers.
+
+    Their total must be finite too (it divides the counts into the prior).
+    """
     counts = np.asarray(class_counts, dtype=np.float64)
     if counts.ndim != 1 or counts.shape[0] < 2:
         raise ValueError(
@@ -178,6 +182,11 @@ def check_class_counts(class_counts, *, name="class_counts") -> np.ndarray:
         )
     if not np.all(np.isfinite(counts)) or np.any(counts <= 0):
         raise ValueError(f"{name} must contain positive finite numbers; got {counts.tolist()}.")
+    if not np.isfinite(counts.sum()):
+        raise ValueError(
+            f"{name} must have a finite total (one count per class; only their ratios "
+            f"matter, so divide them by a common factor); got {counts.tolist()}, whose "
+            "total overflows float64.")
     return counts
 
 
@@ -196,9 +205,19 @@ def log_prior(class_counts, like: torch.Tensor) -> torch.Tensor:
 @lru_cache(maxsize=64)
 def _log_prior_tensor(counts_bytes, shape, dtype, device):
     counts = check_class_counts(np.frombuffer(counts_bytes, dtype=np.float64).reshape(shape))
-    prior = counts / counts.sum()
     with torch.inference_mode(False):  # a normal tensor, even if first built in inference mode
-        return torch.as_tensor(np.log(prior), dtype=dtype, device=device)
+        return torch.as_tensor(log_prior_of(counts), dtype=dtype, device=device)
+
+
+def log_prior_of(class_counts) -> np.ndarray:
+    """``log(n_j / sum_k n_k)`` in float64, finite for any positive finite counts.
+
+    Computed as ``log n_j - log sum_k n_k``: the ratio itself underflows to 0
+    for counts such as ``[1e-300, 1e300]``, the difference of logs (at least
+    about -1500) does not.
+    """
+    counts = np.asarray(class_counts, dtype=np.float64)
+    return np.log(counts) - np.log(counts.sum())
 
 
 # ---------------------------------------------------------------------------

@@ -149,12 +149,15 @@ class SphericalZLoss(PointwiseLoss):
 
     Parameters
     ----------
-    a : float > 0, default=1.0
+    a : float in [1e-3, 1e3], default=1.0
         Sharpness of the softplus. The paper tunes ``a`` and ``b`` per task
         and gives no defaults; 1 and 1 are provisional. Grid {0.1, 1, 10}.
-    b : float, default=1.0
+        Below the bound :math:`\mathrm{softplus}(\cdot)/a` overflows float32
+        (infinite from about 1e-38); above it the softplus is a hinge.
+    b : float in [-100, 100], default=1.0
         Location: the standardised target logit beyond which the loss fades.
-        Grid {0, 1, 2}.
+        Grid {0, 1, 2}. Standardised logits lie within
+        :math:`\pm\sqrt{K - 1}`, so the bounds cover 10001 classes.
 
     Notes
     -----
@@ -167,8 +170,8 @@ class SphericalZLoss(PointwiseLoss):
 
     min_classes = 3
     _parameter_constraints = {
-        "a": [Interval(Real, 0, None, closed="neither")],
-        "b": [Interval(Real, None, None, closed="neither")],
+        "a": [Interval(Real, 1e-3, 1e3, closed="both")],
+        "b": [Interval(Real, -100, 100, closed="both")],
     }
 
     def __init__(self, a=1.0, b=1.0):

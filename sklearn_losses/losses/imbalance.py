@@ -13,6 +13,7 @@ from .base import (
     PointwiseLoss,
     check_class_counts,
     focal_factor,
+    log_prior_of,
     log_probs,
     one_hot,
     one_minus_p,
@@ -51,11 +52,14 @@ class FocalLoss(PointwiseLoss):
 
     Parameters
     ----------
-    gamma : float >= 0, default=2.0
-        Focusing parameter; a tabular grid is {0.5, 1, 2, 3}.
+    gamma : float in [0, 100], default=2.0
+        Focusing parameter; a tabular grid is {0.5, 1, 2, 3}. At 100 the
+        factor is already below 1e-4 for every sample with :math:`p_y > 0.1`;
+        the bound keeps :math:`q^\gamma` and its gradient finite in float32.
     alpha : None, float in (0, 1) or array-like of shape (K,), default=None
-        Class factor :math:`a_y`. An array gives one non-negative factor per
-        class; a float (binary problems only) gives :math:`a_1 = \alpha`,
+        Class factor :math:`a_y`. An array gives one factor in [0, 1e6] per
+        class (finite: the factor multiplies float32 losses); a float
+        (binary problems only) gives :math:`a_1 = \alpha`,
         :math:`a_0 = 1 - \alpha`. The paper's detection value 0.25 is not a
         tabular default: prefer ``reweight=`` for class balance. The factor
         multiplies :math:`\ell_i` and is not part of the weighted-mean
@@ -68,9 +72,12 @@ class FocalLoss(PointwiseLoss):
     """
 
     _parameter_constraints = {
-        "gamma": [Interval(Real, 0, None, closed="left")],
+        "gamma": [Interval(Real, 0, 100, closed="both")],
         "alpha": [None, Interval(Real, 0, 1, closed="neither"), "array-like"],
     }
+
+    #: Largest factor of an array ``alpha``.
+    _MAX_ALPHA = 1e6
 
     def __init__(self, gamma=2.0, alpha=None):
         super().__init__()
@@ -80,11 +87,15 @@ class FocalLoss(PointwiseLoss):
 
     def _check_params(self):
         if self.alpha is not None and not isinstance(self.alpha, Real):
-            a = np.asarray(self.alpha, dtype=np.float64)
-            if a.ndim != 1 or a.shape[0] < 2 or not np.all(np.isfinite(a)) or np.any(a < 0):
+            try:
+                a = np.asarray(self.alpha, dtype=np.float64)
+            except (TypeError, ValueError):
+                a = None
+            if (a is None or a.ndim != 1 or a.shape[0] < 2 or not np.all(np.isfinite(a))
+                    or np.any(a < 0) or np.any(a > self._MAX_ALPHA)):
                 raise ValueError(
-                    "focal alpha must be None, a float in (0, 1) or one non-negative "
-                    f"finite factor per class; got {self.alpha!r}."
+                    "focal alpha must be None, a float in (0, 1) or one factor per class, "
+                    f"each a finite number in [0, 1e6]; got {self.alpha!r}."
                 )
 
     def _class_factor(self, logits, target):
@@ -137,10 +148,11 @@ class Poly1Loss(PointwiseLoss):
 
     Parameters
     ----------
-    epsilon : float >= -1, default=1.0
+    epsilon : float in [-1, 1e3], default=1.0
         Perturbation of the first coefficient; below -1 the loss is no longer
         monotone in :math:`p_y`. The paper's tuned values lie roughly in
-        [-1, 2]; grid {-1, 0, 1, 2}.
+        [-1, 2]; grid {-1, 0, 1, 2}. The upper bound, 500 times the paper's
+        range, keeps the loss and its gradient finite in float32.
 
     Notes
     -----
@@ -149,7 +161,7 @@ class Poly1Loss(PointwiseLoss):
     ``epsilon < 0`` behaves more like focal loss.
     """
 
-    _parameter_constraints = {"epsilon": [Interval(Real, -1, None, closed="left")]}
+    _parameter_constraints = {"epsilon": [Interval(Real, -1, 1e3, closed="both")]}
 
     def __init__(self, epsilon=1.0):
         super().__init__()
@@ -196,9 +208,11 @@ class LogitAdjustedLoss(_ClassCountsMixin, PointwiseLoss):
 
     Parameters
     ----------
-    tau : float >= 0, default=1.0
+    tau : float in [0, 100], default=1.0
         Strength of the adjustment; 1 is Fisher-consistent for the balanced
-        error. Grid {0, 0.5, 1, 1.5, 2}.
+        error. Grid {0, 0.5, 1, 1.5, 2}. The bound keeps the offset
+        :math:`\tau \log \pi` finite in float32 for any finite counts
+        (:math:`|\log \pi| < 1500`).
     class_counts : None or array-like of shape (K,), default=None
         Positive training count of each class. ``WeightedLossClassifier``
         fills it from the training labels when None; a standalone loss
@@ -214,7 +228,7 @@ class LogitAdjustedLoss(_ClassCountsMixin, PointwiseLoss):
     proper = True  # softmax(z + tau log pi) estimates the posterior
 
     _parameter_constraints = {
-        "tau": [Interval(Real, 0, None, closed="left")],
+        "tau": [Interval(Real, 0, 100, closed="both")],
         "class_counts": _CLASS_COUNTS,
     }
 
@@ -234,8 +248,7 @@ class LogitAdjustedLoss(_ClassCountsMixin, PointwiseLoss):
         r""":math:`\tau \log \pi`: ``softmax(z + tau log pi)`` is the training-prior posterior."""
         if self.class_counts is None:
             return None
-        counts = np.asarray(self.class_counts, dtype=np.float64)
-        return self.tau * np.log(counts / counts.sum())
+        return self.tau * log_prior_of(self.class_counts)
 
 
 @register_loss("balanced_softmax")
@@ -295,11 +308,13 @@ class LDAMLoss(_ClassCountsMixin, PointwiseLoss):
 
     Parameters
     ----------
-    max_margin : float >= 0, default=0.5
+    max_margin : float in [0, 100], default=0.5
         Margin of the rarest class (the reference code's ``max_m``). Grid
         {0.1, 0.3, 0.5, 1}.
-    scale : float > 0, default=30.0
-        Logit scale :math:`s` (the reference code's ``s``).
+    scale : float in (0, 1e4], default=30.0
+        Logit scale :math:`s` (the reference code's ``s``). The bounds keep
+        :math:`s\,(z - \Delta)` finite in float32 for logits up to about
+        1e30.
     class_counts : None or array-like of shape (K,), default=None
         Positive training counts, one per class, as for
         :class:`LogitAdjustedLoss` (filled in by the estimator when None).
@@ -319,8 +334,8 @@ class LDAMLoss(_ClassCountsMixin, PointwiseLoss):
     """
 
     _parameter_constraints = {
-        "max_margin": [Interval(Real, 0, None, closed="left")],
-        "scale": [Interval(Real, 0, None, closed="neither")],
+        "max_margin": [Interval(Real, 0, 100, closed="both")],
+        "scale": [Interval(Real, 0, 1e4, closed="right")],
         "class_counts": _CLASS_COUNTS,
     }
 
@@ -425,12 +440,15 @@ class DiceLoss(_OverlapLoss):
 
     Parameters
     ----------
-    alpha : float >= 0, default=0.0
+    alpha : float in [0, 100], default=0.0
         Self-adjusting exponent that de-emphasises easy samples (:math:`p_k`
         near 1). Grid {0.01, 0.1, 0.5, 1}. For ``0 < alpha < 1`` the factor
         :math:`1 - p_k` is floored at 1e-7 so the gradient stays finite.
-    smooth : float > 0, default=1.0
-        Smoothing :math:`\gamma` added to numerator and denominator.
+    smooth : float in [1e-12, 1e4], default=1.0
+        Smoothing :math:`\gamma` added to numerator and denominator (the
+        reference code uses 1e-4). From about 1e-40, below float32's
+        normal range, a saturated probability gives :math:`0/0`; 1e-12 keeps
+        a wide margin. Above 1e4 every ratio is 1 to float32 precision.
 
     Notes
     -----
@@ -440,8 +458,8 @@ class DiceLoss(_OverlapLoss):
     """
 
     _parameter_constraints = {
-        "alpha": [Interval(Real, 0, None, closed="left")],
-        "smooth": [Interval(Real, 0, None, closed="neither")],
+        "alpha": [Interval(Real, 0, 100, closed="both")],
+        "smooth": [Interval(Real, 1e-12, 1e4, closed="both")],
     }
 
     def __init__(self, alpha=0.0, smooth=1.0):
@@ -485,13 +503,16 @@ class TverskyLoss(_OverlapLoss):
 
     Parameters
     ----------
-    alpha : float >= 0, default=0.5
+    alpha : float in [0, 1e3], default=0.5
         Weight of false positives; usually ``1 - beta``.
-    beta : float >= 0, default=0.5
+    beta : float in [0, 1e3], default=0.5
         Weight of false negatives; raise it for recall. Grid for
-        (``alpha``, ``beta``): {(0.5, 0.5), (0.3, 0.7), (0.1, 0.9)}.
-    smooth : float > 0, default=1.0
-        Smoothing :math:`\gamma` added to numerator and denominator.
+        (``alpha``, ``beta``): {(0.5, 0.5), (0.3, 0.7), (0.1, 0.9)}. Only
+        their ratio to ``smooth`` matters; the bounds keep the ratios finite
+        in float32.
+    smooth : float in [1e-12, 1e4], default=1.0
+        Smoothing :math:`\gamma` added to numerator and denominator (see
+        :class:`DiceLoss` for the bounds).
 
     Notes
     -----
@@ -499,9 +520,9 @@ class TverskyLoss(_OverlapLoss):
     """
 
     _parameter_constraints = {
-        "alpha": [Interval(Real, 0, None, closed="left")],
-        "beta": [Interval(Real, 0, None, closed="left")],
-        "smooth": [Interval(Real, 0, None, closed="neither")],
+        "alpha": [Interval(Real, 0, 1e3, closed="both")],
+        "beta": [Interval(Real, 0, 1e3, closed="both")],
+        "smooth": [Interval(Real, 1e-12, 1e4, closed="both")],
     }
 
     def __init__(self, alpha=0.5, beta=0.5, smooth=1.0):

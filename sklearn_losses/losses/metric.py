@@ -120,7 +120,7 @@ class SoftConfusionLoss(BatchLoss):
 
     Parameters
     ----------
-    amplifier : float > 0, default=73.0
+    amplifier : float in (0, 500], default=73.0
         :math:`L`. The default 73 is the value attributed to the paper; the
         authors' extension README suggests :math:`L \in [2, 70]`. Grid
         [5, 100]. Larger values make :math:`A_i` closer to the hard
@@ -129,7 +129,7 @@ class SoftConfusionLoss(BatchLoss):
     """
 
     _parameter_constraints = {
-        "amplifier": [Interval(Real, 0, None, closed="neither")],
+        "amplifier": [Interval(Real, 0, 500, closed="right")],
     }
 
     def __init__(self, amplifier=73.0):
@@ -218,14 +218,17 @@ _NOTES = r"""
 """
 
 
-_AMPLIFIER_DOC = r"""    amplifier : float > 0, default=73.0
+_AMPLIFIER_DOC = r"""    amplifier : float in (0, 500], default=73.0
         Sharpening factor :math:`L` of :math:`A_i = \sigma(L(p_i - 1/2))`
-        (see :class:`SoftConfusionLoss`); grid [5, 100].
+        (see :class:`SoftConfusionLoss`); grid [5, 100]. Far above the grid
+        :math:`A_i` is the hard prediction almost everywhere in float32 (zero
+        gradient); 500 is the largest value accepted.
 """
 
-_BETA_DOC = r"""    beta : float > 0, default=1.0
+_BETA_DOC = r"""    beta : float in (0, 100], default=1.0
         :math:`\beta`; values above 1 favour recall, below 1 precision.
-        ``beta=1`` equals ``anyloss_f1``.
+        ``beta=1`` equals ``anyloss_f1``. At 100 the loss is 1 - recall to
+        within 1e-4; the bound keeps :math:`\beta^2` finite.
 """
 
 
@@ -282,7 +285,7 @@ class AnyLossFBeta(SoftConfusionLoss):
 
     _parameter_constraints = {
         **SoftConfusionLoss._parameter_constraints,
-        "beta": [Interval(Real, 0, None, closed="neither")],
+        "beta": [Interval(Real, 0, 100, closed="right")],
     }
 
     def __init__(self, beta=1.0, amplifier=73.0):

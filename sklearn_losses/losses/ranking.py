@@ -146,11 +146,12 @@ class AUCSquareLoss(BatchLoss):
 
     Parameters
     ----------
-    margin : float > 0, default=1.0
+    margin : float in (0, 100], default=1.0
         :math:`m`. LibAUC's default is 1.0 with search space
         {0.6, 0.8, 1.0}. Since :math:`0 < h < 1`, ``margin=1`` keeps a
         hinge term active for every batch (the class means are always pushed
-        apart).
+        apart); a larger margin only scales the hinge's gradient, and the
+        bound keeps it finite.
 
     Notes
     -----
@@ -167,7 +168,7 @@ class AUCSquareLoss(BatchLoss):
     """
 
     _parameter_constraints = {
-        "margin": [Interval(Real, 0, None, closed="neither")],
+        "margin": [Interval(Real, 0, 100, closed="right")],
     }
 
     def __init__(self, margin=1.0):
@@ -222,10 +223,11 @@ class EnsLoss(BatchLoss):
 
     Parameters
     ----------
-    lam : float, default=0.0
-        Box-Cox :math:`\lambda` of step 1 (any real; 0 gives
-        :math:`g = -e^{u}`, a log-normal derivative). The reference
-        training loop draws it from [-1, 1); that range is a sensible grid.
+    lam : float in [-10, 10], default=0.0
+        Box-Cox :math:`\lambda` of step 1 (0 gives :math:`g = -e^{u}`, a
+        log-normal derivative). The reference training loop draws it from
+        [-1, 1); that range is a sensible grid. Beyond 10 in absolute value
+        the derivatives are all -1 or 0 (no randomness left).
     random_state : None or int in [0, 2**32 - 1], default=None
         Seed of the ``torch.Generator`` used for the draws. An int gives a
         reproducible sequence of losses: equal seeds give identical values,
@@ -271,7 +273,7 @@ class EnsLoss(BatchLoss):
     stochastic = True
 
     _parameter_constraints = {
-        "lam": [Interval(Real, None, None, closed="neither")],
+        "lam": [Interval(Real, -10, 10, closed="both")],
         "random_state": [None, Interval(Integral, 0, 2**32 - 1, closed="both")],
     }
 

@@ -64,8 +64,13 @@ __all__ = [
 _CE_BRANCH_TOL = 1e-6
 _LOG_EPS = math.log(EPS)
 
-_NON_NEGATIVE = [Interval(Real, 0, None, closed="left")]
-_NEGATIVE = [Interval(Real, None, 0, closed="neither")]
+#: Weights of the active and passive terms: finite, so that ``alpha * active -
+#: A * beta * (1 - p_y)`` stays finite in float32 (at most about 1e6 * 2e4).
+_WEIGHT = [Interval(Real, 0, 1e3, closed="both")]
+#: RCE's stand-in for ``log 0``.
+_LOG_ZERO = [Interval(Real, -1e3, 0, closed="left")]
+#: Focusing exponents (as focal's gamma).
+_EXPONENT = [Interval(Real, 0, 100, closed="both")]
 
 
 # ---------------------------------------------------------------------------
@@ -154,12 +159,15 @@ class CompSumLoss(PointwiseLoss):
 
     Parameters
     ----------
-    tau : float >= 0, default=1.0
-        Family index; documented range [0, 2]. For :math:`\tau > 1` the loss
+    tau : float in [0, 10], default=1.0
+        Family index; the family of the paper spans [0, 2]. For
+        :math:`\tau > 1` the loss
         is bounded by :math:`1/(\tau - 1)`; for :math:`\tau < 1` it is
         unbounded (expect large gradients; ``log p_y`` is floored at
         ``log(1e-7)`` to keep it finite). Noisy-label grid
-        {1, 1.3, 1.5, 1.7, 2}.
+        {1, 1.3, 1.5, 1.7, 2}. The bound, 5 times the family's range,
+        is generous: at :math:`\tau = 10` the loss is already below
+        :math:`1/9` and nearly flat in :math:`p_y`.
 
     Notes
     -----
@@ -169,7 +177,7 @@ class CompSumLoss(PointwiseLoss):
     ``tau`` × ``reweight`` grid for noisy, imbalanced data.
     """
 
-    _parameter_constraints = {"tau": _NON_NEGATIVE}
+    _parameter_constraints = {"tau": [Interval(Real, 0, 10, closed="both")]}
 
     def __init__(self, tau=1.0):
         super().__init__()
@@ -203,9 +211,11 @@ class GCELoss(PointwiseLoss):
 
     Parameters
     ----------
-    q : float in (0, 1], default=0.7
+    q : float in [1e-6, 1], default=0.7
         Robustness exponent; 0.7 is the paper's noisy-label value. Grid
-        {0.3, 0.5, 0.7, 0.9}.
+        {0.3, 0.5, 0.7, 0.9}. Below 1e-6 the loss is cross-entropy to
+        float32 precision, and from about 1e-39 ``q log p_y`` is 0 in
+        float32 (the loss would be NaN): use ``cross_entropy``.
 
     Notes
     -----
@@ -214,7 +224,7 @@ class GCELoss(PointwiseLoss):
     weight to hard (often minority) samples (:ref:`design-noise-imbalance`).
     """
 
-    _parameter_constraints = {"q": [Interval(Real, 0, 1, closed="right")]}
+    _parameter_constraints = {"q": [Interval(Real, 1e-6, 1, closed="both")]}
 
     def __init__(self, q=0.7):
         super().__init__()
@@ -307,7 +317,7 @@ class _ActivePassiveLoss(PointwiseLoss):
     and :math:`1 - p_y` (so that RCE reuses what the active term computed).
     """
 
-    _parameter_constraints = {"alpha": _NON_NEGATIVE, "beta": _NON_NEGATIVE, "A": _NEGATIVE}
+    _parameter_constraints = {"alpha": _WEIGHT, "beta": _WEIGHT, "A": _LOG_ZERO}
 
     def __init__(self, alpha, beta, A, **active_params):
         super().__init__()
@@ -361,15 +371,16 @@ class SCELoss(_ActivePassiveLoss):
 
     Parameters
     ----------
-    alpha : float >= 0, default=0.1
+    alpha : float in [0, 1e3], default=0.1
         Weight of the cross-entropy (active) term; the paper's CIFAR-10
         value. Grid {0.01, 0.1, 1, 6}.
-    beta : float >= 0, default=1.0
+    beta : float in [0, 1e3], default=1.0
         Weight of the reverse cross-entropy (passive) term; grid
         {0.1, 1, 10}. ``alpha`` and ``beta`` cannot both be 0.
-    A : float < 0, default=-4.0
+    A : float in [-1e3, 0), default=-4.0
         Value standing for :math:`\log 0` in RCE; only the product
-        :math:`-\beta A` matters.
+        :math:`-\beta A` matters. The bounds (100 times the published
+        values) keep the loss finite in float32.
 
     Notes
     -----
@@ -408,15 +419,16 @@ class NCERCELoss(_ActivePassiveLoss):
 
     Parameters
     ----------
-    alpha : float >= 0, default=1.0
+    alpha : float in [0, 1e3], default=1.0
         Weight of the normalised cross-entropy (active) term. The paper tunes
         it per data set (e.g. 1 on CIFAR-10, 10 on CIFAR-100); grid
         {0.1, 1, 10}.
-    beta : float >= 0, default=1.0
+    beta : float in [0, 1e3], default=1.0
         Weight of the reverse cross-entropy (passive) term; grid
         {0.1, 1, 10}. ``alpha`` and ``beta`` cannot both be 0.
-    A : float < 0, default=-4.0
-        Value standing for :math:`\log 0` in RCE.
+    A : float in [-1e3, 0), default=-4.0
+        Value standing for :math:`\log 0` in RCE. The bounds (100 times
+        the published values) keep the loss finite in float32.
 
     Notes
     -----
@@ -460,17 +472,19 @@ class NFLRCELoss(_ActivePassiveLoss):
 
     Parameters
     ----------
-    alpha : float >= 0, default=1.0
+    alpha : float in [0, 1e3], default=1.0
         Weight of the normalised focal (active) term; tuned per data set in
         the paper, grid {0.1, 1, 10}.
-    beta : float >= 0, default=1.0
+    beta : float in [0, 1e3], default=1.0
         Weight of the reverse cross-entropy (passive) term; grid
         {0.1, 1, 10}. ``alpha`` and ``beta`` cannot both be 0.
-    gamma : float >= 0, default=0.5
+    gamma : float in [0, 100], default=0.5
         Focusing parameter of the normalised focal term; 0.5 is the reference
-        code's value. Grid {0, 0.5, 1, 2}.
-    A : float < 0, default=-4.0
-        Value standing for :math:`\log 0` in RCE.
+        code's value. Grid {0, 0.5, 1, 2}. The bound keeps the focal factors
+        and their gradients finite in float32.
+    A : float in [-1e3, 0), default=-4.0
+        Value standing for :math:`\log 0` in RCE. The bounds (100 times
+        the published values) keep the loss finite in float32.
 
     Notes
     -----
@@ -480,7 +494,7 @@ class NFLRCELoss(_ActivePassiveLoss):
     """
 
     _parameter_constraints = {**_ActivePassiveLoss._parameter_constraints,
-                              "gamma": _NON_NEGATIVE}
+                              "gamma": _EXPONENT}
 
     def __init__(self, alpha=1.0, beta=1.0, gamma=0.5, A=-4.0):
         super().__init__(alpha, beta, A, gamma=gamma)
@@ -526,11 +540,15 @@ class LDRKLLoss(PointwiseLoss):
 
     Parameters
     ----------
-    lam : float > 0, default=1.0
+    lam : float in [1e-6, 1e3], default=1.0
         Temperature :math:`\lambda` of the KL penalty. Small values give a
         hinge-like loss that fits hard samples; large values a bounded,
-        noise-robust one. Grid {0.1, 1, 10}.
-    margin : float >= 0, default=0.1
+        noise-robust one. Grid {0.1, 1, 10}. At 1e-6 the loss is the hinge
+        within :math:`10^{-6} \log K` (from about 1e-37,
+        :math:`(z_k - z_y) / \lambda` overflows float32: NaN); above 1e3
+        float32 rounding of :math:`\lambda \log(\cdot)` reaches 1e-4 of the
+        loss.
+    margin : float in [0, 1e3], default=0.1
         Margin :math:`c` added to every wrong class. The default is uncertain;
         copies of the reference code use 0.1 to 2. Grid {0, 0.1, 1}.
 
@@ -541,8 +559,8 @@ class LDRKLLoss(PointwiseLoss):
     """
 
     _parameter_constraints = {
-        "lam": [Interval(Real, 0, None, closed="neither")],
-        "margin": _NON_NEGATIVE,
+        "lam": [Interval(Real, 1e-6, 1e3, closed="both")],
+        "margin": [Interval(Real, 0, 1e3, closed="both")],
     }
 
     def __init__(self, lam=1.0, margin=0.1):

@@ -6,7 +6,7 @@ import math
 from numbers import Real
 
 import torch
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, Options
 from torch import nn
 
 from .base import Loss, get_loss, get_loss_class, register_loss
@@ -82,9 +82,13 @@ class LogitClip(Loss):
         parameters are exposed as ``loss__<param>`` in ``get_params`` /
         ``set_params`` (and ``GridSearchCV`` grids). Any registered loss,
         pointwise or batch-level, can be wrapped.
-    delta : float > 0 or inf, default=1.0
+    delta : float in [1e-3, 1e4] or inf, default=1.0
         Maximum L2 norm of the clipped logits; ``float("inf")`` disables
-        clipping. Grid {1, 2, 3, 5}.
+        clipping. Grid {1, 2, 3, 5}. Below 1e-3 the clipped
+        probabilities are uniform to three digits (nothing left to learn, and
+        ``delta`` rounds to 0 in float32 from about 1e-45); softmax saturates
+        in float32 for logit gaps above about 100, so a norm above 1e4 never
+        needs clipping: use inf to turn it off.
 
     Notes
     -----
@@ -99,7 +103,7 @@ class LogitClip(Loss):
 
     _parameter_constraints = {
         "loss": [str, Loss],
-        "delta": [Interval(Real, 0, None, closed="right")],
+        "delta": [Interval(Real, 1e-3, 1e4, closed="both"), Options(Real, {math.inf})],
     }
 
     pointwise = _FromInner()
