@@ -17,7 +17,7 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _num_samples, check_is_fitted
 
@@ -27,7 +27,8 @@ from ._warnings import warn_user
 from .calibration import fit_calibration
 from .engine import INFERENCE_CHUNK, predict_float64, resolve_device, thread_count, train
 from .losses.base import Loss, get_loss
-from .metrics import ProbaMetric, available_metrics, available_scorers, metric_of
+from .metrics import (ProbaMetric, _metric_and_pos_label, available_metrics, available_scorers,
+                      metric_of)
 from .network import ACTIVATIONS, ARCHITECTURES, NUM_EMBEDDINGS, check_network_params
 from .plan import check_weights, make_plan
 from .weighting import Reweighting, available_reweightings, get_reweighting
@@ -215,7 +216,7 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         Minimum improvement that resets the patience: relative for the
         validation rule, absolute for the training-loss rule (as in
         ``MLPClassifier``).
-    logit_clip : float > 0 or None, default=None
+    logit_clip : float in [1e-3, 1e4], inf or None, default=None
         Train with the loss evaluated on norm-clipped logits
         (:class:`~sklearn_losses.losses.LogitClip`, ``delta=logit_clip``:
         ``z * min(1, delta / ||z||)``), a guard against memorising noisy
@@ -283,6 +284,10 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         :func:`sklearn.utils.class_weight.compute_class_weight`). The class
         weights of ``reweight`` and the priors of ``logit_adjusted``,
         ``balanced_softmax`` and ``ldam`` come from it.
+    class_row_counts_ : ndarray of shape (n_classes,)
+        Training rows of each class (unweighted). The package's scorers take
+        the class with the fewest rows as the positive class of binary
+        metrics when no ``pos_label`` is given.
     reweight_ : None, str, dict or Reweighting
         ``reweight`` with ``"auto"`` resolved.
     class_weight_ : ndarray of shape (n_classes,) or None
@@ -367,7 +372,7 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
-        "logit_clip": [None, Interval(Real, 0, None, closed="neither")],
+        "logit_clip": [None, Interval(Real, 1e-3, 1e4, closed="both"), Options(Real, {np.inf})],
         "warm_start": ["boolean"],
         "device": [str, torch.device],
         "random_state": ["random_state"],
@@ -528,8 +533,9 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         """
         with self._fit_transaction():
             self._check_params()
-            # scoring is checked first, also by partial_fit, which does not use it
-            monitor = None if self.scoring == "loss" else metric_of(self.scoring)
+            if self.scoring != "loss":
+                # checked before the data, also by partial_fit, which does not use it
+                _metric_and_pos_label(self.scoring)
             if partial:
                 resume = self._is_fitted()
                 classes = self._partial_classes(classes, resume)
@@ -540,6 +546,9 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
                                   **({} if partial else {"ensure_min_samples": 2}))
             check_classification_targets(y)
             classes, y_enc = self._encode_labels(y, classes, resume)
+            monitor = None if self.scoring == "loss" else metric_of(
+                self.scoring, classes=classes,
+                class_counts=np.bincount(y_enc, minlength=classes.shape[0]))
             sample_weight, train_weight = check_weights(sample_weight, X, y_enc,
                                                         classes.shape[0],
                                                         min_classes=1 if partial else 2)
@@ -608,7 +617,7 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         """Set the fitted attributes from the plan and the training result; warn or raise."""
         self.plan_ = plan
         self.classes_ = plan.classes
-        self.class_counts_ = plan.class_counts
+        self.class_counts_, self.class_row_counts_ = plan.class_counts, plan.row_counts
         self.loss_, self.reweight_ = plan.loss, plan.reweight
         self.class_weight_ = result.class_weight
         self.device_, self.batch_sampler_, self.stopping_ = (

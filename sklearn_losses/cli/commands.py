@@ -158,16 +158,22 @@ def resolve_reweightings(names) -> list:
     return dedupe(out)
 
 
-def resolve_scoring(names) -> dict:
-    """``{name: scorer}`` in the given order; CLIError for an unknown name."""
+def resolve_scoring(names, *, binary=False) -> dict:
+    """``{name: scorer}`` in the given order; CLIError for an unknown name.
+
+    ``binary``: the target is coded 1 for the positive class (``--positive-label``,
+    by default the minority class), so the package's scorers score class 1, also
+    when the user's positive class is the majority.
+    """
     from sklearn.metrics import get_scorer_names
 
     from ..metrics import available_scorers, get_scorer
 
+    ours = set(available_scorers())
     scorers = {}
     for name in dedupe(names):
         try:
-            scorers[name] = get_scorer(name)
+            scorers[name] = get_scorer(name, pos_label=1 if binary and name in ours else None)
         except ValueError:
             raise unknown(
                 "scoring", name, available_scorers(),
@@ -253,6 +259,8 @@ def cmd_compare(args) -> int:
     X, y, info = prepare_data(df, target, drop=args.drop, positive_label=args.positive_label,
                               source=source, sep=args.sep)
     X_all, y_all = X, y
+    if "positive" in info:  # binary, coded 1 for the positive class
+        scorers = resolve_scoring(args.scoring, binary=True)
     _check_folds(folds, info)
     if args.max_rows is not None and args.max_rows < len(y):
         X, y, info = _subsample(args, df, y, info, source, folds)

@@ -463,3 +463,19 @@ def test_demo_dataset_segment_carries_signal_and_noise_flips_labels():
 def test_demo_dataset_rejects_bad_parameters(kwargs):
     with pytest.raises(ValueError, match=next(iter(kwargs))):
         make_demo_dataset(**kwargs)
+
+
+def test_positive_label_of_the_majority_class_is_the_scored_class(small_csv, tmp_path, capsys):
+    # the package's scorers default to the minority class; the CLI codes the positive
+    # class as 1 and must score that class, also when it is the majority
+    from sklearn_losses.cli.commands import resolve_scoring
+
+    scorer = resolve_scoring(["average_precision"], binary=True)["average_precision"]
+    assert "pos_label=1" in repr(scorer)
+    out = tmp_path / "res"
+    rc = main(["compare", str(small_csv), "--target", "label", "--positive-label", "no",
+               *TINY, "--losses", "cross_entropy", "--reweight", "none",
+               "--scoring", "average_precision", "--out", str(out), "--no-plot"])
+    assert rc == 0, capsys.readouterr().err
+    # 48 of 60 rows are "no": an AP near its 0.8 prevalence, not near the 0.2 of "yes"
+    assert _read_board(out).loc[0, "average_precision_mean"] > 0.6

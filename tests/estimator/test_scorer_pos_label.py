@@ -109,8 +109,6 @@ def test_weighted_loss_classifier_scores_its_training_minority(fraud):
     clf, X, y = fraud
     model = WeightedLossClassifier(hidden_layer_sizes=(8,), max_epochs=3,
                                    random_state=0).fit(X, y)
-    if not hasattr(model, "class_row_counts_"):
-        pytest.xfail("WeightedLossClassifier does not record class_row_counts_ yet")
     np.testing.assert_array_equal(model.class_row_counts_, [np.sum(y == "fraud"),
                                                             np.sum(y == "ok")])
     rows = np.r_[np.flatnonzero(y == "fraud")[:40], np.flatnonzero(y == "ok")[:10]]

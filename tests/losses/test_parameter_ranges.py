@@ -224,7 +224,7 @@ def no_training(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("training started")
 
-    monkeypatch.setattr(classifier_module, "build_net", refuse)
+    monkeypatch.setattr(classifier_module, "train", refuse)
 
 
 @pytest.mark.parametrize("name,param", [("focal", "gamma"), ("ldam", "scale"),
