@@ -44,11 +44,11 @@ __all__ = [
 ]
 
 
-def check_targets(X, y, *, owner, binary=False):
+def check_targets(X, y, *, owner, binary=False, min_classes=2):
     """``(X, y, classes)``: ``y`` a 1-d array of class labels, ``classes`` sorted.
 
     Raises ValueError for ``y=None``, continuous or multi-output targets,
-    fewer than two classes and (``binary=True``) more than two.
+    fewer than ``min_classes`` classes and (``binary=True``) more than two.
     """
     X, y = indexable(X, y)
     if y is None:
@@ -60,14 +60,18 @@ def check_targets(X, y, *, owner, binary=False):
     check_classification_targets(y)
     y = column_or_1d(y, warn=True)
     classes = np.unique(y)
-    if len(classes) < 2:
+    if len(classes) < min_classes:
         raise ValueError(f"{owner} needs at least 2 classes in y; got 1 class "
                          f"({classes.tolist()}).")
     if binary and len(classes) > 2:
-        raise ValueError(f"Only binary classification is supported. {owner} got y with "
-                         f"{len(classes)} classes ({classes.tolist()[:10]}); give the "
-                         "class to control against the rest, e.g. y == label.")
+        _raise_not_binary(owner, classes)
     return X, y, classes
+
+
+def _raise_not_binary(owner, classes):
+    raise ValueError(f"Only binary classification is supported. {owner} got "
+                     f"{len(classes)} classes ({classes.tolist()[:10]}); give the class "
+                     "to control against the rest, e.g. y == label.")
 
 
 def resolve_cv(cv, y, random_state=None):
@@ -183,6 +187,28 @@ class BaseDecisionClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator)
 
     def __sklearn_is_fitted__(self):
         return hasattr(self, "estimator_")
+
+    def _targets(self, X, y, *, binary=False):
+        """``(X, y, classes, prefit)``: checked targets; ``prefit`` the estimator or None.
+
+        With ``cv="prefit"`` the classes are the fitted estimator's and ``y``
+        (the held-out rows) may hold only some of them.
+        """
+        owner = type(self).__name__
+        if self.cv != "prefit":
+            X, y, classes = check_targets(X, y, owner=owner, binary=binary)
+            return X, y, classes, None
+        estimator = self._prefit_estimator()
+        X, y, _ = check_targets(X, y, owner=owner, min_classes=1)
+        classes = np.asarray(estimator.classes_)
+        if binary and len(classes) != 2:
+            _raise_not_binary(owner, classes)
+        unknown = np.setdiff1d(np.unique(y), classes)
+        if len(unknown):
+            raise ValueError(f"y holds labels the prefit estimator was not fitted on: "
+                             f"{unknown.tolist()[:10]} (its classes_ are "
+                             f"{classes.tolist()[:10]}).")
+        return X, y, classes, estimator
 
     def _prefit_estimator(self):
         """``self.estimator`` when ``cv="prefit"``: it must be fitted (it is used as is)."""

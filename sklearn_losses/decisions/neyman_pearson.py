@@ -20,7 +20,6 @@ from sklearn.utils.validation import check_is_fitted
 from ._base import (
     BaseDecisionClassifier,
     aligned_proba,
-    check_targets,
     cross_fit_proba,
     fit_on,
     holdout_split,
@@ -286,13 +285,12 @@ class NeymanPearsonClassifier(BaseDecisionClassifier):
         self : NeymanPearsonClassifier
         """
         name = type(self).__name__
-        X, y, classes = check_targets(X, y, owner=name, binary=True)
+        X, y, classes, estimator = self._targets(X, y, binary=True)
         pos = _resolve_pos_label(self.pos_label, classes)
         neg = classes[classes != pos][0]
         neg_rows = np.flatnonzero(y != pos)
         context = ""
-        if self.cv == "prefit":
-            estimator = self._prefit_estimator()
+        if estimator is not None:
             scores = _scores(estimator, X, neg_rows, classes, pos)
             context = " (the negative rows passed to fit, with cv='prefit')"
         elif isinstance(self.cv, Real) and not isinstance(self.cv, Integral):

@@ -21,7 +21,6 @@ from sklearn.utils.validation import check_is_fitted
 from ._base import (
     BaseDecisionClassifier,
     aligned_proba,
-    check_targets,
     cross_fit_proba,
     fit_on,
     resolve_cv,
@@ -256,9 +255,8 @@ class TunedOffsetsClassifierCV(BaseDecisionClassifier):
         -------
         self : TunedOffsetsClassifierCV
         """
-        X, y, classes = check_targets(X, y, owner=type(self).__name__)
-        if self.cv == "prefit":
-            estimator = self._prefit_estimator()
+        X, y, classes, estimator = self._targets(X, y)
+        if estimator is not None:
             proba = aligned_proba(estimator, X, classes)
             rows, fold = np.arange(len(y)), np.zeros(len(y), dtype=int)
         else:

@@ -33,7 +33,6 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 from ._base import (
     BaseDecisionClassifier,
     aligned_proba,
-    check_targets,
     cross_fit_proba,
     fit_on,
     resolve_cv,
@@ -414,18 +413,18 @@ class PriorShiftClassifier(BaseDecisionClassifier):
         -------
         self : PriorShiftClassifier
         """
-        X, y, classes = check_targets(X, y, owner=type(self).__name__)
+        X, y, classes, estimator = self._targets(X, y)
         counts = np.array([np.sum(y == c) for c in classes], dtype=np.float64)
+        if np.any(counts == 0):
+            raise ValueError(f"y has no row of the class(es) "
+                             f"{classes[counts == 0].tolist()}: the training prior needs "
+                             "rows of every class the estimator predicts.")
         train_prior = counts / counts.sum()
         method = self._method()
         if method is None:
             test_prior = _check_prior(self.test_prior, len(classes), "test_prior")
         else:
             test_prior = train_prior.copy()
-        if self.cv == "prefit":
-            estimator = self._prefit_estimator()
-        else:
-            estimator = None
         if method == "bbse":
             if estimator is not None:
                 proba = aligned_proba(estimator, X, classes)

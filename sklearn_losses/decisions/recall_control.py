@@ -23,7 +23,6 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 from ._base import (
     BaseDecisionClassifier,
     aligned_proba,
-    check_targets,
     cross_fit_proba,
     fit_on,
     holdout_split,
@@ -319,7 +318,7 @@ class RecallControlClassifier(BaseDecisionClassifier):
         self : RecallControlClassifier
         """
         name = type(self).__name__
-        X, y, classes = check_targets(X, y, owner=name, binary=True)
+        X, y, classes, estimator = self._targets(X, y, binary=True)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, y, ensure_non_negative=True)
             if self.delta is not None:
@@ -329,8 +328,7 @@ class RecallControlClassifier(BaseDecisionClassifier):
         pos = _resolve_minority(self.pos_label, classes, y)
         pos_rows = np.flatnonzero(y == pos)
         pos_col = int(np.searchsorted(classes, pos))
-        if self.cv == "prefit":
-            estimator = self._prefit_estimator()
+        if estimator is not None:
             cal = pos_rows
             scores = aligned_proba(estimator, _safe_indexing(X, cal), classes)[:, pos_col]
         elif isinstance(self.cv, Real) and not isinstance(self.cv, Integral):
@@ -405,8 +403,9 @@ def _resolve_minority(pos_label, classes, y):
     return classes[len(classes) - 1 - int(np.argmin(counts[::-1]))]
 
 
-#: Thresholds Learn-then-Test tests, fixed before seeing the data (as it requires).
-LTT_GRID = np.linspace(0.0, 1.0, 1001)
+#: Thresholds Learn-then-Test tests, fixed before seeing the data (as it requires);
+#: fixed-sequence testing loses no power to a finer grid, only time.
+LTT_GRID = np.linspace(0.0, 1.0, 201)
 
 
 def _ltt_threshold(scores, alpha, delta, owner):
