@@ -36,4 +36,5 @@ def sample_with_prior(X, y, prior, n, rng):
     counts[-1] = n - counts[:-1].sum()
     idx = np.concatenate([rng.choice(np.flatnonzero(y == k), c, replace=False)
                           for k, c in enumerate(counts)])
+    idx = rng.permutation(idx)
     return X[idx], y[idx]
