@@ -169,8 +169,7 @@ class NeymanPearsonClassifier(BaseDecisionClassifier):
         The cap on the type-I error.
     delta : float in (0, 1), default=0.05
         The allowed probability that the type-I error exceeds ``alpha``.
-    cv : float in (0, 1), int, cross-validation generator, iterable or "prefit", \
-            default=0.5
+    cv : float, int, cross-validation generator, iterable or "prefit", default=0.5
         Where the held-out negatives come from.
 
         - A float (the paper's algorithm): that share of the negative rows is
@@ -212,7 +211,7 @@ class NeymanPearsonClassifier(BaseDecisionClassifier):
         the bound on :math:`P(R_0 > \alpha)` at that rank.
     n_features_in_ : int
         Number of features seen by the estimator (when it defines it).
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features,)
         Names of the features seen by the estimator (when it defines it).
 
     See Also
@@ -360,5 +359,7 @@ def _resolve_pos_label(pos_label, classes):
 def _scores(estimator, X, rows, classes, pos):
     from sklearn.utils import _safe_indexing
 
+    if len(rows) == 0:
+        return np.empty(0)
     proba = aligned_proba(estimator, _safe_indexing(X, rows), classes)
     return proba[:, np.searchsorted(classes, pos)]

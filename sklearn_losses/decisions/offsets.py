@@ -178,7 +178,7 @@ class TunedOffsetsClassifierCV(BaseDecisionClassifier):
         Rounds of coordinate ascent run.
     n_features_in_ : int
         Number of features seen by the estimator (when it defines it).
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features,)
         Names of the features seen by the estimator (when it defines it).
 
     See Also

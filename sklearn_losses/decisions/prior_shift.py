@@ -341,7 +341,7 @@ class PriorShiftClassifier(BaseDecisionClassifier):
         :math:`P(\hat y = i, y = j)` of the out-of-fold predictions.
     n_features_in_ : int
         Number of features seen by the estimator (when it defines it).
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features,)
         Names of the features seen by the estimator (when it defines it).
 
     See Also

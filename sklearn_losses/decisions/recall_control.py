@@ -185,8 +185,7 @@ class RecallControlClassifier(BaseDecisionClassifier):
         except with ``cv="prefit"``.
     alpha : float in (0, 1), default=0.1
         The bound on the (expected) false-negative rate of ``pos_label``.
-    cv : float in (0, 1), int, cross-validation generator, iterable or "prefit", \
-            default=0.5
+    cv : float, int, cross-validation generator, iterable or "prefit", default=0.5
         Where the held-out positives come from.
 
         - A float (split conformal risk control): that share of the positive
@@ -206,7 +205,9 @@ class RecallControlClassifier(BaseDecisionClassifier):
         :math:`P(\mathrm{FNR} > \alpha)`; not with ``sample_weight``.
     pos_label : int, float, bool or str, default=None
         The class whose false negatives are bounded. ``None``: the minority
-        class of ``y`` (the greater label on a tie).
+        class of ``y`` (the greater label on a tie; with ``cv="prefit"``,
+        among the classes present in ``y``, so that ``y`` may hold only
+        the held-out positives).
     random_state : int, RandomState instance or None, default=None
         The draw of the held-out positives when ``cv`` is a float.
 
@@ -228,7 +229,7 @@ class RecallControlClassifier(BaseDecisionClassifier):
         with weights), at most ``alpha``; with ``delta``, the held-out FNR.
     n_features_in_ : int
         Number of features seen by the estimator (when it defines it).
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features,)
         Names of the features seen by the estimator (when it defines it).
 
     See Also
@@ -330,6 +331,8 @@ class RecallControlClassifier(BaseDecisionClassifier):
         pos_col = int(np.searchsorted(classes, pos))
         if estimator is not None:
             cal = pos_rows
+            if len(cal) == 0:
+                raise ValueError(self._too_few(0, pos))
             scores = aligned_proba(estimator, _safe_indexing(X, cal), classes)[:, pos_col]
         elif isinstance(self.cv, Real) and not isinstance(self.cv, Integral):
             if len(pos_rows) < 2:
@@ -398,8 +401,10 @@ def _resolve_minority(pos_label, classes, y):
             raise ValueError(f"pos_label={pos_label!r} is not a class of y; the classes "
                              f"are {classes.tolist()}.")
         return classes[classes.tolist().index(pos_label)]
-    counts = np.array([np.sum(y == c) for c in classes])
-    # the minority class; on a tie, the greater label
+    counts = np.array([np.sum(y == c) for c in classes], dtype=float)
+    # the minority class; on a tie, the greater label. A class absent from y (cv="prefit"
+    # with only the held-out positives) is not a candidate.
+    counts[counts == 0] = np.inf
     return classes[len(classes) - 1 - int(np.argmin(counts[::-1]))]
 
 
