@@ -10,7 +10,7 @@ offsets reduce to one threshold on :math:`p_1`, as
 
 from __future__ import annotations
 
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context

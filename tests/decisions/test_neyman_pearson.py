@@ -82,7 +82,8 @@ def test_prefit_threshold_is_the_order_statistic_of_the_given_negatives():
 def test_too_few_negatives_raises_and_says_how_many_are_needed():
     X, y = draw(200, seed=0)  # ~160 negatives, 80 held out
     with pytest.raises(ValueError, match=r"needs at least 459 held-out rows of the negative "
-                                         r"class for alpha=0.01, delta=0.01.*got 79 \(cv=0.5 holds out"):
+                                         r"class for alpha=0.01, delta=0.01.*got 79 "
+                                         r"\(cv=0.5 holds out"):
         NeymanPearsonClassifier(LogisticRegression(), alpha=0.01, delta=0.01).fit(X, y)
     with pytest.raises(ValueError, match=r"log\(delta\) / log\(1 - alpha\) = 458\.2"):
         neyman_pearson_rank(100, 0.01, 0.01)
