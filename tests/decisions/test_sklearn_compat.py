@@ -166,3 +166,20 @@ def test_prefit_needs_a_fitted_estimator_and_uses_it_as_it_is():
     with pytest.raises(ValueError, match=r"labels the prefit estimator was not fitted on: "
                                          r"\[7\]"):
         TunedOffsetsClassifierCV(model, cv="prefit").fit(X[600:], np.full(600, 7))
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # 5 epochs
+def test_every_tool_wraps_the_package_network(one_torch_thread):
+    from sklearn_losses import WeightedLossClassifier
+
+    net = WeightedLossClassifier(hidden_layer_sizes=(16,), max_epochs=5, random_state=0)
+    X, y = _data(2, n=600)
+    for tool in (TunedOffsetsClassifierCV(net, cv=3),
+                 NeymanPearsonClassifier(net, alpha=0.1, delta=0.1, random_state=0),
+                 RecallControlClassifier(net, alpha=0.2, random_state=0),
+                 PriorShiftClassifier(net, test_prior="em")):
+        clf = clone(tool).fit(X, y)
+        assert clf.predict(X).shape == (len(y),)
+        restored = pickle.loads(pickle.dumps(clf))
+        np.testing.assert_allclose(restored.predict_proba(X), clf.predict_proba(X), rtol=1e-6)
+    assert not hasattr(net, "module_")  # the user's network was cloned, never trained
