@@ -33,6 +33,7 @@ extensions = [
     "myst_parser",
     "loss_pages",
     "example_gallery",
+    "decision_plots",
 ]
 
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}

@@ -14,6 +14,10 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Loss",
+    "NeymanPearsonClassifier",
+    "PriorShiftClassifier",
+    "RecallControlClassifier",
+    "TunedOffsetsClassifierCV",
     "WeightedLossClassifier",
     "available_losses",
     "available_metrics",
@@ -33,6 +37,8 @@ _LAZY = {
     "get_metric": ".metrics",
     "available_reweightings": ".weighting",
     "get_reweighting": ".weighting",
+    **dict.fromkeys(["NeymanPearsonClassifier", "PriorShiftClassifier",
+                     "RecallControlClassifier", "TunedOffsetsClassifierCV"], ".decisions"),
 }
 
 
