@@ -745,9 +745,34 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
             return (logits[:, 1] - logits[:, 0]).cpu().numpy()
         return logits.cpu().numpy()
 
-    def predict_proba(self, X):
-        """Class probabilities ``softmax(z)``, columns in ``classes_`` order."""
-        return torch.softmax(self._logits(X), dim=1).cpu().numpy()
+    def predict_proba(self, X, test_prior=None):
+        """Class probabilities ``softmax(z)``, columns in ``classes_`` order.
+
+        Parameters
+        ----------
+        X : array-like, DataFrame or sparse matrix of shape (n_samples, n_features)
+        test_prior : array-like of shape (n_classes,), default=None
+            The class prior of the data ``X`` comes from, when it differs from
+            the training one: the probabilities are moved from the training
+            prior (the row frequencies of ``class_row_counts_``) to it by
+            Bayes' rule, ``p'_k ∝ p_k test_prior_k / train_prior_k``
+            (Saerens, Latinne and Decaestecker, 2002), as
+            :class:`~sklearn_losses.decisions.PriorShiftClassifier` does with
+            a given ``test_prior``. This assumes the probabilities estimate the
+            training-prior posterior: with class weights or balanced batches,
+            fit with ``calibration="prior"``.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+        """
+        proba = torch.softmax(self._logits(X), dim=1).cpu().numpy()
+        if test_prior is None:
+            return proba
+        from .decisions import adjust_to_prior
+
+        train_prior = self.class_row_counts_ / self.class_row_counts_.sum()
+        return adjust_to_prior(proba, train_prior, test_prior)
 
     def predict_log_proba(self, X):
         """Log of :meth:`predict_proba`, computed stably from the logits."""
