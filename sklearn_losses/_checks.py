@@ -326,10 +326,18 @@ def _label_smoothing_note(loss):
 
 
 def check_validation_weights(sample_weight, valid_index, validation_fraction):
-    """Raise when the validation split holds only rows of zero ``sample_weight``."""
+    """Raise when the validation rows hold only rows of zero ``sample_weight``.
+
+    ``validation_fraction``: the share held out, or ``"eval_set"`` for
+    validation rows given to ``fit``.
+    """
     if sample_weight is None or valid_index is None:
         return
     if not np.sum(sample_weight[valid_index]) > 0:
+        if validation_fraction == "eval_set":
+            raise ValueError(
+                f"eval_set ({len(valid_index)} rows) holds only rows with sample_weight 0, so "
+                "it cannot score the epochs. Give its rows positive weight.")
         raise ValueError(
             f"The validation split ({len(valid_index)} rows, validation_fraction="
             f"{validation_fraction:g}, held out for early_stopping or "

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils._param_validation import Interval, Options, StrOptions
@@ -22,7 +23,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _num_samples, check_is_fitted
 
 from . import _checks
-from ._input import validate_table
+from ._input import check_labels, validate_table
 from ._warnings import warn_user
 from .calibration import fit_calibration
 from .engine import INFERENCE_CHUNK, predict_float64, resolve_device, thread_count, train
@@ -444,7 +445,7 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         self.n_jobs = n_jobs
 
     # ------------------------------------------------------------------ fit
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, eval_set=None):
         """Train the network.
 
         With ``warm_start=True`` and a fitted estimator, training continues
@@ -474,11 +475,21 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
             comfortable range (``1e-30`` to ``1e30``) are divided by their
             maximum for training (``class_counts_`` keeps the weights given).
 
+        eval_set : tuple, default=None
+            ``(X_valid, y_valid)`` or ``(X_valid, y_valid, sample_weight_valid)``:
+            validation rows given explicitly, as CatBoost's and XGBoost's
+            ``eval_set``. Every row of ``X`` trains; early stopping (unless
+            ``early_stopping=False``) monitors ``scoring`` on these rows and
+            restores the best epoch, and ``calibration="temperature"`` fits
+            on them. They are encoded by the encoder fitted on ``X``; their
+            labels must be classes of ``y``. Cross-fitted ensembles early-stop
+            each member on its own held-out fold this way.
+
         Returns
         -------
         self : WeightedLossClassifier
         """
-        return self._fit(X, y, sample_weight, partial=False)
+        return self._fit(X, y, sample_weight, partial=False, eval_set=eval_set)
 
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Train the network for one epoch on ``X, y``, continuing from the fitted state.
@@ -524,7 +535,7 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         """
         return self._fit(X, y, sample_weight, partial=True, classes=classes)
 
-    def _fit(self, X, y, sample_weight, *, partial, classes=None):
+    def _fit(self, X, y, sample_weight, *, partial, classes=None, eval_set=None):
         """The one fit path of :meth:`fit`, ``warm_start`` and :meth:`partial_fit`.
 
         Validate the parameters (the early-stopping metric of ``scoring``
@@ -549,12 +560,16 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
             monitor = None if self.scoring == "loss" else metric_of(
                 self.scoring, classes=classes,
                 class_counts=np.bincount(y_enc, minlength=classes.shape[0]))
+            n_valid = 0
+            if eval_set is not None:
+                X, y_enc, sample_weight, n_valid = self._with_eval_set(
+                    X, y_enc, sample_weight, eval_set, classes)
             sample_weight, train_weight = check_weights(sample_weight, X, y_enc,
                                                         classes.shape[0],
                                                         min_classes=1 if partial else 2)
             plan = make_plan(self.get_params(deep=False), X, y_enc, classes, sample_weight,
                              monitor=monitor, previous=self.plan_ if resume else None,
-                             partial=partial)
+                             partial=partial, n_valid=n_valid)
             state = (self.module_, self.history_, self._training_state) if resume else None
             result = train(plan, X, y_enc, train_weight, resume=state)
             self._keep(plan, result, X, y_enc, train_weight)
@@ -594,6 +609,31 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         if classes.shape[0] < 2:
             raise ValueError(f"classes must hold at least 2 labels; got {classes!r}.")
         return classes
+
+    def _with_eval_set(self, X, y_enc, sample_weight, eval_set, classes):
+        """``(X, y_enc, sample_weight, n_valid)`` with the rows of ``eval_set`` appended."""
+        if not isinstance(eval_set, (tuple, list)) or len(eval_set) not in (2, 3):
+            raise ValueError(
+                "eval_set must be a tuple (X_valid, y_valid) or (X_valid, y_valid, "
+                f"sample_weight_valid); got {type(eval_set).__name__}.")
+        X_v = validate_table(self, eval_set[0], dtype=np.float32, reset=False)
+        y_v = np.asarray(eval_set[1])
+        check_labels(y_v)
+        if y_v.ndim != 1 or len(y_v) != X_v.shape[0]:
+            raise ValueError(f"eval_set's y_valid must be 1-D with one label per row of "
+                             f"X_valid ({X_v.shape[0]} rows); got shape {y_v.shape}.")
+        unknown = np.setdiff1d(y_v, classes)
+        if unknown.size:
+            raise ValueError(f"eval_set's y_valid holds label(s) {unknown.tolist()} that are "
+                             f"not classes of y ({classes.tolist()}).")
+        w_v = eval_set[2] if len(eval_set) == 3 else None
+        if sample_weight is not None or w_v is not None:
+            w = np.ones(len(y_enc)) if sample_weight is None else sample_weight
+            w_v = np.ones(len(y_v)) if w_v is None else w_v
+            sample_weight = np.concatenate([np.asarray(w, dtype=np.float64),
+                                            np.asarray(w_v, dtype=np.float64)])
+        X = sp.vstack([X, X_v], format="csr") if sp.issparse(X) else np.concatenate([X, X_v])
+        return X, np.concatenate([y_enc, np.searchsorted(classes, y_v)]), sample_weight, len(y_v)
 
     def _encode_labels(self, y, classes, resume):
         """``(classes, y_enc)``: the classes (those of ``y`` for fit) and ``y`` as their indices."""

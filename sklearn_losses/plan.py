@@ -282,7 +282,7 @@ def _network(params, X, previous):
 
 
 def make_plan(params, X, y_enc, classes, sample_weight, *, monitor, previous=None,
-              partial=False) -> TrainingPlan:
+              partial=False, n_valid=0) -> TrainingPlan:
     """The :class:`TrainingPlan` of a fit.
 
     Parameters
@@ -304,6 +304,11 @@ def make_plan(params, X, y_enc, classes, sample_weight, *, monitor, previous=Non
     partial : bool
         ``partial_fit``: one epoch, no validation split; a continued
         ``partial_fit`` keeps the class setup of ``previous``.
+    n_valid : int
+        The last ``n_valid`` rows of ``X`` are the validation rows the user
+        gave (``fit(eval_set=...)``): every other row trains, the class
+        frequencies come from those, and early stopping monitors the given
+        rows (unless ``early_stopping=False``).
     """
     rng = check_random_state(params["random_state"])
     seed = int(rng.randint(np.iinfo(np.int32).max))
@@ -314,9 +319,17 @@ def make_plan(params, X, y_enc, classes, sample_weight, *, monitor, previous=Non
         setup["scheme"] = scheme_of(previous.reweight)
         setup["loss"] = get_loss(previous.loss)  # a copy: its batch counters start afresh
     else:
-        setup = class_setup(params, classes, y_enc, sample_weight, seed)
+        n_fit = len(y_enc) - n_valid
+        setup = class_setup(params, classes, y_enc[:n_fit],
+                            None if sample_weight is None else sample_weight[:n_fit], seed)
     if partial:
         stopping, train_index, valid_index = "none", None, None
+    elif n_valid:
+        train_index = np.arange(len(y_enc) - n_valid)
+        valid_index = np.arange(len(y_enc) - n_valid, len(y_enc))
+        _checks.check_validation_weights(sample_weight, valid_index, "eval_set")
+        stopping = "validation" if params["early_stopping"] else "none"
+        _checks.warn_stochastic_monitor(setup["loss"], stopping, monitor)
     else:
         stopping, train_index, valid_index = _validation(params, y_enc, classes.shape[0],
                                                          monitor, sample_weight, rng)

@@ -1,0 +1,68 @@
+"""fit(..., eval_set=(X_valid, y_valid)): validation rows given explicitly."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from sklearn.datasets import make_classification
+
+from sklearn_losses import WeightedLossClassifier
+
+KW = dict(hidden_layer_sizes=(8,), max_epochs=30, lr=1e-2, random_state=0, n_jobs=1)
+
+
+def _data():
+    X, y = make_classification(400, 6, weights=[0.8], random_state=0)
+    return X[:300], y[:300], X[300:], y[300:]
+
+
+def test_every_row_trains_and_the_given_rows_stop_training():
+    X, y, X_v, y_v = _data()
+    clf = WeightedLossClassifier(scoring="roc_auc", **KW).fit(X, y, eval_set=(X_v, y_v))
+    plan = clf.plan_
+    assert plan.stopping == "validation"
+    np.testing.assert_array_equal(plan.train_index, np.arange(300))
+    np.testing.assert_array_equal(plan.valid_index, np.arange(300, 400))
+    np.testing.assert_array_equal(clf.class_counts_, np.bincount(y))  # training rows only
+    scores = np.array(clf.validation_scores_)
+    assert len(scores) == clf.n_iter_ and np.isfinite(scores).all()
+    # the kept epoch is the best on the given rows (up to the stopping rule's tol)
+    assert scores[clf.best_epoch_ - 1] >= scores.max() - 1e-3
+
+
+def test_eval_set_with_early_stopping_off_still_fits_the_temperature():
+    X, y, X_v, y_v = _data()
+    clf = WeightedLossClassifier(early_stopping=False, calibration="temperature", **KW)
+    clf.fit(X, y, eval_set=(X_v, y_v, np.ones(len(y_v))))
+    assert clf.stopping_ == "none" and clf.n_iter_ == 30 and clf.temperature_ != 1.0
+
+
+def test_raw_frame_eval_set_is_encoded_by_the_training_encoder():
+    X, y, X_v, y_v = _data()
+    frame = pd.DataFrame(X, columns=[f"c{j}" for j in range(6)]).assign(shop="a")
+    frame_v = pd.DataFrame(X_v, columns=[f"c{j}" for j in range(6)]).assign(shop="unseen")
+    clf = WeightedLossClassifier(**KW).fit(frame, y, eval_set=(frame_v, y_v))
+    assert clf.plan_.stopping == "validation"
+    assert clf.encoder_.n_features_in_ == 7
+
+
+def test_sparse_eval_set():
+    X, y, X_v, y_v = _data()
+    clf = WeightedLossClassifier(**KW).fit(sp.csr_matrix(X), y,
+                                           eval_set=(sp.csr_matrix(X_v), y_v))
+    assert len(clf.plan_.valid_index) == 100
+
+
+@pytest.mark.parametrize("eval_set,match", [
+    ("rows", "eval_set must be a tuple"),
+    ((np.zeros((5, 6)),), "eval_set must be a tuple"),
+    ((np.zeros((5, 6)), np.array([0, 1, 2, 0, 1])), r"not classes of y \(\[0, 1\]\)"),
+    ((np.zeros((5, 6)), np.array([0, 1, 0])), "one label per row of X_valid"),
+    ((np.zeros((5, 6)), np.array([0, 1, None, 0, 1], dtype=object)), "missing label"),
+    ((np.zeros((5, 6)), np.array([0, 1, 0, 0, 1]), np.zeros(5)), "eval_set .* sample_weight 0"),
+    ((np.zeros((5, 4)), np.array([0, 1, 0, 0, 1])), "features"),
+])
+def test_bad_eval_sets_are_named(eval_set, match):
+    X, y, _, _ = _data()
+    with pytest.raises(ValueError, match=match):
+        WeightedLossClassifier(**KW).fit(X, y, eval_set=eval_set)
