@@ -42,7 +42,9 @@ def wrap(name, k, **params):
 # The clipping map
 # ---------------------------------------------------------------------------
 @SETTINGS
-@given(z=arrays(np.float64, (6, 3), elements=st.floats(-1e3, 1e3)),
+# subnormal inputs excluded: scaling -5e-324 by delta / |z| < 1 underflows to -0.0,
+# which ties with a 0 and moves the argmax (a float artefact, not the map's)
+@given(z=arrays(np.float64, (6, 3), elements=st.floats(-1e3, 1e3, allow_subnormal=False)),
        delta=st.floats(1e-2, 1e2))
 def test_clipped_norm_bounded_argmax_kept(z, delta):
     clipped = clip_logits(torch.as_tensor(z), delta).numpy()
