@@ -38,10 +38,49 @@ from .columns import DATETIME, NUMERIC, column_kind
 
 __all__ = ["RobustSmoothClipScaler", "TabularEncoder", "check_table"]
 
+_TINY = np.finfo(np.float64).tiny  # the smallest normal float64: 1 / _TINY is finite
+
 
 def smooth_clip(z: np.ndarray) -> np.ndarray:
-    """RealMLP's smooth clipping ``z / sqrt(1 + (z / 3)^2)``: identity near 0, bounded by 3."""
-    return z / np.sqrt(1.0 + (z / 3.0) ** 2)
+    """RealMLP's smooth clipping ``z / sqrt(1 + (z / 3)^2)``: identity near 0, bounded by 3.
+
+    Finite for every input but NaN: where ``(z / 3)^2`` overflows (``|z|``
+    above about 1e154, ``inf`` included) the equal ``3 sign(z) / sqrt(1 + (3 / z)^2)``
+    is used, so the largest values map to 3, not to 0.
+    """
+    return _smooth_clip_inplace(np.array(z, dtype=np.float64, copy=True))
+
+
+def _smooth_clip_inplace(Z: np.ndarray) -> np.ndarray:
+    """:func:`smooth_clip` computed in place on the float64 array ``Z`` (returned)."""
+    t = Z / 3.0
+    with np.errstate(over="ignore"):
+        np.square(t, out=t)
+    big = np.isinf(t)  # |z| beyond ~1e154: the formula would give z / inf = 0
+    t += 1.0
+    np.sqrt(t, out=t)
+    if big.any():
+        zb = Z[big]
+        with np.errstate(invalid="ignore"):  # inf / inf, replaced below
+            Z /= t
+        Z[big] = np.copysign(3.0, zb) / np.sqrt(1.0 + (3.0 / zb) ** 2)
+    else:
+        Z /= t
+    return Z
+
+
+def _exponent_shift(spread, half):
+    """Per column ``(k, reduced)``: ``reduced = spread * 2**k``, ``k != 0`` only where
+    ``1 / spread`` is not a finite normal number (a denormal spread, or one beyond float64,
+    whose ``half`` is finite)."""
+    with np.errstate(invalid="ignore"):
+        over = np.isinf(spread)
+        tiny = (spread > 0) & (spread < _TINY)
+    mantissa, exponent = np.frexp(np.where(over, half, spread))  # exact, denormals too
+    exponent = np.where(over, exponent + 1, exponent)
+    needs = over | tiny
+    shift = np.where(needs, -exponent, 0).astype(np.int64)
+    return shift, np.where(needs, mantissa, spread)
 
 
 def _weighted_quantiles(X, weight, quantiles):
@@ -116,6 +155,14 @@ class RobustSmoothClipScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
     the bulk of a column is left almost linear. The statistics ignore NaN,
     which stays NaN (impute afterwards). On standardized input the map is
     nearly the identity in the bulk, so scaling data twice is harmless.
+
+    Everything is computed in float64 with guarded ranges, so that any
+    finite input gives a finite output and the order of a column's values is
+    kept: a column whose spread ``s`` is a denormal number (values such as
+    1e-320) or beyond float64 (quartiles at -1e308 and 1e308) is first
+    multiplied by the power of two ``2**shift_`` that brings ``s`` to
+    ``[0.5, 1)`` (exact), and values so far from the median that ``z``
+    overflows map to ±3.
     Quantiles are those of the inverted empirical CDF (pytabkit interpolates
     linearly: the same up to a step of the data), so that with
     ``sample_weight`` a weight ``k`` gives exactly the statistics of ``k``
@@ -140,7 +187,13 @@ class RobustSmoothClipScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
     center_ : ndarray of shape (n_features,)
         Training median of each column (0 for an all-NaN column).
     scale_ : ndarray of shape (n_features,)
-        Multiplier applied after centering (``1 / s``; 0 for a constant column).
+        Multiplier applied after centering (``1 / (s 2**shift_)``; 0 for a
+        constant column).
+    shift_ : ndarray of int of shape (n_features,)
+        The power of two applied to a column and its median before
+        centering, ``z = (x 2**shift_ - center_ 2**shift_) scale_``: 0 but
+        for a column whose spread ``s`` is a denormal number or beyond the
+        float64 range.
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Defined when ``X`` has string column names.
@@ -168,7 +221,8 @@ class RobustSmoothClipScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
             ignored).
         """
         self._validate_params()
-        X = validate_data(self, X, dtype=np.float64, ensure_all_finite="allow-nan")
+        with np.errstate(over="ignore", invalid="ignore"):  # scikit-learn's finiteness sum
+            X = validate_data(self, X, dtype=np.float64, ensure_all_finite="allow-nan")
         sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64,
                                              ensure_non_negative=True)
         if self.subsample is not None and X.shape[0] > self.subsample:
@@ -178,19 +232,51 @@ class RobustSmoothClipScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
             X, sample_weight = X[rows], sample_weight[rows]
         q25, center, q75, lo, hi = _weighted_quantiles(X, sample_weight,
                                                        [0.25, 0.5, 0.75, 0.0, 1.0])
-        spread = q75 - q25
-        flat = ~(spread > 0)
-        spread[flat] = 0.5 * (hi - lo)[flat]
-        usable = spread > 0
+        with np.errstate(over="ignore", invalid="ignore"):
+            spread = q75 - q25  # inf for quartiles at -1e308 and 1e308
+            flat = ~(spread > 0)
+            spread[flat] = 0.5 * (hi - lo)[flat]
+            # half the spread never overflows: the scale of a spread beyond float64
+            half = np.where(flat, 0.5 * hi - 0.5 * lo, 0.5 * q75 - 0.5 * q25)
+            usable = spread > 0
+        shift, reduced = _exponent_shift(np.where(usable, spread, 1.0), half)
         self.center_ = np.where(np.isnan(center), 0.0, center)
-        self.scale_ = np.where(usable, 1.0 / np.where(usable, spread, 1.0), 0.0)
+        self.scale_ = np.where(usable, 1.0 / np.where(usable, reduced, 1.0), 0.0)
+        self.shift_ = np.where(usable, shift, 0)
         return self
 
     def transform(self, X):
         """Centre, scale and smooth-clip ``X`` (NaN stays NaN)."""
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=np.float64, ensure_all_finite="allow-nan", reset=False)
-        return smooth_clip((X - self.center_) * self.scale_)
+        with np.errstate(over="ignore", invalid="ignore"):  # scikit-learn's finiteness sum
+            X = validate_data(self, X, dtype=np.float64, ensure_all_finite="allow-nan",
+                              reset=False)
+        Z = np.array(X, dtype=np.float64, copy=True)  # never the caller's memory
+        return _smooth_clip_inplace(self._standardize_inplace(Z))
+
+    def _standardize_inplace(self, Z):
+        """``z = (x - center_) * scale_`` in place on the float64 array ``Z`` (returned), with
+        the columns of ``shift_`` multiplied by their power of two first (exact); ``±inf``
+        where ``z`` overflows, never NaN for a present value."""
+        shift = getattr(self, "shift_", None)
+        center = self.center_
+        const = np.flatnonzero(self.scale_ == 0)
+        missing = np.isnan(Z[:, const]) if const.size else None
+        with np.errstate(over="ignore", invalid="ignore"):
+            if shift is not None and shift.any():
+                cols = np.flatnonzero(shift)
+                Z[:, cols] = np.ldexp(Z[:, cols], shift[cols])
+                center = center.copy()
+                center[cols] = np.ldexp(center[cols], shift[cols])
+            Z -= center  # overflows to ±inf only for values ~1e308 apart
+            Z *= self.scale_
+        if const.size:  # a constant column: 0 (inf * 0 would be NaN)
+            sub = Z[:, const]
+            wrong = np.isnan(sub) & ~missing
+            if wrong.any():
+                sub[wrong] = 0.0
+                Z[:, const] = sub
+        return Z
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -217,6 +303,40 @@ def check_table(X, *, ensure_min_samples=1, estimator=None):
                        ensure_min_samples=ensure_min_samples, estimator=estimator)
 
 
+class _MaxAbsScaler(MaxAbsScaler):
+    """:class:`~sklearn.preprocessing.MaxAbsScaler` for every column of non-zero maximum.
+
+    scikit-learn leaves a column whose largest absolute value is below ten
+    machine epsilons unscaled (a column of values near 1e-310 would stay near
+    0) and divides by ``1 / max``, infinite for a denormal maximum. Here every
+    column of non-zero maximum is scaled to ``[-1, 1]``; a denormal maximum
+    is brought to ``[0.5, 1)`` by an exact power of two first. Columns of
+    normal maxima get exactly MaxAbsScaler's numbers.
+    """
+
+    def partial_fit(self, X, y=None):
+        super().partial_fit(X, y)
+        self.scale_ = np.where(self.max_abs_ > 0, self.max_abs_, 1.0).astype(self.max_abs_.dtype)
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self)
+        tiny = (self.scale_ > 0) & (self.scale_ < np.finfo(self.scale_.dtype).tiny)
+        if not tiny.any():
+            return super().transform(X)
+        X = validate_data(self, X, accept_sparse=("csr", "csc"), copy=True, reset=False,
+                          dtype=(np.float64, np.float32), ensure_all_finite="allow-nan")
+        shift = np.where(tiny, -np.frexp(self.scale_)[1], 0)
+        reduced = np.ldexp(self.scale_, shift)
+        with np.errstate(over="ignore"):
+            if sp.issparse(X):
+                X = X.tocsr()
+                cols = X.indices
+                X.data = np.ldexp(X.data, shift[cols]) * (1.0 / reduced)[cols]
+                return X
+            return np.ldexp(X, shift) / reduced
+
+
 class TabularEncoder(TransformerMixin, BaseEstimator):
     """Encode a raw table (text, category, bool, missing values) into numbers for a network.
 
@@ -241,13 +361,15 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         ordinal code would impose an order that means nothing.
     - **numeric** columns (numeric dtypes, nullable integer and float
       dtypes included, and object columns holding only numbers): :class:`RobustSmoothClipScaler` (median centering,
-      robust scaling, smooth clipping: RealMLP-TD's preprocessing), then
+      robust scaling, smooth clipping: RealMLP-TD's preprocessing, computed
+      in float64 with guarded ranges), then
       missing values imputed by the training median (0 after centering),
       plus a 0/1 missing-indicator column for each column that had missing
       values in training. ``inf`` is an error naming the columns.
     - a **scipy sparse** matrix (numeric): kept sparse (CSR), scaled by
       ``MaxAbsScaler`` (each column divided by its largest absolute value, no
-      centering, so zeros stay zeros); NaN and ``inf`` are errors.
+      centering, so zeros stay zeros; a column of tiny or denormal values is
+      scaled too); NaN and ``inf`` are errors.
 
     The transformation is deterministic given ``random_state`` (the
     cross-fitting folds of the target encoder) and row-wise at transform.
@@ -334,7 +456,7 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             self.numeric_features_ = list(range(X.shape[1]))
             self.onehot_features_, self.target_features_ = [], []
             X = self._check_sparse(X)
-            self.transformer_ = MaxAbsScaler()
+            self.transformer_ = _MaxAbsScaler()
             if sample_weight is None:
                 return self.transformer_.fit_transform(X)
             # the largest |x| of the rows present: a weight only decides presence
@@ -370,7 +492,8 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
                                               ("scale", scalers[1])]),
                           self.target_features_))
         self.transformer_ = ColumnTransformer(parts, sparse_threshold=0.0)
-        with warnings.catch_warnings():
+        # np.errstate: scikit-learn's finiteness checks sum the columns (1e308 overflows)
+        with warnings.catch_warnings(), np.errstate(over="ignore", invalid="ignore"):
             # TargetEncoder's folds with a class rarer than the folds
             warnings.filterwarnings("ignore", message="The least populated class")
             if sample_weight is None:
@@ -420,20 +543,16 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         frame, _ = self._frame(X, kinds=self._kinds_)
         if isinstance(self.transformer_, RobustSmoothClipScaler):
             return self._scale_numeric(frame.to_numpy(dtype=np.float64))
-        return self.transformer_.transform(frame)
+        with np.errstate(over="ignore", invalid="ignore"):  # finiteness sums of 1e308
+            return self.transformer_.transform(frame)
 
     def _scale_numeric(self, A):
         """The all-numeric encoding of ``A`` (float64): what the column transformer's numeric
         pipeline computes (scale, smooth clip, a missing value imputed by 0), in place on a
         copy, so that large tables cost few passes over memory."""
         Z = np.array(A, dtype=np.float64, copy=True)  # never the caller's memory
-        Z -= self.transformer_.center_
-        Z *= self.transformer_.scale_
-        t = Z / 3.0
-        np.square(t, out=t)
-        t += 1.0
-        np.sqrt(t, out=t)
-        Z /= t
+        self.transformer_._standardize_inplace(Z)
+        _smooth_clip_inplace(Z)
         Z[np.isnan(Z)] = 0.0
         return Z
 
