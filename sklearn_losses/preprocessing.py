@@ -34,7 +34,17 @@ from sklearn.utils.validation import (
 )
 
 from ._checks import relative_weights
-from .columns import DATETIME, NUMERIC, column_kind
+from ._warnings import warn_user
+from .columns import (
+    _DATES,
+    _LENIENT_NUMBER,
+    DATETIME,
+    NUMERIC,
+    _is_number,
+    category_strings,
+    column_kind,
+    to_numeric,
+)
 
 __all__ = ["RobustSmoothClipScaler", "TabularEncoder", "check_table"]
 
@@ -285,8 +295,8 @@ class RobustSmoothClipScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
 
 
 def check_table(X, *, ensure_min_samples=1, estimator=None):
-    """``X`` checked as a table: a DataFrame unchanged, a sparse matrix as CSR,
-    anything else as a 2-D array (numeric, object or string dtype kept).
+    """``X`` checked as a table: a DataFrame unchanged, a sparse matrix as CSR, anything
+    else as a 2-D array (numeric, object or string dtype kept).
 
     scikit-learn's messages for empty, 1-D and complex input.
     """
@@ -301,6 +311,59 @@ def check_table(X, *, ensure_min_samples=1, estimator=None):
         return X
     return check_array(X, accept_sparse="csr", dtype=None, ensure_all_finite=False,
                        ensure_min_samples=ensure_min_samples, estimator=estimator)
+
+
+# ------------------------------------------------------------------ categories
+def _number_key(v):
+    """The number a categorical value stands for, to match ``"1"``, ``1.0`` and ``True``
+    across types; None for a value that stands for no number."""
+    if isinstance(v, (bool, np.bool_)):
+        return float(v)
+    if _is_number(v):
+        try:
+            f = float(v)
+        except OverflowError:
+            return None
+        return f if np.isfinite(f) else None
+    if isinstance(v, str):
+        t = v.strip()
+        if t.lower() in ("true", "false"):
+            return float(t.lower() == "true")
+        if _LENIENT_NUMBER.fullmatch(t):
+            f = float(t)
+            return f if np.isfinite(f) else None
+    return None
+
+
+def _family(v) -> str:
+    if isinstance(v, (bool, np.bool_)):
+        return "bool"
+    if _is_number(v):
+        return "number"
+    if isinstance(v, str):
+        return "str"
+    if isinstance(v, _DATES):
+        return "date"
+    return type(v).__name__
+
+
+def _families(s: pd.Series) -> frozenset:
+    """The kinds of value (bool, number, str, date, ...) a column holds."""
+    dtype = s.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        return frozenset(_family(v) for v in dtype.categories)
+    if pd.api.types.is_bool_dtype(dtype):
+        return frozenset({"bool"})
+    if pd.api.types.is_numeric_dtype(dtype):
+        return frozenset({"number"})
+    present = s[~s.isna()]
+    if len(present) and pd.api.types.infer_dtype(present, skipna=True) == "string":
+        return frozenset({"str"})
+    return frozenset(_family(v) for v in pd.unique(present.to_numpy(dtype=object)))
+
+
+def _type_name(v) -> str:
+    return {"str_": "str", "bool_": "bool"}.get(type(v).__name__, type(v).__name__)
 
 
 class _MaxAbsScaler(MaxAbsScaler):
@@ -337,16 +400,21 @@ class _MaxAbsScaler(MaxAbsScaler):
             return np.ldexp(X, shift) / reduced
 
 
+# ------------------------------------------------------------------ the encoder
 class TabularEncoder(TransformerMixin, BaseEstimator):
     """Encode a raw table (text, category, bool, missing values) into numbers for a network.
 
     Column rules, decided on the training table by the package's one
-    column-type rule (:mod:`sklearn_losses.columns`):
+    column-type rule (:mod:`sklearn_losses.columns`, which also says how
+    values are read):
 
     - **categorical** and **text** columns: pandas ``category`` (whatever its
       categories), bool, ``object`` and ``string`` dtypes, and the columns of
       an object array holding anything but numbers (strings). Values are
-      compared as strings; a missing value is a level of its own.
+      compared as strings (:func:`~sklearn_losses.columns.category_strings`:
+      stripped of surrounding spaces, so ``"a"`` and ``" a "`` are one
+      level; ``1`` and ``1.0`` are ``"1"``; bools ``"True"`` / ``"False"``);
+      a missing value is a level of its own.
 
       - at most ``max_onehot_levels`` levels (missing counted): one-hot
         (``OneHotEncoder(handle_unknown="ignore")``); a level unseen in
@@ -359,17 +427,25 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         keeps the width at one (or ``n_classes``) column however many levels
         there are, where one-hot would blow the first layer up and an
         ordinal code would impose an order that means nothing.
+
+      A value whose type changed since fit is matched to the level of the
+      same number when there is exactly one (``1.0`` or ``True`` at predict
+      for ``"1"`` in fit; ``1``, ``"1"`` or ``"true"`` for ``True``; ``"2.0"``
+      for ``2``). Values of another type than in fit that match no level
+      are encoded as unseen, with a warning naming the column.
     - **numeric** columns (numeric dtypes, nullable integer and float
-      dtypes included, and object columns holding only numbers): :class:`RobustSmoothClipScaler` (median centering,
-      robust scaling, smooth clipping: RealMLP-TD's preprocessing, computed
-      in float64 with guarded ranges), then
-      missing values imputed by the training median (0 after centering),
-      plus a 0/1 missing-indicator column for each column that had missing
-      values in training. ``inf`` is an error naming the columns.
-    - a **scipy sparse** matrix (numeric): kept sparse (CSR), scaled by
-      ``MaxAbsScaler`` (each column divided by its largest absolute value, no
-      centering, so zeros stay zeros; a column of tiny or denormal values is
-      scaled too); NaN and ``inf`` are errors.
+      dtypes included, and object or string columns of numbers, decimals,
+      fractions or numbers written as text, with missing-value markers such
+      as ``"?"``): :class:`RobustSmoothClipScaler` (median centering, robust
+      scaling, smooth clipping: RealMLP-TD's preprocessing, computed in
+      float64 with guarded ranges), then missing values (and markers)
+      imputed by the training median (0 after centering), plus a 0/1
+      missing-indicator column for each column that had missing values in
+      training. ``inf`` is an error naming the columns.
+    - a **scipy sparse** matrix (numeric): kept sparse (CSR), scaled by its
+      largest absolute value per column (``MaxAbsScaler``; no centering, so
+      zeros stay zeros; a column of tiny or denormal values is scaled too);
+      NaN and ``inf`` are errors.
 
     The transformation is deterministic given ``random_state`` (the
     cross-fitting folds of the target encoder) and row-wise at transform.
@@ -452,6 +528,8 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
 
     def _fit_encode(self, X, y, sample_weight):
         """Fit on ``X`` already checked by :func:`check_table` (names recorded by the caller)."""
+        for attr in ("_kinds_", "_category_info_"):
+            self.__dict__.pop(attr, None)
         if sp.issparse(X):
             self.numeric_features_ = list(range(X.shape[1]))
             self.onehot_features_, self.target_features_ = [], []
@@ -462,6 +540,7 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             # the largest |x| of the rows present: a weight only decides presence
             present = _check_sample_weight(sample_weight, X, ensure_non_negative=True) > 0
             return self.transformer_.fit(X[present]).transform(X)
+        self._category_info_ = {}
         frame, kinds = self._frame(X, kinds=None)
         self._kinds_ = kinds
         self.numeric_features_ = [j for j, k in enumerate(kinds) if k == "num"]
@@ -478,11 +557,13 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             return self._scale_numeric(A)
         # numeric columns, target codes
         scalers = [RobustSmoothClipScaler(random_state=self.random_state) for _ in range(2)]
-        parts = [
-            ("num", Pipeline([("scale", scalers[0]),
-                              ("impute", SimpleImputer(strategy="constant", fill_value=0.0,
-                                                       keep_empty_features=True))]),
-             self.numeric_features_),
+
+        def impute():
+            return SimpleImputer(strategy="constant", fill_value=0.0, keep_empty_features=True)
+
+        parts = [("num", Pipeline([("scale", scalers[0]), ("impute", impute())]),
+                  self.numeric_features_)]
+        parts += [
             ("missing", MissingIndicator(features="all"), with_nan),
             ("onehot", OneHotEncoder(handle_unknown="ignore", sparse_output=False),
              self.onehot_features_),
@@ -557,7 +638,8 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         return Z
 
     def get_feature_names_out(self, input_features=None):
-        """Names of the output columns (``num__``, ``missing__``, ``onehot__``, ``target__`` prefixes)."""
+        """Names of the output columns (``num__``, ``missing__``, ``onehot__``, ``target__``
+        prefixes)."""
         check_is_fitted(self, "transformer_")
         if isinstance(self.transformer_, MaxAbsScaler):
             from sklearn.utils.validation import _check_feature_names_in
@@ -586,16 +668,18 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         return X
 
     def _frame(self, X, kinds):
-        """``X`` as a new DataFrame of float64 (numeric) and str/NaN object (categorical) columns.
+        """``X`` as a new DataFrame of float64 (numeric) and str/NaN object (categorical)
+        columns.
 
-        ``kinds`` (a list of ``"num"``/``"cat"``) is decided from the data when None.
-        Never modifies ``X``.
+        ``kinds`` (a list of ``"num"``/``"cat"``) is decided from the data when None (fit: the
+        levels of categorical columns are then recorded). Never modifies ``X``.
         """
+        fitting = kinds is None
         names = getattr(self, "feature_names_in_", None)
         columns = list(names) if names is not None else list(range(X.shape[1]))
         if isinstance(X, pd.DataFrame):
             series = [X.iloc[:, j] for j in range(X.shape[1])]
-        elif X.dtype.kind in "biuf" and (kinds is None or "cat" not in kinds):
+        elif X.dtype.kind in "biuf" and (kinds is None or all(k == "num" for k in kinds)):
             frame = pd.DataFrame(X.astype(np.float64, copy=False), columns=columns)
             kinds = kinds or ["num"] * X.shape[1]
             self._check_finite(frame, kinds)
@@ -607,7 +691,10 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             kinds = [self._kind(s, j) for j, s in enumerate(series)]
         data = {}
         for j, (s, kind) in enumerate(zip(series, kinds)):
-            data[j] = self._numeric(s, j) if kind == "num" else self._strings(s)
+            if kind == "num":
+                data[j] = self._numeric(s, j, fitting)
+            else:
+                data[j] = self._categories(s, j, fitting)
         frame = pd.DataFrame(data)
         frame.columns = columns
         self._check_finite(frame, kinds)
@@ -630,22 +717,53 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
                 "does not take yet; convert it first (e.g. a date to numbers).")
         return "num" if kind == NUMERIC else "cat"
 
-    def _numeric(self, s: pd.Series, j) -> np.ndarray:
-        try:
-            if s.dtype.kind == "O":
-                return pd.to_numeric(s, errors="raise").to_numpy(dtype=np.float64,
-                                                                  na_value=np.nan)
-            return s.to_numpy(dtype=np.float64, na_value=np.nan)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"Column {self._names([j])[0]!r} was numeric in fit but holds "
-                             f"non-numeric values now ({exc}).") from exc
+    def _numeric(self, s: pd.Series, j, fitting) -> np.ndarray:
+        return to_numeric(s, self._names([j])[0], fitted=not fitting)
 
-    @staticmethod
-    def _strings(s: pd.Series) -> np.ndarray:
-        missing = s.isna().to_numpy()
-        out = s.astype(object).to_numpy().astype(str).astype(object)
-        out[missing] = np.nan
-        return out
+    def _categories(self, s: pd.Series, j, fitting) -> np.ndarray:
+        """The strings a categorical column is compared as; at predict, values of another
+        type than in fit matched to the level of the same number (:func:`_number_key`)."""
+        strings = category_strings(s)
+        if fitting:
+            levels = set(strings[~pd.isna(strings)])
+            by_number, ambiguous = {}, set()
+            for level in levels:
+                key = _number_key(level)
+                if key is None:
+                    continue
+                if key in by_number:
+                    ambiguous.add(key)
+                else:
+                    by_number[key] = level
+            for key in ambiguous:
+                del by_number[key]
+            self._category_info_[j] = (frozenset(levels), by_number, _families(s))
+            return strings
+        info = getattr(self, "_category_info_", {}).get(j)
+        if info is None:
+            return strings
+        levels, by_number, families = info
+        unseen = ~pd.isna(strings) & ~pd.Series(strings, dtype=object).isin(levels).to_numpy()
+        if not unseen.any():
+            return strings
+        rows = np.flatnonzero(unseen)
+        raw = s.to_numpy(dtype=object)[rows]
+        foreign = []
+        for row, v in zip(rows, raw):
+            key = _number_key(v)
+            level = by_number.get(key) if key is not None else None
+            if level is not None:
+                strings[row] = level
+            elif _family(v) not in families:
+                foreign.append(v)
+        if foreign:
+            held = ", ".join(sorted(families)) or "no"
+            warn_user(
+                f"Column {self._names([j])[0]!r}: {len(foreign)} value(s) of type "
+                f"{_type_name(foreign[0])} (e.g. {foreign[0]!r}) match no level seen in fit, "
+                f"where the column held {held} values; they are encoded as unseen levels. "
+                "Give the column the type it had in fit.")
+        return strings
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
