@@ -1,11 +1,12 @@
-"""Encoding of raw tables for the networks: :class:`TabularEncoder` and
-:class:`RobustSmoothClipScaler`.
+"""Encoding of raw tables for the networks: :class:`TabularEncoder`,
+:class:`RobustSmoothClipScaler` and :class:`DatetimeFeatures`.
 
 :class:`~sklearn_losses.WeightedLossClassifier` fits a :class:`TabularEncoder`
 inside ``fit`` (``preprocessing="auto"``), so that it takes what CatBoost and
 ``HistGradientBoostingClassifier(categorical_features="from_dtype")`` take: a
-DataFrame with text, ``category``, bool and NaN-bearing numeric columns, a
-numeric array, an object array of strings, or a scipy sparse matrix.
+DataFrame with text, ``category``, bool, date and NaN-bearing numeric
+columns, a numeric array, an object array of strings, or a scipy sparse
+matrix.
 """
 
 from __future__ import annotations
@@ -43,10 +44,11 @@ from .columns import (
     _is_number,
     category_strings,
     column_kind,
+    to_datetime,
     to_numeric,
 )
 
-__all__ = ["RobustSmoothClipScaler", "TabularEncoder", "check_table"]
+__all__ = ["DatetimeFeatures", "RobustSmoothClipScaler", "TabularEncoder", "check_table"]
 
 _TINY = np.finfo(np.float64).tiny  # the smallest normal float64: 1 / _TINY is finite
 
@@ -294,9 +296,10 @@ class RobustSmoothClipScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
         return tags
 
 
-def check_table(X, *, ensure_min_samples=1, estimator=None):
-    """``X`` checked as a table: a DataFrame unchanged, a sparse matrix as CSR, anything
-    else as a 2-D array (numeric, object or string dtype kept).
+def check_table(X, *, ensure_min_samples=1, estimator=None, accept_sparse=True):
+    """``X`` checked as a table: a DataFrame unchanged, a sparse matrix as CSR (refused
+    unless ``accept_sparse``), anything else as a 2-D array (numeric, object or string
+    dtype kept).
 
     scikit-learn's messages for empty, 1-D and complex input.
     """
@@ -309,8 +312,158 @@ def check_table(X, *, ensure_min_samples=1, estimator=None):
             raise ValueError(f"Found array with 0 feature(s) (shape={X.shape}) while a minimum "
                              f"of 1 is required by {name}.")
         return X
-    return check_array(X, accept_sparse="csr", dtype=None, ensure_all_finite=False,
-                       ensure_min_samples=ensure_min_samples, estimator=estimator)
+    return check_array(X, accept_sparse="csr" if accept_sparse else False, dtype=None,
+                       ensure_all_finite=False, ensure_min_samples=ensure_min_samples,
+                       estimator=estimator)
+
+
+# ------------------------------------------------------------------ dates and times
+def _wall_seconds(t: pd.Series, tz=None) -> np.ndarray:
+    """Seconds since 1970-01-01 of the wall-clock time of the datetime64 Series ``t``
+    (float64, NaN for NaT). A timezone-aware ``t`` is read in ``tz`` (its own zone if None)."""
+    if getattr(t.dt, "tz", None) is not None:
+        t = t.dt.tz_convert(tz if tz is not None else t.dt.tz).dt.tz_localize(None)
+    us = t.to_numpy(dtype="datetime64[us]")
+    missing = np.isnat(us)
+    i = us.view(np.int64)
+    seconds = (i // 1_000_000).astype(np.float64) + (i % 1_000_000) / 1e6
+    seconds[missing] = np.nan
+    return seconds
+
+
+_DAY = 86_400.0
+
+
+class DatetimeFeatures(TransformerMixin, BaseEstimator):
+    """Calendar features of date and time columns, as CatBoost and skrub's ``DatetimeEncoder``
+    make them.
+
+    For each column, in this order:
+
+    - ``year``;
+    - ``month_sin``, ``month_cos``: the month as an angle (January 0,
+      July half a turn);
+    - ``weekday_sin``, ``weekday_cos``: the day of the week as an angle
+      (Monday 0);
+    - ``hour_sin``, ``hour_cos``: the time of day (hours, minutes and
+      seconds) as an angle (midnight 0); only for a column that has a time
+      of day other than midnight in fit;
+    - ``dayofyear``: 1 to 366;
+    - ``elapsed``: days since the column's earliest date in fit.
+
+    A missing date gives NaN in every feature (the encoder imputes them, with
+    a missing-indicator column). The angles keep December next to January
+    and Sunday next to Monday. :class:`TabularEncoder` scales the features
+    as numeric columns (:class:`RobustSmoothClipScaler`).
+
+    Input columns: datetime64 (a timezone-aware column is read in its wall
+    clock time), dates as objects or ISO 8601 strings
+    (:func:`sklearn_losses.columns.to_datetime`), or numbers: seconds since
+    1970-01-01 (wall clock), as the encoder passes them.
+
+    Attributes
+    ----------
+    t0_ : ndarray of shape (n_features,)
+        Earliest date of each column in fit (seconds since 1970-01-01; 0 for
+        a column without dates).
+    has_time_ : ndarray of bool of shape (n_features,)
+        Whether a column has a time of day (hour features).
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Defined when ``X`` has string column names.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn_losses.preprocessing import DatetimeFeatures
+    >>> X = pd.DataFrame({"day": pd.to_datetime(["2024-01-01", "2024-07-04"])})
+    >>> features = DatetimeFeatures().fit(X)
+    >>> list(features.get_feature_names_out())  # doctest: +NORMALIZE_WHITESPACE
+    ['day_year', 'day_month_sin', 'day_month_cos', 'day_weekday_sin', 'day_weekday_cos',
+     'day_dayofyear', 'day_elapsed']
+    >>> features.transform(X)[:, [0, 5, 6]].tolist()  # year, day of year, days elapsed
+    [[2024.0, 1.0, 0.0], [2024.0, 186.0, 185.0]]
+    """
+
+    def fit(self, X, y=None):
+        """Record each column's earliest date and whether it has a time of day."""
+        S = self._seconds(X, reset=True)
+        t0, has_time = [], []
+        for j in range(S.shape[1]):
+            col = S[~np.isnan(S[:, j]), j]
+            t0.append(col.min() if col.size else 0.0)
+            has_time.append(bool(np.any(np.mod(col, _DAY) != 0.0)))
+        self.t0_ = np.asarray(t0, dtype=np.float64)
+        self.has_time_ = np.asarray(has_time, dtype=bool)
+        return self
+
+    def transform(self, X):
+        """The calendar features of ``X`` (float64, NaN for a missing date)."""
+        check_is_fitted(self, "t0_")
+        S = self._seconds(X, reset=False)
+        blocks = [self._features(S[:, j], j) for j in range(S.shape[1])]
+        return np.hstack(blocks) if blocks else np.empty((S.shape[0], 0))
+
+    def get_feature_names_out(self, input_features=None):
+        """``{column}_{feature}`` for each column and feature, in output order."""
+        from sklearn.utils.validation import _check_feature_names_in
+
+        check_is_fitted(self, "t0_")
+        names = _check_feature_names_in(self, input_features)
+        return np.asarray([f"{name}_{f}" for j, name in enumerate(names)
+                           for f in self._feature_names(j)], dtype=object)
+
+    def _feature_names(self, j):
+        hour = ["hour_sin", "hour_cos"] if self.has_time_[j] else []
+        return (["year", "month_sin", "month_cos", "weekday_sin", "weekday_cos"] + hour
+                + ["dayofyear", "elapsed"])
+
+    def _seconds(self, X, reset):
+        """``X`` as wall-clock seconds since 1970 (float64, NaN for a missing date)."""
+        X = check_table(X, estimator=self, accept_sparse=False)
+        validate_data(self, X, reset=reset, skip_check_array=True)
+        names = getattr(X, "columns", None)
+        out = np.empty(X.shape, dtype=np.float64)
+        for j in range(X.shape[1]):
+            s = X.iloc[:, j] if names is not None else pd.Series(
+                X[:, j], dtype=object if X.dtype.kind == "O" else None)
+            name = str(names[j]) if names is not None else f"x{j}"
+            if column_kind(s, name) == NUMERIC:
+                out[:, j] = to_numeric(s, name)
+                with np.errstate(invalid="ignore"):
+                    if np.any(np.abs(out[:, j]) > 1e13):
+                        raise ValueError(
+                            f"Column {name!r} holds numbers beyond 1e13 (or infinite); a date "
+                            "given as a number is seconds since 1970-01-01 (within about "
+                            "300,000 years).")
+            else:
+                out[:, j] = _wall_seconds(to_datetime(s, name))
+        return out
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.input_tags.string = True
+        return tags
+
+    def _features(self, seconds, j):
+        present = ~np.isnan(seconds)
+        s = np.where(present, seconds, 0.0)
+        days = np.floor(s / _DAY)
+        date = days.astype(np.int64).astype("datetime64[D]")
+        year_start = date.astype("datetime64[Y]")
+        month = date.astype("datetime64[M]").astype(np.int64) % 12  # January 0
+        weekday = (days.astype(np.int64) + 3) % 7  # 1970-01-01 was a Thursday; Monday 0
+        columns = [year_start.astype(np.int64) + 1970.0,
+                   np.sin(2 * np.pi * month / 12), np.cos(2 * np.pi * month / 12),
+                   np.sin(2 * np.pi * weekday / 7), np.cos(2 * np.pi * weekday / 7)]
+        if self.has_time_[j]:
+            hour = (s - days * _DAY) / 3600.0
+            columns += [np.sin(2 * np.pi * hour / 24), np.cos(2 * np.pi * hour / 24)]
+        columns += [(date - year_start).astype(np.int64) + 1.0, (s - self.t0_[j]) / _DAY]
+        F = np.column_stack(columns).astype(np.float64)
+        F[~present] = np.nan
+        return F
 
 
 # ------------------------------------------------------------------ categories
@@ -402,7 +555,7 @@ class _MaxAbsScaler(MaxAbsScaler):
 
 # ------------------------------------------------------------------ the encoder
 class TabularEncoder(TransformerMixin, BaseEstimator):
-    """Encode a raw table (text, category, bool, missing values) into numbers for a network.
+    """Encode a raw table (text, category, bool, dates, missing values) into numbers for a network.
 
     Column rules, decided on the training table by the package's one
     column-type rule (:mod:`sklearn_losses.columns`, which also says how
@@ -442,6 +595,13 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
       imputed by the training median (0 after centering), plus a 0/1
       missing-indicator column for each column that had missing values in
       training. ``inf`` is an error naming the columns.
+    - **datetime** columns (datetime64, timezone-aware or not, periods, date
+      objects, ISO 8601 strings): the calendar features of
+      :class:`DatetimeFeatures` (year; month, weekday and hour as sin/cos
+      pairs; day of year; days elapsed since the earliest training date),
+      read in the wall-clock time of the column's training time zone, then
+      scaled as numeric columns; a missing date imputed, with a
+      missing-indicator column as for numbers.
     - a **scipy sparse** matrix (numeric): kept sparse (CSR), scaled by its
       largest absolute value per column (``MaxAbsScaler``; no centering, so
       zeros stay zeros; a column of tiny or denormal values is scaled too);
@@ -464,7 +624,7 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Defined when ``X`` has string column names.
-    numeric_features_, onehot_features_, target_features_ : list of int
+    numeric_features_, datetime_features_, onehot_features_, target_features_ : list of int
         Positions of the columns each rule applies to.
     transformer_ : ColumnTransformer, RobustSmoothClipScaler or MaxAbsScaler
         The fitted transformation: ``MaxAbsScaler`` for sparse input, the
@@ -528,11 +688,11 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
 
     def _fit_encode(self, X, y, sample_weight):
         """Fit on ``X`` already checked by :func:`check_table` (names recorded by the caller)."""
-        for attr in ("_kinds_", "_category_info_"):
+        for attr in ("_kinds_", "_category_info_", "_tz_"):
             self.__dict__.pop(attr, None)
         if sp.issparse(X):
             self.numeric_features_ = list(range(X.shape[1]))
-            self.onehot_features_, self.target_features_ = [], []
+            self.datetime_features_, self.onehot_features_, self.target_features_ = [], [], []
             X = self._check_sparse(X)
             self.transformer_ = _MaxAbsScaler()
             if sample_weight is None:
@@ -540,29 +700,35 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             # the largest |x| of the rows present: a weight only decides presence
             present = _check_sample_weight(sample_weight, X, ensure_non_negative=True) > 0
             return self.transformer_.fit(X[present]).transform(X)
-        self._category_info_ = {}
+        self._category_info_, self._tz_ = {}, {}
         frame, kinds = self._frame(X, kinds=None)
         self._kinds_ = kinds
         self.numeric_features_ = [j for j, k in enumerate(kinds) if k == "num"]
+        self.datetime_features_ = [j for j, k in enumerate(kinds) if k == "date"]
         categorical = [j for j, k in enumerate(kinds) if k == "cat"]
         levels = {j: frame.iloc[:, j].nunique(dropna=False) for j in categorical}
         self.onehot_features_ = [j for j in categorical if levels[j] <= self.max_onehot_levels]
         self.target_features_ = [j for j in categorical if levels[j] > self.max_onehot_levels]
-        with_nan = [j for j in self.numeric_features_ if frame.iloc[:, j].isna().any()]
+        with_nan = [j for j, k in enumerate(kinds)
+                    if k in ("num", "date") and frame.iloc[:, j].isna().any()]
         if len(self.numeric_features_) == len(kinds) and not with_nan:
             # numeric columns only, none missing: the scaler alone, on one float64 array
             self.transformer_ = RobustSmoothClipScaler(random_state=self.random_state)
             A = frame.to_numpy(dtype=np.float64)
             self.transformer_.fit(A, sample_weight=sample_weight)
             return self._scale_numeric(A)
-        # numeric columns, target codes
-        scalers = [RobustSmoothClipScaler(random_state=self.random_state) for _ in range(2)]
+        # numeric columns, date features, target codes
+        scalers = [RobustSmoothClipScaler(random_state=self.random_state) for _ in range(3)]
 
         def impute():
             return SimpleImputer(strategy="constant", fill_value=0.0, keep_empty_features=True)
 
         parts = [("num", Pipeline([("scale", scalers[0]), ("impute", impute())]),
                   self.numeric_features_)]
+        if self.datetime_features_:
+            parts.append(("datetime", Pipeline([("features", DatetimeFeatures()),
+                                                ("scale", scalers[2]), ("impute", impute())]),
+                          self.datetime_features_))
         parts += [
             ("missing", MissingIndicator(features="all"), with_nan),
             ("onehot", OneHotEncoder(handle_unknown="ignore", sparse_output=False),
@@ -638,8 +804,8 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         return Z
 
     def get_feature_names_out(self, input_features=None):
-        """Names of the output columns (``num__``, ``missing__``, ``onehot__``, ``target__``
-        prefixes)."""
+        """Names of the output columns (``num__``, ``datetime__``, ``missing__``, ``onehot__``,
+        ``target__`` prefixes)."""
         check_is_fitted(self, "transformer_")
         if isinstance(self.transformer_, MaxAbsScaler):
             from sklearn.utils.validation import _check_feature_names_in
@@ -668,11 +834,12 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         return X
 
     def _frame(self, X, kinds):
-        """``X`` as a new DataFrame of float64 (numeric) and str/NaN object (categorical)
-        columns.
+        """``X`` as a new DataFrame of float64 (numeric; seconds for dates) and str/NaN object
+        (categorical) columns.
 
-        ``kinds`` (a list of ``"num"``/``"cat"``) is decided from the data when None (fit: the
-        levels of categorical columns are then recorded). Never modifies ``X``.
+        ``kinds`` (a list of ``"num"``/``"date"``/``"cat"``) is decided from the data when
+        None (fit: the levels of categorical columns and the time zones of dates are then
+        recorded). Never modifies ``X``.
         """
         fitting = kinds is None
         names = getattr(self, "feature_names_in_", None)
@@ -693,6 +860,8 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         for j, (s, kind) in enumerate(zip(series, kinds)):
             if kind == "num":
                 data[j] = self._numeric(s, j, fitting)
+            elif kind == "date":
+                data[j] = self._seconds(s, j, fitting)
             else:
                 data[j] = self._categories(s, j, fitting)
         frame = pd.DataFrame(data)
@@ -708,17 +877,23 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
                              "them (e.g. by NaN, which is imputed) before fitting or predicting.")
 
     def _kind(self, s: pd.Series, j) -> str:
-        """``"num"`` or ``"cat"`` by the package's column rule (:mod:`sklearn_losses.columns`)."""
-        name = self._names([j])[0]
-        kind = column_kind(s, name)
-        if kind == DATETIME:
-            raise ValueError(
-                f"Column {name!r} has dtype {s.dtype}, a date or time, which the encoder "
-                "does not take yet; convert it first (e.g. a date to numbers).")
-        return "num" if kind == NUMERIC else "cat"
+        """``"num"``, ``"date"`` or ``"cat"`` by the package's column rule
+        (:mod:`sklearn_losses.columns`)."""
+        kind = column_kind(s, self._names([j])[0])
+        return {NUMERIC: "num", DATETIME: "date"}.get(kind, "cat")
 
     def _numeric(self, s: pd.Series, j, fitting) -> np.ndarray:
         return to_numeric(s, self._names([j])[0], fitted=not fitting)
+
+    def _seconds(self, s: pd.Series, j, fitting) -> np.ndarray:
+        """Wall-clock seconds since 1970 of a datetime column (NaN for missing), read in the
+        time zone the column had in fit."""
+        t = to_datetime(s, self._names([j])[0], fitted=not fitting)
+        tz = getattr(t.dt, "tz", None)
+        if fitting:
+            self._tz_[j] = tz
+        fitted_tz = getattr(self, "_tz_", {}).get(j)
+        return _wall_seconds(t, fitted_tz if fitted_tz is not None else tz)
 
     def _categories(self, s: pd.Series, j, fitting) -> np.ndarray:
         """The strings a categorical column is compared as; at predict, values of another
