@@ -4,7 +4,9 @@
 ``preprocessing="auto"`` it fits (``reset``) or applies the estimator's
 :class:`~sklearn_losses.preprocessing.TabularEncoder`, whose column rule is
 :mod:`sklearn_losses.columns`; with ``preprocessing=None`` it checks a numeric
-array and names the non-numeric DataFrame columns in its error.
+array and names the non-numeric DataFrame columns in its error. A polars
+DataFrame is read as the pandas DataFrame of the same columns, so that its
+column names are recorded in fit and checked at predict.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import copy
 import numpy as np
 from sklearn.utils.validation import _check_y, check_consistent_length, validate_data
 
-from .preprocessing import TabularEncoder, check_table
+from .preprocessing import TabularEncoder, _from_polars, _is_polars, check_table
 
 __all__ = ["validate_table"]
 
@@ -30,10 +32,12 @@ def validate_table(estimator, X, y=None, *, reset=True, dtype=np.float32, sample
     ``preprocessing="auto"`` fits the encoder when ``reset`` (its numeric
     scaling weighted by ``sample_weight``) and applies it otherwise;
     ``None`` is ``validate_data(estimator, X, ...)`` naming non-numeric
-    DataFrame columns in the error. Sparse input is CSR. Sets
-    ``encoder_``, ``n_features_in_`` and ``feature_names_in_`` when
-    ``reset``.
+    DataFrame columns in the error. Sparse input is CSR. A polars DataFrame
+    is converted to pandas first. Sets ``encoder_``, ``n_features_in_`` and
+    ``feature_names_in_`` when ``reset``.
     """
+    if _is_polars(X):
+        X = _from_polars(X)
     if reset:
         estimator.encoder_ = None
     if (estimator.preprocessing if reset else getattr(estimator, "encoder_", None)) is None:
@@ -56,7 +60,8 @@ def validate_table(estimator, X, y=None, *, reset=True, dtype=np.float32, sample
     seed = estimator.random_state
     if isinstance(seed, np.random.RandomState):
         seed = copy.deepcopy(seed)  # the encoder does not advance the caller's generator
-    encoder = TabularEncoder(random_state=seed)
+    # numpy out, whatever sklearn.set_config(transform_output=...) says
+    encoder = TabularEncoder(random_state=seed).set_output(transform="default")
     X = _as_dtype(encoder.fit_transform(X, y, sample_weight=sample_weight), dtype)
     estimator.encoder_ = encoder
     return X, y

@@ -4,9 +4,9 @@
 :class:`~sklearn_losses.WeightedLossClassifier` fits a :class:`TabularEncoder`
 inside ``fit`` (``preprocessing="auto"``), so that it takes what CatBoost and
 ``HistGradientBoostingClassifier(categorical_features="from_dtype")`` take: a
-DataFrame with text, ``category``, bool, date and NaN-bearing numeric
-columns, a numeric array, an object array of strings, or a scipy sparse
-matrix.
+pandas or polars DataFrame with text, ``category``, bool, date and
+NaN-bearing numeric columns, a numeric array, an object array of strings, or
+a scipy sparse matrix.
 """
 
 from __future__ import annotations
@@ -296,13 +296,52 @@ class RobustSmoothClipScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
         return tags
 
 
+def _is_polars(X) -> bool:
+    return type(X).__module__.split(".")[0] == "polars" and hasattr(X, "get_columns")
+
+
+def _from_polars(X) -> pd.DataFrame:
+    """A polars DataFrame as a new pandas DataFrame, column by column (no pyarrow needed).
+
+    Numbers (nulls as NaN), strings (object), ``Categorical`` / ``Enum``
+    (``category``), ``Boolean`` (nullable ``boolean``), ``Datetime`` (time
+    zone kept), ``Date``; anything else (decimals, lists, ...) as an object
+    column of Python values, for the column rule to judge.
+    """
+    import polars as pl
+
+    data = {}
+    for s in X.get_columns():
+        dt = s.dtype
+        if dt == pl.Boolean:
+            col = pd.array(s.to_list(), dtype="boolean")
+        elif dt == pl.Categorical or dt == pl.Enum:
+            col = pd.Categorical(s.to_list())
+        elif dt == pl.Datetime:
+            tz = getattr(dt, "time_zone", None)
+            if tz is not None:
+                s = s.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+            col = pd.Series(s.to_numpy())
+            if tz is not None:
+                col = col.dt.tz_localize("UTC").dt.tz_convert(tz)
+        elif dt == pl.Date or dt == pl.Duration or (dt.is_numeric() and dt != pl.Decimal):
+            col = s.to_numpy()
+        else:
+            col = pd.Series(s.to_list(), dtype=object)
+        data[s.name] = col
+    return pd.DataFrame(data, columns=list(X.columns))
+
+
 def check_table(X, *, ensure_min_samples=1, estimator=None, accept_sparse=True):
-    """``X`` checked as a table: a DataFrame unchanged, a sparse matrix as CSR (refused
-    unless ``accept_sparse``), anything else as a 2-D array (numeric, object or string
-    dtype kept).
+    """``X`` checked as a table: a pandas DataFrame unchanged, a polars DataFrame as a new
+    pandas DataFrame (so that its columns are read by name), a sparse matrix as CSR
+    (refused unless ``accept_sparse``), anything else as a 2-D array (numeric, object or
+    string dtype kept).
 
     scikit-learn's messages for empty, 1-D and complex input.
     """
+    if _is_polars(X):
+        X = _from_polars(X)
     if isinstance(X, pd.DataFrame):
         name = type(estimator).__name__ if estimator is not None else "the encoder"
         if X.shape[0] < ensure_min_samples:
@@ -607,8 +646,12 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
       zeros stay zeros; a column of tiny or denormal values is scaled too);
       NaN and ``inf`` are errors.
 
-    The transformation is deterministic given ``random_state`` (the
-    cross-fitting folds of the target encoder) and row-wise at transform.
+    A polars DataFrame is read as the pandas DataFrame of the same columns
+    (names included). The transformation is deterministic given
+    ``random_state`` (the cross-fitting folds of the target encoder) and
+    row-wise at transform. Its output is a numpy array (or CSR matrix) under
+    any ``sklearn.set_config(transform_output=...)``, unless
+    :meth:`set_output` is called on the encoder itself.
 
     Parameters
     ----------
@@ -662,6 +705,8 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : DataFrame, array-like or sparse matrix of shape (n_samples, n_features)
+            A pandas or polars DataFrame, a numeric or object array, or a scipy
+            sparse matrix.
         y : array-like of shape (n_samples,), default=None
             Target, for the target encoding of high-cardinality columns.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -694,7 +739,7 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             self.numeric_features_ = list(range(X.shape[1]))
             self.datetime_features_, self.onehot_features_, self.target_features_ = [], [], []
             X = self._check_sparse(X)
-            self.transformer_ = _MaxAbsScaler()
+            self.transformer_ = _MaxAbsScaler().set_output(transform="default")
             if sample_weight is None:
                 return self.transformer_.fit_transform(X)
             # the largest |x| of the rows present: a weight only decides presence
@@ -714,6 +759,7 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         if len(self.numeric_features_) == len(kinds) and not with_nan:
             # numeric columns only, none missing: the scaler alone, on one float64 array
             self.transformer_ = RobustSmoothClipScaler(random_state=self.random_state)
+            self.transformer_.set_output(transform="default")
             A = frame.to_numpy(dtype=np.float64)
             self.transformer_.fit(A, sample_weight=sample_weight)
             return self._scale_numeric(A)
@@ -738,7 +784,9 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             parts.append(("target", Pipeline([("encode", self._target_encoder(y, X.shape[0])),
                                               ("scale", scalers[1])]),
                           self.target_features_))
+        # numpy out, whatever sklearn.set_config(transform_output=...) says
         self.transformer_ = ColumnTransformer(parts, sparse_threshold=0.0)
+        self.transformer_.set_output(transform="default")
         # np.errstate: scikit-learn's finiteness checks sum the columns (1e308 overflows)
         with warnings.catch_warnings(), np.errstate(over="ignore", invalid="ignore"):
             # TargetEncoder's folds with a class rarer than the folds
