@@ -1,5 +1,6 @@
 """Extreme magnitudes (issue 21, items 5 and 8): the robust scaler and the sparse scaler
-compute in float64 with guarded ranges."""
+compute in float64 with guarded ranges; ``preprocessing=None`` warns, naming the columns,
+when its float32 cast loses them."""
 
 import warnings
 
@@ -120,3 +121,29 @@ def test_sparse_scaling_of_ordinary_columns_is_max_abs_scaler():
     A = sp.random(50, 6, density=0.3, format="csr", random_state=0) * 1e3
     np.testing.assert_array_equal(TabularEncoder().fit_transform(A).toarray(),
                                   MaxAbsScaler().fit_transform(A).toarray())
+
+
+# -- item 8: preprocessing=None and the float32 cast --------------------------------------------
+def test_preprocessing_none_warns_naming_columns_the_float32_cast_loses():
+    X, y = _informative()
+    frame = pd.DataFrame({"tiny": X[:, 0] * 1e-300, "epoch": 1.7e9 + X[:, 1] * 10,
+                          "fine": X[:, 2], "flag": X[:, 2] > 0})
+    with pytest.warns(UserWarning, match=r"float32.*\['tiny', 'epoch'\]"):
+        WeightedLossClassifier(preprocessing=None, **TINY).fit(frame, y)
+    with pytest.warns(UserWarning, match=r"float32.*\['x0'\]"):
+        WeightedLossClassifier(preprocessing=None, **TINY).fit(
+            np.c_[X[:, 0] * 1e-300, X[:, 1:]], y)
+    with pytest.warns(UserWarning, match=r"float32.*\['x1'\]"):
+        WeightedLossClassifier(preprocessing=None, **TINY).fit(
+            sp.csr_matrix(np.c_[X[:, 0], 1e9 + X[:, 1]]), y)
+    with warnings.catch_warnings():  # ordinary data: no warning
+        warnings.simplefilter("error")
+        clf = WeightedLossClassifier(preprocessing=None, **TINY).fit(X * 1e3 + 5, y)
+        clf.predict(X)
+
+
+def test_preprocessing_none_refuses_values_beyond_float32_by_name():
+    X, y = _informative(60)
+    frame = pd.DataFrame({"a": X[:, 0], "huge": X[:, 1] * 1e39})
+    with pytest.raises(ValueError, match=r"float32.*\['huge'\]"):
+        WeightedLossClassifier(preprocessing=None, **TINY).fit(frame, y)
