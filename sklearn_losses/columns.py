@@ -132,9 +132,10 @@ def _parse_dates(values):
     try:
         return pd.to_datetime(values, format="ISO8601")
     except ValueError as exc:
-        if "timezone" not in str(exc) and "offset" not in str(exc):
-            raise
-        return pd.to_datetime(values, format="ISO8601", utc=True)  # mixed offsets
+        try:  # mixed offsets or time zones: read in UTC
+            return pd.to_datetime(values, format="ISO8601", utc=True)
+        except (ValueError, TypeError, OverflowError):
+            raise exc from None
 
 
 def _kind_of_strings(strings: pd.Series) -> str:

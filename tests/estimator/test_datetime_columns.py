@@ -140,3 +140,17 @@ def test_period_and_timedelta_columns():
     assert names[0] == "datetime__p_year"
     with pytest.raises(ValueError, match=r"'d' has dtype timedelta64.*total_seconds"):
         TabularEncoder().fit(pd.DataFrame({"d": pd.to_timedelta(np.arange(5), unit="h")}))
+
+
+def test_dates_in_mixed_time_zones_are_read_in_utc():
+    mixed = pd.Series([pd.Timestamp("2024-01-01 12:00", tz="UTC"),
+                       pd.Timestamp("2024-01-02 12:00", tz="Europe/Paris"), None], dtype=object)
+    strings = pd.Series(["2024-01-05T10:00+02:00", "2023-12-31T10:00:00+01:00", "?"])
+    for s in (mixed, strings):
+        assert column_kind(s, "w") == "datetime"
+        X = pd.DataFrame({"w": s, "x": [1.0, 2.0, 3.0]})
+        Z = TabularEncoder().fit(X).transform(X)
+        assert np.all(np.isfinite(Z))
+    hours = DatetimeFeatures().fit(mixed.to_frame()).transform(mixed.to_frame())[:2, 5:7]
+    np.testing.assert_allclose(hours, [[0.0, -1.0], [np.sin(2 * np.pi * 11 / 24),
+                                                     np.cos(2 * np.pi * 11 / 24)]], atol=1e-12)
