@@ -4,7 +4,10 @@
 ``preprocessing="auto"`` it fits (``reset``) or applies the estimator's
 :class:`~sklearn_losses.preprocessing.TabularEncoder`, whose column rule is
 :mod:`sklearn_losses.columns`; with ``preprocessing=None`` it checks a numeric
-array and names the non-numeric DataFrame columns in its error.
+array, names the non-numeric DataFrame columns in its error, and warns,
+naming them, about the columns its float32 cast loses. A polars DataFrame is
+read as the pandas DataFrame of the same columns, so that its column names
+are recorded in fit and checked at predict.
 """
 
 from __future__ import annotations
@@ -12,9 +15,12 @@ from __future__ import annotations
 import copy
 
 import numpy as np
+import pandas as pd
+import scipy.sparse as sp
 from sklearn.utils.validation import _check_y, check_consistent_length, validate_data
 
-from .preprocessing import TabularEncoder, check_table
+from ._warnings import warn_user
+from .preprocessing import TabularEncoder, _from_polars, _is_polars, check_table
 
 __all__ = ["check_labels", "validate_table"]
 
@@ -37,6 +43,10 @@ def check_labels(y):
             f"y has {missing.size} missing label(s) (NaN, None or pd.NA) of {len(values)}, at "
             f"row(s) {rows}; every row needs a class label. Drop those rows or fill them.")
 
+#: A column whose float32 cast moves a value by more than this fraction of the column's
+#: range loses its signal in the cast (e.g. a scale of 1e-300, or an offset of 1e9).
+_FLOAT32_TOLERANCE = 1e-3
+
 
 def _as_dtype(X, dtype):
     return X.astype(dtype, copy=False) if X.dtype != dtype else X
@@ -49,15 +59,21 @@ def validate_table(estimator, X, y=None, *, reset=True, dtype=np.float32, sample
     ``preprocessing="auto"`` fits the encoder when ``reset`` (its numeric
     scaling weighted by ``sample_weight``) and applies it otherwise;
     ``None`` is ``validate_data(estimator, X, ...)`` naming non-numeric
-    DataFrame columns in the error. Sparse input is CSR. Sets
+    DataFrame columns in the error (and, when ``reset`` with a float32
+    ``dtype``, warning about the columns the cast loses). Sparse input is
+    CSR. A polars DataFrame is converted to pandas first. Sets
     ``encoder_``, ``n_features_in_`` and ``feature_names_in_`` when
     ``reset``.
     """
     if y is not None:
         check_labels(y)
+    if _is_polars(X):
+        X = _from_polars(X)
     if reset:
         estimator.encoder_ = None
     if (estimator.preprocessing if reset else getattr(estimator, "encoder_", None)) is None:
+        if reset and np.dtype(dtype) == np.float32:
+            _check_float32_cast(estimator, X)
         args = (X,) if y is None else (X, y)
         return _validate_numeric(estimator, *args, reset=reset, dtype=dtype, **check_params)
     X = check_table(X, ensure_min_samples=check_params.get("ensure_min_samples", 1),
@@ -77,7 +93,8 @@ def validate_table(estimator, X, y=None, *, reset=True, dtype=np.float32, sample
     seed = estimator.random_state
     if isinstance(seed, np.random.RandomState):
         seed = copy.deepcopy(seed)  # the encoder does not advance the caller's generator
-    encoder = TabularEncoder(random_state=seed)
+    # numpy out, whatever sklearn.set_config(transform_output=...) says
+    encoder = TabularEncoder(random_state=seed).set_output(transform="default")
     X = _as_dtype(encoder.fit_transform(X, y, sample_weight=sample_weight), dtype)
     estimator.encoder_ = encoder
     return X, y
@@ -99,3 +116,74 @@ def _validate_numeric(estimator, X, *args, **kwargs):
             f"{type(estimator).__name__} needs numeric features; the column(s) {bad} are not "
             f"numeric ({exc}). Encode them first, e.g. with a ColumnTransformer and "
             "OneHotEncoder in a Pipeline, or leave preprocessing='auto'.") from exc
+
+
+def _float64_columns(X):
+    """``(values, names)``: the columns of ``X`` holding wide numbers (float64, integers) as
+    a float64 array (or CSC matrix) and their names; None when there are none (the float32
+    cast cannot lose anything, or ``X`` is no numeric table: the validation says why)."""
+    if sp.issparse(X):
+        if X.dtype.kind not in "iuf" or X.dtype.itemsize < 8 and X.dtype.kind == "f":
+            return None
+        return sp.csc_matrix(X, dtype=np.float64), [f"x{j}" for j in range(X.shape[1])]
+    if isinstance(X, pd.DataFrame):
+        wide = [j for j, dt in enumerate(X.dtypes)
+                if getattr(dt, "kind", "O") in "iuf" and dt != np.float32]
+        if not wide:
+            return None
+        try:
+            A = X.iloc[:, wide].to_numpy(dtype=np.float64, na_value=np.nan)
+        except (TypeError, ValueError):
+            return None
+        return A, [str(X.columns[j]) for j in wide]
+    A = X if isinstance(X, np.ndarray) else None
+    if A is None or A.ndim != 2 or A.dtype.kind not in "iuf" or A.dtype == np.float32:
+        return None
+    return A.astype(np.float64, copy=False), [f"x{j}" for j in range(A.shape[1])]
+
+
+def _check_float32_cast(estimator, X):
+    """Refuse columns beyond the float32 range and warn about those the cast loses, by name.
+
+    ``preprocessing=None`` trains in float32 on ``X`` as given: a column of
+    scale 1e-300 becomes zeros, and a signal of a few units on an offset of
+    1e9 (epoch seconds) is rounded away (float32 keeps 7 digits).
+    """
+    found = _float64_columns(X)
+    if found is None:
+        return
+    A, names = found
+    lost, beyond = [], []
+    with np.errstate(over="ignore", invalid="ignore"):
+        for j, name in enumerate(names):
+            if sp.issparse(A):
+                col = A.data[A.indptr[j]:A.indptr[j + 1]]
+                if col.size < A.shape[0]:
+                    col = np.append(col, 0.0)  # the implicit zeros
+            else:
+                col = A[:, j]
+            col = col[~np.isnan(col)]
+            if not col.size:
+                continue
+            cast = col.astype(np.float32)
+            if np.any(np.isinf(cast) & np.isfinite(col)):
+                beyond.append(name)
+                continue
+            spread = col.max() - col.min()
+            error = np.abs(cast.astype(np.float64) - col).max()
+            if spread > 0 and error > _FLOAT32_TOLERANCE * spread:
+                lost.append(name)
+    kind = type(estimator).__name__
+    if beyond:
+        raise ValueError(
+            f"{kind}(preprocessing=None) trains in float32, and the column(s) {beyond} hold "
+            "values beyond its range (|x| > 3.4e38). Scale them first, or use "
+            "preprocessing='auto', which scales every column in float64 before the cast.")
+    if lost:
+        warn_user(
+            f"{kind}(preprocessing=None) trains in float32, and the cast loses the column(s) "
+            f"{lost}: it moves their values by more than {_FLOAT32_TOLERANCE:.1%} of the "
+            "column's range (values of tiny scale such as 1e-300 become 0; a signal on a "
+            "large offset such as 1e9 is rounded away). Scale them first (subtract the "
+            "offset, standardize), or use preprocessing='auto', which scales every column in "
+            "float64 before the cast.")

@@ -13,33 +13,165 @@ array):
    **datetime**;
 4. a real numeric column (integers, floats, nullable ``Int64`` /
    ``Float64``) is **numeric**;
-5. an ``object`` column holding only real numbers (and missing values) is
-   **numeric**;
-6. any other ``object`` or ``string`` column (text, mixed values) is
-   **text**: its values are compared as strings.
+5. an ``object`` or ``string`` column is read value by value, missing values
+   (None, NaN, ``pd.NA``, ``NaT``) and surrounding spaces left aside:
 
-Complex numbers and other dtypes are refused with an error naming the
-column. A scipy sparse matrix has numeric columns only; a numeric array's
-columns are numeric, an object array's columns follow rules 5 and 6.
+   a. only real numbers (``int``, ``float``, :class:`decimal.Decimal`,
+      :class:`fractions.Fraction`, numpy numbers; not bools), or numbers
+      written as text (``"3.14"``, ``"-2e5"``, ``" 7 "``) among them and
+      :data:`MISSING_MARKERS` (``"?"``, ``""``, ``"NA"``, ``"n/a"``,
+      ``"null"``, ...), with at least one number: **numeric**, the markers
+      being missing values. A number written as text is an optional sign,
+      digits with an optional decimal point, and an optional exponent; a
+      leading zero before another digit (``"007"``, ``"01234"``) marks a code,
+      not a number, and makes the column text, as do thousands separators
+      and decimal commas;
+   b. only dates or times (``datetime``, ``date``, ``pd.Timestamp``), or ISO
+      8601 dates written as text (``"2024-05-31"``, ``"2024-05-31 14:30"``,
+      ``"2024-05-31T14:30:00+02:00"``) among them and the markers, with at
+      least one date: **datetime**;
+   c. a list, tuple, dict, set or array in a cell: an error naming the
+      column (a cell holds one value);
+   d. anything else (words, codes, mixed values): **text**; its values are
+      compared as strings (:func:`category_strings`).
+
+Complex numbers, durations (``timedelta64``) and other dtypes are refused
+with an error naming the column. A scipy sparse matrix has numeric columns
+only; a numeric array's columns are numeric, an object array's columns follow
+rule 5.
+
+The kind is decided on the training table; :func:`to_numeric`,
+:func:`to_datetime` and :func:`category_strings` then read the column of that
+kind, at fit and at predict alike: a numeric column takes numbers, numbers
+written as text and the markers (missing); a datetime column takes dates,
+ISO date strings and the markers; a text or categorical column compares
+values as strings, stripped of surrounding spaces, numbers written without a
+trailing ``.0`` when whole and bools as ``"True"`` / ``"False"``.
+
+The markers are the strings :func:`pandas.read_csv` reads as missing by
+default, plus ``"?"`` and ``"..."``, as in skrub's ``TableVectorizer``
+(``CleanNullStrings``). In a text column they stay values of their own:
+only a column of numbers or dates reads them as missing.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
+import decimal
 import numbers
+import re
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-__all__ = ["CATEGORICAL", "DATETIME", "KINDS", "NUMERIC", "TEXT", "column_kind",
-           "column_kinds", "split_columns"]
+__all__ = ["CATEGORICAL", "DATETIME", "KINDS", "MISSING_MARKERS", "NUMERIC", "TEXT",
+           "category_strings", "column_kind", "column_kinds", "split_columns", "to_datetime",
+           "to_numeric"]
 
 NUMERIC, CATEGORICAL, DATETIME, TEXT = "numeric", "categorical", "datetime", "text"
 KINDS = (NUMERIC, CATEGORICAL, DATETIME, TEXT)
 
+#: Strings that mean "missing" in a column of numbers or dates (compared after
+#: stripping surrounding spaces, so a blank cell is ``""``): those of
+#: :func:`pandas.read_csv`, plus ``"?"`` and ``"..."``.
+MISSING_MARKERS = frozenset({
+    "", "?", "...", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan",
+    "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
+})
+
+#: A number written as text (rule 5a); no leading zero before another digit.
+_NUMBER = r"[+-]?(?:(?:0|[1-9][0-9]*)(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+#: An ISO 8601 date, optionally with a time and an offset (rule 5b).
+_ISO_DATE = (r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+             r"(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:[.,][0-9]{1,9})?)?"
+             r"(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)?)?")
+_LENIENT_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_CONTAINERS = (list, tuple, dict, set, frozenset, np.ndarray, pd.Series, pd.Index)
+_DATES = (_dt.date, np.datetime64)  # datetime.datetime and pd.Timestamp are dates too
+
 
 def _is_number(v) -> bool:
-    return isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_))
+    return ((isinstance(v, numbers.Real) or isinstance(v, decimal.Decimal))
+            and not isinstance(v, (bool, np.bool_)))
+
+
+def _series(values) -> pd.Series:
+    return values if isinstance(values, pd.Series) else pd.Series(values)
+
+
+def _refuse_containers(values, name):
+    for v in values:
+        if isinstance(v, _CONTAINERS):
+            raise ValueError(
+                f"Column {name!r} holds {type(v).__name__} values (e.g. {_short(v)}); a cell "
+                "must hold one value: numbers, strings, booleans, dates or missing values. "
+                "Split or convert the column first.")
+
+
+def _short(v, limit=40) -> str:
+    text = repr(v)
+    return text if len(text) <= limit else text[:limit] + f"... ({len(text)} characters)"
+
+
+def _stripped(strings: pd.Series) -> pd.Series:
+    """Strings stripped of surrounding spaces, markers left out."""
+    t = strings.astype(object).map(str.strip)
+    return t[~t.isin(MISSING_MARKERS)]
+
+
+def _parses_as_dates(strings: pd.Series) -> bool:
+    try:
+        _parse_dates(strings)
+    except (ValueError, TypeError, OverflowError):
+        return False
+    return True
+
+
+def _parse_dates(values):
+    try:
+        return pd.to_datetime(values, format="ISO8601")
+    except ValueError as exc:
+        try:  # mixed offsets or time zones: read in UTC
+            return pd.to_datetime(values, format="ISO8601", utc=True)
+        except (ValueError, TypeError, OverflowError):
+            raise exc from None
+
+
+def _kind_of_strings(strings: pd.Series) -> str:
+    t = _stripped(pd.Series(pd.unique(strings.to_numpy(dtype=object)), dtype=object))
+    if t.empty:
+        return TEXT  # markers only
+    if t.str.fullmatch(_NUMBER).all():
+        return NUMERIC
+    if t.str.fullmatch(_ISO_DATE).all() and _parses_as_dates(t):
+        return DATETIME
+    return TEXT
+
+
+def _kind_of_objects(present: pd.Series, name) -> str:
+    """Rule 5 for the non-missing values of an object or string column."""
+    inferred = pd.api.types.infer_dtype(present, skipna=True)
+    if inferred in ("integer", "floating", "mixed-integer-float", "decimal"):
+        return NUMERIC
+    if inferred in ("datetime", "datetime64", "date"):
+        return DATETIME
+    if inferred == "string":
+        return _kind_of_strings(present)
+    if inferred not in ("mixed", "mixed-integer"):
+        return TEXT
+    values = present.to_numpy(dtype=object)
+    _refuse_containers(values, name)
+    strings = [v for v in values if isinstance(v, str)]
+    others = [v for v in values if not isinstance(v, str)]
+    for kind, test in ((NUMERIC, _is_number), (DATETIME, lambda v: isinstance(v, _DATES))):
+        if others and all(test(v) for v in others):
+            if not strings:
+                return kind
+            k = _kind_of_strings(pd.Series(strings, dtype=object))
+            if k == kind or _stripped(pd.Series(strings, dtype=object)).empty:
+                return kind
+    return TEXT
 
 
 def column_kind(values, name="x0") -> str:
@@ -54,9 +186,11 @@ def column_kind(values, name="x0") -> str:
     Raises
     ------
     ValueError
-        For a dtype that is none of the four (complex numbers, ...).
+        For a dtype that is none of the four (complex numbers, durations,
+        ...), or a column holding lists, dicts or arrays; the message names
+        the column.
     """
-    s = values if isinstance(values, pd.Series) else pd.Series(values)
+    s = _series(values)
     dtype = s.dtype
     if isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(dtype):
         return CATEGORICAL
@@ -65,13 +199,13 @@ def column_kind(values, name="x0") -> str:
     if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_complex_dtype(dtype):
         return NUMERIC
     if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
-        present = s.dropna().to_numpy()
-        if dtype.kind == "O" and len(present) and all(_is_number(v) for v in present):
-            return NUMERIC
-        return TEXT
+        present = s[~s.isna()]
+        return _kind_of_objects(present, name) if len(present) else TEXT
+    advice = (" (e.g. with .dt.total_seconds())"
+              if pd.api.types.is_timedelta64_dtype(dtype) else "")
     raise ValueError(
         f"Column {name!r} has dtype {dtype}, which is neither numeric, categorical "
-        "(category, bool), datetime nor text; convert it first.")
+        f"(category, bool), datetime nor text; convert it first{advice}.")
 
 
 def _names(X):
@@ -113,3 +247,190 @@ def split_columns(X) -> tuple[list, list]:
     kinds = column_kinds(X)
     numeric = [c for c, k in zip(names, kinds) if k == NUMERIC]
     return numeric, [c for c, k in zip(names, kinds) if k != NUMERIC]
+
+
+# ---------------------------------------------------------------- reading a column
+def _beyond_float64(name, value):
+    return ValueError(
+        f"Column {name!r} holds a number beyond the float64 range (|x| < 1.8e308): "
+        f"{_short(value)}. A numeric column takes real numbers within that range; scale the "
+        "column first (e.g. take its logarithm).")
+
+
+def _float(v, name) -> float:
+    try:
+        out = float(v)
+    except OverflowError:
+        raise _beyond_float64(name, v) from None
+    if np.isinf(out) and isinstance(v, (decimal.Decimal, numbers.Rational)) and \
+            not (isinstance(v, decimal.Decimal) and v.is_infinite()):
+        raise _beyond_float64(name, v)
+    return out
+
+
+def to_numeric(values, name="x0", *, fitted=False) -> np.ndarray:
+    """The values of a numeric column as float64, missing values and markers as NaN.
+
+    Numbers of any type (bools as 0 and 1), numbers written as text and
+    :data:`MISSING_MARKERS` are read; ``inf`` stays ``inf``.
+
+    Parameters
+    ----------
+    values : pandas Series or 1-D array
+    name : str
+        The column's name, for the error message.
+    fitted : bool, default=False
+        Whether the column was found numeric in a fit (the error then says
+        so).
+
+    Raises
+    ------
+    ValueError
+        For a value that is not a number (naming the column and the value),
+        or a number beyond the float64 range.
+    """
+    s = _series(values)
+    dtype = s.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        s = s.astype(object)
+        dtype = s.dtype
+    if pd.api.types.is_bool_dtype(dtype) or (pd.api.types.is_numeric_dtype(dtype)
+                                             and not pd.api.types.is_complex_dtype(dtype)):
+        return s.to_numpy(dtype=np.float64, na_value=np.nan)
+    out = np.full(len(s), np.nan)
+    missing = s.isna().to_numpy()
+    present = s[~missing]
+    bad = []
+    if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
+        if len(present) and pd.api.types.infer_dtype(present, skipna=True) == "string":
+            t = present.astype(object).map(str.strip)
+            keep = ~t.isin(MISSING_MARKERS).to_numpy()
+            number = t[keep].str.fullmatch(_LENIENT_NUMBER.pattern).to_numpy(dtype=bool)
+            parsed = pd.to_numeric(t[keep][number], errors="coerce").to_numpy(dtype=np.float64)
+            filled = np.full(keep.sum(), np.nan)
+            filled[number] = parsed
+            vals = np.full(len(t), np.nan)
+            vals[keep] = filled
+            out[~missing] = vals
+            bad = list(t[keep][~number].iloc[:3])
+        else:
+            vals = []
+            for v in present.to_numpy(dtype=object):
+                if isinstance(v, str):
+                    t = v.strip()
+                    if t in MISSING_MARKERS:
+                        vals.append(np.nan)
+                    elif _LENIENT_NUMBER.fullmatch(t):
+                        vals.append(_float(t, name))
+                    else:
+                        bad.append(v)
+                        vals.append(np.nan)
+                elif _is_number(v) or isinstance(v, (bool, np.bool_)):
+                    vals.append(_float(v, name))
+                else:
+                    bad.append(v)
+                    vals.append(np.nan)
+            out[~missing] = vals
+    else:
+        bad = list(present.iloc[:3])
+    if bad:
+        start = (f"Column {name!r} was numeric in fit but holds non-numeric values now"
+                 if fitted else f"Column {name!r} holds values that are not numbers")
+        raise ValueError(
+            f"{start} (e.g. {', '.join(_short(v) for v in bad[:3])}). A numeric column takes "
+            "numbers, numbers written as text, and missing values (None, NaN or a marker "
+            "such as '?', '', 'NA', 'null'; see sklearn_losses.columns.MISSING_MARKERS).")
+    return out
+
+
+def to_datetime(values, name="x0", *, fitted=False) -> pd.Series:
+    """The values of a datetime column as a datetime64 Series (timezone kept), NaT for missing.
+
+    Takes datetime and period dtypes, date and time objects, ISO 8601 strings
+    and :data:`MISSING_MARKERS`. Numbers are refused: an epoch in
+    seconds, milliseconds or days cannot be told apart.
+
+    Raises
+    ------
+    ValueError
+        Naming the column, for a value that is not a date.
+    """
+    s = _series(values)
+    dtype = s.dtype
+    if isinstance(dtype, pd.PeriodDtype):
+        return s.dt.to_timestamp()
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return s
+    if isinstance(dtype, pd.CategoricalDtype):
+        s = s.astype(object)
+    start = (f"Column {name!r} was a date or time in fit but holds" if fitted
+             else f"Column {name!r} holds")
+    accepted = ("A datetime column takes dates and times (datetime64, datetime objects, "
+                "ISO 8601 strings such as '2024-05-31' or '2024-05-31T14:30:00') and missing "
+                "values (None, NaT or a marker such as '?', '', 'NA').")
+    if not (pd.api.types.is_object_dtype(s.dtype) or pd.api.types.is_string_dtype(s.dtype)):
+        raise ValueError(f"{start} {s.dtype} values now. {accepted}")
+    cleaned = s.astype(object).map(lambda v: v.strip() if isinstance(v, str) else v)
+    cleaned = cleaned.where(~cleaned.isin(MISSING_MARKERS), None)
+    present = cleaned[~cleaned.isna()]
+    wrong = [v for v in present if not isinstance(v, (str,) + _DATES)]
+    wrong += [v for v in present if isinstance(v, str) and not re.fullmatch(_ISO_DATE, v)]
+    if wrong:
+        raise ValueError(f"{start} values that are not dates (e.g. "
+                         f"{', '.join(_short(v) for v in wrong[:3])}). {accepted}")
+    try:
+        return pd.Series(_parse_dates(cleaned), index=s.index)
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise ValueError(f"{start} values that are not valid dates ({exc}). {accepted}") \
+            from exc
+
+
+def _canonical(v) -> str:
+    """The string a categorical value is compared as."""
+    if isinstance(v, str):
+        return v.strip()
+    if isinstance(v, (bool, np.bool_)):
+        return "True" if v else "False"
+    if isinstance(v, numbers.Integral):
+        return str(int(v))
+    if isinstance(v, (numbers.Real, decimal.Decimal)):
+        try:
+            f = float(v)
+        except OverflowError:
+            return str(v)
+        if np.isfinite(f) and f.is_integer() and abs(f) < 1e16:
+            return str(int(f))
+        return str(v) if isinstance(v, np.floating) else repr(f)
+    return str(v)
+
+
+def category_strings(values) -> np.ndarray:
+    """The values of a text or categorical column as the strings they are compared as.
+
+    Strings stripped of surrounding spaces; bools ``"True"`` / ``"False"``;
+    whole numbers without a decimal part (``1``, ``1.0``, ``np.int8(1)`` and
+    ``Decimal("1.0")`` are all ``"1"``), other numbers as Python prints them
+    (``"2.5"``); other objects by ``str``. Missing values are NaN.
+
+    Returns
+    -------
+    strings : ndarray of object
+        A new array (the caller's data is never modified).
+    """
+    s = _series(values)
+    missing = s.isna().to_numpy()
+    dtype = s.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        table = np.array([_canonical(c) for c in dtype.categories] + [np.nan], dtype=object)
+        return table[s.cat.codes.to_numpy()]  # code -1 (missing): the last entry, NaN
+    out = np.empty(len(s), dtype=object)
+    out[missing] = np.nan
+    present = s[~missing]
+    if pd.api.types.is_bool_dtype(dtype):
+        out[~missing] = np.where(present.to_numpy(dtype=bool), "True", "False")
+    elif len(present) and pd.api.types.infer_dtype(present, skipna=True) == "string":
+        codes, uniques = pd.factorize(present.to_numpy(dtype=object))
+        out[~missing] = np.array([u.strip() for u in uniques], dtype=object)[codes]
+    elif len(present):
+        out[~missing] = [_canonical(v) for v in present.to_numpy(dtype=object)]
+    return out

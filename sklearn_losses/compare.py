@@ -53,6 +53,7 @@ from ._utils import dedupe, format_warning
 __all__ = [
     "Interrupted",
     "as_category_strings",
+    "as_numbers",
     "corrected_ttest",
     "cross_validate_configs",
     "fit_and_score",
@@ -96,7 +97,9 @@ def make_preprocessor(numeric, categorical):
     Parameters
     ----------
     numeric : list
-        Columns imputed with the training median, then standardized.
+        Columns read as numbers (:func:`as_numbers`: numbers written as text
+        too, missing-value markers such as ``"?"`` as NaN), imputed with the
+        training median, then standardized.
     categorical : list
         Columns one-hot encoded after :func:`as_category_strings` (values as
         strings without surrounding spaces, so that ``1``, ``"1"`` and
@@ -116,14 +119,44 @@ def make_preprocessor(numeric, categorical):
 
     transformers = []
     if numeric:
-        transformers.append(("numeric", make_pipeline(SimpleImputer(strategy="median"),
-                                                      StandardScaler()), list(numeric)))
+        transformers.append(("numeric", make_pipeline(
+            FunctionTransformer(as_numbers, feature_names_out="one-to-one"),
+            SimpleImputer(strategy="median"), StandardScaler()), list(numeric)))
     if categorical:
         encoder = make_pipeline(
             FunctionTransformer(as_category_strings, feature_names_out="one-to-one"),
             OneHotEncoder(handle_unknown="ignore", sparse_output=False))
         transformers.append(("categorical", encoder, list(categorical)))
     return ColumnTransformer(transformers, sparse_threshold=0.0)
+
+
+def as_numbers(X) -> np.ndarray:
+    """Numeric columns as float64, by the column rule's reading
+    (:func:`sklearn_losses.columns.to_numeric`: numbers written as text and
+    decimals read, missing-value markers such as ``"?"`` as NaN).
+
+    Parameters
+    ----------
+    X : DataFrame or array-like of shape (n_samples, n_features)
+
+    Returns
+    -------
+    Z : ndarray of float64, same shape
+    """
+    import pandas as pd
+
+    from .columns import to_numeric
+
+    if isinstance(X, pd.DataFrame):
+        columns = [(str(c), X.iloc[:, j]) for j, c in enumerate(X.columns)]
+    else:
+        A = np.asarray(X)
+        if A.dtype.kind in "biuf":
+            return A.astype(np.float64)
+        columns = [(f"x{j}", pd.Series(A[:, j], dtype=object)) for j in range(A.shape[1])]
+    if not columns:
+        return np.empty((len(X), 0))
+    return np.column_stack([to_numeric(s, name) for name, s in columns])
 
 
 def as_category_strings(X) -> np.ndarray:

@@ -1,11 +1,12 @@
-"""Encoding of raw tables for the networks: :class:`TabularEncoder` and
-:class:`RobustSmoothClipScaler`.
+"""Encoding of raw tables for the networks: :class:`TabularEncoder`,
+:class:`RobustSmoothClipScaler` and :class:`DatetimeFeatures`.
 
 :class:`~sklearn_losses.WeightedLossClassifier` fits a :class:`TabularEncoder`
 inside ``fit`` (``preprocessing="auto"``), so that it takes what CatBoost and
 ``HistGradientBoostingClassifier(categorical_features="from_dtype")`` take: a
-DataFrame with text, ``category``, bool and NaN-bearing numeric columns, a
-numeric array, an object array of strings, or a scipy sparse matrix.
+pandas or polars DataFrame with text, ``category``, bool, date and
+NaN-bearing numeric columns, a numeric array, an object array of strings, or
+a scipy sparse matrix.
 """
 
 from __future__ import annotations
@@ -34,14 +35,64 @@ from sklearn.utils.validation import (
 )
 
 from ._checks import relative_weights
-from .columns import DATETIME, NUMERIC, column_kind
+from ._warnings import warn_user
+from .columns import (
+    _DATES,
+    _LENIENT_NUMBER,
+    DATETIME,
+    NUMERIC,
+    _is_number,
+    category_strings,
+    column_kind,
+    to_datetime,
+    to_numeric,
+)
 
-__all__ = ["RobustSmoothClipScaler", "TabularEncoder", "check_table"]
+__all__ = ["DatetimeFeatures", "RobustSmoothClipScaler", "TabularEncoder", "check_table"]
+
+_TINY = np.finfo(np.float64).tiny  # the smallest normal float64: 1 / _TINY is finite
 
 
 def smooth_clip(z: np.ndarray) -> np.ndarray:
-    """RealMLP's smooth clipping ``z / sqrt(1 + (z / 3)^2)``: identity near 0, bounded by 3."""
-    return z / np.sqrt(1.0 + (z / 3.0) ** 2)
+    """RealMLP's smooth clipping ``z / sqrt(1 + (z / 3)^2)``: identity near 0, bounded by 3.
+
+    Finite for every input but NaN: where ``(z / 3)^2`` overflows (``|z|``
+    above about 1e154, ``inf`` included) the equal ``3 sign(z) / sqrt(1 + (3 / z)^2)``
+    is used, so the largest values map to 3, not to 0.
+    """
+    return _smooth_clip_inplace(np.array(z, dtype=np.float64, copy=True))
+
+
+def _smooth_clip_inplace(Z: np.ndarray) -> np.ndarray:
+    """:func:`smooth_clip` computed in place on the float64 array ``Z`` (returned)."""
+    t = Z / 3.0
+    with np.errstate(over="ignore"):
+        np.square(t, out=t)
+    big = np.isinf(t)  # |z| beyond ~1e154: the formula would give z / inf = 0
+    t += 1.0
+    np.sqrt(t, out=t)
+    if big.any():
+        zb = Z[big]
+        with np.errstate(invalid="ignore"):  # inf / inf, replaced below
+            Z /= t
+        Z[big] = np.copysign(3.0, zb) / np.sqrt(1.0 + (3.0 / zb) ** 2)
+    else:
+        Z /= t
+    return Z
+
+
+def _exponent_shift(spread, half):
+    """Per column ``(k, reduced)``: ``reduced = spread * 2**k``, ``k != 0`` only where
+    ``1 / spread`` is not a finite normal number (a denormal spread, or one beyond float64,
+    whose ``half`` is finite)."""
+    with np.errstate(invalid="ignore"):
+        over = np.isinf(spread)
+        tiny = (spread > 0) & (spread < _TINY)
+    mantissa, exponent = np.frexp(np.where(over, half, spread))  # exact, denormals too
+    exponent = np.where(over, exponent + 1, exponent)
+    needs = over | tiny
+    shift = np.where(needs, -exponent, 0).astype(np.int64)
+    return shift, np.where(needs, mantissa, spread)
 
 
 def _weighted_quantiles(X, weight, quantiles):
@@ -116,6 +167,14 @@ class RobustSmoothClipScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
     the bulk of a column is left almost linear. The statistics ignore NaN,
     which stays NaN (impute afterwards). On standardized input the map is
     nearly the identity in the bulk, so scaling data twice is harmless.
+
+    Everything is computed in float64 with guarded ranges, so that any
+    finite input gives a finite output and the order of a column's values is
+    kept: a column whose spread ``s`` is a denormal number (values such as
+    1e-320) or beyond float64 (quartiles at -1e308 and 1e308) is first
+    multiplied by the power of two ``2**shift_`` that brings ``s`` to
+    ``[0.5, 1)`` (exact), and values so far from the median that ``z``
+    overflows map to ±3.
     Quantiles are those of the inverted empirical CDF (pytabkit interpolates
     linearly: the same up to a step of the data), so that with
     ``sample_weight`` a weight ``k`` gives exactly the statistics of ``k``
@@ -140,7 +199,13 @@ class RobustSmoothClipScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
     center_ : ndarray of shape (n_features,)
         Training median of each column (0 for an all-NaN column).
     scale_ : ndarray of shape (n_features,)
-        Multiplier applied after centering (``1 / s``; 0 for a constant column).
+        Multiplier applied after centering (``1 / (s 2**shift_)``; 0 for a
+        constant column).
+    shift_ : ndarray of int of shape (n_features,)
+        The power of two applied to a column and its median before
+        centering, ``z = (x 2**shift_ - center_ 2**shift_) scale_``: 0 but
+        for a column whose spread ``s`` is a denormal number or beyond the
+        float64 range.
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Defined when ``X`` has string column names.
@@ -168,7 +233,8 @@ class RobustSmoothClipScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
             ignored).
         """
         self._validate_params()
-        X = validate_data(self, X, dtype=np.float64, ensure_all_finite="allow-nan")
+        with np.errstate(over="ignore", invalid="ignore"):  # scikit-learn's finiteness sum
+            X = validate_data(self, X, dtype=np.float64, ensure_all_finite="allow-nan")
         sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64,
                                              ensure_non_negative=True)
         if self.subsample is not None and X.shape[0] > self.subsample:
@@ -178,19 +244,51 @@ class RobustSmoothClipScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
             X, sample_weight = X[rows], sample_weight[rows]
         q25, center, q75, lo, hi = _weighted_quantiles(X, sample_weight,
                                                        [0.25, 0.5, 0.75, 0.0, 1.0])
-        spread = q75 - q25
-        flat = ~(spread > 0)
-        spread[flat] = 0.5 * (hi - lo)[flat]
-        usable = spread > 0
+        with np.errstate(over="ignore", invalid="ignore"):
+            spread = q75 - q25  # inf for quartiles at -1e308 and 1e308
+            flat = ~(spread > 0)
+            spread[flat] = 0.5 * (hi - lo)[flat]
+            # half the spread never overflows: the scale of a spread beyond float64
+            half = np.where(flat, 0.5 * hi - 0.5 * lo, 0.5 * q75 - 0.5 * q25)
+            usable = spread > 0
+        shift, reduced = _exponent_shift(np.where(usable, spread, 1.0), half)
         self.center_ = np.where(np.isnan(center), 0.0, center)
-        self.scale_ = np.where(usable, 1.0 / np.where(usable, spread, 1.0), 0.0)
+        self.scale_ = np.where(usable, 1.0 / np.where(usable, reduced, 1.0), 0.0)
+        self.shift_ = np.where(usable, shift, 0)
         return self
 
     def transform(self, X):
         """Centre, scale and smooth-clip ``X`` (NaN stays NaN)."""
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=np.float64, ensure_all_finite="allow-nan", reset=False)
-        return smooth_clip((X - self.center_) * self.scale_)
+        with np.errstate(over="ignore", invalid="ignore"):  # scikit-learn's finiteness sum
+            X = validate_data(self, X, dtype=np.float64, ensure_all_finite="allow-nan",
+                              reset=False)
+        Z = np.array(X, dtype=np.float64, copy=True)  # never the caller's memory
+        return _smooth_clip_inplace(self._standardize_inplace(Z))
+
+    def _standardize_inplace(self, Z):
+        """``z = (x - center_) * scale_`` in place on the float64 array ``Z`` (returned), with
+        the columns of ``shift_`` multiplied by their power of two first (exact); ``±inf``
+        where ``z`` overflows, never NaN for a present value."""
+        shift = getattr(self, "shift_", None)
+        center = self.center_
+        const = np.flatnonzero(self.scale_ == 0)
+        missing = np.isnan(Z[:, const]) if const.size else None
+        with np.errstate(over="ignore", invalid="ignore"):
+            if shift is not None and shift.any():
+                cols = np.flatnonzero(shift)
+                Z[:, cols] = np.ldexp(Z[:, cols], shift[cols])
+                center = center.copy()
+                center[cols] = np.ldexp(center[cols], shift[cols])
+            Z -= center  # overflows to ±inf only for values ~1e308 apart
+            Z *= self.scale_
+        if const.size:  # a constant column: 0 (inf * 0 would be NaN)
+            sub = Z[:, const]
+            wrong = np.isnan(sub) & ~missing
+            if wrong.any():
+                sub[wrong] = 0.0
+                Z[:, const] = sub
+        return Z
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -217,12 +315,52 @@ class _PreweightedScaler(RobustSmoothClipScaler):
         return super().fit(X, y, self.fit_weight if sample_weight is None else sample_weight)
 
 
-def check_table(X, *, ensure_min_samples=1, estimator=None):
-    """``X`` checked as a table: a DataFrame unchanged, a sparse matrix as CSR,
-    anything else as a 2-D array (numeric, object or string dtype kept).
+def _is_polars(X) -> bool:
+    return type(X).__module__.split(".")[0] == "polars" and hasattr(X, "get_columns")
+
+
+def _from_polars(X) -> pd.DataFrame:
+    """A polars DataFrame as a new pandas DataFrame, column by column (no pyarrow needed).
+
+    Numbers (nulls as NaN), strings (object), ``Categorical`` / ``Enum``
+    (``category``), ``Boolean`` (nullable ``boolean``), ``Datetime`` (time
+    zone kept), ``Date``; anything else (decimals, lists, ...) as an object
+    column of Python values, for the column rule to judge.
+    """
+    import polars as pl
+
+    data = {}
+    for s in X.get_columns():
+        dt = s.dtype
+        if dt == pl.Boolean:
+            col = pd.array(s.to_list(), dtype="boolean")
+        elif dt == pl.Categorical or dt == pl.Enum:
+            col = pd.Categorical(s.to_list())
+        elif dt == pl.Datetime:
+            tz = getattr(dt, "time_zone", None)
+            if tz is not None:
+                s = s.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+            col = pd.Series(s.to_numpy())
+            if tz is not None:
+                col = col.dt.tz_localize("UTC").dt.tz_convert(tz)
+        elif dt == pl.Date or dt == pl.Duration or (dt.is_numeric() and dt != pl.Decimal):
+            col = s.to_numpy()
+        else:
+            col = pd.Series(s.to_list(), dtype=object)
+        data[s.name] = col
+    return pd.DataFrame(data, columns=list(X.columns))
+
+
+def check_table(X, *, ensure_min_samples=1, estimator=None, accept_sparse=True):
+    """``X`` checked as a table: a pandas DataFrame unchanged, a polars DataFrame as a new
+    pandas DataFrame (so that its columns are read by name), a sparse matrix as CSR
+    (refused unless ``accept_sparse``), anything else as a 2-D array (numeric, object or
+    string dtype kept).
 
     scikit-learn's messages for empty, 1-D and complex input.
     """
+    if _is_polars(X):
+        X = _from_polars(X)
     if isinstance(X, pd.DataFrame):
         name = type(estimator).__name__ if estimator is not None else "the encoder"
         if X.shape[0] < ensure_min_samples:
@@ -232,20 +370,262 @@ def check_table(X, *, ensure_min_samples=1, estimator=None):
             raise ValueError(f"Found array with 0 feature(s) (shape={X.shape}) while a minimum "
                              f"of 1 is required by {name}.")
         return X
-    return check_array(X, accept_sparse="csr", dtype=None, ensure_all_finite=False,
-                       ensure_min_samples=ensure_min_samples, estimator=estimator)
+    return check_array(X, accept_sparse="csr" if accept_sparse else False, dtype=None,
+                       ensure_all_finite=False, ensure_min_samples=ensure_min_samples,
+                       estimator=estimator)
 
 
+# ------------------------------------------------------------------ dates and times
+def _wall_seconds(t: pd.Series, tz=None) -> np.ndarray:
+    """Seconds since 1970-01-01 of the wall-clock time of the datetime64 Series ``t``
+    (float64, NaN for NaT). A timezone-aware ``t`` is read in ``tz`` (its own zone if None)."""
+    if getattr(t.dt, "tz", None) is not None:
+        t = t.dt.tz_convert(tz if tz is not None else t.dt.tz).dt.tz_localize(None)
+    us = t.to_numpy(dtype="datetime64[us]")
+    missing = np.isnat(us)
+    i = us.view(np.int64)
+    seconds = (i // 1_000_000).astype(np.float64) + (i % 1_000_000) / 1e6
+    seconds[missing] = np.nan
+    return seconds
+
+
+_DAY = 86_400.0
+
+
+class DatetimeFeatures(TransformerMixin, BaseEstimator):
+    """Calendar features of date and time columns, as CatBoost and skrub's ``DatetimeEncoder``
+    make them.
+
+    For each column, in this order:
+
+    - ``year``;
+    - ``month_sin``, ``month_cos``: the month as an angle (January 0,
+      July half a turn);
+    - ``weekday_sin``, ``weekday_cos``: the day of the week as an angle
+      (Monday 0);
+    - ``hour_sin``, ``hour_cos``: the time of day (hours, minutes and
+      seconds) as an angle (midnight 0); only for a column that has a time
+      of day other than midnight in fit;
+    - ``dayofyear``: 1 to 366;
+    - ``elapsed``: days since the column's earliest date in fit.
+
+    A missing date gives NaN in every feature (the encoder imputes them, with
+    a missing-indicator column). The angles keep December next to January
+    and Sunday next to Monday. :class:`TabularEncoder` scales the features
+    as numeric columns (:class:`RobustSmoothClipScaler`).
+
+    Input columns: datetime64 (a timezone-aware column is read in its wall
+    clock time), dates as objects or ISO 8601 strings
+    (:func:`sklearn_losses.columns.to_datetime`), or numbers: seconds since
+    1970-01-01 (wall clock), as the encoder passes them.
+
+    Attributes
+    ----------
+    t0_ : ndarray of shape (n_features,)
+        Earliest date of each column in fit (seconds since 1970-01-01; 0 for
+        a column without dates).
+    has_time_ : ndarray of bool of shape (n_features,)
+        Whether a column has a time of day (hour features).
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Defined when ``X`` has string column names.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn_losses.preprocessing import DatetimeFeatures
+    >>> X = pd.DataFrame({"day": pd.to_datetime(["2024-01-01", "2024-07-04"])})
+    >>> features = DatetimeFeatures().fit(X)
+    >>> list(features.get_feature_names_out())  # doctest: +NORMALIZE_WHITESPACE
+    ['day_year', 'day_month_sin', 'day_month_cos', 'day_weekday_sin', 'day_weekday_cos',
+     'day_dayofyear', 'day_elapsed']
+    >>> features.transform(X)[:, [0, 5, 6]].tolist()  # year, day of year, days elapsed
+    [[2024.0, 1.0, 0.0], [2024.0, 186.0, 185.0]]
+    """
+
+    def fit(self, X, y=None):
+        """Record each column's earliest date and whether it has a time of day."""
+        S = self._seconds(X, reset=True)
+        t0, has_time = [], []
+        for j in range(S.shape[1]):
+            col = S[~np.isnan(S[:, j]), j]
+            t0.append(col.min() if col.size else 0.0)
+            has_time.append(bool(np.any(np.mod(col, _DAY) != 0.0)))
+        self.t0_ = np.asarray(t0, dtype=np.float64)
+        self.has_time_ = np.asarray(has_time, dtype=bool)
+        return self
+
+    def transform(self, X):
+        """The calendar features of ``X`` (float64, NaN for a missing date)."""
+        check_is_fitted(self, "t0_")
+        S = self._seconds(X, reset=False)
+        blocks = [self._features(S[:, j], j) for j in range(S.shape[1])]
+        return np.hstack(blocks) if blocks else np.empty((S.shape[0], 0))
+
+    def get_feature_names_out(self, input_features=None):
+        """``{column}_{feature}`` for each column and feature, in output order."""
+        from sklearn.utils.validation import _check_feature_names_in
+
+        check_is_fitted(self, "t0_")
+        names = _check_feature_names_in(self, input_features)
+        return np.asarray([f"{name}_{f}" for j, name in enumerate(names)
+                           for f in self._feature_names(j)], dtype=object)
+
+    def _feature_names(self, j):
+        hour = ["hour_sin", "hour_cos"] if self.has_time_[j] else []
+        return (["year", "month_sin", "month_cos", "weekday_sin", "weekday_cos"] + hour
+                + ["dayofyear", "elapsed"])
+
+    def _seconds(self, X, reset):
+        """``X`` as wall-clock seconds since 1970 (float64, NaN for a missing date)."""
+        X = check_table(X, estimator=self, accept_sparse=False)
+        validate_data(self, X, reset=reset, skip_check_array=True)
+        names = getattr(X, "columns", None)
+        out = np.empty(X.shape, dtype=np.float64)
+        for j in range(X.shape[1]):
+            s = X.iloc[:, j] if names is not None else pd.Series(
+                X[:, j], dtype=object if X.dtype.kind == "O" else None)
+            name = str(names[j]) if names is not None else f"x{j}"
+            if column_kind(s, name) == NUMERIC:
+                out[:, j] = to_numeric(s, name)
+                with np.errstate(invalid="ignore"):
+                    if np.any(np.abs(out[:, j]) > 1e13):
+                        raise ValueError(
+                            f"Column {name!r} holds numbers beyond 1e13 (or infinite); a date "
+                            "given as a number is seconds since 1970-01-01 (within about "
+                            "300,000 years).")
+            else:
+                out[:, j] = _wall_seconds(to_datetime(s, name))
+        return out
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.input_tags.string = True
+        return tags
+
+    def _features(self, seconds, j):
+        present = ~np.isnan(seconds)
+        s = np.where(present, seconds, 0.0)
+        days = np.floor(s / _DAY)
+        date = days.astype(np.int64).astype("datetime64[D]")
+        year_start = date.astype("datetime64[Y]")
+        month = date.astype("datetime64[M]").astype(np.int64) % 12  # January 0
+        weekday = (days.astype(np.int64) + 3) % 7  # 1970-01-01 was a Thursday; Monday 0
+        columns = [year_start.astype(np.int64) + 1970.0,
+                   np.sin(2 * np.pi * month / 12), np.cos(2 * np.pi * month / 12),
+                   np.sin(2 * np.pi * weekday / 7), np.cos(2 * np.pi * weekday / 7)]
+        if self.has_time_[j]:
+            hour = (s - days * _DAY) / 3600.0
+            columns += [np.sin(2 * np.pi * hour / 24), np.cos(2 * np.pi * hour / 24)]
+        columns += [(date - year_start).astype(np.int64) + 1.0, (s - self.t0_[j]) / _DAY]
+        F = np.column_stack(columns).astype(np.float64)
+        F[~present] = np.nan
+        return F
+
+
+# ------------------------------------------------------------------ categories
+def _number_key(v):
+    """The number a categorical value stands for, to match ``"1"``, ``1.0`` and ``True``
+    across types; None for a value that stands for no number."""
+    if isinstance(v, (bool, np.bool_)):
+        return float(v)
+    if _is_number(v):
+        try:
+            f = float(v)
+        except OverflowError:
+            return None
+        return f if np.isfinite(f) else None
+    if isinstance(v, str):
+        t = v.strip()
+        if t.lower() in ("true", "false"):
+            return float(t.lower() == "true")
+        if _LENIENT_NUMBER.fullmatch(t):
+            f = float(t)
+            return f if np.isfinite(f) else None
+    return None
+
+
+def _family(v) -> str:
+    if isinstance(v, (bool, np.bool_)):
+        return "bool"
+    if _is_number(v):
+        return "number"
+    if isinstance(v, str):
+        return "str"
+    if isinstance(v, _DATES):
+        return "date"
+    return type(v).__name__
+
+
+def _families(s: pd.Series) -> frozenset:
+    """The kinds of value (bool, number, str, date, ...) a column holds."""
+    dtype = s.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        return frozenset(_family(v) for v in dtype.categories)
+    if pd.api.types.is_bool_dtype(dtype):
+        return frozenset({"bool"})
+    if pd.api.types.is_numeric_dtype(dtype):
+        return frozenset({"number"})
+    present = s[~s.isna()]
+    if len(present) and pd.api.types.infer_dtype(present, skipna=True) == "string":
+        return frozenset({"str"})
+    return frozenset(_family(v) for v in pd.unique(present.to_numpy(dtype=object)))
+
+
+def _type_name(v) -> str:
+    return {"str_": "str", "bool_": "bool"}.get(type(v).__name__, type(v).__name__)
+
+
+class _MaxAbsScaler(MaxAbsScaler):
+    """:class:`~sklearn.preprocessing.MaxAbsScaler` for every column of non-zero maximum.
+
+    scikit-learn leaves a column whose largest absolute value is below ten
+    machine epsilons unscaled (a column of values near 1e-310 would stay near
+    0) and divides by ``1 / max``, infinite for a denormal maximum. Here every
+    column of non-zero maximum is scaled to ``[-1, 1]``; a denormal maximum
+    is brought to ``[0.5, 1)`` by an exact power of two first. Columns of
+    normal maxima get exactly MaxAbsScaler's numbers.
+    """
+
+    def partial_fit(self, X, y=None):
+        super().partial_fit(X, y)
+        self.scale_ = np.where(self.max_abs_ > 0, self.max_abs_, 1.0).astype(self.max_abs_.dtype)
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self)
+        tiny = (self.scale_ > 0) & (self.scale_ < np.finfo(self.scale_.dtype).tiny)
+        if not tiny.any():
+            return super().transform(X)
+        X = validate_data(self, X, accept_sparse=("csr", "csc"), copy=True, reset=False,
+                          dtype=(np.float64, np.float32), ensure_all_finite="allow-nan")
+        shift = np.where(tiny, -np.frexp(self.scale_)[1], 0)
+        reduced = np.ldexp(self.scale_, shift)
+        with np.errstate(over="ignore"):
+            if sp.issparse(X):
+                X = X.tocsr()
+                cols = X.indices
+                X.data = np.ldexp(X.data, shift[cols]) * (1.0 / reduced)[cols]
+                return X
+            return np.ldexp(X, shift) / reduced
+
+
+# ------------------------------------------------------------------ the encoder
 class TabularEncoder(TransformerMixin, BaseEstimator):
-    """Encode a raw table (text, category, bool, missing values) into numbers for a network.
+    """Encode a raw table (text, category, bool, dates, missing values) into numbers for a network.
 
     Column rules, decided on the training table by the package's one
-    column-type rule (:mod:`sklearn_losses.columns`):
+    column-type rule (:mod:`sklearn_losses.columns`, which also says how
+    values are read):
 
     - **categorical** and **text** columns: pandas ``category`` (whatever its
       categories), bool, ``object`` and ``string`` dtypes, and the columns of
       an object array holding anything but numbers (strings). Values are
-      compared as strings; a missing value is a level of its own.
+      compared as strings (:func:`~sklearn_losses.columns.category_strings`:
+      stripped of surrounding spaces, so ``"a"`` and ``" a "`` are one
+      level; ``1`` and ``1.0`` are ``"1"``; bools ``"True"`` / ``"False"``);
+      a missing value is a level of its own.
 
       - at most ``max_onehot_levels`` levels (missing counted): one-hot
         (``OneHotEncoder(handle_unknown="ignore")``); a level unseen in
@@ -258,18 +638,39 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         keeps the width at one (or ``n_classes``) column however many levels
         there are, where one-hot would blow the first layer up and an
         ordinal code would impose an order that means nothing.
-    - **numeric** columns (numeric dtypes, nullable integer and float
-      dtypes included, and object columns holding only numbers): :class:`RobustSmoothClipScaler` (median centering,
-      robust scaling, smooth clipping: RealMLP-TD's preprocessing), then
-      missing values imputed by the training median (0 after centering),
-      plus a 0/1 missing-indicator column for each column that had missing
-      values in training. ``inf`` is an error naming the columns.
-    - a **scipy sparse** matrix (numeric): kept sparse (CSR), scaled by
-      ``MaxAbsScaler`` (each column divided by its largest absolute value, no
-      centering, so zeros stay zeros); NaN and ``inf`` are errors.
 
-    The transformation is deterministic given ``random_state`` (the
-    cross-fitting folds of the target encoder) and row-wise at transform.
+      A value whose type changed since fit is matched to the level of the
+      same number when there is exactly one (``1.0`` or ``True`` at predict
+      for ``"1"`` in fit; ``1``, ``"1"`` or ``"true"`` for ``True``; ``"2.0"``
+      for ``2``). Values of another type than in fit that match no level
+      are encoded as unseen, with a warning naming the column.
+    - **numeric** columns (numeric dtypes, nullable integer and float
+      dtypes included, and object or string columns of numbers, decimals,
+      fractions or numbers written as text, with missing-value markers such
+      as ``"?"``): :class:`RobustSmoothClipScaler` (median centering, robust
+      scaling, smooth clipping: RealMLP-TD's preprocessing, computed in
+      float64 with guarded ranges), then missing values (and markers)
+      imputed by the training median (0 after centering), plus a 0/1
+      missing-indicator column for each column that had missing values in
+      training. ``inf`` is an error naming the columns.
+    - **datetime** columns (datetime64, timezone-aware or not, periods, date
+      objects, ISO 8601 strings): the calendar features of
+      :class:`DatetimeFeatures` (year; month, weekday and hour as sin/cos
+      pairs; day of year; days elapsed since the earliest training date),
+      read in the wall-clock time of the column's training time zone, then
+      scaled as numeric columns; a missing date imputed, with a
+      missing-indicator column as for numbers.
+    - a **scipy sparse** matrix (numeric): kept sparse (CSR), scaled by its
+      largest absolute value per column (``MaxAbsScaler``; no centering, so
+      zeros stay zeros; a column of tiny or denormal values is scaled too);
+      NaN and ``inf`` are errors.
+
+    A polars DataFrame is read as the pandas DataFrame of the same columns
+    (names included). The transformation is deterministic given
+    ``random_state`` (the cross-fitting folds of the target encoder) and
+    row-wise at transform. Its output is a numpy array (or CSR matrix) under
+    any ``sklearn.set_config(transform_output=...)``, unless
+    :meth:`set_output` is called on the encoder itself.
 
     Parameters
     ----------
@@ -285,7 +686,7 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Defined when ``X`` has string column names.
-    numeric_features_, onehot_features_, target_features_ : list of int
+    numeric_features_, datetime_features_, onehot_features_, target_features_ : list of int
         Positions of the columns each rule applies to.
     transformer_ : ColumnTransformer, RobustSmoothClipScaler or MaxAbsScaler
         The fitted transformation: ``MaxAbsScaler`` for sparse input, the
@@ -323,6 +724,8 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : DataFrame, array-like or sparse matrix of shape (n_samples, n_features)
+            A pandas or polars DataFrame, a numeric or object array, or a scipy
+            sparse matrix.
         y : array-like of shape (n_samples,), default=None
             Target, for the target encoding of high-cardinality columns.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -349,40 +752,52 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
 
     def _fit_encode(self, X, y, sample_weight):
         """Fit on ``X`` already checked by :func:`check_table` (names recorded by the caller)."""
+        for attr in ("_kinds_", "_category_info_", "_tz_"):
+            self.__dict__.pop(attr, None)
         if sp.issparse(X):
             self.numeric_features_ = list(range(X.shape[1]))
-            self.onehot_features_, self.target_features_ = [], []
+            self.datetime_features_, self.onehot_features_, self.target_features_ = [], [], []
             X = self._check_sparse(X)
-            self.transformer_ = MaxAbsScaler()
+            self.transformer_ = _MaxAbsScaler().set_output(transform="default")
             if sample_weight is None:
                 return self.transformer_.fit_transform(X)
             # the largest |x| of the rows present: a weight only decides presence
             present = _check_sample_weight(sample_weight, X, ensure_non_negative=True) > 0
             return self.transformer_.fit(X[present]).transform(X)
+        self._category_info_, self._tz_ = {}, {}
         frame, kinds = self._frame(X, kinds=None)
         self._kinds_ = kinds
         self.numeric_features_ = [j for j, k in enumerate(kinds) if k == "num"]
+        self.datetime_features_ = [j for j, k in enumerate(kinds) if k == "date"]
         categorical = [j for j, k in enumerate(kinds) if k == "cat"]
         levels = {j: frame.iloc[:, j].nunique(dropna=False) for j in categorical}
         self.onehot_features_ = [j for j in categorical if levels[j] <= self.max_onehot_levels]
         self.target_features_ = [j for j in categorical if levels[j] > self.max_onehot_levels]
-        with_nan = [j for j in self.numeric_features_ if frame.iloc[:, j].isna().any()]
+        with_nan = [j for j, k in enumerate(kinds)
+                    if k in ("num", "date") and frame.iloc[:, j].isna().any()]
         if len(self.numeric_features_) == len(kinds) and not with_nan:
             # numeric columns only, none missing: the scaler alone, on one float64 array
             self.transformer_ = RobustSmoothClipScaler(random_state=self.random_state)
+            self.transformer_.set_output(transform="default")
             A = frame.to_numpy(dtype=np.float64)
             self.transformer_.fit(A, sample_weight=sample_weight)
             return self._scale_numeric(A)
-        # numeric columns, target codes; the weights are given to the scalers directly:
-        # routing sample_weight through the column transformer breaks TargetEncoder
+        # numeric columns, date features, target codes; the weights are given to the scalers
+        # directly: routing sample_weight through the column transformer breaks TargetEncoder
         # (scikit-learn 1.9 reads a "groups" entry no caller passes: KeyError)
         scalers = [_PreweightedScaler(fit_weight=sample_weight, random_state=self.random_state)
-                   for _ in range(2)]
-        parts = [
-            ("num", Pipeline([("scale", scalers[0]),
-                              ("impute", SimpleImputer(strategy="constant", fill_value=0.0,
-                                                       keep_empty_features=True))]),
-             self.numeric_features_),
+                   for _ in range(3)]
+
+        def impute():
+            return SimpleImputer(strategy="constant", fill_value=0.0, keep_empty_features=True)
+
+        parts = [("num", Pipeline([("scale", scalers[0]), ("impute", impute())]),
+                  self.numeric_features_)]
+        if self.datetime_features_:
+            parts.append(("datetime", Pipeline([("features", DatetimeFeatures()),
+                                                ("scale", scalers[2]), ("impute", impute())]),
+                          self.datetime_features_))
+        parts += [
             ("missing", MissingIndicator(features="all"), with_nan),
             ("onehot", OneHotEncoder(handle_unknown="ignore", sparse_output=False),
              self.onehot_features_),
@@ -391,10 +806,14 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             parts.append(("target", Pipeline([("encode", self._target_encoder(y, X.shape[0])),
                                               ("scale", scalers[1])]),
                           self.target_features_))
+        # numpy out, whatever sklearn.set_config(transform_output=...) says
         self.transformer_ = ColumnTransformer(parts, sparse_threshold=0.0)
+        self.transformer_.set_output(transform="default")
         # the encoder routes no metadata to its steps: with routing on (the caller's
-        # config), TargetEncoder.fit_transform reads a "groups" entry no one passes
-        with warnings.catch_warnings(), config_context(enable_metadata_routing=False):
+        # config), TargetEncoder.fit_transform reads a "groups" entry no one passes;
+        # np.errstate: scikit-learn's finiteness checks sum the columns (1e308 overflows)
+        with warnings.catch_warnings(), config_context(enable_metadata_routing=False), \
+                np.errstate(over="ignore", invalid="ignore"):
             # TargetEncoder's folds with a class rarer than the folds
             warnings.filterwarnings("ignore", message="The least populated class")
             out = self.transformer_.fit_transform(frame, y)
@@ -445,25 +864,22 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         frame, _ = self._frame(X, kinds=self._kinds_)
         if isinstance(self.transformer_, RobustSmoothClipScaler):
             return self._scale_numeric(frame.to_numpy(dtype=np.float64))
-        return self.transformer_.transform(frame)
+        with np.errstate(over="ignore", invalid="ignore"):  # finiteness sums of 1e308
+            return self.transformer_.transform(frame)
 
     def _scale_numeric(self, A):
         """The all-numeric encoding of ``A`` (float64): what the column transformer's numeric
         pipeline computes (scale, smooth clip, a missing value imputed by 0), in place on a
         copy, so that large tables cost few passes over memory."""
         Z = np.array(A, dtype=np.float64, copy=True)  # never the caller's memory
-        Z -= self.transformer_.center_
-        Z *= self.transformer_.scale_
-        t = Z / 3.0
-        np.square(t, out=t)
-        t += 1.0
-        np.sqrt(t, out=t)
-        Z /= t
+        self.transformer_._standardize_inplace(Z)
+        _smooth_clip_inplace(Z)
         Z[np.isnan(Z)] = 0.0
         return Z
 
     def get_feature_names_out(self, input_features=None):
-        """Names of the output columns (``num__``, ``missing__``, ``onehot__``, ``target__`` prefixes)."""
+        """Names of the output columns (``num__``, ``datetime__``, ``missing__``, ``onehot__``,
+        ``target__`` prefixes)."""
         check_is_fitted(self, "transformer_")
         if isinstance(self.transformer_, MaxAbsScaler):
             from sklearn.utils.validation import _check_feature_names_in
@@ -492,16 +908,19 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         return X
 
     def _frame(self, X, kinds):
-        """``X`` as a new DataFrame of float64 (numeric) and str/NaN object (categorical) columns.
+        """``X`` as a new DataFrame of float64 (numeric; seconds for dates) and str/NaN object
+        (categorical) columns.
 
-        ``kinds`` (a list of ``"num"``/``"cat"``) is decided from the data when None.
-        Never modifies ``X``.
+        ``kinds`` (a list of ``"num"``/``"date"``/``"cat"``) is decided from the data when
+        None (fit: the levels of categorical columns and the time zones of dates are then
+        recorded). Never modifies ``X``.
         """
+        fitting = kinds is None
         names = getattr(self, "feature_names_in_", None)
         columns = list(names) if names is not None else list(range(X.shape[1]))
         if isinstance(X, pd.DataFrame):
             series = [X.iloc[:, j] for j in range(X.shape[1])]
-        elif X.dtype.kind in "biuf" and (kinds is None or "cat" not in kinds):
+        elif X.dtype.kind in "biuf" and (kinds is None or all(k == "num" for k in kinds)):
             frame = pd.DataFrame(X.astype(np.float64, copy=False), columns=columns)
             kinds = kinds or ["num"] * X.shape[1]
             self._check_finite(frame, kinds)
@@ -513,7 +932,12 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             kinds = [self._kind(s, j) for j, s in enumerate(series)]
         data = {}
         for j, (s, kind) in enumerate(zip(series, kinds)):
-            data[j] = self._numeric(s, j) if kind == "num" else self._strings(s)
+            if kind == "num":
+                data[j] = self._numeric(s, j, fitting)
+            elif kind == "date":
+                data[j] = self._seconds(s, j, fitting)
+            else:
+                data[j] = self._categories(s, j, fitting)
         frame = pd.DataFrame(data)
         frame.columns = columns
         self._check_finite(frame, kinds)
@@ -527,31 +951,68 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
                              "them (e.g. by NaN, which is imputed) before fitting or predicting.")
 
     def _kind(self, s: pd.Series, j) -> str:
-        """``"num"`` or ``"cat"`` by the package's column rule (:mod:`sklearn_losses.columns`)."""
-        name = self._names([j])[0]
-        kind = column_kind(s, name)
-        if kind == DATETIME:
-            raise ValueError(
-                f"Column {name!r} has dtype {s.dtype}, a date or time, which the encoder "
-                "does not take yet; convert it first (e.g. a date to numbers).")
-        return "num" if kind == NUMERIC else "cat"
+        """``"num"``, ``"date"`` or ``"cat"`` by the package's column rule
+        (:mod:`sklearn_losses.columns`)."""
+        kind = column_kind(s, self._names([j])[0])
+        return {NUMERIC: "num", DATETIME: "date"}.get(kind, "cat")
 
-    def _numeric(self, s: pd.Series, j) -> np.ndarray:
-        try:
-            if s.dtype.kind == "O":
-                return pd.to_numeric(s, errors="raise").to_numpy(dtype=np.float64,
-                                                                  na_value=np.nan)
-            return s.to_numpy(dtype=np.float64, na_value=np.nan)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"Column {self._names([j])[0]!r} was numeric in fit but holds "
-                             f"non-numeric values now ({exc}).") from exc
+    def _numeric(self, s: pd.Series, j, fitting) -> np.ndarray:
+        return to_numeric(s, self._names([j])[0], fitted=not fitting)
 
-    @staticmethod
-    def _strings(s: pd.Series) -> np.ndarray:
-        missing = s.isna().to_numpy()
-        out = s.astype(object).to_numpy().astype(str).astype(object)
-        out[missing] = np.nan
-        return out
+    def _seconds(self, s: pd.Series, j, fitting) -> np.ndarray:
+        """Wall-clock seconds since 1970 of a datetime column (NaN for missing), read in the
+        time zone the column had in fit."""
+        t = to_datetime(s, self._names([j])[0], fitted=not fitting)
+        tz = getattr(t.dt, "tz", None)
+        if fitting:
+            self._tz_[j] = tz
+        fitted_tz = getattr(self, "_tz_", {}).get(j)
+        return _wall_seconds(t, fitted_tz if fitted_tz is not None else tz)
+
+    def _categories(self, s: pd.Series, j, fitting) -> np.ndarray:
+        """The strings a categorical column is compared as; at predict, values of another
+        type than in fit matched to the level of the same number (:func:`_number_key`)."""
+        strings = category_strings(s)
+        if fitting:
+            levels = set(strings[~pd.isna(strings)])
+            by_number, ambiguous = {}, set()
+            for level in levels:
+                key = _number_key(level)
+                if key is None:
+                    continue
+                if key in by_number:
+                    ambiguous.add(key)
+                else:
+                    by_number[key] = level
+            for key in ambiguous:
+                del by_number[key]
+            self._category_info_[j] = (frozenset(levels), by_number, _families(s))
+            return strings
+        info = getattr(self, "_category_info_", {}).get(j)
+        if info is None:
+            return strings
+        levels, by_number, families = info
+        unseen = ~pd.isna(strings) & ~pd.Series(strings, dtype=object).isin(levels).to_numpy()
+        if not unseen.any():
+            return strings
+        rows = np.flatnonzero(unseen)
+        raw = s.to_numpy(dtype=object)[rows]
+        foreign = []
+        for row, v in zip(rows, raw):
+            key = _number_key(v)
+            level = by_number.get(key) if key is not None else None
+            if level is not None:
+                strings[row] = level
+            elif _family(v) not in families:
+                foreign.append(v)
+        if foreign:
+            held = ", ".join(sorted(families)) or "no"
+            warn_user(
+                f"Column {self._names([j])[0]!r}: {len(foreign)} value(s) of type "
+                f"{_type_name(foreign[0])} (e.g. {foreign[0]!r}) match no level seen in fit, "
+                f"where the column held {held} values; they are encoded as unseen levels. "
+                "Give the column the type it had in fit.")
+        return strings
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

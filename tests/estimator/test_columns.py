@@ -62,3 +62,16 @@ def test_the_package_estimator_takes_the_table_as_read():
     assert make_model(clf, _frame()) is clf
     assert make_model(WeightedLossClassifier(preprocessing=None), _frame()).steps[0][0] == \
         "preprocess"
+
+
+def test_numbers_written_as_text_are_numeric_for_compare_too():
+    # issue 21 item 6: the rule reads "?" as missing in a column of numbers written as text,
+    # and compare's preprocessing for other classifiers reads the column the same way
+    from sklearn_losses.compare import as_numbers, make_preprocessor
+
+    X = pd.DataFrame({"a": ["1.5", "?", "2", " 3 "] * 5, "t": ["x", "y", "x", "y"] * 5})
+    numeric, other = compare_split(X)
+    assert (numeric, other) == (["a"], ["t"])
+    np.testing.assert_array_equal(as_numbers(X[["a"]])[:4, 0], [1.5, np.nan, 2.0, 3.0])
+    out = make_preprocessor(numeric, other).fit_transform(X)
+    assert out.shape == (20, 3) and np.isfinite(out).all()
