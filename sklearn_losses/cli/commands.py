@@ -6,7 +6,6 @@ matplotlib load inside the commands that need them.
 
 from __future__ import annotations
 
-import re
 import sys
 import warnings
 from pathlib import Path
@@ -61,40 +60,42 @@ def main(argv=None) -> int:
 
 
 # ---------------------------------------------------------------- list-losses
-def _first_line(doc) -> str:
-    """The first line of a docstring with reST markup turned into plain text."""
-    lines = (doc or "").strip().splitlines()
-    text = lines[0].strip() if lines else ""
-    text = re.sub(r":\w+:`~?(?:[\w.]+\.)?([^`]+)`", r"\1", text)  # :math:`x`, :class:`~a.B`
-    return text.replace("``", "")
+def _classes(min_classes, max_classes) -> str:
+    """The numbers of classes a loss handles: ``"2+"``, ``"3+"``, ``"binary only"``, ``"2-5"``."""
+    if max_classes is None:
+        return f"{min_classes}+"
+    if min_classes == max_classes:
+        return "binary only" if max_classes == 2 else f"{max_classes} only"
+    return f"{min_classes}-{max_classes}"
 
 
-def _classes(cls) -> str:
-    upper = "" if cls.max_classes is None else f"-{cls.max_classes}"
-    return f"{cls.min_classes}{upper or '+'}"
+def _classes_in_words(min_classes, max_classes) -> str:
+    text = _classes(min_classes, max_classes)
+    return text if text.endswith("only") else f"{text} classes"
 
 
 def cmd_list_losses(args) -> int:
-    """``sklearn-losses list-losses``: the losses, then the re-weighting schemes."""
-    from ..losses.base import available_losses, get_loss_class
-    from ..weighting import available_reweightings, get_reweighting
+    """``sklearn-losses list-losses``: the losses, then the re-weighting schemes.
 
-    names = available_losses()
-    batch = set(available_losses("batch"))
-    width = max(len(n) for n in names)
-    print(f"{'loss':<{width}}  {'kind':<9}  {'classes':<7}  description")
-    for name in names:
-        cls = get_loss_class(name)
-        kind = "batch" if name in batch else "pointwise"
-        print(f"{name:<{width}}  {kind:<9}  {_classes(cls):<7}  {_first_line(cls.__doc__)}")
+    Read from the static table of :mod:`sklearn_losses.cli.catalog` (kept in
+    sync with the registries by a test), so that it imports neither the
+    losses nor torch.
+    """
+    from .catalog import LOSSES, REWEIGHTINGS
+
+    rows = [(name, family, kind, _classes(low, high), description)
+            for name, family, kind, low, high, description in LOSSES]
+    header = ("loss", "family", "kind", "classes", "description")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
+    for row in [header, *rows]:
+        print("  ".join(f"{cell:<{w}}" for cell, w in zip(row, widths)) + "  " + row[4])
     print()
-    schemes = available_reweightings()
-    width = max(len(n) for n in ("none", *schemes))
+    schemes = [("none", "No re-weighting: every class weighs the same."), *REWEIGHTINGS]
+    width = max(len(n) for n, _ in [("reweight", ""), *schemes])
     print(f"{'reweight':<{width}}  description")
-    print(f"{'none':<{width}}  No re-weighting: every class weighs the same.")
-    for name in schemes:
-        print(f"{name:<{width}}  {_first_line(type(get_reweighting(name)).__doc__)}")
-    print(f"\n{len(names)} losses, {len(schemes)} re-weighting schemes. Batch-level losses "
+    for name, description in schemes:
+        print(f"{name:<{width}}  {description}")
+    print(f"\n{len(rows)} losses, {len(REWEIGHTINGS)} re-weighting schemes. Batch-level losses "
           "score whole mini-batches; use them with reweight 'none'.", file=sys.stderr)
     return 0
 
@@ -130,14 +131,17 @@ def resolve_losses(names, n_classes=None, *, note=error) -> list[str]:
         elif name in valid:
             if not applies(name):
                 cls = get_loss_class(name)
-                raise CLIError(f"the loss {name!r} handles {_classes(cls)} classes; the "
-                               f"target has {n_classes}.")
+                raise CLIError(f"the loss {name!r} handles "
+                               f"{_classes_in_words(cls.min_classes, cls.max_classes)}; the "
+                               f"target has {n_classes} classes.")
             out.append(name)
         else:
             raise unknown("loss", name, valid, extra=", or 'all'")
     skipped = [n for n in dedupe(skipped) if n not in out]
     if skipped:
-        listed = ", ".join(f"{n} ({_classes(get_loss_class(n))} classes)" for n in skipped)
+        classes = {n: (get_loss_class(n).min_classes, get_loss_class(n).max_classes)
+                   for n in skipped}
+        listed = ", ".join(f"{n} ({_classes_in_words(*classes[n])})" for n in skipped)
         note(f"Note: --losses all skips {listed}: the target has {n_classes} classes.")
     return dedupe(out)
 

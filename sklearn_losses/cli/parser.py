@@ -144,7 +144,8 @@ def build_parser() -> argparse.ArgumentParser:
     list_losses = sub.add_parser(
         "list-losses", help="list the registered losses and re-weighting schemes",
         description="List the losses registered in sklearn_losses (the names --losses "
-                    "accepts), whether each is pointwise or batch-level, the numbers of "
-                    "classes it handles and a one-line description; then the re-weighting "
-                    "schemes (the names --reweight accepts).")
+                    "accepts) with their family, whether each is pointwise or batch-level, "
+                    "the numbers of classes it handles ('2+', '3+', 'binary only') and a "
+                    "one-line description; then the re-weighting schemes (the names "
+                    "--reweight accepts). Read from a static table, so it answers at once.")
     return parser
