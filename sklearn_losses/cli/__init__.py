@@ -16,14 +16,17 @@ Usage
     sklearn-losses compare                  # the bundled demo data set
     sklearn-losses compare --quick          # a smoke test: 600 rows, 2 folds, 30 epochs
     sklearn-losses compare big.csv -t label --max-rows 5000   # a quick look at a large file
+    sklearn-losses compare eu.csv -t label --sep ';' --decimal ,   # 3,14 for 3.14
     sklearn-losses list-losses              # the losses and re-weighting schemes
     sklearn-losses --version
     python -m sklearn_losses.cli compare ... # the same without the console script
 
 ``compare`` in detail (the command line page of the documentation says more):
 
-- **data**: read with :func:`pandas.read_csv` (``--sep``, ``--encoding``;
-  spaces after a separator skipped). ``--target`` names the label column,
+- **data**: read with :func:`pandas.read_csv` (``--sep``, ``--encoding``,
+  ``--decimal``; spaces after a separator skipped). A text column of numbers
+  written with the other decimal mark (``3,14`` without ``--decimal ,``)
+  gets a one-line warning suggesting the option. ``--target`` names the label column,
   or gives its position (``0`` the first, ``-1`` the last; a column name
   wins over a position), and is required with a file; ``--no-header`` reads
   a file whose first row is data, naming the columns ``0``, ``1``, ... Every

@@ -251,12 +251,14 @@ def cmd_compare(args) -> int:
     else:
         target = args.target
         df = read_table(args.data, sep=args.sep, encoding=args.encoding,
-                        header=not args.no_header)
+                        header=not args.no_header, decimal=args.decimal)
         source = repr(str(args.data))
         title = Path(args.data).stem
     X, y, info = prepare_data(df, target, drop=args.drop, positive_label=args.positive_label,
                               source=source, sep=args.sep)
     X_all, y_all = X, y
+    if args.data is not None and args.decimal in ".,":
+        _warn_decimal_marks(X, args.decimal)
     _check_folds(folds, info)
     if args.max_rows is not None and args.max_rows < len(y):
         X, y, info = _subsample(args, df, y, info, source, folds)
@@ -289,6 +291,30 @@ def cmd_compare(args) -> int:
     if status == 0 and args.save_best is not None:
         _save_best(args, rows, X_all, y_all, info, max_epochs, say)
     return status
+
+
+def _warn_decimal_marks(X, decimal):
+    """One line on stderr (also with --quiet) for text columns that hold numbers written
+    with the other decimal mark (a comma without ``--decimal ,``, a point with it)."""
+    from .io import decimal_mark_columns
+
+    mark = "." if decimal == "," else ","
+    found = decimal_mark_columns(X, mark=mark)
+    if not found:
+        return
+    one = len(found) == 1
+    columns = ("column " if one else "columns ") + ", ".join(repr(str(c)) for c in found)
+    example = ", ".join(repr(v) for v in list(found.values())[:3])
+    if mark == ",":
+        advice = f"pass --decimal , to read {'it' if one else 'them'} as numbers"
+        mark_name, read_as = "comma", "read as text"
+    else:
+        advice = ("drop --decimal if every number of the file uses a point, or fix a file "
+                  "that mixes both marks")
+        mark_name, read_as = "point", "read as text under --decimal ,"
+    error(f"Warning: {columns} {'looks' if one else 'look'} numeric with a decimal "
+          f"{mark_name} (e.g. {example}) but {'is' if one else 'are'} {read_as} and encoded "
+          f"as categories; {advice}.")
 
 
 def _summary(args, say, source, X, y, info, configs, losses, reweightings, folds, max_epochs,

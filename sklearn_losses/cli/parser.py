@@ -106,6 +106,11 @@ def build_parser() -> argparse.ArgumentParser:
                          help="columns (names or positions) to leave out of the features "
                               "(identifiers, leaks)")
     compare.add_argument("--sep", default=",", help="CSV field separator (default: ',')")
+    compare.add_argument("--decimal", default=".", metavar="CHAR",
+                         help="decimal mark of the numbers in DATA.csv (default: '.'; "
+                              "--sep ';' --decimal , for 3,14 in European exports); a text "
+                              "column that looks like decimal-comma numbers gets a warning "
+                              "suggesting it")
     compare.add_argument("--encoding", default="utf-8", metavar="NAME",
                          help="text encoding of DATA.csv (default: utf-8; e.g. latin-1, "
                               "cp1252, utf-16)")

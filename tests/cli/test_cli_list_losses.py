@@ -1,4 +1,4 @@
-"""``sklearn-losses list-losses``: static metadata, no torch, complete descriptions (issue 21, item 30).
+"""``sklearn-losses list-losses``: a static table, no torch, whole descriptions (issue 21, 30).
 
 The listing comes from ``sklearn_losses/cli/catalog.py``, generated from the
 registries by ``python -m sklearn_losses.cli.make_catalog``;
@@ -93,7 +93,8 @@ def test_catalog_is_in_sync_with_the_registries():
     ("Generalized (the :math:`L_q` loss).\n\nMore.", "Generalized (the L_q loss)."),
     ("  ``1 - F_1`` via :class:`~sklearn_losses.Loss`.", "1 - F_1 via Loss."),
     ("Square-root, :math:`c_j \\propto n_j^{-1/2}`, with\n:math:`\\sum_j c_j = K`. A milder "
-     "one (*A Survey*, Zhang et al., 2023).", "Square-root, c_j ∝ n_j^(-1/2), with Σ_j c_j = K."),
+     "one (*A Survey*, Zhang et al., 2023).",
+     "Square-root, c_j ∝ n_j^(-1/2), with Σ_j c_j = K."),
     ("Weights (Cui et al., CVPR 2019).", "Weights (Cui et al., CVPR 2019)."),
     ("No period at the end", "No period at the end."),
     (None, ""),
