@@ -75,8 +75,10 @@ Usage
 
 Exit status: 0 when at least one configuration was evaluated, 1 when every
 configuration failed, 2 for a usage or data error (the message on stderr names
-the problem), 130 when interrupted (the configurations whose folds all
-finished are printed as a partial leaderboard; nothing is written).
+the problem), 130 when interrupted (Ctrl-C, SIGINT) and 143 when terminated
+(SIGTERM): the worker processes of ``--jobs`` are killed, one line says which
+signal stopped the run, the configurations whose folds all finished are
+printed as a partial leaderboard, and nothing is written.
 """
 
 from ._base import CLIError

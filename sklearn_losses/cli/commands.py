@@ -39,7 +39,9 @@ def main(argv=None) -> int:
     -------
     status : int
         0 on success, 1 when every compared configuration failed, 2 for a
-        usage or data error (message on stderr), 130 when interrupted.
+        usage or data error (message on stderr), 130 when interrupted
+        (SIGINT, Ctrl-C), 143 when terminated (SIGTERM); no worker process
+        outlives an interrupted run.
     """
     parser = build_parser()
     try:
@@ -49,14 +51,20 @@ def main(argv=None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2
+    from .signals import exit_status, interruptible, received
+
     try:
-        return COMMANDS[args.command](args)
+        with interruptible():  # SIGTERM takes the path of Ctrl-C
+            return COMMANDS[args.command](args)
     except CLIError as exc:
         error(f"{PROG} {args.command}: error: {exc}")
         return 2
     except KeyboardInterrupt:
-        error(f"{PROG}: interrupted")
-        return 130
+        from ..compare import stop_workers
+
+        stop_workers()
+        error(f"{PROG} {args.command}: interrupted by {received() or 'SIGINT'}.")
+        return exit_status()
 
 
 # ---------------------------------------------------------------- list-losses
@@ -437,20 +445,25 @@ def _run_configs(args, configs, X, y, info, splits, scorers, max_epochs, device)
 def _report(args, rows, interrupted, metrics, folds, n, out, title, n_configs) -> int:
     """Print the leaderboard, write the CSV and the plot; the exit status."""
     from .report import format_leaderboard, write_csv, write_plot
+    from .signals import exit_status, received
 
     total = sum(r["total_s"] for r in rows)
     if interrupted:
-        error(f"{PROG} compare: interrupted. {len(rows)} of {n_configs} configurations "
-              "finished all their folds; the leaderboard below ranks only those (the others, "
-              "and any fold cut short, are left out). Nothing was written to "
-              f"{str(out)!r}" + (" (its files are from an earlier run)"
-                                 if (out / CSV_NAME).exists() else "") + ".")
+        finished = (f"{len(rows)} of {n_configs} configurations finished all their folds; the "
+                    "leaderboard below ranks only those (the others, and any fold cut short, "
+                    "are left out)" if rows else
+                    f"none of the {n_configs} configurations finished all their folds")
+        stopped = "" if args.jobs == 1 else "; its worker processes were stopped"
+        error(f"{PROG} compare: interrupted by {received() or 'SIGINT'}{stopped}. {finished}. "
+              f"Nothing was written to {str(out)!r}"
+              + (" (its files are from an earlier run)" if (out / CSV_NAME).exists() else "")
+              + ".")
         if rows:
             print()
             print(f"PARTIAL leaderboard (interrupted; {len(rows)} of {n_configs} "
                   f"configurations): {metrics[0]} (mean ± std over {folds} folds)")
             print(format_leaderboard(rows, metrics))
-        return 130
+        return exit_status()
     if rows:
         print()
         print(f"Leaderboard: {metrics[0]} (mean ± std over {folds} folds), best first; "

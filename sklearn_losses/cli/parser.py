@@ -62,7 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
                f"  {PROG} compare data.csv -t label --save-best model.joblib\n"
                f"  {PROG} compare --quick      # demo data, a few seconds\n"
                f"Losses and re-weighting schemes: '{PROG} list-losses'. Exit status: 0 ok, "
-               "1 every configuration failed, 2 usage or data error, 130 interrupted.",
+               "1 every configuration failed, 2 usage or data error, 130 interrupted "
+               "(Ctrl-C), 143 terminated (SIGTERM).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     compare.add_argument("data", nargs="?", metavar="DATA.csv",

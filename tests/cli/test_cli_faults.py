@@ -12,6 +12,8 @@ Runs are tiny (a few dozen rows, 2-3 folds, 2-3 epochs) so that the file
 stays fast on 2 CPU cores; the signal tests run the command in a subprocess.
 """
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -116,3 +118,87 @@ def test_read_table_decimal_must_be_one_character(tmp_path):
         read_table(data, sep=";", decimal=",,")
     df = read_table(data, sep=";", decimal=",")
     assert df["price"].dtype == np.float64
+
+
+# ------------------------------------------ item 11: SIGTERM / Ctrl-C with --jobs
+def _stat(pid):
+    """``(session id, cpu seconds)`` of a live process from /proc, or None when it is gone
+    or a zombie."""
+    import os
+
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return None
+    if fields[0] in "ZX":  # zombie or dead
+        return None
+    ticks = os.sysconf("SC_CLK_TCK")
+    return int(fields[3]), (int(fields[11]) + int(fields[12])) / ticks  # session, utime+stime
+
+
+def _session_processes(sid):
+    """The live processes of session ``sid`` (the command runs as a session leader)."""
+    import os
+
+    pids = [int(p) for p in os.listdir("/proc") if p.isdigit()]
+    return {pid: st for pid in pids if (st := _stat(pid)) is not None and st[0] == sid}
+
+
+def _workers_busy(sid, cli_pid, n=2, cpu_s=1.0):
+    """Whether ``n`` processes of the session besides the command have used ``cpu_s``."""
+    procs = _session_processes(sid)
+    return sum(1 for pid, (_, cpu) in procs.items() if pid != cli_pid and cpu >= cpu_s) >= n
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+@pytest.mark.parametrize("signame, status", [("SIGTERM", 143), ("SIGINT", 130)])
+def test_signal_during_parallel_compare_stops_every_worker(signame, status, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    rng = np.random.default_rng(0)
+    n = 120
+    y = np.where(np.arange(n) % 4 == 0, "yes", "no")
+    pd.DataFrame({"a": rng.normal(size=n) + (y == "yes"), "b": rng.normal(size=n),
+                  "label": y}).to_csv(tmp_path / "d.csv", index=False)
+    # drw trains without early stopping: every fit runs until the signal
+    cmd = [sys.executable, "-m", "sklearn_losses.cli", "compare", str(tmp_path / "d.csv"),
+           "-t", "label", "--folds", "2", "--max-epochs", "1000000", "--losses",
+           "cross_entropy", "focal", "--reweight", "drw", "--jobs", "2", "--no-plot",
+           "--progress", "lines", "--out", str(tmp_path / "res")]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True, cwd=Path(__file__).resolve().parents[2])
+    sid = proc.pid
+    try:
+        deadline = time.monotonic() + 90
+        while not _workers_busy(sid, proc.pid) and proc.poll() is None:
+            assert time.monotonic() < deadline, "the worker processes did not start"
+            time.sleep(0.2)
+        assert proc.poll() is None, proc.communicate()
+        before = set(_session_processes(sid)) - {proc.pid}
+        sent = time.monotonic()
+        proc.send_signal(getattr(signal, signame))  # to the command only, not its workers
+        _, err = proc.communicate(timeout=30)
+        exit_s = time.monotonic() - sent
+        while _session_processes(sid) and time.monotonic() - sent < 15:
+            time.sleep(0.1)
+        left = _session_processes(sid)
+        gone_s = time.monotonic() - sent
+    finally:
+        for pid in _session_processes(sid):
+            os.kill(pid, signal.SIGKILL)
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert len(before) >= 2
+    assert proc.returncode == status, err
+    assert exit_s < 15, f"exited {exit_s:.1f} s after {signame}"
+    assert not left, f"{len(left)} processes left {gone_s:.1f} s after {signame}"
+    assert "Traceback" not in err, err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("sklearn-losses compare: interrupted by " + signame), err
+    assert not (tmp_path / "res" / "leaderboard.csv").exists()

@@ -1,0 +1,86 @@
+"""SIGINT (Ctrl-C) and SIGTERM during a command: one path out, no worker process left.
+
+While a command runs, :func:`interruptible` turns both signals into
+:class:`Interruption`, a ``KeyboardInterrupt``, raised in the main thread:
+``compare`` then stops its fits (the comparison loop kills joblib's worker
+processes), prints its one-line message and exits with ``128 + signal``
+(130 for SIGINT, 143 for SIGTERM). Without it, SIGTERM would end the command
+at once and leave its worker processes fitting for minutes. A second signal
+during the clean-up kills the workers and exits at once.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+from contextlib import contextmanager
+
+from ._base import PROG
+
+__all__ = ["Interruption", "exit_status", "interruptible", "received"]
+
+_SIGNALS = ("SIGINT", "SIGTERM")
+#: The signals received while :func:`interruptible` was active, in order.
+_received: list[int] = []
+
+
+class Interruption(KeyboardInterrupt):
+    """SIGINT or SIGTERM received by the command (``signum``)."""
+
+    def __init__(self, signum):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def received() -> str | None:
+    """The name of the first signal received (``"SIGTERM"``), or None."""
+    return signal.Signals(_received[0]).name if _received else None
+
+
+def exit_status() -> int:
+    """``128 + the first signal received``; 130 (SIGINT) for a plain ``KeyboardInterrupt``."""
+    return 128 + (_received[0] if _received else signal.SIGINT)
+
+
+def _stop_workers():
+    from ..compare import stop_workers
+
+    stop_workers()
+
+
+def _handler(signum, frame):
+    _received.append(signum)
+    if len(_received) > 1:  # a second signal: no more clean-up, but no worker left behind
+        try:
+            _stop_workers()
+        finally:
+            print(f"{PROG}: {signal.Signals(signum).name} again: stopped at once.",
+                  file=sys.stderr, flush=True)
+            os._exit(128 + signum)
+    raise Interruption(signum)
+
+
+@contextmanager
+def interruptible():
+    """Within the block, SIGINT and SIGTERM raise :class:`Interruption` in the main thread.
+
+    Signals that were ignored (``SIG_IGN``, e.g. SIGINT for a background job)
+    stay ignored; outside the main thread nothing changes. The previous
+    handlers are restored on exit.
+    """
+    _received.clear()
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {}
+    for name in _SIGNALS:
+        signum = getattr(signal, name, None)
+        if signum is not None and signal.getsignal(signum) is not signal.SIG_IGN:
+            previous[signum] = signal.signal(signum, _handler)
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
