@@ -71,7 +71,10 @@ Usage
   ``leaderboard.csv`` and, unless ``--no-plot``, ``leaderboard.png`` (one
   panel per metric, fold scores and mean ± std per configuration). The
   output paths are checked before any training. ``--save-best PATH``
-  refits the best configuration on all rows and saves it with joblib.
+  refits the best configuration on all rows and saves it with joblib
+  (:class:`~sklearn_losses.cli.model.RelabeledClassifier`: it predicts on
+  ``pd.read_csv(PATH)``, or ``pd.read_csv(PATH, header=None)`` for a
+  headerless file, finding the feature columns by name).
 
 Exit status: 0 when at least one configuration was evaluated, 1 when every
 configuration failed, 2 for a usage or data error (the message on stderr names

@@ -506,8 +506,8 @@ def _save_best(args, rows, X, y, info, max_epochs, say):
                             None if best["reweight"] == "none" else best["reweight"],
                             max_epochs=max_epochs, device=args.device,
                             random_state=args.random_state)
-    if "labels" in info:
-        model = RelabeledClassifier(model, labels=info["labels"])
+    headerless = args.data is not None and args.no_header
+    model = RelabeledClassifier(model, labels=info.get("labels"), headerless=headerless)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         model.fit(X, y)
@@ -520,10 +520,16 @@ def _save_best(args, rows, X, y, info, max_epochs, say):
     except OSError as exc:
         raise CLIError(f"cannot write --save-best {args.save_best!r}: "
                        f"{exc.strerror or exc}.") from None
-    feature_list = ", ".join(map(str, X.columns[:10])) + (", ..." if X.shape[1] > 10 else "")
+    if args.data is None:
+        how = "a DataFrame with the demo's feature columns"
+    elif headerless:
+        how = (f"pd.read_csv({str(args.data)!r}, header=None), the target column left in or "
+               "out (columns matched by position in the file)")
+    else:
+        how = (f"pd.read_csv({str(args.data)!r}) (columns matched by name; the target and "
+               "other extra columns are ignored)")
     say(f"Saved the best configuration ({best['config']}), refitted on all {len(y)} rows, to "
-        f"{args.save_best}: joblib.load(...).predict(a DataFrame with the columns "
-        f"{feature_list}).")
+        f"{args.save_best}: joblib.load({str(args.save_best)!r}).predict(X) with X = {how}.")
 
 
 #: The function running each sub-command of :func:`~sklearn_losses.cli.parser.build_parser`.

@@ -122,9 +122,11 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--out", "-o", default=DEFAULT_OUT, metavar="DIR",
                          help=f"output folder, created if needed (default: ./{DEFAULT_OUT})")
     compare.add_argument("--save-best", metavar="PATH",
-                         help="refit the best configuration (preprocessing + classifier) on "
-                              "all rows and save it with joblib (joblib.load(PATH).predict("
-                              "a DataFrame of the feature columns))")
+                         help="refit the best configuration on all rows and save it with "
+                              "joblib: joblib.load(PATH).predict(pd.read_csv(DATA.csv)) (with "
+                              "--no-header: pd.read_csv(DATA.csv, header=None)); the feature "
+                              "columns are found by name, the target and other columns "
+                              "ignored")
     compare.add_argument("--quick", action="store_true",
                          help=f"smoke test: {QUICK['folds']} folds, {QUICK['max_epochs']} "
                               f"epochs, {QUICK['demo_rows']} demo rows (explicit --folds / "

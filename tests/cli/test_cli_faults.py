@@ -202,3 +202,76 @@ def test_signal_during_parallel_compare_stops_every_worker(signame, status, tmp_
     last = err.strip().splitlines()[-1]
     assert last.startswith("sklearn-losses compare: interrupted by " + signame), err
     assert not (tmp_path / "res" / "leaderboard.csv").exists()
+
+
+# ------------------------------------------- item 23: --save-best and headerless files
+def _headerless_csv(path, target_first, n=60, seed=0):
+    """No header row: two numbers, a text column and ``yes``/``no`` labels (first or last)."""
+    rng = np.random.default_rng(seed)
+    y = np.where(np.arange(n) % 4 == 0, "yes", "no")
+    df = pd.DataFrame({"a": rng.normal(size=n) + 2 * (y == "yes"), "b": rng.normal(size=n),
+                       "c": np.where(rng.random(n) < 0.5, "u", "v"), "label": y})
+    if target_first:
+        df = df[["label", "a", "b", "c"]]
+    df.to_csv(path, header=False, index=False)
+    return path
+
+
+@pytest.mark.parametrize("target", ["0", "-1"])
+def test_save_best_on_a_headerless_file_predicts_on_read_csv_header_none(target, tmp_path,
+                                                                         capsys):
+    import warnings
+
+    import joblib
+
+    data = _headerless_csv(tmp_path / "d.csv", target_first=target == "0")
+    model_path = tmp_path / "best.joblib"
+    rc, _, err = _run(capsys, "compare", str(data), "--no-header", "-t", target, *TINY,
+                      "--losses", "cross_entropy", "--reweight", "none", "--no-plot",
+                      "--out", str(tmp_path / "res"), "--save-best", str(model_path))
+    assert rc == 0, err
+    assert "header=None" in err  # the saved message says how to read the file
+    model = joblib.load(model_path)
+    table = pd.read_csv(data, header=None)
+    position = 0 if target == "0" else 3
+    X = table.drop(columns=position)  # integer column names, as pandas reads them
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "X does not have valid feature names"
+        pred = model.predict(X)
+        proba = model.predict_proba(X)
+    assert set(pred) <= {"yes", "no"} and len(pred) == 60 and proba.shape == (60, 2)
+    # the CLI's own column names give the same predictions
+    named = X.set_axis([str(c) for c in X.columns], axis=1)
+    np.testing.assert_allclose(model.predict_proba(named), proba)
+    # columns are matched by name, not by position: reordering them changes nothing
+    np.testing.assert_allclose(model.predict_proba(X[X.columns[::-1]]), proba)
+    # the whole file, target column included: the target is left out
+    np.testing.assert_allclose(model.predict_proba(table), proba)
+    # the feature columns alone, numbered 0, 1, 2 (a file of new rows without the target)
+    np.testing.assert_allclose(model.predict_proba(X.set_axis(range(3), axis=1)), proba)
+    # a mismatch is a clear error naming the expected columns
+    with pytest.raises(ValueError, match=r"expects the feature columns .*missing"):
+        model.predict(X.iloc[:, :2])
+    assert list(model.feature_names_in_) == [str(c) for c in X.columns]
+
+
+def test_save_best_on_a_file_with_a_header_matches_columns_by_name(tmp_path, capsys):
+    import joblib
+
+    data = tmp_path / "d.csv"
+    rng = np.random.default_rng(1)
+    y = np.where(np.arange(60) % 4 == 0, "yes", "no")
+    pd.DataFrame({"id": np.arange(60), "x1": rng.normal(size=60) + (y == "yes"),
+                  "x2": rng.normal(size=60), "label": y}).to_csv(data, index=False)
+    model_path = tmp_path / "best.joblib"
+    rc, _, err = _run(capsys, "compare", str(data), "-t", "label", "--drop", "id", *TINY,
+                      "--losses", "cross_entropy", "--reweight", "none", "--no-plot",
+                      "--out", str(tmp_path / "res"), "--save-best", str(model_path))
+    assert rc == 0, err
+    model = joblib.load(model_path)
+    table = pd.read_csv(data)
+    proba = model.predict_proba(table[["x1", "x2"]])
+    np.testing.assert_allclose(model.predict_proba(table), proba)  # id, label ignored
+    np.testing.assert_allclose(model.predict_proba(table[["x2", "x1"]]), proba)
+    with pytest.raises(ValueError, match=r"'x1', 'x2'.*missing: 'x2'"):
+        model.predict(table[["x1", "id"]])
