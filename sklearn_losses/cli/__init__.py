@@ -50,8 +50,11 @@ Usage
   ``drw`` configurations train with ``early_stopping=False`` so that their
   deferred class weights switch on. ``--losses all`` skips the losses that
   cannot handle the target's number of classes (a note says which). The
-  default grid leaves out ``logit_adjusted + balanced`` (it corrects for the
-  class prior twice).
+  grid leaves out, with a note, the pairs that would correct for the class
+  imbalance twice (a prior-correcting loss such as ``logit_adjusted`` with
+  ``balanced``-style weights; a batch-level loss with class weights) or
+  cannot run (``dro_kl`` with a batch-level loss), unless the loss is named
+  in ``--losses`` and the scheme in ``--reweight``.
 - **evaluation**: :func:`sklearn_losses.compare.cross_validate_configs` over
   ``StratifiedKFold(--folds, shuffle=True, random_state=--random-state)``,
   the same folds for every configuration, with the scorers of
@@ -64,8 +67,8 @@ Usage
   the best (p >= 0.05) are marked ``≈``.
 - **speed**: ``--threads`` sets torch's CPU threads; ``--jobs`` fits in
   parallel processes. Warnings raised in the fits are collected with each
-  fold's result (also in worker processes) and printed once per
-  configuration.
+  fold's result (also in worker processes) and printed in full once per
+  run; a configuration that raises one already shown gets a short line.
 - **output**: the leaderboard on stdout; progress, notes and warnings on
   stderr (``--quiet`` keeps only failures); in ``--out``:
   ``leaderboard.csv`` and, unless ``--no-plot``, ``leaderboard.png`` (one

@@ -12,8 +12,7 @@ from pathlib import Path
 
 from .._utils import dedupe, format_warning
 from ._base import PROG, CLIError, error, format_label, plural, unknown
-from .parser import (DEFAULT_GRID_EXCLUDED, DEFAULT_LOSSES, DEFAULT_REWEIGHT, FULL, QUICK,
-                     build_parser)
+from .parser import DEFAULT_LOSSES, DEFAULT_REWEIGHT, FULL, QUICK, build_parser
 
 __all__ = ["cmd_compare", "cmd_list_losses", "main", "resolve_losses",
            "resolve_reweightings", "resolve_scoring"]
@@ -272,33 +271,64 @@ def cmd_compare(args) -> int:
         X, y, info = _subsample(args, df, y, info, source, folds)
     losses = resolve_losses(args.losses or DEFAULT_LOSSES, len(info["classes"]))
 
-    configs = [(loss, rw) for loss in losses for rw in reweightings]
-    if args.reweight is None:
-        dropped = [c for c in configs if (c[0], c[1] or "none") in DEFAULT_GRID_EXCLUDED]
-        configs = [c for c in configs if c not in dropped]
-        for loss, rw in dropped:
-            say(f"Note: the default grid leaves out {loss} + {rw}: the loss already corrects "
-                "for the class prior, and the re-weighting would correct a second time "
-                "(name the schemes with --reweight to run it).")
+    configs = _leave_out_double_corrections(args, losses, reweightings, info, say)
     _summary(args, say, source, X, y, info, configs, losses, reweightings, folds, max_epochs,
              device, metrics)
 
     import torch
     from sklearn.model_selection import StratifiedKFold
 
+    shown = {}  # warning -> the configuration that printed it first
     cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=args.random_state)
     splits = list(cv.split(X, y))
     threads = torch.get_num_threads()
     torch.set_num_threads(args.threads)
     try:
         rows, interrupted = _run_configs(args, configs, X, y, info, splits, scorers,
-                                         max_epochs, device)
+                                         max_epochs, device, shown)
     finally:
         torch.set_num_threads(threads)
     status = _report(args, rows, interrupted, metrics, folds, len(y), out, title, len(configs))
     if status == 0 and args.save_best is not None:
-        _save_best(args, rows, X_all, y_all, info, max_epochs, say)
+        _save_best(args, rows, X_all, y_all, info, max_epochs, say, shown)
     return status
+
+
+def _leave_out_double_corrections(args, losses, reweightings, info, say):
+    """The (loss, reweight) grid without the pairs that correct for the imbalance twice.
+
+    :func:`~sklearn_losses.cli.model.double_correction` says which (the
+    pairs the estimator warns about, and ``dro_kl`` with a batch-level
+    loss, which cannot run). A pair stays when the user asked for it: its
+    loss named in ``--losses`` (not through ``all`` or the default) and its
+    scheme in ``--reweight``. One note lists the others.
+    """
+    from .model import double_correction
+
+    named_losses = set(args.losses or ()) - {"all"}
+    counts = list(info["classes"].values())
+    configs, left_out = [], {}  # reason -> {loss: [schemes]}
+    for loss in losses:
+        for rw in reweightings:
+            reason = double_correction(loss, rw, counts)
+            if reason is None or (loss in named_losses and args.reweight is not None):
+                configs.append((loss, rw))
+            else:
+                left_out.setdefault(reason, {}).setdefault(loss, []).append(rw)
+    if left_out:
+        n = sum(len(v) for by_loss in left_out.values() for v in by_loss.values())
+        groups = []
+        for reason, by_loss in left_out.items():
+            same = {}  # the losses left out with the same schemes, listed together
+            for loss, schemes in by_loss.items():
+                same.setdefault(tuple(schemes), []).append(loss)
+            pairs = ", ".join(f"{', '.join(names)} + {' or '.join(schemes)}"
+                              for schemes, names in same.items())
+            groups.append(f"{pairs} ({reason})")
+        say(f"Note: the grid leaves out {plural(n, 'configuration')} that would correct for "
+            f"the class imbalance twice or cannot run: {'; '.join(groups)}. Name the loss in "
+            "--losses and the scheme in --reweight to run one.")
+    return configs
 
 
 def _warn_decimal_marks(X, decimal):
@@ -382,8 +412,31 @@ def _subsample(args, df, y, info, source, folds):
     return X, y, info
 
 
-def _run_configs(args, configs, X, y, info, splits, scorers, max_epochs, device):
-    """Cross-validate each (loss, reweight); ``(ranked rows, interrupted)``."""
+def _print_warnings(messages, where, shown, note):
+    """A configuration's warnings: in full the first time in the run, then by reference.
+
+    ``shown`` maps each warning printed so far to the ``[i/n]`` of the
+    configuration that printed it (updated); warnings already shown get one
+    line naming their categories, so that a warning every fit raises (on
+    the data, say) does not fill the screen once per configuration.
+    """
+    repeated = []
+    for message in messages:
+        if message in shown:
+            repeated.append(f"{message.split(':', 1)[0]} {shown[message]}")
+        else:
+            shown[message] = where
+            note(f"    warning: {message}")
+    if repeated:
+        note(f"    (warning{'s' if len(repeated) > 1 else ''} as above: "
+             f"{', '.join(repeated)})")
+
+
+def _run_configs(args, configs, X, y, info, splits, scorers, max_epochs, device, shown):
+    """Cross-validate each (loss, reweight); ``(ranked rows, interrupted)``.
+
+    ``shown`` collects the warnings printed (:func:`_print_warnings`).
+    """
     from ..compare import (Interrupted, cross_validate_configs, rank_configurations,
                            summarize, warm_up)
     from .model import complexity, config_name, make_classifier
@@ -420,8 +473,8 @@ def _run_configs(args, configs, X, y, info, splits, scorers, max_epochs, device)
                               f"{row[f'{metrics[0]}_std']:.3f} ({row['total_s']:.1f} s)")
             else:
                 progress.write(f"{prefix}: failed: {row['error']}")
-            for w in row["warnings"]:
-                progress.note(f"    warning: {w}")
+            _print_warnings(row["warnings"], f"[{index[name]}/{len(names)}]", shown,
+                            progress.note)
 
     interrupted = False
     try:
@@ -495,7 +548,7 @@ def _report(args, rows, interrupted, metrics, folds, n, out, title, n_configs) -
     return 0
 
 
-def _save_best(args, rows, X, y, info, max_epochs, say):
+def _save_best(args, rows, X, y, info, max_epochs, say, shown):
     """``--save-best``: refit the best configuration on all rows and save it with joblib."""
     import joblib
 
@@ -511,10 +564,11 @@ def _save_best(args, rows, X, y, info, max_epochs, say):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         model.fit(X, y)
-    for w in dedupe(format_warning(w) for w in caught
-                    if not issubclass(w.category, (DeprecationWarning,
-                                                   PendingDeprecationWarning))):
-        say(f"    warning (refit): {w}")
+    messages = dedupe(format_warning(w) for w in caught
+                      if not issubclass(w.category, (DeprecationWarning,
+                                                     PendingDeprecationWarning)))
+    _print_warnings(messages, "(refit)", shown, lambda line: say(
+        line.replace("    warning: ", "    warning (refit): ", 1)))
     try:
         joblib.dump(model, args.save_best)
     except OSError as exc:

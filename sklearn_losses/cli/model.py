@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 
-__all__ = ["RelabeledClassifier", "complexity", "config_name", "make_classifier"]
+__all__ = ["RelabeledClassifier", "complexity", "config_name", "double_correction",
+           "make_classifier"]
 
 
 def config_name(loss, reweight) -> str:
@@ -19,6 +20,45 @@ def complexity(loss, reweight) -> int:
     The ranking's last tie-breaker but the name: the simpler configuration first.
     """
     return int(loss != "cross_entropy") + int(reweight is not None)
+
+
+def double_correction(loss, reweight, class_counts) -> str | None:
+    """Why ``(loss, reweight)`` corrects for the class imbalance twice, or cannot run; None.
+
+    The estimator's own rules (it warns about the first two when fitted):
+
+    - a loss that corrects for the class prior itself (``logit_adjusted``,
+      ``balanced_softmax``: a ``prior_logit_offset``) with a scheme whose
+      class weights apply from the start (``balanced``, ``inverse_sqrt``,
+      ``class_balanced``; not the deferred ``drw``);
+    - a batch-level loss (soft confusion matrices, AUC) with class weights
+      (any scheme but ``dro_kl``): it handles the imbalance itself;
+    - ``dro_kl`` needs per-sample losses: a batch-level loss cannot run with it.
+
+    Parameters
+    ----------
+    loss, reweight : str or None
+        Registry names (``reweight=None``: no re-weighting).
+    class_counts : list of int
+        Rows per class of the target (for the losses that take them).
+    """
+    if reweight is None:
+        return None
+    from ..losses.base import get_loss, get_loss_class
+    from ..weighting import get_reweighting
+
+    params = {"class_counts": class_counts} if "class_counts" in \
+        get_loss_class(loss)._get_param_names() else {}
+    instance = get_loss(loss, **params)
+    scheme = get_reweighting(reweight)
+    if not instance.pointwise:
+        if scheme.instance_level:
+            return f"{reweight} needs per-sample losses: batch-level losses cannot run with it"
+        return "batch-level losses handle the imbalance themselves"
+    if instance.prior_logit_offset() is not None and not scheme.instance_level \
+            and not scheme.scheduled:
+        return "the loss already corrects for the class prior"
+    return None
 
 
 def make_classifier(loss, reweight, *, max_epochs, device, random_state):

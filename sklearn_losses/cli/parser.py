@@ -16,9 +16,6 @@ __all__ = ["DEFAULT_LOSSES", "DEFAULT_REWEIGHT", "DEFAULT_SCORING", "FULL", "QUI
 
 DEFAULT_LOSSES = ("cross_entropy", "focal", "logit_adjusted", "poly1")
 DEFAULT_REWEIGHT = ("none", "balanced")
-#: Left out of the default grid: the loss already corrects for the class prior, so the
-#: scheme would correct twice (the estimator warns about it).
-DEFAULT_GRID_EXCLUDED = (("logit_adjusted", "balanced"),)
 DEFAULT_SCORING = ("average_precision", "roc_auc", "balanced_accuracy", "gmean")
 DEFAULT_OUT = "sklearn-losses-compare"
 #: ``--quick`` settings, each used unless the option is given explicitly.
@@ -81,7 +78,10 @@ def build_parser() -> argparse.ArgumentParser:
                          help="registered loss names, or 'all' (every loss that applies to "
                               "the number of classes; the others are skipped with a note) "
                               f"(default: {' '.join(DEFAULT_LOSSES)}); see '{PROG} "
-                              "list-losses'")
+                              "list-losses'. Pairs with --reweight that would correct for "
+                              "the imbalance twice (logit_adjusted + balanced, a batch-level "
+                              "loss with class weights) are left out with a note, unless "
+                              "named in both options")
     compare.add_argument("--reweight", nargs="+", metavar="SCHEME", default=None,
                          help="re-weighting schemes: 'none' or a registered scheme "
                               f"(default: {' '.join(DEFAULT_REWEIGHT)}; the names: '{PROG} "

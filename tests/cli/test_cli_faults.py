@@ -275,3 +275,77 @@ def test_save_best_on_a_file_with_a_header_matches_columns_by_name(tmp_path, cap
     np.testing.assert_allclose(model.predict_proba(table[["x2", "x1"]]), proba)
     with pytest.raises(ValueError, match=r"'x1', 'x2'.*missing: 'x2'"):
         model.predict(table[["x1", "id"]])
+
+
+# ------------------------------------ item 28: repeated warnings, prior corrected twice
+def test_no_warning_is_repeated_per_fold_or_per_configuration(tmp_path, capsys, monkeypatch):
+    from tests.cli.helpers import WarnsTwice
+
+    def make_classifier(loss, reweight, **params):
+        return WarnsTwice(loss=loss, reweight=reweight, **params)
+
+    monkeypatch.setattr("sklearn_losses.cli.model.make_classifier", make_classifier)
+    rng = np.random.default_rng(0)
+    n = 60
+    y = np.where(np.arange(n) % 4 == 0, "yes", "no")
+    num = rng.normal(size=n) + (y == "yes")
+    num[::3] = np.nan  # missing values in every fold: imputed by the model's encoder
+    pd.DataFrame({"num": num, "empty": np.full(n, np.nan), "label": y}).to_csv(
+        tmp_path / "d.csv", index=False)
+    rc, _, err = _run(capsys, "compare", str(tmp_path / "d.csv"), "-t", "label", "--folds",
+                      "3", "--max-epochs", "2", "--losses", "cross_entropy", "focal",
+                      "--reweight", "none", "--progress", "lines", "--no-plot",
+                      "--out", str(tmp_path / "res"))
+    assert rc == 0, err
+    # each warning in full once: not per fold (3 folds), not per configuration (2)
+    assert err.count("the same tidy warning") == 1, err
+    repeats = [line for line in err.splitlines() if line.startswith("    (warning")]
+    assert len(repeats) == 1 and "as above: " in repeats[0], err  # for [2/2]
+    assert "UserWarning [1/2]" in repeats[0]
+    assert "imput" not in err.lower()  # no imputer warning, per fold or otherwise
+    full = [line for line in err.splitlines() if line.startswith("    warning: ")]
+    assert len(full) == len(set(full))
+
+
+def test_losses_all_leaves_out_configurations_that_correct_the_prior_twice(capsys, grid):
+    rc, _, err = _run(capsys, "compare", *TINY, "--losses", "all", "--reweight", "none",
+                      "balanced", "drw", "--no-plot", "--out", "/tmp/sklearn-losses-test-prior")
+    assert rc == 130
+    run = set(grid) - {"X"}
+    for config in ("logit_adjusted + balanced", "balanced_softmax + balanced",
+                   "anyloss_f1 + balanced", "auc_pairwise + drw"):
+        assert config not in run, config
+    for config in ("logit_adjusted + none", "logit_adjusted + drw", "focal + balanced",
+                   "anyloss_f1 + none", "ldam + drw"):
+        assert config in run, config
+    notes = [line for line in err.splitlines() if "twice" in line]
+    assert len(notes) == 1, err
+    assert "balanced_softmax, logit_adjusted + balanced (the loss already corrects" in notes[0]
+    assert "anyloss_f1, anyloss_fbeta" in notes[0] and "+ balanced or drw (batch-level" in notes[0]
+    # named explicitly, both in --losses and in --reweight, they run
+    grid.clear()
+    rc, _, err = _run(capsys, "compare", *TINY, "--losses", "logit_adjusted",
+                      "balanced_softmax", "--reweight", "balanced", "--no-plot",
+                      "--out", "/tmp/sklearn-losses-test-prior")
+    assert set(grid) - {"X"} == {"logit_adjusted + balanced", "balanced_softmax + balanced"}
+    assert "twice" not in err
+
+
+@pytest.mark.parametrize("loss, reweight", [
+    ("logit_adjusted", "class_balanced"), ("balanced_softmax", "balanced"),
+    ("anyloss_f1", "drw"), ("logit_adjusted", "drw"), ("focal", "balanced"),
+    ("logit_clip", "inverse_sqrt")])
+def test_double_correction_agrees_with_the_estimators_warning(loss, reweight):
+    import warnings
+
+    from sklearn_losses import WeightedLossClassifier
+    from sklearn_losses.cli.model import double_correction
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(80, 2)), (np.arange(80) % 4 == 0).astype(int)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        WeightedLossClassifier(loss=loss, reweight=reweight, max_epochs=1, early_stopping=False,
+                               random_state=0).fit(X, y)
+    warned = any("corrects twice" in str(w.message) for w in caught)
+    assert (double_correction(loss, reweight, [60, 20]) is not None) == warned
