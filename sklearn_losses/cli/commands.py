@@ -271,9 +271,9 @@ def cmd_compare(args) -> int:
         X, y, info = _subsample(args, df, y, info, source, folds)
     losses = resolve_losses(args.losses or DEFAULT_LOSSES, len(info["classes"]))
 
-    configs = _leave_out_double_corrections(args, losses, reweightings, info, say)
+    configs, grid_note = _leave_out_double_corrections(args, losses, reweightings, info)
     _summary(args, say, source, X, y, info, configs, losses, reweightings, folds, max_epochs,
-             device, metrics)
+             device, metrics, notes=[grid_note] if grid_note else [])
 
     import torch
     from sklearn.model_selection import StratifiedKFold
@@ -294,14 +294,15 @@ def cmd_compare(args) -> int:
     return status
 
 
-def _leave_out_double_corrections(args, losses, reweightings, info, say):
-    """The (loss, reweight) grid without the pairs that correct for the imbalance twice.
+def _leave_out_double_corrections(args, losses, reweightings, info):
+    """``(configurations, note)``: the grid without the pairs that correct for the imbalance
+    twice, and the note that lists them (None when none is left out).
 
     :func:`~sklearn_losses.cli.model.double_correction` says which (the
     pairs the estimator warns about, and ``dro_kl`` with a batch-level
     loss, which cannot run). A pair stays when the user asked for it: its
     loss named in ``--losses`` (not through ``all`` or the default) and its
-    scheme in ``--reweight``. One note lists the others.
+    scheme in ``--reweight``.
     """
     from .model import double_correction
 
@@ -315,6 +316,7 @@ def _leave_out_double_corrections(args, losses, reweightings, info, say):
                 configs.append((loss, rw))
             else:
                 left_out.setdefault(reason, {}).setdefault(loss, []).append(rw)
+    note = None
     if left_out:
         n = sum(len(v) for by_loss in left_out.values() for v in by_loss.values())
         groups = []
@@ -325,10 +327,10 @@ def _leave_out_double_corrections(args, losses, reweightings, info, say):
             pairs = ", ".join(f"{', '.join(names)} + {' or '.join(schemes)}"
                               for schemes, names in same.items())
             groups.append(f"{pairs} ({reason})")
-        say(f"Note: the grid leaves out {plural(n, 'configuration')} that would correct for "
-            f"the class imbalance twice or cannot run: {'; '.join(groups)}. Name the loss in "
-            "--losses and the scheme in --reweight to run one.")
-    return configs
+        note = (f"Note: the grid leaves out {plural(n, 'configuration')} that would correct "
+                f"for the class imbalance twice or cannot run: {'; '.join(groups)}. Name the "
+                "loss in --losses and the scheme in --reweight to run one.")
+    return configs, note
 
 
 def _warn_decimal_marks(X, decimal):
@@ -356,7 +358,7 @@ def _warn_decimal_marks(X, decimal):
 
 
 def _summary(args, say, source, X, y, info, configs, losses, reweightings, folds, max_epochs,
-             device, metrics):
+             device, metrics, notes=()):
     n = len(y)
     classes = ", ".join(f"{format_label(k)} {v} ({v / n:.1%})" for k, v in
                         info["classes"].items())
@@ -381,6 +383,8 @@ def _summary(args, say, source, X, y, info, configs, losses, reweightings, folds
         say(f"Note: the drw configurations train without early stopping, for all {max_epochs} "
             f"epochs, so that their class weights switch on (at epoch "
             f"{round(0.8 * max_epochs)}).")
+    for note in notes:
+        say(note)
     say(f"Comparing {plural(len(configs), 'configuration')} "
         f"({plural(len(losses), 'loss', 'losses')} x "
         f"{plural(len(reweightings), 're-weighting')}), {folds}-fold stratified CV, "
