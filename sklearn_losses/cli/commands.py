@@ -50,20 +50,20 @@ def main(argv=None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2
-    from .signals import exit_status, interruptible, received
+    from .signals import exit_status, interruptible, received, stop_children
 
     try:
         with interruptible():  # SIGTERM takes the path of Ctrl-C
-            return COMMANDS[args.command](args)
+            status = COMMANDS[args.command](args)
     except CLIError as exc:
         error(f"{PROG} {args.command}: error: {exc}")
         return 2
     except KeyboardInterrupt:
-        from ..compare import stop_workers
-
-        stop_workers()
         error(f"{PROG} {args.command}: interrupted by {received() or 'SIGINT'}.")
-        return exit_status()
+        status = exit_status()
+    if status > 128:  # interrupted: no worker process outlives the command
+        stop_children()
+    return status
 
 
 # ---------------------------------------------------------------- list-losses
