@@ -16,14 +16,17 @@ Usage
     sklearn-losses compare                  # the bundled demo data set
     sklearn-losses compare --quick          # a smoke test: 600 rows, 2 folds, 30 epochs
     sklearn-losses compare big.csv -t label --max-rows 5000   # a quick look at a large file
+    sklearn-losses compare eu.csv -t label --sep ';' --decimal ,   # 3,14 for 3.14
     sklearn-losses list-losses              # the losses and re-weighting schemes
     sklearn-losses --version
     python -m sklearn_losses.cli compare ... # the same without the console script
 
 ``compare`` in detail (the command line page of the documentation says more):
 
-- **data**: read with :func:`pandas.read_csv` (``--sep``, ``--encoding``;
-  spaces after a separator skipped). ``--target`` names the label column,
+- **data**: read with :func:`pandas.read_csv` (``--sep``, ``--encoding``,
+  ``--decimal``; spaces after a separator skipped). A text column of numbers
+  written with the other decimal mark (``3,14`` without ``--decimal ,``)
+  gets a one-line warning suggesting the option. ``--target`` names the label column,
   or gives its position (``0`` the first, ``-1`` the last; a column name
   wins over a position), and is required with a file; ``--no-header`` reads
   a file whose first row is data, naming the columns ``0``, ``1``, ... Every
@@ -47,8 +50,11 @@ Usage
   ``drw`` configurations train with ``early_stopping=False`` so that their
   deferred class weights switch on. ``--losses all`` skips the losses that
   cannot handle the target's number of classes (a note says which). The
-  default grid leaves out ``logit_adjusted + balanced`` (it corrects for the
-  class prior twice).
+  grid leaves out, with a note, the pairs that would correct for the class
+  imbalance twice (a prior-correcting loss such as ``logit_adjusted`` with
+  ``balanced``-style weights; a batch-level loss with class weights) or
+  cannot run (``dro_kl`` with a batch-level loss), unless the loss is named
+  in ``--losses`` and the scheme in ``--reweight``.
 - **evaluation**: :func:`sklearn_losses.compare.cross_validate_configs` over
   ``StratifiedKFold(--folds, shuffle=True, random_state=--random-state)``,
   the same folds for every configuration, with the scorers of
@@ -61,19 +67,24 @@ Usage
   the best (p >= 0.05) are marked ``≈``.
 - **speed**: ``--threads`` sets torch's CPU threads; ``--jobs`` fits in
   parallel processes. Warnings raised in the fits are collected with each
-  fold's result (also in worker processes) and printed once per
-  configuration.
+  fold's result (also in worker processes) and printed in full once per
+  run; a configuration that raises one already shown gets a short line.
 - **output**: the leaderboard on stdout; progress, notes and warnings on
   stderr (``--quiet`` keeps only failures); in ``--out``:
   ``leaderboard.csv`` and, unless ``--no-plot``, ``leaderboard.png`` (one
   panel per metric, fold scores and mean ± std per configuration). The
   output paths are checked before any training. ``--save-best PATH``
-  refits the best configuration on all rows and saves it with joblib.
+  refits the best configuration on all rows and saves it with joblib
+  (:class:`~sklearn_losses.cli.model.RelabeledClassifier`: it predicts on
+  ``pd.read_csv(PATH)``, or ``pd.read_csv(PATH, header=None)`` for a
+  headerless file, finding the feature columns by name).
 
 Exit status: 0 when at least one configuration was evaluated, 1 when every
 configuration failed, 2 for a usage or data error (the message on stderr names
-the problem), 130 when interrupted (the configurations whose folds all
-finished are printed as a partial leaderboard; nothing is written).
+the problem), 130 when interrupted (Ctrl-C, SIGINT) and 143 when terminated
+(SIGTERM): the worker processes of ``--jobs`` are killed, one line says which
+signal stopped the run, the configurations whose folds all finished are
+printed as a partial leaderboard, and nothing is written.
 """
 
 from ._base import CLIError

@@ -5,8 +5,6 @@ from __future__ import annotations
 import difflib
 import sys
 
-import numpy as np
-
 PROG = "sklearn-losses"
 
 
@@ -16,7 +14,9 @@ class CLIError(Exception):
 
 def format_label(value) -> str:
     """A class label as the messages show it: floats short, strings quoted."""
-    value = value.item() if isinstance(value, np.generic) else value
+    np = sys.modules.get("numpy")  # not imported here: list-losses and --help do without it
+    if np is not None and isinstance(value, np.generic):
+        value = value.item()
     return f"{value:.4g}" if isinstance(value, float) else repr(value)
 
 

@@ -6,15 +6,13 @@ matplotlib load inside the commands that need them.
 
 from __future__ import annotations
 
-import re
 import sys
 import warnings
 from pathlib import Path
 
 from .._utils import dedupe, format_warning
 from ._base import PROG, CLIError, error, format_label, plural, unknown
-from .parser import (DEFAULT_GRID_EXCLUDED, DEFAULT_LOSSES, DEFAULT_REWEIGHT, FULL, QUICK,
-                     build_parser)
+from .parser import DEFAULT_LOSSES, DEFAULT_REWEIGHT, FULL, QUICK, build_parser
 
 __all__ = ["cmd_compare", "cmd_list_losses", "main", "resolve_losses",
            "resolve_reweightings", "resolve_scoring"]
@@ -40,7 +38,9 @@ def main(argv=None) -> int:
     -------
     status : int
         0 on success, 1 when every compared configuration failed, 2 for a
-        usage or data error (message on stderr), 130 when interrupted.
+        usage or data error (message on stderr), 130 when interrupted
+        (SIGINT, Ctrl-C), 143 when terminated (SIGTERM); no worker process
+        outlives an interrupted run.
     """
     parser = build_parser()
     try:
@@ -50,51 +50,59 @@ def main(argv=None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2
+    from .signals import exit_status, interruptible, received, stop_children
+
     try:
-        return COMMANDS[args.command](args)
+        with interruptible():  # SIGTERM takes the path of Ctrl-C
+            status = COMMANDS[args.command](args)
     except CLIError as exc:
         error(f"{PROG} {args.command}: error: {exc}")
         return 2
     except KeyboardInterrupt:
-        error(f"{PROG}: interrupted")
-        return 130
+        error(f"{PROG} {args.command}: interrupted by {received() or 'SIGINT'}.")
+        status = exit_status()
+    if status > 128:  # interrupted: no worker process outlives the command
+        stop_children()
+    return status
 
 
 # ---------------------------------------------------------------- list-losses
-def _first_line(doc) -> str:
-    """The first line of a docstring with reST markup turned into plain text."""
-    lines = (doc or "").strip().splitlines()
-    text = lines[0].strip() if lines else ""
-    text = re.sub(r":\w+:`~?(?:[\w.]+\.)?([^`]+)`", r"\1", text)  # :math:`x`, :class:`~a.B`
-    return text.replace("``", "")
+def _classes(min_classes, max_classes) -> str:
+    """The numbers of classes a loss handles: ``"2+"``, ``"3+"``, ``"binary only"``, ``"2-5"``."""
+    if max_classes is None:
+        return f"{min_classes}+"
+    if min_classes == max_classes:
+        return "binary only" if max_classes == 2 else f"{max_classes} only"
+    return f"{min_classes}-{max_classes}"
 
 
-def _classes(cls) -> str:
-    upper = "" if cls.max_classes is None else f"-{cls.max_classes}"
-    return f"{cls.min_classes}{upper or '+'}"
+def _classes_in_words(min_classes, max_classes) -> str:
+    text = _classes(min_classes, max_classes)
+    return text if text.endswith("only") else f"{text} classes"
 
 
 def cmd_list_losses(args) -> int:
-    """``sklearn-losses list-losses``: the losses, then the re-weighting schemes."""
-    from ..losses.base import available_losses, get_loss_class
-    from ..weighting import available_reweightings, get_reweighting
+    """``sklearn-losses list-losses``: the losses, then the re-weighting schemes.
 
-    names = available_losses()
-    batch = set(available_losses("batch"))
-    width = max(len(n) for n in names)
-    print(f"{'loss':<{width}}  {'kind':<9}  {'classes':<7}  description")
-    for name in names:
-        cls = get_loss_class(name)
-        kind = "batch" if name in batch else "pointwise"
-        print(f"{name:<{width}}  {kind:<9}  {_classes(cls):<7}  {_first_line(cls.__doc__)}")
+    Read from the static table of :mod:`sklearn_losses.cli.catalog` (kept in
+    sync with the registries by a test), so that it imports neither the
+    losses nor torch.
+    """
+    from .catalog import LOSSES, REWEIGHTINGS
+
+    rows = [(name, family, kind, _classes(low, high), description)
+            for name, family, kind, low, high, description in LOSSES]
+    header = ("loss", "family", "kind", "classes", "description")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
+    for row in [header, *rows]:
+        print("  ".join(f"{cell:<{w}}" for cell, w in zip(row, widths)) + "  " + row[4])
     print()
-    schemes = available_reweightings()
-    width = max(len(n) for n in ("none", *schemes))
+    schemes = [("none", "No re-weighting: every class weighs the same."), *REWEIGHTINGS]
+    width = max(len(n) for n, _ in [("reweight", ""), *schemes])
     print(f"{'reweight':<{width}}  description")
-    print(f"{'none':<{width}}  No re-weighting: every class weighs the same.")
-    for name in schemes:
-        print(f"{name:<{width}}  {_first_line(type(get_reweighting(name)).__doc__)}")
-    print(f"\n{len(names)} losses, {len(schemes)} re-weighting schemes. Batch-level losses "
+    for name, description in schemes:
+        print(f"{name:<{width}}  {description}")
+    print(f"\n{len(rows)} losses, {len(REWEIGHTINGS)} re-weighting schemes. Batch-level losses "
           "score whole mini-batches; use them with reweight 'none'.", file=sys.stderr)
     return 0
 
@@ -130,14 +138,17 @@ def resolve_losses(names, n_classes=None, *, note=error) -> list[str]:
         elif name in valid:
             if not applies(name):
                 cls = get_loss_class(name)
-                raise CLIError(f"the loss {name!r} handles {_classes(cls)} classes; the "
-                               f"target has {n_classes}.")
+                raise CLIError(f"the loss {name!r} handles "
+                               f"{_classes_in_words(cls.min_classes, cls.max_classes)}; the "
+                               f"target has {n_classes} classes.")
             out.append(name)
         else:
             raise unknown("loss", name, valid, extra=", or 'all'")
     skipped = [n for n in dedupe(skipped) if n not in out]
     if skipped:
-        listed = ", ".join(f"{n} ({_classes(get_loss_class(n))} classes)" for n in skipped)
+        classes = {n: (get_loss_class(n).min_classes, get_loss_class(n).max_classes)
+                   for n in skipped}
+        listed = ", ".join(f"{n} ({_classes_in_words(*classes[n])})" for n in skipped)
         note(f"Note: --losses all skips {listed}: the target has {n_classes} classes.")
     return dedupe(out)
 
@@ -253,12 +264,14 @@ def cmd_compare(args) -> int:
     else:
         target = args.target
         df = read_table(args.data, sep=args.sep, encoding=args.encoding,
-                        header=not args.no_header)
+                        header=not args.no_header, decimal=args.decimal)
         source = repr(str(args.data))
         title = Path(args.data).stem
     X, y, info = prepare_data(df, target, drop=args.drop, positive_label=args.positive_label,
                               source=source, sep=args.sep)
     X_all, y_all = X, y
+    if args.data is not None and args.decimal in ".,":
+        _warn_decimal_marks(X, args.decimal)
     if "positive" in info:  # binary, coded 1 for the positive class
         scorers = resolve_scoring(args.scoring, binary=True)
     _check_folds(folds, info)
@@ -266,37 +279,94 @@ def cmd_compare(args) -> int:
         X, y, info = _subsample(args, df, y, info, source, folds)
     losses = resolve_losses(args.losses or DEFAULT_LOSSES, len(info["classes"]))
 
-    configs = [(loss, rw) for loss in losses for rw in reweightings]
-    if args.reweight is None:
-        dropped = [c for c in configs if (c[0], c[1] or "none") in DEFAULT_GRID_EXCLUDED]
-        configs = [c for c in configs if c not in dropped]
-        for loss, rw in dropped:
-            say(f"Note: the default grid leaves out {loss} + {rw}: the loss already corrects "
-                "for the class prior, and the re-weighting would correct a second time "
-                "(name the schemes with --reweight to run it).")
+    configs, grid_note = _leave_out_double_corrections(args, losses, reweightings, info)
     _summary(args, say, source, X, y, info, configs, losses, reweightings, folds, max_epochs,
-             device, metrics)
+             device, metrics, notes=[grid_note] if grid_note else [])
 
     import torch
     from sklearn.model_selection import StratifiedKFold
 
+    shown = {}  # warning -> the configuration that printed it first
     cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=args.random_state)
     splits = list(cv.split(X, y))
     threads = torch.get_num_threads()
     torch.set_num_threads(args.threads)
     try:
         rows, interrupted = _run_configs(args, configs, X, y, info, splits, scorers,
-                                         max_epochs, device)
+                                         max_epochs, device, shown)
     finally:
         torch.set_num_threads(threads)
     status = _report(args, rows, interrupted, metrics, folds, len(y), out, title, len(configs))
     if status == 0 and args.save_best is not None:
-        _save_best(args, rows, X_all, y_all, info, max_epochs, say)
+        _save_best(args, rows, X_all, y_all, info, max_epochs, say, shown)
     return status
 
 
+def _leave_out_double_corrections(args, losses, reweightings, info):
+    """``(configurations, note)``: the grid without the pairs that correct for the imbalance
+    twice, and the note that lists them (None when none is left out).
+
+    :func:`~sklearn_losses.cli.model.double_correction` says which (the
+    pairs the estimator warns about, and ``dro_kl`` with a batch-level
+    loss, which cannot run). A pair stays when the user asked for it: its
+    loss named in ``--losses`` (not through ``all`` or the default) and its
+    scheme in ``--reweight``.
+    """
+    from .model import double_correction
+
+    named_losses = set(args.losses or ()) - {"all"}
+    counts = list(info["classes"].values())
+    configs, left_out = [], {}  # reason -> {loss: [schemes]}
+    for loss in losses:
+        for rw in reweightings:
+            reason = double_correction(loss, rw, counts)
+            if reason is None or (loss in named_losses and args.reweight is not None):
+                configs.append((loss, rw))
+            else:
+                left_out.setdefault(reason, {}).setdefault(loss, []).append(rw)
+    note = None
+    if left_out:
+        n = sum(len(v) for by_loss in left_out.values() for v in by_loss.values())
+        groups = []
+        for reason, by_loss in left_out.items():
+            same = {}  # the losses left out with the same schemes, listed together
+            for loss, schemes in by_loss.items():
+                same.setdefault(tuple(schemes), []).append(loss)
+            pairs = ", ".join(f"{', '.join(names)} + {' or '.join(schemes)}"
+                              for schemes, names in same.items())
+            groups.append(f"{pairs} ({reason})")
+        note = (f"Note: the grid leaves out {plural(n, 'configuration')} that would correct "
+                f"for the class imbalance twice or cannot run: {'; '.join(groups)}. Name the "
+                "loss in --losses and the scheme in --reweight to run one.")
+    return configs, note
+
+
+def _warn_decimal_marks(X, decimal):
+    """One line on stderr (also with --quiet) for text columns that hold numbers written
+    with the other decimal mark (a comma without ``--decimal ,``, a point with it)."""
+    from .io import decimal_mark_columns
+
+    mark = "." if decimal == "," else ","
+    found = decimal_mark_columns(X, mark=mark)
+    if not found:
+        return
+    one = len(found) == 1
+    columns = ("column " if one else "columns ") + ", ".join(repr(str(c)) for c in found)
+    example = ", ".join(repr(v) for v in list(found.values())[:3])
+    if mark == ",":
+        advice = f"pass --decimal , to read {'it' if one else 'them'} as numbers"
+        mark_name, read_as = "comma", "read as text"
+    else:
+        advice = ("drop --decimal if every number of the file uses a point, or fix a file "
+                  "that mixes both marks")
+        mark_name, read_as = "point", "read as text under --decimal ,"
+    error(f"Warning: {columns} {'looks' if one else 'look'} numeric with a decimal "
+          f"{mark_name} (e.g. {example}) but {'is' if one else 'are'} {read_as} and encoded "
+          f"as categories; {advice}.")
+
+
 def _summary(args, say, source, X, y, info, configs, losses, reweightings, folds, max_epochs,
-             device, metrics):
+             device, metrics, notes=()):
     n = len(y)
     classes = ", ".join(f"{format_label(k)} {v} ({v / n:.1%})" for k, v in
                         info["classes"].items())
@@ -321,6 +391,8 @@ def _summary(args, say, source, X, y, info, configs, losses, reweightings, folds
         say(f"Note: the drw configurations train without early stopping, for all {max_epochs} "
             f"epochs, so that their class weights switch on (at epoch "
             f"{round(0.8 * max_epochs)}).")
+    for note in notes:
+        say(note)
     say(f"Comparing {plural(len(configs), 'configuration')} "
         f"({plural(len(losses), 'loss', 'losses')} x "
         f"{plural(len(reweightings), 're-weighting')}), {folds}-fold stratified CV, "
@@ -352,8 +424,31 @@ def _subsample(args, df, y, info, source, folds):
     return X, y, info
 
 
-def _run_configs(args, configs, X, y, info, splits, scorers, max_epochs, device):
-    """Cross-validate each (loss, reweight); ``(ranked rows, interrupted)``."""
+def _print_warnings(messages, where, shown, note):
+    """A configuration's warnings: in full the first time in the run, then by reference.
+
+    ``shown`` maps each warning printed so far to the ``[i/n]`` of the
+    configuration that printed it (updated); warnings already shown get one
+    line naming their categories, so that a warning every fit raises (on
+    the data, say) does not fill the screen once per configuration.
+    """
+    repeated = []
+    for message in messages:
+        if message in shown:
+            repeated.append(f"{message.split(':', 1)[0]} {shown[message]}")
+        else:
+            shown[message] = where
+            note(f"    warning: {message}")
+    if repeated:
+        note(f"    (warning{'s' if len(repeated) > 1 else ''} as above: "
+             f"{', '.join(repeated)})")
+
+
+def _run_configs(args, configs, X, y, info, splits, scorers, max_epochs, device, shown):
+    """Cross-validate each (loss, reweight); ``(ranked rows, interrupted)``.
+
+    ``shown`` collects the warnings printed (:func:`_print_warnings`).
+    """
     from ..compare import (Interrupted, cross_validate_configs, rank_configurations,
                            summarize, warm_up)
     from .model import complexity, config_name, make_classifier
@@ -390,8 +485,8 @@ def _run_configs(args, configs, X, y, info, splits, scorers, max_epochs, device)
                               f"{row[f'{metrics[0]}_std']:.3f} ({row['total_s']:.1f} s)")
             else:
                 progress.write(f"{prefix}: failed: {row['error']}")
-            for w in row["warnings"]:
-                progress.note(f"    warning: {w}")
+            _print_warnings(row["warnings"], f"[{index[name]}/{len(names)}]", shown,
+                            progress.note)
 
     interrupted = False
     try:
@@ -415,20 +510,25 @@ def _run_configs(args, configs, X, y, info, splits, scorers, max_epochs, device)
 def _report(args, rows, interrupted, metrics, folds, n, out, title, n_configs) -> int:
     """Print the leaderboard, write the CSV and the plot; the exit status."""
     from .report import format_leaderboard, write_csv, write_plot
+    from .signals import exit_status, received
 
     total = sum(r["total_s"] for r in rows)
     if interrupted:
-        error(f"{PROG} compare: interrupted. {len(rows)} of {n_configs} configurations "
-              "finished all their folds; the leaderboard below ranks only those (the others, "
-              "and any fold cut short, are left out). Nothing was written to "
-              f"{str(out)!r}" + (" (its files are from an earlier run)"
-                                 if (out / CSV_NAME).exists() else "") + ".")
+        finished = (f"{len(rows)} of {n_configs} configurations finished all their folds; the "
+                    "leaderboard below ranks only those (the others, and any fold cut short, "
+                    "are left out)" if rows else
+                    f"none of the {n_configs} configurations finished all their folds")
+        stopped = "" if args.jobs == 1 else "; its worker processes were stopped"
+        error(f"{PROG} compare: interrupted by {received() or 'SIGINT'}{stopped}. {finished}. "
+              f"Nothing was written to {str(out)!r}"
+              + (" (its files are from an earlier run)" if (out / CSV_NAME).exists() else "")
+              + ".")
         if rows:
             print()
             print(f"PARTIAL leaderboard (interrupted; {len(rows)} of {n_configs} "
                   f"configurations): {metrics[0]} (mean ± std over {folds} folds)")
             print(format_leaderboard(rows, metrics))
-        return 130
+        return exit_status()
     if rows:
         print()
         print(f"Leaderboard: {metrics[0]} (mean ± std over {folds} folds), best first; "
@@ -460,7 +560,7 @@ def _report(args, rows, interrupted, metrics, folds, n, out, title, n_configs) -
     return 0
 
 
-def _save_best(args, rows, X, y, info, max_epochs, say):
+def _save_best(args, rows, X, y, info, max_epochs, say, shown):
     """``--save-best``: refit the best configuration on all rows and save it with joblib."""
     import joblib
 
@@ -471,24 +571,31 @@ def _save_best(args, rows, X, y, info, max_epochs, say):
                             None if best["reweight"] == "none" else best["reweight"],
                             max_epochs=max_epochs, device=args.device,
                             random_state=args.random_state)
-    if "labels" in info:
-        model = RelabeledClassifier(model, labels=info["labels"])
+    headerless = args.data is not None and args.no_header
+    model = RelabeledClassifier(model, labels=info.get("labels"), headerless=headerless)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         model.fit(X, y)
-    for w in dedupe(format_warning(w) for w in caught
-                    if not issubclass(w.category, (DeprecationWarning,
-                                                   PendingDeprecationWarning))):
-        say(f"    warning (refit): {w}")
+    messages = dedupe(format_warning(w) for w in caught
+                      if not issubclass(w.category, (DeprecationWarning,
+                                                     PendingDeprecationWarning)))
+    _print_warnings(messages, "(refit)", shown, lambda line: say(
+        line.replace("    warning: ", "    warning (refit): ", 1)))
     try:
         joblib.dump(model, args.save_best)
     except OSError as exc:
         raise CLIError(f"cannot write --save-best {args.save_best!r}: "
                        f"{exc.strerror or exc}.") from None
-    feature_list = ", ".join(map(str, X.columns[:10])) + (", ..." if X.shape[1] > 10 else "")
+    if args.data is None:
+        how = "a DataFrame with the demo's feature columns"
+    elif headerless:
+        how = (f"pd.read_csv({str(args.data)!r}, header=None), the target column left in or "
+               "out (columns matched by position in the file)")
+    else:
+        how = (f"pd.read_csv({str(args.data)!r}) (columns matched by name; the target and "
+               "other extra columns are ignored)")
     say(f"Saved the best configuration ({best['config']}), refitted on all {len(y)} rows, to "
-        f"{args.save_best}: joblib.load(...).predict(a DataFrame with the columns "
-        f"{feature_list}).")
+        f"{args.save_best}: joblib.load({str(args.save_best)!r}).predict(X) with X = {how}.")
 
 
 #: The function running each sub-command of :func:`~sklearn_losses.cli.parser.build_parser`.

@@ -10,10 +10,74 @@ import numpy as np
 
 from ._base import CLIError, format_label
 
-__all__ = ["check_output_paths", "prepare_data", "read_table", "resolve_column",
-           "stratified_subsample"]
+__all__ = ["check_output_paths", "decimal_mark_columns", "prepare_data", "read_table",
+           "resolve_column", "stratified_subsample"]
 
 _POSITION = re.compile(r"[+-]?\d+")
+#: Cells that mean "missing" in a text column (pandas reads most of them as missing itself,
+#: but not ``?`` or ``-``).
+MISSING_MARKERS = frozenset({"?", "-", "--", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL",
+                             "None"})
+
+
+def _number_pattern(decimal):
+    """A number written with ``decimal`` as its decimal mark (no thousands separator)."""
+    d = re.escape(decimal)
+    return re.compile(rf"[+-]?(?:\d+(?:{d}\d*)?|{d}\d+)(?:[eE][+-]?\d+)?")
+
+
+def _text_cells(column):
+    """The stripped non-missing cells of a text column (None for other columns)."""
+    import pandas as pd
+
+    dtype = column.dtype
+    if not (pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)) \
+            or isinstance(dtype, pd.CategoricalDtype):
+        return None
+    cells = [str(v).strip() for v in column.dropna()]
+    return [c for c in cells if c and c not in MISSING_MARKERS]
+
+
+def decimal_mark_columns(df, mark=",") -> dict:
+    """The text columns of ``df`` that hold numbers written with the decimal mark ``mark``.
+
+    A column qualifies when every cell apart from missing values (and the
+    markers of :data:`MISSING_MARKERS`, such as ``?``) is a number with
+    ``mark`` as its decimal mark (``3,14``, ``-2,5``, ``7``, ``1,5e3`` for
+    ``","``) and at least one cell has the mark. Read with ``decimal=mark``,
+    they would be numbers.
+
+    Returns
+    -------
+    columns : dict
+        ``{column: an example cell with the mark}``, in the order of ``df``.
+    """
+    pattern = _number_pattern(mark)
+    found = {}
+    for name in df.columns:
+        cells = _text_cells(df[name])
+        if cells and all(pattern.fullmatch(c) for c in cells):
+            example = next((c for c in cells if mark in c), None)
+            if example is not None:
+                found[name] = example
+    return found
+
+
+def _parse_decimal_columns(df, decimal):
+    """With ``--decimal``: the text columns that are numbers written with that mark apart
+    from the markers of :data:`MISSING_MARKERS` (which pandas leaves as text) become
+    numeric, the markers missing values."""
+    import pandas as pd
+
+    pattern = _number_pattern(decimal)
+    for name in df.columns:
+        cells = _text_cells(df[name])
+        if cells and all(pattern.fullmatch(c) for c in cells):
+            text = df[name].astype("string").str.strip()
+            text = text.mask(text.isin(MISSING_MARKERS) | (text == ""))
+            df[name] = pd.to_numeric(text.str.replace(decimal, ".", regex=False),
+                                     errors="coerce").astype(np.float64)
+    return df
 
 
 # ---------------------------------------------------------------- decoding
@@ -67,7 +131,7 @@ def _decode_error(path, encoding) -> CLIError:
                     "--encoding cp1252 (Excel on Windows).")
 
 
-def read_table(path, sep=",", encoding="utf-8", *, header=True):
+def read_table(path, sep=",", encoding="utf-8", *, header=True, decimal="."):
     """Read a CSV file into a DataFrame; CLIError naming the problem otherwise.
 
     Parameters
@@ -75,6 +139,11 @@ def read_table(path, sep=",", encoding="utf-8", *, header=True):
     path : str or Path
     sep, encoding : str
         As :func:`pandas.read_csv` takes them.
+    decimal : str, default="."
+        The decimal mark of the numbers (``","`` for ``3,14``), one character,
+        as :func:`pandas.read_csv` takes it. With another mark than ``"."``,
+        a column of such numbers with missing-value markers (``?``, ``-``)
+        among them, which pandas leaves as text, is numeric too.
     header : bool, default=True
         False: the first row is data, and the columns are named ``"0"``,
         ``"1"``, ... by position.
@@ -93,6 +162,9 @@ def read_table(path, sep=",", encoding="utf-8", *, header=True):
     except LookupError:
         raise CLIError(f"--encoding {encoding!r} is not a known text encoding (e.g. utf-8, "
                        "latin-1, cp1252, utf-16).") from None
+    if not isinstance(decimal, str) or len(decimal) != 1:
+        raise CLIError(f"--decimal must be a single character (e.g. ',' for 3,14); got "
+                       f"{decimal!r}.")
     p = Path(path)
     expected = "a CSV file" + (" with a header row" if header else "")
     if not p.exists():
@@ -103,7 +175,7 @@ def read_table(path, sep=",", encoding="utf-8", *, header=True):
         raise CLIError(f"{str(path)!r} is empty (0 bytes); expected {expected}.")
     try:
         df = pd.read_csv(p, sep=sep, encoding=encoding, header=0 if header else None,
-                         skipinitialspace=True)
+                         skipinitialspace=True, decimal=decimal)
     except pd.errors.EmptyDataError:
         raise CLIError(f"{str(path)!r} holds no data (no columns found); expected "
                        f"{expected}.") from None
@@ -116,6 +188,8 @@ def read_table(path, sep=",", encoding="utf-8", *, header=True):
         raise CLIError(f"could not read {str(path)!r}: {exc.strerror or exc}.") from None
     if not header:
         df.columns = [str(i) for i in range(df.shape[1])]
+    if decimal != ".":
+        df = _parse_decimal_columns(df, decimal)
     if len(df) == 0:
         raise CLIError(f"{str(path)!r} has a header row but no data rows"
                        + ("" if header else " (with --no-header: no rows at all)") + ".")
@@ -275,9 +349,12 @@ def prepare_data(df, target, *, drop=(), positive_label=None, source="the data",
     if X.shape[1] == 0:
         raise CLIError(f"no feature columns left in {source} besides the target {target!r}.")
     numeric, categorical = split_columns(X)
-    infinite = [c for c in numeric if np.isinf(X[c].to_numpy(dtype=float)).any()]
+    from ..columns import to_numeric
+
+    values = {c: to_numeric(X[c], str(c)) for c in numeric}  # numbers as text, "?" as NaN
+    infinite = [c for c in numeric if np.isinf(values[c]).any()]
     if infinite:
-        counts_inf = ", ".join(f"{c!r} ({int(np.isinf(X[c].to_numpy(dtype=float)).sum())} "
+        counts_inf = ", ".join(f"{c!r} ({int(np.isinf(values[c]).sum())} "
                                "rows)" for c in infinite)
         raise CLIError(f"numeric column(s) {counts_inf} of {source} hold infinite values "
                        "(inf or -inf); replace them (e.g. by an empty cell, which is imputed) "

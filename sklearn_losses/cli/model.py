@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 
-__all__ = ["RelabeledClassifier", "complexity", "config_name", "make_classifier"]
+__all__ = ["RelabeledClassifier", "complexity", "config_name", "double_correction",
+           "make_classifier"]
 
 
 def config_name(loss, reweight) -> str:
@@ -19,6 +20,45 @@ def complexity(loss, reweight) -> int:
     The ranking's last tie-breaker but the name: the simpler configuration first.
     """
     return int(loss != "cross_entropy") + int(reweight is not None)
+
+
+def double_correction(loss, reweight, class_counts) -> str | None:
+    """Why ``(loss, reweight)`` corrects for the class imbalance twice, or cannot run; None.
+
+    The estimator's own rules (it warns about the first two when fitted):
+
+    - a loss that corrects for the class prior itself (``logit_adjusted``,
+      ``balanced_softmax``: a ``prior_logit_offset``) with a scheme whose
+      class weights apply from the start (``balanced``, ``inverse_sqrt``,
+      ``class_balanced``; not the deferred ``drw``);
+    - a batch-level loss (soft confusion matrices, AUC) with class weights
+      (any scheme but ``dro_kl``): it handles the imbalance itself;
+    - ``dro_kl`` needs per-sample losses: a batch-level loss cannot run with it.
+
+    Parameters
+    ----------
+    loss, reweight : str or None
+        Registry names (``reweight=None``: no re-weighting).
+    class_counts : list of int
+        Rows per class of the target (for the losses that take them).
+    """
+    if reweight is None:
+        return None
+    from ..losses.base import get_loss, get_loss_class
+    from ..weighting import get_reweighting
+
+    params = {"class_counts": class_counts} if "class_counts" in \
+        get_loss_class(loss)._get_param_names() else {}
+    instance = get_loss(loss, **params)
+    scheme = get_reweighting(reweight)
+    if not instance.pointwise:
+        if scheme.instance_level:
+            return f"{reweight} needs per-sample losses: batch-level losses cannot run with it"
+        return "batch-level losses handle the imbalance themselves"
+    if instance.prior_logit_offset() is not None and not scheme.instance_level \
+            and not scheme.scheduled:
+        return "the loss already corrects for the class prior"
+    return None
 
 
 def make_classifier(loss, reweight, *, max_epochs, device, random_state):
@@ -40,42 +80,110 @@ def make_classifier(loss, reweight, *, max_epochs, device, random_state):
 
 
 class RelabeledClassifier(ClassifierMixin, BaseEstimator):
-    """A classifier trained on label codes ``0 .. K-1`` that predicts the original labels.
+    """The model ``--save-best`` writes: the table's columns matched by name, the file's labels.
 
-    ``compare`` codes a binary target as 1 for the positive class and 0 for
-    the other, so that the scorers know the positive class; the model that
-    ``--save-best`` writes wraps the refitted pipeline in this class, so that
-    ``predict`` returns the labels as written in the file.
+    ``compare`` reads a file into a DataFrame whose columns are named by the
+    header row, or ``"0"``, ``"1"``, ... by position with ``--no-header``,
+    and trains the estimator on the feature columns under those names, with
+    a binary target coded 1 for the positive class. This wrapper keeps those
+    names (``feature_names_in_``) and, at prediction, finds the feature
+    columns in what it is given:
+
+    1. a DataFrame whose column names, as text, include every feature name:
+       those columns, by name, in any order; other columns (the target, the
+       ``--drop`` columns) are left out. So ``pd.read_csv(path)`` works, and
+       for a headerless file ``pd.read_csv(path, header=None)``, whose
+       integer names are the file's positions, with or without the target;
+    2. for a headerless file, a DataFrame of exactly the feature columns
+       named ``0 .. n_features - 1`` (a file of new rows without the
+       target, read with ``header=None``): taken by position;
+    3. an array of ``n_features`` columns: taken by position.
+
+    Anything else is a ValueError naming the expected and the missing
+    columns. ``predict`` returns the labels as written in the file.
 
     Parameters
     ----------
     estimator : estimator
-        Fitted on the codes (cloned).
-    labels : array-like of shape (K,)
-        The label of each code.
+        Fitted on the feature columns and the codes (cloned).
+    labels : array-like of shape (K,), optional
+        The label of each code of ``y``; None when ``y`` holds the labels.
+    headerless : bool, default=False
+        Whether the file had no header row (its columns named by position).
 
     Attributes
     ----------
     estimator_ : estimator
         The fitted clone.
     classes_ : ndarray of shape (K,)
-        ``labels``: the columns of :meth:`predict_proba`.
+        The labels: the columns of :meth:`predict_proba`.
+    feature_names_in_ : ndarray of str
+        The feature columns, by the names ``compare`` gave them.
+    n_features_in_ : int
     """
 
-    def __init__(self, estimator, labels):
+    def __init__(self, estimator, labels=None, headerless=False):
         self.estimator = estimator
         self.labels = labels
+        self.headerless = headerless
 
     def fit(self, X, y):
-        """Fit a clone of ``estimator`` on ``X`` and the codes ``y``."""
-        self.estimator_ = clone(self.estimator).fit(X, y)
-        self.classes_ = np.asarray(self.labels)
+        """Fit a clone of ``estimator`` on the DataFrame ``X`` and the codes ``y``."""
+        names = [str(c) for c in X.columns]
+        self.feature_names_in_ = np.asarray(names, dtype=object)
+        self.n_features_in_ = len(names)
+        self.estimator_ = clone(self.estimator).fit(X.set_axis(names, axis=1), y)
+        self.classes_ = (np.asarray(self.labels) if self.labels is not None
+                         else np.asarray(self.estimator_.classes_))
         return self
 
+    def _features(self, X):
+        """The feature columns of ``X`` as the DataFrame the estimator was trained on."""
+        import pandas as pd
+
+        names = list(self.feature_names_in_)
+        if isinstance(X, pd.DataFrame):
+            given = [str(c) for c in X.columns]
+            if len(set(given)) == len(given) and set(names) <= set(given):
+                return X.set_axis(given, axis=1)[names]
+            numbered = list(X.columns) == list(range(len(names)))
+            if self.headerless and numbered:
+                return X.set_axis(names, axis=1)
+            missing = [n for n in names if n not in given]
+            where = ("the file's columns by position (read it with pd.read_csv(path, "
+                     "header=None), with or without the target column), or exactly the "
+                     f"{len(names)} feature columns numbered 0 to {len(names) - 1}"
+                     if self.headerless else
+                     "columns of these names (read the file with pd.read_csv(path); other "
+                     "columns are ignored)")
+            raise ValueError(
+                f"This model expects the feature columns {_listed(names)}: {where}. Got a "
+                f"DataFrame with the columns {_listed(given)}; missing: {_listed(missing)}.")
+        frame = None
+        if not (hasattr(X, "shape") and len(X.shape) != 2):  # an array or a list of rows
+            try:
+                frame = pd.DataFrame(X if hasattr(X, "shape") else list(X))
+            except (TypeError, ValueError):
+                frame = None
+        if frame is not None and frame.shape[1] == len(names):
+            return frame.set_axis(names, axis=1)
+        width = "?" if frame is None else frame.shape[1]
+        raise ValueError(f"This model expects the {len(names)} feature columns "
+                         f"{_listed(names)}: a DataFrame, or an array of {len(names)} columns "
+                         f"in that order; got {type(X).__name__} with {width} columns.")
+
     def predict(self, X):
-        """The predicted labels."""
-        return self.classes_[np.asarray(self.estimator_.predict(X), dtype=np.int64)]
+        """The predicted labels, as written in the file."""
+        codes = self.estimator_.predict(self._features(X))
+        if self.labels is None:
+            return codes
+        return self.classes_[np.asarray(codes, dtype=np.int64)]
 
     def predict_proba(self, X):
         """Class probabilities, columns in the order of ``classes_``."""
-        return self.estimator_.predict_proba(X)
+        return self.estimator_.predict_proba(self._features(X))
+
+
+def _listed(names, limit=12) -> str:
+    shown = ", ".join(repr(n) for n in names[:limit])
+    return (shown + f", ... ({len(names)} in all)" if len(names) > limit else shown) or "none"

@@ -16,9 +16,6 @@ __all__ = ["DEFAULT_LOSSES", "DEFAULT_REWEIGHT", "DEFAULT_SCORING", "FULL", "QUI
 
 DEFAULT_LOSSES = ("cross_entropy", "focal", "logit_adjusted", "poly1")
 DEFAULT_REWEIGHT = ("none", "balanced")
-#: Left out of the default grid: the loss already corrects for the class prior, so the
-#: scheme would correct twice (the estimator warns about it).
-DEFAULT_GRID_EXCLUDED = (("logit_adjusted", "balanced"),)
 DEFAULT_SCORING = ("average_precision", "roc_auc", "balanced_accuracy", "gmean")
 DEFAULT_OUT = "sklearn-losses-compare"
 #: ``--quick`` settings, each used unless the option is given explicitly.
@@ -62,7 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
                f"  {PROG} compare data.csv -t label --save-best model.joblib\n"
                f"  {PROG} compare --quick      # demo data, a few seconds\n"
                f"Losses and re-weighting schemes: '{PROG} list-losses'. Exit status: 0 ok, "
-               "1 every configuration failed, 2 usage or data error, 130 interrupted.",
+               "1 every configuration failed, 2 usage or data error, 130 interrupted "
+               "(Ctrl-C), 143 terminated (SIGTERM).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     compare.add_argument("data", nargs="?", metavar="DATA.csv",
@@ -80,7 +78,10 @@ def build_parser() -> argparse.ArgumentParser:
                          help="registered loss names, or 'all' (every loss that applies to "
                               "the number of classes; the others are skipped with a note) "
                               f"(default: {' '.join(DEFAULT_LOSSES)}); see '{PROG} "
-                              "list-losses'")
+                              "list-losses'. Pairs with --reweight that would correct for "
+                              "the imbalance twice (logit_adjusted + balanced, a batch-level "
+                              "loss with class weights) are left out with a note, unless "
+                              "named in both options")
     compare.add_argument("--reweight", nargs="+", metavar="SCHEME", default=None,
                          help="re-weighting schemes: 'none' or a registered scheme "
                               f"(default: {' '.join(DEFAULT_REWEIGHT)}; the names: '{PROG} "
@@ -106,6 +107,11 @@ def build_parser() -> argparse.ArgumentParser:
                          help="columns (names or positions) to leave out of the features "
                               "(identifiers, leaks)")
     compare.add_argument("--sep", default=",", help="CSV field separator (default: ',')")
+    compare.add_argument("--decimal", default=".", metavar="CHAR",
+                         help="decimal mark of the numbers in DATA.csv (default: '.'; "
+                              "--sep ';' --decimal , for 3,14 in European exports); a text "
+                              "column that looks like decimal-comma numbers gets a warning "
+                              "suggesting it")
     compare.add_argument("--encoding", default="utf-8", metavar="NAME",
                          help="text encoding of DATA.csv (default: utf-8; e.g. latin-1, "
                               "cp1252, utf-16)")
@@ -116,9 +122,11 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--out", "-o", default=DEFAULT_OUT, metavar="DIR",
                          help=f"output folder, created if needed (default: ./{DEFAULT_OUT})")
     compare.add_argument("--save-best", metavar="PATH",
-                         help="refit the best configuration (preprocessing + classifier) on "
-                              "all rows and save it with joblib (joblib.load(PATH).predict("
-                              "a DataFrame of the feature columns))")
+                         help="refit the best configuration on all rows and save it with "
+                              "joblib: joblib.load(PATH).predict(pd.read_csv(DATA.csv)) (with "
+                              "--no-header: pd.read_csv(DATA.csv, header=None)); the feature "
+                              "columns are found by name, the target and other columns "
+                              "ignored")
     compare.add_argument("--quick", action="store_true",
                          help=f"smoke test: {QUICK['folds']} folds, {QUICK['max_epochs']} "
                               f"epochs, {QUICK['demo_rows']} demo rows (explicit --folds / "
@@ -144,7 +152,8 @@ def build_parser() -> argparse.ArgumentParser:
     list_losses = sub.add_parser(
         "list-losses", help="list the registered losses and re-weighting schemes",
         description="List the losses registered in sklearn_losses (the names --losses "
-                    "accepts), whether each is pointwise or batch-level, the numbers of "
-                    "classes it handles and a one-line description; then the re-weighting "
-                    "schemes (the names --reweight accepts).")
+                    "accepts) with their family, whether each is pointwise or batch-level, "
+                    "the numbers of classes it handles ('2+', '3+', 'binary only') and a "
+                    "one-line description; then the re-weighting schemes (the names "
+                    "--reweight accepts). Read from a static table, so it answers at once.")
     return parser

@@ -303,7 +303,8 @@ def test_default_grid_leaves_out_logit_adjusted_with_balanced(capsys, grid):
                       "/tmp/sklearn-losses-test-grid")
     assert rc == 130
     assert "logit_adjusted + balanced" not in seen and "logit_adjusted + none" in seen
-    assert len(seen) == 7 and "leaves out logit_adjusted + balanced" in err
+    assert len(seen) == 7 and "leaves out 1 configuration" in err
+    assert "logit_adjusted + balanced (the loss already corrects for the class prior)" in err
     seen.clear()
     _run(capsys, "compare", *TINY, "--no-plot", "--losses", "logit_adjusted", "--reweight",
          "balanced", "--out", "/tmp/sklearn-losses-test-grid")

@@ -1,0 +1,351 @@
+"""``sklearn-losses compare``: the faults of issue 21 (items 9, 11, 23, 28).
+
+- item 9: decimal commas (``--decimal``, and a note when a text column looks
+  numeric under a decimal comma);
+- item 11: SIGTERM / Ctrl-C with ``--jobs 2`` leaves no worker process behind;
+- item 23: the model ``--save-best`` writes for a headerless file predicts on
+  ``pd.read_csv(path, header=None)``;
+- item 28: warnings are not repeated per fold or per configuration, and the
+  grid leaves out the configurations that correct the class prior twice.
+
+Runs are tiny (a few dozen rows, 2-3 folds, 2-3 epochs) so that the file
+stays fast on 2 CPU cores; the signal tests run the command in a subprocess.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sklearn_losses.compare as compare
+from sklearn_losses.cli import main
+from sklearn_losses.cli.io import decimal_mark_columns, read_table
+
+TINY = ["--quick", "--max-epochs", "2", "--folds", "2"]
+
+
+def _run(capsys, *argv):
+    rc = main(list(argv))
+    captured = capsys.readouterr()
+    return rc, captured.out, captured.err
+
+
+@pytest.fixture
+def grid(monkeypatch):
+    """The configurations a run would cross-validate and their data (the run stops there)."""
+    seen = {}
+
+    def stop(models, X, y, *args, **kwargs):
+        seen.update(models)
+        seen["X"] = X
+        raise compare.Interrupted([])
+
+    monkeypatch.setattr(compare, "cross_validate_configs", stop)
+    return seen
+
+
+# ------------------------------------------------------- item 9: decimal commas
+def _decimal_comma_csv(path, n=40, seed=0):
+    """``;``-separated, decimal commas in ``price`` (a ``?`` among its values) and ``size``."""
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % 4 == 0
+    price = [f"{v:.2f}".replace(".", ",") for v in rng.normal(size=n) + 3 * y]
+    price[7] = "?"
+    price[8] = "12"  # an integer among them
+    rows = ["price;size;city;label"]
+    rows += [f"{p};{s:.3f};{'Oslo' if i % 3 else 'Rome'};{'yes' if t else 'no'}".replace(".", ",")
+             for i, (p, s, t) in enumerate(zip(price, rng.normal(size=n), y))]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_decimal_option_reads_decimal_commas_as_numbers(tmp_path, capsys, grid):
+    data = _decimal_comma_csv(tmp_path / "d.csv")
+    rc, _, err = _run(capsys, "compare", str(data), "-t", "label", "--sep", ";",
+                      "--decimal", ",", *TINY, "--losses", "focal", "--reweight", "none",
+                      "--no-plot", "--out", str(tmp_path / "res"))
+    assert rc == 130  # stopped by the fixture before fitting
+    assert "2 numeric, 1 categorical or text" in err
+    X = grid["X"]
+    assert X["price"].dtype == np.float64 and X.loc[0, "price"] != 0
+    assert X["price"].isna().sum() == 1 and X.loc[8, "price"] == 12.0
+    assert "--decimal" not in err  # no note once the column is numeric
+
+
+def test_decimal_commas_without_the_option_get_a_one_line_note(tmp_path, capsys, grid):
+    data = _decimal_comma_csv(tmp_path / "d.csv")
+    rc, _, err = _run(capsys, "compare", str(data), "-t", "label", "--sep", ";", *TINY,
+                      "--losses", "focal", "--reweight", "none", "--no-plot", "--quiet",
+                      "--out", str(tmp_path / "res"))
+    assert rc == 130
+    notes = [line for line in err.splitlines() if "decimal comma" in line]
+    assert len(notes) == 1, err
+    assert "columns 'price', 'size' look numeric" in notes[0]
+    assert "--decimal ," in notes[0] and "'city'" not in notes[0]
+
+
+def test_decimal_points_under_decimal_comma_get_a_note(tmp_path, capsys, grid):
+    data = tmp_path / "points.csv"
+    rows = [f"{i / 7:.3f};{i % 3};{'yes' if i % 4 == 0 else 'no'}" for i in range(24)]
+    data.write_text("a;b;label\n" + "\n".join(rows) + "\n")
+    rc, _, err = _run(capsys, "compare", str(data), "-t", "label", "--sep", ";", "--decimal",
+                      ",", *TINY, "--losses", "focal", "--reweight", "none", "--no-plot",
+                      "--out", str(tmp_path / "res"))
+    assert rc == 130
+    notes = [line for line in err.splitlines() if "decimal point" in line]
+    assert len(notes) == 1 and "column 'a' looks numeric" in notes[0], err
+    assert "drop --decimal" in notes[0]
+
+
+def test_decimal_mark_columns_only_flags_numbers_with_a_comma():
+    df = pd.DataFrame({
+        "comma": ["3,14", "-2,5", "7", None, "NA"],
+        "integers": ["1", "2", "3", "4", "5"],          # numbers, no comma: another rule's
+        "words": ["a,b", "c", "d", "e", "f"],
+        "mixed": ["3,14", "x", "1,0", "2,0", "1,5"],
+        "lists": ["1,2,3", "4,5,6", "7,8,9", "1,1,1", "2,2,2"],
+        "numeric": [1.5, 2.5, 3.5, 4.5, 5.5],
+    })
+    assert decimal_mark_columns(df) == {"comma": "3,14"}
+
+
+def test_read_table_decimal_must_be_one_character(tmp_path):
+    from sklearn_losses.cli import CLIError
+
+    data = _decimal_comma_csv(tmp_path / "d.csv")
+    with pytest.raises(CLIError, match="--decimal must be a single character"):
+        read_table(data, sep=";", decimal=",,")
+    df = read_table(data, sep=";", decimal=",")
+    assert df["price"].dtype == np.float64
+
+
+# ------------------------------------------ item 11: SIGTERM / Ctrl-C with --jobs
+def _stat(pid):
+    """``(session id, cpu seconds)`` of a live process from /proc, or None when it is gone
+    or a zombie."""
+    import os
+
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return None
+    if fields[0] in "ZX":  # zombie or dead
+        return None
+    ticks = os.sysconf("SC_CLK_TCK")
+    return int(fields[3]), (int(fields[11]) + int(fields[12])) / ticks  # session, utime+stime
+
+
+def _session_processes(sid):
+    """The live processes of session ``sid`` (the command runs as a session leader)."""
+    import os
+
+    pids = [int(p) for p in os.listdir("/proc") if p.isdigit()]
+    return {pid: st for pid in pids if (st := _stat(pid)) is not None and st[0] == sid}
+
+
+def _workers_busy(sid, cli_pid, n=2, cpu_s=1.0):
+    """Whether ``n`` processes of the session besides the command have used ``cpu_s``."""
+    procs = _session_processes(sid)
+    return sum(1 for pid, (_, cpu) in procs.items() if pid != cli_pid and cpu >= cpu_s) >= n
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+@pytest.mark.parametrize("signame, status", [("SIGTERM", 143), ("SIGINT", 130)])
+def test_signal_during_parallel_compare_stops_every_worker(signame, status, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    rng = np.random.default_rng(0)
+    n = 120
+    y = np.where(np.arange(n) % 4 == 0, "yes", "no")
+    pd.DataFrame({"a": rng.normal(size=n) + (y == "yes"), "b": rng.normal(size=n),
+                  "label": y}).to_csv(tmp_path / "d.csv", index=False)
+    # drw trains without early stopping: every fit runs until the signal
+    cmd = [sys.executable, "-m", "sklearn_losses.cli", "compare", str(tmp_path / "d.csv"),
+           "-t", "label", "--folds", "2", "--max-epochs", "1000000", "--losses",
+           "cross_entropy", "focal", "--reweight", "drw", "--jobs", "2", "--no-plot",
+           "--progress", "lines", "--out", str(tmp_path / "res")]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True, cwd=Path(__file__).resolve().parents[2])
+    sid = proc.pid
+    try:
+        deadline = time.monotonic() + 90
+        while not _workers_busy(sid, proc.pid) and proc.poll() is None:
+            assert time.monotonic() < deadline, "the worker processes did not start"
+            time.sleep(0.2)
+        assert proc.poll() is None, proc.communicate()
+        before = set(_session_processes(sid)) - {proc.pid}
+        sent = time.monotonic()
+        proc.send_signal(getattr(signal, signame))  # to the command only, not its workers
+        _, err = proc.communicate(timeout=30)
+        exit_s = time.monotonic() - sent
+        while _session_processes(sid) and time.monotonic() - sent < 15:
+            time.sleep(0.1)
+        left = _session_processes(sid)
+        gone_s = time.monotonic() - sent
+    finally:
+        for pid in _session_processes(sid):
+            os.kill(pid, signal.SIGKILL)
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert len(before) >= 2
+    assert proc.returncode == status, err
+    assert exit_s < 15, f"exited {exit_s:.1f} s after {signame}"
+    assert not left, f"{len(left)} processes left {gone_s:.1f} s after {signame}"
+    assert "Traceback" not in err, err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("sklearn-losses compare: interrupted by " + signame), err
+    assert not (tmp_path / "res" / "leaderboard.csv").exists()
+
+
+# ------------------------------------------- item 23: --save-best and headerless files
+def _headerless_csv(path, target_first, n=60, seed=0):
+    """No header row: two numbers, a text column and ``yes``/``no`` labels (first or last)."""
+    rng = np.random.default_rng(seed)
+    y = np.where(np.arange(n) % 4 == 0, "yes", "no")
+    df = pd.DataFrame({"a": rng.normal(size=n) + 2 * (y == "yes"), "b": rng.normal(size=n),
+                       "c": np.where(rng.random(n) < 0.5, "u", "v"), "label": y})
+    if target_first:
+        df = df[["label", "a", "b", "c"]]
+    df.to_csv(path, header=False, index=False)
+    return path
+
+
+@pytest.mark.parametrize("target", ["0", "-1"])
+def test_save_best_on_a_headerless_file_predicts_on_read_csv_header_none(target, tmp_path,
+                                                                         capsys):
+    import warnings
+
+    import joblib
+
+    data = _headerless_csv(tmp_path / "d.csv", target_first=target == "0")
+    model_path = tmp_path / "best.joblib"
+    rc, _, err = _run(capsys, "compare", str(data), "--no-header", "-t", target, *TINY,
+                      "--losses", "cross_entropy", "--reweight", "none", "--no-plot",
+                      "--out", str(tmp_path / "res"), "--save-best", str(model_path))
+    assert rc == 0, err
+    assert "header=None" in err  # the saved message says how to read the file
+    model = joblib.load(model_path)
+    table = pd.read_csv(data, header=None)
+    position = 0 if target == "0" else 3
+    X = table.drop(columns=position)  # integer column names, as pandas reads them
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "X does not have valid feature names"
+        pred = model.predict(X)
+        proba = model.predict_proba(X)
+    assert set(pred) <= {"yes", "no"} and len(pred) == 60 and proba.shape == (60, 2)
+    # the CLI's own column names give the same predictions
+    named = X.set_axis([str(c) for c in X.columns], axis=1)
+    np.testing.assert_allclose(model.predict_proba(named), proba)
+    # columns are matched by name, not by position: reordering them changes nothing
+    np.testing.assert_allclose(model.predict_proba(X[X.columns[::-1]]), proba)
+    # the whole file, target column included: the target is left out
+    np.testing.assert_allclose(model.predict_proba(table), proba)
+    # the feature columns alone, numbered 0, 1, 2 (a file of new rows without the target)
+    np.testing.assert_allclose(model.predict_proba(X.set_axis(range(3), axis=1)), proba)
+    # a mismatch is a clear error naming the expected columns
+    with pytest.raises(ValueError, match=r"expects the feature columns .*missing"):
+        model.predict(X.iloc[:, :2])
+    assert list(model.feature_names_in_) == [str(c) for c in X.columns]
+
+
+def test_save_best_on_a_file_with_a_header_matches_columns_by_name(tmp_path, capsys):
+    import joblib
+
+    data = tmp_path / "d.csv"
+    rng = np.random.default_rng(1)
+    y = np.where(np.arange(60) % 4 == 0, "yes", "no")
+    pd.DataFrame({"id": np.arange(60), "x1": rng.normal(size=60) + (y == "yes"),
+                  "x2": rng.normal(size=60), "label": y}).to_csv(data, index=False)
+    model_path = tmp_path / "best.joblib"
+    rc, _, err = _run(capsys, "compare", str(data), "-t", "label", "--drop", "id", *TINY,
+                      "--losses", "cross_entropy", "--reweight", "none", "--no-plot",
+                      "--out", str(tmp_path / "res"), "--save-best", str(model_path))
+    assert rc == 0, err
+    model = joblib.load(model_path)
+    table = pd.read_csv(data)
+    proba = model.predict_proba(table[["x1", "x2"]])
+    np.testing.assert_allclose(model.predict_proba(table), proba)  # id, label ignored
+    np.testing.assert_allclose(model.predict_proba(table[["x2", "x1"]]), proba)
+    with pytest.raises(ValueError, match=r"'x1', 'x2'.*missing: 'x2'"):
+        model.predict(table[["x1", "id"]])
+
+
+# ------------------------------------ item 28: repeated warnings, prior corrected twice
+def test_no_warning_is_repeated_per_fold_or_per_configuration(tmp_path, capsys, monkeypatch):
+    from tests.cli.helpers import WarnsTwice
+
+    def make_classifier(loss, reweight, **params):
+        return WarnsTwice(loss=loss, reweight=reweight, **params)
+
+    monkeypatch.setattr("sklearn_losses.cli.model.make_classifier", make_classifier)
+    rng = np.random.default_rng(0)
+    n = 60
+    y = np.where(np.arange(n) % 4 == 0, "yes", "no")
+    num = rng.normal(size=n) + (y == "yes")
+    num[::3] = np.nan  # missing values in every fold: imputed by the model's encoder
+    pd.DataFrame({"num": num, "empty": np.full(n, np.nan), "label": y}).to_csv(
+        tmp_path / "d.csv", index=False)
+    rc, _, err = _run(capsys, "compare", str(tmp_path / "d.csv"), "-t", "label", "--folds",
+                      "3", "--max-epochs", "2", "--losses", "cross_entropy", "focal",
+                      "--reweight", "none", "--progress", "lines", "--no-plot",
+                      "--out", str(tmp_path / "res"))
+    assert rc == 0, err
+    # each warning in full once: not per fold (3 folds), not per configuration (2)
+    assert err.count("the same tidy warning") == 1, err
+    repeats = [line for line in err.splitlines() if line.startswith("    (warning")]
+    assert len(repeats) == 1 and "as above: " in repeats[0], err  # for [2/2]
+    assert "UserWarning [1/2]" in repeats[0]
+    assert "imput" not in err.lower()  # no imputer warning, per fold or otherwise
+    full = [line for line in err.splitlines() if line.startswith("    warning: ")]
+    assert len(full) == len(set(full))
+
+
+def test_losses_all_leaves_out_configurations_that_correct_the_prior_twice(capsys, grid):
+    rc, _, err = _run(capsys, "compare", *TINY, "--losses", "all", "--reweight", "none",
+                      "balanced", "drw", "--no-plot", "--out", "/tmp/sklearn-losses-test-prior")
+    assert rc == 130
+    run = set(grid) - {"X"}
+    for config in ("logit_adjusted + balanced", "balanced_softmax + balanced",
+                   "anyloss_f1 + balanced", "auc_pairwise + drw"):
+        assert config not in run, config
+    for config in ("logit_adjusted + none", "logit_adjusted + drw", "focal + balanced",
+                   "anyloss_f1 + none", "ldam + drw"):
+        assert config in run, config
+    notes = [line for line in err.splitlines() if "twice" in line]
+    assert len(notes) == 1, err
+    assert "balanced_softmax, logit_adjusted + balanced (the loss already corrects" in notes[0]
+    assert "anyloss_f1, anyloss_fbeta" in notes[0] and "+ balanced or drw (batch-level" in notes[0]
+    # named explicitly, both in --losses and in --reweight, they run
+    grid.clear()
+    rc, _, err = _run(capsys, "compare", *TINY, "--losses", "logit_adjusted",
+                      "balanced_softmax", "--reweight", "balanced", "--no-plot",
+                      "--out", "/tmp/sklearn-losses-test-prior")
+    assert set(grid) - {"X"} == {"logit_adjusted + balanced", "balanced_softmax + balanced"}
+    assert "twice" not in err
+
+
+@pytest.mark.parametrize("loss, reweight", [
+    ("logit_adjusted", "class_balanced"), ("balanced_softmax", "balanced"),
+    ("anyloss_f1", "drw"), ("logit_adjusted", "drw"), ("focal", "balanced"),
+    ("logit_clip", "inverse_sqrt")])
+def test_double_correction_agrees_with_the_estimators_warning(loss, reweight):
+    import warnings
+
+    from sklearn_losses import WeightedLossClassifier
+    from sklearn_losses.cli.model import double_correction
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(80, 2)), (np.arange(80) % 4 == 0).astype(int)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        WeightedLossClassifier(loss=loss, reweight=reweight, max_epochs=1, early_stopping=False,
+                               random_state=0).fit(X, y)
+    warned = any("corrects twice" in str(w.message) for w in caught)
+    assert (double_correction(loss, reweight, [60, 20]) is not None) == warned
