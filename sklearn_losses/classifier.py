@@ -19,6 +19,7 @@ import scipy.sparse as sp
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _num_samples, check_is_fitted
 
@@ -37,11 +38,21 @@ from .weighting import Reweighting, available_reweightings, get_reweighting
 __all__ = ["WeightedLossClassifier", "resolve_device"]
 
 
+def _has_partial_fit(estimator):
+    """``partial_fit`` exists unless ``architecture="nca"`` (as ``MLPClassifier``'s for lbfgs)."""
+    if estimator.architecture == "nca":
+        raise AttributeError(
+            "partial_fit is not available with architecture='nca', which predicts from the "
+            "training rows fit stores with the model. Use fit (warm_start=True continues "
+            "the fitted network, with the rows of the new call as neighbours).")
+    return True
+
+
 class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
     """Neural-network classifier trained with a loss for imbalanced or noisy data.
 
-    A network (a multi-layer perceptron, or TabM with ``architecture``) is
-    trained with the chosen ``loss`` (any name of
+    A network (a multi-layer perceptron, or with ``architecture`` TabM or a
+    retrieval network) is trained with the chosen ``loss`` (any name of
     :func:`~sklearn_losses.available_losses` or a loss instance) and class
     ``reweight``-ing, on the GPU when one is available. The estimator is a
     full scikit-learn classifier: it clones, grid-searches (also over nested
@@ -74,7 +85,7 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         losses only)), a scheme instance (tunable as ``reweight__beta``,
         ``reweight__r``...), or a dict ``{class_label: weight}``. The weights
         multiply ``sample_weight``.
-    architecture : {"mlp", "tabm", "tabm_mini"}, default="mlp"
+    architecture : {"mlp", "tabm", "tabm_mini", "nca"}, default="mlp"
         The network:
 
         - ``"mlp"``: a multi-layer perceptron (``hidden_layer_sizes``);
@@ -90,13 +101,42 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
           ``(512, 512, 512)``, ``dropout`` around 0.1);
         - ``"tabm_mini"``: TabM-mini, whose members differ only by a random
           scaling of the input, every layer being shared (the paper's best
-          variant with ``num_embeddings="piecewise_linear"``).
-
-        Built with the authors' package ``tabm``.
+          variant with ``num_embeddings="piecewise_linear"``). Built with the
+          authors' package ``tabm``;
+        - ``"nca"``: a retrieval network in the style of ModernNCA (Ye et al.,
+          2025). Rows are embedded by ``f``: ``num_embeddings`` if set, then
+          linear layers of the widths of ``hidden_layer_sizes`` with
+          ``activation`` and ``dropout`` between them (the last width is the
+          embedding's dimension: ``(100,)`` is a linear embedding of width
+          100, ``()`` one of width 128). ``p(y=k|x)`` is the share of
+          ``exp(-||f(x) - f(x_j)||)`` over the training rows ``x_j`` that
+          falls on class ``k`` (soft nearest neighbours, Euclidean distance,
+          temperature 1), and the network outputs the logits ``log p``, so
+          every loss trains it. Each training batch draws ``nca_sample_rate``
+          of the training rows as neighbours (at least 2 rows of each class),
+          never a row itself; a class left without a neighbour for a row (a
+          class of one training row, for that row) gets the probability
+          ``1e-7`` there. Prediction uses every training row, with distances
+          computed in blocks of at most ``2**22`` values: at most 64 MiB of
+          working memory (float64) besides the stored rows and their
+          embeddings, whatever the number of rows predicted. The training
+          rows (encoded; validation rows excluded) are stored with the model
+          (``module_``), which grows with them. They are neighbours
+          unweighted: ``sample_weight`` weights the loss only.
+          ``warm_start`` continues the fitted embedding with the new call's
+          rows as neighbours; there is no ``partial_fit`` (the attribute is
+          absent, as ``MLPClassifier``'s with ``solver="lbfgs"``), and sparse
+          ``X`` is refused.
     n_ensemble : int or None, default=None
         Number of members ``k`` of TabM (None: 32, the paper's default). Only
         for ``architecture="tabm"`` / ``"tabm_mini"``: an error with
-        ``"mlp"``. Training costs about ``k`` times an MLP of the same width.
+        ``"mlp"`` and ``"nca"``. Training costs about ``k`` times an MLP of the same width.
+    nca_sample_rate : float in (0, 1] or None, default=None
+        Share of the training rows each training batch of
+        ``architecture="nca"`` draws as neighbours (None: 0.3; ModernNCA's
+        stochastic neighbourhood sampling). Only for ``"nca"``: an error
+        with the other architectures. A batch's cost grows with it (every
+        drawn row is embedded).
     num_embeddings : {None, "periodic", "piecewise_linear"}, default=None
         Embeddings of the numeric input columns (Gorishniy et al., 2022,
         with their package ``rtdl_num_embeddings``), for any
@@ -117,7 +157,8 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         ``num_embeddings="piecewise_linear"`` (capped at ``n_samples - 1``).
     hidden_layer_sizes : tuple of int, default=(100,)
         Width of each hidden layer; ``()`` gives a linear model. For TabM, one
-        block per entry, all of the same width.
+        block per entry, all of the same width. For NCA, the widths of the
+        embedding's linear layers (see ``architecture``).
     activation : {"relu", "gelu", "tanh", "silu"}, default="relu"
         Hidden-layer non-linearity.
     dropout : float in [0, 1), default=0.0
@@ -297,7 +338,8 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         The loss that was trained (a configured clone).
     module_ : torch.nn.Module
         The trained network (outputs logits; in evaluation mode for TabM,
-        the log of the members' mean probabilities).
+        the log of the members' mean probabilities; for NCA, which holds
+        the training rows, the log of the neighbours' class shares).
     device_ : torch.device
         Where the network lives.
     history_ : skorch.History
@@ -348,6 +390,9 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
 
     Y. Gorishniy, A. Kotelnikov, A. Babenko. "TabM: Advancing Tabular Deep
     Learning with Parameter-Efficient Ensembling". ICLR 2025.
+
+    H.-J. Ye, H.-H. Yin, D.-C. Zhan, W.-L. Chao. "Revisiting Nearest Neighbor
+    for Tabular Data: A Deep Tabular Baseline Two Decades Later". ICLR 2025.
     """
 
     _parameter_constraints = {
@@ -355,6 +400,7 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         "reweight": [None, StrOptions({"auto", *available_reweightings()}), dict, Reweighting],
         "architecture": [StrOptions(set(ARCHITECTURES))],
         "n_ensemble": [None, Interval(Integral, 1, None, closed="left")],
+        "nca_sample_rate": [None, Interval(Real, 0, 1, closed="right")],
         "num_embeddings": [None, StrOptions(set(NUM_EMBEDDINGS))],
         "d_embedding": [Interval(Integral, 1, None, closed="left")],
         "n_bins": [Interval(Integral, 2, None, closed="left")],
@@ -389,10 +435,8 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         reweight="auto",
         *,
         architecture="mlp",
-        n_ensemble=None,
-        num_embeddings=None,
-        d_embedding=16,
-        n_bins=48,
+        n_ensemble=None, nca_sample_rate=None,
+        num_embeddings=None, d_embedding=16, n_bins=48,
         hidden_layer_sizes=(100,),
         activation="relu",
         dropout=0.0,
@@ -419,6 +463,7 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         self.reweight = reweight
         self.architecture = architecture
         self.n_ensemble = n_ensemble
+        self.nca_sample_rate = nca_sample_rate
         self.num_embeddings = num_embeddings
         self.d_embedding = d_embedding
         self.n_bins = n_bins
@@ -491,6 +536,7 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         """
         return self._fit(X, y, sample_weight, partial=False, eval_set=eval_set)
 
+    @available_if(_has_partial_fit)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Train the network for one epoch on ``X, y``, continuing from the fitted state.
 
@@ -682,7 +728,8 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         """Validate the parameters (types and ranges, then the network shape)."""
         self._validate_params()
         _checks.check_hidden_layer_sizes(self.hidden_layer_sizes)
-        check_network_params(self.architecture, self.hidden_layer_sizes, self.n_ensemble)
+        check_network_params(self.architecture, self.hidden_layer_sizes, self.n_ensemble,
+                             self.nca_sample_rate)
 
     @contextmanager
     def _fit_transaction(self):
@@ -714,7 +761,8 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = self.num_embeddings is None  # embeddings need dense values
+        # embeddings need dense values; NCA keeps its training rows dense
+        tags.input_tags.sparse = self.num_embeddings is None and self.architecture != "nca"
         if self.preprocessing == "auto":
             tags.input_tags.allow_nan = True
             tags.input_tags.categorical = True

@@ -5,7 +5,11 @@
   in one network (Gorishniy, Kotelnikov and Babenko, "TabM: Advancing
   Tabular Deep Learning with Parameter-Efficient Ensembling", ICLR 2025),
   built from the authors' package ``tabm``;
-- :class:`NumEmbeddings`: embeddings of the numeric columns that either
+- :class:`NCA`: a retrieval network in the style of ModernNCA (Ye, Yin, Zhan
+  and Chao, "Revisiting Nearest Neighbor for Tabular Data: A Deep Tabular
+  Baseline Two Decades Later", ICLR 2025): soft nearest neighbours among the
+  training rows in a learned embedding;
+- :class:`NumEmbeddings`: embeddings of the numeric columns that any
   network can put in front of its first layer (Gorishniy, Rubachev and
   Babenko, "On Embeddings for Numerical Features in Tabular Deep Learning",
   NeurIPS 2022), from the authors' package ``rtdl_num_embeddings``.
@@ -39,6 +43,11 @@ __all__ = [
     "ARCHITECTURES",
     "MAX_PARAMETERS",
     "MLP",
+    "NCA",
+    "NCA_BLOCK",
+    "NCA_EMBEDDING_WIDTH",
+    "NCA_FLOOR",
+    "NCA_SAMPLE_RATE",
     "NUM_EMBEDDINGS",
     "NumEmbeddings",
     "TabM",
@@ -51,8 +60,26 @@ __all__ = [
 #: Hidden-layer activations accepted by ``activation=``.
 ACTIVATIONS = {"relu": nn.ReLU, "gelu": nn.GELU, "tanh": nn.Tanh, "silu": nn.SiLU}
 
-#: ``architecture=`` -> the ``arch_type`` of :func:`tabm.make_tabm_backbone` (None: the MLP).
-ARCHITECTURES = {"mlp": None, "tabm": "tabm", "tabm_mini": "tabm-mini"}
+#: ``architecture=`` -> the ``arch_type`` of :func:`tabm.make_tabm_backbone` (None: not TabM).
+ARCHITECTURES = {"mlp": None, "tabm": "tabm", "tabm_mini": "tabm-mini", "nca": None}
+
+#: :class:`NCA`: share of the training rows drawn as candidates for each training
+#: batch when ``nca_sample_rate`` is None (the stochastic neighbourhood sampling of
+#: ModernNCA, whose paper reports rates around 0.3).
+NCA_SAMPLE_RATE = 0.3
+
+#: :class:`NCA`: width of the linear embedding when ``hidden_layer_sizes=()``.
+NCA_EMBEDDING_WIDTH = 128
+
+#: :class:`NCA`: most elements of a block of distances (query rows x candidates),
+#: and of the encoder's activations on a chunk of candidates, computed at once
+#: outside training: 2**22 elements, 32 MiB in float64.
+NCA_BLOCK = 1 << 22
+
+#: :class:`NCA`: the probability a class gets when no candidate of it is left for
+#: a row (a class with one training row, for that row, in training): its logit is
+#: ``log(NCA_FLOOR)``, about -16.1, instead of ``-inf``.
+NCA_FLOOR = 1e-7
 
 #: ``num_embeddings=`` choices besides None.
 NUM_EMBEDDINGS = ("periodic", "piecewise_linear")
@@ -268,6 +295,236 @@ class TabM(nn.Module):
         return torch.logsumexp(torch.log_softmax(z, dim=-1), dim=1) - math.log(self.k)
 
 
+class NCA(nn.Module):
+    """Soft nearest neighbours among the training rows in a learned embedding (ModernNCA).
+
+    The network embeds a row ``x`` as ``f(x)`` and scores class ``k`` by the
+    share of the candidate rows' weight ``exp(-||f(x) - f(x_j)||)`` that falls
+    on rows of class ``k``:
+
+        ``p(y = k | x) = sum_{j: y_j = k} exp(-d_j) / sum_j exp(-d_j)``,
+        ``d_j = ||f(x) - f(x_j)||_2``,
+
+    Euclidean distance at temperature 1, as in ModernNCA (Ye et al., ICLR
+    2025). It outputs the logits ``log p(y = k | x)``, each computed with a
+    ``logsumexp`` over the candidates of class ``k`` (exact, no underflow),
+    so every loss of the package trains it. The candidates are the training
+    rows, held by the module as buffers (sorted by class; not part of
+    ``state_dict``, but pickled and copied with the module): the encoded
+    rows ``candidate_x`` and their labels ``candidate_y``. They are
+    unweighted: ``sample_weight`` weights the loss of a training row, not its
+    vote as a neighbour.
+
+    - Embedding ``f``: :class:`NumEmbeddings` when given, then
+      ``Linear(h_1)``, and for each further width ``h_i`` of
+      ``hidden_layer_sizes`` ``activation -> Dropout -> Linear(h_i)``: the
+      last width is the embedding's dimension, ``(w,)`` a linear embedding
+      of width ``w``, ``()`` one of width :data:`NCA_EMBEDDING_WIDTH`.
+      ModernNCA's encoder is the same linear map followed by optional MLP
+      blocks (whose batch normalisation is left out here).
+    - Training (stochastic neighbourhood sampling): every forward draws a
+      share ``sample_rate`` of the candidates (``round(sample_rate n_k)``
+      rows of each class ``k``, at least ``min(n_k, 2)``) from the global
+      torch RNG (the engine seeds it), embeds them with gradients, and
+      excludes each batch row's own entry (``index``: the batch rows'
+      positions among the training rows) so a row is never its own
+      neighbour. A class left with no candidate for a row (possible only for
+      a class of one training row) gets the logit ``log(NCA_FLOOR)``.
+    - Evaluation: every candidate counts. Their embeddings are computed in
+      chunks, then distances in blocks of at most :data:`NCA_BLOCK`
+      (``2**22``) elements: ``max(1, NCA_BLOCK // n_train)`` query rows
+      against all candidates (or against ``NCA_BLOCK`` candidates at a time
+      when there are more, the per-class sums merged with ``logaddexp``).
+      Besides the candidates and their embeddings (``n_train x (n_features +
+      2 d)`` values, the ``+ 2 d`` being the embeddings and the padded copy
+      ``torch.cdist`` makes of them), a forward holds at most two blocks of
+      ``NCA_BLOCK`` values at once (a block of distances and one temporary
+      of a class's share of it): 64 MiB in float64, whatever the number of
+      rows predicted; never a ``n_test x n_train`` matrix. (The rows
+      predicted are embedded as by the other networks, in chunks of
+      :data:`~sklearn_losses.engine.INFERENCE_CHUNK` rows.)
+
+    Parameters
+    ----------
+    n_features : int
+        Input width (the embeddings' output width when ``embeddings`` is set).
+    n_outputs : int
+        Number of classes ``K``.
+    X_train : array of shape (n_train, n_input)
+        The candidates: the training rows, as the network receives them.
+    y_train : array of int of shape (n_train,)
+        Their classes, in ``[0, K)``.
+    hidden_layer_sizes : tuple of int
+        Widths of the embedding's linear layers (see above).
+    activation : {"relu", "gelu", "tanh", "silu"}
+    dropout : float in [0, 1)
+        Dropout after each hidden activation of the embedding.
+    sample_rate : float in (0, 1]
+        Share of the candidates drawn for each training forward.
+    generator : torch.Generator or None
+        Source of the initial weights (see the module docstring).
+    embeddings : NumEmbeddings or None
+    """
+
+    #: :class:`~sklearn_losses.engine.LossNet` passes the batch rows' ``index``.
+    takes_index = True
+
+    def __init__(self, n_features, n_outputs, X_train, y_train, hidden_layer_sizes=(100,),
+                 activation="relu", dropout=0.0, sample_rate=NCA_SAMPLE_RATE, generator=None,
+                 embeddings=None):
+        super().__init__()
+        self.embeddings = embeddings
+        self.n_outputs = int(n_outputs)
+        self.sample_rate = float(sample_rate)
+        layers = []
+        width = n_features
+        for i, size in enumerate(tuple(hidden_layer_sizes) or (NCA_EMBEDDING_WIDTH,)):
+            if i:
+                layers.append(ACTIVATIONS[activation]())
+                if dropout > 0:
+                    layers.append(nn.Dropout(dropout))
+            layers.append(nn.Linear(width, size, device="meta"))
+            width = size
+        self.encoder = nn.Sequential(*layers)
+        _init_from_generator(self, generator)
+        self.set_candidates(X_train, y_train)
+
+    def set_candidates(self, X_train, y_train) -> None:
+        """Make the rows ``X_train`` (labels ``y_train``) the candidates.
+
+        ``index`` in a training forward then refers to the rows of ``X_train``.
+        """
+        param = next(self.parameters())
+        X = torch.as_tensor(np.asarray(X_train), dtype=param.dtype)
+        y = torch.as_tensor(np.asarray(y_train), dtype=torch.long)
+        if X.ndim != 2 or X.shape[0] != y.shape[0] or X.shape[0] == 0:
+            raise ValueError(f"NCA needs candidate rows with one label each; got X of shape "
+                             f"{tuple(X.shape)} and {y.shape[0]} labels.")
+        if y.min() < 0 or y.max() >= self.n_outputs:
+            raise ValueError(f"NCA's candidate labels must lie in [0, {self.n_outputs}); got "
+                             f"labels from {int(y.min())} to {int(y.max())}.")
+        order = torch.argsort(y, stable=True)
+        rank = torch.empty_like(order)
+        rank[order] = torch.arange(order.shape[0])
+        counts = np.bincount(y.numpy(), minlength=self.n_outputs)
+        take = np.minimum(counts, np.maximum(np.minimum(counts, 2),
+                                             np.rint(self.sample_rate * counts).astype(int)))
+        #: Class ``k`` occupies candidates ``bounds[k]:bounds[k + 1]``.
+        self.bounds = tuple(int(b) for b in np.r_[0, np.cumsum(counts)])
+        #: In a training draw, class ``k`` fills ``sample_bounds[k]:sample_bounds[k + 1]``.
+        self.sample_bounds = tuple(int(b) for b in np.r_[0, np.cumsum(take)])
+        slots = np.concatenate([np.arange(a, a + t) for a, t in zip(self.bounds, take)])
+        buffers = {"candidate_x": X[order], "candidate_y": y[order], "candidate_rank": rank,
+                   "candidate_class": torch.repeat_interleave(torch.arange(counts.shape[0]),
+                                                              torch.as_tensor(counts)),
+                   "sample_slots": torch.as_tensor(slots, dtype=torch.long)}
+        for name, value in buffers.items():
+            self.register_buffer(name, value.to(param.device), persistent=False)
+
+    def embed(self, X):
+        """The embedding ``f(X)``."""
+        if self.embeddings is not None:
+            X = self.embeddings(X)
+        return self.encoder(X)
+
+    def forward(self, X, index=None):
+        """Logits ``log p(y = k | x)``, shape ``(n, K)``.
+
+        ``index``: in training, the rows' positions in the candidates (their
+        own entries are excluded); None when the rows are not candidates.
+        """
+        z = self.embed(X)
+        if self.training:
+            return self._sampled_logits(z, index)
+        return self._all_candidates_logits(z)
+
+    def _sampled_logits(self, z, index):
+        n = self.candidate_y.shape[0]
+        # a random order within each class (keys in [k, k + 1)), then the first
+        # take_k positions of class k: a draw without replacement, grouped by class
+        keys = torch.rand(n, dtype=torch.float64, device=z.device) + self.candidate_class
+        chosen = torch.argsort(keys)[self.sample_slots]
+        d = torch.cdist(z, self.embed(self.candidate_x[chosen]))
+        if index is not None:
+            m = chosen.shape[0]
+            slot = torch.full((n,), m, dtype=torch.long, device=z.device)
+            slot[chosen] = torch.arange(m, device=z.device)
+            own = torch.zeros(z.shape[0], m + 1, dtype=torch.bool, device=z.device)
+            own[torch.arange(z.shape[0], device=z.device),
+                slot[self.candidate_rank[index.to(z.device)]]] = True
+            d = d.masked_fill(own[:, :m], math.inf)
+        return _log_probabilities(_class_logsumexp(d, self.sample_bounds, 0))
+
+    def _candidate_embeddings(self):
+        """``f`` of every candidate, in chunks of rows: chunk x widest layer <= NCA_BLOCK."""
+        widths = [self.candidate_x.shape[1], *(m.out_features for m in self.encoder
+                                               if isinstance(m, nn.Linear))]
+        if self.embeddings is not None:
+            # their inner features per row (frequencies, bins) are at most twice
+            # their largest matrix (periodic: cos and sin of n_numeric x 48)
+            widths += [self.embeddings.n_outputs, *(
+                2 * t.numel() for t in self.embeddings.state_dict().values() if t.ndim == 2)]
+        step = max(1, NCA_BLOCK // max(widths))
+        X = self.candidate_x
+        return torch.cat([self.embed(X[i:i + step]) for i in range(0, X.shape[0], step)])
+
+    def _all_candidates_logits(self, z):
+        if z.shape[0] == 0:
+            return z.new_zeros((0, self.n_outputs))
+        E = self._candidate_embeddings()
+        n = E.shape[0]
+        cols = min(n, NCA_BLOCK)
+        rows = max(1, NCA_BLOCK // cols)
+        out = []
+        for i in range(0, z.shape[0], rows):
+            total = None
+            for j in range(0, n, cols):
+                part = _class_logsumexp(_distance_block(z[i:i + rows], E[j:j + cols]),
+                                        self.bounds, j)
+                total = part if total is None else torch.logaddexp(total, part)
+            out.append(_log_probabilities(total))
+        return torch.cat(out) if len(out) != 1 else out[0]
+
+
+def _distance_block(z, E):
+    """Euclidean distances between the rows of ``z`` and ``E`` (one block of :class:`NCA`)."""
+    return torch.cdist(z, E)
+
+
+def _neg_logsumexp(d):
+    """``logsumexp(-d)`` over the last axis; ``-inf`` (zero gradients) where every ``d`` is ``inf``.
+
+    One temporary of ``d``'s size (``exp`` is taken in place).
+    """
+    m = d.detach().amin(-1, keepdim=True)
+    finite = torch.isfinite(m)
+    m = torch.where(finite, m, 0.0)
+    s = (m - d).exp_().sum(-1, keepdim=True).clamp_min(torch.finfo(d.dtype).tiny)
+    return torch.where(finite, torch.log(s) - m, -math.inf).squeeze(-1)
+
+
+def _class_logsumexp(d, bounds, offset):
+    """``(rows, K)``: ``logsumexp(-d)`` over the columns of each class (``-inf`` for none).
+
+    The columns of the distances ``d`` are the candidates ``offset:offset +
+    d.shape[1]``; class ``k`` occupies candidates ``bounds[k]:bounds[k + 1]``.
+    """
+    stop = offset + d.shape[1]
+    parts = []
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        a, b = max(a, offset), min(b, stop)
+        parts.append(_neg_logsumexp(d[:, a - offset:b - offset]) if b > a
+                     else d.new_full((d.shape[0],), -math.inf))
+    return torch.stack(parts, dim=1)
+
+
+def _log_probabilities(class_lse):
+    """``log p_k = lse_k - logsumexp_k(lse_k)``; ``log(NCA_FLOOR)`` for a class with none."""
+    present = torch.isfinite(class_lse)
+    total = _neg_logsumexp(-class_lse).unsqueeze(1)
+    return torch.where(present, class_lse - total, math.log(NCA_FLOOR))
+
+
 # -- initialisation from a generator ------------------------------------------------------
 def _init_from_generator(module: nn.Module, generator: torch.Generator | None) -> None:
     """Materialise ``module`` on the CPU and draw its parameters from ``generator``.
@@ -401,12 +658,12 @@ def estimate_parameter_count(architecture, n_features, n_outputs, *, hidden_laye
 
     Parameters
     ----------
-    architecture : {"mlp", "tabm", "tabm_mini"}
+    architecture : {"mlp", "tabm", "tabm_mini", "nca"}
     n_features, n_outputs : int
         Input columns and output logits (one per class).
     hidden_layer_sizes : tuple of int
     n_ensemble : int or None
-        TabM's ``k`` (None: 32); ignored for ``"mlp"``.
+        TabM's ``k`` (None: 32); ignored for ``"mlp"`` and ``"nca"``.
     num_embeddings : {None, "periodic", "piecewise_linear"}
     d_embedding, n_bins : int
     n_numeric : int or None, default=None
@@ -440,6 +697,11 @@ def estimate_parameter_count(architecture, n_features, n_outputs, *, hidden_laye
             count += width * size + size
             width = size
         return count
+    if architecture == "nca":  # the embedding's linear layers; no output layer
+        for size in sizes or [NCA_EMBEDDING_WIDTH]:
+            count += width * size + size
+            width = size
+        return count
     k = DEFAULT_N_ENSEMBLE if n_ensemble is None else int(n_ensemble)
     if architecture == "tabm_mini":
         count += k * width  # the members' scaling of the input
@@ -464,7 +726,7 @@ def _format_bytes(n_bytes) -> str:
 def _size_error(count, architecture, hidden_layer_sizes, n_ensemble, num_embeddings,
                 d_embedding, n_bins, max_parameters, context, at_least=""):
     named = [f"hidden_layer_sizes={tuple(int(h) for h in hidden_layer_sizes)!r}"]
-    if architecture != "mlp":
+    if architecture in ("tabm", "tabm_mini"):
         named.append(f"n_ensemble={n_ensemble!r}")
     if num_embeddings is not None:
         named.append(f"d_embedding={d_embedding!r}")
@@ -510,7 +772,7 @@ def check_network_size(architecture, n_features, n_outputs, *, hidden_layer_size
     return count
 
 
-def check_network_params(architecture, hidden_layer_sizes, n_ensemble):
+def check_network_params(architecture, hidden_layer_sizes, n_ensemble, nca_sample_rate=None):
     """Raise ValueError for combinations of network parameters that do not fit together.
 
     Also refuses sizes whose network would exceed :data:`MAX_PARAMETERS`
@@ -518,11 +780,16 @@ def check_network_params(architecture, hidden_layer_sizes, n_ensemble):
     lower bound of the real one (:func:`check_network_size` checks the
     exact count when the network is built).
     """
-    if architecture == "mlp":
+    if nca_sample_rate is not None and architecture != "nca":
+        raise ValueError(
+            f"nca_sample_rate={nca_sample_rate!r} sets the share of training rows drawn as "
+            f"neighbours by architecture='nca'; architecture={architecture!r} draws none. Use "
+            "architecture='nca', or leave nca_sample_rate=None.")
+    if architecture in ("mlp", "nca"):
         if n_ensemble is not None:
             raise ValueError(
                 f"n_ensemble={n_ensemble!r} sets the ensemble size of TabM; "
-                "architecture='mlp' has no ensemble. Use architecture='tabm' or "
+                f"architecture={architecture!r} has no ensemble. Use architecture='tabm' or "
                 "'tabm_mini', or leave n_ensemble=None.")
     else:
         sizes = tuple(hidden_layer_sizes)
@@ -540,17 +807,20 @@ def check_network_params(architecture, hidden_layer_sizes, n_ensemble):
 
 def build_network(architecture, n_features, n_outputs, *, X_train, hidden_layer_sizes=(100,),
                   activation="relu", dropout=0.0, n_ensemble=None, num_embeddings=None,
-                  d_embedding=16, n_bins=48, generator=None) -> nn.Module:
-    """The network of ``architecture`` (see :class:`MLP`, :class:`TabM`).
+                  d_embedding=16, n_bins=48, generator=None, y_train=None,
+                  nca_sample_rate=None) -> nn.Module:
+    """The network of ``architecture`` (see :class:`MLP`, :class:`TabM`, :class:`NCA`).
 
     Parameters
     ----------
-    architecture : {"mlp", "tabm", "tabm_mini"}
+    architecture : {"mlp", "tabm", "tabm_mini", "nca"}
     n_features, n_outputs : int
     X_train : ndarray of shape (n_samples, n_features)
-        Training rows, for the embeddings (numeric columns, bins).
+        Training rows, for the embeddings (numeric columns, bins) and the
+        candidates of :class:`NCA`.
     hidden_layer_sizes : tuple of int
-        The MLP's layers; for TabM, ``len`` blocks of the (common) width.
+        The MLP's layers; for TabM, ``len`` blocks of the (common) width; for
+        NCA, the embedding's layers (the last width is its dimension).
     activation, dropout
     n_ensemble : int or None
         TabM's ``k`` (None: 32).
@@ -559,6 +829,11 @@ def build_network(architecture, n_features, n_outputs, *, X_train, hidden_layer_
         See :class:`NumEmbeddings`.
     generator : torch.Generator or None
         Source of the initial weights.
+    y_train : ndarray of int of shape (n_samples,) or None
+        Classes of ``X_train`` (in ``[0, n_outputs)``): the candidates' labels,
+        required by ``"nca"``.
+    nca_sample_rate : float or None
+        :class:`NCA`'s ``sample_rate`` (None: :data:`NCA_SAMPLE_RATE`).
 
     The combination of parameters is checked by the estimator
     (:func:`check_network_params`, once per fit, before the data are encoded).
@@ -589,6 +864,12 @@ def build_network(architecture, n_features, n_outputs, *, X_train, hidden_layer_
     if architecture == "mlp":
         return MLP(n_features, n_outputs, tuple(hidden_layer_sizes), activation, float(dropout),
                    generator=generator, embeddings=embeddings)
+    if architecture == "nca":
+        if y_train is None:
+            raise ValueError("architecture='nca' needs y_train: the labels of its candidates.")
+        return NCA(n_features, n_outputs, X_train, y_train, tuple(hidden_layer_sizes), activation,
+                   float(dropout), NCA_SAMPLE_RATE if nca_sample_rate is None
+                   else float(nca_sample_rate), generator=generator, embeddings=embeddings)
     return TabM(n_features, n_outputs,
                 k=DEFAULT_N_ENSEMBLE if n_ensemble is None else int(n_ensemble),
                 n_blocks=len(hidden_layer_sizes), d_block=int(hidden_layer_sizes[0]),

@@ -50,6 +50,7 @@ class NetworkSpec:
     num_embeddings: str | None
     d_embedding: int
     n_bins: int
+    nca_sample_rate: float | None = None
 
     @classmethod
     def from_params(cls, params) -> NetworkSpec:
@@ -266,6 +267,10 @@ def _validation(params, y_enc, n_classes, monitor, sample_weight, rng):
 def _network(params, X, previous):
     """The :class:`NetworkSpec` of ``params``; checks it against a network being continued."""
     spec = NetworkSpec.from_params(params)
+    if spec.architecture == "nca" and sp.issparse(X):
+        raise ValueError(
+            "architecture='nca' keeps its training rows as dense candidates; it does not "
+            "take sparse X. Use dense X (X.toarray()) or another architecture.")
     if previous is not None:
         changed = spec.changes_from(previous.network)
         if changed:

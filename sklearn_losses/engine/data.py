@@ -137,7 +137,9 @@ class TensorBatchIterator:
     """Mini-batches of a :class:`DeviceTensorDataset`, one epoch per iteration.
 
     Every epoch draws an order of the rows (one gather), then yields
-    contiguous slices.
+    contiguous slices: ``({"X": rows, "sample_weight": weights, "index":
+    positions}, labels)``, ``index`` being the rows' positions in the
+    dataset (retrieval networks exclude a row from its own neighbours).
 
     Parameters
     ----------
@@ -222,22 +224,24 @@ class TensorBatchIterator:
     def __iter__(self):
         ds = self.dataset
         X, y, w = ds.X, ds.y, ds.sample_weight
-        order = self._order().to(X.device)
+        order = index = self._order().to(X.device)
         if X.device.type != "cpu" and not isinstance(X, SparseRows):
             # one gather per epoch, then slices: fewest kernel launches on an accelerator
             X, y = X[order], y[order]
             w = None if w is None else w[order]
             order = None
-        for a, b in self._bounds(len(y) if order is None else len(order)):
+        for a, b in self._bounds(len(index)):
             if order is None:
-                yield {"X": X[a:b], "sample_weight": None if w is None else w[a:b]}, y[a:b]
+                yield ({"X": X[a:b], "sample_weight": None if w is None else w[a:b],
+                        "index": index[a:b]}, y[a:b])
             else:
                 # on the CPU, a gather per batch writes into a small buffer that is still
                 # in cache for the forward pass: about twice as fast as permuting the
                 # whole table once per epoch
                 idx = order[a:b]
                 yield ({"X": X.index_select(0, idx),
-                        "sample_weight": None if w is None else w.index_select(0, idx)},
+                        "sample_weight": None if w is None else w.index_select(0, idx),
+                        "index": idx},
                        y.index_select(0, idx))
 
 

@@ -124,7 +124,16 @@ class LossNet(NeuralNetClassifier):
 
     # -- steps ------------------------------------------------------------------
     def infer(self, x, **fit_params):
-        return self.module_(x["X"] if isinstance(x, dict) else x)
+        """The module's output; ``index=`` (the batch rows' positions) to modules that take it.
+
+        A module with ``takes_index = True`` (:class:`~sklearn_losses.network.NCA`)
+        gets the positions of the batch rows among the training rows.
+        """
+        if not isinstance(x, dict):
+            return self.module_(x)
+        if x.get("index") is not None and getattr(self.module_, "takes_index", False):
+            return self.module_(x["X"], index=x["index"])
+        return self.module_(x["X"])
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         """The batch's loss through :attr:`reducer` (``X["sample_weight"]``: the rows' weights)."""

@@ -130,17 +130,25 @@ class TrainingResult:
     n_degenerate_batches: int
 
 
-def _module(plan, X_train, resume, generator):
-    """The network to train: a new one, or a copy of the fitted one when resuming."""
+def _module(plan, X_train, y_train, resume, generator):
+    """The network to train: a new one, or a copy of the fitted one when resuming.
+
+    A retrieval network continued by ``warm_start`` takes this call's
+    training rows as its candidates (its batch indices refer to them).
+    """
     if resume is not None:
-        return copy.deepcopy(resume[0])
+        module = copy.deepcopy(resume[0])
+        if hasattr(module, "set_candidates"):
+            module.set_candidates(X_train, y_train)
+        return module
     spec = plan.network
     return build_network(
         spec.architecture, X_train.shape[1], plan.n_classes, X_train=X_train,
         hidden_layer_sizes=spec.hidden_layer_sizes, activation=spec.activation,
         dropout=float(spec.dropout), n_ensemble=spec.n_ensemble,
         num_embeddings=spec.num_embeddings, d_embedding=spec.d_embedding,
-        n_bins=spec.n_bins, generator=generator)
+        n_bins=spec.n_bins, generator=generator, y_train=y_train,
+        nca_sample_rate=spec.nca_sample_rate)
 
 
 def train(plan, X, y_enc, weight=None, resume=None) -> TrainingResult:
@@ -164,12 +172,13 @@ def train(plan, X, y_enc, weight=None, resume=None) -> TrainingResult:
     # The initial weights come from a generator local to this fit, so that
     # fits in parallel threads (joblib's threading backend, Dask workers
     # with several threads) are reproducible and the caller's global torch
-    # RNG is left alone. Dropout draws from the global RNG: it is seeded
-    # inside fork_rng (reproducible in one thread).
+    # RNG is left alone. Dropout and NCA's neighbour sampling draw from the
+    # global RNG: it is seeded inside fork_rng (reproducible in one thread).
     init_generator = torch.Generator(device="cpu")
     init_generator.manual_seed(plan.seed)
     X_train = X if plan.train_index is None else X[plan.train_index]
-    module = _module(plan, X_train, resume, init_generator)
+    y_train = y_enc if plan.train_index is None else y_enc[plan.train_index]
+    module = _module(plan, X_train, y_train, resume, init_generator)
     generator = torch.Generator(device="cpu")
     generator.manual_seed(plan.seed)
     net = build_net(plan, module, generator)
@@ -178,7 +187,7 @@ def train(plan, X, y_enc, weight=None, resume=None) -> TrainingResult:
         resume_training(net, *resume)
     dataset = DeviceTensorDataset(X_t, y_t, w_t)
     y_np = y_t.cpu().numpy()
-    if plan.network.dropout > 0:
+    if plan.network.dropout > 0 or plan.network.architecture == "nca":  # draws in training
         fork_devices = [device] if device.type == "cuda" else []
         with torch.random.fork_rng(devices=fork_devices):
             torch.manual_seed(plan.seed)
