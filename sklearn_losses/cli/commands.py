@@ -206,6 +206,31 @@ def _check_folds(folds, info):
             f"in every fold. Use --folds {max(counts[smallest], 2)} or fewer, or more data.")
 
 
+def _parse_decision(text):
+    """``--decision``: the parsed spec (:func:`sklearn_losses.decisions.spec.parse_decision`)."""
+    if text is None:
+        return None
+    from ..decisions.spec import parse_decision
+
+    try:
+        return parse_decision(text)
+    except ValueError as exc:
+        raise CLIError(f"--decision: {exc}") from None
+
+
+def _decision_metrics(names, decision):
+    """The scorer names to resolve: ``--scoring``, plus MCC and AP with ``--decision``.
+
+    The constrained metric itself (``f1_macro``, ``type_i_error``, ``fnr``) is
+    added after the data are read, as the decision tool's own scorer.
+    """
+    names = list(names)
+    if decision is None:
+        return names
+    extra = ["matthews_corrcoef", "average_precision"]
+    return names + [n for n in extra if n not in names and n != decision.metric]
+
+
 def _check_options(args, folds, max_epochs):
     if max_epochs < 1:
         raise CLIError(f"--max-epochs must be at least 1; got {max_epochs}.")
@@ -245,7 +270,8 @@ def cmd_compare(args) -> int:
     extra = [] if args.save_best is None else [(Path(args.save_best), "--save-best")]
     check_output_paths(out, files, extra)
     reweightings = resolve_reweightings(args.reweight or DEFAULT_REWEIGHT)
-    scorers = resolve_scoring(args.scoring)
+    decision = _parse_decision(args.decision)
+    scorers = resolve_scoring(_decision_metrics(args.scoring, decision))
     metrics = list(scorers)
     from ..classifier import resolve_device
 
@@ -272,8 +298,15 @@ def cmd_compare(args) -> int:
     X_all, y_all = X, y
     if args.data is not None and args.decimal in ".,":
         _warn_decimal_marks(X, args.decimal)
+    if decision is not None and decision.kind != "offsets" and "positive" not in info:
+        raise CLIError(f"--decision {args.decision} caps an error rate of the positive class "
+                       f"of a binary target; target {info['target']!r} has "
+                       f"{len(info['classes'])} classes. Use --decision offsets.")
     if "positive" in info:  # binary, coded 1 for the positive class
-        scorers = resolve_scoring(args.scoring, binary=True)
+        scorers = resolve_scoring(_decision_metrics(args.scoring, decision), binary=True)
+    if decision is not None:
+        scorers[decision.metric] = decision.scorer(pos_label=1)
+        metrics = list(scorers)
     _check_folds(folds, info)
     if args.max_rows is not None and args.max_rows < len(y):
         X, y, info = _subsample(args, df, y, info, source, folds)
@@ -461,6 +494,10 @@ def _run_configs(args, configs, X, y, info, splits, scorers, max_epochs, device,
     models = {name: make_classifier(loss, rw, max_epochs=max_epochs, device=args.device,
                                     random_state=args.random_state)
               for name, (loss, rw) in names.items()}
+    decision = _parse_decision(args.decision)
+    if decision is not None:  # the decision tool decides inside each fold
+        models = {name: decision.wrap(model, pos_label=1, random_state=args.random_state)
+                  for name, model in models.items()}
     index = {name: i for i, name in enumerate(names, 1)}
     warm = [make_classifier("cross_entropy", None, max_epochs=1, device=args.device,
                             random_state=0).set_params(hidden_layer_sizes=(4,),
@@ -571,6 +608,9 @@ def _save_best(args, rows, X, y, info, max_epochs, say, shown):
                             None if best["reweight"] == "none" else best["reweight"],
                             max_epochs=max_epochs, device=args.device,
                             random_state=args.random_state)
+    decision = _parse_decision(args.decision)
+    if decision is not None:  # the model saved decides as the compared ones did
+        model = decision.wrap(model, pos_label=1, random_state=args.random_state)
     headerless = args.data is not None and args.no_header
     model = RelabeledClassifier(model, labels=info.get("labels"), headerless=headerless)
     with warnings.catch_warnings(record=True) as caught:

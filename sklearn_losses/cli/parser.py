@@ -103,6 +103,14 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--positive-label", metavar="LABEL",
                          help="binary targets: the positive class, as written in the file "
                               "(default: the minority class)")
+    compare.add_argument("--decision", metavar="SPEC", default=None,
+                         help="apply a decision tool of sklearn_losses.decisions inside each "
+                              "fold: 'offsets' (per-class offsets tuned for macro-F1), "
+                              "'np:ALPHA' (Neyman-Pearson cap ALPHA on the false alarms of the "
+                              "positive class, binary) or 'recall:ALPHA' (expected false-"
+                              "negative rate of the positive class at most ALPHA, binary); the "
+                              "leaderboard adds MCC and the constrained metric (f1_macro, "
+                              "type_i_error or fnr)")
     compare.add_argument("--drop", nargs="+", default=[], metavar="COLUMN",
                          help="columns (names or positions) to leave out of the features "
                               "(identifiers, leaks)")
