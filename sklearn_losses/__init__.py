@@ -13,6 +13,7 @@ import importlib
 __version__ = "0.1.0"
 
 __all__ = [
+    "CrossFitClassifier",
     "Loss",
     "NeymanPearsonClassifier",
     "PriorShiftClassifier",
@@ -30,6 +31,7 @@ __all__ = [
 #: Public name -> the sub-module that defines it.
 _LAZY = {
     "WeightedLossClassifier": ".classifier",
+    "CrossFitClassifier": ".ensemble",
     "Loss": ".losses",
     "available_losses": ".losses",
     "get_loss": ".losses",
