@@ -15,6 +15,7 @@ __version__ = "0.1.0"
 __all__ = [
     "CrossFitClassifier",
     "Loss",
+    "LossPortfolioClassifier",
     "NeymanPearsonClassifier",
     "PriorShiftClassifier",
     "RecallControlClassifier",
@@ -32,6 +33,7 @@ __all__ = [
 _LAZY = {
     "WeightedLossClassifier": ".classifier",
     "CrossFitClassifier": ".ensemble",
+    "LossPortfolioClassifier": ".portfolio",
     "Loss": ".losses",
     "available_losses": ".losses",
     "get_loss": ".losses",
