@@ -149,12 +149,14 @@ def prepare_members(estimator, n_folds, rng, *, parallel, seed=True):
     return members
 
 
-def _accepts(method, name):
-    """Whether ``method`` takes a keyword ``name`` (explicitly, not through ``**kwargs``)."""
+def _accepts(method, name, *, var_keyword=False):
+    """Whether ``method`` takes a keyword ``name`` (or any, through ``**kwargs``, if asked)."""
     try:
-        return name in inspect.signature(method).parameters
+        params = inspect.signature(method).parameters
     except (TypeError, ValueError):
-        return False
+        return var_keyword
+    return name in params or (var_keyword and any(
+        p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()))
 
 
 @dataclass
@@ -180,6 +182,12 @@ def _fit_member(task, member, X, y, sample_weight, fold, f, classes, deadline, e
     X_tr, X_te = _safe_indexing(X, train), _safe_indexing(X, test)
     kwargs = {}
     if sample_weight is not None:
+        if not _accepts(member.fit, "sample_weight", var_keyword=True):
+            error = ValueError(f"sample_weight was given, but {type(member).__name__}.fit "
+                               "takes no sample_weight.")
+            if not capture_errors:
+                raise error
+            return MemberFit(task, error=error)
         kwargs["sample_weight"] = sample_weight[train]
     # early stopping on the held-out rows, those of classes the member trains on (a class
     # of a single row may be missing from its training rows)

@@ -205,6 +205,11 @@ def test_data_errors_say_what_is_wrong():
         CrossFitClassifier(LogisticRegression()).fit(X[:4], [0, 1, 0, 1])
     with pytest.raises(ValueError, match="positive sample_weight on at least 2 classes"):
         CrossFitClassifier(LogisticRegression()).fit(X, y, sample_weight=(y == 0) * 1.0)
+    from sklearn.neighbors import KNeighborsClassifier
+
+    with pytest.raises(ValueError, match="sample_weight was given, but KNeighborsClassifier"
+                                         ".fit takes no sample_weight"):
+        CrossFitClassifier(KNeighborsClassifier()).fit(X, y, sample_weight=np.ones(240))
     y_single = np.where(np.arange(240) == 0, 5, y)  # class 5 has one row
     with pytest.warns(UserWarning, match=r"the class\(es\) \[5\] have a single row"):
         clf = CrossFitClassifier(LogisticRegression(), n_folds=3).fit(X, y_single)
