@@ -13,7 +13,9 @@ import importlib
 __version__ = "0.1.0"
 
 __all__ = [
+    "CrossFitClassifier",
     "Loss",
+    "LossPortfolioClassifier",
     "NeymanPearsonClassifier",
     "PriorShiftClassifier",
     "RecallControlClassifier",
@@ -30,6 +32,8 @@ __all__ = [
 #: Public name -> the sub-module that defines it.
 _LAZY = {
     "WeightedLossClassifier": ".classifier",
+    "CrossFitClassifier": ".ensemble",
+    "LossPortfolioClassifier": ".portfolio",
     "Loss": ".losses",
     "available_losses": ".losses",
     "get_loss": ".losses",

@@ -1,0 +1,685 @@
+r"""Cross-fitted bagging: k networks, each early-stopped on the fold it did not train on.
+
+:class:`~sklearn_losses.CrossFitClassifier` splits the training rows into ``n_folds``
+stratified folds and trains one member per fold: a clone of the estimator
+fitted on the other ``n_folds - 1`` folds and early-stopped on its own
+held-out fold (``fit(..., eval_set=(X_fold, y_fold))``). Every row is held
+out by exactly one member, which predicts it: those *out-of-fold* (OOF)
+probabilities are what the temperature and the decision threshold are fitted
+on, so no row is spent twice (once to train, once to calibrate). At predict
+time the members' probabilities are averaged. This is the k-fold bagging of
+AutoGluon (Erickson et al., 2020) with which the strongest tabular networks of
+TabArena (Erickson et al., 2025) are evaluated.
+
+The machinery here (:func:`make_folds`, the member fits with a deadline and in
+parallel) is shared with :class:`~sklearn_losses.LossPortfolioClassifier`,
+which cross-fits several configurations on the same folds.
+"""
+
+from __future__ import annotations
+
+import inspect
+import sys
+import time
+import warnings
+from collections import Counter
+from dataclasses import dataclass, field
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, _fit_context, clone
+from sklearn.model_selection import StratifiedKFold
+from sklearn.utils import _safe_indexing, check_random_state, get_tags
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+
+from .decisions._base import aligned_proba, check_targets
+
+__all__ = ["CrossFitClassifier", "make_folds", "tune_threshold"]
+
+#: Probabilities are floored here before their log is taken (temperature scaling).
+PROBA_FLOOR = 1e-300
+
+#: Metrics a binary decision threshold can be tuned for (``threshold=``).
+THRESHOLD_METRICS = ("f1", "balanced_accuracy", "matthews_corrcoef", "gmean", "accuracy")
+
+_MAX_SEED = np.iinfo(np.int32).max
+
+
+#: Frames passed over when a warning is attributed to the caller of ``fit``.
+_INTERNAL = ("sklearn_losses", "sklearn.base", "contextlib", "functools", "joblib")
+
+
+def warn_caller(message, category=UserWarning):
+    """``warnings.warn`` attributed to the first frame outside the package and ``_fit_context``."""
+    level, frame = 1, sys._getframe(0)
+    while frame is not None and any(
+            (name := frame.f_globals.get("__name__", "")) == m or name.startswith(m + ".")
+            for m in _INTERNAL):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)
+
+
+
+# --------------------------------------------------------------------- folds
+def make_folds(y, n_folds, random_state=None, *, owner="CrossFitClassifier"):
+    """The fold of each row: stratified, shuffled, ``n_folds`` folds.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+        Class labels.
+    n_folds : int
+        Number of folds (at least 2).
+    random_state : int, RandomState instance or None
+        Seeds the shuffle.
+    owner : str
+        Named in the error messages.
+
+    Returns
+    -------
+    fold : ndarray of int of shape (n_samples,)
+        The fold of each row, in ``0 .. n_folds - 1``.
+
+    Raises
+    ------
+    ValueError
+        With fewer rows than folds.
+
+    Warns
+    -----
+    UserWarning
+        When a class has a single row: the member that holds it out never
+        sees the class, and predicts it with probability 0.
+    """
+    y = np.asarray(y)
+    n = len(y)
+    if n < n_folds:
+        raise ValueError(f"{owner} cannot split n_samples={n} rows into n_folds={n_folds} "
+                         "folds; give more rows or lower n_folds.")
+    classes, counts = np.unique(y, return_counts=True)
+    if counts.min() < 2:
+        rare = classes[counts < 2].tolist()[:10]
+        warn_caller(f"{owner}: the class(es) {rare} have a single row; the member that holds "
+                    "it out never sees the class (its out-of-fold probability of it is 0).")
+    rng = check_random_state(random_state)
+    splitter = StratifiedKFold(n_folds, shuffle=True, random_state=rng.randint(_MAX_SEED))
+    fold = np.empty(n, dtype=np.intp)
+    with warnings.catch_warnings():
+        # a class with fewer rows than folds is fine: each member still sees it
+        warnings.filterwarnings("ignore", message="The least populated class in y")
+        for f, (_, test) in enumerate(splitter.split(np.zeros((n, 1)), y)):
+            fold[test] = f
+    return fold
+
+
+# ------------------------------------------------------------- member fits
+def _seeded(estimator, seed):
+    """``estimator`` (a clone) with every ``*random_state`` parameter set to ``seed``."""
+    keys = [k for k in estimator.get_params(deep=True)
+            if k == "random_state" or k.endswith("__random_state")]
+    if keys:
+        estimator.set_params(**dict.fromkeys(keys, int(seed)))
+    return estimator
+
+
+def _one_thread(estimator):
+    """``estimator`` with ``n_jobs=1`` where it has an ``n_jobs`` left at None (parallel fits)."""
+    if estimator.get_params(deep=False).get("n_jobs", 1) is None:
+        estimator.set_params(n_jobs=1)
+    return estimator
+
+
+def prepare_members(estimator, n_folds, rng, *, parallel, seed=True):
+    """One unfitted clone of ``estimator`` per fold.
+
+    Each gets its own seed from ``rng`` (every ``random_state`` parameter,
+    nested ones too) when ``seed`` is True, and ``n_jobs=1`` when the fits
+    run in parallel (one torch thread per worker).
+    """
+    seeds = rng.randint(_MAX_SEED, size=n_folds)
+    members = []
+    for s in seeds:
+        member = clone(estimator)
+        if seed:
+            member = _seeded(member, s)
+        if parallel:
+            member = _one_thread(member)
+        members.append(member)
+    return members
+
+
+def _accepts(method, name, *, var_keyword=False):
+    """Whether ``method`` takes a keyword ``name`` (or any, through ``**kwargs``, if asked)."""
+    try:
+        params = inspect.signature(method).parameters
+    except (TypeError, ValueError):
+        return var_keyword
+    return name in params or (var_keyword and any(
+        p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()))
+
+
+@dataclass
+class MemberFit:
+    """What one member fit produced (:func:`fit_members`)."""
+
+    task: int
+    member: object = None
+    proba: np.ndarray | None = None
+    fit_s: float = float("nan")
+    used_eval_set: bool = False
+    warnings: list = field(default_factory=list)
+    error: BaseException | None = None
+    skipped: bool = False
+
+
+def _fit_member(task, member, X, y, sample_weight, fold, f, classes, deadline, exempt,
+                capture_errors):
+    """Fit ``member`` on the rows outside fold ``f``, early-stopped on fold ``f``; predict it."""
+    if deadline is not None and not exempt and time.time() > deadline:
+        return MemberFit(task, skipped=True)
+    train, test = np.flatnonzero(fold != f), np.flatnonzero(fold == f)
+    X_tr, X_te = _safe_indexing(X, train), _safe_indexing(X, test)
+    kwargs = {}
+    if sample_weight is not None:
+        if not _accepts(member.fit, "sample_weight", var_keyword=True):
+            error = ValueError(f"sample_weight was given, but {type(member).__name__}.fit "
+                               "takes no sample_weight.")
+            if not capture_errors:
+                raise error
+            return MemberFit(task, error=error)
+        kwargs["sample_weight"] = sample_weight[train]
+    # early stopping on the held-out rows, those of classes the member trains on (a class
+    # of a single row may be missing from its training rows)
+    valid = test[np.isin(y[test], y[train])]
+    use_eval_set = _accepts(member.fit, "eval_set") and len(valid) > 0 and (
+        sample_weight is None or sample_weight[valid].sum() > 0)
+    if use_eval_set:
+        X_va = X_te if len(valid) == len(test) else _safe_indexing(X, valid)
+        kwargs["eval_set"] = ((X_va, y[valid]) if sample_weight is None
+                              else (X_va, y[valid], sample_weight[valid]))
+    result = MemberFit(task, used_eval_set=use_eval_set)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            start = time.perf_counter()
+            member.fit(X_tr, y[train], **kwargs)
+            result.fit_s = time.perf_counter() - start
+            result.proba = aligned_proba(member, X_te, classes)
+            result.member = member
+        except Exception as exc:  # noqa: BLE001 - reported by the caller
+            if not capture_errors:
+                raise
+            result.error = exc
+    result.warnings = [(w.category, str(w.message)) for w in caught
+                       if not issubclass(w.category, (DeprecationWarning,
+                                                      PendingDeprecationWarning))]
+    return result
+
+
+def fit_members(tasks, X, y, sample_weight, fold, classes, *, n_jobs=None, deadline=None,
+                capture_errors=False):
+    """Fit the member of each task on its training folds, serially or with joblib.
+
+    Parameters
+    ----------
+    tasks : list of (estimator, int, bool)
+        ``(member, fold index, exempt)``: an unfitted member, the fold it holds
+        out, and whether it runs even after the deadline.
+    X : DataFrame, array-like or sparse matrix
+        All training rows (indexable).
+    y : ndarray of shape (n_samples,)
+        Labels.
+    sample_weight : ndarray of shape (n_samples,) or None
+    fold : ndarray of int of shape (n_samples,)
+        :func:`make_folds`.
+    classes : ndarray
+        The columns of the out-of-fold probabilities.
+    n_jobs : int or None
+        joblib's ``n_jobs``; 1 (or None) fits here, in order.
+    deadline : float or None
+        ``time.time()`` after which a task that is not exempt no longer
+        starts (it comes back ``skipped``); a fit in progress finishes.
+    capture_errors : bool
+        Return a failed fit with its exception instead of raising it.
+
+    Returns
+    -------
+    fits : list of MemberFit
+        In the order of ``tasks``. Their warnings are not re-emitted here:
+        see :func:`reemit_warnings`.
+    """
+    from joblib import Parallel, delayed, effective_n_jobs
+
+    args = [(i, member, X, y, sample_weight, fold, f, classes, deadline, exempt,
+             capture_errors) for i, (member, f, exempt) in enumerate(tasks)]
+    if effective_n_jobs(n_jobs) == 1 or len(tasks) <= 1:
+        return [_fit_member(*a) for a in args]
+    return Parallel(n_jobs=n_jobs)(delayed(_fit_member)(*a) for a in args)
+
+
+def reemit_warnings(fits, n_fits=None):
+    """Warn once per distinct warning the member fits caught, with how many fits raised it."""
+    counts = Counter(w for fit in fits for w in dict.fromkeys(fit.warnings))
+    total = n_fits if n_fits is not None else len(fits)
+    for (category, message), count in counts.items():
+        try:
+            warn_caller(f"{message} [{count} of {total} member fits]", category)
+        except TypeError:  # a category whose constructor takes more than a message
+            warn_caller(f"{category.__name__}: {message} [{count} of {total} member fits]")
+
+
+# ------------------------------------------------------ calibration, threshold
+def temperature_scale(proba, temperature):
+    """``softmax(log(proba) / temperature)`` row by row (``proba`` when T is 1)."""
+    proba = np.asarray(proba, dtype=np.float64)
+    if temperature == 1.0:
+        return proba
+    logp = np.log(np.maximum(proba, PROBA_FLOOR)) / temperature
+    logp -= logp.max(axis=1, keepdims=True)
+    out = np.exp(logp)
+    return out / out.sum(axis=1, keepdims=True)
+
+
+def fit_proba_temperature(proba, y_enc, sample_weight=None):
+    """One temperature for ``proba`` by weighted NLL of ``softmax(log(proba) / T)``.
+
+    :func:`sklearn_losses.calibration.fit_temperature` on the log-probabilities,
+    on one torch thread (a few hundred small evaluations, for which more
+    threads only wait on each other).
+    """
+    import torch
+
+    from .calibration import fit_temperature
+    from .engine import torch_threads
+
+    logits = torch.as_tensor(np.log(np.maximum(proba, PROBA_FLOOR)), dtype=torch.float64)
+    target = torch.as_tensor(y_enc, dtype=torch.long)
+    weight = None if sample_weight is None else torch.as_tensor(sample_weight,
+                                                               dtype=torch.float64)
+    with torch_threads(1):
+        return fit_temperature(logits, target, weight)
+
+
+def _scores_from_counts(metric, tp, fp, fn, tn, f1_class):
+    """A binary metric from (weighted) confusion counts of class 1; arrays broadcast."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pos, neg = tp + fn, tn + fp
+        tpr = np.where(pos > 0, tp / pos, 0.0)
+        tnr = np.where(neg > 0, tn / neg, 0.0)
+        if metric == "accuracy":
+            return (tp + tn) / (pos + neg)
+        if metric == "balanced_accuracy":
+            return (tpr + tnr) / 2
+        if metric == "gmean":
+            return np.sqrt(tpr * tnr)
+        if metric == "matthews_corrcoef":
+            denom = np.sqrt((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn))
+            return np.where(denom > 0, (tp * tn - fp * fn) / denom, 0.0)
+        if metric == "f1":
+            hit, miss = (tp, fp + fn) if f1_class == 1 else (tn, fn + fp)
+            return np.where(2 * hit + miss > 0, 2 * hit / (2 * hit + miss), 0.0)
+    raise ValueError(metric)  # pragma: no cover
+
+
+def tune_threshold(p1, y_enc, metric, sample_weight=None, f1_class=1):
+    """The threshold on ``p1`` that maximises a binary metric, and its score.
+
+    Every distinct decision is tried: the rows are sorted by ``p1`` once and
+    the confusion counts are accumulated, so the search is linear after the
+    sort. The threshold is the midpoint between consecutive distinct values;
+    among equally good thresholds the median one is returned.
+
+    Parameters
+    ----------
+    p1 : array-like of shape (n_samples,)
+        Probability (or any score) of class 1; the decision is ``p1 >= t``.
+    y_enc : array-like of shape (n_samples,)
+        Labels, 0 or 1.
+    metric : {"f1", "balanced_accuracy", "matthews_corrcoef", "gmean", "accuracy"}
+    sample_weight : array-like of shape (n_samples,), optional
+    f1_class : {0, 1}, default=1
+        The class whose F1 ``"f1"`` measures.
+
+    Returns
+    -------
+    threshold : float
+        0.5 when ``p1`` takes a single value (no decision to tune).
+    score : float
+        The metric at ``threshold``.
+    """
+    p1 = np.asarray(p1, dtype=np.float64)
+    y_enc = np.asarray(y_enc)
+    w = np.ones(len(p1)) if sample_weight is None else np.asarray(sample_weight, np.float64)
+    order = np.argsort(-p1, kind="stable")
+    p_sorted, pos_w = p1[order], (w * (y_enc == 1))[order]
+    neg_w = w[order] - pos_w
+    tp, fp = np.cumsum(pos_w), np.cumsum(neg_w)
+    cut = np.flatnonzero(p_sorted[:-1] > p_sorted[1:])  # predict 1 for rows 0..i
+    if cut.size == 0:  # one value: every row gets the same decision at 0.5
+        ones = float(p_sorted[0] >= 0.5)
+        score = _scores_from_counts(metric, ones * tp[-1], ones * fp[-1],
+                                    (1 - ones) * tp[-1], (1 - ones) * fp[-1], f1_class)
+        return 0.5, float(score)
+    tp_c, fp_c = tp[cut], fp[cut]
+    scores = _scores_from_counts(metric, tp_c, fp_c, tp[-1] - tp_c, fp[-1] - fp_c, f1_class)
+    best = np.flatnonzero(scores >= scores.max() - 1e-12)
+    i = best[len(best) // 2]
+    return float((p_sorted[cut[i]] + p_sorted[cut[i] + 1]) / 2), float(scores[i])
+
+
+def minority_index(y_enc, n_classes):
+    """The class with the fewest rows (ties: the last of them, ``classes_[1]`` when binary)."""
+    counts = np.bincount(y_enc, minlength=n_classes)
+    return int(np.flatnonzero(counts == counts.min())[-1])
+
+
+# --------------------------------------------------------------- estimator
+def default_network():
+    """``WeightedLossClassifier()``: the estimator of ``estimator=None``."""
+    from .classifier import WeightedLossClassifier
+
+    return WeightedLossClassifier()
+
+
+class CrossFitClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
+    r"""Cross-fitted bagging: k members, each early-stopped on the fold it held out.
+
+    The training rows are split into ``n_folds`` stratified folds. Member
+    :math:`j` is a clone of ``estimator`` trained on every fold but
+    :math:`j` and early-stopped on fold :math:`j`: its ``fit`` gets
+    ``eval_set=(X_j, y_j[, w_j])`` when it takes one
+    (:class:`~sklearn_losses.WeightedLossClassifier` does: every row it is
+    given trains, early stopping monitors its ``scoring`` on the fold and
+    restores the best epoch); an estimator whose ``fit`` has no ``eval_set``
+    is fitted plainly on its folds. ``predict_proba`` is the mean of the
+    members' probabilities, temperature-scaled.
+
+    Each row is held out by one member, whose prediction of it is kept:
+    ``oof_proba_`` holds probabilities of every training row from a model
+    that never trained on it. The temperature (``calibration``) and the
+    decision threshold (``threshold``) are fitted on them, so no row is
+    spent twice, and no data is set aside: every row trains ``n_folds - 1``
+    members and calibrates once.
+
+    Parameters
+    ----------
+    estimator : estimator instance or None, default=None
+        A classifier with ``fit`` and ``predict_proba``, cloned for every
+        member (it is never fitted itself). None:
+        :class:`~sklearn_losses.WeightedLossClassifier` with its defaults.
+    n_folds : int, default=5
+        Number of folds and of members (at least 2). Each member trains on
+        a share ``1 - 1 / n_folds`` of the rows; training costs about
+        ``n_folds`` fits of that size.
+    calibration : {"temperature"} or None, default="temperature"
+        ``"temperature"``: temperature scaling (Guo et al., 2017) of the
+        averaged probabilities, ``softmax(log(p) / T)``, with the one
+        ``T > 0`` minimising the weighted negative log-likelihood of the
+        out-of-fold probabilities
+        (:func:`~sklearn_losses.calibration.fit_temperature`). None: the
+        mean of the members' probabilities as it is (``temperature_`` 1).
+        The temperature is fitted on single members' predictions and applied
+        to their mean, which is somewhat less confident: it errs towards
+        softer probabilities.
+    threshold : str, float or None, default=None
+        Binary decision rule of :meth:`predict`. None: the most probable
+        class. A metric name (``"f1"``, ``"balanced_accuracy"``,
+        ``"matthews_corrcoef"``, ``"gmean"``, ``"accuracy"``): the threshold
+        on the probability of ``classes_[1]`` that maximises the metric on
+        the (calibrated) out-of-fold probabilities, every distinct cut point
+        tried (:func:`~sklearn_losses.ensemble.tune_threshold`). ``"f1"`` is
+        the F1 score of the minority class (the class with the fewest rows;
+        ``classes_[1]`` on ties), as in the package's scorers. A float in
+        (0, 1): that threshold. Only for binary ``y``.
+    n_jobs : int or None, default=None
+        Members fitted in parallel by joblib (processes); each member's
+        ``n_jobs`` left at None becomes 1 (one torch thread per worker).
+        None or 1: one after the other, here.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the folds and, when not None, every ``random_state``
+        parameter of each member (a different seed per member, as
+        :class:`~sklearn.ensemble.BaggingClassifier` does). None: random
+        folds, and the members keep the estimator's own ``random_state``.
+
+    Attributes
+    ----------
+    estimators_ : list of estimator
+        The fitted members; ``estimators_[j]`` held out the rows with
+        ``fold_ == j``.
+    fold_ : ndarray of int of shape (n_samples,)
+        The fold of each training row.
+    oof_proba_ : ndarray of shape (n_samples, n_classes)
+        Out-of-fold probabilities of the training rows: row ``i`` predicted
+        by ``estimators_[fold_[i]]``, which did not train on it, then
+        temperature-scaled by ``temperature_`` (one parameter fitted on
+        these rows), as :meth:`predict_proba` scales the mean.
+    temperature_ : float
+        The fitted temperature (1.0 with ``calibration=None``).
+    threshold_ : float or None
+        Threshold on the probability of ``classes_[1]`` (binary): ``predict``
+        returns ``classes_[1]`` where it is reached. None when ``predict``
+        is the argmax (``threshold=None``).
+    threshold_score_ : float or None
+        The out-of-fold score of the tuned threshold (None unless
+        ``threshold`` names a metric).
+    fit_times_ : ndarray of shape (n_folds,)
+        Seconds each member's ``fit`` took.
+    used_eval_set_ : bool
+        Whether the members were early-stopped on their folds through
+        ``eval_set`` (False for estimators whose ``fit`` takes none).
+    classes_ : ndarray of shape (n_classes,)
+    n_features_in_ : int
+        As the members record it.
+    feature_names_in_ : ndarray of str
+        As the members record it (DataFrames with string column names).
+
+    See Also
+    --------
+    sklearn_losses.LossPortfolioClassifier : Several configurations cross-fitted on the
+        same folds, combined by ensemble selection on their out-of-fold predictions.
+
+    Notes
+    -----
+    This is the k-fold bagging of AutoGluon (Erickson et al., 2020), with
+    which TabArena (Erickson et al., 2025) evaluates the tabular networks
+    that lead it (RealMLP, TabM): unlike bootstrap bagging (Breiman, 1996),
+    each member gets a validation set of its own for early stopping and
+    every row gets exactly one out-of-fold prediction.
+
+    References
+    ----------
+    L. Breiman. "Bagging Predictors". Machine Learning 24, 1996.
+
+    C. Guo, G. Pleiss, Y. Sun, K. Q. Weinberger. "On Calibration of Modern
+    Neural Networks". ICML 2017.
+
+    N. Erickson, J. Mueller, A. Shirkov, H. Zhang, P. Larroy, M. Li,
+    A. Smola. "AutoGluon-Tabular: Robust and Accurate AutoML for Structured
+    Data". arXiv:2003.06505, 2020.
+
+    N. Erickson et al. "TabArena: A Living Benchmark for Machine Learning on
+    Tabular Data". 2025.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn_losses import CrossFitClassifier, WeightedLossClassifier
+    >>> X, y = make_classification(300, weights=[0.9], random_state=0)
+    >>> net = WeightedLossClassifier(hidden_layer_sizes=(16,), max_epochs=30, n_jobs=1)
+    >>> clf = CrossFitClassifier(net, n_folds=3, threshold="f1", random_state=0).fit(X, y)
+    >>> len(clf.estimators_), clf.oof_proba_.shape
+    (3, (300, 2))
+    >>> bool(0 < clf.threshold_ < 1)
+    True
+    """
+
+    _parameter_constraints: dict = {
+        "estimator": [None, HasMethods(["fit", "predict_proba"])],
+        "n_folds": [Interval(Integral, 2, None, closed="left")],
+        "calibration": [None, StrOptions({"temperature"})],
+        "threshold": [None, StrOptions(set(THRESHOLD_METRICS)),
+                      Interval(Real, 0, 1, closed="neither")],
+        "n_jobs": [None, Integral],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(self, estimator=None, n_folds=5, *, calibration="temperature", threshold=None,
+                 n_jobs=None, random_state=None):
+        self.estimator = estimator
+        self.n_folds = n_folds
+        self.calibration = calibration
+        self.threshold = threshold
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+
+    def _estimator(self):
+        return default_network() if self.estimator is None else self.estimator
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y, sample_weight=None):
+        """Fit one member per fold and calibrate on the out-of-fold probabilities.
+
+        Parameters
+        ----------
+        X : DataFrame, array-like or sparse matrix of shape (n_samples, n_features)
+            Passed to the members as it is (rows selected by fold): a raw
+            table for :class:`~sklearn_losses.WeightedLossClassifier`.
+        y : array-like of shape (n_samples,)
+            Class labels (strings too); every class needs at least 2 rows.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Passed to each member's ``fit`` (its training rows) and with its
+            ``eval_set`` (its held-out rows), and weighting the fit of the
+            temperature and threshold.
+
+        Returns
+        -------
+        self : CrossFitClassifier
+        """
+        owner = type(self).__name__
+        X, y, classes, y_enc, sample_weight = check_cross_fit_data(
+            X, y, sample_weight, owner=owner)
+        self._check_threshold(classes)
+        rng = check_random_state(self.random_state)
+        fold = make_folds(y, self.n_folds, rng, owner=owner)
+        from joblib import effective_n_jobs
+
+        members = prepare_members(self._estimator(), self.n_folds, rng,
+                                  parallel=effective_n_jobs(self.n_jobs) > 1,
+                                  seed=self.random_state is not None)
+        fits = fit_members([(m, f, True) for f, m in enumerate(members)], X, y,
+                           sample_weight, fold, classes, n_jobs=self.n_jobs)
+        reemit_warnings(fits)
+        self._set_fitted(fits, fold, classes, y_enc, sample_weight)
+        return self
+
+    def _check_threshold(self, classes):
+        if self.threshold is not None and len(classes) != 2:
+            raise ValueError(
+                f"threshold={self.threshold!r} sets a binary decision threshold, but y has "
+                f"{len(classes)} classes; use threshold=None (the most probable class), or "
+                "sklearn_losses.decisions.TunedOffsetsClassifierCV for per-class offsets.")
+
+    def _set_fitted(self, fits, fold, classes, y_enc, sample_weight):
+        """Record the members and fit the temperature and threshold on their OOF predictions."""
+        self.estimators_ = [fit.member for fit in fits]
+        self.fold_ = fold
+        self.classes_ = classes
+        self.fit_times_ = np.array([fit.fit_s for fit in fits])
+        self.used_eval_set_ = bool(all(fit.used_eval_set for fit in fits))
+        for name in ("n_features_in_", "feature_names_in_"):
+            if hasattr(self.estimators_[0], name):
+                setattr(self, name, getattr(self.estimators_[0], name))
+            elif name in vars(self):
+                delattr(self, name)
+        oof = np.empty((len(y_enc), len(classes)))
+        seen = np.ones(len(y_enc), dtype=bool)  # the row's class was among its member's
+        for f, fit in enumerate(fits):
+            rows = fold == f
+            oof[rows] = fit.proba
+            trained = np.bincount(y_enc[~rows], minlength=len(classes)) > 0
+            seen[rows] = trained[y_enc[rows]]
+        self.temperature_ = 1.0
+        if self.calibration is not None:  # rows of a class their member never saw say nothing
+            self.temperature_ = fit_proba_temperature(
+                oof[seen], y_enc[seen], None if sample_weight is None else sample_weight[seen])
+        self.oof_proba_ = temperature_scale(oof, self.temperature_)
+        self.threshold_, self.threshold_score_ = None, None
+        if isinstance(self.threshold, str):
+            self.threshold_, self.threshold_score_ = tune_threshold(
+                self.oof_proba_[:, 1], y_enc, self.threshold, sample_weight,
+                f1_class=minority_index(y_enc, 2))
+        elif self.threshold is not None:
+            self.threshold_ = float(self.threshold)
+        return self
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "estimators_")
+
+    def predict_proba(self, X):
+        """Mean of the members' probabilities, temperature-scaled.
+
+        Parameters
+        ----------
+        X : DataFrame, array-like or sparse matrix of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns in ``classes_`` order.
+        """
+        check_is_fitted(self)
+        mean = np.mean([aligned_proba(m, X, self.classes_) for m in self.estimators_], axis=0)
+        return temperature_scale(mean, self.temperature_)
+
+    def predict_log_proba(self, X):
+        """Log of :meth:`predict_proba`."""
+        return np.log(np.maximum(self.predict_proba(X), PROBA_FLOOR))
+
+    def predict(self, X):
+        """``classes_[1]`` where its probability reaches ``threshold_``, else the argmax.
+
+        Parameters
+        ----------
+        X : DataFrame, array-like or sparse matrix of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        proba = self.predict_proba(X)
+        if self.threshold_ is not None:
+            return self.classes_[(proba[:, 1] >= self.threshold_).astype(np.intp)]
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        inherit_input_tags(tags, [self._estimator()])
+        return tags
+
+
+def inherit_input_tags(tags, estimators, *, any_of=False):
+    """Set ``tags.input_tags`` to what every one (``any_of``: one) of ``estimators`` accepts."""
+    inner = [get_tags(e).input_tags for e in estimators]
+    combine = any if any_of else all
+    for name in ("sparse", "allow_nan", "string", "categorical"):
+        setattr(tags.input_tags, name, bool(inner) and combine(getattr(t, name) for t in inner))
+
+
+def check_cross_fit_data(X, y, sample_weight, *, owner):
+    """``(X, y, classes, y_enc, sample_weight)`` checked for cross-fitting.
+
+    ``X`` stays what it is (made indexable); ``y`` a 1-d array of at least
+    two classes; ``sample_weight`` None or non-negative float64 with at
+    least two classes of positive total weight.
+    """
+    X, y, classes = check_targets(X, y, owner=owner)
+    y_enc = np.searchsorted(classes, y)
+    if sample_weight is not None:
+        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64,
+                                             ensure_non_negative=True)
+        per_class = np.bincount(y_enc, weights=sample_weight, minlength=len(classes))
+        if np.count_nonzero(per_class > 0) < 2:
+            raise ValueError(f"{owner} needs positive sample_weight on at least 2 classes; "
+                             f"the total weight per class is {per_class.tolist()}.")
+    return X, y, classes, y_enc, sample_weight

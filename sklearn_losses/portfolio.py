@@ -1,0 +1,593 @@
+r"""A portfolio of network configurations, cross-fitted and combined by ensemble selection.
+
+:class:`~sklearn_losses.LossPortfolioClassifier` cross-fits every configuration of a small
+portfolio (losses, re-weightings and architectures of this package, plus any
+classifier the user adds) on the same stratified folds, as
+:class:`~sklearn_losses.CrossFitClassifier` does for one, and combines them
+by greedy forward selection with replacement on their out-of-fold
+probabilities (Caruana, Niculescu-Mizil, Crew and Ksikes, ICML 2004):
+:func:`ensemble_selection`.
+
+The default portfolio (:func:`default_portfolio`) is a list of candidates, not
+a tuned choice: which of them to keep is to be decided on the benchmark's
+"choose" tables.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, _fit_context
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from .ensemble import (
+    PROBA_FLOOR,
+    CrossFitClassifier,
+    check_cross_fit_data,
+    fit_members,
+    inherit_input_tags,
+    make_folds,
+    prepare_members,
+    reemit_warnings,
+    warn_caller,
+)
+from .metrics import ProbaMetric, available_metrics, available_scorers, get_metric
+
+__all__ = ["LossPortfolioClassifier", "default_portfolio", "ensemble_selection"]
+
+#: The default portfolio: name -> WeightedLossClassifier parameters. Candidates
+#: covering distinct losses, re-weightings, regularisation and architectures;
+#: NOT tuned (see :func:`default_portfolio`). Cheapest first: under a
+#: ``time_limit`` the first configurations are the ones that run.
+_DEFAULT_PORTFOLIO = {
+    "default": {},
+    "focal_class_balanced": {"loss": "focal", "reweight": "class_balanced"},
+    "logit_adjusted": {"loss": "logit_adjusted"},
+    "cross_entropy_balanced": {"loss": "cross_entropy", "reweight": "balanced",
+                               "weight_decay": 0.0, "lr": 1e-3},
+    "tabm_small": {"architecture": "tabm", "n_ensemble": 8},
+}
+
+
+def default_portfolio() -> dict:
+    """The default configurations of :class:`~sklearn_losses.LossPortfolioClassifier`, by name.
+
+    Each value holds :class:`~sklearn_losses.WeightedLossClassifier`
+    parameters (the others at their defaults):
+
+    ========================== ========================================================
+    name                       configuration
+    ========================== ========================================================
+    ``default``                ``WeightedLossClassifier()``: cross-entropy with label
+                               smoothing 0.1, ``"inverse_sqrt"`` class weights, AdamW
+                               with ``weight_decay=1.0``
+    ``focal_class_balanced``   focal loss (Lin et al., 2017) with class-balanced
+                               weights (Cui et al., 2019)
+    ``logit_adjusted``         logit-adjusted cross-entropy (Menon et al., 2021), no
+                               class weights
+    ``cross_entropy_balanced`` plain cross-entropy, ``"balanced"`` class weights, no
+                               weight decay, ``lr=1e-3`` (the first-round defaults; no
+                               weight decay suits larger tables)
+    ``tabm_small``             TabM (Gorishniy et al., 2025) with 8 members instead of
+                               32 (the cross-fitting already averages ``n_folds``
+                               networks)
+    ========================== ========================================================
+
+    How they were chosen: **not tuned**. They are the package's default and
+    the loss families the project measures on imbalanced tables (a margin
+    loss, a focusing loss, a prior correction, plain re-weighting), with one
+    unregularised configuration for large tables and one other architecture,
+    so that the members differ in what they get wrong (ensemble selection
+    gains from diversity). Which of them earn their fit time is to be
+    measured on the benchmark's "choose" tables; the list is ordered from
+    cheap to expensive, so that a ``time_limit`` drops the costliest first.
+
+    Returns
+    -------
+    configs : dict of str -> dict
+        A fresh copy, safe to modify and pass as ``configs=``.
+    """
+    return copy.deepcopy(_DEFAULT_PORTFOLIO)
+
+
+# --------------------------------------------------------------- the metric
+def _metric_names():
+    return sorted({*available_metrics(), *available_scorers()})
+
+
+def resolve_metric(metric, classes):
+    """``(value, sign)``: ``value(y_enc, proba, w)``; ``sign`` 1 when greater is better, else -1.
+
+    A name of :func:`~sklearn_losses.metrics.available_metrics` (or a
+    :class:`~sklearn_losses.metrics.ProbaMetric`) is computed on encoded
+    labels, the binary positive class being the minority; a scorer name
+    ``"neg_<metric>"`` is the negated metric; a callable gets the labels
+    themselves, ``metric(y_true, proba)`` (and ``sample_weight=`` when
+    weights were given), and is maximised.
+    """
+    classes = np.asarray(classes)
+    if isinstance(metric, str):
+        if metric in available_metrics():
+            metric = get_metric(metric)
+        elif metric.startswith("neg_") and metric[4:] in available_metrics():
+            inner = get_metric(metric[4:])
+            return (lambda y, p, w: -inner(y, p, w)), 1
+        else:  # pragma: no cover - the parameter constraints list the names
+            raise ValueError(f"Unknown metric {metric!r}; use one of {_metric_names()} or a "
+                             "callable metric(y_true, proba).")
+    if isinstance(metric, ProbaMetric):
+        return (lambda y, p, w: metric(y, p, w)), (1 if metric.greater_is_better else -1)
+
+    def value(y, p, w):
+        if w is None:
+            return float(metric(classes[y], p))
+        return float(metric(classes[y], p, sample_weight=w))
+    return value, 1
+
+
+def ensemble_selection(probas, y_enc, metric="average_precision", *, max_ensemble_size=25,
+                       sample_weight=None, classes=None):
+    """Greedy forward selection with replacement of an ensemble (Caruana et al., 2004).
+
+    Start from the empty ensemble; at each step add the member (any of
+    them, again if it was picked before) whose addition gives the best score
+    of the ensemble's mean probabilities, up to ``max_ensemble_size`` picks.
+    The ensemble kept is the best of those steps (the earliest of equal
+    scores: the smallest); a member's weight is the number of times it was
+    picked up to that step over the number of picks. Ties between members
+    go to the one listed first. The first pick is thus the best single
+    member.
+
+    Parameters
+    ----------
+    probas : sequence of ndarray of shape (n_samples, n_classes)
+        The members' out-of-fold probabilities, columns in class order.
+    y_enc : array-like of int of shape (n_samples,)
+        Labels as column indices.
+    metric : str, ProbaMetric or callable, default="average_precision"
+        What to maximise (a lower-is-better metric such as ``"log_loss"``
+        is minimised): see :class:`~sklearn_losses.LossPortfolioClassifier`.
+    max_ensemble_size : int, default=25
+        Number of greedy steps (picks).
+    sample_weight : array-like of shape (n_samples,), optional
+    classes : array-like of shape (n_classes,), optional
+        The labels a callable ``metric`` gets (default: the column indices).
+
+    Returns
+    -------
+    weights : ndarray of shape (n_members,)
+        Non-negative, summing to 1.
+    picks : list of int
+        The member picked at each step (all ``max_ensemble_size`` steps).
+    scores : ndarray of shape (max_ensemble_size,)
+        The metric of the ensemble after each step.
+
+    References
+    ----------
+    R. Caruana, A. Niculescu-Mizil, G. Crew, A. Ksikes. "Ensemble Selection
+    from Libraries of Models". ICML 2004.
+    """
+    probas = np.asarray(probas, dtype=np.float64)
+    y_enc = np.asarray(y_enc)
+    if probas.ndim != 3 or probas.shape[0] == 0:
+        raise ValueError("probas must hold at least one matrix of shape (n_samples, n_classes);"
+                         f" got an array of shape {probas.shape}.")
+    classes = np.arange(probas.shape[2]) if classes is None else np.asarray(classes)
+    value, sign = resolve_metric(metric, classes)
+    total = np.zeros(probas.shape[1:])
+    picks, scores = [], []
+    for step in range(1, int(max_ensemble_size) + 1):
+        best, best_score = 0, -np.inf
+        for j, proba in enumerate(probas):
+            score = sign * value(y_enc, (total + proba) / step, sample_weight)
+            if score > best_score + 1e-12:
+                best, best_score = j, score
+        total += probas[best]
+        picks.append(best)
+        scores.append(sign * best_score)
+    signed = sign * np.asarray(scores)
+    stop = int(np.flatnonzero(signed >= signed.max() - 1e-12)[0]) + 1
+    counts = np.bincount(picks[:stop], minlength=probas.shape[0]).astype(np.float64)
+    return counts / counts.sum(), picks, np.asarray(scores)
+
+
+# ---------------------------------------------------------------- estimator
+def _named(value, param):
+    """``[(name, item)]`` from a dict or a list of ``(name, item)`` pairs."""
+    if value is None:
+        return []
+    items = list(value.items()) if isinstance(value, dict) else list(value)
+    out = []
+    for item in items:
+        if not (isinstance(item, (tuple, list)) and len(item) == 2
+                and isinstance(item[0], str)):
+            raise ValueError(f"{param} must be a dict {{name: ...}} or a list of (name, ...) "
+                             f"pairs with str names; got the item {item!r}.")
+        out.append(tuple(item))
+    return out
+
+
+def _is_classifier(obj):
+    return hasattr(obj, "fit") and hasattr(obj, "predict_proba") and hasattr(obj, "get_params")
+
+
+class LossPortfolioClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
+    r"""A cross-fitted portfolio of networks, combined by ensemble selection.
+
+    Every configuration (``configs``, and ``extra_estimators``) is
+    cross-fitted on the same ``n_folds`` stratified folds: one member per
+    fold, trained on the other folds and early-stopped on its own
+    (``fit(..., eval_set=...)``), the configuration's temperature fitted
+    on its out-of-fold (OOF) probabilities, as
+    :class:`~sklearn_losses.CrossFitClassifier` does. The configurations are
+    then combined by greedy forward selection with replacement on their
+    OOF probabilities (Caruana et al., 2004;
+    :func:`~sklearn_losses.portfolio.ensemble_selection`): ``predict_proba``
+    is the ``weights_``-weighted mean of the selected configurations'
+    (temperature-scaled) probabilities. Every row trains ``n_folds - 1``
+    members of each configuration and is predicted once by each
+    configuration, by a member that did not train on it: those predictions
+    fit the temperatures and the ensemble weights, and no data is set aside.
+
+    Parameters
+    ----------
+    configs : dict, list of (str, object) or None, default=None
+        The network configurations, by name: each value a dict of
+        :class:`~sklearn_losses.WeightedLossClassifier` parameters (the
+        others at their defaults) or a classifier instance. None:
+        :func:`~sklearn_losses.portfolio.default_portfolio` (5
+        configurations of the package's networks, not tuned: see there how
+        they were chosen).
+    extra_estimators : dict, list of (str, estimator) or None, default=None
+        Any classifiers with ``fit`` and ``predict_proba`` to add as
+        candidates (e.g. a gradient-boosting model in a ``Pipeline`` with its
+        preprocessing: they get ``X`` as it is), cross-fitted after the
+        configurations. A ``fit`` that takes ``eval_set`` is early-stopped on
+        the held-out fold; others are fitted plainly.
+    n_folds : int, default=5
+        Folds of the cross-fitting, shared by every configuration (at least 2).
+    metric : str or callable, default="average_precision"
+        What the ensemble selection maximises on the OOF probabilities and
+        the leaderboard reports: a name of
+        :func:`~sklearn_losses.metrics.available_metrics`
+        (``"average_precision"``, ``"roc_auc"``, ``"log_loss"`` (minimised),
+        ``"brier"``, ``"matthews_corrcoef"``, ``"f1"``...) or of the
+        package's scorers (``"neg_log_loss"``...). Binary AP and F1 measure
+        the minority class; on multiclass data the default is the macro
+        average of the one-vs-rest APs (and ROC AUC is one-vs-rest).
+        Label metrics (F1, MCC, ...) score the most probable class. A
+        callable ``metric(y_true, proba) -> float`` (labels as given to
+        ``fit``, ``proba`` with one column per class of ``classes_``; it is
+        called with ``sample_weight=`` when weights are given) is maximised:
+        negate a loss.
+    max_ensemble_size : int, default=25
+        Greedy steps of the selection (Caruana et al. use a few dozen):
+        a bound on the number of picks, and the resolution of the weights
+        (multiples of ``1 / picks``).
+    time_limit : float or None, default=None
+        Seconds. Once ``time_limit`` seconds have passed since ``fit``
+        started, no further member fit starts; fits in progress finish.
+        So ``fit`` returns within ``time_limit`` plus the longest single
+        member fit (one fold of one configuration; with ``n_jobs`` > 1 the
+        fits in flight run side by side) plus the time to predict the
+        held-out folds and select the ensemble. A configuration whose folds
+        did not all run is left out (``status`` "time limit" in the
+        leaderboard). Exception: the first configuration always runs all its
+        folds, so that there is a model; when it alone takes longer than
+        ``time_limit``, ``fit`` takes that long. Configurations run in order,
+        so the cheapest should come first (the default portfolio does).
+    n_jobs : int or None, default=None
+        Member fits run in parallel by joblib (processes), every fold of
+        every configuration; each member's ``n_jobs`` left at None becomes 1
+        (one torch thread per worker). None or 1: in order, here.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the folds and, when not None, every ``random_state`` parameter
+        of each member (a different seed per member).
+
+    Attributes
+    ----------
+    members_ : dict of str -> CrossFitClassifier
+        The configurations that were fitted on every fold (failed and
+        timed-out ones are not here), in portfolio order, each a fitted
+        :class:`~sklearn_losses.CrossFitClassifier` (its ``estimators_``, OOF
+        probabilities and temperature).
+    weights_ : ndarray of shape (n_members,)
+        The ensemble weight of each of ``members_`` (in its order), summing
+        to 1; most are often 0.
+    oof_proba_ : ndarray of shape (n_samples, n_classes)
+        The ensemble's OOF probabilities: the ``weights_``-weighted mean of
+        the members' ``oof_proba_``.
+    oof_score_ : float
+        ``metric`` of ``oof_proba_``. Optimistic: the weights were chosen on
+        these rows; measure the model on held-out data.
+    leaderboard_ : pandas.DataFrame
+        One row per candidate, best OOF score first (those not fitted last):
+        ``member`` (name), ``oof_score`` (``metric`` of its OOF
+        probabilities; NaN when not fitted), ``weight`` (its ensemble
+        weight), ``fit_s`` (seconds of its member fits, summed), ``n_fits``
+        (folds fitted) and ``status`` (``"ok"``, ``"time limit"``, or
+        ``"failed: <error>"``).
+    selection_scores_ : ndarray of shape (max_ensemble_size,)
+        The ensemble's OOF score after each greedy step.
+    fold_ : ndarray of int of shape (n_samples,)
+        The fold of each training row.
+    classes_ : ndarray of shape (n_classes,)
+    n_features_in_ : int
+        As the members record it.
+    feature_names_in_ : ndarray of str
+        As the members record it (DataFrames with string column names).
+
+    See Also
+    --------
+    sklearn_losses.CrossFitClassifier : One configuration, cross-fitted.
+    sklearn_losses.compare.cross_validate_configs : Comparing configurations by CV.
+
+    Notes
+    -----
+    A candidate that fails (raises in ``fit``) is left out with a warning;
+    when every candidate fails, the first error is raised. Warnings of the
+    member fits are shown once each, with the number of fits that raised
+    them.
+
+    The default portfolio costs about 5 configurations times ``n_folds``
+    network fits on ``1 - 1/n_folds`` of the rows (TabM several times an
+    MLP's fit); bound it with ``time_limit`` and ``n_jobs``.
+
+    References
+    ----------
+    R. Caruana, A. Niculescu-Mizil, G. Crew, A. Ksikes. "Ensemble Selection
+    from Libraries of Models". ICML 2004.
+
+    N. Erickson, J. Mueller, A. Shirkov, H. Zhang, P. Larroy, M. Li,
+    A. Smola. "AutoGluon-Tabular: Robust and Accurate AutoML for Structured
+    Data". arXiv:2003.06505, 2020.
+
+    T.-Y. Lin, P. Goyal, R. Girshick, K. He, P. Dollár. "Focal Loss for Dense
+    Object Detection". ICCV 2017.
+
+    Y. Cui, M. Jia, T.-Y. Lin, Y. Song, S. Belongie. "Class-Balanced Loss
+    Based on Effective Number of Samples". CVPR 2019.
+
+    A. K. Menon, S. Jayasumana, A. S. Rawat, H. Jain, A. Veit, S. Kumar.
+    "Long-tail learning via logit adjustment". ICLR 2021.
+
+    Y. Gorishniy, A. Kotelnikov, A. Babenko. "TabM: Advancing Tabular Deep
+    Learning with Parameter-Efficient Ensembling". ICLR 2025.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn_losses import LossPortfolioClassifier
+    >>> X, y = make_classification(300, weights=[0.9], random_state=0)
+    >>> fast = dict(hidden_layer_sizes=(16,), max_epochs=30, n_jobs=1)
+    >>> clf = LossPortfolioClassifier(
+    ...     configs={"ce": fast, "focal": dict(fast, loss="focal")},
+    ...     extra_estimators={"logreg": LogisticRegression()},
+    ...     n_folds=3, random_state=0).fit(X, y)
+    >>> list(clf.leaderboard_.columns)
+    ['member', 'oof_score', 'weight', 'fit_s', 'n_fits', 'status']
+    >>> float(clf.weights_.sum())
+    1.0
+    """
+
+    _parameter_constraints: dict = {
+        "configs": [None, dict, list],
+        "extra_estimators": [None, dict, list],
+        "n_folds": [Interval(Integral, 2, None, closed="left")],
+        "metric": [StrOptions(set(_metric_names())), callable],
+        "max_ensemble_size": [Interval(Integral, 1, None, closed="left")],
+        "time_limit": [None, Interval(Real, 0, None, closed="neither")],
+        "n_jobs": [None, Integral],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(self, configs=None, extra_estimators=None, *, n_folds=5,
+                 metric="average_precision", max_ensemble_size=25, time_limit=None,
+                 n_jobs=None, random_state=None):
+        self.configs = configs
+        self.extra_estimators = extra_estimators
+        self.n_folds = n_folds
+        self.metric = metric
+        self.max_ensemble_size = max_ensemble_size
+        self.time_limit = time_limit
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+
+    def _candidates(self):
+        """``[(name, unfitted estimator)]``: the configurations, then the extra estimators."""
+        from .classifier import WeightedLossClassifier
+
+        configs = default_portfolio() if self.configs is None else self.configs
+        params = set(WeightedLossClassifier._get_param_names())
+        out = []
+        for name, spec in _named(configs, "configs"):
+            if isinstance(spec, dict):
+                unknown = sorted(set(spec) - params)
+                if unknown:
+                    raise ValueError(f"configs[{name!r}] sets {unknown}, which are not "
+                                     "parameters of WeightedLossClassifier.")
+                spec = WeightedLossClassifier(**spec)
+            elif not _is_classifier(spec):
+                raise ValueError(f"configs[{name!r}] must be a dict of WeightedLossClassifier "
+                                 f"parameters or a classifier with fit and predict_proba; got "
+                                 f"{type(spec).__name__}.")
+            out.append((name, spec))
+        for name, est in _named(self.extra_estimators, "extra_estimators"):
+            if not _is_classifier(est):
+                raise ValueError(f"extra_estimators[{name!r}] must be a classifier with fit and "
+                                 f"predict_proba; got {type(est).__name__}.")
+            out.append((name, est))
+        names = [name for name, _ in out]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ValueError(f"The candidate names must be unique across configs and "
+                             f"extra_estimators; {repeated} repeat.")
+        if not out:
+            raise ValueError("The portfolio is empty: give configs (None for the default "
+                             "portfolio) or extra_estimators.")
+        return out
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y, sample_weight=None):
+        """Cross-fit every candidate on the same folds and select the ensemble.
+
+        Parameters
+        ----------
+        X : DataFrame, array-like or sparse matrix of shape (n_samples, n_features)
+            Passed to the members as it is (a raw table for the package's
+            networks).
+        y : array-like of shape (n_samples,)
+            Class labels (strings too); every class needs at least 2 rows.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Passed to each member's ``fit`` and ``eval_set``, and weighting
+            the temperatures and the metric of the selection.
+
+        Returns
+        -------
+        self : LossPortfolioClassifier
+        """
+        start = time.time()
+        owner = type(self).__name__
+        candidates = self._candidates()
+        X, y, classes, y_enc, sample_weight = check_cross_fit_data(
+            X, y, sample_weight, owner=owner)
+        value, sign = resolve_metric(self.metric, classes)
+        rng = check_random_state(self.random_state)
+        fold = make_folds(y, self.n_folds, rng, owner=owner)
+        from joblib import effective_n_jobs
+
+        parallel = effective_n_jobs(self.n_jobs) > 1
+        tasks, owners = [], []
+        for c, (_, estimator) in enumerate(candidates):
+            members = prepare_members(estimator, self.n_folds, rng, parallel=parallel,
+                                      seed=self.random_state is not None)
+            tasks += [(m, f, c == 0) for f, m in enumerate(members)]
+            owners += [c] * self.n_folds
+        deadline = None if self.time_limit is None else start + float(self.time_limit)
+        fits = fit_members(tasks, X, y, sample_weight, fold, classes, n_jobs=self.n_jobs,
+                           deadline=deadline, capture_errors=True)
+        reemit_warnings([f for f in fits if f.member is not None],
+                        sum(f.member is not None for f in fits))
+        rows, members, first_error = [], {}, None
+        for c, (name, estimator) in enumerate(candidates):
+            own = [fits[i] for i in range(len(fits)) if owners[i] == c]
+            done = [f for f in own if f.member is not None]
+            errors = [f.error for f in own if f.error is not None]
+            row = {"member": name, "oof_score": np.nan, "weight": 0.0,
+                   "fit_s": float(sum(f.fit_s for f in done)), "n_fits": len(done)}
+            if errors:
+                first_error = first_error or errors[0]
+                row["status"] = f"failed: {_first_line(errors[0])}"
+                warn_caller(f"{owner}: {name!r} failed and is left out of the portfolio: "
+                          f"{_first_line(errors[0])}", UserWarning)
+            elif len(done) < len(own):
+                row["status"] = "time limit"
+            else:
+                cross = CrossFitClassifier(estimator, self.n_folds, calibration="temperature",
+                                           random_state=self.random_state)
+                members[name] = cross._set_fitted(own, fold, classes, y_enc, sample_weight)
+                row["oof_score"] = value(y_enc, cross.oof_proba_, sample_weight)
+                row["status"] = "ok"
+            rows.append(row)
+        if not members:
+            raise first_error if first_error is not None else RuntimeError(
+                f"{owner}: no candidate was fitted on every fold.")
+        self._select(members, rows, y_enc, sample_weight, classes, value, sign)
+        self.fold_ = fold
+        self.classes_ = classes
+        first = next(iter(members.values()))
+        for name in ("n_features_in_", "feature_names_in_"):
+            if hasattr(first, name):
+                setattr(self, name, getattr(first, name))
+            elif name in vars(self):
+                delattr(self, name)
+        return self
+
+    def _select(self, members, rows, y_enc, sample_weight, classes, value, sign):
+        """Ensemble selection on the members' OOF probabilities; the leaderboard."""
+        import pandas as pd
+
+        names = list(members)
+        probas = np.stack([members[n].oof_proba_ for n in names])
+        weights, _, scores = ensemble_selection(
+            probas, y_enc, self.metric, max_ensemble_size=self.max_ensemble_size,
+            sample_weight=sample_weight, classes=classes)
+        self.members_ = members
+        self.weights_ = weights
+        self.oof_proba_ = np.tensordot(weights, probas, axes=1)
+        self.oof_score_ = float(value(y_enc, self.oof_proba_, sample_weight))
+        self.selection_scores_ = scores
+        by_name = dict(zip(names, weights))
+        for row in rows:
+            row["weight"] = float(by_name.get(row["member"], 0.0))
+        board = pd.DataFrame(rows, columns=["member", "oof_score", "weight", "fit_s",
+                                            "n_fits", "status"])
+        key = -sign * board["oof_score"].to_numpy()
+        order = np.lexsort((np.arange(len(board)), np.where(np.isnan(key), np.inf, key)))
+        self.leaderboard_ = board.iloc[order].reset_index(drop=True)
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "members_")
+
+    def predict_proba(self, X):
+        """The ``weights_``-weighted mean of the members' probabilities.
+
+        Parameters
+        ----------
+        X : DataFrame, array-like or sparse matrix of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns in ``classes_`` order. Only members of positive weight
+            are evaluated.
+        """
+        check_is_fitted(self)
+        total = None
+        for (name, member), w in zip(self.members_.items(), self.weights_):
+            if w > 0:
+                part = w * member.predict_proba(X)
+                total = part if total is None else total + part
+        return total
+
+    def predict_log_proba(self, X):
+        """Log of :meth:`predict_proba`."""
+        return np.log(np.maximum(self.predict_proba(X), PROBA_FLOOR))
+
+    def predict(self, X):
+        """The most probable class of the ensemble.
+
+        Parameters
+        ----------
+        X : DataFrame, array-like or sparse matrix of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        try:
+            estimators = [est for _, est in self._candidates()]
+        except ValueError:  # invalid candidates: fit reports them
+            estimators = []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            # input one candidate cannot take makes it fail: it is left out, the others fit
+            inherit_input_tags(tags, estimators, any_of=True)
+        return tags
+
+
+def _first_line(exc) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text.splitlines()[0]}" if text else type(exc).__name__

@@ -1,0 +1,218 @@
+"""CrossFitClassifier: out-of-fold predictions, early stopping on the own fold, calibration,
+threshold, weights, seeds, parallel fits and errors."""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import (
+    accuracy_score,
+    balanced_accuracy_score,
+    f1_score,
+    log_loss,
+    matthews_corrcoef,
+    roc_auc_score,
+)
+
+from sklearn_losses import CrossFitClassifier, WeightedLossClassifier
+from sklearn_losses.ensemble import prepare_members, temperature_scale, tune_threshold
+
+from ._data import fast_net, imbalanced, shuffled_labels
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+def _raw_oof(clf, X):
+    """Each row predicted by the member that held it out, before the temperature."""
+    raw = np.empty((len(X), len(clf.classes_)))
+    for j, member in enumerate(clf.estimators_):
+        rows = clf.fold_ == j
+        raw[rows] = member.predict_proba(X[rows])
+    return raw
+
+
+def test_out_of_fold_predictions_never_see_their_own_rows():
+    # labels independent of the features: a network that memorizes its training rows ranks
+    # them well, but a row it did not train on is a coin flip
+    X, y = shuffled_labels(300)
+    net = WeightedLossClassifier(hidden_layer_sizes=(64,), max_epochs=150, lr=1e-2,
+                                 weight_decay=0.0, early_stopping=False, n_jobs=1)
+    clf = CrossFitClassifier(net, n_folds=3, calibration=None, random_state=0).fit(X, y)
+    assert abs(roc_auc_score(y, clf.oof_proba_[:, 1]) - 0.5) < 0.1
+    for j, member in enumerate(clf.estimators_):
+        seen = clf.fold_ != j
+        assert member.class_row_counts_.sum() == seen.sum()  # trained on the other folds
+        assert roc_auc_score(y[seen], member.predict_proba(X[seen])[:, 1]) > 0.85
+    # and oof_proba_ is exactly each row's prediction by the member that held it out
+    np.testing.assert_allclose(clf.oof_proba_, _raw_oof(clf, X))
+    # the folds partition the rows, stratified
+    assert sorted(np.bincount(clf.fold_)) == [100, 100, 100]
+    assert set(np.bincount(clf.fold_[y == 1])) <= {50}
+
+
+def test_each_member_early_stops_on_the_fold_it_holds_out():
+    X, y = imbalanced(210)
+    clf = CrossFitClassifier(fast_net(max_epochs=8), n_folds=3, random_state=0).fit(X, y)
+    assert clf.used_eval_set_
+    for j, member in enumerate(clf.estimators_):
+        assert member.stopping_ == "validation"
+        assert len(member.plan_.valid_index) == np.sum(clf.fold_ == j)
+        assert len(member.plan_.train_index) == np.sum(clf.fold_ != j)
+    assert clf.fit_times_.shape == (3,) and np.all(clf.fit_times_ > 0)
+    # an estimator without eval_set is fitted plainly on its folds
+    plain = CrossFitClassifier(LogisticRegression(), n_folds=3, random_state=0).fit(X, y)
+    assert not plain.used_eval_set_
+
+
+def test_temperature_is_fitted_on_the_out_of_fold_probabilities():
+    X, y = imbalanced(240)
+    clf = CrossFitClassifier(fast_net(max_epochs=10), n_folds=3, random_state=0).fit(X, y)
+    raw = _raw_oof(clf, X)
+    np.testing.assert_allclose(clf.oof_proba_, temperature_scale(raw, clf.temperature_))
+    assert clf.temperature_ != 1.0
+    assert log_loss(y, clf.oof_proba_) <= log_loss(y, raw) + 1e-9
+    for t in (0.5 * clf.temperature_, 2.0 * clf.temperature_):  # a minimum of the OOF NLL
+        assert log_loss(y, clf.oof_proba_) <= log_loss(y, temperature_scale(raw, t))
+    # predict_proba: the mean of the members' probabilities, scaled by the same temperature
+    mean = np.mean([m.predict_proba(X) for m in clf.estimators_], axis=0)
+    np.testing.assert_allclose(clf.predict_proba(X), temperature_scale(mean, clf.temperature_))
+    none = CrossFitClassifier(fast_net(max_epochs=10), n_folds=3, calibration=None,
+                              random_state=0).fit(X, y)
+    assert none.temperature_ == 1.0
+    np.testing.assert_allclose(none.predict_proba(X), mean)  # the same seeds, the same members
+    np.testing.assert_allclose(none.oof_proba_, raw)
+
+
+@pytest.mark.parametrize("metric, score", [
+    ("f1", None), ("balanced_accuracy", balanced_accuracy_score),
+    ("matthews_corrcoef", matthews_corrcoef), ("accuracy", accuracy_score), ("gmean", None)])
+def test_tune_threshold_finds_the_best_cut_point(metric, score):
+    rng = np.random.default_rng(0)
+    y = (rng.random(120) < 0.3).astype(int)
+    p1 = np.clip(0.3 * y + rng.random(120) * 0.7, 0, 1).round(2)  # ties on purpose
+    w = rng.uniform(0.5, 2.0, 120)
+    if metric == "f1":
+        def score(t, p, sample_weight):
+            return f1_score(t, p, pos_label=0, sample_weight=sample_weight)
+    elif metric == "gmean":
+        def score(t, p, sample_weight):
+            recalls = [np.average(p[t == c] == c, weights=sample_weight[t == c]) for c in (0, 1)]
+            return np.sqrt(np.prod(recalls))
+    threshold, best = tune_threshold(p1, y, metric, w, f1_class=0)
+    cuts = np.unique(p1)
+    brute = max(score(y, (p1 >= c).astype(int), sample_weight=w) for c in cuts[1:])
+    assert best == pytest.approx(brute)
+    assert score(y, (p1 >= threshold).astype(int), sample_weight=w) == pytest.approx(best)
+    assert threshold not in cuts  # a midpoint between two distinct values
+
+
+def test_threshold_is_tuned_on_the_out_of_fold_probabilities():
+    X, y = imbalanced(240)
+    labels = np.array(["ok", "fraud"])[y]  # the minority "fraud" is classes_[0]
+    clf = CrossFitClassifier(fast_net(max_epochs=10), n_folds=3, threshold="f1",
+                             random_state=0).fit(X, labels)
+    oof_pred = clf.classes_[(clf.oof_proba_[:, 1] >= clf.threshold_).astype(int)]
+    assert clf.threshold_score_ == pytest.approx(f1_score(labels, oof_pred, pos_label="fraud"))
+    proba = clf.predict_proba(X)
+    np.testing.assert_array_equal(clf.predict(X),
+                                  clf.classes_[(proba[:, 1] >= clf.threshold_).astype(int)])
+    fixed = CrossFitClassifier(fast_net(max_epochs=10), n_folds=3, threshold=0.3,
+                               random_state=0).fit(X, labels)
+    assert fixed.threshold_ == 0.3 and fixed.threshold_score_ is None
+    argmax = CrossFitClassifier(fast_net(max_epochs=10), n_folds=3, random_state=0).fit(X, y)
+    assert argmax.threshold_ is None
+    np.testing.assert_array_equal(argmax.predict(X), argmax.predict_proba(X).argmax(axis=1))
+
+
+def test_sample_weight_reaches_every_member_and_the_temperature():
+    X, y = imbalanced(240)
+    w = np.random.default_rng(0).uniform(0.2, 3.0, len(y))
+    clf = CrossFitClassifier(LogisticRegression(), n_folds=3, random_state=0)
+    clf.fit(X, y, sample_weight=w)
+    for j, member in enumerate(clf.estimators_):
+        rows = clf.fold_ != j
+        alone = LogisticRegression().fit(X[rows], y[rows], sample_weight=w[rows])
+        np.testing.assert_allclose(member.coef_, alone.coef_, rtol=1e-6)
+    from sklearn_losses.ensemble import fit_proba_temperature
+
+    assert clf.temperature_ == pytest.approx(fit_proba_temperature(_raw_oof(clf, X), y, w))
+    # eval_set carries the held-out rows' weights too
+    net = CrossFitClassifier(fast_net(), n_folds=3, random_state=0).fit(X, y, sample_weight=w)
+    assert all(m.stopping_ == "validation" for m in net.estimators_)
+
+
+def test_random_state_seeds_the_folds_and_each_member():
+    X, y = imbalanced()
+    a = CrossFitClassifier(fast_net(), n_folds=3, random_state=1).fit(X, y)
+    b = CrossFitClassifier(fast_net(), n_folds=3, random_state=1).fit(X, y)
+    np.testing.assert_array_equal(a.fold_, b.fold_)
+    np.testing.assert_allclose(a.oof_proba_, b.oof_proba_)
+    seeds = [m.random_state for m in a.estimators_]
+    assert len(set(seeds)) == 3 and all(isinstance(s, int) for s in seeds)
+    c = CrossFitClassifier(fast_net(), n_folds=3, random_state=2).fit(X, y)
+    assert not np.array_equal(a.fold_, c.fold_)
+    # random_state=None leaves the estimator's own seed to every member
+    d = CrossFitClassifier(fast_net(random_state=7), n_folds=3).fit(X, y)
+    assert [m.random_state for m in d.estimators_] == [7, 7, 7]
+
+
+def test_parallel_members_get_one_thread_and_give_the_serial_result():
+    members = prepare_members(WeightedLossClassifier(), 3, np.random.RandomState(0),
+                              parallel=True)
+    assert [m.n_jobs for m in members] == [1, 1, 1]
+    assert prepare_members(WeightedLossClassifier(n_jobs=2), 1, np.random.RandomState(0),
+                           parallel=True)[0].n_jobs == 2  # a choice of the user stays
+    X, y = imbalanced()
+    serial = CrossFitClassifier(LogisticRegression(), n_folds=3, random_state=0).fit(X, y)
+    parallel = CrossFitClassifier(LogisticRegression(), n_folds=3, random_state=0,
+                                  n_jobs=2).fit(X, y)
+    np.testing.assert_allclose(parallel.oof_proba_, serial.oof_proba_)
+    np.testing.assert_allclose(parallel.predict_proba(X), serial.predict_proba(X))
+
+
+def test_member_warnings_are_shown_once_with_their_count():
+    X, y = imbalanced()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        CrossFitClassifier(fast_net(max_epochs=2), n_folds=3, random_state=0).fit(X, y)
+    convergence = [w for w in caught if issubclass(w.category, ConvergenceWarning)]
+    assert len(convergence) == 1
+    assert str(convergence[0].message).endswith("[3 of 3 member fits]")
+    assert convergence[0].filename == __file__  # attributed to the caller of fit
+
+
+@pytest.mark.parametrize("params, match", [
+    (dict(n_folds=1), "'n_folds' parameter"),
+    (dict(calibration="platt"), "'calibration' parameter"),
+    (dict(threshold="roc_auc"), "'threshold' parameter"),
+    (dict(threshold=1.5), "'threshold' parameter"),
+    (dict(estimator=object()), "'estimator' parameter"),
+])
+def test_bad_parameters_are_named(params, match):
+    X, y = imbalanced()
+    with pytest.raises(ValueError, match=match):
+        CrossFitClassifier(**params).fit(X, y)
+
+
+def test_data_errors_say_what_is_wrong():
+    X, y = imbalanced(240, n_classes=3)
+    with pytest.raises(ValueError, match="threshold='f1' sets a binary decision threshold, "
+                                         "but y has 3 classes"):
+        CrossFitClassifier(LogisticRegression(), threshold="f1").fit(X, y)
+    with pytest.raises(ValueError, match="cannot split n_samples=4 rows into n_folds=5"):
+        CrossFitClassifier(LogisticRegression()).fit(X[:4], [0, 1, 0, 1])
+    with pytest.raises(ValueError, match="positive sample_weight on at least 2 classes"):
+        CrossFitClassifier(LogisticRegression()).fit(X, y, sample_weight=(y == 0) * 1.0)
+    from sklearn.neighbors import KNeighborsClassifier
+
+    with pytest.raises(ValueError, match="sample_weight was given, but KNeighborsClassifier"
+                                         ".fit takes no sample_weight"):
+        CrossFitClassifier(KNeighborsClassifier()).fit(X, y, sample_weight=np.ones(240))
+    y_single = np.where(np.arange(240) == 0, 5, y)  # class 5 has one row
+    with pytest.warns(UserWarning, match=r"the class\(es\) \[5\] have a single row"):
+        clf = CrossFitClassifier(LogisticRegression(), n_folds=3).fit(X, y_single)
+    assert clf.predict_proba(X).shape == (240, 4)
+    assert clf.oof_proba_[0, 3] < 1e-12  # the member that held it out never saw class 5
+    assert 0.2 < clf.temperature_ < 5  # that row is left out of the temperature's fit

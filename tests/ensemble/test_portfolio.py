@@ -1,0 +1,280 @@
+"""LossPortfolioClassifier: greedy ensemble selection, leaderboard, time limit, failures."""
+
+import time
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import (
+    accuracy_score,
+    average_precision_score,
+    brier_score_loss,
+    roc_auc_score,
+)
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.tree import DecisionTreeClassifier
+
+from sklearn_losses import CrossFitClassifier, LossPortfolioClassifier, WeightedLossClassifier
+from sklearn_losses.portfolio import default_portfolio, ensemble_selection
+
+from ._data import FAST, imbalanced, shuffled_labels
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+# --------------------------------------------------------------------------
+# greedy forward selection with replacement, by hand
+# --------------------------------------------------------------------------
+def _binary(p1):
+    p1 = np.asarray(p1, dtype=float)
+    return np.column_stack([1 - p1, p1])
+
+
+def test_greedy_selection_by_hand():
+    # two rows, y = [0, 1]; Brier score (mean squared error of p1), lower is better:
+    #   A = [0.2, 0.6]: 0.100 (the best single member)   B = [0.5, 1.0]: 0.125
+    #   C = [0.5, 0.5]: 0.250
+    # step 1: A (0.100); step 2: A+B = [0.35, 0.8] -> 0.08125 (A+A 0.100, A+C 0.1625)
+    # step 3: 2A+B = [0.3, 0.733] -> 0.08056 (A+2B 0.0889, A+B+C 0.125)
+    # step 4: 2A+2B = [0.35, 0.8] -> 0.08125 (3A+B 0.0828): worse than step 3, which is kept
+    probas = [_binary([0.2, 0.6]), _binary([0.5, 1.0]), _binary([0.5, 0.5])]
+    y = np.array([0, 1])
+    weights, picks, scores = ensemble_selection(probas, y, "brier", max_ensemble_size=4)
+    assert picks == [0, 1, 0, 1]
+    np.testing.assert_allclose(scores, [0.1, 0.08125, (0.3**2 + (0.8 / 3) ** 2) / 2, 0.08125])
+    np.testing.assert_allclose(weights, [2 / 3, 1 / 3, 0])  # counts / total at the best step
+    # the same with a callable (greater is better) on the labels themselves
+    weights2, picks2, _ = ensemble_selection(
+        probas, y, lambda t, p: -brier_score_loss(t == "b", p[:, 1]), max_ensemble_size=4,
+        classes=np.array(["a", "b"]))
+    assert picks2 == picks
+    np.testing.assert_allclose(weights2, weights)
+    # one step: the best single member alone
+    np.testing.assert_allclose(ensemble_selection(probas, y, "brier", max_ensemble_size=1)[0],
+                               [1, 0, 0])
+
+
+def test_first_pick_is_the_best_member_and_weights_are_pick_counts():
+    rng = np.random.default_rng(0)
+    y = (rng.random(200) < 0.25).astype(int)
+    probas = [_binary(np.clip(y * s + rng.random(200), 0, 1) / (1 + s)) for s in
+              (0.2, 0.6, 0.4, 0.1)]
+    single = [average_precision_score(y, p[:, 1]) for p in probas]
+    weights, picks, scores = ensemble_selection(probas, y, max_ensemble_size=10)
+    assert picks[0] == int(np.argmax(single))
+    assert scores[0] == pytest.approx(max(single))
+    best = int(np.argmax(scores)) + 1  # the first best step is kept
+    np.testing.assert_allclose(weights, np.bincount(picks[:best], minlength=4) / best)
+    assert scores.max() >= max(single)
+    ensemble = np.tensordot(weights, np.stack(probas), axes=1)
+    assert average_precision_score(y, ensemble[:, 1]) == pytest.approx(scores.max())
+
+
+# --------------------------------------------------------------------------
+# the portfolio
+# --------------------------------------------------------------------------
+CONFIGS = {"ce": FAST, "focal": dict(FAST, loss="focal"),
+           "logit_adjusted": dict(FAST, loss="logit_adjusted")}
+
+
+def test_leaderboard_contents():
+    X, y = imbalanced(240)
+    clf = LossPortfolioClassifier(CONFIGS, {"logreg": LogisticRegression()}, n_folds=3,
+                                  random_state=0).fit(X, y)
+    board = clf.leaderboard_
+    assert list(board.columns) == ["member", "oof_score", "weight", "fit_s", "n_fits",
+                                   "status"]
+    assert sorted(board["member"]) == sorted([*CONFIGS, "logreg"])
+    assert list(clf.members_) == [*CONFIGS, "logreg"]  # portfolio order
+    assert (board["status"] == "ok").all() and (board["n_fits"] == 3).all()
+    assert board["oof_score"].is_monotonic_decreasing  # best first
+    minority = 1  # average precision of the minority class
+    for row in board.itertuples():
+        member = clf.members_[row.member]
+        assert isinstance(member, CrossFitClassifier) and len(member.estimators_) == 3
+        np.testing.assert_array_equal(member.fold_, clf.fold_)  # the same folds for all
+        assert row.oof_score == pytest.approx(
+            average_precision_score(y == minority, member.oof_proba_[:, minority]))
+        assert row.fit_s == pytest.approx(member.fit_times_.sum())
+        assert row.weight == pytest.approx(clf.weights_[list(clf.members_).index(row.member)])
+    assert clf.weights_.sum() == pytest.approx(1.0) and (clf.weights_ >= 0).all()
+    picks = int(np.argmax(clf.selection_scores_)) + 1  # the best of the 25 greedy steps
+    counts = clf.weights_ * picks
+    np.testing.assert_allclose(counts, counts.round(), atol=1e-9)  # weights: counts / picks
+    # the ensemble: weighted means of the members' OOF and test probabilities
+    names = list(clf.members_)
+    np.testing.assert_allclose(
+        clf.oof_proba_, sum(w * clf.members_[n].oof_proba_ for n, w in zip(names, clf.weights_)))
+    np.testing.assert_allclose(
+        clf.predict_proba(X),
+        sum(w * clf.members_[n].predict_proba(X) for n, w in zip(names, clf.weights_)))
+    assert clf.oof_score_ == pytest.approx(average_precision_score(y, clf.oof_proba_[:, 1]))
+    assert clf.oof_score_ >= board["oof_score"].max() - 1e-12
+    assert clf.selection_scores_.shape == (25,)
+
+
+def test_out_of_fold_predictions_never_see_their_own_rows():
+    # shuffled labels: a fully grown tree and a 1-nearest-neighbour model are perfect on the
+    # rows they trained on; on their held-out rows they can only guess
+    X, y = shuffled_labels(300)
+    clf = LossPortfolioClassifier(
+        {"net": FAST}, {"tree": DecisionTreeClassifier(random_state=0),
+                        "1nn": KNeighborsClassifier(n_neighbors=1)},
+        n_folds=5, metric="roc_auc", random_state=0).fit(X, y)
+    for name in ("tree", "1nn"):
+        member = clf.members_[name]
+        assert abs(roc_auc_score(y, member.oof_proba_[:, 1]) - 0.5) < 0.1
+        assert abs(accuracy_score(y, member.oof_proba_.argmax(axis=1)) - 0.5) < 0.1
+        for j, est in enumerate(member.estimators_):
+            seen = clf.fold_ != j
+            assert accuracy_score(y[seen], est.predict(X[seen])) == 1.0
+            if name == "1nn":
+                assert est.n_samples_fit_ == seen.sum()
+    assert abs(roc_auc_score(y, clf.oof_proba_[:, 1]) - 0.5) < 0.1
+
+
+class SlowClassifier(ClassifierMixin, BaseEstimator):
+    """Predicts the training class frequencies after sleeping ``delay`` seconds in fit."""
+
+    starts: list = []
+
+    def __init__(self, delay=0.3):
+        self.delay = delay
+
+    def fit(self, X, y, sample_weight=None):
+        SlowClassifier.starts.append(time.time())
+        time.sleep(self.delay)
+        self.classes_, counts = np.unique(y, return_counts=True)
+        self.prior_ = counts / counts.sum()
+        return self
+
+    def predict_proba(self, X):
+        return np.tile(self.prior_, (len(X), 1))
+
+
+def test_time_limit_is_honoured():
+    X, y = imbalanced(60)
+    delay, limit = 0.3, 1.0
+    slow = {f"slow{i}": SlowClassifier(delay) for i in range(5)}
+    SlowClassifier.starts = []
+    start = time.time()
+    clf = LossPortfolioClassifier({}, slow, n_folds=2, time_limit=limit).fit(X, y)
+    elapsed = time.time() - start
+    # no fit starts after the limit; the one running then finishes: within one member's fit
+    assert all(s <= start + limit for s in SlowClassifier.starts)
+    assert elapsed <= limit + delay + 0.5  # 0.5 s for everything but the fits
+    status = dict(zip(clf.leaderboard_["member"], clf.leaderboard_["status"]))
+    assert status["slow0"] == "ok" and status["slow4"] == "time limit"
+    assert set(status.values()) == {"ok", "time limit"}
+    assert set(clf.members_) == {n for n, s in status.items() if s == "ok"}
+    cut = clf.leaderboard_.set_index("member").loc[[n for n, s in status.items()
+                                                    if s == "time limit"]]
+    assert (cut["weight"] == 0).all() and cut["oof_score"].isna().all()
+
+
+def test_time_limit_always_fits_the_first_configuration():
+    X, y = imbalanced(60)
+    clf = LossPortfolioClassifier(
+        {}, {"first": SlowClassifier(0.05), "second": LogisticRegression()},
+        n_folds=3, time_limit=0.01).fit(X, y)
+    assert list(clf.members_) == ["first"] and clf.weights_.tolist() == [1.0]
+    board = clf.leaderboard_.set_index("member")
+    assert board.loc["first", "n_fits"] == 3 and board.loc["second", "n_fits"] == 0
+
+
+class FailingClassifier(ClassifierMixin, BaseEstimator):
+    def fit(self, X, y, sample_weight=None):
+        raise RuntimeError("cannot fit this\nsecond line")
+
+    def predict_proba(self, X):  # pragma: no cover
+        raise AssertionError
+
+
+def test_a_failing_candidate_is_left_out_with_a_warning():
+    X, y = imbalanced(120)
+    with pytest.warns(UserWarning, match="'broken' failed and is left out of the portfolio: "
+                                         "RuntimeError: cannot fit this"):
+        clf = LossPortfolioClassifier({}, {"broken": FailingClassifier(),
+                                           "logreg": LogisticRegression()}, n_folds=2).fit(X, y)
+    assert list(clf.members_) == ["logreg"]
+    board = clf.leaderboard_.set_index("member")
+    assert board.loc["broken", "status"] == "failed: RuntimeError: cannot fit this"
+    assert board.index[-1] == "broken"  # those not fitted come last
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(RuntimeError, match="cannot fit this"):  # all failed: the error
+            LossPortfolioClassifier({}, {"broken": FailingClassifier()}, n_folds=2).fit(X, y)
+
+
+@pytest.mark.parametrize("metric, check", [
+    ("roc_auc", lambda y, p: roc_auc_score(y, p[:, 1])),
+    ("log_loss", None),
+    ("neg_log_loss", None),
+])
+def test_metrics_by_name_and_direction(metric, check):
+    from sklearn.metrics import log_loss
+
+    X, y = imbalanced(120)
+    clf = LossPortfolioClassifier({}, {"logreg": LogisticRegression(),
+                                       "tree": DecisionTreeClassifier(max_depth=2)},
+                                  n_folds=2, metric=metric, random_state=0).fit(X, y)
+    scores = clf.leaderboard_["oof_score"].to_numpy()
+    if metric == "log_loss":  # lower is better: ascending
+        assert np.all(np.diff(scores) >= 0)
+        assert clf.oof_score_ == pytest.approx(log_loss(y, clf.oof_proba_))
+    elif metric == "neg_log_loss":
+        assert np.all(np.diff(scores) <= 0)
+        assert clf.oof_score_ == pytest.approx(-log_loss(y, clf.oof_proba_))
+    else:
+        assert clf.oof_score_ == pytest.approx(check(y, clf.oof_proba_))
+
+
+def test_callable_metric_gets_labels_and_weights():
+    X, y = imbalanced(120)
+    labels = np.array(["neg", "pos"])[y]
+    calls = []
+
+    def metric(y_true, proba, sample_weight=None):
+        calls.append((set(y_true), proba.shape, sample_weight is not None))
+        return roc_auc_score(y_true == "pos", proba[:, 1], sample_weight=sample_weight)
+
+    w = np.ones(len(y))
+    LossPortfolioClassifier({}, {"logreg": LogisticRegression()}, n_folds=2, metric=metric,
+                            max_ensemble_size=2).fit(X, labels, sample_weight=w)
+    assert calls and all(c == ({"neg", "pos"}, (120, 2), True) for c in calls)
+
+
+def test_default_portfolio_holds_the_package_networks():
+    configs = default_portfolio()
+    assert list(configs) == ["default", "focal_class_balanced", "logit_adjusted",
+                             "cross_entropy_balanced", "tabm_small"]
+    configs["default"]["lr"] = 1.0  # a copy: the next call is unchanged
+    assert default_portfolio()["default"] == {}
+    candidates = LossPortfolioClassifier()._candidates()
+    assert [n for n, _ in candidates] == list(default_portfolio())
+    for _, est in candidates:
+        assert isinstance(est, WeightedLossClassifier)
+        est._check_params()  # valid parameters and network shapes
+
+
+@pytest.mark.parametrize("params, match", [
+    (dict(configs={"x": {"bogus": 1}}), r"configs\['x'\] sets \['bogus'\], which are not "
+                                        "parameters of WeightedLossClassifier"),
+    (dict(configs={"x": 3}), r"configs\['x'\] must be a dict of WeightedLossClassifier"),
+    (dict(configs=[("x", {}), 5]), "configs must be a dict"),
+    (dict(configs={}, extra_estimators={"x": "tree"}), r"extra_estimators\['x'\] must be a "
+                                                       "classifier"),
+    (dict(configs={"x": {}}, extra_estimators=[("x", LogisticRegression())]),
+     r"unique .* \['x'\] repeat"),
+    (dict(configs={}), "The portfolio is empty"),
+    (dict(metric="auc"), "'metric' parameter"),
+    (dict(max_ensemble_size=0), "'max_ensemble_size' parameter"),
+    (dict(time_limit=0), "'time_limit' parameter"),
+    (dict(n_folds=1), "'n_folds' parameter"),
+])
+def test_bad_parameters_are_named(params, match):
+    X, y = imbalanced(60)
+    with pytest.raises(ValueError, match=match):
+        LossPortfolioClassifier(**params).fit(X, y)
