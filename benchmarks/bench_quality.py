@@ -217,6 +217,18 @@ BOOSTING_PACKAGES = {"catboost": "catboost", "catboost_balanced": "catboost",
 
 
 # ----------------------------------------------------------------- methods
+def _crossfit(args):
+    from sklearn_losses.ensemble import CrossFitClassifier
+
+    return CrossFitClassifier(_wlc(args), random_state=args.seed)
+
+
+def _portfolio(args):
+    from sklearn_losses.portfolio import LossPortfolioClassifier
+
+    return LossPortfolioClassifier(random_state=args.seed)
+
+
 def _wlc(args, **params):
     """A ``WeightedLossClassifier`` with the run's epochs, early stopping and seed (``params``
     override them)."""
@@ -230,6 +242,11 @@ def _wlc(args, **params):
 #: of the tables; add a line here (or pass ``wlc:key=value,...`` to --methods) to extend.
 METHODS = {
     "wlc_default": ("`WeightedLossClassifier()`", lambda a: _wlc(a)),
+    "wlc_crossfit": ("`CrossFitClassifier(WeightedLossClassifier())`: 5 cross-fitted members, "
+                     "each early-stopped on its own fold, temperature on the out-of-fold "
+                     "probabilities", lambda a: _crossfit(a)),
+    "wlc_portfolio": ("`LossPortfolioClassifier()`: the default portfolio, greedy ensemble "
+                      "selection on out-of-fold AP", lambda a: _portfolio(a)),
     "wlc_unweighted": ("`WeightedLossClassifier(reweight=None)`: plain cross-entropy, no class "
                        "weights", lambda a: _wlc(a, reweight=None)),
     "wlc_logit_adjusted": ("`WeightedLossClassifier(loss=\"logit_adjusted\")`",
