@@ -174,7 +174,11 @@ def check_class_counts(class_counts, *, name="class_counts") -> np.ndarray:
 
     Their total must be finite too (it divides the counts into the prior).
     """
-    counts = np.asarray(class_counts, dtype=np.float64)
+    try:
+        counts = np.asarray(class_counts, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"{name} must hold numbers, one count per class; got {class_counts!r}.") from None
     if counts.ndim != 1 or counts.shape[0] < 2:
         raise ValueError(
             f"{name} must be a 1-D array with one count per class (at least 2 "

@@ -94,3 +94,21 @@ def test_convergence_warning_while_still_improving_names_real_options():
     message = str(record[0].message)
     assert "Increase max_epochs (--max-epochs on the command line)" in message
     assert "early_stopping=False" in message
+
+
+def test_class_counts_of_strings_are_named():
+    from sklearn_losses import get_loss
+
+    with pytest.raises(ValueError, match=r"class_counts must hold numbers.*\['a', 'b'\]"):
+        get_loss("logit_adjusted", class_counts=["a", "b"])
+
+
+# -- item 20: a device this machine does not have -------------------------------------------
+def test_a_missing_backend_is_a_clear_error_naming_the_device():
+    import torch
+
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        pytest.skip("this machine has MPS")
+    X, y = make_classification(60, 4, random_state=0)
+    with pytest.raises(ValueError, match="device='mps' was requested but"):
+        WeightedLossClassifier(device="mps", **TINY).fit(X, y)
