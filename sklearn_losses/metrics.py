@@ -145,7 +145,6 @@ def expected_calibration_error(y_true, proba, sample_weight=None, n_bins=15):
     total = w.sum()
     if total <= 0:
         raise ValueError("sample_weight sums to zero.")
-    w_bin = np.bincount(bins, weights=w, minlength=n_bins)
     acc = np.bincount(bins, weights=w * correct, minlength=n_bins)
     conf = np.bincount(bins, weights=w * confidence, minlength=n_bins)
     return float(np.abs(acc - conf).sum() / total)

@@ -239,6 +239,15 @@ class BaseDecisionClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator)
         check_is_fitted(self)
         return aligned_proba(self.estimator_, X, self.classes_)
 
+    def _predict_above(self, X, *, strict):
+        """``pos_label_`` where its probability is above ``threshold_`` (``strict``) or at
+        least ``threshold_``, else the other class: the binary threshold tools' predict."""
+        check_is_fitted(self)
+        scores = self._proba(X)[:, np.searchsorted(self.classes_, self.pos_label_)]
+        neg = self.classes_[self.classes_ != self.pos_label_][0]
+        above = scores > self.threshold_ if strict else scores >= self.threshold_
+        return np.where(above, self.pos_label_, neg).astype(self.classes_.dtype, copy=False)
+
     def predict_proba(self, X):
         """Class probabilities of the fitted estimator, columns in ``classes_`` order.
 

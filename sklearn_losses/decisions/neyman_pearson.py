@@ -15,7 +15,6 @@ import numpy as np
 from scipy.stats import binom
 from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
-from sklearn.utils.validation import check_is_fitted
 
 from ._base import (
     BaseDecisionClassifier,
@@ -283,7 +282,6 @@ class NeymanPearsonClassifier(BaseDecisionClassifier):
         -------
         self : NeymanPearsonClassifier
         """
-        name = type(self).__name__
         X, y, classes, estimator = self._targets(X, y, binary=True)
         pos = _resolve_pos_label(self.pos_label, classes)
         neg = classes[classes != pos][0]
@@ -335,11 +333,7 @@ class NeymanPearsonClassifier(BaseDecisionClassifier):
         -------
         y_pred : ndarray of shape (n_samples,)
         """
-        check_is_fitted(self)
-        scores = self._proba(X)[:, np.searchsorted(self.classes_, self.pos_label_)]
-        neg = self.classes_[self.classes_ != self.pos_label_][0]
-        return np.where(scores > self.threshold_, self.pos_label_, neg).astype(
-            self.classes_.dtype, copy=False)
+        return self._predict_above(X, strict=True)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -18,7 +18,7 @@ import numpy as np
 from sklearn.base import _fit_context
 from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+from sklearn.utils.validation import _check_sample_weight
 
 from ._base import (
     BaseDecisionClassifier,
@@ -383,11 +383,7 @@ class RecallControlClassifier(BaseDecisionClassifier):
         -------
         y_pred : ndarray of shape (n_samples,)
         """
-        check_is_fitted(self)
-        scores = self._proba(X)[:, np.searchsorted(self.classes_, self.pos_label_)]
-        neg = self.classes_[self.classes_ != self.pos_label_][0]
-        return np.where(scores >= self.threshold_, self.pos_label_, neg).astype(
-            self.classes_.dtype, copy=False)
+        return self._predict_above(X, strict=False)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
