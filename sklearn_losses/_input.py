@@ -81,7 +81,7 @@ def validate_table(estimator, X, y=None, *, reset=True, dtype=np.float32, sample
     if not reset:
         # predict, or further training (warm_start, partial_fit): the fitted encoder
         validate_data(estimator, X, reset=False, skip_check_array=True)
-        X = _as_dtype(estimator.encoder_._encode(X), dtype)
+        X = _as_dtype(estimator.encoder_._encode(X, dtype), dtype)
         if y is None:
             return X
         y = _check_y(y, estimator=estimator)
@@ -95,7 +95,7 @@ def validate_table(estimator, X, y=None, *, reset=True, dtype=np.float32, sample
         seed = copy.deepcopy(seed)  # the encoder does not advance the caller's generator
     # numpy out, whatever sklearn.set_config(transform_output=...) says
     encoder = TabularEncoder(random_state=seed).set_output(transform="default")
-    X = _as_dtype(encoder.fit_transform(X, y, sample_weight=sample_weight), dtype)
+    X = _as_dtype(encoder._fit_transform_as(X, y, sample_weight, dtype), dtype)
     estimator.encoder_ = encoder
     return X, y
 

@@ -315,6 +315,11 @@ class _PreweightedScaler(RobustSmoothClipScaler):
         return super().fit(X, y, self.fit_weight if sample_weight is None else sample_weight)
 
 
+def _numeric_array(X) -> bool:
+    """A dense numpy array of real numbers (bool, int, float): the all-numeric fast path."""
+    return isinstance(X, np.ndarray) and X.dtype.kind in "biuf"
+
+
 def _is_polars(X) -> bool:
     return type(X).__module__.split(".")[0] == "polars" and hasattr(X, "get_columns")
 
@@ -750,6 +755,16 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         validate_data(self, X, reset=True, skip_check_array=True)
         return self._fit_encode(X, y, sample_weight)
 
+    def _fit_transform_as(self, X, y, sample_weight, dtype):
+        """:meth:`fit_transform`, with an all-numeric table's encoding written as ``dtype``
+        directly (the estimator trains on float32; the values are those of the float64
+        encoding, cast)."""
+        self._out_dtype = dtype
+        try:
+            return self.fit_transform(X, y, sample_weight=sample_weight)
+        finally:
+            del self._out_dtype
+
     def _fit_encode(self, X, y, sample_weight):
         """Fit on ``X`` already checked by :func:`check_table` (names recorded by the caller)."""
         for attr in ("_kinds_", "_category_info_", "_tz_"):
@@ -765,6 +780,10 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             present = _check_sample_weight(sample_weight, X, ensure_non_negative=True) > 0
             return self.transformer_.fit(X[present]).transform(X)
         self._category_info_, self._tz_ = {}, {}
+        if _numeric_array(X):
+            out = self._fit_numeric_array(X, sample_weight)
+            if out is not None:
+                return out
         frame, kinds = self._frame(X, kinds=None)
         self._kinds_ = kinds
         self.numeric_features_ = [j for j, k in enumerate(kinds) if k == "num"]
@@ -854,28 +873,81 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         validate_data(self, X, reset=False, skip_check_array=True)
         return self._encode(X)
 
-    def _encode(self, X):
-        """Transform ``X`` already checked by :func:`check_table` and :func:`validate_data`."""
+    def _encode(self, X, dtype=np.float64):
+        """Transform ``X`` already checked by :func:`check_table` and :func:`validate_data`.
+
+        ``dtype``: of the result, for the all-numeric path (which then writes it directly);
+        other paths return float64."""
         if not hasattr(self, "_kinds_"):  # fitted on sparse input: scaled, kept as given
             X = self._check_sparse(X) if sp.issparse(X) else check_array(X, dtype=np.float64)
             return self.transformer_.transform(X)
         if sp.issparse(X):  # a dense model: the user had such rows dense at fit
             X = X.toarray()
+        if isinstance(self.transformer_, RobustSmoothClipScaler) and _numeric_array(X):
+            self._check_finite_array(X)
+            return self._scale_numeric(X, dtype)
         frame, _ = self._frame(X, kinds=self._kinds_)
         if isinstance(self.transformer_, RobustSmoothClipScaler):
-            return self._scale_numeric(frame.to_numpy(dtype=np.float64))
+            return self._scale_numeric(frame.to_numpy(dtype=np.float64), dtype)
         with np.errstate(over="ignore", invalid="ignore"):  # finiteness sums of 1e308
             return self.transformer_.transform(frame)
 
-    def _scale_numeric(self, A):
-        """The all-numeric encoding of ``A`` (float64): what the column transformer's numeric
-        pipeline computes (scale, smooth clip, a missing value imputed by 0), in place on a
-        copy, so that large tables cost few passes over memory."""
-        Z = np.array(A, dtype=np.float64, copy=True)  # never the caller's memory
-        self.transformer_._standardize_inplace(Z)
-        _smooth_clip_inplace(Z)
-        Z[np.isnan(Z)] = 0.0
-        return Z
+    #: Rows per block of the all-numeric path: the passes of the scaling and clipping run on
+    #: a block that stays in cache, instead of on whole-table temporaries.
+    _BLOCK_ROWS = 4096
+
+    def _scale_numeric(self, A, dtype=np.float64):
+        """The all-numeric encoding of ``A``: what the column transformer's numeric pipeline
+        computes (scale, smooth clip, a missing value imputed by 0), element by element in
+        float64, a block of rows at a time, written as ``dtype``. Never modifies ``A``."""
+        out = np.empty(A.shape, dtype=dtype)
+        for start in range(0, A.shape[0], self._BLOCK_ROWS):
+            block = slice(start, start + self._BLOCK_ROWS)
+            Z = np.array(A[block], dtype=np.float64, copy=True)
+            self.transformer_._standardize_inplace(Z)
+            _smooth_clip_inplace(Z)
+            Z[np.isnan(Z)] = 0.0
+            out[block] = Z
+        return out
+
+    def _column_flags(self, A, test):
+        """Per column, whether ``test`` (elementwise) holds for some row of ``A``, by blocks."""
+        flags = np.zeros(A.shape[1], dtype=bool)
+        for start in range(0, A.shape[0], self._BLOCK_ROWS):
+            flags |= test(A[start:start + self._BLOCK_ROWS]).any(axis=0)
+        return flags
+
+    def _check_finite_array(self, A):
+        if A.dtype.kind == "f":
+            bad = np.flatnonzero(self._column_flags(A, np.isinf))
+            if bad.size:
+                raise ValueError(f"Column(s) {self._names(bad)} contain infinite values; "
+                                 "replace them (e.g. by NaN, which is imputed) before fitting "
+                                 "or predicting.")
+
+    def _fit_numeric_array(self, A, sample_weight):
+        """Fit on a numeric array with no missing value (the scaler alone) and encode it;
+        None when a column has NaN (the general path then handles it). No whole-table float64
+        copy: the scaler is fitted on its subsample, the encoding written by blocks."""
+        self._check_finite_array(A)
+        if A.dtype.kind == "f" and self._column_flags(A, np.isnan).any():
+            return None
+        n_features = A.shape[1]
+        self._kinds_ = ["num"] * n_features
+        self.numeric_features_ = list(range(n_features))
+        self.datetime_features_, self.onehot_features_, self.target_features_ = [], [], []
+        scaler = RobustSmoothClipScaler(random_state=self.random_state)
+        weight = _check_sample_weight(sample_weight, A, dtype=np.float64,
+                                      ensure_non_negative=True)
+        rows = slice(None)
+        if scaler.subsample is not None and A.shape[0] > scaler.subsample:
+            # the rows the scaler would draw itself, drawn here so that only they are copied
+            rows = check_random_state(self.random_state).choice(
+                A.shape[0], scaler.subsample, replace=False)
+            rows.sort()
+        scaler.fit(np.asarray(A[rows], dtype=np.float64), sample_weight=weight[rows])
+        self.transformer_ = scaler.set_output(transform="default")
+        return self._scale_numeric(A, getattr(self, "_out_dtype", np.float64))
 
     def get_feature_names_out(self, input_features=None):
         """Names of the output columns (``num__``, ``datetime__``, ``missing__``, ``onehot__``,
