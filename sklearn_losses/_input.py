@@ -31,8 +31,6 @@ def check_labels(y):
     scikit-learn's own checks say "Input y contains NaN" for some of them and
     fail inside a sort for others (None among strings).
     """
-    import pandas as pd
-
     values = y.to_numpy(dtype=object) if hasattr(y, "to_numpy") else np.asarray(y, dtype=object)
     if values.ndim != 1:
         return  # the shape error comes from scikit-learn's check

@@ -753,11 +753,8 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
 
     def _thread_count(self, n_rows, n_features):
         """torch threads for a forward pass over ``n_rows`` encoded rows (see ``n_jobs``)."""
-        try:
-            widths = [int(n_features), *map(int, self.hidden_layer_sizes), 2]
-        except (TypeError, ValueError):
-            widths = None
-        return thread_count(self.n_jobs, min(n_rows, INFERENCE_CHUNK), widths)
+        return thread_count(self.n_jobs, min(n_rows, INFERENCE_CHUNK), n_features,
+                            self.hidden_layer_sizes)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -340,9 +340,8 @@ def make_plan(params, X, y_enc, classes, sample_weight, *, monitor, previous=Non
                                                          monitor, sample_weight, rng)
         _checks.warn_stochastic_monitor(setup["loss"], stopping, monitor)
     network = _network(params, X, previous)
-    widths = [X.shape[1], *map(int, network.hidden_layer_sizes), 2]
     n_threads = thread_count(params["n_jobs"], min(X.shape[0], int(params["batch_size"])),
-                             widths)
+                             X.shape[1], network.hidden_layer_sizes)
     n_train = X.shape[0] if train_index is None else len(train_index)
     return TrainingPlan(
         classes=classes, **setup,

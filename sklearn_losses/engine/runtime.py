@@ -74,19 +74,22 @@ def torch_threads(n):
         torch.set_num_threads(previous)
 
 
-def thread_count(n_jobs, n_rows, widths):
-    """torch threads for a call on ``n_rows`` rows of a network of layer ``widths``.
+def thread_count(n_jobs, n_rows, n_features, hidden_layer_sizes):
+    """torch threads for a call on ``n_rows`` rows of an MLP-shaped network.
 
-    ``widths``: the input width, the hidden widths and the output width; the
-    work per batch is ``n_rows`` times the multiply-adds per row. See
+    The work per batch is ``n_rows`` times the multiply-adds per row of the
+    layers ``n_features -> hidden_layer_sizes -> 2``. See
     :func:`resolve_threads`; None (leave torch alone) for an invalid
-    ``n_jobs``, which the estimator's parameter validation reports.
+    ``n_jobs``, which the estimator's parameter validation reports; with
+    sizes that are not numbers, the rule without the work.
     """
     from numbers import Integral
 
     if n_jobs is not None and (not isinstance(n_jobs, Integral) or n_jobs == 0):
         return None
-    if n_rows is None or widths is None:
+    try:
+        widths = [int(n_features), *map(int, hidden_layer_sizes), 2]
+    except (TypeError, ValueError):
         return resolve_threads(n_jobs)
     return resolve_threads(n_jobs, n_rows * sum(a * b for a, b in zip(widths, widths[1:])))
 
