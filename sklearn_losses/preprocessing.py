@@ -796,11 +796,7 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
                     if k in ("num", "date") and frame.iloc[:, j].isna().any()]
         if len(self.numeric_features_) == len(kinds) and not with_nan:
             # numeric columns only, none missing: the scaler alone, on one float64 array
-            self.transformer_ = RobustSmoothClipScaler(random_state=self.random_state)
-            self.transformer_.set_output(transform="default")
-            A = frame.to_numpy(dtype=np.float64)
-            self.transformer_.fit(A, sample_weight=sample_weight)
-            return self._scale_numeric(A)
+            return self._fit_scaler_only(frame.to_numpy(dtype=np.float64), sample_weight)
         # numeric columns, date features, target codes; the weights are given to the scalers
         # directly: routing sample_weight through the column transformer breaks TargetEncoder
         # (scikit-learn 1.9 reads a "groups" entry no caller passes: KeyError)
@@ -936,6 +932,12 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         self._kinds_ = ["num"] * n_features
         self.numeric_features_ = list(range(n_features))
         self.datetime_features_, self.onehot_features_, self.target_features_ = [], [], []
+        return self._fit_scaler_only(A, sample_weight)
+
+    def _fit_scaler_only(self, A, sample_weight):
+        """Fit the scaler alone on the numeric table ``A`` (no missing value) and encode it,
+        as ``_out_dtype`` when set. The scaler's subsample is drawn here, so that only those
+        rows are copied to float64 (the rows the scaler would draw itself)."""
         scaler = RobustSmoothClipScaler(random_state=self.random_state)
         weight = _check_sample_weight(sample_weight, A, dtype=np.float64,
                                       ensure_non_negative=True)
