@@ -239,15 +239,6 @@ class BaseDecisionClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator)
         check_is_fitted(self)
         return aligned_proba(self.estimator_, X, self.classes_)
 
-    def _predict_above(self, X, *, strict):
-        """``pos_label_`` where its probability is above ``threshold_`` (``strict``) or at
-        least ``threshold_``, else the other class: the binary threshold tools' predict."""
-        check_is_fitted(self)
-        scores = self._proba(X)[:, np.searchsorted(self.classes_, self.pos_label_)]
-        neg = self.classes_[self.classes_ != self.pos_label_][0]
-        above = scores > self.threshold_ if strict else scores >= self.threshold_
-        return np.where(above, self.pos_label_, neg).astype(self.classes_.dtype, copy=False)
-
     def predict_proba(self, X):
         """Class probabilities of the fitted estimator, columns in ``classes_`` order.
 
@@ -273,4 +264,39 @@ class BaseDecisionClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator)
         tags.input_tags.allow_nan = inner.input_tags.allow_nan
         tags.input_tags.string = inner.input_tags.string
         tags.input_tags.categorical = inner.input_tags.categorical
+        return tags
+
+
+class BinaryThresholdClassifier(BaseDecisionClassifier):
+    """A binary tool that decides by a threshold on the positive class's probability.
+
+    Subclasses set ``pos_label_`` and ``threshold_`` in ``fit``, and
+    ``_strict``: whether the probability must exceed the threshold (the
+    Neyman-Pearson order statistic) or only reach it (conformal risk control).
+    """
+
+    _strict = True
+
+    def predict(self, X):
+        """``pos_label_`` where its probability passes ``threshold_``, else the other class.
+
+        It passes by exceeding the threshold (:class:`NeymanPearsonClassifier`)
+        or by reaching it (:class:`RecallControlClassifier`).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        scores = self._proba(X)[:, np.searchsorted(self.classes_, self.pos_label_)]
+        neg = self.classes_[self.classes_ != self.pos_label_][0]
+        above = scores > self.threshold_ if self._strict else scores >= self.threshold_
+        return np.where(above, self.pos_label_, neg).astype(self.classes_.dtype, copy=False)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False
         return tags

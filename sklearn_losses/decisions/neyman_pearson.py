@@ -18,6 +18,7 @@ from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 
 from ._base import (
     BaseDecisionClassifier,
+    BinaryThresholdClassifier,
     aligned_proba,
     cross_fit_proba,
     fit_on,
@@ -129,7 +130,7 @@ def _too_few_message(n, alpha, delta, n_min, context=""):
             "alpha or delta.")
 
 
-class NeymanPearsonClassifier(BaseDecisionClassifier):
+class NeymanPearsonClassifier(BinaryThresholdClassifier):
     r"""Binary classifier with a high-probability cap on its false alarms.
 
     The umbrella algorithm (Tong, Feng and Li, Science Advances 2018): the
@@ -321,24 +322,6 @@ class NeymanPearsonClassifier(BaseDecisionClassifier):
         self.n_calibration_ = n
         self.violation_bound_ = bound
         return self
-
-    def predict(self, X):
-        """``pos_label_`` where its probability exceeds ``threshold_``, else the other class.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-        """
-        return self._predict_above(X, strict=True)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_class = False
-        return tags
 
 
 def _resolve_pos_label(pos_label, classes):

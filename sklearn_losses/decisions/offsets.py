@@ -16,7 +16,6 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
-from sklearn.utils.validation import check_is_fitted
 
 from ._base import (
     BaseDecisionClassifier,
@@ -303,10 +302,14 @@ class TunedOffsetsClassifierCV(BaseDecisionClassifier):
             On binary data, the second column minus the first: ``predict``
             returns ``classes_[1]`` where it is > 0.
         """
-        scores = np.log(np.maximum(self._proba(X), PROBA_FLOOR)) + self.offsets_
+        scores = self._offset_log_proba(X)
         if len(self.classes_) == 2:
             return scores[:, 1] - scores[:, 0]
         return scores
+
+    def _offset_log_proba(self, X):
+        """``log p_k(x) + offsets_[k]``, shape ``(n_samples, n_classes)``."""
+        return np.log(np.maximum(self._proba(X), PROBA_FLOOR)) + self.offsets_
 
     def predict(self, X):
         """The class maximising ``log p_k(x) + offsets_[k]``.
@@ -319,8 +322,7 @@ class TunedOffsetsClassifierCV(BaseDecisionClassifier):
         -------
         y_pred : ndarray of shape (n_samples,)
         """
-        check_is_fitted(self)
-        scores = np.log(np.maximum(self._proba(X), PROBA_FLOOR)) + self.offsets_
+        scores = self._offset_log_proba(X)  # checks the fit before classes_ is read
         return self.classes_[np.argmax(scores, axis=1)]
 
 

@@ -22,6 +22,7 @@ from sklearn.utils.validation import _check_sample_weight
 
 from ._base import (
     BaseDecisionClassifier,
+    BinaryThresholdClassifier,
     aligned_proba,
     cross_fit_proba,
     fit_on,
@@ -144,7 +145,7 @@ def conformal_recall_threshold(scores, alpha, sample_weight=None):
     return float(values[np.flatnonzero(below <= budget)[-1]])
 
 
-class RecallControlClassifier(BaseDecisionClassifier):
+class RecallControlClassifier(BinaryThresholdClassifier):
     r"""Binary classifier with a bound on the false-negative rate of one class.
 
     The estimator scores :math:`s(x) = P(y = \text{pos} \mid x)`; held-out
@@ -274,6 +275,9 @@ class RecallControlClassifier(BaseDecisionClassifier):
     (1, 104)
     """
 
+    #: predict: the positive class where its probability is at least the threshold
+    _strict = False
+
     _parameter_constraints: dict = {
         **BaseDecisionClassifier._parameter_constraints,
         "alpha": [Interval(Real, 0, 1, closed="neither")],
@@ -372,23 +376,6 @@ class RecallControlClassifier(BaseDecisionClassifier):
                 f"needs at least {_min_positives(self.alpha)} held-out rows of the "
                 f"positive class {pos!r} (n >= 1/alpha - 1); got {n}.")
 
-    def predict(self, X):
-        """``pos_label_`` where its probability is at least ``threshold_``, else the other.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-        """
-        return self._predict_above(X, strict=False)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_class = False
-        return tags
 
 
 def _resolve_minority(pos_label, classes, y):
