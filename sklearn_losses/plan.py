@@ -242,8 +242,17 @@ def class_setup(params, classes, y_enc, sample_weight, seed) -> dict:
                 batch_sampler=batch_sampler)
 
 
-def _validation(params, y_enc, n_classes, monitor, sample_weight, rng):
-    """``(stopping, train_index, valid_index)``: the stopping rule and the validation split."""
+def _validation(params, y_enc, n_classes, monitor, sample_weight, rng, n_valid=0):
+    """``(stopping, train_index, valid_index)``: the stopping rule and the validation split.
+
+    ``n_valid``: the last rows are validation rows given to ``fit`` (``eval_set``);
+    otherwise a stratified share is held out when the rule needs one.
+    """
+    if n_valid:
+        train_index = np.arange(len(y_enc) - n_valid)
+        valid_index = np.arange(len(y_enc) - n_valid, len(y_enc))
+        _checks.check_validation_weights(sample_weight, valid_index, "eval_set")
+        return ("validation" if params["early_stopping"] else "none"), train_index, valid_index
     if params["early_stopping"] == "auto":
         wants = len(y_enc) >= AUTO_VALIDATION_MIN_SAMPLES or monitor is not None
     else:
@@ -329,15 +338,9 @@ def make_plan(params, X, y_enc, classes, sample_weight, *, monitor, previous=Non
                             None if sample_weight is None else sample_weight[:n_fit], seed)
     if partial:
         stopping, train_index, valid_index = "none", None, None
-    elif n_valid:
-        train_index = np.arange(len(y_enc) - n_valid)
-        valid_index = np.arange(len(y_enc) - n_valid, len(y_enc))
-        _checks.check_validation_weights(sample_weight, valid_index, "eval_set")
-        stopping = "validation" if params["early_stopping"] else "none"
-        _checks.warn_stochastic_monitor(setup["loss"], stopping, monitor)
     else:
         stopping, train_index, valid_index = _validation(params, y_enc, classes.shape[0],
-                                                         monitor, sample_weight, rng)
+                                                         monitor, sample_weight, rng, n_valid)
         _checks.warn_stochastic_monitor(setup["loss"], stopping, monitor)
     network = _network(params, X, previous)
     n_threads = thread_count(params["n_jobs"], min(X.shape[0], int(params["batch_size"])),
