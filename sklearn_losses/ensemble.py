@@ -375,6 +375,35 @@ def minority_index(y_enc, n_classes):
 
 
 # --------------------------------------------------------------- estimator
+def check_threshold(threshold, classes):
+    """Raise when a binary decision ``threshold`` is set for a multiclass ``y``."""
+    if threshold is not None and len(classes) != 2:
+        raise ValueError(
+            f"threshold={threshold!r} sets a binary decision threshold, but y has "
+            f"{len(classes)} classes; use threshold=None (the most probable class), or "
+            "sklearn_losses.decisions.TunedOffsetsClassifierCV for per-class offsets.")
+
+
+def fit_threshold(threshold, oof_proba, y_enc, sample_weight=None):
+    """``(threshold_, threshold_score_)`` of the ``threshold`` parameter on OOF probabilities.
+
+    A metric name: the threshold on ``oof_proba[:, 1]`` maximising it
+    (:func:`tune_threshold`) and its score; a float: itself and None; None:
+    ``(None, None)`` (``predict`` is the argmax).
+    """
+    if isinstance(threshold, str):
+        return tune_threshold(oof_proba[:, 1], y_enc, threshold, sample_weight,
+                              f1_class=minority_index(y_enc, 2))
+    return (None if threshold is None else float(threshold)), None
+
+
+def decide(proba, classes, threshold_):
+    """``classes[1]`` where its probability reaches ``threshold_``; the argmax when None."""
+    if threshold_ is not None:
+        return classes[(proba[:, 1] >= threshold_).astype(np.intp)]
+    return classes[np.argmax(proba, axis=1)]
+
+
 def default_network():
     """``WeightedLossClassifier()``: the estimator of ``estimator=None``."""
     from .classifier import WeightedLossClassifier
@@ -559,7 +588,7 @@ class CrossFitClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         owner = type(self).__name__
         X, y, classes, y_enc, sample_weight = check_cross_fit_data(
             X, y, sample_weight, owner=owner)
-        self._check_threshold(classes)
+        check_threshold(self.threshold, classes)
         rng = check_random_state(self.random_state)
         fold = make_folds(y, self.n_folds, rng, owner=owner)
         from joblib import effective_n_jobs
@@ -572,13 +601,6 @@ class CrossFitClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         reemit_warnings(fits)
         self._set_fitted(fits, fold, classes, y_enc, sample_weight)
         return self
-
-    def _check_threshold(self, classes):
-        if self.threshold is not None and len(classes) != 2:
-            raise ValueError(
-                f"threshold={self.threshold!r} sets a binary decision threshold, but y has "
-                f"{len(classes)} classes; use threshold=None (the most probable class), or "
-                "sklearn_losses.decisions.TunedOffsetsClassifierCV for per-class offsets.")
 
     def _set_fitted(self, fits, fold, classes, y_enc, sample_weight):
         """Record the members and fit the temperature and threshold on their OOF predictions."""
@@ -604,13 +626,8 @@ class CrossFitClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             self.temperature_ = fit_proba_temperature(
                 oof[seen], y_enc[seen], None if sample_weight is None else sample_weight[seen])
         self.oof_proba_ = temperature_scale(oof, self.temperature_)
-        self.threshold_, self.threshold_score_ = None, None
-        if isinstance(self.threshold, str):
-            self.threshold_, self.threshold_score_ = tune_threshold(
-                self.oof_proba_[:, 1], y_enc, self.threshold, sample_weight,
-                f1_class=minority_index(y_enc, 2))
-        elif self.threshold is not None:
-            self.threshold_ = float(self.threshold)
+        self.threshold_, self.threshold_score_ = fit_threshold(
+            self.threshold, self.oof_proba_, y_enc, sample_weight)
         return self
 
     def __sklearn_is_fitted__(self):
@@ -647,10 +664,7 @@ class CrossFitClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         -------
         y_pred : ndarray of shape (n_samples,)
         """
-        proba = self.predict_proba(X)
-        if self.threshold_ is not None:
-            return self.classes_[(proba[:, 1] >= self.threshold_).astype(np.intp)]
-        return self.classes_[np.argmax(proba, axis=1)]
+        return decide(self.predict_proba(X), self.classes_, self.threshold_)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

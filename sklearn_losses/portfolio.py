@@ -28,8 +28,12 @@ from sklearn.utils.validation import check_is_fitted
 
 from .ensemble import (
     PROBA_FLOOR,
+    THRESHOLD_METRICS,
     CrossFitClassifier,
     check_cross_fit_data,
+    check_threshold,
+    decide,
+    fit_threshold,
     fit_members,
     inherit_input_tags,
     make_folds,
@@ -282,6 +286,16 @@ class LossPortfolioClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
         folds, so that there is a model; when it alone takes longer than
         ``time_limit``, ``fit`` takes that long. Configurations run in order,
         so the cheapest should come first (the default portfolio does).
+    threshold : str, float or None, default=None
+        Binary decision rule of :meth:`predict`, as
+        :class:`~sklearn_losses.CrossFitClassifier`'s: None, the most
+        probable class of the ensemble; a metric name (``"f1"``,
+        ``"balanced_accuracy"``, ``"matthews_corrcoef"``, ``"gmean"``,
+        ``"accuracy"``), the threshold on the ensemble's probability of
+        ``classes_[1]`` that maximises it on the ensemble's OOF
+        probabilities (:func:`~sklearn_losses.ensemble.tune_threshold`; the
+        same rows chose the weights, so the threshold shares their
+        optimism); a float in (0, 1), that threshold. Only for binary ``y``.
     n_jobs : int or None, default=None
         Member fits run in parallel by joblib (processes), every fold of
         every configuration; each member's ``n_jobs`` left at None becomes 1
@@ -315,6 +329,13 @@ class LossPortfolioClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
         ``"failed: <error>"``).
     selection_scores_ : ndarray of shape (max_ensemble_size,)
         The ensemble's OOF score after each greedy step.
+    threshold_ : float or None
+        Threshold on the probability of ``classes_[1]`` (binary): ``predict``
+        returns ``classes_[1]`` where it is reached. None when ``predict``
+        is the argmax (``threshold=None``).
+    threshold_score_ : float or None
+        The OOF score of the tuned threshold (None unless ``threshold``
+        names a metric).
     fold_ : ndarray of int of shape (n_samples,)
         The fold of each training row.
     classes_ : ndarray of shape (n_classes,)
@@ -384,19 +405,22 @@ class LossPortfolioClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
         "metric": [StrOptions(set(_metric_names())), callable],
         "max_ensemble_size": [Interval(Integral, 1, None, closed="left")],
         "time_limit": [None, Interval(Real, 0, None, closed="neither")],
+        "threshold": [None, StrOptions(set(THRESHOLD_METRICS)),
+                      Interval(Real, 0, 1, closed="neither")],
         "n_jobs": [None, Integral],
         "random_state": ["random_state"],
     }
 
     def __init__(self, configs=None, extra_estimators=None, *, n_folds=5,
                  metric="average_precision", max_ensemble_size=25, time_limit=None,
-                 n_jobs=None, random_state=None):
+                 threshold=None, n_jobs=None, random_state=None):
         self.configs = configs
         self.extra_estimators = extra_estimators
         self.n_folds = n_folds
         self.metric = metric
         self.max_ensemble_size = max_ensemble_size
         self.time_limit = time_limit
+        self.threshold = threshold
         self.n_jobs = n_jobs
         self.random_state = random_state
 
@@ -458,6 +482,7 @@ class LossPortfolioClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
         candidates = self._candidates()
         X, y, classes, y_enc, sample_weight = check_cross_fit_data(
             X, y, sample_weight, owner=owner)
+        check_threshold(self.threshold, classes)
         value, sign = resolve_metric(self.metric, classes)
         rng = check_random_state(self.random_state)
         fold = make_folds(y, self.n_folds, rng, owner=owner)
@@ -524,6 +549,8 @@ class LossPortfolioClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
         self.oof_proba_ = np.tensordot(weights, probas, axes=1)
         self.oof_score_ = float(value(y_enc, self.oof_proba_, sample_weight))
         self.selection_scores_ = scores
+        self.threshold_, self.threshold_score_ = fit_threshold(
+            self.threshold, self.oof_proba_, y_enc, sample_weight)
         by_name = dict(zip(names, weights))
         for row in rows:
             row["weight"] = float(by_name.get(row["member"], 0.0))
@@ -562,7 +589,7 @@ class LossPortfolioClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
         return np.log(np.maximum(self.predict_proba(X), PROBA_FLOOR))
 
     def predict(self, X):
-        """The most probable class of the ensemble.
+        """``classes_[1]`` where its probability reaches ``threshold_``, else the argmax.
 
         Parameters
         ----------
@@ -572,8 +599,7 @@ class LossPortfolioClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
         -------
         y_pred : ndarray of shape (n_samples,)
         """
-        proba = self.predict_proba(X)
-        return self.classes_[np.argmax(proba, axis=1)]
+        return decide(self.predict_proba(X), self.classes_, self.threshold_)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -11,6 +11,7 @@ from sklearn.metrics import (
     accuracy_score,
     average_precision_score,
     brier_score_loss,
+    matthews_corrcoef,
     roc_auc_score,
 )
 from sklearn.neighbors import KNeighborsClassifier
@@ -273,8 +274,41 @@ def test_default_portfolio_holds_the_package_networks():
     (dict(max_ensemble_size=0), "'max_ensemble_size' parameter"),
     (dict(time_limit=0), "'time_limit' parameter"),
     (dict(n_folds=1), "'n_folds' parameter"),
+    (dict(threshold="roc_auc"), "'threshold' parameter"),
+    (dict(threshold=1.0), "'threshold' parameter"),
 ])
 def test_bad_parameters_are_named(params, match):
     X, y = imbalanced(60)
     with pytest.raises(ValueError, match=match):
         LossPortfolioClassifier(**params).fit(X, y)
+
+
+def test_threshold_is_tuned_on_the_ensemble_out_of_fold_probabilities():
+    X, y = imbalanced(240)
+    labels = np.array(["ok", "fraud"])[y]  # the minority "fraud" is classes_[0]
+    configs = {"ce": FAST, "focal": dict(FAST, loss="focal")}
+    clf = LossPortfolioClassifier(configs=configs, extra_estimators={"lr": LogisticRegression()},
+                                  n_folds=3, threshold="matthews_corrcoef",
+                                  random_state=0).fit(X, labels)
+    oof_pred = clf.classes_[(clf.oof_proba_[:, 1] >= clf.threshold_).astype(int)]
+    assert clf.threshold_score_ == pytest.approx(matthews_corrcoef(labels, oof_pred))
+    # no other cut point of the OOF probabilities does better
+    for cut in np.unique(clf.oof_proba_[:, 1]):
+        other = clf.classes_[(clf.oof_proba_[:, 1] >= cut).astype(int)]
+        assert matthews_corrcoef(labels, other) <= clf.threshold_score_ + 1e-12
+    proba = clf.predict_proba(X)
+    np.testing.assert_array_equal(clf.predict(X),
+                                  clf.classes_[(proba[:, 1] >= clf.threshold_).astype(int)])
+    fixed = clf.set_params(threshold=0.3).fit(X, labels)
+    assert fixed.threshold_ == 0.3 and fixed.threshold_score_ is None
+    argmax = clf.set_params(threshold=None).fit(X, labels)
+    assert argmax.threshold_ is None
+    np.testing.assert_array_equal(argmax.predict(X),
+                                  argmax.classes_[argmax.predict_proba(X).argmax(axis=1)])
+
+
+def test_threshold_refuses_multiclass_y():
+    X, y = imbalanced(90, n_classes=3)
+    with pytest.raises(ValueError, match="threshold='f1' sets a binary decision threshold, "
+                                         "but y has 3 classes"):
+        LossPortfolioClassifier(configs={"ce": FAST}, threshold="f1").fit(X, y)
