@@ -250,7 +250,7 @@ def test_callable_metric_gets_labels_and_weights():
 def test_default_portfolio_holds_the_package_networks():
     configs = default_portfolio()
     assert list(configs) == ["default", "focal_class_balanced", "logit_adjusted",
-                             "cross_entropy_balanced", "tabm_small"]
+                             "cross_entropy_balanced"]
     configs["default"]["lr"] = 1.0  # a copy: the next call is unchanged
     assert default_portfolio()["default"] == {}
     candidates = LossPortfolioClassifier()._candidates()
@@ -307,8 +307,12 @@ def test_threshold_is_tuned_on_the_ensemble_out_of_fold_probabilities():
                                   argmax.classes_[argmax.predict_proba(X).argmax(axis=1)])
 
 
-def test_threshold_refuses_multiclass_y():
+def test_threshold_on_multiclass_y():
     X, y = imbalanced(90, n_classes=3)
-    with pytest.raises(ValueError, match="threshold='f1' sets a binary decision threshold, "
+    with pytest.raises(ValueError, match="threshold=0.3 sets a binary decision threshold, "
                                          "but y has 3 classes"):
-        LossPortfolioClassifier(configs={"ce": FAST}, threshold="f1").fit(X, y)
+        LossPortfolioClassifier(configs={"ce": FAST}, threshold=0.3).fit(X, y)
+    # a metric name (the default) leaves multiclass predictions to the argmax
+    clf = LossPortfolioClassifier(configs={"ce": FAST}, n_folds=2, random_state=0).fit(X, y)
+    assert clf.threshold == "matthews_corrcoef" and clf.threshold_ is None
+    np.testing.assert_array_equal(clf.predict(X), clf.predict_proba(X).argmax(axis=1))
