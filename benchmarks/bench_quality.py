@@ -217,16 +217,24 @@ BOOSTING_PACKAGES = {"catboost": "catboost", "catboost_balanced": "catboost",
 
 
 # ----------------------------------------------------------------- methods
-def _crossfit(args):
+def _crossfit(args, *, plain=False, **params):
+    """``CrossFitClassifier`` of the default network. ``plain``: the network inside a
+    ``Pipeline``, whose ``fit`` takes no ``eval_set``, so each member trains with its own
+    stopping rule and its held-out fold only gives the out-of-fold predictions."""
+    from sklearn.pipeline import Pipeline
+
     from sklearn_losses.ensemble import CrossFitClassifier
 
-    return CrossFitClassifier(_wlc(args), random_state=args.seed)
+    net = Pipeline([("net", _wlc(args))]) if plain else _wlc(args)
+    return CrossFitClassifier(net, random_state=args.seed, **params)
 
 
-def _portfolio(args):
-    from sklearn_losses.portfolio import LossPortfolioClassifier
+def _portfolio(args, **extra_configs):
+    """The default ``LossPortfolioClassifier``, with ``extra_configs`` added last."""
+    from sklearn_losses.portfolio import LossPortfolioClassifier, default_portfolio
 
-    return LossPortfolioClassifier(random_state=args.seed)
+    configs = {**default_portfolio(), **extra_configs} if extra_configs else None
+    return LossPortfolioClassifier(configs, random_state=args.seed)
 
 
 def _wlc(args, **params):
@@ -245,8 +253,23 @@ METHODS = {
     "wlc_crossfit": ("`CrossFitClassifier(WeightedLossClassifier())`: 5 cross-fitted members, "
                      "each early-stopped on its own fold, temperature on the out-of-fold "
                      "probabilities", lambda a: _crossfit(a)),
-    "wlc_portfolio": ("`LossPortfolioClassifier()`: the default portfolio, greedy ensemble "
-                      "selection on out-of-fold AP", lambda a: _portfolio(a)),
+    "wlc_crossfit_mcc": ("`CrossFitClassifier(WeightedLossClassifier(), "
+                         "threshold=\"matthews_corrcoef\")`: `wlc_crossfit` with the MCC "
+                         "threshold of the out-of-fold probabilities",
+                         lambda a: _crossfit(a, threshold="matthews_corrcoef")),
+    "wlc_bagged_mcc": ("`CrossFitClassifier(Pipeline([(\"net\", WeightedLossClassifier())]), "
+                       "threshold=\"matthews_corrcoef\")`: 5 members each trained on 4 folds "
+                       "with the network's own stopping rule (a Pipeline takes no eval_set), "
+                       "MCC threshold of the out-of-fold probabilities",
+                       lambda a: _crossfit(a, plain=True, threshold="matthews_corrcoef")),
+    "wlc_portfolio": ("`LossPortfolioClassifier()`: the default portfolio (4 configurations, "
+                      "5 folds), greedy ensemble selection on out-of-fold AP, the MCC "
+                      "threshold of the ensemble's out-of-fold probabilities",
+                      lambda a: _portfolio(a)),
+    "wlc_portfolio_ple": ("`LossPortfolioClassifier()` with a fifth configuration, "
+                          "`num_embeddings=\"piecewise_linear\"`",
+                          lambda a: _portfolio(a, piecewise_linear={
+                              "num_embeddings": "piecewise_linear"})),
     "wlc_unweighted": ("`WeightedLossClassifier(reweight=None)`: plain cross-entropy, no class "
                        "weights", lambda a: _wlc(a, reweight=None)),
     "wlc_logit_adjusted": ("`WeightedLossClassifier(loss=\"logit_adjusted\")`",
