@@ -229,12 +229,15 @@ def _crossfit(args, *, plain=False, **params):
     return CrossFitClassifier(net, random_state=args.seed, **params)
 
 
-def _portfolio(args, **extra_configs):
+def _portfolio(args, refit=True, **extra_configs):
     """The default ``LossPortfolioClassifier``, with ``extra_configs`` added last."""
     from sklearn_losses.portfolio import LossPortfolioClassifier, default_portfolio
 
     configs = {**default_portfolio(), **extra_configs} if extra_configs else None
-    return LossPortfolioClassifier(configs, random_state=args.seed)
+    return LossPortfolioClassifier(configs, refit=refit, random_state=args.seed)
+
+
+_PLE = {"piecewise_linear": {"num_embeddings": "piecewise_linear"}}
 
 
 def _wlc(args, **params):
@@ -264,12 +267,16 @@ METHODS = {
                        lambda a: _crossfit(a, plain=True, threshold="matthews_corrcoef")),
     "wlc_portfolio": ("`LossPortfolioClassifier()`: the default portfolio (4 configurations, "
                       "5 folds), greedy ensemble selection on out-of-fold AP, the MCC "
-                      "threshold of the ensemble's out-of-fold probabilities",
-                      lambda a: _portfolio(a)),
+                      "threshold of the ensemble's out-of-fold probabilities, the selected "
+                      "configurations refitted on every row", lambda a: _portfolio(a)),
+    "wlc_portfolio_cv": ("`LossPortfolioClassifier(refit=False)`: members early-stopped on "
+                         "their held-out fold and averaged, no refit",
+                         lambda a: _portfolio(a, refit=False)),
     "wlc_portfolio_ple": ("`LossPortfolioClassifier()` with a fifth configuration, "
                           "`num_embeddings=\"piecewise_linear\"`",
-                          lambda a: _portfolio(a, piecewise_linear={
-                              "num_embeddings": "piecewise_linear"})),
+                          lambda a: _portfolio(a, **_PLE)),
+    "wlc_portfolio_ple_cv": ("`wlc_portfolio_ple` with `refit=False`",
+                             lambda a: _portfolio(a, refit=False, **_PLE)),
     "wlc_unweighted": ("`WeightedLossClassifier(reweight=None)`: plain cross-entropy, no class "
                        "weights", lambda a: _wlc(a, reweight=None)),
     "wlc_logit_adjusted": ("`WeightedLossClassifier(loss=\"logit_adjusted\")`",

@@ -114,7 +114,7 @@ def make_folds(y, n_folds, random_state=None, *, owner="CrossFitClassifier"):
 
 
 # ------------------------------------------------------------- member fits
-def _seeded(estimator, seed):
+def seeded(estimator, seed):
     """``estimator`` (a clone) with every ``*random_state`` parameter set to ``seed``."""
     keys = [k for k in estimator.get_params(deep=True)
             if k == "random_state" or k.endswith("__random_state")]
@@ -142,7 +142,7 @@ def prepare_members(estimator, n_folds, rng, *, parallel, seed=True):
     for s in seeds:
         member = clone(estimator)
         if seed:
-            member = _seeded(member, s)
+            member = seeded(member, s)
         if parallel:
             member = _one_thread(member)
         members.append(member)
@@ -174,8 +174,9 @@ class MemberFit:
 
 
 def _fit_member(task, member, X, y, sample_weight, fold, f, classes, deadline, exempt,
-                capture_errors):
-    """Fit ``member`` on the rows outside fold ``f``, early-stopped on fold ``f``; predict it."""
+                capture_errors, eval_set=True):
+    """Fit ``member`` on the rows outside fold ``f``, early-stopped on fold ``f`` (when
+    ``eval_set`` and its ``fit`` takes one); predict fold ``f``."""
     if deadline is not None and not exempt and time.time() > deadline:
         return MemberFit(task, skipped=True)
     train, test = np.flatnonzero(fold != f), np.flatnonzero(fold == f)
@@ -192,7 +193,7 @@ def _fit_member(task, member, X, y, sample_weight, fold, f, classes, deadline, e
     # early stopping on the held-out rows, those of classes the member trains on (a class
     # of a single row may be missing from its training rows)
     valid = test[np.isin(y[test], y[train])]
-    use_eval_set = _accepts(member.fit, "eval_set") and len(valid) > 0 and (
+    use_eval_set = eval_set and _accepts(member.fit, "eval_set") and len(valid) > 0 and (
         sample_weight is None or sample_weight[valid].sum() > 0)
     if use_eval_set:
         X_va = X_te if len(valid) == len(test) else _safe_indexing(X, valid)
@@ -218,7 +219,7 @@ def _fit_member(task, member, X, y, sample_weight, fold, f, classes, deadline, e
 
 
 def fit_members(tasks, X, y, sample_weight, fold, classes, *, n_jobs=None, deadline=None,
-                capture_errors=False):
+                capture_errors=False, eval_set=True):
     """Fit the member of each task on its training folds, serially or with joblib.
 
     Parameters
@@ -242,6 +243,10 @@ def fit_members(tasks, X, y, sample_weight, fold, classes, *, n_jobs=None, deadl
         starts (it comes back ``skipped``); a fit in progress finishes.
     capture_errors : bool
         Return a failed fit with its exception instead of raising it.
+    eval_set : bool
+        Early-stop each member on its held-out fold where its ``fit`` takes
+        ``eval_set``; False fits every member plainly on its training folds
+        (its own stopping rule), the held-out fold only predicted.
 
     Returns
     -------
@@ -252,7 +257,7 @@ def fit_members(tasks, X, y, sample_weight, fold, classes, *, n_jobs=None, deadl
     from joblib import Parallel, delayed, effective_n_jobs
 
     args = [(i, member, X, y, sample_weight, fold, f, classes, deadline, exempt,
-             capture_errors) for i, (member, f, exempt) in enumerate(tasks)]
+             capture_errors, eval_set) for i, (member, f, exempt) in enumerate(tasks)]
     if effective_n_jobs(n_jobs) == 1 or len(tasks) <= 1:
         return [_fit_member(*a) for a in args]
     return Parallel(n_jobs=n_jobs)(delayed(_fit_member)(*a) for a in args)

@@ -21,7 +21,7 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, _fit_context
+from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, _fit_context, clone
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
@@ -39,8 +39,11 @@ from .ensemble import (
     make_folds,
     prepare_members,
     reemit_warnings,
+    seeded,
+    temperature_scale,
     warn_caller,
 )
+from .decisions._base import aligned_proba
 from .metrics import ProbaMetric, available_metrics, available_scorers, get_metric
 
 __all__ = ["LossPortfolioClassifier", "default_portfolio", "ensemble_selection"]
@@ -225,18 +228,22 @@ class LossPortfolioClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
 
     Every configuration (``configs``, and ``extra_estimators``) is
     cross-fitted on the same ``n_folds`` stratified folds: one member per
-    fold, trained on the other folds and early-stopped on its own
-    (``fit(..., eval_set=...)``), the configuration's temperature fitted
+    fold, trained on the other folds, the configuration's temperature fitted
     on its out-of-fold (OOF) probabilities, as
     :class:`~sklearn_losses.CrossFitClassifier` does. The configurations are
     then combined by greedy forward selection with replacement on their
     OOF probabilities (Caruana et al., 2004;
-    :func:`~sklearn_losses.portfolio.ensemble_selection`): ``predict_proba``
-    is the ``weights_``-weighted mean of the selected configurations'
-    (temperature-scaled) probabilities. Every row trains ``n_folds - 1``
-    members of each configuration and is predicted once by each
-    configuration, by a member that did not train on it: those predictions
-    fit the temperatures and the ensemble weights, and no data is set aside.
+    :func:`~sklearn_losses.portfolio.ensemble_selection`), and the decision
+    threshold is tuned on the ensemble's OOF probabilities (``threshold``).
+    Every row trains ``n_folds - 1`` members of each configuration and is
+    predicted once by each configuration, by a member that did not train on
+    it: those predictions fit the temperatures, the ensemble weights and the
+    threshold, and no data is set aside. With ``refit`` (the default) each
+    selected configuration is then fitted again on every row and
+    ``predict_proba`` is the ``weights_``-weighted mean of these refitted
+    models' (temperature-scaled) probabilities; with ``refit=False`` the
+    members are early-stopped on their held-out fold and ``predict_proba``
+    is the weighted mean of the configurations' cross-fitted averages.
 
     Parameters
     ----------
@@ -244,7 +251,7 @@ class LossPortfolioClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
         The network configurations, by name: each value a dict of
         :class:`~sklearn_losses.WeightedLossClassifier` parameters (the
         others at their defaults) or a classifier instance. None:
-        :func:`~sklearn_losses.portfolio.default_portfolio` (5
+        :func:`~sklearn_losses.portfolio.default_portfolio` (4
         configurations of the package's networks, not tuned: see there how
         they were chosen).
     extra_estimators : dict, list of (str, estimator) or None, default=None
@@ -279,9 +286,11 @@ class LossPortfolioClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
         So ``fit`` returns within ``time_limit`` plus the longest single
         member fit (one fold of one configuration; with ``n_jobs`` > 1 the
         fits in flight run side by side) plus the time to predict the
-        held-out folds and select the ensemble. A configuration whose folds
-        did not all run is left out (``status`` "time limit" in the
-        leaderboard). Exception: the first configuration always runs all its
+        held-out folds and select the ensemble (and, with ``refit``, the
+        refits that started before the limit: no refit starts after it, and a
+        selected configuration left without one is predicted by its
+        cross-fitted members). A configuration whose folds did not all run is
+        left out (``status`` "time limit" in the leaderboard). Exception: the first configuration always runs all its
         folds, so that there is a model; when it alone takes longer than
         ``time_limit``, ``fit`` takes that long. Configurations run in order,
         so the cheapest should come first (the default portfolio does).
@@ -302,6 +311,21 @@ class LossPortfolioClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
         tuning the threshold for MCC raised the cross-fitted default
         network's MCC from 0.531 to 0.551, seed 0). So ``predict`` is not the argmax of
         ``predict_proba`` unless ``threshold=None``.
+    refit : bool, default=True
+        True: the members are fitted on their training folds with their own
+        stopping rule (no ``eval_set``: the held-out fold only gives the OOF
+        predictions), and once the weights are chosen every configuration of
+        positive weight is fitted again on all the rows, the same way;
+        :meth:`predict_proba` mixes these refitted models (each
+        temperature-scaled with its configuration's OOF temperature) with
+        the selected weights. So the OOF predictions that choose the weights,
+        temperatures and threshold come from models trained as the final ones
+        are, on ``1 - 1/n_folds`` of the rows (the "refit full" of AutoGluon,
+        Erickson et al., 2020). False: the members are early-stopped on their
+        held-out fold (``fit(..., eval_set=...)``) and :meth:`predict_proba`
+        averages them, as :class:`~sklearn_losses.CrossFitClassifier` does;
+        no refit. On the benchmark's choose tables the refitted portfolio
+        ranked better (see the Cross-fitted ensembles page of the docs).
     n_jobs : int or None, default=None
         Member fits run in parallel by joblib (processes), every fold of
         every configuration; each member's ``n_jobs`` left at None becomes 1
@@ -312,6 +336,10 @@ class LossPortfolioClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
 
     Attributes
     ----------
+    refitted_ : dict of str -> estimator
+        With ``refit``: the configurations of positive weight refitted on
+        every row (those whose refit started before ``time_limit``), by
+        name; :meth:`predict_proba` uses them. Empty with ``refit=False``.
     members_ : dict of str -> CrossFitClassifier
         The configurations that were fitted on every fold (failed and
         timed-out ones are not here), in portfolio order, each a fitted
@@ -330,7 +358,8 @@ class LossPortfolioClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
         One row per candidate, best OOF score first (those not fitted last):
         ``member`` (name), ``oof_score`` (``metric`` of its OOF
         probabilities; NaN when not fitted), ``weight`` (its ensemble
-        weight), ``fit_s`` (seconds of its member fits, summed), ``n_fits``
+        weight), ``fit_s`` (seconds of its member fits, summed), ``refit_s``
+        (seconds of its refit on every row; NaN when not refitted), ``n_fits``
         (folds fitted) and ``status`` (``"ok"``, ``"time limit"``, or
         ``"failed: <error>"``).
     selection_scores_ : ndarray of shape (max_ensemble_size,)
@@ -362,9 +391,10 @@ class LossPortfolioClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
     member fits are shown once each, with the number of fits that raised
     them.
 
-    The default portfolio costs about 5 configurations times ``n_folds``
-    network fits on ``1 - 1/n_folds`` of the rows (TabM several times an
-    MLP's fit); bound it with ``time_limit`` and ``n_jobs``.
+    The default portfolio costs about 4 configurations times ``n_folds``
+    network fits on ``1 - 1/n_folds`` of the rows, plus one fit on all the
+    rows per selected configuration (``refit``); bound it with
+    ``time_limit`` and ``n_jobs``.
 
     References
     ----------
@@ -399,7 +429,7 @@ class LossPortfolioClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
     ...     extra_estimators={"logreg": LogisticRegression()},
     ...     n_folds=3, random_state=0).fit(X, y)
     >>> list(clf.leaderboard_.columns)
-    ['member', 'oof_score', 'weight', 'fit_s', 'n_fits', 'status']
+    ['member', 'oof_score', 'weight', 'fit_s', 'refit_s', 'n_fits', 'status']
     >>> float(clf.weights_.sum())
     1.0
     """
@@ -413,13 +443,14 @@ class LossPortfolioClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
         "time_limit": [None, Interval(Real, 0, None, closed="neither")],
         "threshold": [None, StrOptions(set(THRESHOLD_METRICS)),
                       Interval(Real, 0, 1, closed="neither")],
+        "refit": ["boolean"],
         "n_jobs": [None, Integral],
         "random_state": ["random_state"],
     }
 
     def __init__(self, configs=None, extra_estimators=None, *, n_folds=5,
                  metric="average_precision", max_ensemble_size=25, time_limit=None,
-                 threshold="matthews_corrcoef", n_jobs=None, random_state=None):
+                 threshold="matthews_corrcoef", refit=True, n_jobs=None, random_state=None):
         self.configs = configs
         self.extra_estimators = extra_estimators
         self.n_folds = n_folds
@@ -427,6 +458,7 @@ class LossPortfolioClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
         self.max_ensemble_size = max_ensemble_size
         self.time_limit = time_limit
         self.threshold = threshold
+        self.refit = refit
         self.n_jobs = n_jobs
         self.random_state = random_state
 
@@ -507,9 +539,9 @@ class LossPortfolioClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
             owners += [c] * self.n_folds
         deadline = None if self.time_limit is None else start + float(self.time_limit)
         fits = fit_members(tasks, X, y, sample_weight, fold, classes, n_jobs=self.n_jobs,
-                           deadline=deadline, capture_errors=True)
-        reemit_warnings([f for f in fits if f.member is not None],
-                        sum(f.member is not None for f in fits))
+                           deadline=deadline, capture_errors=True, eval_set=not self.refit)
+        fitted = [f for f in fits if f.member is not None]
+        reemit_warnings(fitted, len(fitted))
         rows, members, first_error = [], {}, None
         for c, (name, estimator) in enumerate(candidates):
             own = [fits[i] for i in range(len(fits)) if owners[i] == c]
@@ -537,6 +569,8 @@ class LossPortfolioClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
         self._select(members, rows, y_enc, sample_weight, classes, value, sign)
         self.threshold_, self.threshold_score_ = fit_threshold(
             threshold, self.oof_proba_, y_enc, sample_weight)
+        self.refitted_ = self._refit(dict(candidates), X, y, sample_weight, rng,
+                                     {w for f in fitted for w in f.warnings}, deadline)
         self.fold_ = fold
         self.classes_ = classes
         first = next(iter(members.values()))
@@ -546,6 +580,36 @@ class LossPortfolioClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
             elif name in vars(self):
                 delattr(self, name)
         return self
+
+    def _refit(self, candidates, X, y, sample_weight, rng, seen_warnings, deadline):
+        """``{name: estimator}``: each selected configuration fitted on every row (``refit``).
+
+        No refit starts after ``deadline`` (the configuration keeps its
+        cross-fitted members). Warnings the member fits already reported are
+        not repeated; the leaderboard gets each refit's seconds.
+        """
+        if not self.refit:
+            return {}
+        seeds = rng.randint(np.iinfo(np.int32).max, size=len(self.members_))
+        refitted, seconds = {}, {}
+        for (name, w), s in zip(zip(self.members_, self.weights_), seeds):
+            if w <= 0 or (deadline is not None and time.time() > deadline):
+                continue
+            estimator = clone(candidates[name])
+            if self.random_state is not None:
+                estimator = seeded(estimator, s)
+            kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                start = time.perf_counter()
+                refitted[name] = estimator.fit(X, y, **kwargs)
+                seconds[name] = time.perf_counter() - start
+            for w_ in caught:
+                if (w_.category, str(w_.message)) not in seen_warnings and not issubclass(
+                        w_.category, (DeprecationWarning, PendingDeprecationWarning)):
+                    warn_caller(str(w_.message), w_.category)
+        self.leaderboard_["refit_s"] = self.leaderboard_["member"].map(seconds).astype(float)
+        return refitted
 
     def _select(self, members, rows, y_enc, sample_weight, classes, value, sign):
         """Ensemble selection on the members' OOF probabilities; the leaderboard."""
@@ -565,7 +629,7 @@ class LossPortfolioClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
         for row in rows:
             row["weight"] = float(by_name.get(row["member"], 0.0))
         board = pd.DataFrame(rows, columns=["member", "oof_score", "weight", "fit_s",
-                                            "n_fits", "status"])
+                                            "refit_s", "n_fits", "status"])
         key = -sign * board["oof_score"].to_numpy()
         order = np.lexsort((np.arange(len(board)), np.where(np.isnan(key), np.inf, key)))
         self.leaderboard_ = board.iloc[order].reset_index(drop=True)
@@ -589,9 +653,14 @@ class LossPortfolioClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
         check_is_fitted(self)
         total = None
         for (name, member), w in zip(self.members_.items(), self.weights_):
-            if w > 0:
-                part = w * member.predict_proba(X)
-                total = part if total is None else total + part
+            if w <= 0:
+                continue
+            if name in self.refitted_:  # the member's OOF temperature, on the refitted model
+                proba = temperature_scale(
+                    aligned_proba(self.refitted_[name], X, self.classes_), member.temperature_)
+            else:
+                proba = member.predict_proba(X)
+            total = w * proba if total is None else total + w * proba
         return total
 
     def predict_log_proba(self, X):

@@ -18,6 +18,7 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.tree import DecisionTreeClassifier
 
 from sklearn_losses import CrossFitClassifier, LossPortfolioClassifier, WeightedLossClassifier
+from sklearn_losses.ensemble import temperature_scale
 from sklearn_losses.portfolio import default_portfolio, ensemble_selection
 
 from ._data import FAST, imbalanced, shuffled_labels
@@ -83,10 +84,11 @@ CONFIGS = {"ce": FAST, "focal": dict(FAST, loss="focal"),
 def test_leaderboard_contents():
     X, y = imbalanced(240)
     clf = LossPortfolioClassifier(CONFIGS, {"logreg": LogisticRegression()}, n_folds=3,
-                                  random_state=0).fit(X, y)
+                                  refit=False, random_state=0).fit(X, y)
     board = clf.leaderboard_
-    assert list(board.columns) == ["member", "oof_score", "weight", "fit_s", "n_fits",
-                                   "status"]
+    assert list(board.columns) == ["member", "oof_score", "weight", "fit_s", "refit_s",
+                                   "n_fits", "status"]
+    assert clf.refitted_ == {} and board["refit_s"].isna().all()
     assert sorted(board["member"]) == sorted([*CONFIGS, "logreg"])
     assert list(clf.members_) == [*CONFIGS, "logreg"]  # portfolio order
     assert (board["status"] == "ok").all() and (board["n_fits"] == 3).all()
@@ -95,6 +97,8 @@ def test_leaderboard_contents():
     for row in board.itertuples():
         member = clf.members_[row.member]
         assert isinstance(member, CrossFitClassifier) and len(member.estimators_) == 3
+        if row.member != "logreg":  # refit=False: early-stopped on the held-out fold
+            assert member.used_eval_set_
         np.testing.assert_array_equal(member.fold_, clf.fold_)  # the same folds for all
         assert row.oof_score == pytest.approx(
             average_precision_score(y == minority, member.oof_proba_[:, minority]))
@@ -316,3 +320,40 @@ def test_threshold_on_multiclass_y():
     clf = LossPortfolioClassifier(configs={"ce": FAST}, n_folds=2, random_state=0).fit(X, y)
     assert clf.threshold == "matthews_corrcoef" and clf.threshold_ is None
     np.testing.assert_array_equal(clf.predict(X), clf.predict_proba(X).argmax(axis=1))
+
+
+def test_refit_fits_each_selected_configuration_on_every_row():
+    X, y = imbalanced(240)
+    w = np.random.default_rng(0).uniform(0.5, 2.0, len(y))
+    clf = LossPortfolioClassifier(CONFIGS, {"logreg": LogisticRegression()}, n_folds=3,
+                                  random_state=0).fit(X, y, sample_weight=w)
+    assert clf.refit
+    names = list(clf.members_)
+    selected = [n for n, wt in zip(names, clf.weights_) if wt > 0]
+    assert sorted(clf.refitted_) == sorted(selected)
+    board = clf.leaderboard_.set_index("member")
+    assert (board.loc[selected, "refit_s"] > 0).all()
+    assert board.drop(index=selected)["refit_s"].isna().all()
+    for name in names:  # the members trained with their own stopping rule, no eval_set
+        assert not clf.members_[name].used_eval_set_
+    for name, est in clf.refitted_.items():
+        assert est is not CONFIGS.get(name) and hasattr(est, "classes_")
+        if name == "logreg":  # the same fit as on every row, weights included
+            ref = LogisticRegression().fit(X, y, sample_weight=w)
+            np.testing.assert_allclose(est.coef_, ref.coef_)
+    # predict_proba: the refitted models, each with its configuration's OOF temperature
+    expected = sum(wt * temperature_scale(clf.refitted_[n].predict_proba(X),
+                                          clf.members_[n].temperature_)
+                   for n, wt in zip(names, clf.weights_) if wt > 0)
+    np.testing.assert_allclose(clf.predict_proba(X), expected)
+    np.testing.assert_array_equal(
+        clf.predict(X), clf.classes_[(expected[:, 1] >= clf.threshold_).astype(int)])
+
+
+def test_refit_starts_no_fit_after_the_time_limit():
+    X, y = imbalanced(60)
+    clf = LossPortfolioClassifier({}, {"slow": SlowClassifier(0.2)}, n_folds=2,
+                                  time_limit=0.05).fit(X, y)
+    # the first configuration always runs its folds; its refit would start after the limit
+    assert clf.refitted_ == {} and np.isnan(clf.leaderboard_["refit_s"].iloc[0])
+    np.testing.assert_allclose(clf.predict_proba(X), clf.members_["slow"].predict_proba(X))
