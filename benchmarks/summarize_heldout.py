@@ -200,10 +200,14 @@ def _cells(frame):
 def split_section(results, split, methods, *, reference, candidate, anchors, seeds=None):
     """Markdown lines of one split and its ``compare`` frame (None when nothing is complete)."""
     data = results[results["split"] == split]
+    absent = [m for m in methods if m not in set(data["method"])]
+    methods = [m for m in methods if m not in absent]  # a method not run on this split
     table, coverage = per_table(data, methods, seeds)
     in_split = pd.read_csv(SPLIT_PATH)
     n_split = int((in_split["split"] == split).sum())
     lines = [f"## {split}", ""]
+    if absent:
+        lines += [f"Not run on {split}: " + ", ".join(f"`{m}`" for m in absent) + ".", ""]
     if not coverage["complete"]:
         return lines + [f"No table of {split} has results for every method and seed shown "
                         f"({', '.join(methods)}; choose them with --methods and --seeds).",

@@ -289,3 +289,18 @@ def test_quick_run_end_to_end(tmp_path):
         assert needle in markdown, needle
     assert bench.main(argv) is not None                       # a second run fits nothing
     assert len(pd.read_csv(tmp_path / "heldout_quick.csv")) == len(results)
+
+
+def test_a_method_not_run_on_a_split_is_named_and_leaves_the_others_complete():
+    confirm = synthetic()
+    extra = pd.DataFrame(folds_of("a", "<1k", "portfolio", (0.2, 0.6, 0.8)))
+    choose = synthetic().assign(split="choose", table=lambda f: "c" + f["table"])
+    results = pd.concat([confirm, extra[extra["table"] == "a"], choose])
+    markdown = summary.render(results, ["x.csv"], methods=["ref", "default", "mlp", "portfolio"],
+                              reference="ref", anchors=("mlp",))
+    choose_part = markdown[markdown.index("## choose"):]
+    assert "Not run on choose: `portfolio`." in choose_part
+    assert "5 of the" in choose_part          # the choose tables stay complete
+    confirm_part = markdown[markdown.index("## confirm"):markdown.index("## choose")]
+    assert "Not run on confirm" not in confirm_part
+    assert "Left out (not every method, seed and fold present yet): b, c, d, e." in confirm_part
