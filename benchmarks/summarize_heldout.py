@@ -200,14 +200,27 @@ def _cells(frame):
 def split_section(results, split, methods, *, reference, candidate, anchors, seeds=None):
     """Markdown lines of one split and its ``compare`` frame (None when nothing is complete)."""
     data = results[results["split"] == split]
-    absent = [m for m in methods if m not in set(data["method"])]
-    methods = [m for m in methods if m not in absent]  # a method not run on this split
+    if seeds is not None:
+        data = data[data["seed"].isin(seeds)]
+    # a method not run on this split, or not with every seed the others were run with, is
+    # named and left out of the split's tables (instead of leaving every table incomplete)
+    ran = data.groupby("method")["seed"].unique().to_dict()
+    all_seeds = {s for m in methods if m in ran for s in ran[m]}
+    absent = [m for m in methods if m not in ran]
+    partial = {m: sorted(ran[m]) for m in methods
+               if m in ran and set(ran[m]) != all_seeds}
+    methods = [m for m in methods if m not in absent and m not in partial]
     table, coverage = per_table(data, methods, seeds)
     in_split = pd.read_csv(SPLIT_PATH)
     n_split = int((in_split["split"] == split).sum())
     lines = [f"## {split}", ""]
     if absent:
         lines += [f"Not run on {split}: " + ", ".join(f"`{m}`" for m in absent) + ".", ""]
+    if partial:
+        lines += [f"Left out of {split} (run with fewer seeds than the others, "
+                  f"{', '.join(map(str, sorted(all_seeds)))}): "
+                  + ", ".join(f"`{m}` (seeds {', '.join(map(str, v))})"
+                              for m, v in partial.items()) + ".", ""]
     if not coverage["complete"]:
         return lines + [f"No table of {split} has results for every method and seed shown "
                         f"({', '.join(methods)}; choose them with --methods and --seeds).",

@@ -304,3 +304,22 @@ def test_a_method_not_run_on_a_split_is_named_and_leaves_the_others_complete():
     confirm_part = markdown[markdown.index("## confirm"):markdown.index("## choose")]
     assert "Not run on confirm" not in confirm_part
     assert "Left out (not every method, seed and fold present yet): b, c, d, e." in confirm_part
+
+
+def test_a_method_run_with_fewer_seeds_is_named_and_left_out_of_that_split():
+    choose = synthetic().assign(split="choose", table=lambda f: "c" + f["table"])
+    one_seed = pd.DataFrame(folds_of("ca", "<1k", "portfolio", (0.2, 0.6, 0.8), seeds=(0,),
+                                     split="choose"))
+    markdown = summary.render(pd.concat([synthetic(), choose, one_seed]), ["x.csv"],
+                              methods=["ref", "default", "mlp", "portfolio"],
+                              reference="ref", anchors=("mlp",))
+    choose_part = markdown[markdown.index("## choose"):]
+    assert ("Left out of choose (run with fewer seeds than the others, 0, 1): `portfolio` "
+            "(seeds 0).") in choose_part
+    assert "5 of the" in choose_part
+    # with --seeds 0 it is complete where it ran
+    markdown = summary.render(pd.concat([synthetic(), choose, one_seed]), ["x.csv"],
+                              methods=["ref", "default", "mlp", "portfolio"],
+                              reference="ref", anchors=("mlp",), seeds=[0])
+    choose_part = markdown[markdown.index("## choose"):]
+    assert "Left out of choose" not in choose_part and "1 of the" in choose_part
