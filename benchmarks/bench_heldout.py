@@ -27,8 +27,7 @@ Methods: ``default`` (``WeightedLossClassifier()``), ``catboost_balanced``,
 ``bench_quality.py``'s registry, or ``wlc:key=value,...`` for any
 ``WeightedLossClassifier`` configuration (the package defaults otherwise).
 
-    python benchmarks/bench_heldout.py --split confirm --seeds 0 1 2 \\
-        --methods default catboost_balanced mlp hgb_balanced --out benchmarks/results/heldout
+    python benchmarks/bench_heldout.py --split confirm --out benchmarks/results/heldout
     python benchmarks/bench_heldout.py --split choose --methods default "wlc:loss=focal" \\
         catboost_balanced --out benchmarks/results/heldout
     python benchmarks/bench_heldout.py --split both --quick --out /tmp/heldout     # a minute
@@ -63,7 +62,7 @@ COLUMNS = ("table", "folder", "split", "size", "seed", "fold", "method", *SCORIN
 #: A fold's result is identified by these (with ``folds``, which one CSV holds one value of).
 KEY = ("table", "seed", "method", "fold")
 SPLITS = ("choose", "confirm")
-DEFAULT_METHODS = ("default", "catboost_balanced", "mlp", "hgb_balanced")
+DEFAULT_METHODS = ("default", "catboost_balanced", "mlp", "hgb_balanced", "wlc_portfolio")
 DEFAULT_SEEDS = (0, 1, 2)
 FOLDS, QUICK_FOLDS = 5, 2
 

@@ -324,13 +324,14 @@ fit; rows are appended as each table, seed and method finishes, and a run given 
 
 ```bash
 pip install -e ".[bench]"   # catboost
-# choose: where defaults are picked (add candidates as wlc:key=value,... specs)
-python benchmarks/bench_heldout.py --split choose --seeds 0 1 2 \\
-    --methods default catboost_balanced mlp hgb_balanced --out benchmarks/results/heldout
-# confirm: only what is meant to ship, against the anchors
-python benchmarks/bench_heldout.py --split confirm --seeds 0 1 2 \\
-    --methods default catboost_balanced mlp hgb_balanced --out benchmarks/results/heldout
-python benchmarks/summarize_heldout.py benchmarks/results/heldout/heldout.csv --write-docs
+# the default network, the default portfolio and the anchors, seeds 0 1 2, on both splits
+# (hours on one core; --jobs N runs N fits side by side)
+python benchmarks/bench_heldout.py --split both --out benchmarks/results/heldout
+python benchmarks/summarize_heldout.py benchmarks/results/heldout/heldout.csv \\
+    --methods default catboost_balanced mlp hgb_balanced wlc_portfolio --write-docs
+# screening candidates: on choose only (wlc:key=value,... or a bench_quality.py method)
+python benchmarks/bench_heldout.py --split choose --seeds 0 \\
+    --methods default catboost_balanced "wlc:loss=focal" --out benchmarks/results/heldout
 ```
 
 A smoke run, `python benchmarks/bench_heldout.py --split both --quick --out
