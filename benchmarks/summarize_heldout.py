@@ -197,19 +197,28 @@ def _cells(frame):
     return shown.rename_axis("method").reset_index()
 
 
+def shown_methods(data, methods):
+    """``(kept, absent, partial, seeds)`` of one split's rows: the methods its tables show.
+
+    A method not run on the split (``absent``), or not with every seed the
+    others were run with (``partial``: method -> its seeds), is named and
+    left out of the split's tables, instead of leaving every table
+    incomplete; ``seeds`` is the union of the methods' seeds.
+    """
+    ran = data.groupby("method")["seed"].unique().to_dict()
+    all_seeds = {s for m in methods if m in ran for s in ran[m]}
+    absent = [m for m in methods if m not in ran]
+    partial = {m: sorted(ran[m]) for m in methods if m in ran and set(ran[m]) != all_seeds}
+    kept = [m for m in methods if m not in absent and m not in partial]
+    return kept, absent, partial, all_seeds
+
+
 def split_section(results, split, methods, *, reference, candidate, anchors, seeds=None):
     """Markdown lines of one split and its ``compare`` frame (None when nothing is complete)."""
     data = results[results["split"] == split]
     if seeds is not None:
         data = data[data["seed"].isin(seeds)]
-    # a method not run on this split, or not with every seed the others were run with, is
-    # named and left out of the split's tables (instead of leaving every table incomplete)
-    ran = data.groupby("method")["seed"].unique().to_dict()
-    all_seeds = {s for m in methods if m in ran for s in ran[m]}
-    absent = [m for m in methods if m not in ran]
-    partial = {m: sorted(ran[m]) for m in methods
-               if m in ran and set(ran[m]) != all_seeds}
-    methods = [m for m in methods if m not in absent and m not in partial]
+    methods, absent, partial, all_seeds = shown_methods(data, methods)
     table, coverage = per_table(data, methods, seeds)
     in_split = pd.read_csv(SPLIT_PATH)
     n_split = int((in_split["split"] == split).sum())
@@ -290,7 +299,8 @@ def status(results, methods, seeds=None):
     for name in [s for s in SPLIT_ORDER if s in set(data["split"])]:
         if len(folds) > 1:
             break
-        _, coverage = per_table(data[data["split"] == name], methods)
+        in_split = data[data["split"] == name]
+        _, coverage = per_table(in_split, shown_methods(in_split, methods)[0])
         have, total = len(coverage["complete"]), int((split["split"] == name).sum())
         if have < total:
             reasons.append(f"{have} of the {total} {name} tables complete")
@@ -314,6 +324,8 @@ def describe_methods(methods):
             described[method] = f"(not built here: {exc})"
     return described
 
+
+TITLE = "Held-out evaluation (issue 19 protocol)"
 
 REPRODUCE = """\
 ## Reproduce
@@ -342,13 +354,13 @@ results.
 
 
 def render(results, sources, *, methods=None, reference=REFERENCE, candidate=CANDIDATE,
-           anchors=ANCHORS, seeds=None, command=None):
+           anchors=ANCHORS, seeds=None, command=None, title=TITLE, intro=None):
     """The Markdown page of the runs in ``results`` (read from the CSVs ``sources``)."""
     methods = list(methods or dict.fromkeys(results["method"]))
     if reference not in methods and reference in set(results["method"]):
         methods.insert(0, reference)
     descriptions = describe_methods(methods)
-    lines = ["# Held-out evaluation (issue 19 protocol)", ""]
+    lines = [f"# {title}", ""] + ([intro, ""] if intro else [])
     warning = status(results[results["method"].isin(methods)], methods, seeds)
     if warning:
         lines += [warning, ""]
@@ -398,6 +410,8 @@ def main(argv=None):
                         help="the candidate must not trail these in mean AP in any size bucket")
     parser.add_argument("--seeds", type=int, nargs="+", default=None,
                         help="only these seeds (default: all present)")
+    parser.add_argument("--title", default=TITLE, help="the page's title")
+    parser.add_argument("--intro", default=None, help="a paragraph under the title")
     parser.add_argument("--out", type=Path, default=None, help="also write the page here")
     parser.add_argument("--write-docs", action="store_true",
                         help="also write the page to docs/benchmarks/heldout.md")
@@ -407,7 +421,8 @@ def main(argv=None):
         shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv))
     markdown = render(results, [str(p) for p in args.csv], methods=args.methods,
                       reference=args.reference, candidate=args.candidate,
-                      anchors=tuple(args.anchors), seeds=args.seeds, command=command)
+                      anchors=tuple(args.anchors), seeds=args.seeds, command=command,
+                      title=args.title, intro=args.intro)
     print(markdown)
     for path in [args.out, DOCS_PAGE if args.write_docs else None]:
         if path is not None:
