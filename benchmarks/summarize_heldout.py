@@ -410,6 +410,8 @@ def main(argv=None):
                         help="the candidate must not trail these in mean AP in any size bucket")
     parser.add_argument("--seeds", type=int, nargs="+", default=None,
                         help="only these seeds (default: all present)")
+    parser.add_argument("--split", choices=SPLIT_ORDER, default=None,
+                        help="only this split (default: every split in the CSVs)")
     parser.add_argument("--title", default=TITLE, help="the page's title")
     parser.add_argument("--intro", default=None, help="a paragraph under the title")
     parser.add_argument("--out", type=Path, default=None, help="also write the page here")
@@ -417,6 +419,8 @@ def main(argv=None):
                         help="also write the page to docs/benchmarks/heldout.md")
     args = parser.parse_args(argv)
     results = load_results(args.csv)
+    if args.split is not None:
+        results = results[results["split"] == args.split]
     command = "python benchmarks/summarize_heldout.py " + " ".join(
         shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv))
     markdown = render(results, [str(p) for p in args.csv], methods=args.methods,

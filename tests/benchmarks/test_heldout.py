@@ -323,3 +323,14 @@ def test_a_method_run_with_fewer_seeds_is_named_and_left_out_of_that_split():
                               reference="ref", anchors=("mlp",), seeds=[0])
     choose_part = markdown[markdown.index("## choose"):]
     assert "Left out of choose" not in choose_part and "1 of the" in choose_part
+
+
+def test_split_option_keeps_one_split(tmp_path):
+    results = pd.concat([synthetic(), synthetic().assign(split="choose",
+                                                         table=lambda f: "c" + f["table"])])
+    path = tmp_path / "heldout.csv"
+    results.to_csv(path, index=False)
+    markdown = summary.main([str(path), "--reference", "ref", "--anchors", "mlp",
+                             "--split", "choose", "--title", "Screening", "--intro", "Why."])
+    assert markdown.startswith("# Screening\n\nWhy.\n")
+    assert "## choose" in markdown and "## confirm" not in markdown
