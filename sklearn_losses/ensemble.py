@@ -268,10 +268,16 @@ def reemit_warnings(fits, n_fits=None):
     counts = Counter(w for fit in fits for w in dict.fromkeys(fit.warnings))
     total = n_fits if n_fits is not None else len(fits)
     for (category, message), count in counts.items():
-        try:
-            warn_caller(f"{message} [{count} of {total} member fits]", category)
-        except TypeError:  # a category whose constructor takes more than a message
-            warn_caller(f"{category.__name__}: {message} [{count} of {total} member fits]")
+        warn_as(f"{message} [{count} of {total} member fits]", category)
+
+
+def warn_as(message, category):
+    """:func:`warn_caller` with ``category``, or a UserWarning naming it when its
+    constructor takes more than a message."""
+    try:
+        warn_caller(message, category)
+    except TypeError:
+        warn_caller(f"{category.__name__}: {message}")
 
 
 # ------------------------------------------------------ calibration, threshold

@@ -357,3 +357,46 @@ def test_refit_starts_no_fit_after_the_time_limit():
     # the first configuration always runs its folds; its refit would start after the limit
     assert clf.refitted_ == {} and np.isnan(clf.leaderboard_["refit_s"].iloc[0])
     np.testing.assert_allclose(clf.predict_proba(X), clf.members_["slow"].predict_proba(X))
+
+
+class FailsOnEveryRow(ClassifierMixin, BaseEstimator):
+    """A logistic regression that raises when fitted on more than ``limit`` rows (the refit)."""
+
+    def __init__(self, limit=100):
+        self.limit = limit
+
+    def fit(self, X, y, sample_weight=None):
+        if len(y) > self.limit:
+            raise MemoryError("too many rows")
+        self.model_ = LogisticRegression().fit(X, y)
+        self.classes_ = self.model_.classes_
+        return self
+
+    def predict_proba(self, X):
+        return self.model_.predict_proba(X)
+
+
+def test_a_failed_refit_warns_and_the_cross_fitted_members_predict():
+    X, y = imbalanced(120)
+    with pytest.warns(UserWarning, match="refitting 'lr' on every row failed "
+                                         r"\(MemoryError: too many rows\); its cross-fitted "
+                                         "members predict instead"):
+        clf = LossPortfolioClassifier({}, {"lr": FailsOnEveryRow(limit=100)}, n_folds=2,
+                                      random_state=0).fit(X, y)
+    assert clf.refitted_ == {} and np.isnan(clf.leaderboard_["refit_s"].iloc[0])
+    np.testing.assert_allclose(clf.predict_proba(X), clf.members_["lr"].predict_proba(X))
+
+
+class WarnsInFit(LogisticRegression):
+    def fit(self, X, y, sample_weight=None):
+        warnings.warn("only on every row" if len(y) > 100 else "on every fit", RuntimeWarning)
+        return super().fit(X, y, sample_weight)
+
+
+def test_refit_warnings_are_shown_once_and_not_repeated():
+    X, y = imbalanced(120)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        LossPortfolioClassifier({}, {"lr": WarnsInFit()}, n_folds=2, random_state=0).fit(X, y)
+    messages = [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)]
+    assert messages == ["on every fit [2 of 2 member fits]", "only on every row"]
