@@ -325,10 +325,10 @@ class LossPortfolioClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
         Erickson et al., 2020). False: the members are early-stopped on their
         held-out fold (``fit(..., eval_set=...)``) and :meth:`predict_proba`
         averages them, as :class:`~sklearn_losses.CrossFitClassifier` does;
-        no refit. On 25 of the benchmark's choose tables (seed 0) the
-        refitted portfolio had the higher MCC (0.629 against 0.600) and AP
-        (0.774 against 0.765); see the Cross-fitted ensembles page of the
-        docs. A refit that raises is reported with a warning and the
+        no refit. On the benchmark's 35 choose tables (seed 0) the
+        refitted portfolio had the higher MCC (0.571 against 0.550) and AP
+        (0.692 against 0.688), at about twice the fit time; see the
+        Cross-fitted ensembles page of the docs. A refit that raises is reported with a warning and the
         configuration's cross-fitted members predict instead.
     n_jobs : int or None, default=None
         Member fits run in parallel by joblib (processes), every fold of
