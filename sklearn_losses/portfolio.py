@@ -291,8 +291,9 @@ class LossPortfolioClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
         refits that started before the limit: no refit starts after it, and a
         selected configuration left without one is predicted by its
         cross-fitted members). A configuration whose folds did not all run is
-        left out (``status`` "time limit" in the leaderboard). Exception: the first configuration always runs all its
-        folds, so that there is a model; when it alone takes longer than
+        left out (``status`` "time limit" in the leaderboard). Exception:
+        the first configuration always runs all its folds, so that there is
+        a model; when it alone takes longer than
         ``time_limit``, ``fit`` takes that long. Configurations run in order,
         so the cheapest should come first (the default portfolio does).
     threshold : str, float or None, default="matthews_corrcoef"
@@ -328,8 +329,9 @@ class LossPortfolioClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
         no refit. On the benchmark's 35 choose tables (seed 0) the
         refitted portfolio had the higher MCC (0.571 against 0.550) and AP
         (0.692 against 0.688), at about twice the fit time; see the
-        Cross-fitted ensembles page of the docs. A refit that raises is reported with a warning and the
-        configuration's cross-fitted members predict instead.
+        Cross-fitted ensembles page of the docs. A refit that raises is
+        reported with a warning and the configuration's cross-fitted
+        members predict instead.
     n_jobs : int or None, default=None
         Member fits run in parallel by joblib (processes), every fold of
         every configuration; each member's ``n_jobs`` left at None becomes 1
