@@ -441,28 +441,17 @@ def cross_validate_configs(estimators, X, y, folds, scoring, *, n_jobs=1, on_fol
                                    warm, return_estimator)
                     for name, k, est, train, test, y_train in tasks())
             running = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(jobs)
-            interrupted = False
             try:
                 for result in running:
                     if result["interrupted"]:
                         raise KeyboardInterrupt
                     record(result)
                     drain()
-            except KeyboardInterrupt:
-                # kill the workers before joblib's clean-up: closing the generator while a
-                # dispatch is in flight can otherwise wait on fits that never end
-                interrupted = True
-                stop_workers()
-                raise
             finally:  # on an interruption, cancel the fits still running (expected: no warning)
                 with warnings.catch_warnings():
                     warnings.filterwarnings("ignore", message=".*tasks which were still being "
                                             "processed by the workers have been cancelled")
-                    try:
-                        running.close()
-                    except Exception:  # noqa: BLE001 - workers killed: the interruption wins
-                        if not interrupted:
-                            raise
+                    running.close()
             drain()
     except KeyboardInterrupt:
         if n_jobs not in (None, 1):
