@@ -422,7 +422,31 @@ def default_network():
     return WeightedLossClassifier()
 
 
-class CrossFitClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
+class ThresholdPredictMixin:
+    """``predict`` and ``predict_log_proba`` from ``predict_proba``, ``classes_`` and
+    ``threshold_`` (shared by :class:`CrossFitClassifier` and
+    :class:`~sklearn_losses.LossPortfolioClassifier`)."""
+
+    def predict_log_proba(self, X):
+        """Log of :meth:`predict_proba`."""
+        return np.log(np.maximum(self.predict_proba(X), PROBA_FLOOR))
+
+    def predict(self, X):
+        """``classes_[1]`` where its probability reaches ``threshold_``, else the argmax.
+
+        Parameters
+        ----------
+        X : DataFrame, array-like or sparse matrix of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        return decide(self.predict_proba(X), self.classes_, self.threshold_)
+
+
+class CrossFitClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstimatorMixin,
+                         BaseEstimator):
     r"""Cross-fitted bagging: k members, each early-stopped on the fold it held out.
 
     The training rows are split into ``n_folds`` stratified folds. Member
@@ -659,23 +683,6 @@ class CrossFitClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         check_is_fitted(self)
         mean = np.mean([aligned_proba(m, X, self.classes_) for m in self.estimators_], axis=0)
         return temperature_scale(mean, self.temperature_)
-
-    def predict_log_proba(self, X):
-        """Log of :meth:`predict_proba`."""
-        return np.log(np.maximum(self.predict_proba(X), PROBA_FLOOR))
-
-    def predict(self, X):
-        """``classes_[1]`` where its probability reaches ``threshold_``, else the argmax.
-
-        Parameters
-        ----------
-        X : DataFrame, array-like or sparse matrix of shape (n_samples, n_features)
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-        """
-        return decide(self.predict_proba(X), self.classes_, self.threshold_)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -27,12 +27,11 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from .ensemble import (
-    PROBA_FLOOR,
     THRESHOLD_METRICS,
     CrossFitClassifier,
+    ThresholdPredictMixin,
     check_cross_fit_data,
     check_threshold,
-    decide,
     fit_threshold,
     fit_members,
     inherit_input_tags,
@@ -224,7 +223,8 @@ def _is_classifier(obj):
     return hasattr(obj, "fit") and hasattr(obj, "predict_proba") and hasattr(obj, "get_params")
 
 
-class LossPortfolioClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
+class LossPortfolioClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstimatorMixin,
+                              BaseEstimator):
     r"""A cross-fitted portfolio of networks, combined by ensemble selection.
 
     Every configuration (``configs``, and ``extra_estimators``) is
@@ -678,23 +678,6 @@ class LossPortfolioClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
                 proba = member.predict_proba(X)
             total = w * proba if total is None else total + w * proba
         return total
-
-    def predict_log_proba(self, X):
-        """Log of :meth:`predict_proba`."""
-        return np.log(np.maximum(self.predict_proba(X), PROBA_FLOOR))
-
-    def predict(self, X):
-        """``classes_[1]`` where its probability reaches ``threshold_``, else the argmax.
-
-        Parameters
-        ----------
-        X : DataFrame, array-like or sparse matrix of shape (n_samples, n_features)
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-        """
-        return decide(self.predict_proba(X), self.classes_, self.threshold_)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
