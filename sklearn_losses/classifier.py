@@ -336,6 +336,15 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         Class weights applied by ``reweight`` (None when off).
     loss_ : Loss
         The loss that was trained (a configured clone).
+    loss_positive_class_ : label or None
+        Binary problems with a loss that measures one class (``anyloss_f1``,
+        ``anyloss_fbeta``, ``ce_smooth_ap``: ``measures_positive_class``):
+        the class it was trained on: the ``pos_label`` of ``scoring`` when
+        it has one, else the minority (by training rows; equal counts give
+        ``classes_[1]``), the positive class of the package's binary scorers
+        too. When it is ``classes_[0]`` the loss is given the two classes
+        swapped. None for other losses and for multiclass
+        problems (their one-vs-rest losses measure every class).
     module_ : torch.nn.Module
         The trained network (outputs logits; in evaluation mode for TabM,
         the log of the members' mean probabilities; for NCA, which holds
@@ -705,6 +714,8 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         self.classes_ = plan.classes
         self.class_counts_, self.class_row_counts_ = plan.class_counts, plan.row_counts
         self.loss_, self.reweight_ = plan.loss, plan.reweight
+        self.loss_positive_class_ = (None if plan.loss_positive is None
+                                     else plan.classes[plan.loss_positive])
         self.class_weight_ = result.class_weight
         self.device_, self.batch_sampler_, self.stopping_ = (
             plan.device, plan.batch_sampler, plan.stopping)

@@ -25,7 +25,7 @@ from sklearn.utils.validation import _check_sample_weight
 from . import _checks
 from .engine import holdout_split, resolve_device, thread_count
 from .losses.base import Loss, get_loss
-from .metrics import ProbaMetric
+from .metrics import ProbaMetric, _minority_index
 from .weighting import Reweighting, compute_class_weights, get_reweighting
 
 __all__ = ["NetworkSpec", "TrainingPlan", "check_weights", "make_plan"]
@@ -82,6 +82,11 @@ class TrainingPlan:
     loss : Loss
         The configured loss (a clone; class counts filled in, wrapped by
         ``logit_clip``).
+    loss_positive : int or None
+        Binary problems, losses that measure one class
+        (``measures_positive_class``): the index of the class the loss
+        measures (:func:`loss_positive_index`, the minority). When it is 0
+        the engine gives the loss the two classes swapped. None otherwise.
     reweight : None, str, dict or Reweighting
         ``reweight`` with ``"auto"`` resolved.
     class_weight : ndarray of shape (K,) or None
@@ -146,6 +151,7 @@ class TrainingPlan:
     resume: bool
     verbose: int = 0
     lr_schedule: str = field(default="constant")
+    loss_positive: int | None = None
 
     @property
     def n_classes(self) -> int:
@@ -185,9 +191,32 @@ def check_weights(sample_weight, X, y_enc, n_classes, *, min_classes):
     return sample_weight, _checks.relative_weights(sample_weight).astype(np.float32)
 
 
-def _build_loss(params, classes, class_counts, seed) -> Loss:
-    """The loss to train: a clone of an instance, or a fresh named (or ``"auto"``) loss."""
+def loss_positive_index(loss, row_counts, monitor=None) -> int | None:
+    """Index of the class a binary loss that measures one class is trained on, else None.
+
+    A loss with ``measures_positive_class`` (a soft F-score, average
+    precision) measures its index-1 class; on a binary problem the estimator
+    gives it the positive class of ``monitor`` (the early-stopping metric of
+    ``scoring``) when that has one, else the minority class by training
+    rows, equal counts giving index 1: the rule of the package's binary
+    scorers, so that the loss and the scorer of a grid search measure the
+    same class.
+    """
+    if len(row_counts) != 2 or not loss.measures_positive_class:
+        return None
+    if monitor is not None and monitor.uses_pos_label and monitor.pos_label is not None:
+        return int(monitor.pos_label)
+    return _minority_index(row_counts)
+
+
+def _build_loss(params, classes, class_counts, row_counts, seed, monitor=None) -> Loss:
+    """The loss to train: a clone of an instance, or a fresh named (or ``"auto"``) loss.
+
+    A loss trained on the class of index 0 (:func:`loss_positive_index`)
+    sees the two classes swapped, so its class counts are given swapped.
+    """
     loss = get_loss(_checks.resolve_loss(params["loss"]))
+    swap = loss_positive_index(loss, row_counts, monitor) == 0
     loss.check_n_classes(classes.shape[0])
     if loss.get_params(deep=False).get("random_state", 0) is None:
         # a stochastic loss (ensloss) left unseeded follows the estimator's random_state
@@ -195,7 +224,8 @@ def _build_loss(params, classes, class_counts, seed) -> Loss:
     if loss.requires_class_counts and getattr(loss, "class_counts", None) is None:
         # a class of zero total weight: say so in terms of sample_weight
         _checks.check_weighted_class_counts(classes, class_counts, loss, None)
-        loss.set_params(class_counts=class_counts.astype(np.float64))
+        counts = class_counts[::-1] if swap else class_counts
+        loss.set_params(class_counts=counts.astype(np.float64))
     if params["logit_clip"] is not None:
         loss = get_loss("logit_clip", loss=loss, delta=float(params["logit_clip"]))
     return loss
@@ -208,11 +238,12 @@ def scheme_of(reweight) -> Reweighting | None:
     return get_reweighting(reweight)
 
 
-def class_setup(params, classes, y_enc, sample_weight, seed) -> dict:
+def class_setup(params, classes, y_enc, sample_weight, seed, monitor=None) -> dict:
     """The class frequencies and what depends on them, with their checks and warnings.
 
-    ``row_counts``, ``class_counts``, ``loss``, ``reweight``, ``scheme``,
-    ``class_weight``, ``device`` and ``batch_sampler``.
+    ``row_counts``, ``class_counts``, ``loss``, ``loss_positive``, ``reweight``,
+    ``scheme``, ``class_weight``, ``device`` and ``batch_sampler``; ``monitor``
+    (the early-stopping metric) may fix the class a binary loss measures.
     """
     n_classes = classes.shape[0]
     row_counts = np.bincount(y_enc, minlength=n_classes)
@@ -223,7 +254,7 @@ def class_setup(params, classes, y_enc, sample_weight, seed) -> dict:
     # relative weights matter, so those are divided by their largest count first.
     low = _checks.WEIGHT_TOTAL_RANGE[0]
     counts = class_counts / class_counts.max() if 0 < class_counts.sum() < low else class_counts
-    loss = _build_loss(params, classes, counts, seed)
+    loss = _build_loss(params, classes, counts, row_counts, seed, monitor)
     reweight = _checks.resolve_reweight(params["reweight"], loss, params["batch_sampler"])
     scheme = scheme_of(reweight)
     _checks.check_weighted_class_counts(classes, class_counts, loss, reweight)
@@ -237,7 +268,8 @@ def class_setup(params, classes, y_enc, sample_weight, seed) -> dict:
     if params["calibration"] == "prior":
         _checks.warn_improper_prior_calibration(loss, class_weight, balanced)
     return dict(row_counts=row_counts, class_counts=class_counts, weight_counts=counts,
-                loss=loss, reweight=reweight,
+                loss=loss, loss_positive=loss_positive_index(loss, row_counts, monitor),
+                reweight=reweight,
                 scheme=scheme, class_weight=class_weight, device=device,
                 batch_sampler=batch_sampler)
 
@@ -328,14 +360,15 @@ def make_plan(params, X, y_enc, classes, sample_weight, *, monitor, previous=Non
     seed = int(rng.randint(np.iinfo(np.int32).max))
     if partial and previous is not None:
         setup = {k: getattr(previous, k) for k in (
-            "row_counts", "class_counts", "weight_counts", "reweight", "class_weight", "device",
-            "batch_sampler")}
+            "row_counts", "class_counts", "weight_counts", "loss_positive", "reweight",
+            "class_weight", "device", "batch_sampler")}
         setup["scheme"] = scheme_of(previous.reweight)
         setup["loss"] = get_loss(previous.loss)  # a copy: its batch counters start afresh
     else:
         n_fit = len(y_enc) - n_valid
         setup = class_setup(params, classes, y_enc[:n_fit],
-                            None if sample_weight is None else sample_weight[:n_fit], seed)
+                            None if sample_weight is None else sample_weight[:n_fit], seed,
+                            monitor)
     if partial:
         stopping, train_index, valid_index = "none", None, None
     else:

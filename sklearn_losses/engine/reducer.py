@@ -11,7 +11,12 @@ the weights are is decided here, once, for every loss:
 - times, while training, the instance weights of an instance-level scheme
   (``dro_kl``), drawn from the detached per-sample losses;
 - for an ensemble output ``(batch, k, K)`` (TabM), the mean of the members'
-  losses, each with the same weights.
+  losses, each with the same weights;
+- for a binary loss that measures one class (a soft F-score, average
+  precision) when the plan trains it on the class of index 0 (the minority),
+  the two classes swapped: the loss gets ``logits.flip(-1)`` and
+  ``1 - target``, so that its positive class is the minority (the weights
+  above are those of the rows' own classes).
 
 In-batch resampling (``batch_sampler="balanced"``) needs no weight of its
 own: the sampler repeats and subsamples rows, so each batch already holds
@@ -42,11 +47,16 @@ class BatchReducer:
     instance_weighting : Reweighting or None
         An instance-level scheme (``"dro_kl"``): its ``instance_weights`` of
         the detached per-sample training losses multiply the batch weights.
+    swap_classes : bool, default=False
+        Binary problems: give the loss the two classes swapped (logits in
+        reverse order, targets ``1 - y``), so that a loss measuring its
+        index-1 class measures the class of index 0.
     """
 
-    def __init__(self, class_weight=None, instance_weighting=None):
+    def __init__(self, class_weight=None, instance_weighting=None, swap_classes=False):
         self.class_weight = class_weight
         self.instance_weighting = instance_weighting
+        self.swap_classes = swap_classes
 
     def weights(self, y_true, sample_weight):
         """Per-row weights of a batch: ``sample_weight`` times the class weights (or None)."""
@@ -69,6 +79,8 @@ class BatchReducer:
             Instance-level weights apply to training batches only.
         """
         weights = self.weights(y_true, sample_weight)
+        if self.swap_classes:
+            y_pred, y_true = y_pred.flip(-1), 1 - y_true
         instance = self.instance_weighting if training else None
         if y_pred.ndim == 3:
             return self._ensemble(criterion, y_pred, y_true, weights, instance)

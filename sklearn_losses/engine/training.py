@@ -78,7 +78,8 @@ def build_net(plan, module, generator=None) -> LossNet:
     if plan.class_weight is not None:
         cw = torch.tensor(plan.class_weight, dtype=torch.float32, device=device)
     scheme = plan.scheme
-    reducer = BatchReducer(cw, scheme if scheme is not None and scheme.instance_level else None)
+    reducer = BatchReducer(cw, scheme if scheme is not None and scheme.instance_level else None,
+                           swap_classes=plan.loss_positive == 0)
     split = None if plan.valid_index is None else IndexSplit(plan.train_index, plan.valid_index)
     fused = {"optimizer__fused": True} if device.type in ("cpu", "cuda") else {}
     return LossNet(

@@ -257,6 +257,14 @@ class Loss(BaseEstimator, nn.Module):
         prior corrections can be divided out of ``softmax(z)`` exactly (the
         estimator's ``calibration="prior"``). Cross-entropy (without label
         smoothing), ``logit_adjusted`` and ``balanced_softmax``.
+    measures_positive_class : bool
+        True when, for ``K = 2``, the loss measures one class, the positive
+        one (index 1), so that swapping the two classes changes its value: a
+        soft F-score, average precision. Losses symmetric in the classes
+        (cross-entropy, focal, accuracy, ROC AUC ...) leave it False.
+        :class:`~sklearn_losses.WeightedLossClassifier` trains such a loss on
+        the minority class of a binary problem, whichever index it has (see
+        its ``loss_positive_class_``).
     """
 
     name: ClassVar[str | None] = None
@@ -266,6 +274,7 @@ class Loss(BaseEstimator, nn.Module):
     max_classes: ClassVar[int | None] = None
     stochastic: ClassVar[bool] = False
     proper: ClassVar[bool] = False
+    measures_positive_class: ClassVar[bool] = False
     _parameter_constraints: ClassVar[dict] = {}
 
     def __init__(self):

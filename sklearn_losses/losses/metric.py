@@ -283,6 +283,7 @@ class AnyLossFBeta(SoftConfusionLoss):
 
     """
 
+    measures_positive_class = True
     _parameter_constraints = {
         **SoftConfusionLoss._parameter_constraints,
         "beta": [Interval(Real, 0, 100, closed="right")],
@@ -315,6 +316,8 @@ class AnyLossF1(SoftConfusionLoss):
     macro F1.
 
     """
+
+    measures_positive_class = True
 
     def metric(self, cm):
         return f_beta(cm, 1.0)

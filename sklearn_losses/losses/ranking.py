@@ -408,6 +408,7 @@ class CESmoothAPLoss(BatchLoss):
     of :math:`\lambda` was not tuned: cross-validate it with an AP scorer.
     """
 
+    measures_positive_class = True
     _parameter_constraints = {
         "ap_weight": [Interval(Real, 0, 1, closed="both")],
         "temperature": [Interval(Real, 1e-3, 100, closed="both")],

@@ -196,3 +196,21 @@ def test_get_loss_clones_instances():
     focal = get_loss("focal", gamma=1.0)
     twin = get_loss(focal, gamma=3.0)
     assert focal.gamma == 1.0 and twin.gamma == 3.0
+
+
+@pytest.mark.parametrize("name", [n for n in available_losses() if 2 in n_classes_for(n)])
+def test_measures_positive_class_says_whether_swapping_the_classes_changes_the_loss(name):
+    """Binary: ``loss(z, y)`` equals ``loss(z[:, ::-1], 1 - y)`` (counts swapped too) exactly
+    when the loss is symmetric in the classes; ``measures_positive_class`` says which."""
+    logits, target = _batch(16, 2, scale=1.5, seed=3)
+    weight = torch.linspace(0.5, 2.0, 16, dtype=torch.float64)
+    counts = np.array([30.0, 10.0])
+    kw = {"random_state": 0} if get_loss_class(name).stochastic else {}
+
+    def value(z, t, c):
+        cnt = {"class_counts": c} if get_loss_class(name).requires_class_counts else {}
+        return make_loss(name, 2, **kw, **cnt)(z, t, sample_weight=weight)
+
+    same = torch.allclose(value(logits, target, counts),
+                          value(logits.flip(1), 1 - target, counts[::-1].copy()), atol=1e-10)
+    assert same != get_loss_class(name).measures_positive_class
