@@ -229,12 +229,32 @@ def _crossfit(args, *, plain=False, **params):
     return CrossFitClassifier(net, random_state=args.seed, **params)
 
 
-def _portfolio(args, refit=True, **extra_configs):
-    """The default ``LossPortfolioClassifier``, with ``extra_configs`` added last."""
-    from sklearn_losses.portfolio import LossPortfolioClassifier, default_portfolio
+#: The portfolio shipped before the choose-split screening replaced it: four
+#: configurations, 5 folds, selection on out-of-fold AP (its rows keep their names).
+_FOUR_CONFIGS = {
+    "default": {},
+    "focal_class_balanced": {"loss": "focal", "reweight": "class_balanced"},
+    "logit_adjusted": {"loss": "logit_adjusted"},
+    "cross_entropy_balanced": {"loss": "cross_entropy", "reweight": "balanced",
+                               "weight_decay": 0.0, "lr": 1e-3},
+}
 
-    configs = {**default_portfolio(), **extra_configs} if extra_configs else None
-    return LossPortfolioClassifier(configs, refit=refit, random_state=args.seed)
+
+def _portfolio(args, refit=True, **extra_configs):
+    """The four-configuration ``LossPortfolioClassifier`` (5 folds, AP selection), with
+    ``extra_configs`` added last."""
+    from sklearn_losses.portfolio import LossPortfolioClassifier
+
+    return LossPortfolioClassifier({**_FOUR_CONFIGS, **extra_configs}, n_folds=5,
+                                   metric="average_precision", refit=refit,
+                                   random_state=args.seed)
+
+
+def _default_portfolio(args, **params):
+    """``LossPortfolioClassifier(**params)`` with the run's seed."""
+    from sklearn_losses.portfolio import LossPortfolioClassifier
+
+    return LossPortfolioClassifier(random_state=args.seed, **params)
 
 
 _PLE = {"piecewise_linear": {"num_embeddings": "piecewise_linear"}}
@@ -265,14 +285,24 @@ METHODS = {
                        "with the network's own stopping rule (a Pipeline takes no eval_set), "
                        "MCC threshold of the out-of-fold probabilities",
                        lambda a: _crossfit(a, plain=True, threshold="matthews_corrcoef")),
-    "wlc_portfolio": ("`LossPortfolioClassifier()`: the default portfolio (4 configurations, "
-                      "5 folds), greedy ensemble selection on out-of-fold AP, the MCC "
-                      "threshold of the ensemble's out-of-fold probabilities, the selected "
-                      "configurations refitted on every row", lambda a: _portfolio(a)),
-    "wlc_portfolio_cv": ("`LossPortfolioClassifier(refit=False)`: members early-stopped on "
+    "wlc_portfolio": ("`LossPortfolioClassifier()`: the default portfolio (the default network "
+                      "and its piecewise-linear-embedding twin, 3 folds), greedy ensemble "
+                      "selection on out-of-fold log-loss, the MCC threshold of the ensemble's "
+                      "out-of-fold probabilities, the selected configurations refitted on "
+                      "every row", lambda a: _default_portfolio(a)),
+    "wlc_portfolio_ap": ("`LossPortfolioClassifier(metric=\"average_precision\")`: "
+                         "`wlc_portfolio` selecting on out-of-fold AP",
+                         lambda a: _default_portfolio(a, metric="average_precision")),
+    "wlc_portfolio_4cfg": ("`LossPortfolioClassifier(configs, n_folds=5, "
+                           "metric=\"average_precision\")` with the four configurations "
+                           "shipped before (the default network, focal + class-balanced, "
+                           "logit-adjusted, balanced cross-entropy without weight decay): "
+                           "selection on out-of-fold AP, MCC threshold, refit",
+                           lambda a: _portfolio(a)),
+    "wlc_portfolio_cv": ("`wlc_portfolio_4cfg` with `refit=False`: members early-stopped on "
                          "their held-out fold and averaged, no refit",
                          lambda a: _portfolio(a, refit=False)),
-    "wlc_portfolio_ple": ("`LossPortfolioClassifier()` with a fifth configuration, "
+    "wlc_portfolio_ple": ("`wlc_portfolio_4cfg` with a fifth configuration, "
                           "`num_embeddings=\"piecewise_linear\"`",
                           lambda a: _portfolio(a, **_PLE)),
     "wlc_portfolio_ple_cv": ("`wlc_portfolio_ple` with `refit=False`",

@@ -84,7 +84,8 @@ CONFIGS = {"ce": FAST, "focal": dict(FAST, loss="focal"),
 def test_leaderboard_contents():
     X, y = imbalanced(240)
     clf = LossPortfolioClassifier(CONFIGS, {"logreg": LogisticRegression()}, n_folds=3,
-                                  refit=False, random_state=0).fit(X, y)
+                                  metric="average_precision", refit=False,
+                                  random_state=0).fit(X, y)
     board = clf.leaderboard_
     assert list(board.columns) == ["member", "oof_score", "weight", "fit_s", "refit_s",
                                    "n_fits", "status"]
@@ -253,8 +254,9 @@ def test_callable_metric_gets_labels_and_weights():
 
 def test_default_portfolio_holds_the_package_networks():
     configs = default_portfolio()
-    assert list(configs) == ["default", "focal_class_balanced", "logit_adjusted",
-                             "cross_entropy_balanced"]
+    assert configs == {"default": {}, "piecewise_linear": {"num_embeddings": "piecewise_linear"}}
+    clf = LossPortfolioClassifier()
+    assert clf.n_folds == 3 and clf.metric == "log_loss" and clf.refit
     configs["default"]["lr"] = 1.0  # a copy: the next call is unchanged
     assert default_portfolio()["default"] == {}
     candidates = LossPortfolioClassifier()._candidates()

@@ -128,9 +128,12 @@ def test_multiclass_string_labels():
     cross = CrossFitClassifier(fast_net(), n_folds=3, random_state=0).fit(X, labels)
     portfolio = LossPortfolioClassifier(
         configs={"ce": FAST, "focal": dict(FAST, loss="focal")}, n_folds=2,
-        random_state=0).fit(X, labels)  # default metric: macro average of one-vs-rest APs
+        metric="average_precision", random_state=0).fit(X, labels)  # macro one-vs-rest APs
     for clf in (cross, portfolio):
         assert clf.classes_.tolist() == ["cat", "dog", "eel"]
         assert clf.predict_proba(X).shape == (240, 3)
         assert set(clf.predict(X)) <= {"cat", "dog", "eel"}
     assert portfolio.leaderboard_["oof_score"].between(0, 1).all()
+    default = LossPortfolioClassifier(configs={"ce": FAST}, n_folds=2, random_state=0)
+    board = default.fit(X, labels).leaderboard_  # the default metric: multiclass log-loss
+    assert (board["oof_score"] > 0).all() and default.metric == "log_loss"
