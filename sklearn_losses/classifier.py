@@ -222,6 +222,15 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         not comparable across losses (:ref:`design-select-by-scorer`): select models with a
         metric, e.g. ``GridSearchCV(scoring=...)``; the values of stochastic
         losses (``ensloss``) mean nothing, so stopping on them warns.
+    pos_label : int, float, bool, str or None, default=None
+        Binary problems: the class that a loss measuring one class
+        (``anyloss_f1``, ``anyloss_fbeta``, ``ce_smooth_ap``; see
+        ``loss_positive_class_``) is trained on. None: the ``pos_label`` of
+        ``scoring`` when it has one, else the minority class (by training
+        rows; equal counts give ``classes_[1]``), the positive class of the
+        package's binary scorers. A label that is not a class of ``y``, or
+        any label on a multiclass problem, is an error at ``fit``. Other
+        losses are symmetric in the two classes and ignore it.
     calibration : {None, "prior", "temperature"}, default=None
         Correction of ``predict_proba`` (and of ``decision_function`` and
         ``predict``, which follow it) for what training did to the
@@ -339,8 +348,8 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
     loss_positive_class_ : label or None
         Binary problems with a loss that measures one class (``anyloss_f1``,
         ``anyloss_fbeta``, ``ce_smooth_ap``: ``measures_positive_class``):
-        the class it was trained on: the ``pos_label`` of ``scoring`` when
-        it has one, else the minority (by training rows; equal counts give
+        the class it was trained on: ``pos_label`` when given, else the
+        ``pos_label`` of ``scoring`` when it has one, else the minority (by training rows; equal counts give
         ``classes_[1]``), the positive class of the package's binary scorers
         too. When it is ``classes_[0]`` the loss is given the two classes
         swapped. None for other losses and for multiclass
@@ -422,6 +431,7 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         "lr": [Interval(Real, 0, None, closed="neither")],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "early_stopping": ["boolean", StrOptions({"auto"})],
+        "pos_label": [None, Real, str, "boolean"],
         "scoring": [StrOptions({"loss", *available_metrics(), *available_scorers()}),
                     ProbaMetric, callable],
         "calibration": [None, StrOptions({"prior", "temperature"})],
@@ -455,7 +465,7 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         lr=2e-3,
         weight_decay=1.0,
         early_stopping="auto",
-        scoring="loss",
+        scoring="loss", pos_label=None,
         calibration=None,
         validation_fraction=0.1,
         n_iter_no_change=10,
@@ -486,6 +496,7 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         self.weight_decay = weight_decay
         self.early_stopping = early_stopping
         self.scoring = scoring
+        self.pos_label = pos_label
         self.calibration = calibration
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change

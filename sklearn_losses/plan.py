@@ -191,12 +191,32 @@ def check_weights(sample_weight, X, y_enc, n_classes, *, min_classes):
     return sample_weight, _checks.relative_weights(sample_weight).astype(np.float32)
 
 
-def loss_positive_index(loss, row_counts, monitor=None) -> int | None:
+def pos_label_index(pos_label, classes) -> int | None:
+    """Index in ``classes`` of the estimator's ``pos_label`` (None when it is None).
+
+    Raises ValueError for a label that is not a class, or for any label on a
+    problem of more than two classes.
+    """
+    if pos_label is None:
+        return None
+    labels = np.asarray(classes).tolist()
+    if len(labels) != 2:
+        raise ValueError(f"pos_label={pos_label!r} applies to binary problems; y has "
+                         f"{len(labels)} classes ({labels}). Leave pos_label=None.")
+    hits = [i for i, c in enumerate(labels) if c == pos_label]
+    if not hits:
+        raise ValueError(f"pos_label={pos_label!r} is not a class of y; the classes are "
+                         f"{labels}.")
+    return hits[0]
+
+
+def loss_positive_index(loss, row_counts, monitor=None, positive=None) -> int | None:
     """Index of the class a binary loss that measures one class is trained on, else None.
 
     A loss with ``measures_positive_class`` (a soft F-score, average
     precision) measures its index-1 class; on a binary problem the estimator
-    gives it the positive class of ``monitor`` (the early-stopping metric of
+    gives it ``positive`` (the index of its ``pos_label``) when given, else
+    the positive class of ``monitor`` (the early-stopping metric of
     ``scoring``) when that has one, else the minority class by training
     rows, equal counts giving index 1: the rule of the package's binary
     scorers, so that the loss and the scorer of a grid search measure the
@@ -204,19 +224,22 @@ def loss_positive_index(loss, row_counts, monitor=None) -> int | None:
     """
     if len(row_counts) != 2 or not loss.measures_positive_class:
         return None
+    if positive is not None:
+        return int(positive)
     if monitor is not None and monitor.uses_pos_label and monitor.pos_label is not None:
         return int(monitor.pos_label)
     return _minority_index(row_counts)
 
 
-def _build_loss(params, classes, class_counts, row_counts, seed, monitor=None) -> Loss:
+def _build_loss(params, classes, class_counts, row_counts, seed, monitor=None,
+                positive=None) -> Loss:
     """The loss to train: a clone of an instance, or a fresh named (or ``"auto"``) loss.
 
     A loss trained on the class of index 0 (:func:`loss_positive_index`)
     sees the two classes swapped, so its class counts are given swapped.
     """
     loss = get_loss(_checks.resolve_loss(params["loss"]))
-    swap = loss_positive_index(loss, row_counts, monitor) == 0
+    swap = loss_positive_index(loss, row_counts, monitor, positive) == 0
     loss.check_n_classes(classes.shape[0])
     if loss.get_params(deep=False).get("random_state", 0) is None:
         # a stochastic loss (ensloss) left unseeded follows the estimator's random_state
@@ -254,7 +277,8 @@ def class_setup(params, classes, y_enc, sample_weight, seed, monitor=None) -> di
     # relative weights matter, so those are divided by their largest count first.
     low = _checks.WEIGHT_TOTAL_RANGE[0]
     counts = class_counts / class_counts.max() if 0 < class_counts.sum() < low else class_counts
-    loss = _build_loss(params, classes, counts, row_counts, seed, monitor)
+    positive = pos_label_index(params.get("pos_label"), classes)
+    loss = _build_loss(params, classes, counts, row_counts, seed, monitor, positive)
     reweight = _checks.resolve_reweight(params["reweight"], loss, params["batch_sampler"])
     scheme = scheme_of(reweight)
     _checks.check_weighted_class_counts(classes, class_counts, loss, reweight)
@@ -268,7 +292,8 @@ def class_setup(params, classes, y_enc, sample_weight, seed, monitor=None) -> di
     if params["calibration"] == "prior":
         _checks.warn_improper_prior_calibration(loss, class_weight, balanced)
     return dict(row_counts=row_counts, class_counts=class_counts, weight_counts=counts,
-                loss=loss, loss_positive=loss_positive_index(loss, row_counts, monitor),
+                loss=loss,
+                loss_positive=loss_positive_index(loss, row_counts, monitor, positive),
                 reweight=reweight,
                 scheme=scheme, class_weight=class_weight, device=device,
                 batch_sampler=batch_sampler)

@@ -491,8 +491,9 @@ def _run_configs(args, configs, X, y, info, splits, scorers, max_epochs, device,
     n_folds = len(splits)
     names = {config_name(loss, rw): (loss, rw) for loss, rw in configs}
     # the table as read: the classifier's own encoder (one column rule) is the only one
+    positive = 1 if info.get("positive") is not None else None  # a binary target is coded 0/1
     models = {name: make_classifier(loss, rw, max_epochs=max_epochs, device=args.device,
-                                    random_state=args.random_state)
+                                    random_state=args.random_state, pos_label=positive)
               for name, (loss, rw) in names.items()}
     decision = _parse_decision(args.decision)
     if decision is not None:  # the decision tool decides inside each fold
@@ -607,7 +608,8 @@ def _save_best(args, rows, X, y, info, max_epochs, say, shown):
     model = make_classifier(best["loss"],
                             None if best["reweight"] == "none" else best["reweight"],
                             max_epochs=max_epochs, device=args.device,
-                            random_state=args.random_state)
+                            random_state=args.random_state,
+                            pos_label=1 if info.get("positive") is not None else None)
     decision = _parse_decision(args.decision)
     if decision is not None:  # the model saved decides as the compared ones did
         model = decision.wrap(model, pos_label=1, random_state=args.random_state)

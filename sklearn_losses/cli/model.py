@@ -61,14 +61,16 @@ def double_correction(loss, reweight, class_counts) -> str | None:
     return None
 
 
-def make_classifier(loss, reweight, *, max_epochs, device, random_state):
+def make_classifier(loss, reweight, *, max_epochs, device, random_state, pos_label=None):
     """The ``WeightedLossClassifier`` of one configuration.
 
     ``reweight="drw"`` (deferred re-weighting) switches its class weights on
     at ``round(0.8 * max_epochs)``; early stopping would end most fits
     before that epoch, and the model would be trained unweighted. Its
     configurations therefore train with ``early_stopping=False`` for all
-    ``max_epochs`` epochs.
+    ``max_epochs`` epochs. ``pos_label``: for a binary target, coded 1 for
+    the positive class (``--positive-label``, by default the minority), 1,
+    so that a loss measuring one class measures the class the scorers do.
     """
     from ..classifier import WeightedLossClassifier
 
@@ -76,7 +78,8 @@ def make_classifier(loss, reweight, *, max_epochs, device, random_state):
     if reweight == "drw":
         params["early_stopping"] = False
     return WeightedLossClassifier(loss=loss, reweight=reweight, max_epochs=max_epochs,
-                                  device=device, random_state=random_state, **params)
+                                  device=device, random_state=random_state,
+                                  pos_label=pos_label, **params)
 
 
 class RelabeledClassifier(ClassifierMixin, BaseEstimator):

@@ -451,6 +451,26 @@ def test_positive_label_of_the_majority_class_is_the_scored_class(small_csv, tmp
     assert _read_board(out).loc[0, "average_precision_mean"] > 0.6
 
 
+@pytest.mark.parametrize("positive", [None, "no"])
+def test_losses_measuring_one_class_train_on_the_positive_label(positive, small_csv, tmp_path,
+                                                                 capsys):
+    # the target is coded 1 for the positive class (--positive-label, else the minority
+    # "yes"): the networks get pos_label=1, so anyloss_f1 measures the class the scorers do,
+    # the majority "no" too when it is the positive label
+    import joblib
+
+    model_path = tmp_path / "best.joblib"
+    args = ["compare", str(small_csv), "--target", "label", *TINY, "--losses", "anyloss_f1",
+            "--reweight", "none", "--out", str(tmp_path / "res"), "--no-plot",
+            "--save-best", str(model_path)]
+    if positive is not None:
+        args += ["--positive-label", positive]
+    assert main(args) == 0, capsys.readouterr().err
+    net = joblib.load(model_path).estimator_
+    assert net.pos_label == 1 and net.loss_positive_class_ == 1
+    assert net.plan_.loss_positive == 1  # coded 1: no swap, whichever class it is
+
+
 def test_numbers_with_question_marks_are_a_numeric_column(tmp_path, capsys):
     # the column rule reads "?" as a missing number; the CLI's data checks must too
     frame = _small_frame()

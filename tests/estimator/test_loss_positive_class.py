@@ -117,3 +117,33 @@ def test_a_scoring_with_a_pos_label_fixes_the_class_the_loss_measures(one_torch_
     clf = WeightedLossClassifier(loss="anyloss_f1", scoring="f1",
                                  **dict(FAST, max_epochs=3, early_stopping=True)).fit(X, y)
     assert clf.loss_positive_class_ == "a_minor"  # no pos_label: the minority
+
+
+def test_pos_label_sets_the_class_the_loss_measures(one_torch_thread):
+    X, y = _table()
+    fast = dict(FAST, max_epochs=2)
+    clf = WeightedLossClassifier(loss="anyloss_f1", pos_label="b_major", **fast).fit(X, y)
+    assert clf.loss_positive_class_ == "b_major" and clf.plan_.loss_positive == 1
+    # pos_label wins over the scorer's
+    from sklearn_losses.metrics import get_scorer
+
+    clf = WeightedLossClassifier(loss="anyloss_f1", pos_label="a_minor",
+                                 scoring=get_scorer("f1", pos_label="b_major"),
+                                 **dict(fast, early_stopping=True)).fit(X, y)
+    assert clf.loss_positive_class_ == "a_minor"
+    # a symmetric loss takes it and ignores it
+    clf = WeightedLossClassifier(loss="focal", pos_label="b_major", **fast).fit(X, y)
+    assert clf.loss_positive_class_ is None
+
+
+def test_a_bad_pos_label_is_an_error_naming_the_classes():
+    X, y = _table()
+    fast = dict(FAST, max_epochs=2)
+    with pytest.raises(ValueError, match=r"pos_label='c' is not a class of y; the classes "
+                                         r"are \['a_minor', 'b_major'\]"):
+        WeightedLossClassifier(loss="anyloss_f1", pos_label="c", **fast).fit(X, y)
+    y3 = np.where(X[:, 2] > 1.0, "c", y)
+    with pytest.raises(ValueError, match="pos_label='c' applies to binary problems; y has 3"):
+        WeightedLossClassifier(loss="focal", pos_label="c", **fast).fit(X, y3)
+    with pytest.raises(ValueError, match="pos_label"):
+        WeightedLossClassifier(pos_label=[1]).fit(X, y)  # not a label: parameter validation
