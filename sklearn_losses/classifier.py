@@ -349,11 +349,11 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         Binary problems with a loss that measures one class (``anyloss_f1``,
         ``anyloss_fbeta``, ``ce_smooth_ap``: ``measures_positive_class``):
         the class it was trained on: ``pos_label`` when given, else the
-        ``pos_label`` of ``scoring`` when it has one, else the minority (by training rows; equal counts give
-        ``classes_[1]``), the positive class of the package's binary scorers
-        too. When it is ``classes_[0]`` the loss is given the two classes
-        swapped. None for other losses and for multiclass
-        problems (their one-vs-rest losses measure every class).
+        ``pos_label`` of ``scoring`` when it has one, else the minority (by
+        training rows; equal counts give ``classes_[1]``), the positive class
+        of the package's binary scorers too. When it is ``classes_[0]`` the
+        loss is given the two classes swapped. None for other losses and for
+        multiclass problems (their one-vs-rest losses measure every class).
     module_ : torch.nn.Module
         The trained network (outputs logits; in evaluation mode for TabM,
         the log of the members' mean probabilities; for NCA, which holds

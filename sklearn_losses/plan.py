@@ -232,14 +232,16 @@ def loss_positive_index(loss, row_counts, monitor=None, positive=None) -> int | 
 
 
 def _build_loss(params, classes, class_counts, row_counts, seed, monitor=None,
-                positive=None) -> Loss:
-    """The loss to train: a clone of an instance, or a fresh named (or ``"auto"``) loss.
+                positive=None) -> tuple[Loss, int | None]:
+    """``(loss, loss_positive)``: the loss to train (a clone of an instance, or a fresh named
+    or ``"auto"`` loss) and the class it measures (:func:`loss_positive_index`).
 
-    A loss trained on the class of index 0 (:func:`loss_positive_index`)
-    sees the two classes swapped, so its class counts are given swapped.
+    A loss trained on the class of index 0 sees the two classes swapped, so
+    its class counts are given swapped.
     """
     loss = get_loss(_checks.resolve_loss(params["loss"]))
-    swap = loss_positive_index(loss, row_counts, monitor, positive) == 0
+    loss_positive = loss_positive_index(loss, row_counts, monitor, positive)
+    swap = loss_positive == 0
     loss.check_n_classes(classes.shape[0])
     if loss.get_params(deep=False).get("random_state", 0) is None:
         # a stochastic loss (ensloss) left unseeded follows the estimator's random_state
@@ -251,7 +253,7 @@ def _build_loss(params, classes, class_counts, row_counts, seed, monitor=None,
         loss.set_params(class_counts=counts.astype(np.float64))
     if params["logit_clip"] is not None:
         loss = get_loss("logit_clip", loss=loss, delta=float(params["logit_clip"]))
-    return loss
+    return loss, loss_positive
 
 
 def scheme_of(reweight) -> Reweighting | None:
@@ -278,7 +280,8 @@ def class_setup(params, classes, y_enc, sample_weight, seed, monitor=None) -> di
     low = _checks.WEIGHT_TOTAL_RANGE[0]
     counts = class_counts / class_counts.max() if 0 < class_counts.sum() < low else class_counts
     positive = pos_label_index(params.get("pos_label"), classes)
-    loss = _build_loss(params, classes, counts, row_counts, seed, monitor, positive)
+    loss, loss_positive = _build_loss(params, classes, counts, row_counts, seed, monitor,
+                                      positive)
     reweight = _checks.resolve_reweight(params["reweight"], loss, params["batch_sampler"])
     scheme = scheme_of(reweight)
     _checks.check_weighted_class_counts(classes, class_counts, loss, reweight)
@@ -292,9 +295,7 @@ def class_setup(params, classes, y_enc, sample_weight, seed, monitor=None) -> di
     if params["calibration"] == "prior":
         _checks.warn_improper_prior_calibration(loss, class_weight, balanced)
     return dict(row_counts=row_counts, class_counts=class_counts, weight_counts=counts,
-                loss=loss,
-                loss_positive=loss_positive_index(loss, row_counts, monitor, positive),
-                reweight=reweight,
+                loss=loss, loss_positive=loss_positive, reweight=reweight,
                 scheme=scheme, class_weight=class_weight, device=device,
                 batch_sampler=batch_sampler)
 

@@ -484,16 +484,16 @@ def _run_configs(args, configs, X, y, info, splits, scorers, max_epochs, device,
     """
     from ..compare import (Interrupted, cross_validate_configs, rank_configurations,
                            summarize, warm_up)
-    from .model import complexity, config_name, make_classifier
+    from .model import coded_pos_label, complexity, config_name, make_classifier
     from .progress import Progress
 
     metrics = list(scorers)
     n_folds = len(splits)
     names = {config_name(loss, rw): (loss, rw) for loss, rw in configs}
     # the table as read: the classifier's own encoder (one column rule) is the only one
-    positive = 1 if info.get("positive") is not None else None  # a binary target is coded 0/1
     models = {name: make_classifier(loss, rw, max_epochs=max_epochs, device=args.device,
-                                    random_state=args.random_state, pos_label=positive)
+                                    random_state=args.random_state,
+                                    pos_label=coded_pos_label(info))
               for name, (loss, rw) in names.items()}
     decision = _parse_decision(args.decision)
     if decision is not None:  # the decision tool decides inside each fold
@@ -602,14 +602,13 @@ def _save_best(args, rows, X, y, info, max_epochs, say, shown):
     """``--save-best``: refit the best configuration on all rows and save it with joblib."""
     import joblib
 
-    from .model import RelabeledClassifier, make_classifier
+    from .model import RelabeledClassifier, coded_pos_label, make_classifier
 
     best = rows[0]
     model = make_classifier(best["loss"],
                             None if best["reweight"] == "none" else best["reweight"],
                             max_epochs=max_epochs, device=args.device,
-                            random_state=args.random_state,
-                            pos_label=1 if info.get("positive") is not None else None)
+                            random_state=args.random_state, pos_label=coded_pos_label(info))
     decision = _parse_decision(args.decision)
     if decision is not None:  # the model saved decides as the compared ones did
         model = decision.wrap(model, pos_label=1, random_state=args.random_state)

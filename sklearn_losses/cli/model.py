@@ -61,6 +61,12 @@ def double_correction(loss, reweight, class_counts) -> str | None:
     return None
 
 
+def coded_pos_label(info):
+    """The networks' ``pos_label`` for the target :func:`~sklearn_losses.cli.io.prepare_data`
+    read: 1 for a binary target (coded 1 for its positive class), None otherwise."""
+    return 1 if info.get("positive") is not None else None
+
+
 def make_classifier(loss, reweight, *, max_epochs, device, random_state, pos_label=None):
     """The ``WeightedLossClassifier`` of one configuration.
 

@@ -95,8 +95,9 @@ class LogitClip(Loss):
     Use: label noise; bounding the logits bounds how hard the network can
     fit (memorise) any single, possibly mislabelled, sample. ``pointwise``,
     ``requires_class_counts``, ``stochastic``, ``measures_positive_class``,
-    ``min_classes`` and ``max_classes`` are those of the wrapped loss (on the class: those of
-    ``cross_entropy``); ``class_counts`` reads the wrapped loss's, and
+    ``min_classes`` and ``max_classes`` are those of the wrapped loss (on
+    the class: those of ``cross_entropy``); ``class_counts`` reads the
+    wrapped loss's, and
     ``set_params(class_counts=...)`` sets it on (a copy of) the wrapped loss,
     as ``WeightedLossClassifier`` does for losses that need counts.
     """
