@@ -113,6 +113,11 @@ def resolve_metric(metric, classes):
     weights were given), and is maximised.
     """
     classes = np.asarray(classes)
+    if isinstance(metric, str) and metric in ("log_loss", "neg_log_loss"):
+        # the selection evaluates the metric max_ensemble_size x members times:
+        # sklearn's log_loss validates its input each time (most of its cost on small tables)
+        return (_log_loss if metric == "log_loss" else _neg_log_loss), (
+            -1 if metric == "log_loss" else 1)
     if isinstance(metric, str):
         if metric in available_metrics():
             metric = get_metric(metric)
@@ -130,6 +135,24 @@ def resolve_metric(metric, classes):
             return float(metric(classes[y], p))
         return float(metric(classes[y], p, sample_weight=w))
     return value, 1
+
+
+def _log_loss(y, p, w):
+    """``sklearn.metrics.log_loss`` of encoded labels and well-formed probabilities.
+
+    The same formula (probabilities clipped to ``[eps, 1 - eps]`` of their
+    dtype, the weighted mean of ``-log`` of the true class's probability)
+    without sklearn's input validation: ``p`` comes from the members.
+    """
+    p = np.asarray(p)
+    p = p if np.issubdtype(p.dtype, np.floating) else p.astype(np.float64)
+    eps = np.finfo(p.dtype).eps
+    true = np.clip(p[np.arange(p.shape[0]), np.asarray(y)], eps, 1 - eps)
+    return float(np.average(-np.log(true), weights=w))
+
+
+def _neg_log_loss(y, p, w):
+    return -_log_loss(y, p, w)
 
 
 def ensemble_selection(probas, y_enc, metric="average_precision", *, max_ensemble_size=25,

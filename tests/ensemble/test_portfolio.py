@@ -237,6 +237,30 @@ def test_metrics_by_name_and_direction(metric, check):
         assert clf.oof_score_ == pytest.approx(check(y, clf.oof_proba_))
 
 
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_selection_log_loss_is_sklearns(n_classes, weighted):
+    # the selection's log-loss skips sklearn's validation; it must give sklearn's value,
+    # probabilities of 0 and 1 (clipped) and float32 ones included
+    from sklearn.metrics import log_loss
+
+    from sklearn_losses.portfolio import resolve_metric
+
+    rng = np.random.default_rng(n_classes)
+    y = rng.integers(0, n_classes, 200)
+    p = rng.dirichlet(np.ones(n_classes), 200)
+    p[:3] = np.eye(n_classes)[(y[:3] + 1) % n_classes]  # certain and wrong
+    p[3:6] = np.eye(n_classes)[y[3:6]]  # certain and right
+    w = rng.uniform(0.1, 3.0, 200) if weighted else None
+    classes = np.array(["a", "b", "c"][:n_classes])
+    for name, sign, factor in [("log_loss", -1, 1), ("neg_log_loss", 1, -1)]:
+        value, s = resolve_metric(name, classes)
+        assert s == sign
+        for proba in (p, p.astype(np.float32)):
+            expected = factor * log_loss(classes[y], proba, sample_weight=w, labels=classes)
+            assert value(y, proba, w) == pytest.approx(expected, rel=1e-12)
+
+
 def test_callable_metric_gets_labels_and_weights():
     X, y = imbalanced(120)
     labels = np.array(["neg", "pos"])[y]
