@@ -280,7 +280,7 @@ def test_default_portfolio_holds_the_package_networks():
     configs = default_portfolio()
     assert configs == {"default": {}, "piecewise_linear": {"num_embeddings": "piecewise_linear"}}
     clf = LossPortfolioClassifier()
-    assert clf.n_folds == 3 and clf.metric == "log_loss" and clf.refit
+    assert clf.n_folds == 2 and clf.metric == "log_loss" and clf.refit
     configs["default"]["lr"] = 1.0  # a copy: the next call is unchanged
     assert default_portfolio()["default"] == {}
     candidates = LossPortfolioClassifier()._candidates()
