@@ -117,16 +117,11 @@ def resolve_metric(metric, classes):
     weights were given), and is maximised.
     """
     classes = np.asarray(classes)
-    if isinstance(metric, str) and metric in ("log_loss", "neg_log_loss"):
-        # the selection evaluates the metric max_ensemble_size x members times:
-        # sklearn's log_loss validates its input each time (most of its cost on small tables)
-        return (_log_loss if metric == "log_loss" else _neg_log_loss), (
-            -1 if metric == "log_loss" else 1)
     if isinstance(metric, str):
         if metric in available_metrics():
-            metric = get_metric(metric)
+            metric = _named_metric(metric)
         elif metric.startswith("neg_") and metric[4:] in available_metrics():
-            inner = get_metric(metric[4:])
+            inner = _named_metric(metric[4:])
             return (lambda y, p, w: -inner(y, p, w)), 1
         else:  # pragma: no cover - the parameter constraints list the names
             raise ValueError(f"Unknown metric {metric!r}; use one of {_metric_names()} or a "
@@ -141,12 +136,14 @@ def resolve_metric(metric, classes):
     return value, 1
 
 
-def _log_loss(y, p, w):
+def _log_loss(y, p, w, n_classes):
     """``sklearn.metrics.log_loss`` of encoded labels and well-formed probabilities.
 
     The same formula (probabilities clipped to ``[eps, 1 - eps]`` of their
     dtype, the weighted mean of ``-log`` of the true class's probability)
     without sklearn's input validation: ``p`` comes from the members.
+    ``n_classes`` (the :class:`~sklearn_losses.metrics.ProbaMetric` function
+    signature) is the width of ``p``.
     """
     p = np.asarray(p)
     p = p if np.issubdtype(p.dtype, np.floating) else p.astype(np.float64)
@@ -155,8 +152,15 @@ def _log_loss(y, p, w):
     return float(np.average(-np.log(true), weights=w))
 
 
-def _neg_log_loss(y, p, w):
-    return -_log_loss(y, p, w)
+#: The registry's ``log_loss`` for the selection, which evaluates its metric
+#: ``max_ensemble_size`` x members times: sklearn's ``log_loss`` validates its
+#: input on each call, most of the selection's cost on small tables.
+_SELECTION_LOG_LOSS = ProbaMetric("log_loss", _log_loss, greater_is_better=False)
+
+
+def _named_metric(name) -> ProbaMetric:
+    """The registered metric ``name``; log-loss without sklearn's input validation."""
+    return _SELECTION_LOG_LOSS if name == "log_loss" else get_metric(name)
 
 
 def ensemble_selection(probas, y_enc, metric="average_precision", *, max_ensemble_size=25,
