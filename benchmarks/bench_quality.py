@@ -259,6 +259,16 @@ def _default_portfolio(args, **params):
 
 _PLE = {"piecewise_linear": {"num_embeddings": "piecewise_linear"}}
 
+#: The two-configuration portfolio as it was before its piecewise-linear network stopped
+#: after 5 epochs without improvement (the network's default 10): the methods below that
+#: ran with it stay pinned to it.
+_TWO_CONFIGS_NIC10 = {"default": {}, **_PLE}
+
+
+def _two_configs(**ple):
+    """The two-configuration portfolio with ``ple`` set on its piecewise-linear network."""
+    return {"default": {}, "piecewise_linear": {**_PLE["piecewise_linear"], **ple}}
+
 
 def _wlc(args, **params):
     """A ``WeightedLossClassifier`` with the run's epochs, early stopping and seed (``params``
@@ -286,18 +296,32 @@ METHODS = {
                        "MCC threshold of the out-of-fold probabilities",
                        lambda a: _crossfit(a, plain=True, threshold="matthews_corrcoef")),
     "wlc_portfolio": ("`LossPortfolioClassifier()`: the default portfolio (the default network "
-                      "and its piecewise-linear-embedding twin, 2 folds), greedy ensemble "
-                      "selection on out-of-fold log-loss, the MCC threshold of the ensemble's "
-                      "out-of-fold probabilities, the selected configurations refitted on "
-                      "every row", lambda a: _default_portfolio(a)),
-    "wlc_portfolio_3fold": ("`LossPortfolioClassifier(n_folds=3)`: `wlc_portfolio` cross-fitted "
-                            "on 3 folds (the default before; each configuration costs 3 fits "
-                            "on two thirds of the rows and its refit instead of 2 half-size "
-                            "fits and its refit)",
-                            lambda a: _default_portfolio(a, n_folds=3)),
-    "wlc_portfolio_ap": ("`LossPortfolioClassifier(n_folds=3, metric=\"average_precision\")`: "
-                         "`wlc_portfolio_3fold` selecting on out-of-fold AP",
-                         lambda a: _default_portfolio(a, n_folds=3,
+                      "and its piecewise-linear-embedding twin with `n_iter_no_change=5`, 2 "
+                      "folds), greedy ensemble selection on out-of-fold log-loss, the MCC "
+                      "threshold of the ensemble's out-of-fold probabilities, the selected "
+                      "configurations refitted on every row", lambda a: _default_portfolio(a)),
+    "wlc_portfolio_nic10": ("`wlc_portfolio` with the piecewise-linear network stopping after "
+                            "the network's default 10 epochs without improvement (the default "
+                            "before)",
+                            lambda a: _default_portfolio(a, configs=_TWO_CONFIGS_NIC10)),
+    "wlc_portfolio_nic7": ("`wlc_portfolio` with `n_iter_no_change=7` on the piecewise-linear "
+                           "network",
+                           lambda a: _default_portfolio(
+                               a, configs=_two_configs(n_iter_no_change=7))),
+    "wlc_portfolio_b16d8": ("`wlc_portfolio` with a narrower piecewise-linear network: "
+                            "`n_bins=16, d_embedding=8` (and `n_iter_no_change=5`)",
+                            lambda a: _default_portfolio(a, configs=_two_configs(
+                                n_iter_no_change=5, n_bins=16, d_embedding=8))),
+    "wlc_portfolio_3fold": ("`LossPortfolioClassifier(configs, n_folds=3)`: `wlc_portfolio_nic10` "
+                            "cross-fitted on 3 folds (the default before it; each configuration "
+                            "costs 3 fits on two thirds of the rows and its refit instead of 2 "
+                            "half-size fits and its refit)",
+                            lambda a: _default_portfolio(a, configs=_TWO_CONFIGS_NIC10,
+                                                         n_folds=3)),
+    "wlc_portfolio_ap": ("`LossPortfolioClassifier(configs, n_folds=3, "
+                         "metric=\"average_precision\")`: `wlc_portfolio_3fold` selecting on "
+                         "out-of-fold AP",
+                         lambda a: _default_portfolio(a, configs=_TWO_CONFIGS_NIC10, n_folds=3,
                                                       metric="average_precision")),
     "wlc_portfolio_4cfg": ("`LossPortfolioClassifier(configs, n_folds=5, "
                            "metric=\"average_precision\")` with the four configurations "
