@@ -283,7 +283,8 @@ class LossPortfolioClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstima
     configs : dict, list of (str, object) or None, default=None
         The network configurations, by name: each value a dict of
         :class:`~sklearn_losses.WeightedLossClassifier` parameters (the
-        others at their defaults) or a classifier instance. None:
+        others at their defaults; nested ones as in ``set_params``, e.g.
+        ``{"loss": "focal", "loss__gamma": 3.0}``) or a classifier instance. None:
         :func:`~sklearn_losses.portfolio.default_portfolio` (2
         configurations of the package's networks: see there how they were
         chosen).
@@ -518,11 +519,17 @@ class LossPortfolioClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstima
         out = []
         for name, spec in _named(configs, "configs"):
             if isinstance(spec, dict):
-                unknown = sorted(set(spec) - params)
+                unknown = sorted(k for k in spec if k.partition("__")[0] not in params)
                 if unknown:
                     raise ValueError(f"configs[{name!r}] sets {unknown}, which are not "
                                      "parameters of WeightedLossClassifier.")
-                spec = WeightedLossClassifier(**spec)
+                nested = {k: v for k, v in spec.items() if "__" in k}
+                est = WeightedLossClassifier(**{k: v for k, v in spec.items() if "__" not in k})
+                try:  # on a clone: a loss instance in ``spec`` is the user's and stays as it is
+                    est = clone(est) if nested else est
+                    spec = est.set_params(**nested)
+                except ValueError as exc:
+                    raise ValueError(f"configs[{name!r}]: {exc}") from exc
             elif not _is_classifier(spec):
                 raise ValueError(f"configs[{name!r}] must be a dict of WeightedLossClassifier "
                                  f"parameters or a classifier with fit and predict_proba; got "

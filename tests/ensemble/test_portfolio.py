@@ -291,9 +291,37 @@ def test_default_portfolio_holds_the_package_networks():
         est._check_params()  # valid parameters and network shapes
 
 
+def test_configs_take_nested_parameters_without_changing_the_users_loss():
+    from sklearn_losses.losses import get_loss
+
+    mine = get_loss("focal", gamma=2.0)
+    clf = LossPortfolioClassifier({"named": {"loss": "focal", "loss__gamma": 3.0},
+                                   "auto": {"loss__label_smoothing": 0.0},
+                                   "mine": {"loss": mine, "loss__gamma": 0.5},
+                                   "scheme": {"reweight": "class_balanced",
+                                              "reweight__beta": 0.9}})
+    built = dict(clf._candidates())
+    assert built["named"].loss.gamma == 3.0
+    assert built["auto"].loss.label_smoothing == 0.0
+    assert built["mine"].loss.gamma == 0.5 and built["mine"].loss is not mine
+    assert mine.gamma == 2.0  # the user's instance is as it was
+    assert built["scheme"].reweight.beta == 0.9
+    for est in built.values():
+        est._check_params()
+    X, y = imbalanced(n=160, seed=3)
+    fitted = LossPortfolioClassifier({"named": {**FAST, "loss": "focal", "loss__gamma": 3.0}},
+                                     random_state=0).fit(X, y)
+    assert list(fitted.leaderboard_["member"]) == ["named"]
+    assert fitted.refitted_["named"].loss.gamma == 3.0
+
+
 @pytest.mark.parametrize("params, match", [
     (dict(configs={"x": {"bogus": 1}}), r"configs\['x'\] sets \['bogus'\], which are not "
                                         "parameters of WeightedLossClassifier"),
+    (dict(configs={"x": {"bogus__a": 1}}), r"configs\['x'\] sets \['bogus__a'\], which are "
+                                           "not parameters of WeightedLossClassifier"),
+    (dict(configs={"x": {"loss": "focal", "loss__bogus": 1}}),
+     r"configs\['x'\]: .*bogus"),
     (dict(configs={"x": 3}), r"configs\['x'\] must be a dict of WeightedLossClassifier"),
     (dict(configs=[("x", {}), 5]), "configs must be a dict"),
     (dict(configs={}, extra_estimators={"x": "tree"}), r"extra_estimators\['x'\] must be a "
