@@ -312,6 +312,14 @@ METHODS = {
                             "`n_bins=16, d_embedding=8` (and `n_iter_no_change=5`)",
                             lambda a: _default_portfolio(a, configs=_two_configs(
                                 n_iter_no_change=5, n_bins=16, d_embedding=8))),
+    "wlc_portfolio_wd01": ("`wlc_portfolio` with `weight_decay=0.1` on the piecewise-linear "
+                           "network",
+                           lambda a: _default_portfolio(a, configs=_two_configs(
+                               n_iter_no_change=5, weight_decay=0.1))),
+    "wlc_portfolio_ls0": ("`wlc_portfolio` without label smoothing on the piecewise-linear "
+                          "network (`loss__label_smoothing=0.0`)",
+                          lambda a: _default_portfolio(a, configs=_two_configs(
+                              n_iter_no_change=5, loss__label_smoothing=0.0))),
     "wlc_portfolio_3fold": ("`LossPortfolioClassifier(configs, n_folds=3)`: `wlc_portfolio_nic10` "
                             "cross-fitted on 3 folds (the default before it; each configuration "
                             "costs 3 fits on two thirds of the rows and its refit instead of 2 "
