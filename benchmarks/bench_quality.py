@@ -259,15 +259,16 @@ def _default_portfolio(args, **params):
 
 _PLE = {"piecewise_linear": {"num_embeddings": "piecewise_linear"}}
 
-#: The two-configuration portfolio as it was before its piecewise-linear network stopped
-#: after 5 epochs without improvement (the network's default 10): the methods below that
-#: ran with it stay pinned to it.
-_TWO_CONFIGS_NIC10 = {"default": {}, **_PLE}
-
 
 def _two_configs(**ple):
     """The two-configuration portfolio with ``ple`` set on its piecewise-linear network."""
     return {"default": {}, "piecewise_linear": {**_PLE["piecewise_linear"], **ple}}
+
+
+#: The two-configuration portfolio as it was before its piecewise-linear network stopped
+#: after 5 epochs without improvement (the network's default 10): the methods below that
+#: ran with it stay pinned to it.
+_TWO_CONFIGS_NIC10 = _two_configs()
 
 
 def _wlc(args, **params):
