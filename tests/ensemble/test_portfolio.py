@@ -335,6 +335,8 @@ def test_configs_take_nested_parameters_without_changing_the_users_loss():
     (dict(n_folds=1), "'n_folds' parameter"),
     (dict(threshold="roc_auc"), "'threshold' parameter"),
     (dict(threshold=1.0), "'threshold' parameter"),
+    (dict(refit_weight=1.5), "'refit_weight' parameter"),
+    (dict(refit_weight=-0.1), "'refit_weight' parameter"),
 ])
 def test_bad_parameters_are_named(params, match):
     X, y = imbalanced(60)
@@ -396,13 +398,48 @@ def test_refit_fits_each_selected_configuration_on_every_row():
         if name == "logreg":  # the same fit as on every row, weights included
             ref = LogisticRegression().fit(X, y, sample_weight=w)
             np.testing.assert_allclose(est.coef_, ref.coef_)
-    # predict_proba: the refitted models, each with its configuration's OOF temperature
-    expected = sum(wt * temperature_scale(clf.refitted_[n].predict_proba(X),
-                                          clf.members_[n].temperature_)
-                   for n, wt in zip(names, clf.weights_) if wt > 0)
+    # predict_proba: per configuration, 2/3 its refitted model and 1/3 its cross-fitted
+    # members' mean, both with the configuration's OOF temperature
+    assert clf.refit_weight == pytest.approx(2 / 3)
+    expected = sum(wt * _blend(clf, n, X, 2 / 3) for n, wt in zip(names, clf.weights_) if wt > 0)
     np.testing.assert_allclose(clf.predict_proba(X), expected)
     np.testing.assert_array_equal(
         clf.predict(X), clf.classes_[(expected[:, 1] >= clf.threshold_).astype(int)])
+
+
+def _blend(clf, name, X, share):
+    """A configuration's prediction by hand: ``share`` of its refitted model, the rest its
+    members' mean, both temperature-scaled with its OOF temperature."""
+    t = clf.members_[name].temperature_
+    members = np.mean([m.predict_proba(X) for m in clf.members_[name].estimators_], axis=0)
+    return (share * temperature_scale(clf.refitted_[name].predict_proba(X), t)
+            + (1 - share) * temperature_scale(members, t))
+
+
+@pytest.mark.parametrize("share", [0.0, 0.25, 1.0])
+def test_refit_weight_blends_the_refit_with_the_cross_fitted_members(share):
+    X, y = imbalanced(160)
+    extra = {"tree": DecisionTreeClassifier(max_depth=3, random_state=0),
+             "knn": KNeighborsClassifier(15)}
+    clf = LossPortfolioClassifier({}, extra, n_folds=2, refit_weight=share,
+                                  random_state=0).fit(X, y)
+    selected = [(n, wt) for n, wt in zip(clf.members_, clf.weights_) if wt > 0]
+    assert sorted(clf.refitted_) == sorted(n for n, _ in selected)
+    expected = sum(wt * _blend(clf, n, X, share) for n, wt in selected)
+    np.testing.assert_allclose(clf.predict_proba(X), expected)
+    if share == 1.0:  # the refitted models alone
+        only = sum(wt * temperature_scale(clf.refitted_[n].predict_proba(X),
+                                          clf.members_[n].temperature_) for n, wt in selected)
+        np.testing.assert_allclose(clf.predict_proba(X), only)
+    if share == 0.0:  # the cross-fitted members alone, as refit=False would predict them
+        only = sum(wt * clf.members_[n].predict_proba(X) for n, wt in selected)
+        np.testing.assert_allclose(clf.predict_proba(X), only)
+    # the blend is not the refit alone: the members' predictions differ from it
+    if 0 < share < 1:
+        refit_only = sum(wt * temperature_scale(clf.refitted_[n].predict_proba(X),
+                                                clf.members_[n].temperature_)
+                         for n, wt in selected)
+        assert np.abs(clf.predict_proba(X) - refit_only).max() > 1e-3
 
 
 def test_refit_starts_no_fit_after_the_time_limit():

@@ -45,7 +45,8 @@ CHECKED = [
     LossPortfolioClassifier(configs={"net": dict(FAST, max_epochs=5, lr=0.1)},
                             extra_estimators={"tree": DecisionTreeClassifier(max_depth=3)},
                             n_folds=2, max_ensemble_size=3),
-    # the argmax decision passes every check (20 epochs: the refitted network alone decides)
+    # the argmax decision passes every check (20 epochs; the one configuration decides: its
+    # refit blended with its cross-fitted members)
     LossPortfolioClassifier(configs={"net": dict(FAST, max_epochs=20, lr=0.1)},
                             n_folds=2, max_ensemble_size=3, threshold=None),
 ]
