@@ -241,13 +241,13 @@ _FOUR_CONFIGS = {
 
 
 def _portfolio(args, refit=True, **extra_configs):
-    """The four-configuration ``LossPortfolioClassifier`` (5 folds, AP selection), with
-    ``extra_configs`` added last."""
+    """The four-configuration ``LossPortfolioClassifier`` (5 folds, AP selection, the
+    refitted models alone), with ``extra_configs`` added last."""
     from sklearn_losses.portfolio import LossPortfolioClassifier
 
     return LossPortfolioClassifier({**_FOUR_CONFIGS, **extra_configs}, n_folds=5,
                                    metric="average_precision", refit=refit,
-                                   random_state=args.seed)
+                                   refit_weight=1.0, random_state=args.seed)
 
 
 def _default_portfolio(args, **params):
@@ -255,6 +255,13 @@ def _default_portfolio(args, **params):
     from sklearn_losses.portfolio import LossPortfolioClassifier
 
     return LossPortfolioClassifier(random_state=args.seed, **params)
+
+
+def _refit_only_portfolio(args, **params):
+    """``_default_portfolio`` predicting with the refitted models alone (``refit_weight=1``):
+    every portfolio method run before the refit was blended with the cross-fitted members
+    stays pinned to it."""
+    return _default_portfolio(args, refit_weight=1.0, **params)
 
 
 _PLE = {"piecewise_linear": {"num_embeddings": "piecewise_linear"}}
@@ -300,38 +307,46 @@ METHODS = {
                       "and its piecewise-linear-embedding twin with `n_iter_no_change=5`, 2 "
                       "folds), greedy ensemble selection on out-of-fold log-loss, the MCC "
                       "threshold of the ensemble's out-of-fold probabilities, the selected "
-                      "configurations refitted on every row", lambda a: _default_portfolio(a)),
-    "wlc_portfolio_nic10": ("`wlc_portfolio` with the piecewise-linear network stopping after "
-                            "the network's default 10 epochs without improvement (the default "
-                            "before)",
-                            lambda a: _default_portfolio(a, configs=_TWO_CONFIGS_NIC10)),
-    "wlc_portfolio_nic7": ("`wlc_portfolio` with `n_iter_no_change=7` on the piecewise-linear "
-                           "network",
-                           lambda a: _default_portfolio(
+                      "configurations refitted on every row, each predicting 2/3 by its "
+                      "refitted model and 1/3 by its cross-fitted members' average",
+                      lambda a: _default_portfolio(a)),
+    "wlc_portfolio_refit1": ("`LossPortfolioClassifier(refit_weight=1.0)`: `wlc_portfolio` "
+                             "predicting with the refitted models alone (the default before)",
+                             lambda a: _refit_only_portfolio(a)),
+    "wlc_portfolio_refit05": ("`LossPortfolioClassifier(refit_weight=0.5)`: the refitted "
+                              "model and the cross-fitted members' average half each",
+                              lambda a: _default_portfolio(a, refit_weight=0.5)),
+    "wlc_portfolio_nic10": ("`wlc_portfolio_refit1` with the piecewise-linear network stopping "
+                            "after the network's default 10 epochs without improvement (the "
+                            "default before)",
+                            lambda a: _refit_only_portfolio(a, configs=_TWO_CONFIGS_NIC10)),
+    "wlc_portfolio_nic7": ("`wlc_portfolio_refit1` with `n_iter_no_change=7` on the "
+                           "piecewise-linear network",
+                           lambda a: _refit_only_portfolio(
                                a, configs=_two_configs(n_iter_no_change=7))),
-    "wlc_portfolio_b16d8": ("`wlc_portfolio` with a narrower piecewise-linear network: "
+    "wlc_portfolio_b16d8": ("`wlc_portfolio_refit1` with a narrower piecewise-linear network: "
                             "`n_bins=16, d_embedding=8` (and `n_iter_no_change=5`)",
-                            lambda a: _default_portfolio(a, configs=_two_configs(
+                            lambda a: _refit_only_portfolio(a, configs=_two_configs(
                                 n_iter_no_change=5, n_bins=16, d_embedding=8))),
-    "wlc_portfolio_wd01": ("`wlc_portfolio` with `weight_decay=0.1` on the piecewise-linear "
-                           "network",
-                           lambda a: _default_portfolio(a, configs=_two_configs(
+    "wlc_portfolio_wd01": ("`wlc_portfolio_refit1` with `weight_decay=0.1` on the "
+                           "piecewise-linear network",
+                           lambda a: _refit_only_portfolio(a, configs=_two_configs(
                                n_iter_no_change=5, weight_decay=0.1))),
-    "wlc_portfolio_ls0": ("`wlc_portfolio` without label smoothing on the piecewise-linear "
-                          "network (`loss__label_smoothing=0.0`)",
-                          lambda a: _default_portfolio(a, configs=_two_configs(
+    "wlc_portfolio_ls0": ("`wlc_portfolio_refit1` without label smoothing on the "
+                          "piecewise-linear network (`loss__label_smoothing=0.0`)",
+                          lambda a: _refit_only_portfolio(a, configs=_two_configs(
                               n_iter_no_change=5, loss__label_smoothing=0.0))),
     "wlc_portfolio_3fold": ("`LossPortfolioClassifier(configs, n_folds=3)`: `wlc_portfolio_nic10` "
                             "cross-fitted on 3 folds (the default before it; each configuration "
                             "costs 3 fits on two thirds of the rows and its refit instead of 2 "
                             "half-size fits and its refit)",
-                            lambda a: _default_portfolio(a, configs=_TWO_CONFIGS_NIC10,
-                                                         n_folds=3)),
+                            lambda a: _refit_only_portfolio(a, configs=_TWO_CONFIGS_NIC10,
+                                                            n_folds=3)),
     "wlc_portfolio_ap": ("`LossPortfolioClassifier(configs, n_folds=3, "
                          "metric=\"average_precision\")`: `wlc_portfolio_3fold` selecting on "
                          "out-of-fold AP",
-                         lambda a: _default_portfolio(a, configs=_TWO_CONFIGS_NIC10, n_folds=3,
-                                                      metric="average_precision")),
+                         lambda a: _refit_only_portfolio(a, configs=_TWO_CONFIGS_NIC10,
+                                                         n_folds=3, metric="average_precision")),
     "wlc_portfolio_4cfg": ("`LossPortfolioClassifier(configs, n_folds=5, "
                            "metric=\"average_precision\")` with the four configurations "
                            "shipped before (the default network, focal + class-balanced, "
