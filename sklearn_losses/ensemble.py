@@ -333,13 +333,22 @@ def _scores_from_counts(metric, tp, fp, fn, tn, f1_class):
     raise ValueError(metric)  # pragma: no cover
 
 
-def tune_threshold(p1, y_enc, metric, sample_weight=None, f1_class=1):
+def tune_threshold(p1, y_enc, metric, sample_weight=None, f1_class=1, *, n_bootstrap=0):
     """The threshold on ``p1`` that maximises a binary metric, and its score.
 
     Every distinct decision is tried: the rows are sorted by ``p1`` once and
     the confusion counts are accumulated, so the search is linear after the
     sort. The threshold is the midpoint between consecutive distinct values;
     among equally good thresholds the median one is returned.
+
+    With ``n_bootstrap`` > 0 the threshold is bagged: the median of the
+    thresholds tuned so on ``n_bootstrap`` bootstrap resamples of the rows
+    (rows drawn with replacement, their weights with them; resamples holding
+    one class only are skipped). The argmax of a metric over the cut points
+    of a few dozen positives is noisy; the median over resamples is a
+    steadier estimate of where the metric peaks. The resamples are drawn
+    with a fixed seed, so the threshold is a function of ``p1``, ``y_enc``
+    and ``sample_weight`` alone.
 
     Parameters
     ----------
@@ -351,17 +360,36 @@ def tune_threshold(p1, y_enc, metric, sample_weight=None, f1_class=1):
     sample_weight : array-like of shape (n_samples,), optional
     f1_class : {0, 1}, default=1
         The class whose F1 ``"f1"`` measures.
+    n_bootstrap : int, default=0
+        Bootstrap resamples to bag the threshold over; 0 tunes it once on
+        all the rows.
 
     Returns
     -------
     threshold : float
         0.5 when ``p1`` takes a single value (no decision to tune).
     score : float
-        The metric at ``threshold``.
+        The metric at ``threshold`` on all the rows.
     """
     p1 = np.asarray(p1, dtype=np.float64)
     y_enc = np.asarray(y_enc)
     w = np.ones(len(p1)) if sample_weight is None else np.asarray(sample_weight, np.float64)
+    if n_bootstrap:
+        rng = np.random.default_rng(0)
+        found = []
+        for _ in range(int(n_bootstrap)):
+            rows = rng.integers(0, len(p1), len(p1))
+            if np.unique(y_enc[rows]).size < 2:
+                continue
+            found.append(tune_threshold(p1[rows], y_enc[rows], metric, w[rows], f1_class)[0])
+        if found:
+            threshold = float(np.median(found))
+            ones = p1 >= threshold
+            pos = w * (y_enc == 1)
+            tp, fp = pos[ones].sum(), (w - pos)[ones].sum()
+            score = _scores_from_counts(metric, tp, fp, pos.sum() - tp,
+                                        (w - pos).sum() - fp, f1_class)
+            return threshold, float(score)
     order = np.argsort(-p1, kind="stable")
     p_sorted, pos_w = p1[order], (w * (y_enc == 1))[order]
     neg_w = w[order] - pos_w
@@ -395,16 +423,17 @@ def check_threshold(threshold, classes):
             "sklearn_losses.decisions.TunedOffsetsClassifierCV for per-class offsets.")
 
 
-def fit_threshold(threshold, oof_proba, y_enc, sample_weight=None):
+def fit_threshold(threshold, oof_proba, y_enc, sample_weight=None, n_bootstrap=0):
     """``(threshold_, threshold_score_)`` of the ``threshold`` parameter on OOF probabilities.
 
     A metric name: the threshold on ``oof_proba[:, 1]`` maximising it
-    (:func:`tune_threshold`) and its score; a float: itself and None; None:
-    ``(None, None)`` (``predict`` is the argmax).
+    (:func:`tune_threshold`, bagged over ``n_bootstrap`` resamples) and its
+    score; a float: itself and None; None: ``(None, None)`` (``predict`` is
+    the argmax).
     """
     if isinstance(threshold, str):
         return tune_threshold(oof_proba[:, 1], y_enc, threshold, sample_weight,
-                              f1_class=minority_index(y_enc, 2))
+                              f1_class=minority_index(y_enc, 2), n_bootstrap=n_bootstrap)
     return (None if threshold is None else float(threshold)), None
 
 

@@ -353,8 +353,8 @@ class LossPortfolioClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstima
         (``"matthews_corrcoef"``, ``"f1"``, ``"balanced_accuracy"``,
         ``"gmean"``, ``"accuracy"``): the threshold on the ensemble's
         probability of ``classes_[1]`` that maximises the metric on the
-        ensemble's OOF probabilities
-        (:func:`~sklearn_losses.ensemble.tune_threshold`; the same rows chose
+        ensemble's OOF probabilities, bagged over ``threshold_bootstrap``
+        resamples (:func:`~sklearn_losses.ensemble.tune_threshold`; the same rows chose
         the weights, so the threshold shares their optimism). A float in
         (0, 1): that threshold. None: the most probable class. On multiclass
         ``y`` a metric name (the default too) is ignored and ``predict`` is
@@ -365,6 +365,17 @@ class LossPortfolioClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstima
         tuning the threshold for MCC raised the cross-fitted default
         network's MCC from 0.531 to 0.551, seed 0). So ``predict`` is not
         the argmax of ``predict_proba`` unless ``threshold=None``.
+    threshold_bootstrap : int, default=50
+        With a metric name for ``threshold``: the threshold is bagged, the
+        median of the thresholds tuned on this many bootstrap resamples of
+        the out-of-fold rows (drawn with a fixed seed;
+        :func:`~sklearn_losses.ensemble.tune_threshold`). The best cut point
+        of a metric over a few dozen positive rows is noisy, and the median
+        over resamples is steadier. 0 tunes it once on the out-of-fold rows
+        (``threshold_score_`` is then the best OOF score of any threshold).
+        On the benchmark's 35 choose tables (3 seeds, the default portfolio)
+        50 resamples raised MCC from 0.588 to 0.598 (9 tables up, 25 level,
+        1 down; Wilcoxon p 0.007); AP and ROC AUC do not depend on it.
     refit : bool, default=True
         True: the members are fitted on their training folds with their own
         stopping rule (no ``eval_set``: the held-out fold only gives the OOF
@@ -514,14 +525,15 @@ class LossPortfolioClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstima
                       Interval(Real, 0, 1, closed="neither")],
         "refit": ["boolean"],
         "refit_weight": [Interval(Real, 0, 1, closed="both")],
+        "threshold_bootstrap": [Interval(Integral, 0, None, closed="left")],
         "n_jobs": [None, Integral],
         "random_state": ["random_state"],
     }
 
     def __init__(self, configs=None, extra_estimators=None, *, n_folds=2,
                  metric="log_loss", max_ensemble_size=25, time_limit=None,
-                 threshold="matthews_corrcoef", refit=True, refit_weight=2 / 3, n_jobs=None,
-                 random_state=None):
+                 threshold="matthews_corrcoef", threshold_bootstrap=50, refit=True,
+                 refit_weight=2 / 3, n_jobs=None, random_state=None):
         self.configs = configs
         self.extra_estimators = extra_estimators
         self.n_folds = n_folds
@@ -529,6 +541,7 @@ class LossPortfolioClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstima
         self.max_ensemble_size = max_ensemble_size
         self.time_limit = time_limit
         self.threshold = threshold
+        self.threshold_bootstrap = threshold_bootstrap
         self.refit = refit
         self.refit_weight = refit_weight
         self.n_jobs = n_jobs
@@ -646,7 +659,7 @@ class LossPortfolioClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstima
                 f"{owner}: no candidate was fitted on every fold.")
         self._select(members, rows, y_enc, sample_weight, classes, value, sign)
         self.threshold_, self.threshold_score_ = fit_threshold(
-            threshold, self.oof_proba_, y_enc, sample_weight)
+            threshold, self.oof_proba_, y_enc, sample_weight, self.threshold_bootstrap)
         self.refitted_ = self._refit(dict(candidates), X, y, sample_weight, rng,
                                      {w for f in fitted for w in f.warnings}, deadline)
         self.fold_ = fold

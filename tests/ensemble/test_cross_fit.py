@@ -108,6 +108,39 @@ def test_tune_threshold_finds_the_best_cut_point(metric, score):
     assert threshold not in cuts  # a midpoint between two distinct values
 
 
+@pytest.mark.parametrize("metric", ["matthews_corrcoef", "f1"])
+def test_tune_threshold_bagged_over_bootstrap_resamples(metric):
+    rng = np.random.default_rng(1)
+    y = (rng.random(150) < 0.15).astype(int)
+    p1 = np.clip(0.25 * y + rng.random(150) * 0.75, 0, 1)
+    w = rng.uniform(0.5, 2.0, 150)
+    threshold, score = tune_threshold(p1, y, metric, w, n_bootstrap=20)
+    draws, found = np.random.default_rng(0), []  # by hand: the same fixed-seed resamples
+    for _ in range(20):
+        rows = draws.integers(0, 150, 150)
+        if 0 < y[rows].sum() < 150:
+            found.append(tune_threshold(p1[rows], y[rows], metric, w[rows])[0])
+    assert threshold == pytest.approx(np.median(found))
+    pred = (p1 >= threshold).astype(int)
+    expected = (matthews_corrcoef(y, pred, sample_weight=w) if metric == "matthews_corrcoef"
+                else f1_score(y, pred, sample_weight=w))
+    assert score == pytest.approx(expected)  # scored on all the rows
+    once, best = tune_threshold(p1, y, metric, w)
+    assert score <= best + 1e-12  # the best cut point of all the rows scores at least as well
+    assert tune_threshold(p1, y, metric, w, n_bootstrap=0) == (once, best)
+    assert tune_threshold(p1, y, metric, w, n_bootstrap=20) == (threshold, score)  # fixed seed
+
+
+def test_tune_threshold_bagging_falls_back_when_every_resample_has_one_class():
+    # the first fixed-seed resample of 3 rows misses one row: make it the only positive
+    missed = sorted(set(range(3)) - set(np.random.default_rng(0).integers(0, 3, 3)))[0]
+    y = np.zeros(3, dtype=int)
+    y[missed] = 1
+    p1 = np.array([0.2, 0.5, 0.8])
+    assert tune_threshold(p1, y, "matthews_corrcoef", n_bootstrap=1) == tune_threshold(
+        p1, y, "matthews_corrcoef")
+
+
 def test_threshold_is_tuned_on_the_out_of_fold_probabilities():
     X, y = imbalanced(240)
     labels = np.array(["ok", "fraud"])[y]  # the minority "fraud" is classes_[0]

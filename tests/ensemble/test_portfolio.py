@@ -18,7 +18,7 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.tree import DecisionTreeClassifier
 
 from sklearn_losses import CrossFitClassifier, LossPortfolioClassifier, WeightedLossClassifier
-from sklearn_losses.ensemble import temperature_scale
+from sklearn_losses.ensemble import temperature_scale, tune_threshold
 from sklearn_losses.portfolio import default_portfolio, ensemble_selection
 
 from ._data import FAST, imbalanced, shuffled_labels
@@ -337,6 +337,8 @@ def test_configs_take_nested_parameters_without_changing_the_users_loss():
     (dict(threshold=1.0), "'threshold' parameter"),
     (dict(refit_weight=1.5), "'refit_weight' parameter"),
     (dict(refit_weight=-0.1), "'refit_weight' parameter"),
+    (dict(threshold_bootstrap=-1), "'threshold_bootstrap' parameter"),
+    (dict(threshold_bootstrap=2.5), "'threshold_bootstrap' parameter"),
 ])
 def test_bad_parameters_are_named(params, match):
     X, y = imbalanced(60)
@@ -350,16 +352,31 @@ def test_threshold_is_tuned_on_the_ensemble_out_of_fold_probabilities():
     configs = {"ce": FAST, "focal": dict(FAST, loss="focal")}
     clf = LossPortfolioClassifier(configs=configs, extra_estimators={"lr": LogisticRegression()},
                                   n_folds=3, threshold="matthews_corrcoef",
-                                  random_state=0).fit(X, labels)
+                                  threshold_bootstrap=0, random_state=0).fit(X, labels)
     oof_pred = clf.classes_[(clf.oof_proba_[:, 1] >= clf.threshold_).astype(int)]
     assert clf.threshold_score_ == pytest.approx(matthews_corrcoef(labels, oof_pred))
-    # no other cut point of the OOF probabilities does better
+    # threshold_bootstrap=0: no other cut point of the OOF probabilities does better
     for cut in np.unique(clf.oof_proba_[:, 1]):
         other = clf.classes_[(clf.oof_proba_[:, 1] >= cut).astype(int)]
         assert matthews_corrcoef(labels, other) <= clf.threshold_score_ + 1e-12
     proba = clf.predict_proba(X)
     np.testing.assert_array_equal(clf.predict(X),
                                   clf.classes_[(proba[:, 1] >= clf.threshold_).astype(int)])
+    # the default bags the threshold: the median of the thresholds tuned on 50 bootstrap
+    # resamples of the OOF rows, scored on all of them
+    bagged = clf.set_params(threshold_bootstrap=50).fit(X, labels)
+    y_enc = (labels == bagged.classes_[1]).astype(int)
+    p1, rng, found = bagged.oof_proba_[:, 1], np.random.default_rng(0), []
+    for _ in range(50):
+        rows = rng.integers(0, len(p1), len(p1))
+        if 0 < y_enc[rows].sum() < len(rows):
+            found.append(tune_threshold(p1[rows], y_enc[rows], "matthews_corrcoef")[0])
+    assert bagged.threshold_ == pytest.approx(np.median(found))
+    bagged_pred = bagged.classes_[(p1 >= bagged.threshold_).astype(int)]
+    assert bagged.threshold_score_ == pytest.approx(matthews_corrcoef(labels, bagged_pred))
+    np.testing.assert_array_equal(
+        bagged.predict(X), bagged.classes_[(bagged.predict_proba(X)[:, 1]
+                                            >= bagged.threshold_).astype(int)])
     fixed = clf.set_params(threshold=0.3).fit(X, labels)
     assert fixed.threshold_ == 0.3 and fixed.threshold_score_ is None
     argmax = clf.set_params(threshold=None).fit(X, labels)
