@@ -247,7 +247,8 @@ def _portfolio(args, refit=True, **extra_configs):
 
     return LossPortfolioClassifier({**_FOUR_CONFIGS, **extra_configs}, n_folds=5,
                                    metric="average_precision", refit=refit,
-                                   refit_weight=1.0, random_state=args.seed)
+                                   refit_weight=1.0, threshold_bootstrap=0,
+                                   random_state=args.seed)
 
 
 def _default_portfolio(args, **params):
@@ -257,11 +258,18 @@ def _default_portfolio(args, **params):
     return LossPortfolioClassifier(random_state=args.seed, **params)
 
 
+def _unbagged_portfolio(args, **params):
+    """``_default_portfolio`` with its threshold tuned once on the out-of-fold rows
+    (``threshold_bootstrap=0``): every portfolio method run before the threshold was bagged
+    stays pinned to it."""
+    return _default_portfolio(args, threshold_bootstrap=0, **params)
+
+
 def _refit_only_portfolio(args, **params):
-    """``_default_portfolio`` predicting with the refitted models alone (``refit_weight=1``):
+    """``_unbagged_portfolio`` predicting with the refitted models alone (``refit_weight=1``):
     every portfolio method run before the refit was blended with the cross-fitted members
     stays pinned to it."""
-    return _default_portfolio(args, refit_weight=1.0, **params)
+    return _unbagged_portfolio(args, refit_weight=1.0, **params)
 
 
 _PLE = {"piecewise_linear": {"num_embeddings": "piecewise_linear"}}
@@ -306,16 +314,21 @@ METHODS = {
     "wlc_portfolio": ("`LossPortfolioClassifier()`: the default portfolio (the default network "
                       "and its piecewise-linear-embedding twin with `n_iter_no_change=5`, 2 "
                       "folds), greedy ensemble selection on out-of-fold log-loss, the MCC "
-                      "threshold of the ensemble's out-of-fold probabilities, the selected "
-                      "configurations refitted on every row, each predicting 2/3 by its "
-                      "refitted model and 1/3 by its cross-fitted members' average",
-                      lambda a: _default_portfolio(a)),
-    "wlc_portfolio_refit1": ("`LossPortfolioClassifier(refit_weight=1.0)`: `wlc_portfolio` "
-                             "predicting with the refitted models alone (the default before)",
+                      "threshold of the ensemble's out-of-fold probabilities bagged over 50 "
+                      "bootstrap resamples, the selected configurations refitted on every "
+                      "row, each predicting 2/3 by its refitted model and 1/3 by its "
+                      "cross-fitted members' average", lambda a: _default_portfolio(a)),
+    "wlc_portfolio_thr0": ("`LossPortfolioClassifier(threshold_bootstrap=0)`: `wlc_portfolio` "
+                           "with the MCC threshold tuned once on the out-of-fold rows (the "
+                           "default before)", lambda a: _unbagged_portfolio(a)),
+    "wlc_portfolio_refit1": ("`LossPortfolioClassifier(refit_weight=1.0, threshold_bootstrap=0)`: "
+                             "`wlc_portfolio_thr0` predicting with the refitted models alone (the "
+                             "default before it)",
                              lambda a: _refit_only_portfolio(a)),
-    "wlc_portfolio_refit05": ("`LossPortfolioClassifier(refit_weight=0.5)`: the refitted "
-                              "model and the cross-fitted members' average half each",
-                              lambda a: _default_portfolio(a, refit_weight=0.5)),
+    "wlc_portfolio_refit05": ("`LossPortfolioClassifier(refit_weight=0.5, "
+                              "threshold_bootstrap=0)`: the refitted model and the cross-fitted "
+                              "members' average half each",
+                              lambda a: _unbagged_portfolio(a, refit_weight=0.5)),
     "wlc_portfolio_nic10": ("`wlc_portfolio_refit1` with the piecewise-linear network stopping "
                             "after the network's default 10 epochs without improvement (the "
                             "default before)",
