@@ -241,14 +241,10 @@ _FOUR_CONFIGS = {
 
 
 def _portfolio(args, refit=True, **extra_configs):
-    """The four-configuration ``LossPortfolioClassifier`` (5 folds, AP selection, the
-    refitted models alone), with ``extra_configs`` added last."""
-    from sklearn_losses.portfolio import LossPortfolioClassifier
-
-    return LossPortfolioClassifier({**_FOUR_CONFIGS, **extra_configs}, n_folds=5,
-                                   metric="average_precision", refit=refit,
-                                   refit_weight=1.0, threshold_bootstrap=0,
-                                   random_state=args.seed)
+    """The four-configuration ``LossPortfolioClassifier`` (5 folds, AP selection, pinned as
+    ``_refit_only_portfolio``), with ``extra_configs`` added last."""
+    return _refit_only_portfolio(args, configs={**_FOUR_CONFIGS, **extra_configs}, n_folds=5,
+                                 metric="average_precision", refit=refit)
 
 
 def _default_portfolio(args, **params):
