@@ -110,7 +110,7 @@ def test_tune_threshold_finds_the_best_cut_point(metric, score):
 
 @pytest.mark.parametrize("metric", ["matthews_corrcoef", "f1"])
 def test_tune_threshold_bagged_over_bootstrap_resamples(metric):
-    rng = np.random.default_rng(1)
+    rng = np.random.default_rng(2)  # data on which the bagged threshold differs from the once
     y = (rng.random(150) < 0.15).astype(int)
     p1 = np.clip(0.25 * y + rng.random(150) * 0.75, 0, 1)
     w = rng.uniform(0.5, 2.0, 150)
@@ -127,6 +127,7 @@ def test_tune_threshold_bagged_over_bootstrap_resamples(metric):
     assert score == pytest.approx(expected)  # scored on all the rows
     once, best = tune_threshold(p1, y, metric, w)
     assert score <= best + 1e-12  # the best cut point of all the rows scores at least as well
+    assert threshold != once  # the bagging changed the decision on these data
     assert tune_threshold(p1, y, metric, w, n_bootstrap=0) == (once, best)
     assert tune_threshold(p1, y, metric, w, n_bootstrap=20) == (threshold, score)  # fixed seed
 

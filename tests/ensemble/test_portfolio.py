@@ -369,6 +369,7 @@ def test_threshold_is_tuned_on_the_ensemble_out_of_fold_probabilities():
     p1 = bagged.oof_proba_[:, 1]  # tune_threshold's bagging is checked by hand in test_cross_fit
     assert bagged.threshold_ == pytest.approx(
         tune_threshold(p1, y_enc, "matthews_corrcoef", n_bootstrap=50)[0])
+    assert bagged.threshold_ != tune_threshold(p1, y_enc, "matthews_corrcoef")[0]
     bagged_pred = bagged.classes_[(p1 >= bagged.threshold_).astype(int)]
     assert bagged.threshold_score_ == pytest.approx(matthews_corrcoef(labels, bagged_pred))
     np.testing.assert_array_equal(
