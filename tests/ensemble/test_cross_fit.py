@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
+from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import (
@@ -160,6 +161,31 @@ def test_threshold_is_tuned_on_the_out_of_fold_probabilities():
     np.testing.assert_array_equal(argmax.predict(X), argmax.predict_proba(X).argmax(axis=1))
 
 
+def test_threshold_bootstrap_bags_the_tuned_threshold():
+    X, y = imbalanced(300)
+    labels = np.array(["ok", "fraud"])[y]
+    once = CrossFitClassifier(LogisticRegression(), n_folds=3, threshold="f1",
+                              random_state=0).fit(X, labels)
+    bagged = CrossFitClassifier(LogisticRegression(), n_folds=3, threshold="f1",
+                                threshold_bootstrap=50, random_state=0).fit(X, labels)
+    np.testing.assert_array_equal(bagged.oof_proba_, once.oof_proba_)  # same members
+    y_enc = (labels == bagged.classes_[1]).astype(int)
+    p1 = bagged.oof_proba_[:, 1]  # tune_threshold's bagging is checked by hand above
+    minority = int(np.argmin(np.bincount(y_enc)))
+    assert once.threshold_ == tune_threshold(p1, y_enc, "f1", f1_class=minority)[0]
+    assert bagged.threshold_ == pytest.approx(
+        tune_threshold(p1, y_enc, "f1", f1_class=minority, n_bootstrap=50)[0])
+    assert bagged.threshold_ != once.threshold_  # this data's bagged threshold differs
+    pred = bagged.classes_[(p1 >= bagged.threshold_).astype(int)]
+    assert bagged.threshold_score_ == pytest.approx(f1_score(labels, pred, pos_label="fraud"))
+    np.testing.assert_array_equal(
+        bagged.predict(X),
+        bagged.classes_[(bagged.predict_proba(X)[:, 1] >= bagged.threshold_).astype(int)])
+    # ignored without a metric to tune
+    fixed = clone(bagged).set_params(threshold=0.3).fit(X, labels)
+    assert fixed.threshold_ == 0.3 and fixed.threshold_score_ is None
+
+
 def test_sample_weight_reaches_every_member_and_the_temperature():
     X, y = imbalanced(240)
     w = np.random.default_rng(0).uniform(0.2, 3.0, len(y))
@@ -222,6 +248,8 @@ def test_member_warnings_are_shown_once_with_their_count():
     (dict(calibration="platt"), "'calibration' parameter"),
     (dict(threshold="roc_auc"), "'threshold' parameter"),
     (dict(threshold=1.5), "'threshold' parameter"),
+    (dict(threshold_bootstrap=-1), "'threshold_bootstrap' parameter"),
+    (dict(threshold_bootstrap=2.5), "'threshold_bootstrap' parameter"),
     (dict(estimator=object()), "'estimator' parameter"),
 ])
 def test_bad_parameters_are_named(params, match):
