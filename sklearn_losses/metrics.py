@@ -465,20 +465,30 @@ def _as_classes(classes) -> np.ndarray:
     return np.asarray(classes)
 
 
-def _pos_label_index(pos_label, classes, name) -> int:
-    """Index of ``pos_label`` in ``classes`` (binary); ValueError naming the classes otherwise."""
-    labels = classes.tolist()
+def pos_label_index(pos_label, classes, who="", binary=True) -> int:
+    """Index of ``pos_label`` in ``classes``; ValueError naming the classes otherwise.
+
+    The one lookup of a user's ``pos_label`` (the scorers, the estimator's
+    ``pos_label`` and the decision rules'): a label that is not a class
+    (compared as it is: 1 and '1' differ) is an error, and so, with
+    ``binary``, is any label on a problem of more than two classes. ``who``
+    starts the message (for example ``"The 'f1' scorer: "``).
+    """
+    labels = np.asarray(classes).tolist()
     if pos_label not in labels:
         raise ValueError(
-            f"The '{name}' scorer got pos_label={pos_label!r}, but pos_label={pos_label!r} "
-            f"is not one of the estimator's classes {labels}. Pass one of them (as the "
-            "same type: 1 and '1' differ).")
-    if len(labels) != 2:
+            f"{who}pos_label={pos_label!r} is not one of the classes {labels}; pass one of "
+            "them (as the same type: 1 and '1' differ).")
+    if binary and len(labels) != 2:
         raise ValueError(
-            f"The '{name}' scorer got pos_label={pos_label!r}, which applies to binary "
-            f"problems only; the estimator has {len(labels)} classes {labels}, whose scores "
-            "are macro averages over the classes. Leave pos_label=None.")
+            f"{who}pos_label={pos_label!r} applies to binary problems only; there are "
+            f"{len(labels)} classes {labels}. Leave pos_label=None.")
     return labels.index(pos_label)
+
+
+def _pos_label_index(pos_label, classes, name) -> int:
+    """:func:`pos_label_index` for the scorer ``name``."""
+    return pos_label_index(pos_label, classes, f"The '{name}' scorer: ")
 
 
 def _encode(y, classes) -> np.ndarray:

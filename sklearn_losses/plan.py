@@ -25,7 +25,7 @@ from sklearn.utils.validation import _check_sample_weight
 from . import _checks
 from .engine import holdout_split, resolve_device, thread_count
 from .losses.base import Loss, get_loss
-from .metrics import ProbaMetric, _minority_index
+from .metrics import ProbaMetric, _minority_index, pos_label_index
 from .weighting import Reweighting, compute_class_weights, get_reweighting
 
 __all__ = ["NetworkSpec", "TrainingPlan", "check_weights", "make_plan"]
@@ -191,25 +191,6 @@ def check_weights(sample_weight, X, y_enc, n_classes, *, min_classes):
     return sample_weight, _checks.relative_weights(sample_weight).astype(np.float32)
 
 
-def pos_label_index(pos_label, classes) -> int | None:
-    """Index in ``classes`` of the estimator's ``pos_label`` (None when it is None).
-
-    Raises ValueError for a label that is not a class, or for any label on a
-    problem of more than two classes.
-    """
-    if pos_label is None:
-        return None
-    labels = np.asarray(classes).tolist()
-    if len(labels) != 2:
-        raise ValueError(f"pos_label={pos_label!r} applies to binary problems; y has "
-                         f"{len(labels)} classes ({labels}). Leave pos_label=None.")
-    hits = [i for i, c in enumerate(labels) if c == pos_label]
-    if not hits:
-        raise ValueError(f"pos_label={pos_label!r} is not a class of y; the classes are "
-                         f"{labels}.")
-    return hits[0]
-
-
 def loss_positive_index(loss, row_counts, monitor=None, positive=None) -> int | None:
     """Index of the class a binary loss that measures one class is trained on, else None.
 
@@ -279,7 +260,8 @@ def class_setup(params, classes, y_enc, sample_weight, seed, monitor=None) -> di
     # relative weights matter, so those are divided by their largest count first.
     low = _checks.WEIGHT_TOTAL_RANGE[0]
     counts = class_counts / class_counts.max() if 0 < class_counts.sum() < low else class_counts
-    positive = pos_label_index(params.get("pos_label"), classes)
+    positive = (None if params.get("pos_label") is None
+                else pos_label_index(params["pos_label"], classes))
     loss, loss_positive = _build_loss(params, classes, counts, row_counts, seed, monitor,
                                       positive)
     reweight = _checks.resolve_reweight(params["reweight"], loss, params["batch_sampler"])

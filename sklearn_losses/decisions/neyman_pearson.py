@@ -16,6 +16,7 @@ from scipy.stats import binom
 from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 
+from ..metrics import pos_label_index
 from ._base import (
     BaseDecisionClassifier,
     BinaryThresholdClassifier,
@@ -327,10 +328,7 @@ class NeymanPearsonClassifier(BinaryThresholdClassifier):
 def _resolve_pos_label(pos_label, classes):
     if pos_label is None:
         return classes[-1]
-    if pos_label not in classes.tolist():
-        raise ValueError(f"pos_label={pos_label!r} is not a class of y; the classes are "
-                         f"{classes.tolist()}.")
-    return classes[classes.tolist().index(pos_label)]
+    return classes[pos_label_index(pos_label, classes, binary=False)]
 
 
 def _scores(estimator, X, rows, classes, pos):

@@ -20,6 +20,7 @@ from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 from sklearn.utils.validation import _check_sample_weight
 
+from ..metrics import pos_label_index
 from ._base import (
     BaseDecisionClassifier,
     BinaryThresholdClassifier,
@@ -380,10 +381,7 @@ class RecallControlClassifier(BinaryThresholdClassifier):
 
 def _resolve_minority(pos_label, classes, y):
     if pos_label is not None:
-        if pos_label not in classes.tolist():
-            raise ValueError(f"pos_label={pos_label!r} is not a class of y; the classes "
-                             f"are {classes.tolist()}.")
-        return classes[classes.tolist().index(pos_label)]
+        return classes[pos_label_index(pos_label, classes, binary=False)]
     counts = np.array([np.sum(y == c) for c in classes], dtype=float)
     # the minority class; on a tie, the greater label. A class absent from y (cv="prefit"
     # with only the held-out positives) is not a candidate.

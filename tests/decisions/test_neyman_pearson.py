@@ -101,7 +101,7 @@ def test_pos_label_is_the_class_whose_false_alarms_are_capped():
     pred = clf.predict(X_test)
     assert set(np.unique(pred)) <= {"fraud", "ok"}
     assert np.mean(pred[y_test == 1] == "ok") <= 0.1
-    with pytest.raises(ValueError, match=r"pos_label='spam' is not a class of y"):
+    with pytest.raises(ValueError, match=r"pos_label='spam' is not one of the classes"):
         NeymanPearsonClassifier(LogisticRegression(), pos_label="spam").fit(X, labels)
 
 

@@ -138,7 +138,7 @@ def test_pos_label_not_a_class_is_refused_listing_the_classes(fraud, name):
     scorer = make_loss_scorer("anyloss_f1", pos_label="Fraud") if name == "loss" else _scorer(
         name, pos_label="Fraud")
     with pytest.raises(ValueError, match=re.escape(
-            "pos_label='Fraud' is not one of the estimator's classes ['fraud', 'ok']")):
+            "pos_label='Fraud' is not one of the classes ['fraud', 'ok']")):
         scorer(clf, X, y)
 
 
