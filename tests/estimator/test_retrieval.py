@@ -88,6 +88,44 @@ def test_logits_equal_the_formula_by_hand():
     np.testing.assert_allclose(np.exp(got).sum(1), 1.0, rtol=1e-12)
 
 
+def test_the_class_offsets_add_to_the_logits_and_learn_at_their_rate():
+    rng = np.random.default_rng(3)
+    C = _rows(rng, 7, 4)
+    labels = np.array([0, 2, 1, 0, 2, 2, 1])
+    net = _nca(C, labels).double().eval()
+    assert net.class_bias.rate == network.NCA_BIAS_RATE
+    torch.testing.assert_close(net.class_bias.bias, torch.zeros(3, dtype=torch.float64))
+    with torch.no_grad():
+        net.class_bias.theta.copy_(torch.tensor([0.01, -0.02, 0.03], dtype=torch.float64))
+    X = rng.normal(size=(5, 4))
+    got = net(torch.from_numpy(X)).detach().numpy()
+    offset = network.NCA_BIAS_RATE * np.array([0.01, -0.02, 0.03])
+    np.testing.assert_allclose(got, _by_hand(net, X, C, labels, 3) + offset, rtol=1e-12)
+    # the offset's gradient is rate times the logits' (summed over the rows)
+    net.zero_grad()
+    net(torch.from_numpy(X)).sum().backward()
+    np.testing.assert_allclose(net.class_bias.theta.grad.numpy(), network.NCA_BIAS_RATE * 5)
+
+
+def test_a_weighted_loss_moves_the_decision_towards_the_minority():
+    # with 5% positives the neighbour vote alone rarely reaches the minority; the
+    # class offsets let the balanced class weights move the decision, as an MLP's bias does
+    X, y = make_classification(600, n_features=6, n_informative=3, weights=[0.95],
+                               class_sep=0.8, flip_y=0.02, random_state=0)
+    X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.5, stratify=y, random_state=0)
+    fits = {}
+    for reweight in (None, "balanced"):
+        fits[reweight] = WeightedLossClassifier(
+            architecture="nca", hidden_layer_sizes=(16,), loss="cross_entropy", reweight=reweight,
+            max_epochs=60, early_stopping=False, random_state=0, n_jobs=1).fit(X_tr, y_tr)
+    offset = {k: clf.module_.class_bias.bias.detach().numpy() for k, clf in fits.items()}
+    assert offset["balanced"][1] - offset["balanced"][0] > 1.0
+    assert offset["balanced"][1] - offset["balanced"][0] > offset[None][1] - offset[None][0] + 1.0
+    predicted = {k: clf.predict(X_te).mean() for k, clf in fits.items()}
+    assert predicted["balanced"] > 2 * predicted[None]
+    assert predicted["balanced"] > 0.5 * y_te.mean()
+
+
 def test_training_forward_is_the_formula_without_the_row_itself():
     # sample_rate=1 draws every candidate: the training forward of the training
     # rows is the formula over all the other rows
@@ -384,7 +422,7 @@ def test_build_network_and_the_parameter_count():
                         generator=torch.Generator().manual_seed(0))
     assert isinstance(net, NCA) and net.sample_rate == network.NCA_SAMPLE_RATE
     assert sum(p.numel() for p in net.parameters()) == network.estimate_parameter_count(
-        "nca", 6, 2, hidden_layer_sizes=(16, 8)) == 6 * 16 + 16 + 16 * 8 + 8
+        "nca", 6, 2, hidden_layer_sizes=(16, 8)) == 6 * 16 + 16 + 16 * 8 + 8 + 2  # + one bias per class
     # the candidates are buffers outside state_dict: a continued fit may change them
     assert "candidate_x" not in net.state_dict()
     logits = predict_float64(net, X[:5].astype(np.float64), torch.device("cpu"))
