@@ -254,6 +254,13 @@ def _default_portfolio(args, **params):
     return LossPortfolioClassifier(random_state=args.seed, **params)
 
 
+def _default_configs():
+    """The default portfolio's configurations (a fresh copy)."""
+    from sklearn_losses.portfolio import default_portfolio
+
+    return default_portfolio()
+
+
 def _unbagged_portfolio(args, **params):
     """``_default_portfolio`` with its threshold tuned once on the out-of-fold rows
     (``threshold_bootstrap=0``): every portfolio method run before the threshold was bagged
@@ -314,6 +321,15 @@ METHODS = {
                       "bootstrap resamples, the selected configurations refitted on every "
                       "row, each predicting 2/3 by its refitted model and 1/3 by its "
                       "cross-fitted members' average", lambda a: _default_portfolio(a)),
+    "wlc_portfolio_nca": ("`LossPortfolioClassifier(configs)`: `wlc_portfolio` with a third "
+                          "configuration, the retrieval network (`architecture=\"nca\"`)",
+                          lambda a: _default_portfolio(a, configs={
+                              **_default_configs(), "nca": {"architecture": "nca"}})),
+    "wlc_portfolio_nca2": ("`LossPortfolioClassifier(configs)`: `wlc_portfolio` with the "
+                           "retrieval network (`architecture=\"nca\"`) in place of the "
+                           "piecewise-linear one",
+                           lambda a: _default_portfolio(a, configs={
+                               "default": {}, "nca": {"architecture": "nca"}})),
     "wlc_portfolio_thr0": ("`LossPortfolioClassifier(threshold_bootstrap=0)`: `wlc_portfolio` "
                            "with the MCC threshold tuned once on the out-of-fold rows (the "
                            "default before)", lambda a: _unbagged_portfolio(a)),

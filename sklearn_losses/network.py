@@ -524,7 +524,7 @@ class ClassBias(nn.Module):
         return self.rate * self.theta
 
     def forward(self, logits):
-        return logits + self.rate * self.theta
+        return logits + self.bias
 
 
 def _distance_block(z, E):
