@@ -336,7 +336,10 @@ class NCA(nn.Module):
       blocks (whose batch normalisation is left out here).
     - Training (stochastic neighbourhood sampling): every forward draws a
       share ``sample_rate`` of the candidates (``round(sample_rate n_k)``
-      rows of each class ``k``, at least ``min(n_k, 2)``) from the global
+      rows of each class ``k``, at least ``min(n_k, 2)``), and when those
+      are more than ``max_candidates`` in all, every class's number is
+      scaled down in proportion (rounded down, still at least ``min(n_k,
+      2)``), so a draw's cost no longer grows with ``n``. Drawn from the global
       torch RNG (the engine seeds it), embeds them with gradients, and
       excludes each batch row's own entry (``index``: the batch rows'
       positions among the training rows) so a row is never its own
@@ -373,6 +376,8 @@ class NCA(nn.Module):
         Dropout after each hidden activation of the embedding.
     sample_rate : float in (0, 1]
         Share of the candidates drawn for each training forward.
+    max_candidates : int or None
+        Most candidates a training forward draws (see above; None: no bound).
     generator : torch.Generator or None
         Source of the initial weights (see the module docstring).
     embeddings : NumEmbeddings or None
@@ -383,11 +388,12 @@ class NCA(nn.Module):
 
     def __init__(self, n_features, n_outputs, X_train, y_train, hidden_layer_sizes=(100,),
                  activation="relu", dropout=0.0, sample_rate=NCA_SAMPLE_RATE, generator=None,
-                 embeddings=None):
+                 embeddings=None, max_candidates=None):
         super().__init__()
         self.embeddings = embeddings
         self.n_outputs = int(n_outputs)
         self.sample_rate = float(sample_rate)
+        self.max_candidates = None if max_candidates is None else int(max_candidates)
         layers = []
         width = n_features
         for i, size in enumerate(tuple(hidden_layer_sizes) or (NCA_EMBEDDING_WIDTH,)):
@@ -420,8 +426,10 @@ class NCA(nn.Module):
         rank = torch.empty_like(order)
         rank[order] = torch.arange(order.shape[0])
         counts = np.bincount(y.numpy(), minlength=self.n_outputs)
-        take = np.minimum(counts, np.maximum(np.minimum(counts, 2),
-                                             np.rint(self.sample_rate * counts).astype(int)))
+        least = np.minimum(counts, 2)
+        take = np.minimum(counts, np.maximum(least, np.rint(self.sample_rate * counts).astype(int)))
+        if self.max_candidates is not None and take.sum() > self.max_candidates:
+            take = np.maximum(least, take * self.max_candidates // take.sum())
         #: Class ``k`` occupies candidates ``bounds[k]:bounds[k + 1]``.
         self.bounds = tuple(int(b) for b in np.r_[0, np.cumsum(counts)])
         #: In a training draw, class ``k`` fills ``sample_bounds[k]:sample_bounds[k + 1]``.
@@ -814,7 +822,8 @@ def check_network_size(architecture, n_features, n_outputs, *, hidden_layer_size
     return count
 
 
-def check_network_params(architecture, hidden_layer_sizes, n_ensemble, nca_sample_rate=None):
+def check_network_params(architecture, hidden_layer_sizes, n_ensemble, nca_sample_rate=None,
+                         nca_max_candidates=None):
     """Raise ValueError for combinations of network parameters that do not fit together.
 
     Also refuses sizes whose network would exceed :data:`MAX_PARAMETERS`
@@ -827,6 +836,11 @@ def check_network_params(architecture, hidden_layer_sizes, n_ensemble, nca_sampl
             f"nca_sample_rate={nca_sample_rate!r} sets the share of training rows drawn as "
             f"neighbours by architecture='nca'; architecture={architecture!r} draws none. Use "
             "architecture='nca', or leave nca_sample_rate=None.")
+    if nca_max_candidates is not None and architecture != "nca":
+        raise ValueError(
+            f"nca_max_candidates={nca_max_candidates!r} bounds the training rows drawn as "
+            f"neighbours by architecture='nca'; architecture={architecture!r} draws none. Use "
+            "architecture='nca', or leave nca_max_candidates=None.")
     if architecture in ("mlp", "nca"):
         if n_ensemble is not None:
             raise ValueError(
@@ -850,7 +864,7 @@ def check_network_params(architecture, hidden_layer_sizes, n_ensemble, nca_sampl
 def build_network(architecture, n_features, n_outputs, *, X_train, hidden_layer_sizes=(100,),
                   activation="relu", dropout=0.0, n_ensemble=None, num_embeddings=None,
                   d_embedding=16, n_bins=48, generator=None, y_train=None,
-                  nca_sample_rate=None) -> nn.Module:
+                  nca_sample_rate=None, nca_max_candidates=None) -> nn.Module:
     """The network of ``architecture`` (see :class:`MLP`, :class:`TabM`, :class:`NCA`).
 
     Parameters
@@ -876,6 +890,8 @@ def build_network(architecture, n_features, n_outputs, *, X_train, hidden_layer_
         required by ``"nca"``.
     nca_sample_rate : float or None
         :class:`NCA`'s ``sample_rate`` (None: :data:`NCA_SAMPLE_RATE`).
+    nca_max_candidates : int or None
+        :class:`NCA`'s ``max_candidates`` (None: no bound).
 
     The combination of parameters is checked by the estimator
     (:func:`check_network_params`, once per fit, before the data are encoded).
@@ -911,7 +927,8 @@ def build_network(architecture, n_features, n_outputs, *, X_train, hidden_layer_
             raise ValueError("architecture='nca' needs y_train: the labels of its candidates.")
         return NCA(n_features, n_outputs, X_train, y_train, tuple(hidden_layer_sizes), activation,
                    float(dropout), NCA_SAMPLE_RATE if nca_sample_rate is None
-                   else float(nca_sample_rate), generator=generator, embeddings=embeddings)
+                   else float(nca_sample_rate), generator=generator, embeddings=embeddings,
+                   max_candidates=nca_max_candidates)
     return TabM(n_features, n_outputs,
                 k=DEFAULT_N_ENSEMBLE if n_ensemble is None else int(n_ensemble),
                 n_blocks=len(hidden_layer_sizes), d_block=int(hidden_layer_sizes[0]),

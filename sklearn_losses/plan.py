@@ -51,6 +51,7 @@ class NetworkSpec:
     d_embedding: int
     n_bins: int
     nca_sample_rate: float | None = None
+    nca_max_candidates: int | None = None
 
     @classmethod
     def from_params(cls, params) -> NetworkSpec:

@@ -149,7 +149,7 @@ def _module(plan, X_train, y_train, resume, generator):
         dropout=float(spec.dropout), n_ensemble=spec.n_ensemble,
         num_embeddings=spec.num_embeddings, d_embedding=spec.d_embedding,
         n_bins=spec.n_bins, generator=generator, y_train=y_train,
-        nca_sample_rate=spec.nca_sample_rate)
+        nca_sample_rate=spec.nca_sample_rate, nca_max_candidates=spec.nca_max_candidates)
 
 
 def train(plan, X, y_enc, weight=None, resume=None) -> TrainingResult:

@@ -213,6 +213,15 @@ def test_bench_anyloss_quick(tmp_path):
     assert "W/T/L f1 vs cross_entropy" in markdown
 
 
+def test_bench_nca_candidates_quick(capsys):
+    timings, scores = _bench("bench_nca_candidates").main(["--quick"])
+    drawn = {bound: n for _, bound, n, _ in timings}
+    assert drawn[256] <= 256 < drawn[None]  # the bound binds at 3,000 rows
+    assert [s[0] for s in scores] == [None, 256]
+    assert all(0.5 < s[2] <= 1.0 for s in scores)  # ROC AUC of a fit that learned
+    assert "| 3,000 | 256 |" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize("name", ["bench_small_fit", "bench_network_options", "bench_throughput",
                                   "bench_loss_step", "summarize_quality", "bench_cli_overhead"])
 def test_every_script_imports(name):

@@ -174,6 +174,42 @@ def test_sampled_sets_keep_every_class():
         assert not (logits == np.float32(np.log(NCA_FLOOR))).any()
 
 
+def test_max_candidates_scales_every_class_down_in_proportion():
+    # 0.3 of 1,000 + 60 + 3 rows draws 300 + 18 + 2 (at least 2 of a class); a
+    # bound of 100 scales each by 100 / 320, rounded down (93 and 5), a class
+    # keeping at least 2 rows
+    y = np.r_[np.zeros(1000, int), np.ones(60, int), np.full(3, 2)]
+    X = np.random.default_rng(4).normal(size=(y.shape[0], 4)).astype(np.float32)
+    gen = torch.Generator().manual_seed(0)
+    free = NCA(4, 3, X, y, (3,), sample_rate=0.3, generator=gen)
+    assert free.sample_bounds == (0, 300, 318, 320)
+    capped = NCA(4, 3, X, y, (3,), sample_rate=0.3, generator=gen, max_candidates=100)
+    assert capped.sample_bounds == (0, 93, 98, 100)
+    # a bound above the draw changes nothing; the draw is what a forward embeds
+    assert NCA(4, 3, X, y, (3,), sample_rate=0.3, generator=gen,
+               max_candidates=320).sample_bounds == free.sample_bounds
+    embedded = []
+    capped.encoder.register_forward_hook(lambda m, i, o: embedded.append(o.shape[0]))
+    capped.train()(torch.from_numpy(X[:7]), index=torch.arange(7))
+    assert embedded == [7, 100]
+    # prediction uses every candidate
+    embedded.clear()
+    capped.eval()(torch.from_numpy(X[:7]))
+    assert embedded == [7, y.shape[0]]
+
+
+def test_the_estimator_bounds_the_draw_on_request():
+    X, y = _data(400)
+    fits = {cap: WeightedLossClassifier(**TINY_NCA, **FAST, nca_max_candidates=cap).fit(X, y)
+            for cap in (None, 50, 400)}
+    n = {cap: clf.module_.sample_bounds[-1] for cap, clf in fits.items()}
+    assert n[None] == n[400] == sum(round(0.3 * c) for c in np.bincount(y))
+    assert n[50] <= 50 < n[None]
+    assert fits[50].module_.max_candidates == 50 and fits[None].module_.max_candidates is None
+    # a bound above the draw gives the same model as none
+    np.testing.assert_array_equal(fits[None].predict_proba(X), fits[400].predict_proba(X))
+
+
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_a_row_is_never_its_own_neighbour_when_training(monkeypatch):
     # the engine passes each batch row's position among the training rows: the
@@ -408,6 +444,9 @@ def test_there_is_no_partial_fit_and_sparse_input_is_refused():
     (dict(architecture="nca", n_ensemble=4), "architecture='nca' has no ensemble"),
     (dict(architecture="nca", nca_sample_rate=0.0), "nca_sample_rate"),
     (dict(architecture="nca", nca_sample_rate=1.5), "nca_sample_rate"),
+    (dict(nca_max_candidates=500), "nca_max_candidates=500 bounds the training rows"),
+    (dict(architecture="nca", nca_max_candidates=0), "nca_max_candidates"),
+    (dict(architecture="nca", nca_max_candidates=2.5), "nca_max_candidates"),
 ])
 def test_bad_retrieval_parameters(params, match):
     X, y = _data(40)
