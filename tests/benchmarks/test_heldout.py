@@ -215,6 +215,16 @@ def test_method_specs():
             bench.make_methods(bad, seed=0)
 
 
+def test_realmlp_is_pytabkits_tuned_defaults_on_one_cpu_thread():
+    pytest.importorskip("pytabkit")  # the bench extra
+    methods, descriptions = bench.make_methods(["realmlp"], seed=4)
+    model = methods["realmlp"]
+    assert type(model).__name__ == "RealMLP_TD_Classifier"
+    params = model.get_params()
+    assert (params["random_state"], params["n_threads"], params["device"]) == (4, 1, "cpu")
+    assert "RealMLP" in descriptions["realmlp"]
+
+
 def test_select_tables():
     quick = bench.select_tables("both", quick=True)
     assert len(quick) == 6 and quick.groupby("split").size().tolist() == [3, 3]
