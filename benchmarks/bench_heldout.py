@@ -23,7 +23,8 @@ the same ``--out``. At the end the summary (``summarize_heldout.py``) of the
 whole CSV is printed and written to ``DIR/heldout.md``.
 
 Methods: ``default`` (``WeightedLossClassifier()``), ``catboost_balanced``,
-``mlp`` (``MLPClassifier()``), ``realmlp`` (pytabkit's ``RealMLP_TD_Classifier()``),
+``mlp`` (``MLPClassifier()``), ``realmlp`` / ``realmlp_ce`` (pytabkit's
+``RealMLP_TD_Classifier()``, and with the settings its authors advise for AUC-like metrics),
 ``hgb_balanced``, any method of
 ``bench_quality.py``'s registry, or ``wlc:key=value,...`` for any
 ``WeightedLossClassifier`` configuration (the package defaults otherwise).
@@ -67,10 +68,11 @@ DEFAULT_METHODS = ("default", "catboost_balanced", "mlp", "hgb_balanced", "wlc_p
 DEFAULT_SEEDS = (0, 1, 2)
 FOLDS, QUICK_FOLDS = 5, 2
 
-def _realmlp(seed):
+def _realmlp(seed, **params):
     from pytabkit import RealMLP_TD_Classifier  # the bench extra
 
-    return RealMLP_TD_Classifier(random_state=seed, n_threads=1, device="cpu", verbosity=0)
+    return RealMLP_TD_Classifier(random_state=seed, n_threads=1, device="cpu", verbosity=0,
+                                 **params)
 
 
 #: Method names of this script: name -> (description, factory ``seed -> estimator``).
@@ -78,7 +80,12 @@ OWN_METHODS = {
     "mlp": ("`MLPClassifier()` (scikit-learn's defaults: one hidden layer of 100, Adam, "
             "max_iter=200)", lambda seed: MLPClassifier(random_state=seed)),
     "realmlp": ("`RealMLP_TD_Classifier()` (pytabkit's RealMLP with its tuned defaults, "
-                "Holzmüller et al., NeurIPS 2024; 1 thread, CPU)", _realmlp),
+                "Holzmüller et al., NeurIPS 2024; 1 thread, CPU): best epoch by "
+                "validation classification error, label smoothing 0.1", _realmlp),
+    "realmlp_ce": ("`RealMLP_TD_Classifier(val_metric_name=\"cross_entropy\", use_ls=False)`: "
+                   "`realmlp` as its authors advise for AUC-like metrics (best epoch by "
+                   "validation cross-entropy, no label smoothing)",
+                   lambda seed: _realmlp(seed, val_metric_name="cross_entropy", use_ls=False)),
 }
 #: Other names of ``bench_quality.py``'s methods (``wlc:`` alone: the package defaults).
 ALIASES = {"default": "wlc:"}
@@ -260,7 +267,7 @@ def parse_args(argv=None):
     parser.add_argument("--seeds", type=int, nargs="+", default=list(DEFAULT_SEEDS),
                         help="seeds of the folds and the models (--quick: the first only)")
     parser.add_argument("--methods", nargs="+", default=list(DEFAULT_METHODS),
-                        help="default, catboost_balanced, mlp, realmlp, hgb_balanced, a bench_quality.py "
+                        help="default, catboost_balanced, mlp, realmlp(_ce), hgb_balanced, a bench_quality.py "
                              "method, or 'wlc:key=value,...'")
     parser.add_argument("--tables", nargs="+", default=None, metavar="NAME",
                         help="only these tables (of the chosen split)")

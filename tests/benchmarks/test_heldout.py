@@ -215,14 +215,17 @@ def test_method_specs():
             bench.make_methods(bad, seed=0)
 
 
-def test_realmlp_is_pytabkits_tuned_defaults_on_one_cpu_thread():
+def test_realmlp_anchors_run_on_one_cpu_thread():
     pytest.importorskip("pytabkit")  # the bench extra
-    methods, descriptions = bench.make_methods(["realmlp"], seed=4)
-    model = methods["realmlp"]
-    assert type(model).__name__ == "RealMLP_TD_Classifier"
-    params = model.get_params()
-    assert (params["random_state"], params["n_threads"], params["device"]) == (4, 1, "cpu")
-    assert "RealMLP" in descriptions["realmlp"]
+    methods, descriptions = bench.make_methods(["realmlp", "realmlp_ce"], seed=4)
+    for name, model in methods.items():
+        assert type(model).__name__ == "RealMLP_TD_Classifier"
+        params = model.get_params()
+        assert (params["random_state"], params["n_threads"], params["device"]) == (4, 1, "cpu")
+    assert methods["realmlp"].get_params()["val_metric_name"] is None  # its own default
+    ce = methods["realmlp_ce"].get_params()
+    assert (ce["val_metric_name"], ce["use_ls"]) == ("cross_entropy", False)
+    assert "RealMLP" in descriptions["realmlp"] and "cross_entropy" in descriptions["realmlp_ce"]
 
 
 def test_select_tables():
