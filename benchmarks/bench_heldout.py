@@ -68,6 +68,7 @@ DEFAULT_METHODS = ("default", "catboost_balanced", "mlp", "hgb_balanced", "wlc_p
 DEFAULT_SEEDS = (0, 1, 2)
 FOLDS, QUICK_FOLDS = 5, 2
 
+
 def _realmlp(seed, **params):
     from pytabkit import RealMLP_TD_Classifier  # the bench extra
 
@@ -267,8 +268,8 @@ def parse_args(argv=None):
     parser.add_argument("--seeds", type=int, nargs="+", default=list(DEFAULT_SEEDS),
                         help="seeds of the folds and the models (--quick: the first only)")
     parser.add_argument("--methods", nargs="+", default=list(DEFAULT_METHODS),
-                        help="default, catboost_balanced, mlp, realmlp(_ce), hgb_balanced, a bench_quality.py "
-                             "method, or 'wlc:key=value,...'")
+                        help="default, catboost_balanced, mlp, realmlp, realmlp_ce, "
+                             "hgb_balanced, a bench_quality.py method, or 'wlc:key=value,...'")
     parser.add_argument("--tables", nargs="+", default=None, metavar="NAME",
                         help="only these tables (of the chosen split)")
     parser.add_argument("--out", type=Path, required=True,
