@@ -831,16 +831,14 @@ def check_network_params(architecture, hidden_layer_sizes, n_ensemble, nca_sampl
     lower bound of the real one (:func:`check_network_size` checks the
     exact count when the network is built).
     """
-    if nca_sample_rate is not None and architecture != "nca":
-        raise ValueError(
-            f"nca_sample_rate={nca_sample_rate!r} sets the share of training rows drawn as "
-            f"neighbours by architecture='nca'; architecture={architecture!r} draws none. Use "
-            "architecture='nca', or leave nca_sample_rate=None.")
-    if nca_max_candidates is not None and architecture != "nca":
-        raise ValueError(
-            f"nca_max_candidates={nca_max_candidates!r} bounds the training rows drawn as "
-            f"neighbours by architecture='nca'; architecture={architecture!r} draws none. Use "
-            "architecture='nca', or leave nca_max_candidates=None.")
+    nca_only = {"nca_sample_rate": (nca_sample_rate, "sets the share of"),
+                "nca_max_candidates": (nca_max_candidates, "bounds the")}
+    for name, (value, does) in nca_only.items():
+        if value is not None and architecture != "nca":
+            raise ValueError(
+                f"{name}={value!r} {does} training rows drawn as neighbours by "
+                f"architecture='nca'; architecture={architecture!r} draws none. Use "
+                f"architecture='nca', or leave {name}=None.")
     if architecture in ("mlp", "nca"):
         if n_ensemble is not None:
             raise ValueError(
