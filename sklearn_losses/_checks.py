@@ -226,8 +226,10 @@ def warn_degenerate_batches(n_degenerate, loss):
 
 
 def check_divergence(diverged_epoch, best_epoch, how="became NaN or infinite"):
-    """Raise when training diverged in the first epoch; warn when it diverged later.
+    """Raise when training diverged with no trained weights to keep; warn otherwise.
 
+    ``best_epoch`` is the epoch whose weights were kept (0: the weights as
+    initialised, when the first epoch's step already gave the diverged loss).
     ``how`` says what the loss did (the engine's ``divergence_``).
     """
     if diverged_epoch is None:
@@ -236,6 +238,11 @@ def check_divergence(diverged_epoch, best_epoch, how="became NaN or infinite"):
         raise FloatingPointError(
             f"Training diverged in the first epoch (the training loss {how}). "
             "Lower lr, standardize X, or clip logits.")
+    if best_epoch < 1:
+        raise FloatingPointError(
+            f"Training diverged at epoch {diverged_epoch} (the training loss {how}); the "
+            "weights after the first epoch already gave that loss, so no trained weights are "
+            "sane to keep. Lower lr, standardize X, or clip logits.")
     warn_user(
         f"Training diverged at epoch {diverged_epoch} (the training loss {how}); "
         f"stopped and kept the weights of epoch {best_epoch}. Consider a lower lr.", ConvergenceWarning)

@@ -294,7 +294,8 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
     warm_start : bool, default=False
         When True and the estimator is fitted, :meth:`fit` continues
         training the fitted network with its optimizer state (AdamW
-        moments) for up to ``max_epochs`` more epochs, instead of
+        moments; afresh after a fit that diverged, whose moments hold the
+        exploded gradients) for up to ``max_epochs`` more epochs, instead of
         initialising a new one. The classes and the number of features must
         be those of the fitted model (ValueError otherwise); everything
         computed from the data (class frequencies and weights, validation

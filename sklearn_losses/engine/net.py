@@ -165,9 +165,9 @@ class LossNet(NeuralNetClassifier):
 
     def on_train_begin(self, net, X=None, y=None, **kwargs):
         self._collect_batch_callbacks()
-        self.diverged_epoch_ = None
+        self.diverged_epoch_ = self.kept_epoch_ = None
         self.divergence_ = None
-        self._snapshot_ = self._state_ = None
+        self._snapshot_ = self._previous_ = self._state_ = None
         if not hasattr(self, "reference_loss_"):
             self.reference_loss_ = None
 
@@ -184,17 +184,29 @@ class LossNet(NeuralNetClassifier):
             super()._set_training(training)
 
     def _snapshot(self):
-        """Copy the parameters and buffers into reused tensors (the last finite epoch)."""
+        """Copy the parameters and buffers at the start of an epoch, keeping the previous copy.
+
+        An epoch's loss is measured before each of its steps, so its first
+        batch checks the weights the epoch started from; the last step of an
+        epoch is checked only by the next epoch's first batch. On divergence
+        the engine needs the start of this epoch (when its first batch was
+        sane) or else the start of the previous one (``_previous_``).
+        """
         if getattr(self, "_snapshot_", None) is None:
             # the module's own tensors, listed once per fit (state_dict() walks the module)
             self._state_ = [t.detach() for t in self.module_.state_dict(keep_vars=True).values()]
             self._snapshot_ = [t.clone() for t in self._state_]
+            self._previous_ = None
         else:
+            if self._previous_ is None:
+                self._previous_ = [torch.empty_like(t) for t in self._snapshot_]
+            # rotate the two copies: one copy of the weights per epoch, as before
+            self._previous_, self._snapshot_ = self._snapshot_, self._previous_
             torch._foreach_copy_(self._snapshot_, self._state_)
 
-    def _restore_snapshot(self):
+    def _restore(self, copy):
         with torch.no_grad():
-            torch._foreach_copy_(self._state_, self._snapshot_)
+            torch._foreach_copy_(self._state_, copy)
 
     def _run_train_epoch(self, iterator, **fit_params):
         self._set_training(True)
@@ -222,9 +234,17 @@ class LossNet(NeuralNetClassifier):
         self.history.record("train_loss", epoch_loss)
         divergence = self._divergence(epoch_loss)
         if divergence is not None:
-            # Stop with the weights of the last sane epoch.
-            self._restore_snapshot()
-            self.diverged_epoch_ = len(self.history)
+            # Stop with the weights of the last epoch whose loss was measured and sane:
+            # this epoch's start if its first batch (computed there) was, else the
+            # previous epoch's start (one batch per epoch: always the previous one).
+            epoch = len(self.history)
+            if self._divergence(float(first.item())) is None or self._previous_ is None:
+                self._restore(self._snapshot_)
+                self.kept_epoch_ = epoch - 1
+            else:
+                self._restore(self._previous_)
+                self.kept_epoch_ = epoch - 2
+            self.diverged_epoch_ = epoch
             self.divergence_ = divergence
             raise StopTraining("diverged")
 
@@ -263,6 +283,6 @@ class LossNet(NeuralNetClassifier):
     def on_train_end(self, net, X=None, y=None, **kwargs):
         self.valid_logits_ = None
         self._dataset_valid = None
-        self._snapshot_ = self._state_ = None
+        self._snapshot_ = self._previous_ = self._state_ = None
 
 

@@ -222,18 +222,22 @@ def best_epoch(net) -> int:
     es = dict(net.callbacks_).get("early_stopping")
     if es is not None and es.load_best and getattr(es, "best_epoch_", 0):
         return int(es.best_epoch_)
-    return len(net.history) - (1 if net.diverged_epoch_ is not None else 0)
+    if net.diverged_epoch_ is not None:
+        return net.kept_epoch_  # 0: the weights as initialised (LossNet._run_train_epoch)
+    return len(net.history)
 
 
 def training_state(net) -> dict:
     """What :func:`resume_training` needs of a trained net besides its module and history.
 
-    The optimizer's state (AdamW moments and step counts), the state of the
-    batch-order generator and the reference loss of the divergence rule
-    (:data:`EXPLOSION_FACTOR`).
+    The optimizer's state (AdamW moments and step counts; None when training
+    diverged: the moments then hold the exploded gradients, which the kept
+    weights did not make, so a resumed fit starts the optimizer afresh), the
+    state of the batch-order generator and the reference loss of the
+    divergence rule (:data:`EXPLOSION_FACTOR`).
     """
     return {
-        "optimizer": net.optimizer_.state_dict(),
+        "optimizer": None if net.diverged_epoch_ is not None else net.optimizer_.state_dict(),
         "generator": None if net.generator is None else net.generator.get_state(),
         "reference_loss": getattr(net, "reference_loss_", None),
     }
@@ -259,10 +263,11 @@ def resume_training(net, module, history, state) -> None:
         raise ValueError(
             "The fitted network does not match the network these parameters build "
             f"(hidden_layer_sizes, number of features or classes changed?): {exc}") from None
-    settings = [{k: g[k] for k in ("lr", "weight_decay")} for g in net.optimizer_.param_groups]
-    net.optimizer_.load_state_dict(state["optimizer"])  # copies the state
-    for group, keep in zip(net.optimizer_.param_groups, settings):
-        group.update(keep)
+    if state["optimizer"] is not None:
+        settings = [{k: g[k] for k in ("lr", "weight_decay")} for g in net.optimizer_.param_groups]
+        net.optimizer_.load_state_dict(state["optimizer"])  # copies the state
+        for group, keep in zip(net.optimizer_.param_groups, settings):
+            group.update(keep)
     net.history = copy.deepcopy(history)
     if net.generator is not None and state["generator"] is not None:
         net.generator.set_state(state["generator"])

@@ -88,14 +88,38 @@ def test_exploding_learning_rate_raises_in_the_first_epoch():
 
 def test_loss_exploding_later_warns_and_keeps_the_last_sane_weights():
     X, y = _data()
+    # one batch per epoch: epoch 6's loss is measured on the weights epoch 5's step made,
+    # so those are not sane; the weights after epoch 4 (epoch 5's measured start) are kept
     clf = WeightedLossClassifier(loss=_FaultyLoss(after=5, fault="explode"), max_epochs=20,
                                  early_stopping=False, **{**TINY, "batch_size": 1000})
-    with pytest.warns(ConvergenceWarning, match="exploded"):
+    with pytest.warns(ConvergenceWarning, match="kept the weights of epoch 4"):
         clf.fit(X, y)
-    assert clf.n_iter_ == 6 and clf.best_epoch_ == 5
+    assert clf.n_iter_ == 6 and clf.best_epoch_ == 4
     proba = clf.predict_proba(X)
     assert np.all(np.isfinite(proba)) and 0.0 < proba.min() and proba.max() < 1.0
     assert clf.loss_curve_[-1] > 1e3 * clf.loss_curve_[0]  # engine.EXPLOSION_FACTOR
+
+
+def test_loss_exploding_within_an_epoch_keeps_that_epochs_start():
+    X, y = _data()
+    # 5 batches of 64 per epoch (300 rows): the 13th call is epoch 3's third batch; the
+    # epoch's first batch measured the weights it started from (after epoch 2) as sane
+    clf = WeightedLossClassifier(loss=_FaultyLoss(after=12, fault="explode"), max_epochs=20,
+                                 early_stopping=False, batch_sampler="random", **TINY)
+    with pytest.warns(ConvergenceWarning, match="diverged at epoch 3.*kept the weights of epoch 2"):
+        clf.fit(X, y)
+    assert clf.n_iter_ == 3 and clf.best_epoch_ == 2
+
+
+def test_weights_exploded_by_the_first_step_raise():
+    X, y = _data()
+    # one batch per epoch: the first step already sends the loss past 1000 times its
+    # initial value, which epoch 2's batch measures; no trained weights are sane
+    clf = WeightedLossClassifier(max_epochs=20, early_stopping=False,
+                                 **{**TINY, "lr": 1e3, "weight_decay": 0.0, "batch_size": 1000})
+    with pytest.raises(FloatingPointError, match="diverged at epoch 2.*no trained weights"):
+        clf.fit(X, y)
+    assert not hasattr(clf, "module_")
 
 
 @pytest.mark.parametrize("loss", ["cross_entropy", "ensloss", "anyloss_f1", "auc_square",
@@ -271,3 +295,17 @@ def test_huge_sample_weights_train_as_their_relative_values():
     huge = WeightedLossClassifier(**kw).fit(X, y, sample_weight=np.full(len(y), 1e38))
     np.testing.assert_array_equal(huge.predict_proba(X), ones.predict_proba(X))
     np.testing.assert_allclose(huge.class_counts_, 1e38 * np.bincount(y))
+
+
+def test_warm_start_after_divergence_starts_the_optimizer_afresh():
+    X, y = _data()
+    clf = WeightedLossClassifier(loss=_FaultyLoss(after=5, fault="explode"), max_epochs=20,
+                                 early_stopping=False, warm_start=True,
+                                 **{**TINY, "batch_size": 1000})
+    with pytest.warns(ConvergenceWarning, match="diverged"):
+        clf.fit(X, y)
+    assert clf._training_state["optimizer"] is None
+    clf.set_params(loss="cross_entropy", max_epochs=3)
+    clf.fit(X, y)  # resumes the kept weights with fresh AdamW moments
+    assert clf.n_iter_ == 9 and clf._training_state["optimizer"] is not None
+    assert np.all(np.isfinite(clf.predict_proba(X)))
