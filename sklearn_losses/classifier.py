@@ -21,7 +21,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _num_samples, check_is_fitted
+from sklearn.utils.validation import _check_sample_weight, _num_samples, check_is_fitted
 
 from . import _checks
 from ._input import check_labels, validate_table
@@ -710,14 +710,31 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         if unknown.size:
             raise ValueError(f"eval_set's y_valid holds label(s) {unknown.tolist()} that are "
                              f"not classes of y ({classes.tolist()}).")
+        y_v = np.searchsorted(classes, y_v)
         w_v = eval_set[2] if len(eval_set) == 3 else None
+        if w_v is not None:
+            try:
+                w_v = _check_sample_weight(w_v, X_v, dtype=np.float64, ensure_non_negative=True)
+            except ValueError as exc:
+                raise ValueError(f"eval_set's sample_weight_valid: {exc}") from None
+        # every class must be there (with weight), as in the split the estimator holds
+        # out itself: a metric of the validation rows is undefined or constant without one
+        held = np.bincount(y_v, weights=w_v, minlength=classes.shape[0]) > 0
+        if not held.all():
+            raise ValueError(
+                f"eval_set's y_valid holds no rows (of positive weight) of class(es) "
+                f"{classes[~held].tolist()}; validation scores and early stopping need every "
+                "class of y. Split it with stratification, e.g. "
+                "train_test_split(..., stratify=y).")
         if sample_weight is not None or w_v is not None:
             w = np.ones(len(y_enc)) if sample_weight is None else sample_weight
             w_v = np.ones(len(y_v)) if w_v is None else w_v
-            sample_weight = np.concatenate([np.asarray(w, dtype=np.float64),
-                                            np.asarray(w_v, dtype=np.float64)])
-        X = sp.vstack([X, X_v], format="csr") if sp.issparse(X) else np.concatenate([X, X_v])
-        return X, np.concatenate([y_enc, np.searchsorted(classes, y_v)]), sample_weight, len(y_v)
+            sample_weight = np.concatenate([np.asarray(w, dtype=np.float64), w_v])
+        if sp.issparse(X):
+            X = sp.vstack([X, X_v], format="csr")
+        else:  # the training rows' format; a sparse eval_set is densified like them
+            X = np.concatenate([X, X_v.toarray() if sp.issparse(X_v) else X_v])
+        return X, np.concatenate([y_enc, y_v]), sample_weight, len(y_v)
 
     def _encode_labels(self, y, classes, resume):
         """``(classes, y_enc)``: the classes (those of ``y`` for fit) and ``y`` as their indices."""

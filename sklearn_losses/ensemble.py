@@ -191,10 +191,14 @@ def _fit_member(task, member, X, y, sample_weight, fold, f, classes, deadline, e
             return MemberFit(task, error=error)
         kwargs["sample_weight"] = sample_weight[train]
     # early stopping on the held-out rows, those of classes the member trains on (a class
-    # of a single row may be missing from its training rows)
-    valid = test[np.isin(y[test], y[train])]
-    use_eval_set = eval_set and _accepts(member.fit, "eval_set") and len(valid) > 0 and (
-        sample_weight is None or sample_weight[valid].sum() > 0)
+    # of a single row may be missing from its training rows), when they hold each of those
+    # classes with positive weight (a tiny class may be missing from the fold): a metric
+    # of the fold is undefined or constant without one
+    trained = np.unique(y[train])
+    valid = test[np.isin(y[test], trained)]
+    held = y[valid] if sample_weight is None else y[valid][sample_weight[valid] > 0]
+    use_eval_set = (eval_set and _accepts(member.fit, "eval_set")
+                    and np.unique(held).shape[0] == trained.shape[0])
     if use_eval_set:
         X_va = X_te if len(valid) == len(test) else _safe_indexing(X, valid)
         kwargs["eval_set"] = ((X_va, y[valid]) if sample_weight is None
@@ -484,8 +488,9 @@ class CrossFitClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstimatorMi
     ``eval_set=(X_j, y_j[, w_j])`` when it takes one
     (:class:`~sklearn_losses.WeightedLossClassifier` does: every row it is
     given trains, early stopping monitors its ``scoring`` on the fold and
-    restores the best epoch); an estimator whose ``fit`` has no ``eval_set``
-    is fitted plainly on its folds. ``predict_proba`` is the mean of the
+    restores the best epoch); an estimator whose ``fit`` has no ``eval_set``,
+    or a member whose fold lacks (rows of positive weight of) a class it
+    trains on, is fitted plainly on its folds, with its own stopping rule. ``predict_proba`` is the mean of the
     members' probabilities, temperature-scaled.
 
     Each row is held out by one member, whose prediction of it is kept:
@@ -573,7 +578,8 @@ class CrossFitClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstimatorMi
         Seconds each member's ``fit`` took.
     used_eval_set_ : bool
         Whether the members were early-stopped on their folds through
-        ``eval_set`` (False for estimators whose ``fit`` takes none).
+        ``eval_set`` (False for estimators whose ``fit`` takes none, or when
+        a fold lacked a class its member trains on).
     classes_ : ndarray of shape (n_classes,)
     n_features_in_ : int
         As the members record it.

@@ -67,6 +67,19 @@ def test_each_member_early_stops_on_the_fold_it_holds_out():
     assert not plain.used_eval_set_
 
 
+def test_a_fold_without_every_class_is_not_used_for_early_stopping():
+    X, y = imbalanced(210)
+    # the positives' weight sits on rows of folds 0 and 1: fold 2's positives weigh 0, so
+    # its member cannot score epochs on it and falls back to its own stopping rule
+    folds = CrossFitClassifier(fast_net(max_epochs=1), n_folds=3, random_state=0).fit(X, y)
+    weight = np.where((y == 1) & (folds.fold_ == 2), 0.0, 1.0)
+    clf = CrossFitClassifier(fast_net(max_epochs=8), n_folds=3, random_state=0)
+    clf.fit(X, y, sample_weight=weight)
+    assert not clf.used_eval_set_
+    np.testing.assert_array_equal(clf.fold_, folds.fold_)
+    assert [m.stopping_ == "validation" for m in clf.estimators_] == [True, True, False]
+
+
 def test_temperature_is_fitted_on_the_out_of_fold_probabilities():
     X, y = imbalanced(240)
     clf = CrossFitClassifier(fast_net(max_epochs=10), n_folds=3, random_state=0).fit(X, y)

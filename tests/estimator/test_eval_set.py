@@ -46,6 +46,15 @@ def test_raw_frame_eval_set_is_encoded_by_the_training_encoder():
     assert clf.encoder_.n_features_in_ == 7
 
 
+def test_sparse_eval_set_with_dense_training_rows_is_densified():
+    X, y, X_v, y_v = _data()
+    kw = {**KW, "scoring": "roc_auc", "preprocessing": None}
+    dense = WeightedLossClassifier(**kw).fit(X, y, eval_set=(X_v, y_v))
+    mixed = WeightedLossClassifier(**kw).fit(X, y, eval_set=(sp.csr_matrix(X_v), y_v))
+    np.testing.assert_array_equal(mixed.validation_scores_, dense.validation_scores_)
+    np.testing.assert_array_equal(mixed.predict_proba(X_v), dense.predict_proba(X_v))
+
+
 def test_sparse_eval_set():
     X, y, X_v, y_v = _data()
     clf = WeightedLossClassifier(**KW).fit(sp.csr_matrix(X), y,
@@ -59,8 +68,17 @@ def test_sparse_eval_set():
     ((np.zeros((5, 6)), np.array([0, 1, 2, 0, 1])), r"not classes of y \(\[0, 1\]\)"),
     ((np.zeros((5, 6)), np.array([0, 1, 0])), "one label per row of X_valid"),
     ((np.zeros((5, 6)), np.array([0, 1, None, 0, 1], dtype=object)), "missing label"),
-    ((np.zeros((5, 6)), np.array([0, 1, 0, 0, 1]), np.zeros(5)), "eval_set .* sample_weight 0"),
+    ((np.zeros((5, 6)), np.array([0, 1, 0, 0, 1]), np.zeros(5)), "eval_set's sample_weight_valid: .*non-zero"),
     ((np.zeros((5, 4)), np.array([0, 1, 0, 0, 1])), "features"),
+    ((np.zeros((5, 6)), np.zeros(5, dtype=int)), r"holds no rows .* of class\(es\) \[1\]"),
+    ((np.zeros((5, 6)), np.array([0, 1, 0, 0, 1]), np.array([1, 0, 1, 1, 0.])),
+     r"holds no rows \(of positive weight\) of class\(es\) \[1\]"),
+    ((np.zeros((5, 6)), np.array([0, 1, 0, 0, 1]), np.ones(7)),
+     r"eval_set's sample_weight_valid: .*\(5,\)"),
+    ((np.zeros((5, 6)), np.array([0, 1, 0, 0, 1]), -np.ones(5)),
+     "eval_set's sample_weight_valid: Negative"),
+    ((np.zeros((5, 6)), np.array([0, 1, 0, 0, 1]), np.array([1, np.nan, 1, 1, 1])),
+     "eval_set's sample_weight_valid: .*NaN"),
 ])
 def test_bad_eval_sets_are_named(eval_set, match):
     X, y, _, _ = _data()
