@@ -31,7 +31,9 @@ def check_labels(y):
     scikit-learn's own checks say "Input y contains NaN" for some of them and
     fail inside a sort for others (None among strings).
     """
-    values = y.to_numpy(dtype=object) if hasattr(y, "to_numpy") else np.asarray(y, dtype=object)
+    # pandas' to_numpy keeps pd.NA and NaT as such; polars' takes no dtype (its __array__ does)
+    values = (y.to_numpy(dtype=object) if isinstance(y, (pd.Series, pd.DataFrame))
+              else np.asarray(y, dtype=object))
     if values.ndim != 1:
         return  # the shape error comes from scikit-learn's check
     missing = np.flatnonzero(pd.isna(values))

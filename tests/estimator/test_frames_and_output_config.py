@@ -48,6 +48,21 @@ def test_polars_frame_records_feature_names_and_checks_them_at_predict():
         clf.predict_proba(P.select(list(reversed(P.columns))))
 
 
+def test_polars_labels_as_a_series_or_a_one_column_frame():
+    pl = pytest.importorskip("polars")
+    X, y = _frame()
+    names = np.where(y == 1, "yes", "no")
+    ref = WeightedLossClassifier(**TINY).fit(X, names)
+    for labels in (pl.Series("y", names.tolist()), pl.DataFrame({"y": names.tolist()})):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", sklearn.exceptions.DataConversionWarning)
+            clf = WeightedLossClassifier(**TINY).fit(X, labels)
+        assert list(clf.classes_) == ["no", "yes"]
+        np.testing.assert_array_equal(clf.predict_proba(X), ref.predict_proba(X))
+    with pytest.raises(ValueError, match="1 missing label"):
+        WeightedLossClassifier(**TINY).fit(X, pl.Series("y", [None, *names[1:].tolist()]))
+
+
 def test_polars_frame_with_preprocessing_none():
     X, y = _frame()
     P = _polars(X[["a", "b"]].fillna(0.0))
