@@ -19,7 +19,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-__all__ = ["fit_calibration", "fit_temperature", "prior_logit_offset"]
+from ._warnings import warn_user
+
+__all__ = ["fit_calibration", "fit_temperature", "prior_logit_offset", "separated"]
 
 
 def prior_logit_offset(loss, class_weight, row_counts, balanced_batches) -> np.ndarray:
@@ -84,9 +86,29 @@ def prior_logit_offset(loss, class_weight, row_counts, balanced_batches) -> np.n
     return offset
 
 
+def separated(logits: torch.Tensor, target: torch.Tensor,
+              weight: torch.Tensor | None = None) -> bool:
+    """Whether every row (of positive weight) has its class's logit strictly above the others.
+
+    Then the NLL of ``softmax(logits / T)`` falls towards 0 as ``T`` goes to
+    0 and no temperature minimises it: the rows cannot fix one.
+    """
+    own = logits.gather(1, target[:, None])
+    rivals = logits.scatter(1, target[:, None], -torch.inf)
+    correct = (own[:, 0] > rivals.max(dim=1).values)
+    if weight is not None:
+        correct = correct | (weight <= 0)
+    return bool(correct.all())
+
+
 def fit_temperature(logits: torch.Tensor, target: torch.Tensor,
                     weight: torch.Tensor | None = None) -> float:
     """The temperature ``T`` minimising the (weighted) NLL of ``softmax(logits / T)``.
+
+    When the logits classify every row correctly (:func:`separated`), the
+    NLL keeps falling as ``T`` goes to 0, so no ``T`` minimises it; 1 (no
+    scaling) is returned rather than a ``T`` near 0, which would push every
+    probability to 0 or 1.
 
     Parameters
     ----------
@@ -103,6 +125,9 @@ def fit_temperature(logits: torch.Tensor, target: torch.Tensor,
         Searched on ``log T`` in ``[-5, 5]`` (bounded Brent).
     """
     from scipy.optimize import minimize_scalar
+
+    if separated(logits, target, weight):
+        return 1.0
 
     def nll(log_t):
         scaled = logits / float(np.exp(log_t))
@@ -158,4 +183,10 @@ def fit_calibration(plan, module, class_weight, X, y_enc, weight, n_threads=None
     target = torch.as_tensor(y_enc[idx], dtype=torch.long, device=logits.device)
     w = None if weight is None else torch.as_tensor(weight[idx], dtype=torch.float64,
                                                     device=logits.device)
+    if separated(logits, target, w):
+        warn_user(
+            f"calibration='temperature': the network classifies all {len(idx)} validation "
+            "rows correctly, so no temperature minimises their log-loss (it falls towards 0 "
+            "as the temperature does); the temperature is left at 1. Hold out more rows "
+            "(validation_fraction) or use calibration='prior' or None.")
     return offset, fit_temperature(logits, target, w)

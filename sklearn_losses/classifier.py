@@ -275,7 +275,11 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
           log-likelihood on the validation split (held out even when
           ``early_stopping=False``). For losses with no closed form (focal,
           robust, metric and ranking losses). Not available in
-          :meth:`partial_fit`, which holds out no rows.
+          :meth:`partial_fit`, which holds out no rows. When the network
+          classifies every validation row correctly, no temperature
+          minimises their log-loss: it stays 1, with a warning. A split of
+          a few dozen rows gives a noisy temperature (e.g. 10 rows of a
+          100-row table).
     validation_fraction : float in (0, 1), default=0.1
         Share of the training rows held out for early stopping.
     n_iter_no_change : int, default=10

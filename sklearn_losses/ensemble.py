@@ -566,7 +566,9 @@ class CrossFitClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstimatorMi
         temperature-scaled by ``temperature_`` (one parameter fitted on
         these rows), as :meth:`predict_proba` scales the mean.
     temperature_ : float
-        The fitted temperature (1.0 with ``calibration=None``).
+        The fitted temperature (1.0 with ``calibration=None``, and when the
+        out-of-fold probabilities rank every row's class first, which no
+        temperature fits: :func:`~sklearn_losses.calibration.separated`).
     threshold_ : float or None
         Threshold on the probability of ``classes_[1]`` (binary): ``predict``
         returns ``classes_[1]`` where it is reached. None when ``predict``

@@ -130,6 +130,37 @@ def test_temperature_without_room_for_a_split_warns_and_keeps_t_1():
     assert clf.temperature_ == 1.0
 
 
+def test_temperature_on_a_separated_validation_split_warns_and_keeps_t_1():
+    # 10 validation rows of a 100-row table, all classified correctly: the log-loss keeps
+    # falling as T -> 0, where a fitted T (0.016 here before) made every probability 0 or 1
+    rng = np.random.RandomState(7)
+    X = rng.randn(300, 4)
+    y = (X[:, 0] + 0.7 * rng.randn(300) > 0).astype(int)
+    with pytest.warns(UserWarning, match="classifies all 10 validation rows correctly"):
+        clf = WeightedLossClassifier(calibration="temperature", random_state=7).fit(X[:100],
+                                                                                    y[:100])
+    assert clf.temperature_ == 1.0
+    proba = clf.predict_proba(X[100:])
+    assert log_loss(y[100:], proba) < 0.6 and np.median(proba.min(axis=1)) > 0.01
+
+
+def test_fit_temperature_of_separated_rows_is_1():
+    import torch
+
+    from sklearn_losses.calibration import fit_temperature, separated
+
+    logits = torch.tensor([[2.0, -1.0, 0.0], [0.0, 3.0, 1.0], [-1.0, 0.0, 0.5]],
+                          dtype=torch.float64)
+    target = torch.tensor([0, 1, 2])
+    assert separated(logits, target) and fit_temperature(logits, target) == 1.0
+    wrong = torch.tensor([0, 1, 1])  # the last row's class is second: a T fits
+    assert not separated(logits, wrong) and fit_temperature(logits, wrong) != 1.0
+    # a tie is not a separation; a misclassified row of weight 0 does not count
+    assert not separated(torch.zeros(2, 2, dtype=torch.float64), torch.tensor([0, 1]))
+    weight = torch.tensor([1.0, 1.0, 0.0], dtype=torch.float64)
+    assert separated(logits, wrong, weight) and fit_temperature(logits, wrong, weight) == 1.0
+
+
 def test_bad_calibration_value():
     X, y = make_classification(50, 3, n_informative=2, n_redundant=0, random_state=0)
     with pytest.raises(ValueError, match="calibration"):
