@@ -28,7 +28,7 @@ import numpy as np
 from sklearn.base import _fit_context
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.multiclass import unique_labels
-from sklearn.utils.validation import check_is_fitted, column_or_1d
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, column_or_1d
 
 from ._base import (
     BaseDecisionClassifier,
@@ -279,6 +279,20 @@ def _bbse_from_indices(t, p, u, k):
     return _bbse(confusion, mu)
 
 
+def _sample_weight_of(fit_params, n_samples):
+    """The row weights among ``fit``'s parameters (``sample_weight``, or one
+    ``<step>__sample_weight`` of a ``Pipeline``), as float64, or None."""
+    keys = [k for k in fit_params if k == "sample_weight" or k.endswith("__sample_weight")]
+    if not keys:
+        return None
+    if len(keys) > 1 and "sample_weight" not in keys:
+        raise ValueError(f"fit parameters {keys} name several sample weights; the training "
+                         "prior needs one.")
+    weight = fit_params["sample_weight" if "sample_weight" in keys else keys[0]]
+    return _check_sample_weight(weight, np.empty((n_samples, 0)), dtype=np.float64,
+                                ensure_non_negative=True)
+
+
 class PriorShiftClassifier(BaseDecisionClassifier):
     r"""A classifier whose probabilities follow a new class prior.
 
@@ -323,6 +337,7 @@ class PriorShiftClassifier(BaseDecisionClassifier):
         must then be held out from its training (Lipton et al.'s setting).
         With cross-fitting the confusion matrix is that of the fold models,
         an approximation of the refitted model's.
+
     Attributes
     ----------
     estimator_ : estimator instance
@@ -331,7 +346,11 @@ class PriorShiftClassifier(BaseDecisionClassifier):
     classes_ : ndarray of shape (n_classes,)
         The class labels.
     train_prior_ : ndarray of shape (n_classes,)
-        The class frequencies of ``y`` in :meth:`fit`.
+        The class frequencies of ``y`` in :meth:`fit`, weighted by the
+        ``sample_weight`` of the fit parameters when there is one (also
+        the ``<step>__sample_weight`` of a ``Pipeline``): the prior the
+        estimator was trained under. The confusion matrix of ``"bbse"`` is
+        weighted the same way.
     test_prior_ : ndarray of shape (n_classes,)
         The prior :meth:`predict_proba` adjusts to: the given array, the
         estimate of the last :meth:`fit_prior` call, or ``train_prior_``
@@ -414,10 +433,13 @@ class PriorShiftClassifier(BaseDecisionClassifier):
         self : PriorShiftClassifier
         """
         X, y, classes, estimator = self._targets(X, y)
-        counts = np.array([np.sum(y == c) for c in classes], dtype=np.float64)
-        if np.any(counts == 0):
-            raise ValueError(f"y has no row of the class(es) "
-                             f"{classes[counts == 0].tolist()}: the training prior needs "
+        weight = _sample_weight_of(fit_params, len(y))
+        order = np.argsort(classes)  # a prefit estimator's classes_ may be in any order
+        t_all = order[np.searchsorted(classes, y, sorter=order)]
+        counts = np.bincount(t_all, weights=weight, minlength=len(classes)).astype(np.float64)
+        if np.any(counts <= 0):
+            raise ValueError(f"y has no row (of positive sample_weight) of the class(es) "
+                             f"{classes[counts <= 0].tolist()}: the training prior needs "
                              "rows of every class the estimator predicts.")
         train_prior = counts / counts.sum()
         method = self._method()
@@ -428,16 +450,15 @@ class PriorShiftClassifier(BaseDecisionClassifier):
         if method == "bbse":
             if estimator is not None:
                 proba = aligned_proba(estimator, X, classes)
-                y_rows = y
+                rows = np.arange(len(y))
             else:
                 splits = list(resolve_cv(self.cv, y).split(X, y))
                 proba, rows, _ = cross_fit_proba(self.estimator, X, y, splits, classes,
                                                  fit_params)
-                y_rows = y[rows]
-            t = np.searchsorted(classes, y_rows)
+            w_rows = np.ones(len(rows)) if weight is None else weight[rows]
             confusion = np.zeros((len(classes), len(classes)))
-            np.add.at(confusion, (proba.argmax(axis=1), t), 1.0)
-            self.confusion_ = confusion / len(t)
+            np.add.at(confusion, (proba.argmax(axis=1), t_all[rows]), w_rows)
+            self.confusion_ = confusion / w_rows.sum()
         elif hasattr(self, "confusion_"):
             del self.confusion_
         if estimator is None:

@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
 
 from sklearn_losses.decisions import (
     PriorShiftClassifier,
@@ -107,6 +109,32 @@ def test_classifier_estimates_the_prior_and_adjusts_the_probabilities():
         unadjusted = clf.estimator_.predict_proba(X_new)
         assert log_loss(y_new, adjusted) < log_loss(y_new, unadjusted) - 0.05
     assert clf.confusion_.shape == (3, 3) and clf.confusion_.sum() == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("method", ["em", "bbse"])
+def test_sample_weight_sets_the_training_prior(method):
+    X_train, y_train, X_new, _ = _shifted_data(seed=2)
+    # weight 3 on the rarest class: the estimator learns under the weighted prior, which
+    # the adjustment must divide out (the row counts gave a prior it was not trained under)
+    weight = np.where(y_train == 2, 3.0, 1.0)
+    weighted = np.bincount(y_train, weights=weight) / weight.sum()
+    expected = np.array(TRAIN_PRIOR) * [1, 1, 3] / 1.2
+    np.testing.assert_allclose(weighted, expected)
+    tol = 0.03 if method == "em" else 0.05
+    for fit_params in ({"sample_weight": weight},
+                       {"logisticregression__sample_weight": weight}):
+        estimator = (LogisticRegression() if "sample_weight" in fit_params
+                     else make_pipeline(FunctionTransformer(), LogisticRegression()))
+        clf = PriorShiftClassifier(estimator, test_prior=method).fit(X_train, y_train,
+                                                                     **fit_params)
+        np.testing.assert_allclose(clf.train_prior_, weighted)
+        assert np.max(np.abs(clf.fit_prior(X_new).test_prior_ - TEST_PRIOR)) <= tol
+    if method == "bbse":
+        # the joint confusion matrix is that of the weighted rows: its columns sum to the prior
+        np.testing.assert_allclose(clf.confusion_.sum(axis=0), weighted)
+    with pytest.raises(ValueError, match="no row \\(of positive sample_weight\\)"):
+        PriorShiftClassifier(LogisticRegression(), test_prior=method).fit(
+            X_train, y_train, sample_weight=np.where(y_train == 2, 0.0, 1.0))
 
 
 def test_known_prior_as_an_array():
