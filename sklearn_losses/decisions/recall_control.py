@@ -114,7 +114,10 @@ def conformal_recall_threshold(scores, alpha, sample_weight=None):
     >>> float(conformal_recall_threshold([i / 20 for i in range(1, 20)], 0.1))
     0.1
     """
-    scores = np.asarray(scores, dtype=np.float64).ravel()
+    scores = np.asarray(scores, dtype=np.float64)
+    if scores.ndim != 1:  # e.g. predict_proba's two columns, whose mix would pass unseen
+        raise ValueError(f"scores must be 1-d, the positive-class score of each held-out "
+                         f"positive row; got shape {scores.shape}.")
     if not (isinstance(alpha, Real) and 0 < alpha < 1):
         raise ValueError(f"alpha must be a float in (0, 1); got {alpha!r}.")
     if not np.all(np.isfinite(scores)):
@@ -123,7 +126,7 @@ def conformal_recall_threshold(scores, alpha, sample_weight=None):
     if sample_weight is None:
         w = np.ones(n)
     else:
-        w = np.asarray(sample_weight, dtype=np.float64).ravel()
+        w = np.asarray(sample_weight, dtype=np.float64)
         if w.shape != scores.shape:
             raise ValueError(f"sample_weight must have one weight per score ({n}); got "
                              f"shape {w.shape}.")

@@ -64,6 +64,11 @@ def test_weights():
         conformal_recall_threshold(scores, 0.1, -w)
     with pytest.raises(ValueError, match=r"one weight per score \(200\)"):
         conformal_recall_threshold(scores, 0.1, w[:10])
+    with pytest.raises(ValueError, match=r"one weight per score \(200\)"):
+        conformal_recall_threshold(scores, 0.1, w[:, None])
+    # predict_proba's two columns passed by mistake are refused, not mixed into one list
+    with pytest.raises(ValueError, match=r"scores must be 1-d.*\(200, 2\)"):
+        conformal_recall_threshold(np.c_[1 - scores, scores], 0.1)
 
 
 def test_minority_class_is_the_default_positive_and_labels_can_be_strings():
