@@ -900,7 +900,8 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         test_prior : array-like of shape (n_classes,), default=None
             The class prior of the data ``X`` comes from, when it differs from
             the training one: the probabilities are moved from the training
-            prior (the row frequencies of ``class_row_counts_``) to it by
+            prior (the class frequencies of ``class_counts_``: weighted by
+            ``sample_weight``, the prior the network was trained under) to it by
             Bayes' rule, ``p'_k ∝ p_k test_prior_k / train_prior_k``
             (Saerens, Latinne and Decaestecker, 2002), as
             :class:`~sklearn_losses.decisions.PriorShiftClassifier` does with
@@ -917,7 +918,7 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
             return proba
         from .decisions import adjust_to_prior
 
-        train_prior = self.class_row_counts_ / self.class_row_counts_.sum()
+        train_prior = self.class_counts_ / self.class_counts_.sum()
         return adjust_to_prior(proba, train_prior, test_prior)
 
     def predict_log_proba(self, X):

@@ -63,7 +63,11 @@ def _check_proba(proba, name="proba"):
 
 
 def _check_prior(prior, n_classes, name, *, positive=False):
-    prior = np.asarray(prior, dtype=np.float64)
+    try:
+        prior = np.asarray(prior, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be an array of one probability per class "
+                         f"({n_classes}); got {prior!r}.") from None
     if prior.ndim != 1 or prior.shape[0] != n_classes:
         raise ValueError(f"{name} must be a 1-d array with one entry per class "
                          f"({n_classes}); got shape {prior.shape}.")
