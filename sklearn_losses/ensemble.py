@@ -29,6 +29,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, _fit_context, clone
 from sklearn.model_selection import StratifiedKFold
+from sklearn.pipeline import Pipeline
 from sklearn.utils import _safe_indexing, check_random_state, get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
@@ -159,6 +160,40 @@ def _accepts(method, name, *, var_keyword=False):
         p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()))
 
 
+def sample_weight_params(estimator, sample_weight) -> dict:
+    """The ``fit`` parameters that give ``estimator`` the rows' ``sample_weight``.
+
+    ``{"sample_weight": w}``; for a ``Pipeline`` (scikit-learn's or
+    imbalanced-learn's), whose ``fit`` takes only step-prefixed parameters,
+    ``{"<last step>__sample_weight": w}`` (nested pipelines recursively).
+    Raises ValueError naming the estimator when it takes no weights.
+    """
+    if sample_weight is None:
+        return {}
+    if isinstance(estimator, Pipeline):
+        name, last = estimator.steps[-1]
+        if last is None or last == "passthrough":
+            raise ValueError(f"sample_weight was given, but the Pipeline's last step "
+                             f"{name!r} is {last!r}.")
+        return {f"{name}__{key}": value
+                for key, value in sample_weight_params(last, sample_weight).items()}
+    if not _accepts(estimator.fit, "sample_weight", var_keyword=True):
+        raise ValueError(f"sample_weight was given, but {type(estimator).__name__}.fit "
+                         "takes no sample_weight.")
+    return {"sample_weight": sample_weight}
+
+
+def _takes_eval_set(estimator) -> bool:
+    """Whether ``estimator.fit`` takes this package's ``eval_set=(X, y[, w])``.
+
+    Only the package's networks: other libraries' ``eval_set`` differ
+    (LightGBM and XGBoost take a list of pairs, CatBoost no weights).
+    """
+    from .classifier import WeightedLossClassifier
+
+    return isinstance(estimator, WeightedLossClassifier)
+
+
 @dataclass
 class MemberFit:
     """What one member fit produced (:func:`fit_members`)."""
@@ -176,20 +211,18 @@ class MemberFit:
 def _fit_member(task, member, X, y, sample_weight, fold, f, classes, deadline, exempt,
                 capture_errors, eval_set=True):
     """Fit ``member`` on the rows outside fold ``f``, early-stopped on fold ``f`` (when
-    ``eval_set`` and its ``fit`` takes one); predict fold ``f``."""
+    ``eval_set`` and it is one of the package's networks); predict fold ``f``."""
     if deadline is not None and not exempt and time.time() > deadline:
         return MemberFit(task, skipped=True)
     train, test = np.flatnonzero(fold != f), np.flatnonzero(fold == f)
     X_tr, X_te = _safe_indexing(X, train), _safe_indexing(X, test)
-    kwargs = {}
-    if sample_weight is not None:
-        if not _accepts(member.fit, "sample_weight", var_keyword=True):
-            error = ValueError(f"sample_weight was given, but {type(member).__name__}.fit "
-                               "takes no sample_weight.")
-            if not capture_errors:
-                raise error
-            return MemberFit(task, error=error)
-        kwargs["sample_weight"] = sample_weight[train]
+    try:
+        kwargs = sample_weight_params(
+            member, None if sample_weight is None else sample_weight[train])
+    except ValueError as error:
+        if not capture_errors:
+            raise
+        return MemberFit(task, error=error)
     # early stopping on the held-out rows, those of classes the member trains on (a class
     # of a single row may be missing from its training rows), when they hold each of those
     # classes with positive weight (a tiny class may be missing from the fold): a metric
@@ -197,7 +230,7 @@ def _fit_member(task, member, X, y, sample_weight, fold, f, classes, deadline, e
     trained = np.unique(y[train])
     valid = test[np.isin(y[test], trained)]
     held = y[valid] if sample_weight is None else y[valid][sample_weight[valid] > 0]
-    use_eval_set = (eval_set and _accepts(member.fit, "eval_set")
+    use_eval_set = (eval_set and _takes_eval_set(member)
                     and np.unique(held).shape[0] == trained.shape[0])
     if use_eval_set:
         X_va = X_te if len(valid) == len(test) else _safe_indexing(X, valid)
@@ -484,13 +517,15 @@ class CrossFitClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstimatorMi
 
     The training rows are split into ``n_folds`` stratified folds. Member
     :math:`j` is a clone of ``estimator`` trained on every fold but
-    :math:`j` and early-stopped on fold :math:`j`: its ``fit`` gets
-    ``eval_set=(X_j, y_j[, w_j])`` when it takes one
-    (:class:`~sklearn_losses.WeightedLossClassifier` does: every row it is
-    given trains, early stopping monitors its ``scoring`` on the fold and
-    restores the best epoch); an estimator whose ``fit`` has no ``eval_set``,
-    or a member whose fold lacks (rows of positive weight of) a class it
-    trains on, is fitted plainly on its folds, with its own stopping rule. ``predict_proba`` is the mean of the
+    :math:`j` and early-stopped on fold :math:`j`: a
+    :class:`~sklearn_losses.WeightedLossClassifier` gets
+    ``eval_set=(X_j, y_j[, w_j])`` (every row it is given trains, early
+    stopping monitors its ``scoring`` on the fold and restores the best
+    epoch). Any other estimator (other libraries' ``eval_set`` take other
+    forms), or a member whose fold lacks (rows of positive weight of) a
+    class it trains on, is fitted plainly on its folds, with its own
+    stopping rule. ``sample_weight`` reaches a ``Pipeline`` through its last
+    step (``<step>__sample_weight``). ``predict_proba`` is the mean of the
     members' probabilities, temperature-scaled.
 
     Each row is held out by one member, whose prediction of it is kept:
@@ -580,8 +615,9 @@ class CrossFitClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstimatorMi
         Seconds each member's ``fit`` took.
     used_eval_set_ : bool
         Whether the members were early-stopped on their folds through
-        ``eval_set`` (False for estimators whose ``fit`` takes none, or when
-        a fold lacked a class its member trains on).
+        ``eval_set`` (False for estimators other than
+        :class:`~sklearn_losses.WeightedLossClassifier`, or when a fold
+        lacked a class its member trains on).
     classes_ : ndarray of shape (n_classes,)
     n_features_in_ : int
         As the members record it.

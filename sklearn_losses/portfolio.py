@@ -38,6 +38,7 @@ from .ensemble import (
     make_folds,
     prepare_members,
     reemit_warnings,
+    sample_weight_params,
     seeded,
     temperature_scale,
     warn_as,
@@ -297,8 +298,10 @@ class LossPortfolioClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstima
         Any classifiers with ``fit`` and ``predict_proba`` to add as
         candidates (e.g. a gradient-boosting model in a ``Pipeline`` with its
         preprocessing: they get ``X`` as it is), cross-fitted after the
-        configurations. A ``fit`` that takes ``eval_set`` is early-stopped on
-        the held-out fold; others are fitted plainly.
+        configurations. A :class:`~sklearn_losses.WeightedLossClassifier`
+        is early-stopped on the held-out fold (``eval_set``); others are
+        fitted plainly (other libraries' ``eval_set`` take other forms). A
+        ``Pipeline`` gets ``sample_weight`` through its last step.
     n_folds : int, default=2
         Folds of the cross-fitting, shared by every configuration (at least
         2). Each configuration costs ``n_folds`` fits on ``1 - 1/n_folds``
@@ -692,7 +695,7 @@ class LossPortfolioClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstima
             estimator = clone(candidates[name])
             if self.random_state is not None:
                 estimator = seeded(estimator, s)
-            kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
+            kwargs = sample_weight_params(estimator, sample_weight)  # checked by the member fits
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 start = time.perf_counter()

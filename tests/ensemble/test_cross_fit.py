@@ -8,6 +8,9 @@ import pytest
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 from sklearn.metrics import (
     accuracy_score,
     balanced_accuracy_score,
@@ -214,6 +217,37 @@ def test_sample_weight_reaches_every_member_and_the_temperature():
     # eval_set carries the held-out rows' weights too
     net = CrossFitClassifier(fast_net(), n_folds=3, random_state=0).fit(X, y, sample_weight=w)
     assert all(m.stopping_ == "validation" for m in net.estimators_)
+
+
+def test_a_pipeline_gets_sample_weight_through_its_last_step():
+    X, y = imbalanced(240)
+    w = np.random.default_rng(0).uniform(0.2, 3.0, len(y))
+    pipe = make_pipeline(StandardScaler(), LogisticRegression())
+    clf = CrossFitClassifier(pipe, n_folds=3, random_state=0).fit(X, y, sample_weight=w)
+    for j, member in enumerate(clf.estimators_):
+        rows = clf.fold_ != j
+        alone = clone(pipe).fit(X[rows], y[rows], logisticregression__sample_weight=w[rows])
+        np.testing.assert_allclose(member[-1].coef_, alone[-1].coef_, rtol=1e-6)
+    # a last step without weights is named
+    with pytest.raises(ValueError, match="KNeighborsClassifier.fit takes no sample_weight"):
+        CrossFitClassifier(make_pipeline(StandardScaler(), KNeighborsClassifier()),
+                           n_folds=3).fit(X, y, sample_weight=w)
+
+
+class _ListEvalSet(LogisticRegression):
+    """An estimator whose fit takes eval_set as a list of (X, y) pairs (LightGBM's form)."""
+
+    def fit(self, X, y, sample_weight=None, eval_set=None):
+        if eval_set is not None:
+            for X_v, y_v in eval_set:  # a package-style tuple (X, y) breaks here
+                assert len(X_v) == len(y_v)
+        return super().fit(X, y, sample_weight=sample_weight)
+
+
+def test_other_libraries_eval_set_is_not_given_the_package_form():
+    X, y = imbalanced(240)
+    clf = CrossFitClassifier(_ListEvalSet(), n_folds=3, random_state=0).fit(X, y)
+    assert not clf.used_eval_set_
 
 
 def test_random_state_seeds_the_folds_and_each_member():

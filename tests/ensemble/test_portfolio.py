@@ -5,7 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import (
     accuracy_score,
@@ -15,6 +15,8 @@ from sklearn.metrics import (
     roc_auc_score,
 )
 from sklearn.neighbors import KNeighborsClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeClassifier
 
 from sklearn_losses import CrossFitClassifier, LossPortfolioClassifier, WeightedLossClassifier
@@ -429,6 +431,17 @@ def _blend(clf, name, X, share):
     members = np.mean([m.predict_proba(X) for m in clf.members_[name].estimators_], axis=0)
     return (share * temperature_scale(clf.refitted_[name].predict_proba(X), t)
             + (1 - share) * temperature_scale(members, t))
+
+
+def test_a_pipeline_extra_with_sample_weight_is_fitted_and_refitted_with_it():
+    X, y = imbalanced(240)
+    w = np.random.default_rng(0).uniform(0.5, 2.0, len(y))
+    pipe = make_pipeline(StandardScaler(), LogisticRegression())
+    clf = LossPortfolioClassifier({}, {"pipe": pipe}, n_folds=3,
+                                  random_state=0).fit(X, y, sample_weight=w)
+    assert clf.leaderboard_.set_index("member").loc["pipe", "status"] == "ok"
+    ref = clone(pipe).fit(X, y, logisticregression__sample_weight=w)
+    np.testing.assert_allclose(clf.refitted_["pipe"][-1].coef_, ref[-1].coef_)
 
 
 @pytest.mark.parametrize("share", [0.0, 0.25, 1.0])
