@@ -279,8 +279,9 @@ def fit_and_score(estimator, X, y, train, test, scoring, *, y_train=None,
     -------
     result : dict
         ``scores`` ({name: float}, NaN when the fold failed), ``fit_s`` and
-        ``score_s`` (seconds), ``epochs`` (the final step's ``n_iter_``, NaN
-        without one), ``error`` (``"Type: first line"`` of the exception, or
+        ``score_s`` (seconds), ``epochs`` (the network's ``n_iter_``, inside
+        a ``Pipeline`` or a decision rule's ``estimator_``; else the final
+        step's ``n_iter_``, NaN without one), ``error`` (``"Type: first line"`` of the exception, or
         None), ``warnings`` (``"Category: message"``, deduplicated; deprecation
         warnings left out), ``interrupted`` (True when a ``KeyboardInterrupt``
         stopped the fit: caught here so that it also comes back from a worker
@@ -308,8 +309,7 @@ def fit_and_score(estimator, X, y, train, test, scoring, *, y_train=None,
             scores = check_scoring(model, scoring=dict(scoring))(model, X_test, y[test])
             result["score_s"] = time.perf_counter() - t0
             result["scores"] = {name: float(scores[name]) for name in scoring}
-            final = model[-1] if hasattr(model, "steps") else model
-            n_iter = getattr(final, "n_iter_", None)
+            n_iter = _epochs(model)
             if n_iter is not None:
                 result["epochs"] = float(np.max(n_iter))
             if return_estimator:
@@ -322,6 +322,22 @@ def fit_and_score(estimator, X, y, train, test, scoring, *, y_train=None,
     result["warnings"] = dedupe(format_warning(w) for w in caught
                                 if not issubclass(w.category, _SILENT))
     return result
+
+
+def _epochs(model):
+    """The ``n_iter_`` of the network in ``model``: a ``Pipeline``'s last step, a
+    decision rule's fitted ``estimator_`` (whose own ``n_iter_``, e.g. the rounds
+    of ``TunedOffsetsClassifierCV``, counts no epochs), else ``model``'s, or None."""
+    from .classifier import WeightedLossClassifier
+
+    while not isinstance(model, WeightedLossClassifier):
+        if hasattr(model, "steps"):
+            model = model[-1]
+        elif hasattr(model, "estimator_"):
+            model = model.estimator_
+        else:
+            break
+    return getattr(model, "n_iter_", None)
 
 
 def _task(name, fold, estimator, X, y, train, test, scoring, y_train, warm, return_estimator):

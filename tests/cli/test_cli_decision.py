@@ -36,6 +36,8 @@ def test_decision_adds_mcc_ap_and_the_constrained_metric(binary_csv, tmp_path, c
         assert column in board.columns and np.isfinite(board.loc[0, column]), column
     if metric != "f1_macro":  # a rate of the test folds
         assert 0.0 <= board.loc[0, f"{metric}_mean"] <= 1.0
+    # the network's epochs (all 5 here), not the decision rule's rounds (1) or NaN
+    assert board.loc[0, "epochs"] == 5
 
 
 def test_neyman_pearson_keeps_its_cap_on_the_folds(binary_csv, tmp_path, capsys):
