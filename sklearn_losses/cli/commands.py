@@ -572,13 +572,16 @@ def _report(args, rows, interrupted, metrics, folds, n, out, title, n_configs) -
         print(f"Leaderboard: {metrics[0]} (mean ± std over {folds} folds), best first; "
               f"{n} rows, {total:.1f} s of fitting in all")
         print(format_leaderboard(rows, metrics))
+        ranked = sum(1 for r in rows if r["rank"])
         tied = sum(bool(r["tied_with_best"]) for r in rows if r["rank"] and r["rank"] > 1)
-        print(f"vs best: ≈ cannot be told apart from the best on {metrics[0]} (Nadeau-Bengio "
-              f"corrected resampled t-test over the {folds} shared folds, p ≥ {ALPHA:g}; "
-              f"{tied} of {max(sum(1 for r in rows if r['rank']) - 1, 0)}). Equal "
-              + (f"means are ordered by {', then '.join(metrics[1:])}, then "
-                 if len(metrics) > 1 else "means are ordered by ")
-              + "the simpler configuration (cross_entropy, no re-weighting), then the name.")
+        if ranked:
+            print(f"vs best: ≈ cannot be told apart from the best on {metrics[0]} "
+                  f"(Nadeau-Bengio corrected resampled t-test over the {folds} shared folds, "
+                  f"p ≥ {ALPHA:g}; {tied} of {ranked - 1}). Equal "
+                  + (f"means are ordered by {', then '.join(metrics[1:])}, then "
+                     if len(metrics) > 1 else "means are ordered by ")
+                  + "the simpler configuration (cross_entropy, no re-weighting), then the "
+                  "name.")
         csv_path = out / CSV_NAME
         write_csv(rows, metrics, csv_path)
         if not args.quiet:
@@ -586,8 +589,14 @@ def _report(args, rows, interrupted, metrics, folds, n, out, title, n_configs) -
         if not args.no_plot:
             png_path = out / PNG_NAME
             if write_plot(rows, metrics, folds, png_path, title=f"{PROG} compare: {title}",
-                          alpha=ALPHA) and not args.quiet:
-                error(f"Wrote {png_path}")
+                          alpha=ALPHA):
+                if not args.quiet:
+                    error(f"Wrote {png_path}")
+            elif png_path.exists():  # an earlier run's plot beside this run's CSV
+                png_path.unlink()
+                if not args.quiet:
+                    error(f"Removed {png_path}, an earlier run's plot: no configuration has "
+                          "scores to plot.")
     n_failed = sum(r["error"] is not None for r in rows)
     if n_failed == len(rows):
         error(f"{PROG} compare: every configuration failed (see the errors above).")

@@ -137,10 +137,21 @@ def test_failed_configuration_is_recorded_and_others_run(small_csv, tmp_path, ca
 
 
 def test_every_configuration_failing_exits_1(small_csv, tmp_path, capsys):
+    out = tmp_path / "res"
+    assert main(["compare", str(small_csv), "-t", "label", *TINY, "--losses",
+                 "cross_entropy", "--reweight", "none", "--out", str(out)]) == 0
+    assert (out / "leaderboard.png").exists()
+    capsys.readouterr()
     rc = main(["compare", str(small_csv), "-t", "label", *TINY, "--losses", "anyloss_f1",
-               "--reweight", "dro_kl", "--out", str(tmp_path / "res")])
+               "--reweight", "dro_kl", "--out", str(out)])
     assert rc == 1
-    assert "every configuration failed" in capsys.readouterr().err
+    captured = capsys.readouterr()
+    assert "every configuration failed" in captured.err
+    assert "vs best: " not in captured.out
+    # the earlier run's plot does not stay beside this run's leaderboard
+    assert not (out / "leaderboard.png").exists()
+    assert "Removed" in captured.err and "earlier run's plot" in captured.err
+    assert _read_board(out)["loss"].tolist() == ["anyloss_f1"]
 
 
 def test_quiet_prints_only_the_leaderboard(small_csv, tmp_path, capsys):
