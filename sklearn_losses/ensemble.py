@@ -85,13 +85,15 @@ def make_folds(y, n_folds, random_state=None, *, owner="CrossFitClassifier"):
     Raises
     ------
     ValueError
-        With fewer rows than folds.
+        With fewer rows than folds, or a binary ``y`` with a class of a
+        single row (the member holding it out would see one class).
 
     Warns
     -----
     UserWarning
-        When a class has a single row: the member that holds it out never
-        sees the class, and predicts it with probability 0.
+        When a class of a multiclass ``y`` has a single row: the member
+        that holds it out never sees the class, and predicts it with
+        probability 0.
     """
     y = np.asarray(y)
     n = len(y)
@@ -99,6 +101,11 @@ def make_folds(y, n_folds, random_state=None, *, owner="CrossFitClassifier"):
         raise ValueError(f"{owner} cannot split n_samples={n} rows into n_folds={n_folds} "
                          "folds; give more rows or lower n_folds.")
     classes, counts = np.unique(y, return_counts=True)
+    if counts.min() < 2 and len(classes) == 2:
+        single = classes[counts < 2].tolist()[0]
+        raise ValueError(f"{owner}: the class {single!r} has a single row; the member "
+                         "that holds it out would train on the other class alone. "
+                         "Cross-fitting a binary problem needs at least 2 rows of each class.")
     if counts.min() < 2:
         rare = classes[counts < 2].tolist()[:10]
         warn_caller(f"{owner}: the class(es) {rare} have a single row; the member that holds "

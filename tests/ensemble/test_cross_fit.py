@@ -20,7 +20,7 @@ from sklearn.metrics import (
     roc_auc_score,
 )
 
-from sklearn_losses import CrossFitClassifier, WeightedLossClassifier
+from sklearn_losses import CrossFitClassifier, LossPortfolioClassifier, WeightedLossClassifier
 from sklearn_losses.ensemble import prepare_members, temperature_scale, tune_threshold
 
 from ._data import fast_net, imbalanced, shuffled_labels
@@ -325,3 +325,10 @@ def test_data_errors_say_what_is_wrong():
     assert clf.predict_proba(X).shape == (240, 4)
     assert clf.oof_proba_[0, 3] < 1e-12  # the member that held it out never saw class 5
     assert 0.2 < clf.temperature_ < 5  # that row is left out of the temperature's fit
+    # binary: its member would train on one class; said before any fit
+    y_one = np.where(np.arange(240) == 0, 1, 0)
+    with pytest.raises(ValueError, match="the class 1 has a single row.*at least 2 rows of "
+                                         "each class"):
+        CrossFitClassifier(LogisticRegression(), n_folds=3).fit(X, y_one)
+    with pytest.raises(ValueError, match="LossPortfolioClassifier: the class 1 has a single"):
+        LossPortfolioClassifier({}, {"lr": LogisticRegression()}).fit(X, y_one)
