@@ -349,7 +349,8 @@ class LossPortfolioClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstima
         left out (``status`` "time limit" in the leaderboard). Exception:
         the first configuration always runs all its folds, so that there is
         a model; when it alone takes longer than
-        ``time_limit``, ``fit`` takes that long. Configurations run in order,
+        ``time_limit``, ``fit`` takes that long. When it fails, the next
+        configuration the limit left out runs in its place, and so on. Configurations run in order,
         so the cheapest should come first (the default portfolio does).
     threshold : str, float or None, default="matthews_corrcoef"
         Decision rule of :meth:`predict` for binary ``y``. A metric name
@@ -637,6 +638,21 @@ class LossPortfolioClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstima
         deadline = None if self.time_limit is None else start + float(self.time_limit)
         fits = fit_members(tasks, X, y, sample_weight, fold, classes, n_jobs=self.n_jobs,
                            deadline=deadline, capture_errors=True, eval_set=not self.refit)
+        # the first configuration runs past the time limit so that there is a model; when it
+        # failed, the next one the limit skipped takes its place, until one has every fold
+        by_candidate = [[i for i, o in enumerate(owners) if o == c]
+                        for c in range(len(candidates))]
+        while not any(all(fits[i].member is not None for i in own) for own in by_candidate):
+            waiting = next((own for own in by_candidate if any(fits[i].skipped for i in own)),
+                           None)
+            if waiting is None:
+                break
+            waiting = [i for i in waiting if fits[i].skipped]
+            again = fit_members([(tasks[i][0], tasks[i][1], True) for i in waiting], X, y,
+                                sample_weight, fold, classes, n_jobs=self.n_jobs,
+                                capture_errors=True, eval_set=not self.refit)
+            for i, fit in zip(waiting, again):
+                fits[i] = fit
         fitted = [f for f in fits if f.member is not None]
         reemit_warnings(fitted, len(fitted))
         rows, members, first_error = [], {}, None

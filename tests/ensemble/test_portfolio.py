@@ -200,6 +200,18 @@ class FailingClassifier(ClassifierMixin, BaseEstimator):
         raise AssertionError
 
 
+def test_time_limit_runs_the_next_configuration_when_the_first_fails():
+    X, y = imbalanced(60)
+    with pytest.warns(UserWarning, match="'bad' failed"):
+        clf = LossPortfolioClassifier(
+            {}, {"bad": FailingClassifier(), "second": SlowClassifier(0.05),
+                 "third": LogisticRegression()}, n_folds=3, time_limit=1e-6).fit(X, y)
+    assert list(clf.members_) == ["second"]
+    status = clf.leaderboard_.set_index("member")["status"]
+    assert status["bad"].startswith("failed") and status["second"] == "ok"
+    assert status["third"] == "time limit"
+
+
 def test_a_failing_candidate_is_left_out_with_a_warning():
     X, y = imbalanced(120)
     with pytest.warns(UserWarning, match="'broken' failed and is left out of the portfolio: "
