@@ -35,6 +35,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from .decisions._base import aligned_proba, check_targets
+from .metrics import _minority_index
 
 __all__ = ["CrossFitClassifier", "make_folds", "tune_threshold"]
 
@@ -451,12 +452,6 @@ def tune_threshold(p1, y_enc, metric, sample_weight=None, f1_class=1, *, n_boots
     return float((p_sorted[cut[i]] + p_sorted[cut[i] + 1]) / 2), float(scores[i])
 
 
-def minority_index(y_enc, n_classes):
-    """The class with the fewest rows (ties: the last of them, ``classes_[1]`` when binary)."""
-    counts = np.bincount(y_enc, minlength=n_classes)
-    return int(np.flatnonzero(counts == counts.min())[-1])
-
-
 # --------------------------------------------------------------- estimator
 def check_threshold(threshold, classes):
     """Raise when a binary decision ``threshold`` is set for a multiclass ``y``."""
@@ -477,7 +472,8 @@ def fit_threshold(threshold, oof_proba, y_enc, sample_weight=None, n_bootstrap=0
     """
     if isinstance(threshold, str):
         return tune_threshold(oof_proba[:, 1], y_enc, threshold, sample_weight,
-                              f1_class=minority_index(y_enc, 2), n_bootstrap=n_bootstrap)
+                              f1_class=_minority_index(np.bincount(y_enc, minlength=2)),
+                              n_bootstrap=n_bootstrap)
     return (None if threshold is None else float(threshold)), None
 
 

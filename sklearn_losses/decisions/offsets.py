@@ -17,6 +17,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 
+from ..metrics import _minority_index
 from ._base import (
     BaseDecisionClassifier,
     aligned_proba,
@@ -142,8 +143,11 @@ class TunedOffsetsClassifierCV(BaseDecisionClassifier):
     scoring : str or callable, default="f1_macro"
         The metric to maximise. ``"f1_macro"``, ``"balanced_accuracy"``,
         ``"gmean"`` (the package's G-mean, geometric mean of the per-class
-        recalls), ``"accuracy"`` and (binary, labels containing 1) ``"f1"``
-        are computed exactly at every cut point. Any other scikit-learn
+        recalls), ``"accuracy"`` and (binary) ``"f1"``, the F1 score of the
+        minority class (the class with the fewest rows; equal counts give
+        ``classes_[1]``), as the package's ``get_scorer("f1")`` and
+        ``threshold="f1"`` measure it (also with string labels), are computed
+        exactly at every cut point. Any other scikit-learn
         scorer name or scorer callable ``scorer(estimator, X, y)`` is
         evaluated at up to 100 candidate offsets per sweep (evenly spaced
         among the cut points); it must score ``predict`` (offsets do not
@@ -265,7 +269,7 @@ class TunedOffsetsClassifierCV(BaseDecisionClassifier):
             estimator = None
         y_idx = np.searchsorted(classes, y[rows])
         search = _OffsetSearch(np.log(np.maximum(proba, PROBA_FLOOR)), y_idx, fold,
-                               classes, self._score_spec(classes))
+                               classes, self._score_spec(classes, y_idx))
         offsets, score, n_iter = search.run(self.max_iter)
         if estimator is None:
             estimator = fit_on(self.estimator, X, y, None, fit_params)
@@ -276,8 +280,9 @@ class TunedOffsetsClassifierCV(BaseDecisionClassifier):
         self.n_iter_ = n_iter
         return self
 
-    def _score_spec(self, classes):
-        """``("fast", name, pos)`` or ``("scorer", scorer)`` for ``scoring``."""
+    def _score_spec(self, classes, y_idx):
+        """``("fast", name, pos)`` or ``("scorer", scorer)`` for ``scoring``; ``y_idx``
+        the class index of the scored rows."""
         scoring = self.scoring
         if isinstance(scoring, str) and scoring in FAST_SCORES:
             if scoring != "f1":
@@ -285,8 +290,8 @@ class TunedOffsetsClassifierCV(BaseDecisionClassifier):
             if len(classes) > 2:
                 raise ValueError(f"scoring='f1' is the F1 score of one class of binary "
                                  f"data; y has {len(classes)} classes: use 'f1_macro'.")
-            if 1 in classes.tolist():
-                return ("fast", "f1", classes.tolist().index(1))
+            # the minority class, as the package's f1 scorer and threshold="f1" measure
+            return ("fast", "f1", _minority_index(np.bincount(y_idx, minlength=2)))
         return ("scorer", check_scoring(self.estimator, scoring=scoring))
 
     def decision_function(self, X):

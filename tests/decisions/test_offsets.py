@@ -129,6 +129,23 @@ def _binary():
     return train_test_split(X, y, train_size=800, stratify=y, random_state=0)
 
 
+def test_binary_f1_is_the_minority_class_with_any_labels():
+    X_train, X_test, y_train, _ = _binary()  # class 1 is the minority
+    cv = StratifiedKFold(3, shuffle=True, random_state=0)
+    ref = TunedOffsetsClassifierCV(LogisticRegression(), scoring="f1", cv=cv).fit(X_train,
+                                                                                  y_train)
+    # string labels (no label 1): the same folds, the same minority class
+    names = np.where(y_train == 1, "fraud", "ok")
+    named = TunedOffsetsClassifierCV(LogisticRegression(), scoring="f1", cv=cv).fit(X_train,
+                                                                                    names)
+    assert named.best_score_ == pytest.approx(ref.best_score_, abs=1e-12)
+    np.testing.assert_allclose(named.offsets_[::-1], ref.offsets_)  # "fraud" sorts first
+    # 1 as the majority label: still the minority class (0 here), as get_scorer("f1") does
+    flipped = TunedOffsetsClassifierCV(LogisticRegression(), scoring="f1", cv=cv).fit(
+        X_train, 1 - y_train)
+    assert flipped.best_score_ == pytest.approx(ref.best_score_, abs=1e-9)
+
+
 @pytest.mark.parametrize("scoring", ["f1", "balanced_accuracy"])
 def test_binary_matches_tuned_threshold_classifier_cv_on_the_same_folds(scoring):
     X_train, X_test, y_train, y_test = _binary()
