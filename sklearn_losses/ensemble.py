@@ -133,10 +133,22 @@ def seeded(estimator, seed):
 
 
 def _one_thread(estimator):
-    """``estimator`` with ``n_jobs=1`` where it has an ``n_jobs`` left at None (parallel fits)."""
-    if estimator.get_params(deep=False).get("n_jobs", 1) is None:
-        estimator.set_params(n_jobs=1)
-    return estimator
+    """``estimator`` with ``n_jobs=1`` wherever an ``n_jobs`` is left at None (parallel
+    fits), nested ones too (a network in a ``Pipeline``).
+
+    scikit-learn's own estimators are left as they are: their None already
+    means one job, and some deprecate ``n_jobs`` (``LogisticRegression``
+    warns when it is set).
+    """
+    params = estimator.get_params(deep=True)
+    ones = {}
+    for key, value in params.items():
+        if key.rsplit("__", 1)[-1] != "n_jobs" or value is not None:
+            continue
+        owner = estimator if key == "n_jobs" else params[key.rsplit("__", 1)[0]]
+        if not type(owner).__module__.startswith("sklearn."):
+            ones[key] = 1
+    return estimator.set_params(**ones) if ones else estimator
 
 
 def prepare_members(estimator, n_folds, rng, *, parallel, seed=True):

@@ -271,10 +271,20 @@ def test_parallel_members_get_one_thread_and_give_the_serial_result():
     assert [m.n_jobs for m in members] == [1, 1, 1]
     assert prepare_members(WeightedLossClassifier(n_jobs=2), 1, np.random.RandomState(0),
                            parallel=True)[0].n_jobs == 2  # a choice of the user stays
+    # a network inside a Pipeline too; scikit-learn's estimators, whose None is one job
+    # already (and LogisticRegression deprecates n_jobs), are left alone
+    pipe = make_pipeline(StandardScaler(), WeightedLossClassifier())
+    (member,) = prepare_members(pipe, 1, np.random.RandomState(0), parallel=True)
+    assert member[-1].n_jobs == 1
+    (member,) = prepare_members(LogisticRegression(), 1, np.random.RandomState(0),
+                                parallel=True)
+    assert member.get_params()["n_jobs"] is None
     X, y = imbalanced()
     serial = CrossFitClassifier(LogisticRegression(), n_folds=3, random_state=0).fit(X, y)
-    parallel = CrossFitClassifier(LogisticRegression(), n_folds=3, random_state=0,
-                                  n_jobs=2).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*n_jobs.*")
+        parallel = CrossFitClassifier(LogisticRegression(), n_folds=3, random_state=0,
+                                      n_jobs=2).fit(X, y)
     np.testing.assert_allclose(parallel.oof_proba_, serial.oof_proba_)
     np.testing.assert_allclose(parallel.predict_proba(X), serial.predict_proba(X))
 
