@@ -104,14 +104,16 @@ def _validate_numeric(estimator, X, *args, **kwargs):
     """``validate_data(estimator, X, ...)``, naming non-numeric DataFrame columns in the error."""
     try:
         return validate_data(estimator, X, *args, accept_sparse="csr", **kwargs)
-    except ValueError as exc:
+    except (ValueError, TypeError) as exc:  # numpy's DTypePromotionError for dates
         dtypes = getattr(X, "dtypes", None)
-        if dtypes is None or "convert" not in str(exc):
+        if dtypes is None or not isinstance(dtypes, pd.Series):
             raise
         from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
         bad = [str(c) for c, dt in dtypes.items()
                if not (is_numeric_dtype(dt) or is_bool_dtype(dt))]
+        if not bad:
+            raise
         raise ValueError(
             f"{type(estimator).__name__} needs numeric features; the column(s) {bad} are not "
             f"numeric ({exc}). Encode them first, e.g. with a ColumnTransformer and "

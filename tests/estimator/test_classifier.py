@@ -564,6 +564,12 @@ def test_non_numeric_dataframe_columns_are_named(data):
     df2 = df.drop(columns="colour").assign(f0=df["colour"])
     with pytest.raises(ValueError, match=r"\['f0'\] are not numeric"):
         clf.predict(df2)
+    # dates and durations too (numpy fails to promote them with a TypeError)
+    for values in (pd.date_range("2020-01-01", periods=len(y)),
+                   pd.timedelta_range("1D", periods=len(y))):
+        with pytest.raises(ValueError, match=r"\['when'\] are not numeric"):
+            WeightedLossClassifier(max_epochs=1, preprocessing=None).fit(
+                df.drop(columns="colour").assign(when=values), y)
 
 
 def test_wrong_number_of_features_at_predict(data):
