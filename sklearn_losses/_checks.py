@@ -21,6 +21,7 @@ __all__ = [
     "check_hidden_layer_sizes",
     "check_instance_weighting",
     "check_same_classes",
+    "check_same_preprocessing",
     "check_validation_weights",
     "check_weighted_class_counts",
     "relative_weights",
@@ -360,3 +361,14 @@ def check_same_classes(fitted, new, context):
             f"{context} continues training the fitted network, whose outputs are the "
             f"classes {list(fitted)}; got classes {list(new)}. Fit from scratch "
             "(warm_start=False, or a new estimator) to change the classes.")
+
+
+def check_same_preprocessing(fitted_encoder, preprocessing, context):
+    """Raise when continuing training (``context``) with ``preprocessing`` changed since the
+    fit: the network's inputs are the fitted encoder's columns (or the raw ones)."""
+    fitted = "auto" if fitted_encoder is not None else None
+    if fitted != preprocessing:
+        raise ValueError(
+            f"{context} continues training the fitted network, whose inputs were encoded "
+            f"with preprocessing={fitted!r}; got preprocessing={preprocessing!r}. Set it "
+            "back, or fit from scratch (warm_start=False, or a new estimator).")

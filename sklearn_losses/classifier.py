@@ -640,6 +640,10 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
                 classes = self._partial_classes(classes, resume)
             else:
                 resume = bool(self.warm_start) and self._is_fitted()
+            if resume:
+                _checks.check_same_preprocessing(
+                    self.encoder_, self.preprocessing,
+                    "partial_fit" if partial else "warm_start=True")
             X, y = validate_table(self, X, y, dtype=np.float32, reset=not resume,
                                   sample_weight=sample_weight,
                                   **({} if partial else {"ensure_min_samples": 2}))

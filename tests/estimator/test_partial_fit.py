@@ -113,8 +113,17 @@ def test_warm_start_needs_the_same_classes_and_features():
     clf.set_params(hidden_layer_sizes=(8,))
     with pytest.raises(ValueError, match="hidden_layer_sizes"):
         clf.fit(X, y)
+    clf.set_params(hidden_layer_sizes=TINY["hidden_layer_sizes"], preprocessing=None)
+    with pytest.raises(ValueError, match="encoded with preprocessing='auto'; got "
+                                         "preprocessing=None"):
+        clf.fit(X, y)
+    with pytest.raises(ValueError, match="partial_fit continues"):
+        clf.partial_fit(X, y)
     assert clf.n_iter_ == 2
     np.testing.assert_array_equal(clf.predict_proba(X), before)
+    raw = WeightedLossClassifier(max_epochs=2, preprocessing=None, **TINY).fit(X, y)
+    with pytest.raises(ValueError, match="preprocessing=None; got preprocessing='auto'"):
+        raw.set_params(preprocessing="auto").partial_fit(X, y)
 
 
 # -- loss_curve_ and validation_scores_ -------------------------------------------------------
