@@ -136,12 +136,21 @@ class NumEmbeddings(nn.Module):
     n_bins : int
         Maximum number of quantile bins per column (``"piecewise_linear"``;
         capped at ``n_samples - 1``; repeated quantiles are merged).
+    weight : ndarray of shape (n_samples,) or None
+        Sample weights of the rows: rows of weight 0 do not count (in the
+        numeric columns or the bins), and the bins are the quantiles of the
+        rows repeated by their weights relative to the smallest positive one
+        (integer weights give the bins of repeated rows; equal weights those
+        of no weights).
     """
 
-    def __init__(self, kind, X, d_embedding=16, n_bins=48):
+    def __init__(self, kind, X, d_embedding=16, n_bins=48, weight=None):
         super().__init__()
         X = np.asarray(X, dtype=np.float32)
-        numeric = [j for j in range(X.shape[1]) if np.unique(X[:, j]).shape[0] > 2]
+        if weight is not None:  # rows of weight 0 are not there
+            weight = np.asarray(weight, dtype=np.float64)
+            X, weight = X[weight > 0], weight[weight > 0]
+        numeric = _numeric_columns(X)
         other = [j for j in range(X.shape[1]) if j not in set(numeric)]
         self.register_buffer("numeric_index", torch.tensor(numeric, dtype=torch.long))
         self.register_buffer("other_index", torch.tensor(other, dtype=torch.long))
@@ -149,7 +158,7 @@ class NumEmbeddings(nn.Module):
         with warnings.catch_warnings():
             # a column whose quantiles collapse to one bin is min-max scaled: harmless
             warnings.filterwarnings("ignore", message=".*just two bin edges")
-            self.embedding = _make_embedding(kind, X[:, numeric], d_embedding, n_bins)
+            self.embedding = _make_embedding(kind, X[:, numeric], d_embedding, n_bins, weight)
         #: Width of each feature's representation, embedded columns first.
         self.feature_dims = [d_embedding] * len(numeric) + [1] * len(other)
 
@@ -164,7 +173,37 @@ class NumEmbeddings(nn.Module):
         return torch.cat(parts, dim=1) if len(parts) > 1 else parts[0]
 
 
-def _make_embedding(kind, X, d_embedding, n_bins):
+def _numeric_columns(X) -> list:
+    """The columns of ``X`` with more than two distinct values (the embedded ones)."""
+    return [j for j in range(X.shape[1]) if np.unique(X[:, j]).shape[0] > 2]
+
+
+def _weighted_bins(X, weight, n_bins) -> list:
+    """``rtdl.compute_bins(X, n_bins)`` of the rows of ``X`` repeated ``weight`` times.
+
+    The quantiles at ``linspace(0, 1, n_bins + 1)`` interpolated linearly as
+    ``torch.quantile`` does, over the sorted rows repeated by their weights
+    (which need not be integers: a row covers positions ``[S_{i-1}, S_i)`` of
+    the cumulative weight), then merged where they repeat.
+    """
+    quantiles = np.linspace(0.0, 1.0, n_bins + 1)
+    bins = []
+    for column in X.T:
+        order = np.argsort(column, kind="stable")
+        values, cum = column[order].astype(np.float64), np.cumsum(weight[order])
+        last = len(values) - 1
+
+        def at(position):  # the value at 0-based position of the repeated rows
+            return values[np.minimum(np.searchsorted(cum, position, side="right"), last)]
+
+        h = quantiles * (cum[-1] - 1.0)
+        low = np.floor(h)
+        q = at(low) + (h - low) * (at(low + 1.0) - at(low))
+        bins.append(torch.as_tensor(q, dtype=torch.float32).unique())
+    return bins
+
+
+def _make_embedding(kind, X, d_embedding, n_bins, weight=None):
     """The ``rtdl_num_embeddings`` module of ``kind`` for the columns of ``X``, to initialise.
 
     Built on the meta device, except the piecewise-linear embeddings, whose
@@ -178,8 +217,11 @@ def _make_embedding(kind, X, d_embedding, n_bins):
         with torch.device("meta"):
             return rtdl.PeriodicEmbeddings(X.shape[1], d_embedding, lite=False)
     if kind == "piecewise_linear":
-        bins = rtdl.compute_bins(torch.from_numpy(np.ascontiguousarray(X)),
-                                 n_bins=min(int(n_bins), X.shape[0] - 1))
+        n_bins = min(int(n_bins), X.shape[0] - 1)
+        if weight is None or np.all(weight == weight[0]):  # no weights, or equal ones
+            bins = rtdl.compute_bins(torch.from_numpy(np.ascontiguousarray(X)), n_bins=n_bins)
+        else:
+            bins = _weighted_bins(X, weight / weight.min(), n_bins)
         with torch.random.fork_rng(devices=[]):
             return rtdl.PiecewiseLinearEmbeddings(bins, d_embedding, activation=False,
                                                   version="B")
@@ -862,7 +904,8 @@ def check_network_params(architecture, hidden_layer_sizes, n_ensemble, nca_sampl
 def build_network(architecture, n_features, n_outputs, *, X_train, hidden_layer_sizes=(100,),
                   activation="relu", dropout=0.0, n_ensemble=None, num_embeddings=None,
                   d_embedding=16, n_bins=48, generator=None, y_train=None,
-                  nca_sample_rate=None, nca_max_candidates=None) -> nn.Module:
+                  weight_train=None, nca_sample_rate=None,
+                  nca_max_candidates=None) -> nn.Module:
     """The network of ``architecture`` (see :class:`MLP`, :class:`TabM`, :class:`NCA`).
 
     Parameters
@@ -886,6 +929,9 @@ def build_network(architecture, n_features, n_outputs, *, X_train, hidden_layer_
     y_train : ndarray of int of shape (n_samples,) or None
         Classes of ``X_train`` (in ``[0, n_outputs)``): the candidates' labels,
         required by ``"nca"``.
+    weight_train : ndarray of shape (n_samples,) or None
+        Sample weights of ``X_train``, for the embeddings (see
+        :class:`NumEmbeddings`).
     nca_sample_rate : float or None
         :class:`NCA`'s ``sample_rate`` (None: :data:`NCA_SAMPLE_RATE`).
     nca_max_candidates : int or None
@@ -907,7 +953,8 @@ def build_network(architecture, n_features, n_outputs, *, X_train, hidden_layer_
             raise ValueError(
                 f"num_embeddings must be one of {NUM_EMBEDDINGS} or None; got {num_embeddings!r}.")
         X_train = np.asarray(X_train)
-        n_numeric = sum(np.unique(X_train[:, j]).shape[0] > 2 for j in range(X_train.shape[1]))
+        seen = X_train if weight_train is None else X_train[np.asarray(weight_train) > 0]
+        n_numeric = len(_numeric_columns(seen))
     # before anything is allocated (the piecewise-linear embeddings are built on the CPU)
     check_network_size(architecture, n_features, n_outputs,
                        hidden_layer_sizes=hidden_layer_sizes, n_ensemble=n_ensemble,
@@ -915,7 +962,8 @@ def build_network(architecture, n_features, n_outputs, *, X_train, hidden_layer_
                        d_embedding=d_embedding, n_bins=n_bins, n_numeric=n_numeric,
                        n_samples=None if X_train is None else np.shape(X_train)[0])
     if n_numeric:
-        embeddings = NumEmbeddings(num_embeddings, X_train, int(d_embedding), int(n_bins))
+        embeddings = NumEmbeddings(num_embeddings, X_train, int(d_embedding), int(n_bins),
+                                   weight=weight_train)
         n_features = embeddings.n_outputs
     if architecture == "mlp":
         return MLP(n_features, n_outputs, tuple(hidden_layer_sizes), activation, float(dropout),

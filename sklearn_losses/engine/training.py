@@ -131,7 +131,7 @@ class TrainingResult:
     n_degenerate_batches: int
 
 
-def _module(plan, X_train, y_train, resume, generator):
+def _module(plan, X_train, y_train, resume, generator, weight_train=None):
     """The network to train: a new one, or a copy of the fitted one when resuming.
 
     A retrieval network continued by ``warm_start`` takes this call's
@@ -148,7 +148,7 @@ def _module(plan, X_train, y_train, resume, generator):
         hidden_layer_sizes=spec.hidden_layer_sizes, activation=spec.activation,
         dropout=float(spec.dropout), n_ensemble=spec.n_ensemble,
         num_embeddings=spec.num_embeddings, d_embedding=spec.d_embedding,
-        n_bins=spec.n_bins, generator=generator, y_train=y_train,
+        n_bins=spec.n_bins, generator=generator, y_train=y_train, weight_train=weight_train,
         nca_sample_rate=spec.nca_sample_rate, nca_max_candidates=spec.nca_max_candidates)
 
 
@@ -179,7 +179,9 @@ def train(plan, X, y_enc, weight=None, resume=None) -> TrainingResult:
     init_generator.manual_seed(plan.seed)
     X_train = X if plan.train_index is None else X[plan.train_index]
     y_train = y_enc if plan.train_index is None else y_enc[plan.train_index]
-    module = _module(plan, X_train, y_train, resume, init_generator)
+    w_train = (weight if weight is None or plan.train_index is None
+               else weight[plan.train_index])
+    module = _module(plan, X_train, y_train, resume, init_generator, w_train)
     generator = torch.Generator(device="cpu")
     generator.manual_seed(plan.seed)
     net = build_net(plan, module, generator)

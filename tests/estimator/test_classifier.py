@@ -179,6 +179,21 @@ def test_sample_weight_matches_repeated_rows_full_batch(loss, reweight):
     np.testing.assert_allclose(weighted.predict_proba(X), repeated.predict_proba(X), atol=1e-4)
 
 
+def test_piecewise_linear_bins_follow_sample_weight():
+    # the bins are quantiles of the rows repeated by their weights; rows of weight 0 place none
+    X, y = _imbalanced(n=60)
+    sw = np.random.RandomState(0).randint(1, 4, size=60)
+    params = dict(num_embeddings="piecewise_linear", n_bins=8, hidden_layer_sizes=(8,),
+                  max_epochs=30, batch_size=10_000, early_stopping=False, random_state=0)
+    weighted = WeightedLossClassifier(**params).fit(X, y, sample_weight=sw)
+    repeated = WeightedLossClassifier(**params).fit(np.repeat(X, sw, 0), np.repeat(y, sw))
+    np.testing.assert_allclose(weighted.predict_proba(X), repeated.predict_proba(X), atol=1e-4)
+    far = np.r_[X, 40.0 * X[:6]]  # rows far out, of weight 0: they would stretch the bins
+    ignored = WeightedLossClassifier(**params).fit(far, np.r_[y, y[:6]],
+                                                   sample_weight=np.r_[sw, np.zeros(6)])
+    np.testing.assert_allclose(ignored.predict_proba(X), weighted.predict_proba(X), atol=1e-4)
+
+
 def test_zero_total_weight_class_with_frequency_based_weights_is_an_error():
     X, y = make_classification(90, 4, n_informative=3, n_redundant=0, n_classes=3,
                                random_state=0)
