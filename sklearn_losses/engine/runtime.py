@@ -102,6 +102,9 @@ def resolve_device(device) -> torch.device:
         dev = torch.device(device)
     except (RuntimeError, TypeError) as exc:
         raise ValueError(f"Invalid device {device!r}: {exc}") from None
+    if dev.type == "meta":
+        raise ValueError(f"device={device!r} holds no data (its tensors have shapes only), so "
+                         "nothing can be trained there; use device='auto', 'cpu' or 'cuda'.")
     if dev.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"device={device!r} was requested but CUDA is not available; "
                          "use device='auto' or 'cpu'.")

@@ -625,6 +625,8 @@ def test_bad_hyper_parameters_raise_in_fit_not_init(data):
         if torch.cuda.is_available():
             WeightedLossClassifier(device="nonsense").fit(X, y)
         WeightedLossClassifier(device="cuda").fit(X, y)
+    with pytest.raises(ValueError, match="device='meta' holds no data"):
+        WeightedLossClassifier(device="meta").fit(X, y)
 
 
 def test_loss_incompatible_with_number_of_classes():
