@@ -302,7 +302,8 @@ def _validation(params, y_enc, n_classes, monitor, sample_weight, rng, n_valid=0
     if wants or params["calibration"] == "temperature":
         train_index, valid_index = holdout_split(
             y_enc, n_classes, params["validation_fraction"],
-            seed=rng.randint(np.iinfo(np.int32).max))
+            seed=rng.randint(np.iinfo(np.int32).max), stopping=wants,
+            temperature=params["calibration"] == "temperature")
         _checks.check_validation_weights(sample_weight, valid_index,
                                          params["validation_fraction"])
     if not params["early_stopping"]:

@@ -300,23 +300,28 @@ def as_tensor(array: np.ndarray, dtype: torch.dtype, device: torch.device) -> to
     return torch.tensor(array, dtype=dtype, device=device)
 
 
-def holdout_split(y_enc, n_classes, fraction, seed):
+def holdout_split(y_enc, n_classes, fraction, seed, *, stopping=True, temperature=False):
     """Stratified ``(train_index, valid_index)``, sorted, or ``(None, None)`` with a warning.
 
     At least one validation row per class is held out (tiny data), as long as
     every class keeps a row on the training side; when that is impossible the
-    function warns and returns ``(None, None)``.
+    function warns and returns ``(None, None)``. ``stopping`` and
+    ``temperature``: what the split is for (early stopping, temperature
+    scaling), named in the warning.
     """
     n = y_enc.shape[0]
     row_counts = np.bincount(y_enc, minlength=n_classes)
     n_valid = max(int(np.ceil(fraction * n)), n_classes)
     if row_counts.min() < 2 or n - n_valid < n_classes:
+        needs = " and ".join(["early_stopping"] * stopping
+                             + ["calibration='temperature'"] * temperature)
+        instead = ", ".join(["stopping on the training loss"] * stopping
+                            + ["without temperature scaling"] * temperature)
         warn_user(
-            f"early_stopping and calibration='temperature' need a validation split with "
-            f"at least 2 rows of every class and room for "
-            f"{n_classes} classes on each side of a {fraction:g} split; "
-            f"class counts are {row_counts.tolist()}. Training on all rows "
-            f"(stopping on the training loss) without temperature scaling instead.")
+            f"{needs} need{'' if stopping and temperature else 's'} a validation split "
+            f"with at least 2 rows of every class and room for {n_classes} classes on each "
+            f"side of a {fraction:g} split; class counts are {row_counts.tolist()}. "
+            f"Training on all rows ({instead}) instead.")
         return None, None
     splitter = StratifiedShuffleSplit(n_splits=1, test_size=n_valid, random_state=seed)
     train_index, valid_index = next(splitter.split(np.zeros(n), y_enc))

@@ -125,9 +125,15 @@ def test_temperature_holds_out_a_split_without_early_stopping(imbalanced):
 def test_temperature_without_room_for_a_split_warns_and_keeps_t_1():
     X = np.arange(12, dtype=float).reshape(6, 2)
     y = np.array([0, 0, 0, 0, 0, 1])
-    with pytest.warns(UserWarning, match="calibration='temperature'"):
+    # BASE stops early; alone, temperature scaling names only itself
+    with pytest.warns(UserWarning, match=r"early_stopping and calibration='temperature' need "
+                                         r".*\(stopping on the training loss, without "
+                                         r"temperature scaling\)"):
         clf = WLC(calibration="temperature", max_epochs=2).fit(X, y)
     assert clf.temperature_ == 1.0
+    with pytest.warns(UserWarning, match=r"^calibration='temperature' needs .*\(without "
+                                         r"temperature scaling\) instead"):
+        WLC(calibration="temperature", max_epochs=2, early_stopping=False).fit(X, y)
 
 
 def test_temperature_on_a_separated_validation_split_warns_and_keeps_t_1():

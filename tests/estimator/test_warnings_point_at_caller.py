@@ -54,7 +54,7 @@ CASES = {
         dict(loss="focal", reweight="balanced", calibration="prior", max_epochs=2), _data,
         "calibration='prior' divides"),
     "no room for a validation split": (
-        dict(early_stopping=True, max_epochs=2), _tiny_classes, "early_stopping and calibration"),
+        dict(early_stopping=True, max_epochs=2), _tiny_classes, "early_stopping needs a validation"),
 }
 
 
