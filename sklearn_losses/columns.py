@@ -25,7 +25,9 @@ array):
       digits with an optional decimal point, and an optional exponent; a
       leading zero before another digit (``"007"``, ``"01234"``) marks a code,
       not a number, and makes the column text, as do thousands separators
-      and decimal commas;
+      and decimal commas. ``"inf"`` / ``"-Infinity"`` (any case) are numbers
+      too, so that their column is numeric and refuses them as it refuses a
+      float infinity;
    b. only dates or times (``datetime``, ``date``, ``pd.Timestamp``), or ISO
       8601 dates written as text (``"2024-05-31"``, ``"2024-05-31 14:30"``,
       ``"2024-05-31T14:30:00+02:00"``) among them and the markers, with at
@@ -80,13 +82,18 @@ MISSING_MARKERS = frozenset({
     "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
 })
 
+#: Infinity written as text (``"inf"``, ``"-Infinity"``, any case): a number, so that its
+#: column is numeric and refuses it as it refuses a float infinity.
+_INFINITY = r"[+-]?(?i:inf(?:inity)?)"
 #: A number written as text (rule 5a); no leading zero before another digit.
-_NUMBER = r"[+-]?(?:(?:0|[1-9][0-9]*)(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+_NUMBER = (r"[+-]?(?:(?:0|[1-9][0-9]*)(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+           rf"|{_INFINITY}")
 #: An ISO 8601 date, optionally with a time and an offset (rule 5b).
 _ISO_DATE = (r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
              r"(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:[.,][0-9]{1,9})?)?"
              r"(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)?)?")
-_LENIENT_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_LENIENT_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+                             rf"|{_INFINITY}")
 _CONTAINERS = (list, tuple, dict, set, frozenset, np.ndarray, pd.Series, pd.Index)
 _DATES = (_dt.date, np.datetime64)  # datetime.datetime and pd.Timestamp are dates too
 

@@ -75,3 +75,14 @@ def test_numbers_written_as_text_are_numeric_for_compare_too():
     np.testing.assert_array_equal(as_numbers(X[["a"]])[:4, 0], [1.5, np.nan, 2.0, 3.0])
     out = make_preprocessor(numeric, other).fit_transform(X)
     assert out.shape == (20, 3) and np.isfinite(out).all()
+
+
+@pytest.mark.parametrize("written", ["inf", "-inf", "Infinity", "+INF"])
+def test_infinity_written_as_text_makes_a_numeric_column_that_refuses_it(written):
+    # a column of numbers written as text with one "inf" is numeric, refused as a float
+    # infinity is (it was one-hot encoded as text, losing the numbers without a word)
+    assert column_kind(pd.Series(["1.5", "2", written], dtype=object)) == "numeric"
+    assert column_kind(pd.Series(["Info", "inference"], dtype=object)) == "text"
+    X = pd.DataFrame({"a": ["1.5", "2", written] * 10, "b": np.arange(30.0)})
+    with pytest.raises(ValueError, match=r"\['a'\] contain infinite values"):
+        WeightedLossClassifier(max_epochs=2).fit(X, np.arange(30) % 2)
