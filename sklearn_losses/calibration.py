@@ -189,4 +189,5 @@ def fit_calibration(plan, module, class_weight, X, y_enc, weight, n_threads=None
             "rows correctly, so no temperature minimises their log-loss (it falls towards 0 "
             "as the temperature does); the temperature is left at 1. Hold out more rows "
             "(validation_fraction) or use calibration='prior' or None.")
+        return offset, 1.0
     return offset, fit_temperature(logits, target, w)
