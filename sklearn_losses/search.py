@@ -13,6 +13,8 @@ plain lists of dicts for :class:`~sklearn.model_selection.GridSearchCV`;
 
 from __future__ import annotations
 
+from numbers import Integral
+
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
 from .losses.base import get_loss
@@ -111,12 +113,15 @@ def make_loss_search(estimator=None, *, problem="imbalance", scoring="average_pr
     problem : {"imbalance", "noise", "metric"}, default="imbalance"
         Which grid of :func:`loss_search_grid`.
     scoring : str, callable, list or dict, default="average_precision"
-        As in ``GridSearchCV``; the package's scorers come from
-        :func:`sklearn_losses.metrics.get_scorer` (``"gmean"``...). Select
+        As in ``GridSearchCV``, every name resolved by
+        :func:`sklearn_losses.metrics.get_scorer`: the package's scorers
+        (``"gmean"``...; ``"average_precision"`` and ``"f1"`` measure the
+        minority class, also with string labels) and scikit-learn's. Select
         by a scorer, never by loss values (they are not comparable across
         losses).
     cv : int or CV splitter, default=3
-        An int gives ``StratifiedKFold(cv, shuffle=True, random_state)``.
+        An int (numpy integers too) gives
+        ``StratifiedKFold(cv, shuffle=True, random_state)``.
     prefix : str or None, default=None
         Key prefix of the grid; None: ``"<last step name>__"`` for a
         Pipeline, else ``""``.
@@ -135,17 +140,22 @@ def make_loss_search(estimator=None, *, problem="imbalance", scoring="average_pr
     >>> from sklearn_losses.search import make_loss_search
     >>> search = make_loss_search(scoring="average_precision", cv=3)
     >>> len(search.param_grid)
-    4
+    5
     """
     from .classifier import WeightedLossClassifier
+    from .compare import resolve_scoring
 
     if estimator is None:
         estimator = WeightedLossClassifier(random_state=random_state)
     if prefix is None:
         steps = getattr(estimator, "steps", None)
         prefix = f"{steps[-1][0]}__" if steps else ""
-    if isinstance(cv, int):
-        cv = StratifiedKFold(cv, shuffle=True, random_state=random_state)
+    if isinstance(cv, Integral) and not isinstance(cv, bool):
+        cv = StratifiedKFold(int(cv), shuffle=True, random_state=random_state)
+    if isinstance(scoring, (str, list, tuple, set, dict)):
+        scoring = resolve_scoring({scoring: scoring} if isinstance(scoring, str) else scoring)
+        if len(scoring) == 1 and refit is True:  # one metric: GridSearchCV's plain form
+            scoring = next(iter(scoring.values()))
     return GridSearchCV(estimator, loss_search_grid(problem, prefix=prefix), scoring=scoring,
                         cv=cv, n_jobs=n_jobs, refit=refit, error_score=error_score,
                         verbose=verbose)

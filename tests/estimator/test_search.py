@@ -74,3 +74,27 @@ def test_make_loss_search_fits_in_a_pipeline(data):
     assert search.best_params_ == search.cv_results_["params"][best]
     assert set(search.predict(X)) <= {"rare", "common"}
     clone(search)  # a search is itself an estimator
+
+
+def test_scoring_names_are_the_packages_scorers(data):
+    # "average_precision" (the default) measures the minority class, also with string labels;
+    # scikit-learn's scorer measured label 1 (the majority here) or failed on strings
+    X, y = data
+    flipped = 1 - y  # the minority is 0
+    search = make_loss_search(cv=np.int64(2))
+    assert isinstance(search.cv, StratifiedKFold) and search.cv.shuffle  # a numpy integer
+    assert "minority" in repr(search.scoring)
+    multi = make_loss_search(scoring=["average_precision", "roc_auc"], refit="roc_auc")
+    assert set(multi.scoring) == {"average_precision", "roc_auc"}
+    assert "minority" in repr(multi.scoring["average_precision"])
+    grid = {"loss": ["cross_entropy"], "reweight": ["balanced"]}
+    for labels in (flipped, np.where(flipped == 1, "ok", "fraud")):
+        search = make_loss_search(WeightedLossClassifier(**FAST), cv=2)
+        search.param_grid = grid
+        search.fit(X, labels)
+        ref = get_scorer("average_precision")
+        folds = list(search.cv.split(X, labels))
+        scores = [ref(clone(search.estimator).set_params(loss="cross_entropy",
+                                                         reweight="balanced")
+                      .fit(X[tr], labels[tr]), X[te], labels[te]) for tr, te in folds]
+        assert search.best_score_ == pytest.approx(np.mean(scores))
