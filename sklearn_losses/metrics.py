@@ -59,7 +59,8 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, replace
-from numbers import Real
+from functools import partial
+from numbers import Integral, Real
 from typing import Callable
 
 import numpy as np
@@ -136,9 +137,23 @@ def expected_calibration_error(y_true, proba, sample_weight=None, n_bins=15):
     ``sample_weight``). ``y_true`` holds column indices of ``proba``.
     Lower is better; 0 is perfect calibration.
     """
+    if not (isinstance(n_bins, Integral) and not isinstance(n_bins, bool) and n_bins >= 1):
+        raise ValueError(f"n_bins must be an int >= 1; got {n_bins!r}.")
     proba = np.asarray(proba, dtype=np.float64)
     y_true = np.asarray(y_true)
-    w = np.ones(len(y_true)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+    if proba.ndim != 2 or y_true.shape != (proba.shape[0],):
+        raise ValueError(f"proba must be 2-d with one row per label of y_true; got shapes "
+                         f"{proba.shape} and {y_true.shape}.")
+    if not np.issubdtype(y_true.dtype, np.integer) or np.any(
+            (y_true < 0) | (y_true >= proba.shape[1])):
+        raise ValueError(f"y_true must hold column indices of proba (0 .. "
+                         f"{proba.shape[1] - 1}); got values {np.unique(y_true)[:5].tolist()}.")
+    if not np.isfinite(proba).all() or np.any((proba < 0) | (proba > 1)):
+        raise ValueError("proba must hold probabilities in [0, 1] (no NaN or infinite values).")
+    w = np.ones(len(y_true)) if sample_weight is None else np.asarray(sample_weight, float)
+    if w.shape != y_true.shape or not np.isfinite(w).all() or np.any(w < 0):
+        raise ValueError(f"sample_weight must hold one finite weight >= 0 per row "
+                         f"({len(y_true)}); got shape {w.shape}.")
     confidence = proba.max(axis=1)
     correct = (proba.argmax(axis=1) == y_true).astype(float)
     bins = np.minimum((confidence * n_bins).astype(int), n_bins - 1)
@@ -252,15 +267,48 @@ def _swap01(y):
     return np.where(y == 0, 1, np.where(y == 1, 0, y))
 
 
-def _labels_metric(name, fn, **kw):
-    return ProbaMetric(name, lambda y, p, w, k: fn(y, p, sample_weight=w, **kw), needs="labels")
+# The metric functions are module-level functions (or partials of them), so that the
+# scorers built on them pickle, and with them a fitted GridSearchCV that used them.
+def _with_sample_weight(fn, y, y_pred, w, k):
+    return fn(y, y_pred, sample_weight=w)
 
 
-def _f1(y, y_pred, w, k):
+def _labels_metric(name, fn):
+    return ProbaMetric(name, partial(_with_sample_weight, fn), needs="labels")
+
+
+def _fbeta(beta, y, y_pred, w, k):
+    """F-beta of class 1 (binary) or macro F-beta over the classes in ``y`` or
+    ``y_pred`` (scikit-learn's ``average="macro"``: a class absent from both has no F)."""
     if k == 2:
-        return skm.f1_score(y, y_pred, sample_weight=w, pos_label=1, zero_division=0.0)
-    return skm.f1_score(y, y_pred, sample_weight=w, average="macro", labels=np.arange(k),
-                        zero_division=0.0)
+        return skm.fbeta_score(y, y_pred, beta=beta, sample_weight=w, pos_label=1,
+                               zero_division=0.0)
+    return skm.fbeta_score(y, y_pred, beta=beta, sample_weight=w, average="macro",
+                           labels=np.union1d(y, y_pred), zero_division=0.0)
+
+
+_f1 = partial(_fbeta, 1.0)
+
+
+def _gmean(y, y_pred, w, k):
+    return geometric_mean_score(y, y_pred, w, np.arange(k))
+
+
+def _worst_class_recall(y, y_pred, w, k):
+    return worst_class_recall(y, y_pred, w, np.arange(k))
+
+
+def _log_loss(y, proba, w, k):
+    return skm.log_loss(y, proba, sample_weight=w, labels=np.arange(k))
+
+
+def _brier(y, proba, w, k):
+    return skm.brier_score_loss(y, proba if k > 2 else proba[:, 1], sample_weight=w,
+                                labels=np.arange(k))
+
+
+def _ece(y, proba, w, k):
+    return expected_calibration_error(y, proba, w)
 
 
 def _roc_auc(y, proba, w, k):
@@ -283,20 +331,13 @@ for _m in [
     _labels_metric("balanced_accuracy", skm.balanced_accuracy_score),
     ProbaMetric("f1", _f1, needs="labels", uses_pos_label=True),
     _labels_metric("matthews_corrcoef", skm.matthews_corrcoef),
-    ProbaMetric("gmean", lambda y, p, w, k: geometric_mean_score(y, p, w, np.arange(k)),
-                needs="labels"),
-    ProbaMetric("worst_class_recall",
-                lambda y, p, w, k: worst_class_recall(y, p, w, np.arange(k)), needs="labels"),
+    ProbaMetric("gmean", _gmean, needs="labels"),
+    ProbaMetric("worst_class_recall", _worst_class_recall, needs="labels"),
     ProbaMetric("roc_auc", _roc_auc),
     ProbaMetric("average_precision", _average_precision, uses_pos_label=True),
-    ProbaMetric("log_loss", lambda y, p, w, k: skm.log_loss(y, p, sample_weight=w,
-                                                            labels=np.arange(k)),
-                greater_is_better=False),
-    ProbaMetric("brier", lambda y, p, w, k: skm.brier_score_loss(
-        y, p if k > 2 else p[:, 1], sample_weight=w, labels=np.arange(k)),
-        greater_is_better=False),
-    ProbaMetric("ece", lambda y, p, w, k: expected_calibration_error(y, p, w),
-                greater_is_better=False),
+    ProbaMetric("log_loss", _log_loss, greater_is_better=False),
+    ProbaMetric("brier", _brier, greater_is_better=False),
+    ProbaMetric("ece", _ece, greater_is_better=False),
 ]:
     _METRICS.add(_m.name, _m)
 del _m
@@ -422,24 +463,30 @@ def loss_metric(loss, **params) -> ProbaMetric:
     from .losses.base import get_loss
 
     template = get_loss(loss, **params)  # validates name and parameters now
+    return _LossMetric(f"loss:{template.name}", partial(_loss_value, template),
+                       greater_is_better=False, uses_pos_label=True)
 
-    def func(y, proba, w, k, swapped=False):
-        fn = get_loss(template)
-        if swapped:  # the caller exchanged classes 0 and 1: per-class arrays follow
-            fn.set_params(**{key: value[::-1].copy()
-                             for key, value in _per_class_arrays(fn).items()
-                             if value.ndim == 1 and len(value) == 2})
-        if fn.requires_class_counts and getattr(fn, "class_counts", None) is None:
-            fn.set_params(class_counts=np.maximum(np.bincount(y, minlength=k), 1))
-        proba = np.ascontiguousarray(proba, dtype=np.float64)  # views such as p[:, ::-1] too
-        logits = torch.log(torch.as_tensor(proba).clamp_min(1e-300))
-        target = torch.as_tensor(y, dtype=torch.long)
-        weight = None if w is None else torch.as_tensor(w, dtype=torch.float64)
-        with torch.no_grad():
-            return float(fn(logits, target, sample_weight=weight))
 
-    return _LossMetric(f"loss:{template.name}", func, greater_is_better=False,
-                       uses_pos_label=True)
+def _loss_value(template, y, proba, w, k, swapped=False):
+    """The value of (a fresh copy of) the loss ``template`` on ``log proba`` as logits."""
+    from .losses.base import get_loss
+
+    fn = get_loss(template)
+    if swapped:  # the caller exchanged classes 0 and 1: per-class arrays follow
+        fn.set_params(**{key: value[::-1].copy()
+                         for key, value in _per_class_arrays(fn).items()
+                         if value.ndim == 1 and len(value) == 2})
+    if fn.requires_class_counts and getattr(fn, "class_counts", None) is None:
+        fn.set_params(class_counts=np.maximum(np.bincount(y, minlength=k), 1))
+    proba = np.ascontiguousarray(proba, dtype=np.float64)  # views such as p[:, ::-1] too
+    if not np.isfinite(proba).all():
+        raise ValueError("The probabilities contain NaN or infinite values; a loss of them "
+                         "is not defined.")
+    logits = torch.log(torch.as_tensor(proba).clamp_min(1e-300))
+    target = torch.as_tensor(y, dtype=torch.long)
+    weight = None if w is None else torch.as_tensor(w, dtype=torch.float64)
+    with torch.no_grad():
+        return float(fn(logits, target, sample_weight=weight))
 
 
 @dataclass(frozen=True)
@@ -805,9 +852,5 @@ def make_fbeta_scorer(beta=1.0, *, pos_label=None):
     if not beta > 0:
         raise ValueError(f"beta must be > 0; got {beta!r}.")
 
-    def fbeta(y, y_pred, w, k):
-        kw = dict(pos_label=1) if k == 2 else dict(average="macro", labels=np.arange(k))
-        return skm.fbeta_score(y, y_pred, beta=beta, sample_weight=w, zero_division=0.0, **kw)
-
-    return _make_scorer(ProbaMetric(f"fbeta_{beta:g}", fbeta, needs="labels",
-                                    uses_pos_label=True), pos_label)
+    return _make_scorer(ProbaMetric(f"fbeta_{beta:g}", partial(_fbeta, float(beta)),
+                                    needs="labels", uses_pos_label=True), pos_label)

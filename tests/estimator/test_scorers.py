@@ -272,3 +272,56 @@ def test_every_scorer_rejects_labels_unseen_in_training(name, n_classes):
     with pytest.raises(ValueError, match=expected):
         scorer(clf, X, y_test)
     scorer(clf, X, labels)  # seen labels only: scores
+
+
+def test_ece_refuses_what_is_not_labels_and_probabilities():
+    proba = np.array([[0.9, 0.1], [0.3, 0.7]])
+    for y, p, kw, match in [
+            (["a", "b"], proba, {}, "column indices of proba"),
+            ([0, 2], proba, {}, "column indices of proba"),
+            ([0, 1], [[0.5, np.nan], [0.3, 0.7]], {}, "probabilities in"),
+            ([0, 1], [[1.5, -0.5], [0.3, 0.7]], {}, "probabilities in"),
+            ([0, 1, 1], proba, {}, "one row per label"),
+            ([0, 1], proba, {"n_bins": 0}, "n_bins must be an int >= 1"),
+            ([0, 1], proba, {"n_bins": 2.5}, "n_bins must be an int >= 1"),
+            ([0, 1], proba, {"sample_weight": [1.0, -1.0]}, "one finite weight >= 0")]:
+        with pytest.raises(ValueError, match=match):
+            expected_calibration_error(y, p, **kw)
+
+
+def test_every_scorer_pickles():
+    import pickle
+
+    from sklearn_losses.metrics import available_scorers, make_fbeta_scorer, make_loss_scorer
+
+    X, y = make_classification(120, 4, weights=[0.8], random_state=0)
+    model = LogisticRegression().fit(X, y)
+    scorers = [get_scorer(name) for name in available_scorers()]
+    scorers += [make_fbeta_scorer(2.0), make_loss_scorer("focal", gamma=2.0)]
+    for scorer in scorers:
+        again = pickle.loads(pickle.dumps(scorer))
+        assert again(model, X, y) == pytest.approx(scorer(model, X, y)), scorer
+
+
+def test_loss_scorer_refuses_nan_probabilities():
+    from sklearn_losses.metrics import make_loss_scorer
+
+    class NaNModel(LogisticRegression):
+        def predict_proba(self, X):
+            proba = super().predict_proba(X)
+            proba[0] = np.nan
+            return proba
+
+    X, y = make_classification(60, 4, random_state=0)
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        make_loss_scorer("cross_entropy")(NaNModel().fit(X, y), X, y)
+
+
+def test_macro_f1_leaves_out_a_class_absent_from_labels_and_predictions():
+    # as scikit-learn's f1_macro: class 2 is neither in y_true nor predicted here
+    from sklearn_losses.metrics import get_metric
+
+    y = np.array([0, 1, 0, 0])
+    proba = np.array([[.9, .05, .05], [.1, .8, .1], [.2, .7, .1], [.8, .1, .1]])
+    expected = skm.f1_score(y, proba.argmax(axis=1), average="macro")
+    assert get_metric("f1").evaluate(y, proba.argmax(axis=1), None, 3) == pytest.approx(expected)
