@@ -92,6 +92,7 @@ _NUMBER = (r"[+-]?(?:(?:0|[1-9][0-9]*)(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)
 _ISO_DATE = (r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
              r"(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:[.,][0-9]{1,9})?)?"
              r"(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)?)?")
+_INFINITY_TEXT = re.compile(_INFINITY)
 _LENIENT_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
                              rf"|{_INFINITY}")
 _CONTAINERS = (list, tuple, dict, set, frozenset, np.ndarray, pd.Series, pd.Index)
@@ -222,21 +223,59 @@ def _names(X):
     return list(range(X.shape[1]))
 
 
+def _is_polars(X) -> bool:
+    return type(X).__module__.split(".")[0] == "polars" and hasattr(X, "get_columns")
+
+
+def _from_polars(X) -> pd.DataFrame:
+    """A polars DataFrame as a new pandas DataFrame, column by column (no pyarrow needed).
+
+    Numbers (nulls as NaN), strings (object), ``Categorical`` / ``Enum``
+    (``category``), ``Boolean`` (nullable ``boolean``), ``Datetime`` (time
+    zone kept), ``Date``; anything else (decimals, lists, ...) as an object
+    column of Python values, for the column rule to judge.
+    """
+    import polars as pl
+
+    data = {}
+    for s in X.get_columns():
+        dt = s.dtype
+        if dt == pl.Boolean:
+            col = pd.array(s.to_list(), dtype="boolean")
+        elif dt == pl.Categorical or dt == pl.Enum:
+            col = pd.Categorical(s.to_list())
+        elif dt == pl.Datetime:
+            tz = getattr(dt, "time_zone", None)
+            if tz is not None:
+                s = s.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+            col = pd.Series(s.to_numpy())
+            if tz is not None:
+                col = col.dt.tz_localize("UTC").dt.tz_convert(tz)
+        elif dt == pl.Date or dt == pl.Duration or (dt.is_numeric() and dt != pl.Decimal):
+            col = s.to_numpy()
+        else:
+            col = pd.Series(s.to_list(), dtype=object)
+        data[s.name] = col
+    return pd.DataFrame(data, columns=list(X.columns))
+
+
 def column_kinds(X) -> list[str]:
     """The kind of every column of ``X`` (:func:`column_kind`), in column order.
 
     Parameters
     ----------
-    X : DataFrame, ndarray (2-D) or scipy sparse matrix
+    X : DataFrame (pandas or polars), ndarray (2-D) or scipy sparse matrix
     """
     if sp.issparse(X):
         return [NUMERIC] * X.shape[1]
+    if _is_polars(X):
+        X = _from_polars(X)
     if isinstance(X, pd.DataFrame):
         return [column_kind(X.iloc[:, j], str(c)) for j, c in enumerate(X.columns)]
     X = np.asarray(X)
     if X.ndim != 2:
         raise ValueError(f"Expected a 2-D table; got an array of shape {X.shape}.")
-    if X.dtype.kind in "biuf":
+    if X.dtype.kind in "iuf":  # bool columns are categorical (rule 2), as in a DataFrame
         return [NUMERIC] * X.shape[1]
     return [column_kind(pd.Series(X[:, j], dtype=object if X.dtype.kind == "O" else None),
                         f"x{j}") for j in range(X.shape[1])]
@@ -269,9 +308,11 @@ def _float(v, name) -> float:
         out = float(v)
     except OverflowError:
         raise _beyond_float64(name, v) from None
-    if np.isinf(out) and isinstance(v, (decimal.Decimal, numbers.Rational)) and \
-            not (isinstance(v, decimal.Decimal) and v.is_infinite()):
-        raise _beyond_float64(name, v)
+    if np.isinf(out) and (
+            (isinstance(v, (decimal.Decimal, numbers.Rational))
+             and not (isinstance(v, decimal.Decimal) and v.is_infinite()))
+            or (isinstance(v, str) and not _INFINITY_TEXT.fullmatch(v.strip()))):
+        raise _beyond_float64(name, v)  # e.g. "1e400": a finite number float64 cannot hold
     return out
 
 
@@ -314,6 +355,9 @@ def to_numeric(values, name="x0", *, fitted=False) -> np.ndarray:
             keep = ~t.isin(MISSING_MARKERS).to_numpy()
             number = t[keep].str.fullmatch(_LENIENT_NUMBER.pattern).to_numpy(dtype=bool)
             parsed = pd.to_numeric(t[keep][number], errors="coerce").to_numpy(dtype=np.float64)
+            texts = t[keep][number]
+            for text in texts[np.isinf(parsed)]:
+                _float(text, name)  # "1e400" is beyond float64; "inf" is infinity
             filled = np.full(keep.sum(), np.nan)
             filled[number] = parsed
             vals = np.full(len(t), np.nan)

@@ -41,7 +41,9 @@ from .columns import (
     _LENIENT_NUMBER,
     DATETIME,
     NUMERIC,
+    _from_polars,
     _is_number,
+    _is_polars,
     category_strings,
     column_kind,
     to_datetime,
@@ -316,44 +318,9 @@ class _PreweightedScaler(RobustSmoothClipScaler):
 
 
 def _numeric_array(X) -> bool:
-    """A dense numpy array of real numbers (bool, int, float): the all-numeric fast path."""
-    return isinstance(X, np.ndarray) and X.dtype.kind in "biuf"
-
-
-def _is_polars(X) -> bool:
-    return type(X).__module__.split(".")[0] == "polars" and hasattr(X, "get_columns")
-
-
-def _from_polars(X) -> pd.DataFrame:
-    """A polars DataFrame as a new pandas DataFrame, column by column (no pyarrow needed).
-
-    Numbers (nulls as NaN), strings (object), ``Categorical`` / ``Enum``
-    (``category``), ``Boolean`` (nullable ``boolean``), ``Datetime`` (time
-    zone kept), ``Date``; anything else (decimals, lists, ...) as an object
-    column of Python values, for the column rule to judge.
-    """
-    import polars as pl
-
-    data = {}
-    for s in X.get_columns():
-        dt = s.dtype
-        if dt == pl.Boolean:
-            col = pd.array(s.to_list(), dtype="boolean")
-        elif dt == pl.Categorical or dt == pl.Enum:
-            col = pd.Categorical(s.to_list())
-        elif dt == pl.Datetime:
-            tz = getattr(dt, "time_zone", None)
-            if tz is not None:
-                s = s.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
-            col = pd.Series(s.to_numpy())
-            if tz is not None:
-                col = col.dt.tz_localize("UTC").dt.tz_convert(tz)
-        elif dt == pl.Date or dt == pl.Duration or (dt.is_numeric() and dt != pl.Decimal):
-            col = s.to_numpy()
-        else:
-            col = pd.Series(s.to_list(), dtype=object)
-        data[s.name] = col
-    return pd.DataFrame(data, columns=list(X.columns))
+    """A dense numpy array of real numbers (int, float): the all-numeric fast path (a bool
+    array's columns are categorical, as bool columns of a DataFrame are)."""
+    return isinstance(X, np.ndarray) and X.dtype.kind in "iuf"
 
 
 def check_table(X, *, ensure_min_samples=1, estimator=None, accept_sparse=True):
@@ -673,9 +640,12 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
     A polars DataFrame is read as the pandas DataFrame of the same columns
     (names included). The transformation is deterministic given
     ``random_state`` (the cross-fitting folds of the target encoder) and
-    row-wise at transform. Its output is a numpy array (or CSR matrix) under
-    any ``sklearn.set_config(transform_output=...)``, unless
-    :meth:`set_output` is called on the encoder itself.
+    row-wise at transform. Its output follows scikit-learn's ``set_output``:
+    a numpy array (or CSR matrix) by default, a DataFrame under
+    ``sklearn.set_config(transform_output="pandas")`` or
+    ``set_output(transform="pandas")`` (a dense output only).
+    :class:`~sklearn_losses.WeightedLossClassifier` takes numpy from it
+    whatever the configuration.
 
     Parameters
     ----------
@@ -953,15 +923,21 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
 
     def get_feature_names_out(self, input_features=None):
         """Names of the output columns (``num__``, ``datetime__``, ``missing__``, ``onehot__``,
-        ``target__`` prefixes)."""
-        check_is_fitted(self, "transformer_")
-        if isinstance(self.transformer_, MaxAbsScaler):
-            from sklearn.utils.validation import _check_feature_names_in
+        ``target__`` prefixes).
 
-            return _check_feature_names_in(self, input_features)
+        ``input_features`` is checked as scikit-learn's transformers check it
+        (``feature_names_in_`` when fitted on a DataFrame, else its length);
+        on the all-numeric path its names are used, on the others the names
+        seen in :meth:`fit` (``x0``, ``x1``, ... for an array).
+        """
+        from sklearn.utils.validation import _check_feature_names_in
+
+        check_is_fitted(self, "transformer_")
+        names = _check_feature_names_in(self, input_features)
+        if isinstance(self.transformer_, MaxAbsScaler):
+            return names
         if isinstance(self.transformer_, RobustSmoothClipScaler):
-            return np.asarray([f"num__{n}" for n in self._names(range(self.n_features_in_))],
-                              dtype=object)
+            return np.asarray([f"num__{n}" for n in names], dtype=object)
         return self.transformer_.get_feature_names_out()
 
     # -------------------------------------------------------------- helpers
@@ -994,7 +970,7 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         columns = list(names) if names is not None else list(range(X.shape[1]))
         if isinstance(X, pd.DataFrame):
             series = [X.iloc[:, j] for j in range(X.shape[1])]
-        elif X.dtype.kind in "biuf" and (kinds is None or all(k == "num" for k in kinds)):
+        elif X.dtype.kind in "iuf" and (kinds is None or all(k == "num" for k in kinds)):
             frame = pd.DataFrame(X.astype(np.float64, copy=False), columns=columns)
             kinds = kinds or ["num"] * X.shape[1]
             self._check_finite(frame, kinds)

@@ -86,3 +86,26 @@ def test_infinity_written_as_text_makes_a_numeric_column_that_refuses_it(written
     X = pd.DataFrame({"a": ["1.5", "2", written] * 10, "b": np.arange(30.0)})
     with pytest.raises(ValueError, match=r"\['a'\] contain infinite values"):
         WeightedLossClassifier(max_epochs=2).fit(X, np.arange(30) % 2)
+
+
+def test_polars_frames_and_bool_arrays_follow_the_rule():
+    pl = pytest.importorskip("polars")
+    frame = pl.DataFrame({"a": [1.0, 2.0, 3.0], "flag": [True, False, True],
+                          "level": pl.Series(["1", "2", "1"], dtype=pl.Categorical),
+                          "when": [pd.Timestamp("2020-01-01"), pd.Timestamp("2021-01-01"),
+                                   pd.Timestamp("2022-01-01")]})
+    assert column_kinds(frame) == ["numeric", "categorical", "categorical", "datetime"]
+    assert split_columns(frame) == (["a"], ["flag", "level", "when"])
+    # a bool array's columns are categorical, as a bool column of a DataFrame (rule 2)
+    assert column_kinds(np.array([[True], [False]])) == ["categorical"]
+    assert column_kinds(np.array([[True, 0.5], [False, 1.5]])) == ["numeric", "numeric"]
+
+
+def test_numbers_beyond_float64_written_as_text_are_named():
+    from sklearn_losses.columns import to_numeric
+
+    for values in (["1e400", "1"], ["1", "-1e400"], pd.Series(["1e400", 2.5], dtype=object)):
+        with pytest.raises(ValueError, match="beyond the float64 range.*1e400"):
+            to_numeric(pd.Series(values, dtype=object))
+    np.testing.assert_array_equal(to_numeric(pd.Series(["inf", "1"], dtype=object)),
+                                  [np.inf, 1.0])  # infinity itself is refused by the encoder

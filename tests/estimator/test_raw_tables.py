@@ -254,3 +254,32 @@ def test_sparse_input_is_scaled_by_max_abs_and_stays_sparse():
     bad.data[0] = np.nan
     with pytest.raises(ValueError, match="NaN or infinite values in column"):
         WeightedLossClassifier(**TINY).fit(bad, y)
+
+
+def test_encoder_feature_names_check_input_features_and_follow_set_output():
+    import sklearn
+
+    from sklearn_losses.preprocessing import TabularEncoder
+
+    enc = TabularEncoder().fit(np.random.RandomState(0).randn(20, 2))
+    assert list(enc.get_feature_names_out(["p", "q"])) == ["num__p", "num__q"]
+    with pytest.raises(ValueError, match="length"):
+        enc.get_feature_names_out(["p"])
+    frame = pd.DataFrame({"a": np.arange(20.0), "c": ["u", "v"] * 10})
+    enc = TabularEncoder().fit(frame, np.arange(20) % 2)
+    with pytest.raises(ValueError, match="feature_names_in_"):
+        enc.get_feature_names_out(["zzz", "c"])
+    with sklearn.config_context(transform_output="pandas"):
+        out = TabularEncoder().fit(frame, np.arange(20) % 2).transform(frame)
+    assert list(out.columns) == list(enc.get_feature_names_out())
+
+
+def test_a_bool_array_is_encoded_as_a_bool_frame_column():
+    from sklearn_losses.preprocessing import TabularEncoder
+
+    flags = np.array([[True], [False], [True], [True]])
+    from_array = TabularEncoder().fit(flags)
+    from_frame = TabularEncoder().fit(pd.DataFrame({"x0": flags[:, 0]}))
+    assert list(from_array.get_feature_names_out()) == ["onehot__x0_False", "onehot__x0_True"]
+    np.testing.assert_array_equal(from_array.transform(flags),
+                                  from_frame.transform(pd.DataFrame({"x0": flags[:, 0]})))
