@@ -363,6 +363,10 @@ def smooth_average_precision(scores, y01, weight, temperature):
     rank_all = sig @ weight  # (C, n): sum over j of w_j sigma_ij, sigma_ii = 1/2
     rank_pos = torch.einsum("cij,cj->ci", sig, weight * y)
     pos_weight = weight * y
+    # R(i) >= w_i / 2 > 0 for a row of positive weight; a row of weight 0 (or a negative)
+    # does not count, and its R(i) may underflow to 0: dividing by 1 there keeps the value
+    # and the gradient free of 0 / 0
+    rank_all = torch.where(pos_weight > 0, rank_all, torch.ones_like(rank_all))
     return (pos_weight * rank_pos / rank_all).sum(1) / pos_weight.sum(1).clamp_min(EPS)
 
 

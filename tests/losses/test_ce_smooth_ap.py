@@ -90,3 +90,20 @@ def test_ranking_the_positives_first_lowers_the_ap_term():
     bad = good.flip(0)
     loss = get_loss("ce_smooth_ap", ap_weight=1.0)
     assert loss(good, t) < loss(bad, t)
+
+
+@pytest.mark.parametrize("gap, temperature", [(200.0, 0.1), (0.5, 1e-3)])
+def test_a_zero_weight_positive_far_ahead_counts_for_nothing(gap, temperature):
+    # its rank R(i) underflows to 0 (weight 0, every other sigmoid 0): the value and the
+    # gradient were NaN (0 / 0) instead of those without the row
+    loss = get_loss("ce_smooth_ap", temperature=temperature)
+    z = torch.zeros(4, 2)
+    z[0, 1] = gap
+    z[1:, 1] = torch.tensor([0.0, -0.5, 0.1]) if gap < 1 else 0.0
+    z.requires_grad_(True)
+    y = torch.tensor([1, 1, 0, 0])
+    value = loss(z, y, torch.tensor([0.0, 1.0, 1.0, 1.0]))
+    value.backward()
+    assert torch.isfinite(z.grad).all() and z.grad[0].abs().max() == 0
+    without = loss(z.detach()[1:], y[1:], torch.ones(3))
+    assert float(value) == pytest.approx(float(without), rel=1e-6)
