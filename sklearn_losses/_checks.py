@@ -113,18 +113,21 @@ def resolve_reweight(reweight, loss, batch_sampler):
     return AUTO_REWEIGHT
 
 
-def check_weighted_class_counts(classes, class_counts, loss, reweight):
+def check_weighted_class_counts(classes, class_counts, loss, reweight, scheme=None):
     """Raise when a class has zero total weight but its frequency is needed.
 
     The frequency is needed by losses that take ``class_counts`` (filled
-    from the training data) and by the frequency-based ``reweight`` schemes.
+    from the training data) and by the frequency-based ``reweight`` schemes
+    (not by a dict, nor by an instance-level ``scheme`` such as ``dro_kl``,
+    which has no class weights).
     """
     if not np.any(class_counts <= 0):
         return
     users = []
     if loss.requires_class_counts and getattr(loss, "class_counts", None) is None:
         users.append(f"the loss {loss_label(loss)} (its class prior)")
-    if reweight is not None and not isinstance(reweight, dict):
+    if (reweight is not None and not isinstance(reweight, dict)
+            and not getattr(scheme, "instance_level", False)):
         users.append(f"reweight={reweight!r} (its class weights)")
     if users:
         empty = classes[class_counts <= 0].tolist()

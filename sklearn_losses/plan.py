@@ -267,7 +267,7 @@ def class_setup(params, classes, y_enc, sample_weight, seed, monitor=None) -> di
                                       positive)
     reweight = _checks.resolve_reweight(params["reweight"], loss, params["batch_sampler"])
     scheme = scheme_of(reweight)
-    _checks.check_weighted_class_counts(classes, class_counts, loss, reweight)
+    _checks.check_weighted_class_counts(classes, class_counts, loss, reweight, scheme)
     class_weight = compute_class_weights(reweight, classes, counts)
     _checks.check_instance_weighting(scheme, loss)
     device = resolve_device(params["device"])

@@ -239,9 +239,20 @@ class DROKL(Reweighting):
         self._validate_params()
         return None
 
-    def instance_weights(self, per_sample_loss: torch.Tensor) -> torch.Tensor:
-        """``d_i = |B| softmax_i(l_i / r)`` of detached per-sample losses."""
+    def instance_weights(self, per_sample_loss: torch.Tensor,
+                         sample_weight: torch.Tensor | None = None) -> torch.Tensor:
+        """``d_i = |B| softmax_i(l_i / r + log w_i)`` of detached per-sample losses.
+
+        With ``sample_weight`` the result already holds them: ``w_i exp(l_i / r)``
+        normalised, the weights of the KL-DRO distribution over the weighted
+        rows. Folding ``log w_i`` into the softmax, rather than multiplying
+        afterwards, keeps a row of weight 0 out of the normalisation: a large
+        loss of such a row would otherwise take all the mass and leave the
+        others' weights at 0.
+        """
         scaled = per_sample_loss.detach() / float(self.r)
+        if sample_weight is not None:
+            scaled = scaled + torch.log(sample_weight.to(scaled.dtype))  # log 0 = -inf
         return per_sample_loss.shape[0] * torch.softmax(scaled, dim=0)
 
 

@@ -91,9 +91,9 @@ class BatchReducer:
 
     @staticmethod
     def _instance_weighted(scheme, per_sample, weights):
-        """Weighted mean of per-sample losses times the instance-level scheme's weights."""
-        d = scheme.instance_weights(per_sample)
-        return weighted_mean(per_sample, d if weights is None else weights * d)
+        """Mean of per-sample losses under the instance-level scheme's weights (which fold
+        in the sample weights)."""
+        return weighted_mean(per_sample, scheme.instance_weights(per_sample, weights))
 
     def _ensemble(self, criterion, y_pred, y_true, weights, instance):
         """Mean over the members of an ensemble output ``(batch, k, K)`` of each member's loss.

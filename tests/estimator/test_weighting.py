@@ -7,7 +7,8 @@ from sklearn.base import clone
 from sklearn.datasets import make_classification
 from sklearn.utils.class_weight import compute_class_weight
 
-from sklearn_losses import WeightedLossClassifier, available_reweightings, get_reweighting
+from sklearn_losses import WeightedLossClassifier, available_reweightings, get_loss, get_reweighting
+from sklearn_losses.engine.reducer import BatchReducer
 from sklearn_losses.weighting import compute_class_weights
 
 COUNTS = np.array([900.0, 90.0, 10.0])
@@ -73,6 +74,36 @@ def test_dro_kl_instance_weights():
     torch.testing.assert_close(d_flat, torch.ones(4))
     big = get_reweighting("dro_kl", r=1e-3).instance_weights(torch.tensor([1e4, 0.0]))
     assert torch.isfinite(big).all()
+
+
+def test_dro_kl_folds_sample_weights_into_its_distribution():
+    # w_i exp(l_i / r), normalised: a row of weight 0 takes none of the mass, even with the
+    # largest loss (it took all of it, leaving the other rows' weights, and the gradient, 0)
+    scheme = get_reweighting("dro_kl", r=1.0)
+    losses = torch.tensor([300.0, 0.7, 0.6, 0.8])
+    w = torch.tensor([0.0, 1.0, 2.0, 1.0])
+    d = scheme.instance_weights(losses, w)
+    kept = w.numpy() > 0
+    expected = np.where(kept, w.numpy() * np.exp(np.where(kept, losses.numpy(), 0.0) - 0.8), 0)
+    np.testing.assert_allclose(d.numpy(), 4 * expected / expected.sum(), rtol=1e-6)
+    assert d[0] == 0 and torch.isfinite(d).all()
+    reducer = BatchReducer(instance_weighting=scheme)
+    z = torch.tensor([[150.0, -150.0], [0.1, 0.0], [0.0, 0.3], [0.2, 0.1]], requires_grad=True)
+    y = torch.tensor([1, 0, 1, 0])
+    value = reducer(get_loss("cross_entropy"), z, y, w, training=True)
+    value.backward()
+    rest = reducer(get_loss("cross_entropy"), z.detach()[1:], y[1:], w[1:], training=True)
+    assert float(value) == pytest.approx(float(rest)) and z.grad[1:].abs().sum() > 0
+
+
+def test_dro_kl_trains_with_a_class_of_zero_weight():
+    # dro_kl has no class weights: a class of total weight 0 is no reason to refuse it
+    X, y = make_classification(120, 4, n_informative=3, n_redundant=0, n_classes=3,
+                               random_state=0)
+    sw = np.where(y == 2, 0.0, 1.0)
+    clf = WeightedLossClassifier(loss="focal", reweight="dro_kl", max_epochs=2).fit(
+        X, y, sample_weight=sw)
+    assert clf.class_counts_[2] == 0
 
 
 def test_dict_weights_and_errors():
