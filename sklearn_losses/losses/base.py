@@ -84,6 +84,12 @@ def target_log_prob(log_p: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return log_p.gather(1, target.unsqueeze(1)).squeeze(1)
 
 
+#: ``ignore_index`` of every ``F.cross_entropy`` call here: a value no class index takes,
+#: so that a target of -100 (PyTorch's default ``ignore_index``) is out of bounds, an error,
+#: as any other index outside ``[0, K)`` is, rather than a row silently dropped.
+NO_IGNORE_INDEX = torch.iinfo(torch.long).min
+
+
 def target_nll(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """``-log p_y`` for each row, straight from the logits.
 
@@ -91,7 +97,7 @@ def target_nll(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     through PyTorch's fused cross-entropy (one autograd node fewer); for losses
     that need ``-log p_y`` but not the other log-probabilities.
     """
-    return F.cross_entropy(logits, target, reduction="none")
+    return F.cross_entropy(logits, target, reduction="none", ignore_index=NO_IGNORE_INDEX)
 
 
 def target_prob(log_p: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

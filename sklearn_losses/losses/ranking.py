@@ -321,6 +321,9 @@ class EnsLoss(BatchLoss):
     def forward(self, logits, target, sample_weight=None):
         target, sample_weight = self._check_inputs(logits, target, sample_weight)
         self.check_n_classes(logits.shape[1])
+        if bool(((target != 0) & (target != 1)).any()):  # 2y - 1 would take any integer
+            raise IndexError(f"Target {target[(target != 0) & (target != 1)][0].item()} is "
+                             "out of bounds: ensloss takes binary targets 0 and 1.")
         sign = 2.0 * target.to(logits.dtype) - 1.0
         margins = sign * (logits[:, 1] - logits[:, 0])
         g = self.sample_derivatives(margins.detach())

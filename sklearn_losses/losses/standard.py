@@ -7,7 +7,7 @@ from numbers import Real
 import torch.nn.functional as F
 from sklearn.utils._param_validation import Interval
 
-from .base import PointwiseLoss, register_loss
+from .base import NO_IGNORE_INDEX, PointwiseLoss, register_loss
 
 __all__ = ["CrossEntropyLoss"]
 
@@ -57,7 +57,8 @@ class CrossEntropyLoss(PointwiseLoss):
 
     def loss_per_sample(self, logits, target):
         return F.cross_entropy(
-            logits, target, reduction="none", label_smoothing=float(self.label_smoothing)
+            logits, target, reduction="none", label_smoothing=float(self.label_smoothing),
+            ignore_index=NO_IGNORE_INDEX,
         )
 
     def forward(self, logits, target, sample_weight=None):
@@ -65,5 +66,6 @@ class CrossEntropyLoss(PointwiseLoss):
             # the unweighted mean in PyTorch's fused kernel (forward and backward):
             # the same value as the base class's mean of loss_per_sample, cheaper
             target, _ = self._check_inputs(logits, target, None)
-            return F.cross_entropy(logits, target, label_smoothing=float(self.label_smoothing))
+            return F.cross_entropy(logits, target, label_smoothing=float(self.label_smoothing),
+                                   ignore_index=NO_IGNORE_INDEX)
         return super().forward(logits, target, sample_weight)

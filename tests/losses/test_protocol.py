@@ -214,3 +214,17 @@ def test_measures_positive_class_says_whether_swapping_the_classes_changes_the_l
     same = torch.allclose(value(logits, target, counts),
                           value(logits.flip(1), 1 - target, counts[::-1].copy()), atol=1e-10)
     assert same != get_loss_class(name).measures_positive_class
+
+
+@pytest.mark.parametrize("name,k", CASES)
+@pytest.mark.parametrize("bad", [-100, -1, "K"])
+def test_a_target_out_of_range_is_an_error(name, k, bad):
+    # -100 is PyTorch's ignore_index: the cross-entropy family dropped such a row silently
+    # (counting it in the weighted denominator), ensloss read any integer as a sign
+    loss = make_loss(name, k)
+    logits, target = _batch(12, k)
+    target = target.clone()
+    target[3] = k if bad == "K" else bad
+    for w in (None, torch.ones(12, dtype=logits.dtype)):
+        with pytest.raises((IndexError, RuntimeError, ValueError)):
+            loss(logits, target, sample_weight=w)
