@@ -296,9 +296,21 @@ class Loss(BaseEstimator, nn.Module):
         """Cross-parameter checks beyond ``_parameter_constraints`` (hook)."""
 
     def set_params(self, **params):
-        """Set hyper-parameters (nested ``inner__param`` too) and re-validate."""
-        super().set_params(**params)
-        self._validate()
+        """Set hyper-parameters (nested ``inner__param`` too) and re-validate.
+
+        An invalid value raises and leaves every parameter as it was.
+        """
+        before = self.get_params(deep=True)
+        try:
+            super().set_params(**params)
+            self._validate()
+        except Exception:
+            # the outer parameters first (an inner loss object back in place), then the
+            # nested ones (values an inner set_params may have changed)
+            super().set_params(**{k: v for k, v in before.items() if "__" not in k})
+            super().set_params(**{k: v for k, v in before.items() if "__" in k})
+            self._validate()
+            raise
         return self
 
     def __repr__(self, N_CHAR_MAX=700):

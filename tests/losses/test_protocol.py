@@ -228,3 +228,17 @@ def test_a_target_out_of_range_is_an_error(name, k, bad):
     for w in (None, torch.ones(12, dtype=logits.dtype)):
         with pytest.raises((IndexError, RuntimeError, ValueError)):
             loss(logits, target, sample_weight=w)
+
+
+def test_a_failed_set_params_leaves_the_parameters_as_they_were():
+    focal = get_loss("focal", gamma=2.0)
+    with pytest.raises(ValueError, match="gamma"):
+        focal.set_params(gamma=-5.0)
+    assert focal.gamma == 2.0
+    clip = get_loss("logit_clip", loss=get_loss("focal", gamma=2.0), delta=5.0)
+    with pytest.raises(ValueError):
+        clip.set_params(loss="nope")
+    with pytest.raises(ValueError, match="gamma"):
+        clip.set_params(loss__gamma=-1.0, delta=3.0)
+    assert clip.delta == 5.0 and clip.get_params()["loss__gamma"] == 2.0
+    assert clone(clip).get_params()["loss__gamma"] == 2.0
