@@ -181,12 +181,16 @@ class ProbaMetric:
     func : callable
         ``func(y_true, y, sample_weight, n_classes)`` where ``y`` is the
         predicted labels when ``needs == "labels"`` and the probability
-        matrix ``(n, K)`` when ``needs == "proba"``. For a binary problem
+        matrix ``(n, K)`` otherwise (``"proba"``, ``"scores"``). For a binary problem
         ``func`` takes class 1 as the positive class; when
         ``uses_pos_label`` is True the metric first swaps the two classes if
         the positive class is 0.
     greater_is_better : bool
-    needs : {"labels", "proba"}
+    needs : {"labels", "proba", "scores"}
+        ``"scores"``: a ranking metric (ROC AUC, average precision), which a
+        monotone map of each column leaves unchanged; its scorer takes
+        ``decision_function`` for a binary estimator without
+        ``predict_proba`` (as scikit-learn's scorers do).
     uses_pos_label : bool, default=False
         True when the binary value depends on which class is positive (F1,
         F-beta, average precision, loss metrics); False for metrics that are
@@ -333,8 +337,8 @@ for _m in [
     _labels_metric("matthews_corrcoef", skm.matthews_corrcoef),
     ProbaMetric("gmean", _gmean, needs="labels"),
     ProbaMetric("worst_class_recall", _worst_class_recall, needs="labels"),
-    ProbaMetric("roc_auc", _roc_auc),
-    ProbaMetric("average_precision", _average_precision, uses_pos_label=True),
+    ProbaMetric("roc_auc", _roc_auc, needs="scores"),
+    ProbaMetric("average_precision", _average_precision, needs="scores", uses_pos_label=True),
     ProbaMetric("log_loss", _log_loss, greater_is_better=False),
     ProbaMetric("brier", _brier, greater_is_better=False),
     ProbaMetric("ece", _ece, greater_is_better=False),
@@ -738,6 +742,13 @@ class _PackageScorer(_Scorer):
                 counts = _training_row_counts(estimator, classes)
         if self._response_method == "predict":
             y_pred = method_caller(estimator, "predict", X)
+        elif (func.metric.needs == "scores" and not hasattr(estimator, "predict_proba")
+              and hasattr(estimator, "decision_function") and classes is not None
+              and len(classes) == 2):
+            # a margin classifier (LinearSVC): its scores rank the rows as probabilities
+            # would; column 1 ranks classes_[1], column 0 (its negation) classes_[0]
+            scores = np.asarray(estimator.decision_function(X), dtype=np.float64).ravel()
+            y_pred = np.column_stack([-scores, scores])
         else:
             y_pred = _check_response_method(estimator, "predict_proba")(X)
         return self._sign * func.evaluate(y_true, y_pred, pos_label=pos_label, classes=classes,

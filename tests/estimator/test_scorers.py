@@ -325,3 +325,21 @@ def test_macro_f1_leaves_out_a_class_absent_from_labels_and_predictions():
     proba = np.array([[.9, .05, .05], [.1, .8, .1], [.2, .7, .1], [.8, .1, .1]])
     expected = skm.f1_score(y, proba.argmax(axis=1), average="macro")
     assert get_metric("f1").evaluate(y, proba.argmax(axis=1), None, 3) == pytest.approx(expected)
+
+
+def test_ranking_scorers_take_decision_function_without_predict_proba():
+    from sklearn.svm import LinearSVC
+
+    X, y = make_classification(200, 5, weights=[0.8], random_state=0)
+    names = np.where(y == 1, "fraud", "ok")  # the minority "fraud" is classes_[0]
+    svc = LinearSVC().fit(X, names)
+    scores = svc.decision_function(X)  # ranks classes_[1], "ok"
+    assert get_scorer("roc_auc")(svc, X, names) == pytest.approx(
+        skm.roc_auc_score(names == "ok", scores))
+    assert get_scorer("average_precision")(svc, X, names) == pytest.approx(
+        skm.average_precision_score(names == "fraud", -scores))
+    assert get_scorer("average_precision", pos_label="ok")(svc, X, names) == pytest.approx(
+        skm.average_precision_score(names == "ok", scores))
+    # probabilities stay required where scores are not enough
+    with pytest.raises(AttributeError, match="predict_proba"):
+        get_scorer("neg_log_loss")(svc, X, names)
