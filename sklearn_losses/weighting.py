@@ -305,4 +305,15 @@ def compute_class_weights(reweight, classes, class_counts):
         if not np.any(weights > 0):
             raise ValueError("reweight dict gives every class weight 0.")
         return weights
-    return get_reweighting(reweight).class_weights(class_counts)
+    scheme = get_reweighting(reweight)
+    with np.errstate(over="ignore", divide="ignore"):
+        weights = scheme.class_weights(class_counts)
+    if weights is not None and not np.all(np.isfinite(weights)):
+        counts = np.asarray(class_counts, dtype=np.float64)
+        raise ValueError(
+            f"reweight={reweight!r} gives class weights beyond the float64 range for the "
+            f"class frequencies {counts.tolist()} (their ratio is about "
+            f"{counts.max() / counts.min():.3g}); the weights a loss could use would be "
+            "infinite. Use reweight='inverse_sqrt' or 'class_balanced', or bring the "
+            "sample weights of the classes closer.")
+    return weights

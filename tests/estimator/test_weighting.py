@@ -167,3 +167,11 @@ def test_scheme_instances_are_cloned_not_modified():
     assert clf.reweight.beta == 0.99
     twin = clone(clf)
     assert twin.reweight is not clf.reweight and twin.reweight.beta == 0.99
+
+
+def test_class_weights_beyond_float64_are_a_clear_error():
+    classes = np.array([0, 1])
+    with pytest.raises(ValueError, match="beyond the float64 range"):
+        compute_class_weights("balanced", classes, np.array([1e300, 1e-300]))
+    finite = compute_class_weights("inverse_sqrt", classes, np.array([1e300, 1e-300]))
+    assert np.all(np.isfinite(finite))
