@@ -103,12 +103,14 @@ def resolve_reweight(reweight, loss, batch_sampler):
     ``"auto"`` is :data:`AUTO_REWEIGHT` (``"inverse_sqrt"``: class weights
     ``(n / n_c)^(1/2)``, normalised, the square root of ``"balanced"``) unless
     the loss corrects for the class prior itself (``prior_logit_offset()`` is
-    not None), is batch-level, or the ``"balanced"`` batch sampler balances
-    the classes.
+    not None), weighs the classes itself (``handles_imbalance``: the
+    batch-level metric and ranking losses), or the ``"balanced"`` batch
+    sampler balances the classes.
     """
     if not (isinstance(reweight, str) and reweight == "auto"):
         return reweight
-    if loss.prior_logit_offset() is not None or not loss.pointwise or batch_sampler == "balanced":
+    if (loss.prior_logit_offset() is not None or loss.handles_imbalance
+            or batch_sampler == "balanced"):
         return None
     return AUTO_REWEIGHT
 
@@ -152,14 +154,14 @@ def resolve_batch_sampler(batch_sampler, loss, batch_size, row_counts, class_wei
     """The sampler to use; warns when a batch-level loss gets poor batches.
 
     ``"auto"`` is ``"random"`` for pointwise losses and ``"stratified"`` for
-    batch-level ones. A batch-level loss warns when a batch holds fewer than
-    about 2 rows of the rarest class, and when class re-weighting is applied
-    on top of it.
+    batch-level ones. A loss that weighs the classes on the batch
+    (``handles_imbalance``) warns when a batch holds fewer than about 2 rows
+    of the rarest class, and when class re-weighting is applied on top of it.
     """
     sampler = batch_sampler
     if sampler == "auto":
         sampler = "random" if loss.pointwise else "stratified"
-    if not loss.pointwise:
+    if loss.handles_imbalance:
         n_samples = int(row_counts.sum())
         batch = min(batch_size, n_samples)
         if sampler == "balanced":

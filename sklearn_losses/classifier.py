@@ -76,7 +76,8 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
     reweight : "auto", None, str, dict or Reweighting, default="auto"
         Re-weighting: ``"auto"`` (``"inverse_sqrt"``, unless the loss corrects
         for the class prior itself (``logit_adjusted``, ``balanced_softmax``),
-        is batch-level (AnyLoss, AUC losses), or ``batch_sampler="balanced"``:
+        weighs the classes on the batch (AnyLoss, the AUC losses,
+        ``ce_smooth_ap``; not ``ensloss``), or ``batch_sampler="balanced"``:
         then None; ``reweight_`` records the choice), ``None``, a scheme name
         (:func:`~sklearn_losses.weighting.available_reweightings`:
         ``"balanced"``, ``"inverse_sqrt"``, ``"class_balanced"``, ``"drw"``

@@ -31,7 +31,8 @@ def double_correction(loss, reweight, class_counts) -> str | None:
       ``balanced_softmax``: a ``prior_logit_offset``) with a scheme whose
       class weights apply from the start (``balanced``, ``inverse_sqrt``,
       ``class_balanced``; not the deferred ``drw``);
-    - a batch-level loss (soft confusion matrices, AUC) with class weights
+    - a loss that weighs the classes on the batch (soft confusion matrices,
+      AUC, AP: ``handles_imbalance``; not ``ensloss``) with class weights
       (any scheme but ``dro_kl``): it handles the imbalance itself;
     - ``dro_kl`` needs per-sample losses: a batch-level loss cannot run with it.
 
@@ -51,9 +52,9 @@ def double_correction(loss, reweight, class_counts) -> str | None:
         get_loss_class(loss)._get_param_names() else {}
     instance = get_loss(loss, **params)
     scheme = get_reweighting(reweight)
-    if not instance.pointwise:
-        if scheme.instance_level:
-            return f"{reweight} needs per-sample losses: batch-level losses cannot run with it"
+    if not instance.pointwise and scheme.instance_level:
+        return f"{reweight} needs per-sample losses: batch-level losses cannot run with it"
+    if instance.handles_imbalance:
         return "batch-level losses handle the imbalance themselves"
     if instance.prior_logit_offset() is not None and not scheme.instance_level \
             and not scheme.scheduled:

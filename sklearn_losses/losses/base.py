@@ -249,6 +249,12 @@ class Loss(BaseEstimator, nn.Module):
     pointwise : bool
         True when the loss is a mean of per-sample terms; batch-level losses
         (soft confusion matrices, pairwise AUC) set it to False.
+    handles_imbalance : bool
+        True when the loss measures the batch in a way that weighs the
+        classes itself (soft confusion-matrix metrics, AUC and AP
+        surrogates): ``reweight="auto"`` then adds no class weights, and
+        the estimator warns when class weights are added. True for the
+        batch-level losses but ``ensloss``, a margin loss drawn per batch.
     requires_class_counts : bool
         True for losses with a ``class_counts`` parameter that the estimator
         fills from the training labels when it is None.
@@ -275,6 +281,7 @@ class Loss(BaseEstimator, nn.Module):
 
     name: ClassVar[str | None] = None
     pointwise: ClassVar[bool] = True
+    handles_imbalance: ClassVar[bool] = False
     requires_class_counts: ClassVar[bool] = False
     min_classes: ClassVar[int] = 2
     max_classes: ClassVar[int | None] = None
@@ -420,6 +427,7 @@ class BatchLoss(Loss):
     """
 
     pointwise: ClassVar[bool] = False
+    handles_imbalance: ClassVar[bool] = True
 
     def _degenerate(self, logits: torch.Tensor) -> torch.Tensor:
         """Count a degenerate batch and return ``0 * logits.sum()``."""

@@ -274,6 +274,9 @@ class EnsLoss(BatchLoss):
 
     max_classes = 2
     stochastic = True
+    # batch-level only because its loss is drawn per batch: a margin loss that leaves the
+    # class prior alone, so it gets the default class weights as pointwise losses do
+    handles_imbalance = False
 
     _parameter_constraints = {
         "lam": [Interval(Real, -10, 10, closed="both")],

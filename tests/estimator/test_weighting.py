@@ -175,3 +175,24 @@ def test_class_weights_beyond_float64_are_a_clear_error():
         compute_class_weights("balanced", classes, np.array([1e300, 1e-300]))
     finite = compute_class_weights("inverse_sqrt", classes, np.array([1e300, 1e-300]))
     assert np.all(np.isfinite(finite))
+
+
+def test_ensloss_is_a_margin_loss_for_the_class_prior():
+    # batch-level only because its loss is drawn per batch: reweight="auto" gives it the
+    # default class weights, and class weights raise no "handles imbalance" warning
+    import warnings
+
+    from sklearn_losses.cli.model import double_correction
+
+    X, y = make_classification(200, 4, weights=[0.9], random_state=0)
+    clf = WeightedLossClassifier(loss="ensloss", max_epochs=2, random_state=0).fit(X, y)
+    assert clf.reweight_ == "inverse_sqrt" and clf.batch_sampler_ == "stratified"
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*(handles imbalance|batch estimates)")
+        WeightedLossClassifier(loss="ensloss", reweight="balanced", batch_size=16,
+                               max_epochs=2).fit(X, y)
+    assert double_correction("ensloss", "balanced", [180, 20]) is None
+    assert double_correction("ensloss", "dro_kl", [180, 20]) is not None  # cannot run
+    anyloss = WeightedLossClassifier(loss="anyloss_f1", max_epochs=2).fit(X, y)
+    assert anyloss.reweight_ is None
+    assert double_correction("anyloss_f1", "balanced", [180, 20]) is not None
