@@ -42,7 +42,8 @@ def make_demo_dataset(n_samples=2000, weights=0.05, label_noise=0.01, random_sta
       signal only after encoding;
     - ``channel``: a categorical (string) column drawn at random
       (``"web"``, ``"store"``, ``"phone"``), unrelated to the target;
-    - ``target``: ``"positive"`` (the minority class) or ``"negative"``.
+    - ``target``: ``"positive"`` (the minority class for ``weights`` below
+      0.5, as by default) or ``"negative"``.
 
     Parameters
     ----------
@@ -55,7 +56,7 @@ def make_demo_dataset(n_samples=2000, weights=0.05, label_noise=0.01, random_sta
         Share of rows whose label is flipped to the other class after
         generation (symmetric noise; since most rows are negative, most of the
         flipped rows become false positives).
-    random_state : int, default=0
+    random_state : int in [0, 2**32 - 1], default=0
         Seed; the same seed gives the same DataFrame.
 
     Returns
@@ -83,8 +84,10 @@ def make_demo_dataset(n_samples=2000, weights=0.05, label_noise=0.01, random_sta
         raise ValueError(f"weights must be a float in (0, 1); got {weights!r}.")
     if not isinstance(label_noise, Real) or not 0 <= label_noise < 0.5:
         raise ValueError(f"label_noise must be a float in [0, 0.5); got {label_noise!r}.")
-    if not isinstance(random_state, Integral) or isinstance(random_state, bool):
-        raise ValueError(f"random_state must be an int; got {random_state!r}.")
+    if (not isinstance(random_state, Integral) or isinstance(random_state, bool)
+            or not 0 <= random_state < 2**32):
+        raise ValueError(f"random_state must be an int in [0, 2**32 - 1]; got "
+                         f"{random_state!r}.")
     import pandas as pd
     from sklearn.datasets import make_classification
 

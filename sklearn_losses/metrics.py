@@ -833,8 +833,11 @@ def make_loss_scorer(loss, *, pos_label=None, **params):
 
     ``make_loss_scorer("focal", gamma=2.0)`` scores a fitted classifier by
     ``-focal(log p, y)``, usable as ``scoring=`` (greater is better). With
-    ``"cross_entropy"`` it equals scikit-learn's ``neg_log_loss`` (up to
-    clipping).
+    ``"cross_entropy"`` it equals scikit-learn's ``neg_log_loss`` except
+    where a probability of the true class is (nearly) 0: the loss clamps
+    probabilities at 1e-300 (a row costs up to 690), scikit-learn clips at
+    its float epsilon (about 36), so a confidently wrong row weighs more
+    here.
 
     Parameters
     ----------

@@ -440,7 +440,8 @@ def test_demo_dataset_segment_carries_signal_and_noise_flips_labels():
 
 
 @pytest.mark.parametrize("kwargs", [dict(n_samples=5), dict(weights=0.0), dict(weights=1.5),
-                                    dict(label_noise=0.5), dict(random_state=None)])
+                                    dict(label_noise=0.5), dict(random_state=None),
+                                    dict(random_state=-1), dict(random_state=2**40)])
 def test_demo_dataset_rejects_bad_parameters(kwargs):
     with pytest.raises(ValueError, match=next(iter(kwargs))):
         make_demo_dataset(**kwargs)
