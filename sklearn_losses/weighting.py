@@ -253,7 +253,9 @@ class DROKL(Reweighting):
         scaled = per_sample_loss.detach() / float(self.r)
         if sample_weight is not None:
             scaled = scaled + torch.log(sample_weight.to(scaled.dtype))  # log 0 = -inf
-        return per_sample_loss.shape[0] * torch.softmax(scaled, dim=0)
+        # a batch of rows of weight 0 only: softmax(-inf, ...) is NaN; its weights are 0
+        return per_sample_loss.shape[0] * torch.nan_to_num(torch.softmax(scaled, dim=0),
+                                                           nan=0.0)
 
 
 def get_reweighting(name, **params) -> Reweighting:

@@ -196,3 +196,12 @@ def test_ensloss_is_a_margin_loss_for_the_class_prior():
     anyloss = WeightedLossClassifier(loss="anyloss_f1", max_epochs=2).fit(X, y)
     assert anyloss.reweight_ is None
     assert double_correction("anyloss_f1", "balanced", [180, 20]) is not None
+
+
+def test_dro_kl_on_a_batch_of_zero_weights_gives_a_connected_zero():
+    reducer = BatchReducer(instance_weighting=get_reweighting("dro_kl", r=1.0))
+    z = torch.randn(4, 2, requires_grad=True)
+    value = reducer(get_loss("cross_entropy"), z, torch.tensor([0, 1, 0, 1]), torch.zeros(4),
+                    training=True)
+    value.backward()
+    assert float(value) == 0.0 and torch.isfinite(z.grad).all()
