@@ -39,8 +39,11 @@ them). Without ``pos_label`` it is the **minority class**, never
    on a held-out set whose proportions differ, pass ``pos_label``.
 
 Equal counts give ``classes_[1]`` (no class is the majority). A scored ``y``
-holding a single class, with no recorded training counts, is an error: the
-minority cannot be told, and scoring the absent class would be
+holding a single class is an error: for the scorers of probabilities (ROC
+AUC, average precision, log-loss, Brier, ECE) always, since every class
+must be present in the scored fold; for those of labels (F1, F-beta) when
+neither ``pos_label`` nor recorded training counts name the positive class,
+since the minority cannot be told and scoring the absent class would be
 meaningless. The scorer's ``repr`` names the class: ``pos_label='fraud'`` or
 ``pos_label=<minority class>``. ROC AUC, Brier, log-loss, ECE, accuracy,
 balanced accuracy, MCC, G-mean and worst-class recall are the same
