@@ -15,11 +15,69 @@ from __future__ import annotations
 
 from numbers import Integral
 
+import numpy as np
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
+from ._warnings import warn_user
 from .losses.base import get_loss
 
-__all__ = ["SEARCH_PROBLEMS", "loss_search_grid", "make_loss_search"]
+__all__ = ["SEARCH_PROBLEMS", "ClassCoveringKFold", "loss_search_grid", "make_loss_search"]
+
+
+class ClassCoveringKFold(StratifiedKFold):
+    """``StratifiedKFold`` with no more folds than the smallest class has rows.
+
+    With a rare class, ``StratifiedKFold(n_splits)`` leaves some test folds
+    without it once the class has fewer rows than ``n_splits`` (scikit-learn
+    only warns), and a scorer of that fold has nothing to measure: average
+    precision without a positive, ROC AUC of one class. This splitter lowers
+    the number of folds to the smallest class count for that ``y`` (with a
+    warning), so that every test fold holds every class.
+
+    Parameters
+    ----------
+    n_splits : int, default=5
+        The most folds; at least 2.
+    shuffle, random_state
+        As in ``StratifiedKFold``.
+
+    Raises
+    ------
+    ValueError
+        From ``split`` when a class of ``y`` has a single row: no two test
+        folds can both hold it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y = np.array([0] * 10 + [1] * 2)
+    >>> ClassCoveringKFold(3).get_n_splits(y=y)
+    2
+    """
+
+    def _n_splits_for(self, y):
+        _, counts = np.unique(np.asarray(y), return_counts=True)
+        return min(self.n_splits, int(counts.min())) if counts.size else self.n_splits
+
+    def get_n_splits(self, X=None, y=None, groups=None):
+        """The number of folds for ``y`` (``n_splits`` without ``y``)."""
+        return self.n_splits if y is None else self._n_splits_for(y)
+
+    def split(self, X, y, groups=None):
+        """Stratified folds of ``y``, each test fold holding every class."""
+        n = self._n_splits_for(y)
+        if n < 2:
+            classes, counts = np.unique(np.asarray(y), return_counts=True)
+            single = classes[counts < 2].tolist()
+            raise ValueError(f"Cannot cross-validate: the class(es) {single} have a single row, "
+                             "so at most one test fold could hold them. Give more rows of "
+                             "each class.")
+        if n < self.n_splits:
+            warn_user(f"The smallest class has {n} rows: cross-validating on {n} folds "
+                        f"instead of {self.n_splits}, so that every test fold holds every "
+                        "class.")
+        splitter = StratifiedKFold(n, shuffle=self.shuffle, random_state=self.random_state)
+        return splitter.split(X, y, groups)
 
 
 def _imbalance():
@@ -121,7 +179,10 @@ def make_loss_search(estimator=None, *, problem="imbalance", scoring="average_pr
         losses).
     cv : int or CV splitter, default=3
         An int (numpy integers too) gives
-        ``StratifiedKFold(cv, shuffle=True, random_state)``.
+        ``ClassCoveringKFold(cv, shuffle=True, random_state)``: stratified
+        folds, fewer than ``cv`` (with a warning) when the smallest class
+        has fewer rows, so that every scored fold holds every class. A
+        splitter is used as given.
     prefix : str or None, default=None
         Key prefix of the grid; None: ``"<last step name>__"`` for a
         Pipeline, else ``""``.
@@ -151,7 +212,7 @@ def make_loss_search(estimator=None, *, problem="imbalance", scoring="average_pr
         steps = getattr(estimator, "steps", None)
         prefix = f"{steps[-1][0]}__" if steps else ""
     if isinstance(cv, Integral) and not isinstance(cv, bool):
-        cv = StratifiedKFold(int(cv), shuffle=True, random_state=random_state)
+        cv = ClassCoveringKFold(int(cv), shuffle=True, random_state=random_state)
     if isinstance(scoring, (str, list, tuple, set, dict)):
         scoring = resolve_scoring({scoring: scoring} if isinstance(scoring, str) else scoring)
         if len(scoring) == 1 and refit is True:  # one metric: GridSearchCV's plain form

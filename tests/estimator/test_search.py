@@ -98,3 +98,28 @@ def test_scoring_names_are_the_packages_scorers(data):
                                                          reweight="balanced")
                       .fit(X[tr], labels[tr]), X[te], labels[te]) for tr, te in folds]
         assert search.best_score_ == pytest.approx(np.mean(scores))
+
+
+def test_default_folds_hold_every_class_of_a_rare_minority():
+    # 2 positives and cv=3: StratifiedKFold leaves a test fold without a positive, where
+    # average precision has nothing to measure (the package's scorer refuses it). The
+    # default splitter cross-validates on 2 folds instead, with a warning.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    y = np.array(["neg"] * 38 + ["pos"] * 2)
+    X[y == "pos"] += 3.0
+    search = make_loss_search(WeightedLossClassifier(**FAST), cv=3)
+    search.param_grid = {"loss": ["cross_entropy"], "reweight": ["balanced"]}
+    with pytest.warns(UserWarning, match="2 folds instead of 3"):
+        search.fit(X, y)
+    assert search.n_splits_ == 2 and np.isfinite(search.best_score_)
+    assert all(set(y[test]) == {"neg", "pos"} for _, test in search.cv.split(X, y))
+    # enough rows of every class: the folds are StratifiedKFold's, unchanged
+    yy = np.array([0, 1] * 20)
+    assert search.cv.get_n_splits(X, yy) == 3
+    np.testing.assert_array_equal(
+        np.concatenate([t for _, t in search.cv.split(X, yy)]),
+        np.concatenate([t for _, t in StratifiedKFold(3, shuffle=True, random_state=0)
+                        .split(X, yy)]))
+    with pytest.raises(ValueError, match=r"class\(es\) \['pos'\] have a single row"):
+        search.cv.split(X[1:], np.array(['neg'] * 38 + ['pos']))
