@@ -19,7 +19,6 @@ which cross-fits several configurations on the same folds.
 from __future__ import annotations
 
 import inspect
-import sys
 import time
 import warnings
 from collections import Counter
@@ -34,6 +33,7 @@ from sklearn.utils import _safe_indexing, check_random_state, get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
+from ._warnings import warn_user
 from .decisions._base import aligned_proba, check_targets
 from .metrics import _minority_index
 
@@ -46,20 +46,6 @@ PROBA_FLOOR = 1e-300
 THRESHOLD_METRICS = ("f1", "balanced_accuracy", "matthews_corrcoef", "gmean", "accuracy")
 
 _MAX_SEED = np.iinfo(np.int32).max
-
-
-#: Frames passed over when a warning is attributed to the caller of ``fit``.
-_INTERNAL = ("sklearn_losses", "sklearn.base", "contextlib", "functools", "joblib")
-
-
-def warn_caller(message, category=UserWarning):
-    """``warnings.warn`` attributed to the first frame outside the package and ``_fit_context``."""
-    level, frame = 1, sys._getframe(0)
-    while frame is not None and any(
-            (name := frame.f_globals.get("__name__", "")) == m or name.startswith(m + ".")
-            for m in _INTERNAL):
-        frame, level = frame.f_back, level + 1
-    warnings.warn(message, category, stacklevel=level)
 
 
 
@@ -109,7 +95,7 @@ def make_folds(y, n_folds, random_state=None, *, owner="CrossFitClassifier"):
                          "Cross-fitting a binary problem needs at least 2 rows of each class.")
     if counts.min() < 2:
         rare = classes[counts < 2].tolist()[:10]
-        warn_caller(f"{owner}: the class(es) {rare} have a single row; the member that holds "
+        warn_user(f"{owner}: the class(es) {rare} have a single row; the member that holds "
                     "it out never sees the class (its out-of-fold probability of it is 0).")
     rng = check_random_state(random_state)
     splitter = StratifiedKFold(n_folds, shuffle=True, random_state=rng.randint(_MAX_SEED))
@@ -329,12 +315,12 @@ def reemit_warnings(fits, n_fits=None):
 
 
 def warn_as(message, category):
-    """:func:`warn_caller` with ``category``, or a UserWarning naming it when its
+    """:func:`warn_user` with ``category``, or a UserWarning naming it when its
     constructor takes more than a message."""
     try:
-        warn_caller(message, category)
+        warn_user(message, category)
     except TypeError:
-        warn_caller(f"{category.__name__}: {message}")
+        warn_user(f"{category.__name__}: {message}")
 
 
 # ------------------------------------------------------ calibration, threshold

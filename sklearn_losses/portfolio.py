@@ -26,6 +26,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from ._warnings import warn_user
 from .ensemble import (
     THRESHOLD_METRICS,
     CrossFitClassifier,
@@ -42,7 +43,6 @@ from .ensemble import (
     seeded,
     temperature_scale,
     warn_as,
-    warn_caller,
 )
 from .decisions._base import aligned_proba
 from .metrics import ProbaMetric, available_metrics, available_scorers, get_metric
@@ -666,7 +666,7 @@ class LossPortfolioClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstima
             if errors:
                 first_error = first_error or errors[0]
                 row["status"] = f"failed: {_first_line(errors[0])}"
-                warn_caller(f"{owner}: {name!r} failed and is left out of the portfolio: "
+                warn_user(f"{owner}: {name!r} failed and is left out of the portfolio: "
                           f"{_first_line(errors[0])}", UserWarning)
             elif len(done) < len(own):
                 row["status"] = "time limit"
@@ -729,7 +729,7 @@ class LossPortfolioClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstima
                         category, (DeprecationWarning, PendingDeprecationWarning)):
                     warn_as(message, category)
             if error is not None:
-                warn_caller(f"{type(self).__name__}: refitting {name!r} on every row failed "
+                warn_user(f"{type(self).__name__}: refitting {name!r} on every row failed "
                             f"({_first_line(error)}); its cross-fitted members predict "
                             "instead.", UserWarning)
         self.leaderboard_["refit_s"] = self.leaderboard_["member"].map(seconds).astype(float)
