@@ -142,15 +142,19 @@ class NumEmbeddings(nn.Module):
         rows repeated by their weights relative to the smallest positive one
         (integer weights give the bins of repeated rows; equal weights those
         of no weights).
+    numeric : list of int or None
+        The embedded columns, when the caller has found them already; None:
+        the columns with more than two distinct values among the rows of
+        positive weight.
     """
 
-    def __init__(self, kind, X, d_embedding=16, n_bins=48, weight=None):
+    def __init__(self, kind, X, d_embedding=16, n_bins=48, weight=None, numeric=None):
         super().__init__()
         X = np.asarray(X, dtype=np.float32)
         if weight is not None:  # rows of weight 0 are not there
             weight = np.asarray(weight, dtype=np.float64)
             X, weight = X[weight > 0], weight[weight > 0]
-        numeric = _numeric_columns(X)
+        numeric = _numeric_columns(X) if numeric is None else list(numeric)
         other = [j for j in range(X.shape[1]) if j not in set(numeric)]
         self.register_buffer("numeric_index", torch.tensor(numeric, dtype=torch.long))
         self.register_buffer("other_index", torch.tensor(other, dtype=torch.long))
@@ -947,14 +951,15 @@ def build_network(architecture, n_features, n_outputs, *, X_train, hidden_layer_
         (:func:`check_network_size`), before anything is allocated.
     """
     embeddings = None
-    n_numeric = 0
+    numeric = []
     if num_embeddings is not None:
         if num_embeddings not in NUM_EMBEDDINGS:
             raise ValueError(
                 f"num_embeddings must be one of {NUM_EMBEDDINGS} or None; got {num_embeddings!r}.")
         X_train = np.asarray(X_train)
         seen = X_train if weight_train is None else X_train[np.asarray(weight_train) > 0]
-        n_numeric = len(_numeric_columns(seen))
+        numeric = _numeric_columns(seen)
+    n_numeric = len(numeric)
     # before anything is allocated (the piecewise-linear embeddings are built on the CPU)
     check_network_size(architecture, n_features, n_outputs,
                        hidden_layer_sizes=hidden_layer_sizes, n_ensemble=n_ensemble,
@@ -963,7 +968,7 @@ def build_network(architecture, n_features, n_outputs, *, X_train, hidden_layer_
                        n_samples=None if X_train is None else np.shape(X_train)[0])
     if n_numeric:
         embeddings = NumEmbeddings(num_embeddings, X_train, int(d_embedding), int(n_bins),
-                                   weight=weight_train)
+                                   weight=weight_train, numeric=numeric)
         n_features = embeddings.n_outputs
     if architecture == "mlp":
         return MLP(n_features, n_outputs, tuple(hidden_layer_sizes), activation, float(dropout),
