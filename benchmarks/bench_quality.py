@@ -261,11 +261,18 @@ def _default_configs():
     return default_portfolio()
 
 
+def _unshrunk_portfolio(args, **params):
+    """``_default_portfolio`` with its tuned threshold as it is (``threshold_shrinkage=0``):
+    every portfolio method run before the threshold was shrunk toward the prior guess stays
+    pinned to it."""
+    return _default_portfolio(args, threshold_shrinkage=0, **params)
+
+
 def _unbagged_portfolio(args, **params):
-    """``_default_portfolio`` with its threshold tuned once on the out-of-fold rows
+    """``_unshrunk_portfolio`` with its threshold tuned once on the out-of-fold rows
     (``threshold_bootstrap=0``): every portfolio method run before the threshold was bagged
     stays pinned to it."""
-    return _default_portfolio(args, threshold_bootstrap=0, **params)
+    return _unshrunk_portfolio(args, threshold_bootstrap=0, **params)
 
 
 def _refit_only_portfolio(args, **params):
@@ -318,27 +325,33 @@ METHODS = {
                       "and its piecewise-linear-embedding twin with `n_iter_no_change=5`, 2 "
                       "folds), greedy ensemble selection on out-of-fold log-loss, the MCC "
                       "threshold of the ensemble's out-of-fold probabilities bagged over 50 "
-                      "bootstrap resamples, the selected configurations refitted on every "
-                      "row, each predicting 2/3 by its refitted model and 1/3 by its "
+                      "bootstrap resamples and shrunk toward the prior guess with 20 "
+                      "pseudo-rows of the rare class, the selected configurations refitted "
+                      "on every row, each predicting 2/3 by its refitted model and 1/3 by its "
                       "cross-fitted members' average", lambda a: _default_portfolio(a)),
+    "wlc_portfolio_shr0": ("`LossPortfolioClassifier(threshold_shrinkage=0)`: `wlc_portfolio` "
+                           "with the bagged MCC threshold as it is (the default before)",
+                           lambda a: _unshrunk_portfolio(a)),
     "wlc_portfolio_nca": ("`LossPortfolioClassifier(configs)`: `wlc_portfolio` with a third "
                           "configuration, the retrieval network (`architecture=\"nca\"`)",
-                          lambda a: _default_portfolio(a, configs={
+                          lambda a: _unshrunk_portfolio(a, configs={
                               **_default_configs(), "nca": {"architecture": "nca"}})),
     "wlc_portfolio_nca2": ("`LossPortfolioClassifier(configs)`: `wlc_portfolio` with the "
                            "retrieval network (`architecture=\"nca\"`) in place of the "
                            "piecewise-linear one",
-                           lambda a: _default_portfolio(a, configs={
+                           lambda a: _unshrunk_portfolio(a, configs={
                                "default": {}, "nca": {"architecture": "nca"}})),
-    "wlc_portfolio_thr0": ("`LossPortfolioClassifier(threshold_bootstrap=0)`: `wlc_portfolio` "
-                           "with the MCC threshold tuned once on the out-of-fold rows (the "
-                           "default before)", lambda a: _unbagged_portfolio(a)),
-    "wlc_portfolio_refit1": ("`LossPortfolioClassifier(refit_weight=1.0, threshold_bootstrap=0)`: "
+    "wlc_portfolio_thr0": ("`LossPortfolioClassifier(threshold_bootstrap=0, "
+                           "threshold_shrinkage=0)`: `wlc_portfolio_shr0` with the MCC "
+                           "threshold tuned once on the out-of-fold rows (the default before "
+                           "it)", lambda a: _unbagged_portfolio(a)),
+    "wlc_portfolio_refit1": ("`LossPortfolioClassifier(refit_weight=1.0, threshold_bootstrap=0, "
+                             "threshold_shrinkage=0)`: "
                              "`wlc_portfolio_thr0` predicting with the refitted models alone (the "
                              "default before it)",
                              lambda a: _refit_only_portfolio(a)),
     "wlc_portfolio_refit05": ("`LossPortfolioClassifier(refit_weight=0.5, "
-                              "threshold_bootstrap=0)`: the refitted model and the cross-fitted "
+                              "threshold_bootstrap=0, threshold_shrinkage=0)`: the refitted model and the cross-fitted "
                               "members' average half each",
                               lambda a: _unbagged_portfolio(a, refit_weight=0.5)),
     "wlc_portfolio_nic10": ("`wlc_portfolio_refit1` with the piecewise-linear network stopping "

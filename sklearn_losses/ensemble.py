@@ -37,7 +37,7 @@ from ._warnings import warn_user
 from .decisions._base import aligned_proba, check_targets
 from .metrics import _minority_index
 
-__all__ = ["CrossFitClassifier", "make_folds", "tune_threshold"]
+__all__ = ["CrossFitClassifier", "make_folds", "shrink_threshold", "tune_threshold"]
 
 #: Probabilities are floored here before their log is taken (temperature scaling).
 PROBA_FLOOR = 1e-300
@@ -427,12 +427,7 @@ def tune_threshold(p1, y_enc, metric, sample_weight=None, f1_class=1, *, n_boots
             found.append(tune_threshold(p1[rows], y_enc[rows], metric, w[rows], f1_class)[0])
         if found:
             threshold = float(np.median(found))
-            ones = p1 >= threshold
-            pos = w * (y_enc == 1)
-            tp, fp = pos[ones].sum(), (w - pos)[ones].sum()
-            score = _scores_from_counts(metric, tp, fp, pos.sum() - tp,
-                                        (w - pos).sum() - fp, f1_class)
-            return threshold, float(score)
+            return threshold, score_at(p1, y_enc, metric, threshold, w, f1_class)
     order = np.argsort(-p1, kind="stable")
     p_sorted, pos_w = p1[order], (w * (y_enc == 1))[order]
     neg_w = w[order] - pos_w
@@ -460,18 +455,97 @@ def check_threshold(threshold, classes):
             "sklearn_losses.decisions.TunedOffsetsClassifierCV for per-class offsets.")
 
 
-def fit_threshold(threshold, oof_proba, y_enc, sample_weight=None, n_bootstrap=0):
+def score_at(p1, y_enc, metric, threshold, sample_weight=None, f1_class=1) -> float:
+    """The binary ``metric`` of the decision ``p1 >= threshold`` (weighted counts)."""
+    p1, y_enc = np.asarray(p1, dtype=np.float64), np.asarray(y_enc)
+    w = np.ones(len(p1)) if sample_weight is None else np.asarray(sample_weight, np.float64)
+    ones = p1 >= threshold
+    pos = w * (y_enc == 1)
+    tp, fp = pos[ones].sum(), (w - pos)[ones].sum()
+    return float(_scores_from_counts(metric, tp, fp, pos.sum() - tp, (w - pos).sum() - fp,
+                                     f1_class))
+
+
+def shrink_threshold(threshold, y_enc, sample_weight=None, strength=20.0) -> float:
+    """A tuned threshold pulled toward a prior guess, more so the fewer rows the rare class has.
+
+    In log-odds, the weighted mean of the tuned ``threshold`` (weight: the
+    rare class's row count ``n_rare``) and of the guess ``logit(pi) / 2``
+    (weight: ``strength``), where ``pi`` is the share of class 1::
+
+        logit(t) = (n_rare * logit(threshold) + strength * logit(pi) / 2)
+                   / (n_rare + strength)
+
+    The guess is the midpoint in log-odds between the class prior (the
+    decision that maximises balanced accuracy on calibrated probabilities)
+    and 0.5 (the one that maximises accuracy); it equals
+    ``sqrt(n_1) / (sqrt(n_1) + sqrt(n_0))``. A threshold tuned on the
+    out-of-fold rows of a few dozen positives is noisy, and this is a
+    shrinkage estimate with ``strength`` pseudo-rows of the rare class
+    behind the guess. With sample weights, ``pi`` is the weighted share
+    and ``n_rare`` the rare class's effective row count
+    ``(sum w)**2 / sum(w**2)`` (Kish): its row count under equal weights,
+    fewer when the weights vary, as the tuned threshold is then noisier.
+
+    Parameters
+    ----------
+    threshold : float
+        The tuned threshold on the probability of class 1 (clipped to
+        [1e-12, 1 - 1e-12] before its log-odds are taken).
+    y_enc : array-like of shape (n_samples,)
+        The labels it was tuned on, 0 or 1.
+    sample_weight : array-like of shape (n_samples,), optional
+    strength : float, default=20.0
+        Pseudo-rows of the guess; 0 returns ``threshold``.
+
+    Returns
+    -------
+    threshold : float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y = np.array([1] * 10 + [0] * 90)
+    >>> round(shrink_threshold(0.8, y, strength=20.0), 4)
+    0.4328
+    >>> round(shrink_threshold(0.8, y, strength=1e12), 4)  # the guess: sqrt(10)/(sqrt(10)+sqrt(90))
+    0.25
+    """
+    if strength == 0:
+        return float(threshold)
+    y_enc = np.asarray(y_enc)
+    w = np.ones(len(y_enc)) if sample_weight is None else np.asarray(sample_weight, np.float64)
+    totals = np.bincount(y_enc, weights=w, minlength=2)[:2]
+    if totals.min() <= 0:
+        return float(threshold)
+    rare = int(np.argmin(totals))
+    w_rare = w[y_enc == rare]
+    n_rare = w_rare.sum() ** 2 / np.square(w_rare).sum()  # Kish's effective row count
+    guess = 0.5 * np.log(totals[1] / totals[0])
+    t = min(max(float(threshold), 1e-12), 1 - 1e-12)
+    z = (n_rare * np.log(t / (1 - t)) + strength * guess) / (n_rare + strength)
+    return float(1.0 / (1.0 + np.exp(-z)))
+
+
+def fit_threshold(threshold, oof_proba, y_enc, sample_weight=None, n_bootstrap=0,
+                  shrinkage=0.0):
     """``(threshold_, threshold_score_)`` of the ``threshold`` parameter on OOF probabilities.
 
     A metric name: the threshold on ``oof_proba[:, 1]`` maximising it
-    (:func:`tune_threshold`, bagged over ``n_bootstrap`` resamples) and its
-    score; a float: itself and None; None: ``(None, None)`` (``predict`` is
-    the argmax).
+    (:func:`tune_threshold`, bagged over ``n_bootstrap`` resamples), pulled
+    toward the prior guess by :func:`shrink_threshold` with strength
+    ``shrinkage``, and its score on the OOF rows; a float: itself and None;
+    None: ``(None, None)`` (``predict`` is the argmax).
     """
     if isinstance(threshold, str):
-        return tune_threshold(oof_proba[:, 1], y_enc, threshold, sample_weight,
-                              f1_class=_minority_index(np.bincount(y_enc, minlength=2)),
-                              n_bootstrap=n_bootstrap)
+        f1_class = _minority_index(np.bincount(y_enc, minlength=2))
+        tuned, score = tune_threshold(oof_proba[:, 1], y_enc, threshold, sample_weight,
+                                      f1_class=f1_class, n_bootstrap=n_bootstrap)
+        if not shrinkage:
+            return tuned, score
+        shrunk = shrink_threshold(tuned, y_enc, sample_weight, shrinkage)
+        return shrunk, score_at(oof_proba[:, 1], y_enc, threshold, shrunk, sample_weight,
+                                f1_class)
     return (None if threshold is None else float(threshold)), None
 
 

@@ -382,6 +382,21 @@ class LossPortfolioClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstima
         50 resamples raised MCC from 0.588 to 0.598 (9 tables up, 25 level,
         1 down; Wilcoxon p 0.007); on the 18 confirm tables it was level
         (0.621 against 0.621). AP and ROC AUC do not depend on it.
+    threshold_shrinkage : "auto" or float, default="auto"
+        With a metric name for ``threshold``: the tuned (bagged) threshold is
+        pulled, in log-odds, toward the guess ``logit(pi) / 2`` (``pi`` the
+        share of ``classes_[1]``: the midpoint between the class prior and
+        0.5), as if the guess had this many rows of the rare class behind
+        it against the rare class's own rows
+        (:func:`~sklearn_losses.ensemble.shrink_threshold`). So on a table
+        of 10 positives the guess weighs twice the data, and on one of 1,000
+        the tuned threshold barely moves. ``"auto"``: 20 for
+        ``"matthews_corrcoef"``, 0 (no shrinkage) for the other metrics,
+        whose best thresholds lie elsewhere (balanced accuracy and G-mean
+        at the prior, accuracy at 0.5). 0: the tuned threshold as it is. On
+        the benchmark's 35 choose tables (3 seeds, the default portfolio)
+        20 raised MCC from 0.597 to 0.608 (13 tables up by more than 0.01,
+        4 down); 10 and 40 gave 0.608 and 0.607, the guess alone 0.595.
     refit : bool, default=True
         True: the members are fitted on their training folds with their own
         stopping rule (no ``eval_set``: the held-out fold only gives the OOF
@@ -465,8 +480,8 @@ class LossPortfolioClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstima
         returns ``classes_[1]`` where it is reached. None when ``predict``
         is the argmax (``threshold=None``).
     threshold_score_ : float or None
-        The OOF score of the tuned threshold (None unless ``threshold``
-        names a metric).
+        The OOF score of ``threshold_`` (after ``threshold_shrinkage``;
+        None unless ``threshold`` names a metric).
     fold_ : ndarray of int of shape (n_samples,)
         The fold of each training row.
     classes_ : ndarray of shape (n_classes,)
@@ -534,14 +549,16 @@ class LossPortfolioClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstima
         "refit": ["boolean"],
         "refit_weight": [Interval(Real, 0, 1, closed="both")],
         "threshold_bootstrap": [Interval(Integral, 0, None, closed="left")],
+        "threshold_shrinkage": [StrOptions({"auto"}), Interval(Real, 0, None, closed="left")],
         "n_jobs": [None, Integral],
         "random_state": ["random_state"],
     }
 
     def __init__(self, configs=None, extra_estimators=None, *, n_folds=2,
                  metric="log_loss", max_ensemble_size=25, time_limit=None,
-                 threshold="matthews_corrcoef", threshold_bootstrap=50, refit=True,
-                 refit_weight=2 / 3, n_jobs=None, random_state=None):
+                 threshold="matthews_corrcoef", threshold_bootstrap=50,
+                 threshold_shrinkage="auto", refit=True, refit_weight=2 / 3, n_jobs=None,
+                 random_state=None):
         self.configs = configs
         self.extra_estimators = extra_estimators
         self.n_folds = n_folds
@@ -550,6 +567,7 @@ class LossPortfolioClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstima
         self.time_limit = time_limit
         self.threshold = threshold
         self.threshold_bootstrap = threshold_bootstrap
+        self.threshold_shrinkage = threshold_shrinkage
         self.refit = refit
         self.refit_weight = refit_weight
         self.n_jobs = n_jobs
@@ -681,8 +699,12 @@ class LossPortfolioClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstima
             raise first_error if first_error is not None else RuntimeError(
                 f"{owner}: no candidate was fitted on every fold.")
         self._select(members, rows, y_enc, sample_weight, classes, value, sign)
+        shrinkage = self.threshold_shrinkage
+        if shrinkage == "auto":
+            shrinkage = 20.0 if threshold == "matthews_corrcoef" else 0.0
         self.threshold_, self.threshold_score_ = fit_threshold(
-            threshold, self.oof_proba_, y_enc, sample_weight, self.threshold_bootstrap)
+            threshold, self.oof_proba_, y_enc, sample_weight, self.threshold_bootstrap,
+            shrinkage=float(shrinkage))
         self.refitted_ = self._refit(dict(candidates), X, y, sample_weight, rng,
                                      {w for f in fitted for w in f.warnings}, deadline)
         self.fold_ = fold

@@ -20,7 +20,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeClassifier
 
 from sklearn_losses import CrossFitClassifier, LossPortfolioClassifier, WeightedLossClassifier
-from sklearn_losses.ensemble import temperature_scale, tune_threshold
+from sklearn_losses.ensemble import shrink_threshold, temperature_scale, tune_threshold
 from sklearn_losses.portfolio import default_portfolio, ensemble_selection
 
 from ._data import FAST, imbalanced, shuffled_labels
@@ -353,6 +353,8 @@ def test_configs_take_nested_parameters_without_changing_the_users_loss():
     (dict(refit_weight=-0.1), "'refit_weight' parameter"),
     (dict(threshold_bootstrap=-1), "'threshold_bootstrap' parameter"),
     (dict(threshold_bootstrap=2.5), "'threshold_bootstrap' parameter"),
+    (dict(threshold_shrinkage=-1.0), "'threshold_shrinkage' parameter"),
+    (dict(threshold_shrinkage="yes"), "'threshold_shrinkage' parameter"),
 ])
 def test_bad_parameters_are_named(params, match):
     X, y = imbalanced(60)
@@ -366,7 +368,8 @@ def test_threshold_is_tuned_on_the_ensemble_out_of_fold_probabilities():
     configs = {"ce": FAST, "focal": dict(FAST, loss="focal")}
     clf = LossPortfolioClassifier(configs=configs, extra_estimators={"lr": LogisticRegression()},
                                   n_folds=3, threshold="matthews_corrcoef",
-                                  threshold_bootstrap=0, random_state=0).fit(X, labels)
+                                  threshold_bootstrap=0, threshold_shrinkage=0,
+                                  random_state=0).fit(X, labels)
     oof_pred = clf.classes_[(clf.oof_proba_[:, 1] >= clf.threshold_).astype(int)]
     assert clf.threshold_score_ == pytest.approx(matthews_corrcoef(labels, oof_pred))
     # threshold_bootstrap=0: no other cut point of the OOF probabilities does better
@@ -395,6 +398,53 @@ def test_threshold_is_tuned_on_the_ensemble_out_of_fold_probabilities():
     assert argmax.threshold_ is None
     np.testing.assert_array_equal(argmax.predict(X),
                                   argmax.classes_[argmax.predict_proba(X).argmax(axis=1)])
+
+
+def test_threshold_shrinkage_pulls_the_tuned_threshold_toward_the_prior_guess():
+    X, y = imbalanced(240)
+    labels = np.array(["ok", "fraud"])[y]  # the minority "fraud" is classes_[0]
+    clf = LossPortfolioClassifier(configs={"ce": FAST}, n_folds=3, threshold_shrinkage=0,
+                                  random_state=0).fit(X, labels)
+    tuned = clf.threshold_
+    y_enc = (labels == clf.classes_[1]).astype(int)
+    n_rare = int((y_enc == 0).sum())
+    guess = 0.5 * np.log(np.mean(y_enc) / (1 - np.mean(y_enc)))  # logit(pi) / 2 of classes_[1]
+    expected = 1 / (1 + np.exp(-(n_rare * np.log(tuned / (1 - tuned)) + 20 * guess)
+                               / (n_rare + 20)))
+    shrunk = clone(clf).set_params(threshold_shrinkage="auto").fit(X, labels)  # 20 for MCC
+    np.testing.assert_allclose(shrunk.oof_proba_, clf.oof_proba_)  # the same ensemble
+    assert shrunk.threshold_ == pytest.approx(expected) and shrunk.threshold_ != tuned
+    p1 = shrunk.oof_proba_[:, 1]
+    pred = shrunk.classes_[(p1 >= shrunk.threshold_).astype(int)]
+    assert shrunk.threshold_score_ == pytest.approx(matthews_corrcoef(labels, pred))
+    np.testing.assert_array_equal(
+        shrunk.predict(X), shrunk.classes_[(shrunk.predict_proba(X)[:, 1]
+                                            >= shrunk.threshold_).astype(int)])
+    # "auto" leaves the other metrics' thresholds alone; a number applies to any metric
+    f1 = clone(clf).set_params(threshold="f1", threshold_shrinkage="auto").fit(X, labels)
+    f1_0 = clone(clf).set_params(threshold="f1", threshold_shrinkage=0).fit(X, labels)
+    f1_5 = clone(clf).set_params(threshold="f1", threshold_shrinkage=5.0).fit(X, labels)
+    assert f1.threshold_ == f1_0.threshold_ != f1_5.threshold_
+
+
+def test_shrink_threshold_by_hand():
+    y = np.array([1] * 10 + [0] * 90)
+    # logit(0.8) = 1.3863, guess logit(0.1) / 2 = -1.0986: (10 * 1.3863 - 20 * 1.0986) / 30
+    assert shrink_threshold(0.8, y, strength=20.0) == pytest.approx(0.432831, abs=1e-6)
+    assert shrink_threshold(0.8, y, strength=0.0) == 0.8
+    assert shrink_threshold(0.8, y, strength=1e15) == pytest.approx(  # the guess alone
+        np.sqrt(10) / (np.sqrt(10) + np.sqrt(90)))
+    # the same rule for the other class: labels swapped, the threshold mirrored
+    assert shrink_threshold(0.2, 1 - y, strength=20.0) == pytest.approx(1 - 0.432831, abs=1e-6)
+    # weights: pi is the weighted share, the rare class counts its effective rows
+    # (sum w)^2 / sum w^2; equal weights are no weights
+    assert shrink_threshold(0.8, y, np.full(100, 3.0)) == pytest.approx(
+        shrink_threshold(0.8, y))
+    w = np.r_[np.full(5, 3.0), np.ones(5), np.full(90, 2.0)]  # pi = 20 / 200, n_rare 400 / 50
+    z = (8 * np.log(4) + 20 * 0.5 * np.log(20 / 180)) / 28
+    assert shrink_threshold(0.8, y, w) == pytest.approx(1 / (1 + np.exp(-z)))
+    # the tuned threshold at the edge stays finite
+    assert 0 < shrink_threshold(1.0, y) < 1 and 0 < shrink_threshold(0.0, y) < 1
 
 
 def test_threshold_on_multiclass_y():
