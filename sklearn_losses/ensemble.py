@@ -653,6 +653,15 @@ class CrossFitClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstimatorMi
         tables 0.588 to 0.598, level on the confirm tables); here it was
         not measured, so the default keeps the single tuning. Ignored
         unless ``threshold`` names a metric.
+    threshold_shrinkage : float, default=0.0
+        With a metric name for ``threshold``: the tuned threshold is pulled,
+        in log-odds, toward the guess ``logit(pi) / 2`` (``pi`` the share of
+        ``classes_[1]``) with this many pseudo-rows of the rare class
+        against the rare class's own rows
+        (:func:`~sklearn_losses.ensemble.shrink_threshold`). 0: the tuned
+        threshold as it is. :class:`~sklearn_losses.LossPortfolioClassifier`
+        shrinks its MCC threshold with 20 by default, where it was measured;
+        here it was not, so the default is 0.
     n_jobs : int or None, default=None
         Members fitted in parallel by joblib (processes); each member's
         ``n_jobs`` left at None becomes 1 (one torch thread per worker).
@@ -746,17 +755,20 @@ class CrossFitClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstimatorMi
         "threshold": [None, StrOptions(set(THRESHOLD_METRICS)),
                       Interval(Real, 0, 1, closed="neither")],
         "threshold_bootstrap": [Interval(Integral, 0, None, closed="left")],
+        "threshold_shrinkage": [Interval(Real, 0, None, closed="left")],
         "n_jobs": [None, Integral],
         "random_state": ["random_state"],
     }
 
     def __init__(self, estimator=None, n_folds=5, *, calibration="temperature", threshold=None,
-                 threshold_bootstrap=0, n_jobs=None, random_state=None):
+                 threshold_bootstrap=0, threshold_shrinkage=0.0, n_jobs=None,
+                 random_state=None):
         self.estimator = estimator
         self.n_folds = n_folds
         self.calibration = calibration
         self.threshold = threshold
         self.threshold_bootstrap = threshold_bootstrap
+        self.threshold_shrinkage = threshold_shrinkage
         self.n_jobs = n_jobs
         self.random_state = random_state
 
@@ -825,7 +837,8 @@ class CrossFitClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstimatorMi
                 oof[seen], y_enc[seen], None if sample_weight is None else sample_weight[seen])
         self.oof_proba_ = temperature_scale(oof, self.temperature_)
         self.threshold_, self.threshold_score_ = fit_threshold(
-            self.threshold, self.oof_proba_, y_enc, sample_weight, self.threshold_bootstrap)
+            self.threshold, self.oof_proba_, y_enc, sample_weight, self.threshold_bootstrap,
+            shrinkage=float(self.threshold_shrinkage))
         return self
 
     def __sklearn_is_fitted__(self):

@@ -21,7 +21,12 @@ from sklearn.metrics import (
 )
 
 from sklearn_losses import CrossFitClassifier, LossPortfolioClassifier, WeightedLossClassifier
-from sklearn_losses.ensemble import prepare_members, temperature_scale, tune_threshold
+from sklearn_losses.ensemble import (
+    prepare_members,
+    shrink_threshold,
+    temperature_scale,
+    tune_threshold,
+)
 
 from ._data import fast_net, imbalanced, shuffled_labels
 
@@ -200,6 +205,24 @@ def test_threshold_bootstrap_bags_the_tuned_threshold():
     # ignored without a metric to tune
     fixed = clone(bagged).set_params(threshold=0.3).fit(X, labels)
     assert fixed.threshold_ == 0.3 and fixed.threshold_score_ is None
+
+
+def test_threshold_shrinkage_pulls_the_tuned_threshold_toward_the_prior_guess():
+    X, y = imbalanced(300)
+    labels = np.array(["ok", "fraud"])[y]
+    w = np.random.default_rng(0).uniform(0.5, 2.0, len(y))
+    once = CrossFitClassifier(LogisticRegression(), n_folds=3, threshold="matthews_corrcoef",
+                              random_state=0).fit(X, labels, sample_weight=w)
+    shrunk = clone(once).set_params(threshold_shrinkage=20.0).fit(X, labels, sample_weight=w)
+    np.testing.assert_array_equal(shrunk.oof_proba_, once.oof_proba_)
+    y_enc = (labels == once.classes_[1]).astype(int)
+    assert shrunk.threshold_ == pytest.approx(shrink_threshold(once.threshold_, y_enc, w, 20.0))
+    assert shrunk.threshold_ != once.threshold_
+    pred = shrunk.classes_[(shrunk.oof_proba_[:, 1] >= shrunk.threshold_).astype(int)]
+    assert shrunk.threshold_score_ == pytest.approx(
+        matthews_corrcoef(labels, pred, sample_weight=w))
+    with pytest.raises(ValueError, match="'threshold_shrinkage' parameter"):
+        clone(once).set_params(threshold_shrinkage=-1.0).fit(X, labels)
 
 
 def test_sample_weight_reaches_every_member_and_the_temperature():
