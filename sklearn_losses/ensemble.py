@@ -496,7 +496,8 @@ def shrink_threshold(threshold, y_enc, sample_weight=None, strength=20.0) -> flo
         The labels it was tuned on, 0 or 1.
     sample_weight : array-like of shape (n_samples,), optional
     strength : float, default=20.0
-        Pseudo-rows of the guess; 0 returns ``threshold``.
+        Pseudo-rows of the guess; 0 returns ``threshold``, infinity the
+        guess.
 
     Returns
     -------
@@ -522,6 +523,8 @@ def shrink_threshold(threshold, y_enc, sample_weight=None, strength=20.0) -> flo
     w_rare = w[y_enc == rare]
     n_rare = w_rare.sum() ** 2 / np.square(w_rare).sum()  # Kish's effective row count
     guess = 0.5 * np.log(totals[1] / totals[0])
+    if np.isinf(strength):  # the guess alone
+        return float(1.0 / (1.0 + np.exp(-guess)))
     t = min(max(float(threshold), 1e-12), 1 - 1e-12)
     z = (n_rare * np.log(t / (1 - t)) + strength * guess) / (n_rare + strength)
     return float(1.0 / (1.0 + np.exp(-z)))

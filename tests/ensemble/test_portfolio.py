@@ -432,8 +432,9 @@ def test_shrink_threshold_by_hand():
     # logit(0.8) = 1.3863, guess logit(0.1) / 2 = -1.0986: (10 * 1.3863 - 20 * 1.0986) / 30
     assert shrink_threshold(0.8, y, strength=20.0) == pytest.approx(0.432831, abs=1e-6)
     assert shrink_threshold(0.8, y, strength=0.0) == 0.8
-    assert shrink_threshold(0.8, y, strength=1e15) == pytest.approx(  # the guess alone
-        np.sqrt(10) / (np.sqrt(10) + np.sqrt(90)))
+    for strength in (1e15, np.inf):  # the guess alone
+        assert shrink_threshold(0.8, y, strength=strength) == pytest.approx(
+            np.sqrt(10) / (np.sqrt(10) + np.sqrt(90)))
     # the same rule for the other class: labels swapped, the threshold mirrored
     assert shrink_threshold(0.2, 1 - y, strength=20.0) == pytest.approx(1 - 0.432831, abs=1e-6)
     # weights: pi is the weighted share, the rare class counts its effective rows
