@@ -13,10 +13,12 @@ plain lists of dicts for :class:`~sklearn.model_selection.GridSearchCV`;
 
 from __future__ import annotations
 
+import copy
 from numbers import Integral
 
 import numpy as np
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from sklearn.utils.multiclass import type_of_target
 
 from ._warnings import warn_user
 from .losses.base import get_loss
@@ -65,6 +67,8 @@ class ClassCoveringKFold(StratifiedKFold):
 
     def split(self, X, y, groups=None):
         """Stratified folds of ``y``, each test fold holding every class."""
+        if type_of_target(y) not in ("binary", "multiclass"):
+            return super().split(X, y, groups)  # StratifiedKFold's own error
         n = self._n_splits_for(y)
         if n < 2:
             classes, counts = np.unique(np.asarray(y), return_counts=True)
@@ -76,8 +80,11 @@ class ClassCoveringKFold(StratifiedKFold):
             warn_user(f"The smallest class has {n} rows: cross-validating on {n} folds "
                         f"instead of {self.n_splits}, so that every test fold holds every "
                         "class.")
-        splitter = StratifiedKFold(n, shuffle=self.shuffle, random_state=self.random_state)
-        return splitter.split(X, y, groups)
+        # a copy, not a new StratifiedKFold: a meta-estimator may have set random_state
+        # without shuffle (StackingClassifier does), which the constructor's check refuses
+        fewer = copy.copy(self)
+        fewer.n_splits = n
+        return StratifiedKFold.split(fewer, X, y, groups)
 
 
 def _imbalance():
@@ -215,7 +222,9 @@ def make_loss_search(estimator=None, *, problem="imbalance", scoring="average_pr
         cv = ClassCoveringKFold(int(cv), shuffle=True, random_state=random_state)
     if isinstance(scoring, (str, list, tuple, set, dict)):
         scoring = resolve_scoring({scoring: scoring} if isinstance(scoring, str) else scoring)
-        if len(scoring) == 1 and refit is True:  # one metric: GridSearchCV's plain form
+        if len(scoring) == 1 and not isinstance(refit, str):
+            # one metric: GridSearchCV's plain form (cv_results_["mean_test_score"]), unless
+            # refit names it
             scoring = next(iter(scoring.values()))
     return GridSearchCV(estimator, loss_search_grid(problem, prefix=prefix), scoring=scoring,
                         cv=cv, n_jobs=n_jobs, refit=refit, error_score=error_score,

@@ -123,3 +123,31 @@ def test_default_folds_hold_every_class_of_a_rare_minority():
                         .split(X, yy)]))
     with pytest.raises(ValueError, match=r"class\(es\) \['pos'\] have a single row"):
         search.cv.split(X[1:], np.array(['neg'] * 38 + ['pos']))
+
+
+def test_class_covering_folds_work_where_stratified_folds_do():
+    from sklearn.ensemble import StackingClassifier
+    from sklearn.linear_model import LogisticRegression
+
+    from sklearn_losses.search import ClassCoveringKFold
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(60, 3)), np.array([0, 1] * 30)
+    # StackingClassifier sets random_state on a splitter that has none, also without shuffle
+    stack = StackingClassifier([("lr", LogisticRegression())], cv=ClassCoveringKFold(3))
+    ref = StackingClassifier([("lr", LogisticRegression())], cv=StratifiedKFold(3))
+    np.testing.assert_allclose(stack.fit(X, y).predict_proba(X), ref.fit(X, y).predict_proba(X))
+    with pytest.raises(ValueError, match="continuous"):  # StratifiedKFold's own error
+        list(ClassCoveringKFold(3).split(X, rng.normal(size=60)))
+
+
+def test_one_scoring_name_keeps_the_plain_cv_results_keys_without_refit(data):
+    X, y = data
+    grid = {"loss": ["cross_entropy"], "reweight": ["balanced"]}
+    for refit in (True, False):
+        search = make_loss_search(WeightedLossClassifier(**FAST), cv=2, refit=refit)
+        search.param_grid = grid
+        search.fit(X, y)
+        assert "mean_test_score" in search.cv_results_  # as GridSearchCV(scoring="...") has
+    named = make_loss_search(scoring="average_precision", refit="average_precision")
+    assert set(named.scoring) == {"average_precision"}  # refit names the metric: a dict
