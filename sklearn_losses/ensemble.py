@@ -373,16 +373,27 @@ def _scores_from_counts(metric, tp, fp, fn, tn, f1_class):
         if metric == "f1":
             hit, miss = (tp, fp + fn) if f1_class == 1 else (tn, fn + fp)
             return np.where(2 * hit + miss > 0, 2 * hit / (2 * hit + miss), 0.0)
-    raise ValueError(metric)  # pragma: no cover
+    _check_metric(metric)
+
+
+def _check_metric(metric):
+    if metric not in THRESHOLD_METRICS:
+        raise ValueError(f"Unknown threshold metric {metric!r}; choose one of "
+                         f"{', '.join(THRESHOLD_METRICS)}.")
 
 
 def tune_threshold(p1, y_enc, metric, sample_weight=None, f1_class=1, *, n_bootstrap=0):
     """The threshold on ``p1`` that maximises a binary metric, and its score.
 
-    Every distinct decision is tried: the rows are sorted by ``p1`` once and
-    the confusion counts are accumulated, so the search is linear after the
-    sort. The threshold is the midpoint between consecutive distinct values;
-    among equally good thresholds the median one is returned.
+    Every cut between two distinct values of ``p1`` is tried: the rows are
+    sorted by ``p1`` once and the confusion counts are accumulated, so the
+    search is linear after the sort. The threshold is the midpoint between
+    consecutive distinct values (the upper one where the midpoint rounds
+    onto the lower); among equally good thresholds the median one is
+    returned. A decision that puts every row in one class is not a
+    candidate: a threshold is meant to separate the rows (a constant
+    classifier can score well on accuracy or F1 of a tiny sample). Only
+    relative weights matter: they are divided by their maximum first.
 
     With ``n_bootstrap`` > 0 the threshold is bagged: the median of the
     thresholds tuned so on ``n_bootstrap`` bootstrap resamples of the rows
@@ -414,9 +425,11 @@ def tune_threshold(p1, y_enc, metric, sample_weight=None, f1_class=1, *, n_boots
     score : float
         The metric at ``threshold`` on all the rows.
     """
+    _check_metric(metric)
     p1 = np.asarray(p1, dtype=np.float64)
     y_enc = np.asarray(y_enc)
-    w = np.ones(len(p1)) if sample_weight is None else np.asarray(sample_weight, np.float64)
+    w = _relative(np.ones(len(p1)) if sample_weight is None
+                  else np.asarray(sample_weight, np.float64))
     if n_bootstrap:
         rng = np.random.default_rng(0)
         found = []
@@ -442,7 +455,15 @@ def tune_threshold(p1, y_enc, metric, sample_weight=None, f1_class=1, *, n_boots
     scores = _scores_from_counts(metric, tp_c, fp_c, tp[-1] - tp_c, fp[-1] - fp_c, f1_class)
     best = np.flatnonzero(scores >= scores.max() - 1e-12)
     i = best[len(best) // 2]
-    return float((p_sorted[cut[i]] + p_sorted[cut[i] + 1]) / 2), float(scores[i])
+    upper, lower = p_sorted[cut[i]], p_sorted[cut[i] + 1]
+    middle = (upper + lower) / 2
+    return float(middle if middle > lower else upper), float(scores[i])
+
+
+def _relative(w):
+    """Weights divided by their largest (the counts a metric sees stay in float range)."""
+    top = w.max() if w.size else 0.0
+    return w / top if np.isfinite(top) and top > 0 else w
 
 
 # --------------------------------------------------------------- estimator
@@ -458,7 +479,8 @@ def check_threshold(threshold, classes):
 def score_at(p1, y_enc, metric, threshold, sample_weight=None, f1_class=1) -> float:
     """The binary ``metric`` of the decision ``p1 >= threshold`` (weighted counts)."""
     p1, y_enc = np.asarray(p1, dtype=np.float64), np.asarray(y_enc)
-    w = np.ones(len(p1)) if sample_weight is None else np.asarray(sample_weight, np.float64)
+    w = _relative(np.ones(len(p1)) if sample_weight is None
+                  else np.asarray(sample_weight, np.float64))
     ones = p1 >= threshold
     pos = w * (y_enc == 1)
     tp, fp = pos[ones].sum(), (w - pos)[ones].sum()
@@ -485,7 +507,9 @@ def shrink_threshold(threshold, y_enc, sample_weight=None, strength=20.0) -> flo
     behind the guess. With sample weights, ``pi`` is the weighted share
     and ``n_rare`` the rare class's effective row count
     ``(sum w)**2 / sum(w**2)`` (Kish): its row count under equal weights,
-    fewer when the weights vary, as the tuned threshold is then noisier.
+    fewer when the weights vary, as the tuned threshold is then noisier. The
+    rare class is the one with fewer rows (of positive weight; class 1 on
+    ties), whatever its weights: up-weighting it does not add rows.
 
     Parameters
     ----------
@@ -496,8 +520,8 @@ def shrink_threshold(threshold, y_enc, sample_weight=None, strength=20.0) -> flo
         The labels it was tuned on, 0 or 1.
     sample_weight : array-like of shape (n_samples,), optional
     strength : float, default=20.0
-        Pseudo-rows of the guess; 0 returns ``threshold``, infinity the
-        guess.
+        Pseudo-rows of the guess (non-negative); 0 returns ``threshold``,
+        infinity the guess.
 
     Returns
     -------
@@ -512,14 +536,23 @@ def shrink_threshold(threshold, y_enc, sample_weight=None, strength=20.0) -> flo
     >>> round(shrink_threshold(0.8, y, strength=1e12), 4)  # the guess: sqrt(10)/(sqrt(10)+sqrt(90))
     0.25
     """
+    strength = float(strength)
+    if not strength >= 0:  # NaN too
+        raise ValueError(f"strength must be a non-negative number; got {strength!r}.")
+    y_enc = np.asarray(y_enc)
+    if not np.isin(y_enc, (0, 1)).all():
+        raise ValueError("y_enc must hold the labels 0 and 1 only; got "
+                         f"{np.unique(y_enc)[:10].tolist()}.")
     if strength == 0:
         return float(threshold)
-    y_enc = np.asarray(y_enc)
-    w = np.ones(len(y_enc)) if sample_weight is None else np.asarray(sample_weight, np.float64)
+    w = _relative(np.ones(len(y_enc)) if sample_weight is None
+                  else np.asarray(sample_weight, np.float64))
     totals = np.bincount(y_enc, weights=w, minlength=2)[:2]
     if totals.min() <= 0:
         return float(threshold)
-    rare = int(np.argmin(totals))
+    # the rare class by rows (as the F1 scorers' minority): weights that balance the classes
+    # do not make the majority rare
+    rare = _minority_index(np.bincount(y_enc[w > 0], minlength=2))
     w_rare = w[y_enc == rare]
     n_rare = w_rare.sum() ** 2 / np.square(w_rare).sum()  # Kish's effective row count
     guess = 0.5 * np.log(totals[1] / totals[0])

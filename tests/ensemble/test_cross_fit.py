@@ -154,6 +154,23 @@ def test_tune_threshold_bagged_over_bootstrap_resamples(metric):
     assert tune_threshold(p1, y, metric, w, n_bootstrap=20) == (threshold, score)  # fixed seed
 
 
+def test_tune_threshold_at_any_weight_scale_and_between_adjacent_floats():
+    rng = np.random.default_rng(0)
+    p1, y = rng.uniform(size=200), (rng.uniform(size=200) < 0.3).astype(int)
+    ref = tune_threshold(p1, y, "matthews_corrcoef")
+    for scale in (1e-170, 1e160):  # only relative weights matter
+        got = tune_threshold(p1, y, "matthews_corrcoef", np.full(200, scale))
+        assert got == pytest.approx(ref)
+    # the midpoint of two adjacent floats rounds onto the lower: the upper is the threshold,
+    # so that the score reported is the score of the threshold returned
+    p1 = np.array([0.3, np.nextafter(0.3, 0), 0.1, 0.9])
+    y = np.array([1, 0, 0, 1])
+    t, score = tune_threshold(p1, y, "matthews_corrcoef")
+    assert score == 1.0 and matthews_corrcoef(y, (p1 >= t).astype(int)) == 1.0
+    with pytest.raises(ValueError, match="Unknown threshold metric 'f2'; choose one of f1"):
+        tune_threshold(p1, y, "f2")
+
+
 def test_tune_threshold_bagging_falls_back_when_every_resample_has_one_class():
     # the first fixed-seed resample of 3 rows misses one row: make it the only positive
     missed = sorted(set(range(3)) - set(np.random.default_rng(0).integers(0, 3, 3)))[0]

@@ -446,6 +446,22 @@ def test_shrink_threshold_by_hand():
     assert shrink_threshold(0.8, y, w) == pytest.approx(1 / (1 + np.exp(-z)))
     # the tuned threshold at the edge stays finite
     assert 0 < shrink_threshold(1.0, y) < 1 and 0 < shrink_threshold(0.0, y) < 1
+    # up-weighting the rare class, even beyond balance, does not make the majority rare:
+    # n_rare stays its 10 rows (equal weights), only pi follows the weights
+    for r in (8.99, 9.0, 9.01, 20.0):
+        w = np.where(y == 1, r, 1.0)
+        z = (10 * np.log(4) + 20 * 0.5 * np.log(10 * r / 90)) / 30
+        assert shrink_threshold(0.8, y, w) == pytest.approx(1 / (1 + np.exp(-z)))
+    # only relative weights matter, at any scale
+    for scale in (1e-170, 1e160):
+        assert shrink_threshold(0.8, y, np.full(100, scale)) == pytest.approx(
+            shrink_threshold(0.8, y))
+    with pytest.raises(ValueError, match="strength must be a non-negative"):
+        shrink_threshold(0.8, y, strength=-10.0)
+    with pytest.raises(ValueError, match="strength must be a non-negative"):
+        shrink_threshold(0.8, y, strength=np.nan)
+    with pytest.raises(ValueError, match=r"labels 0 and 1 only; got \[1, 2\]"):
+        shrink_threshold(0.8, y + 1)
 
 
 def test_threshold_on_multiclass_y():
