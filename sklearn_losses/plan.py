@@ -371,7 +371,8 @@ def make_plan(params, X, y_enc, classes, sample_weight, *, monitor, previous=Non
     if partial and previous is not None:
         setup = {k: getattr(previous, k) for k in (
             "row_counts", "class_counts", "weight_counts", "loss_positive", "reweight",
-            "class_weight", "device", "batch_sampler")}
+            "class_weight", "batch_sampler")}
+        setup["device"] = resolve_device(params["device"])  # set_params(device=...) holds
         setup["scheme"] = scheme_of(previous.reweight)
         setup["loss"] = get_loss(previous.loss)  # a copy: its batch counters start afresh
     else:
