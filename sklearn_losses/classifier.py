@@ -11,6 +11,7 @@ produced; it predicts with the fitted network. ``fit``, ``warm_start`` and
 from __future__ import annotations
 
 import copy
+import dataclasses
 from contextlib import contextmanager
 from numbers import Integral, Real
 
@@ -312,7 +313,14 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         ``"cuda:1"``...
     random_state : int, RandomState or None, default=None
         Seeds weight initialisation, shuffling and the validation split. The
-        same integer gives identical results on CPU.
+        same integer gives identical results on CPU, one fit per process at a
+        time. Dropout, the retrieval network's neighbour sampling and the
+        initialisation of piecewise-linear embeddings draw from torch's
+        global random state (seeded by the fit and restored after it), so
+        fits run side by side in threads of one process (joblib's
+        ``"threading"`` backend, a ``ThreadPoolExecutor``) can differ with
+        those options and can leave the caller's torch random state changed;
+        separate processes (joblib's default) are reproducible.
     verbose : int, default=0
         0 is silent; 1 prints one line per epoch; 2 also shows a progress
         bar of the batches of each epoch (skorch's ``ProgressBar``), for long
@@ -645,6 +653,9 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
                 _checks.check_same_preprocessing(
                     self.encoder_, self.preprocessing,
                     "partial_fit" if partial else "warm_start=True")
+            if y is None:  # as validate_data says it, for every preprocessing
+                raise ValueError(f"{type(self).__name__} requires y to be passed, but the "
+                                 "target y is None.")
             X, y = validate_table(self, X, y, dtype=np.float32, reset=not resume,
                                   sample_weight=sample_weight,
                                   **({} if partial else {"ensure_min_samples": 2}))
@@ -778,7 +789,8 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         self._training_state = result.state
         self.n_iter_, self.best_epoch_ = result.n_iter, result.best_epoch
         self.loss_curve_, self.validation_scores_ = result.loss_curve, result.validation_scores
-        if plan.scheme is not None and plan.scheme.scheduled:
+        if plan.scheme is not None and plan.scheme.scheduled and plan.stopping != "none":
+            # partial_fit trains epoch by epoch, nothing stopped it (stopping "none")
             _checks.warn_schedule_never_started(plan.scheme, result.n_iter, plan.max_epochs)
         threads = (None if plan.valid_index is None
                    else self._thread_count(len(plan.valid_index), X.shape[1]))
@@ -961,6 +973,8 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
             state["device_"] = device
             if state.get("module_") is not None:
                 state["module_"] = state["module_"].to(device)
+            if state.get("plan_") is not None:  # what partial_fit continues from
+                state["plan_"] = dataclasses.replace(state["plan_"], device=device)
         super().__setstate__(state)
 
 

@@ -1,5 +1,6 @@
 """WeightedLossClassifier: scikit-learn compliance, pipelines, grids, bad input."""
 
+import dataclasses
 import pickle
 import warnings
 
@@ -323,10 +324,33 @@ def test_model_marked_cuda_loads_on_cpu_without_cuda():
     clf = WeightedLossClassifier(**FAST).fit(X, y)
     expected = clf.predict_proba(X)
     clf.device_ = torch.device("cuda")  # as if trained on a GPU
+    clf.plan_ = dataclasses.replace(clf.plan_, device=torch.device("cuda"))
     with pytest.warns(UserWarning, match="loaded on the CPU"):
         restored = pickle.loads(pickle.dumps(clf))
-    assert restored.device_.type == "cpu"
+    assert restored.device_.type == "cpu" and restored.plan_.device.type == "cpu"
     np.testing.assert_array_equal(restored.predict_proba(X), expected)
+    restored.partial_fit(X, y)  # continues on the CPU (it asserted CUDA)
+    assert restored.device_.type == "cpu" and restored.n_iter_ == clf.n_iter_ + 1
+
+
+def test_fit_without_y_is_the_usual_error_for_every_preprocessing():
+    X, _ = _imbalanced()
+    for preprocessing in ("auto", None):
+        clf = WeightedLossClassifier(preprocessing=preprocessing, **FAST)
+        with pytest.raises(ValueError, match="requires y to be passed"):
+            clf.fit(X, None)
+        with pytest.raises(ValueError, match="requires y to be passed"):
+            clf.partial_fit(X, None, classes=[0, 1])
+
+
+def test_partial_fit_does_not_warn_that_a_deferred_scheme_never_started():
+    X, y = _imbalanced()
+    clf = WeightedLossClassifier(reweight="drw", **dict(FAST, max_epochs=10))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for _ in range(3):  # drw switches on at epoch 8: partial_fit stopped nothing
+            clf.partial_fit(X, y, classes=[0, 1])
+    assert clf.n_iter_ == 3
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
