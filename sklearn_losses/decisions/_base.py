@@ -117,8 +117,8 @@ def fit_on(estimator, X, y, indices, fit_params):
 def proba_columns(estimator, classes):
     """Column of each of ``classes`` in ``estimator.predict_proba``; -1 where absent."""
     fitted = np.asarray(estimator.classes_)
-    pos = np.searchsorted(fitted, classes)
-    pos = np.clip(pos, 0, len(fitted) - 1)
+    order = np.argsort(fitted, kind="stable")  # classes_ in any order (not only sorted)
+    pos = order[np.clip(np.searchsorted(fitted, classes, sorter=order), 0, len(fitted) - 1)]
     return np.where(fitted[pos] == classes, pos, -1)
 
 
@@ -158,6 +158,16 @@ def cross_fit_proba(estimator, X, y, splits, classes, fit_params):
     if not blocks:
         raise ValueError("cv gave no split.")
     return np.vstack(blocks), np.concatenate(rows), np.concatenate(fold)
+
+
+def check_held_out_once(rows, owner):
+    """Raise when a row is held out by more than one split (its score would count twice)."""
+    repeated = len(rows) - len(np.unique(rows))
+    if repeated:
+        raise ValueError(
+            f"{owner}: cv holds out {repeated} row(s) more than once (a repeated or shuffled "
+            "splitter); the guarantee counts held-out rows, and a row scored by several "
+            "models is not several rows. Use a partition, e.g. an int or StratifiedKFold.")
 
 
 def holdout_split(y, target, fraction, random_state):
@@ -200,7 +210,8 @@ class BaseDecisionClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator)
             return X, y, classes, None
         estimator = self._prefit_estimator()
         X, y, _ = check_targets(X, y, owner=owner, min_classes=1)
-        classes = np.asarray(estimator.classes_)
+        # sorted, as every scikit-learn classifier's (aligned_proba finds each column)
+        classes = np.sort(np.asarray(estimator.classes_))
         if binary and len(classes) != 2:
             _raise_not_binary(owner, classes)
         unknown = np.setdiff1d(np.unique(y), classes)
@@ -223,7 +234,7 @@ class BaseDecisionClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator)
     def _set_fitted_estimator(self, estimator, classes):
         """Record ``estimator_`` and the attributes delegated to it."""
         self.estimator_ = estimator
-        fitted = np.asarray(estimator.classes_)
+        fitted = np.sort(np.asarray(estimator.classes_))
         if not np.array_equal(fitted, classes):
             raise ValueError(f"The estimator's classes_ {fitted.tolist()} differ from the "
                              f"classes of y {classes.tolist()}: with cv='prefit' the "

@@ -21,6 +21,7 @@ from ._base import (
     BaseDecisionClassifier,
     BinaryThresholdClassifier,
     aligned_proba,
+    check_held_out_once,
     cross_fit_proba,
     fit_on,
     holdout_split,
@@ -306,6 +307,7 @@ class NeymanPearsonClassifier(BinaryThresholdClassifier):
             splits = list(resolve_cv(self.cv, y).split(X, y))
             proba, rows, _ = cross_fit_proba(self.estimator, X, y, splits, classes,
                                              fit_params)
+            check_held_out_once(rows, type(self).__name__)
             scores = proba[y[rows] != pos, np.searchsorted(classes, pos)]
             estimator = None
             context = " (out-of-fold negative rows)"

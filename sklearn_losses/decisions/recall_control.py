@@ -25,6 +25,7 @@ from ._base import (
     BaseDecisionClassifier,
     BinaryThresholdClassifier,
     aligned_proba,
+    check_held_out_once,
     cross_fit_proba,
     fit_on,
     holdout_split,
@@ -314,7 +315,13 @@ class RecallControlClassifier(BinaryThresholdClassifier):
         sample_weight : array-like of shape (n_samples,), default=None
             Weights of the held-out positive rows in the risk (Farinhas et
             al.: larger for rows more like the deployment data), divided by
-            their maximum. They weight the calibration only and do not reach
+            their maximum. The bound holds for weights fixed before the
+            held-out rows are seen: weights computed from the rows (their
+            features or scores) keep it only when they are the likelihood
+            ratio of the deployment distribution to the training one (the
+            covariate-shift weights of Tibshirani et al., 2019); other
+            row-dependent weights void it (with no shift at all, weights
+            ``Phi(x)`` raised the mean FNR at ``alpha=0.1`` to 0.16). They weight the calibration only and do not reach
             the estimator's ``fit``; training weights go through
             ``fit_params`` under the name the estimator's ``fit`` takes (e.g.
             ``logisticregression__sample_weight`` for a pipeline).
@@ -352,6 +359,7 @@ class RecallControlClassifier(BinaryThresholdClassifier):
             splits = list(resolve_cv(self.cv, y).split(X, y))
             proba, rows, _ = cross_fit_proba(self.estimator, X, y, splits, classes,
                                              fit_params)
+            check_held_out_once(rows, name)
             keep = y[rows] == pos
             cal, scores = rows[keep], proba[keep, pos_col]
             estimator = None
