@@ -463,13 +463,19 @@ def loss_metric(loss, **params) -> ProbaMetric:
     Parameters
     ----------
     loss : str or Loss
-        A registry name or loss instance.
+        A registry name or loss instance; not a stochastic one (``ensloss``
+        draws its loss per call: an error).
     **params
         Hyper-parameters of the loss (e.g. ``gamma=2.0``).
     """
     from .losses.base import get_loss
 
     template = get_loss(loss, **params)  # validates name and parameters now
+    if template.stochastic:
+        raise ValueError(
+            f"The loss {template.name!r} is drawn at random on each call, so its values "
+            "differ between calls on the same predictions and rank nothing; score with a "
+            "metric (e.g. 'average_precision') or a deterministic loss instead.")
     return _LossMetric(f"loss:{template.name}", partial(_loss_value, template),
                        greater_is_better=False, uses_pos_label=True)
 

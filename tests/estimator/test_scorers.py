@@ -343,3 +343,13 @@ def test_ranking_scorers_take_decision_function_without_predict_proba():
     # probabilities stay required where scores are not enough
     with pytest.raises(AttributeError, match="predict_proba"):
         get_scorer("neg_log_loss")(svc, X, names)
+
+
+def test_a_loss_scorer_of_a_stochastic_loss_is_refused():
+    # ensloss draws its loss per call: the same predictions scored 0.596, 0.583, 0.580
+    from sklearn_losses.metrics import loss_metric, make_loss_scorer
+
+    with pytest.raises(ValueError, match="'ensloss' is drawn at random on each call"):
+        make_loss_scorer("ensloss")
+    with pytest.raises(ValueError, match="drawn at random"):
+        loss_metric("ensloss")
