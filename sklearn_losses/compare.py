@@ -591,10 +591,12 @@ def corrected_ttest(scores_a, scores_b, test_train_ratio) -> tuple[float, float]
 
 
 def rank_configurations(rows, metrics, *, n_folds=None, test_train_ratio=None, alpha=0.05,
-                        complexity: Callable | None = None) -> list[dict]:
+                        complexity: Callable | None = None,
+                        lower_is_better=()) -> list[dict]:
     """Rank :func:`summarize`'s rows: best first, failed configurations last.
 
-    Order: the mean of ``metrics[0]`` (greater first); equal means (to 1e-9)
+    Order: the mean of ``metrics[0]`` (greater first, smaller first for a
+    metric in ``lower_is_better``); equal means (to 1e-9)
     are broken by the mean of ``metrics[1]``, then of the following metrics
     in turn, then by ``complexity(config)`` (smaller first: the simpler
     configuration), then by name. The best configuration is then compared with each other one on
@@ -617,6 +619,10 @@ def rank_configurations(rows, metrics, *, n_folds=None, test_train_ratio=None, a
     complexity : callable, optional
         ``complexity(config name) -> number``; none: every configuration counts
         as equally simple.
+    lower_is_better : collection of str, default=()
+        Metrics whose smaller values are better (rates reported as they are,
+        e.g. a false-negative rate), not negated as scikit-learn's ``neg_*``
+        scorers are.
 
     Returns
     -------
@@ -635,11 +641,13 @@ def rank_configurations(rows, metrics, *, n_folds=None, test_train_ratio=None, a
     def usable(r):
         return r["error"] is None and not math.isnan(r[f"{primary}_mean"])
 
-    def desc(value):
-        return math.inf if value is None or math.isnan(value) else -round(value, 9)
+    def best_first(value, metric):
+        if value is None or math.isnan(value):
+            return math.inf
+        return round(value, 9) if metric in lower_is_better else -round(value, 9)
 
     def key(r):
-        return (*(desc(r[f"{m}_mean"]) for m in metrics),
+        return (*(best_first(r[f"{m}_mean"], m) for m in metrics),
                 complexity(r["config"]) if complexity is not None else 0,
                 str(r["config"]))
 

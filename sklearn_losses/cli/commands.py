@@ -199,11 +199,16 @@ def _check_folds(folds, info):
         raise CLIError(f"--folds must be at least 2; got {folds}.")
     counts = info["classes"]
     smallest = min(counts, key=counts.get)
+    if counts[smallest] < 2:
+        raise CLIError(
+            f"the class {format_label(smallest)} has a single row: stratified "
+            "cross-validation needs at least 2 rows of every class (one to train on, one to "
+            "test). Drop or merge that class, or add rows of it.")
     if folds > counts[smallest]:
         raise CLIError(
             f"--folds {folds} is larger than the smallest class ({format_label(smallest)}: "
             f"{counts[smallest]} rows): stratified cross-validation needs a row of every class "
-            f"in every fold. Use --folds {max(counts[smallest], 2)} or fewer, or more data.")
+            f"in every fold. Use --folds {counts[smallest]} or fewer, or more data.")
 
 
 def _parse_decision(text):
@@ -388,14 +393,14 @@ def _warn_decimal_marks(X, decimal):
     example = ", ".join(repr(v) for v in list(found.values())[:3])
     if mark == ",":
         advice = f"pass --decimal , to read {'it' if one else 'them'} as numbers"
-        mark_name, read_as = "comma", "read as text"
-    else:
-        advice = ("drop --decimal if every number of the file uses a point, or fix a file "
-                  "that mixes both marks")
-        mark_name, read_as = "point", "read as text under --decimal ,"
-    error(f"Warning: {columns} {'looks' if one else 'look'} numeric with a decimal "
-          f"{mark_name} (e.g. {example}) but {'is' if one else 'are'} {read_as} and encoded "
-          f"as categories; {advice}.")
+        error(f"Warning: {columns} {'looks' if one else 'look'} numeric with a decimal "
+              f"comma (e.g. {example}) but {'is' if one else 'are'} read as text and encoded "
+              f"as categories; {advice}.")
+    else:  # the column rule reads them as numbers, the point as the decimal mark
+        error(f"Warning: {columns} {'holds' if one else 'hold'} numbers written with a "
+              f"decimal point under --decimal , (e.g. {example}); they are read with the "
+              "point as the decimal mark, not as a thousands separator. Drop --decimal if "
+              "every number of the file uses a point, or fix a file that mixes both marks.")
 
 
 def _summary(args, say, source, X, y, info, configs, losses, reweightings, folds, max_epochs,
@@ -484,6 +489,7 @@ def _run_configs(args, configs, X, y, info, splits, scorers, max_epochs, device,
     """
     from ..compare import (Interrupted, cross_validate_configs, rank_configurations,
                            summarize, warm_up)
+    from ..decisions.spec import RATE_METRICS
     from .model import coded_pos_label, complexity, config_name, make_classifier
     from .progress import Progress
 
@@ -541,12 +547,14 @@ def _run_configs(args, configs, X, y, info, splits, scorers, max_epochs, device,
         row["loss"], rw = names[row["config"]]
         row["reweight"] = "none" if rw is None else rw
     rank_configurations(rows, metrics, n_folds=n_folds, alpha=ALPHA,
-                        complexity=lambda name: complexity(*names[name]))
+                        complexity=lambda name: complexity(*names[name]),
+                        lower_is_better=RATE_METRICS)
     return rows, interrupted
 
 
 def _report(args, rows, interrupted, metrics, folds, n, out, title, n_configs) -> int:
     """Print the leaderboard, write the CSV and the plot; the exit status."""
+    from ..decisions.spec import RATE_METRICS
     from .report import format_leaderboard, write_csv, write_plot
     from .signals import exit_status, received
 
@@ -589,7 +597,7 @@ def _report(args, rows, interrupted, metrics, folds, n, out, title, n_configs) -
         if not args.no_plot:
             png_path = out / PNG_NAME
             if write_plot(rows, metrics, folds, png_path, title=f"{PROG} compare: {title}",
-                          alpha=ALPHA):
+                          alpha=ALPHA, lower_is_better=RATE_METRICS):
                 if not args.quiet:
                     error(f"Wrote {png_path}")
             elif png_path.exists():  # an earlier run's plot beside this run's CSV
@@ -622,7 +630,8 @@ def _save_best(args, rows, X, y, info, max_epochs, say, shown):
     if decision is not None:  # the model saved decides as the compared ones did
         model = decision.wrap(model, pos_label=1, random_state=args.random_state)
     headerless = args.data is not None and args.no_header
-    model = RelabeledClassifier(model, labels=info.get("labels"), headerless=headerless)
+    model = RelabeledClassifier(model, labels=info.get("labels"), headerless=headerless,
+                                file_columns=info.get("file_columns"), target=info["target"])
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         model.fit(X, y)

@@ -299,15 +299,17 @@ def prepare_data(df, target, *, drop=(), positive_label=None, source="the data",
         raise CLIError(f"--drop names the target column {target!r}.")
 
     y_raw = df[target]
-    if y_raw.dtype == object:
+    if y_raw.dtype == object or pd.api.types.is_string_dtype(y_raw.dtype):
+        # text labels (object, or pandas' str dtype) lose their surrounding spaces
         y_raw = y_raw.where(y_raw.isna(), y_raw.astype(str).str.strip())
     n_missing = int(y_raw.isna().sum())
     if n_missing:
-        lines = (np.flatnonzero(y_raw.isna().to_numpy()) + 2)[:5].tolist()
+        rows = (np.flatnonzero(y_raw.isna().to_numpy()) + 1)[:5].tolist()
         more = ", ..." if n_missing > 5 else ""
         raise CLIError(f"target column {target!r} has {n_missing} missing value(s) of "
-                       f"{len(y_raw)} rows (file lines {', '.join(map(str, lines))}{more}); "
-                       "drop or fill those rows.")
+                       f"{len(y_raw)} rows (data rows {', '.join(map(str, rows))}{more}, "
+                       "counted from 1 after any header, blank lines not counted); drop or "
+                       "fill those rows.")
     y_values = y_raw.to_numpy()
     if y_raw.dtype.kind not in "biuf":
         y_values = y_raw.astype(str).to_numpy(dtype=object)
@@ -323,7 +325,8 @@ def prepare_data(df, target, *, drop=(), positive_label=None, source="the data",
                        f"{', '.join(format_label(v) for v in counts.index[:3])}); "
                        "compare needs a categorical target.")
 
-    info = {"target": target, "classes": {k: int(v) for k, v in counts.items()}}
+    info = {"target": target, "classes": {k: int(v) for k, v in counts.items()},
+            "file_columns": list(columns)}
     if len(counts) == 2:
         if positive_label is None:
             # the minority class; on a tie the last in sorted order

@@ -120,6 +120,15 @@ class RelabeledClassifier(ClassifierMixin, BaseEstimator):
         The label of each code of ``y``; None when ``y`` holds the labels.
     headerless : bool, default=False
         Whether the file had no header row (its columns named by position).
+    file_columns : list of str or None, default=None
+        The names of all the file's columns, in order (``headerless``: their
+        positions), target included.
+    target : str or None, default=None
+        The target column's name among ``file_columns``. With both, a
+        headerless model reads a DataFrame numbered 0 to
+        ``len(file_columns) - 1`` (the whole file) or to
+        ``len(file_columns) - 2`` (the file without its target column: the
+        columns after it move one place left) by position.
 
     Attributes
     ----------
@@ -132,10 +141,13 @@ class RelabeledClassifier(ClassifierMixin, BaseEstimator):
     n_features_in_ : int
     """
 
-    def __init__(self, estimator, labels=None, headerless=False):
+    def __init__(self, estimator, labels=None, headerless=False, file_columns=None,
+                 target=None):
         self.estimator = estimator
         self.labels = labels
         self.headerless = headerless
+        self.file_columns = file_columns
+        self.target = target
 
     def fit(self, X, y):
         """Fit a clone of ``estimator`` on the DataFrame ``X`` and the codes ``y``."""
@@ -154,6 +166,16 @@ class RelabeledClassifier(ClassifierMixin, BaseEstimator):
         names = list(self.feature_names_in_)
         if isinstance(X, pd.DataFrame):
             given = [str(c) for c in X.columns]
+            file_columns = getattr(self, "file_columns", None)  # None: saved before them
+            if self.headerless and file_columns and getattr(self, "target", None) is not None:
+                # by position: the whole file, or the file without its target column (the
+                # columns after it one place left), whatever other columns were dropped
+                numbered = list(X.columns)
+                if numbered == list(range(len(file_columns))):
+                    return X.set_axis(list(file_columns), axis=1)[names]
+                if numbered == list(range(len(file_columns) - 1)):
+                    kept = [c for c in file_columns if c != self.target]
+                    return X.set_axis(kept, axis=1)[names]
             if len(set(given)) == len(given) and set(names) <= set(given):
                 return X.set_axis(given, axis=1)[names]
             numbered = list(X.columns) == list(range(len(names)))

@@ -23,6 +23,17 @@ QUICK = {"folds": 2, "max_epochs": 30, "demo_rows": 600}
 FULL = {"folds": 5, "max_epochs": 200, "demo_rows": 2000}
 
 
+def _seed(text):
+    """``--random-state``: an integer in [0, 2**32 - 1] (numpy's seeds)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
+    if not 0 <= value <= 2**32 - 1:
+        raise argparse.ArgumentTypeError(f"must be in [0, 2**32 - 1]; got {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``sklearn-losses`` (sub-commands ``compare`` and ``list-losses``).
 
@@ -98,8 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--max-epochs", type=int, metavar="N",
                          help=f"max_epochs of every model (default: {FULL['max_epochs']}, "
                               f"--quick: {QUICK['max_epochs']}); early stopping may end sooner")
-    compare.add_argument("--random-state", type=int, default=0, metavar="SEED",
-                         help="seed of the folds and of the models (default: 0)")
+    compare.add_argument("--random-state", type=_seed, default=0, metavar="SEED",
+                         help="seed of the folds and of the models, in [0, 2**32 - 1] "
+                              "(default: 0)")
     compare.add_argument("--positive-label", metavar="LABEL",
                          help="binary targets: the positive class, as written in the file "
                               "(default: the minority class)")

@@ -104,7 +104,7 @@ def _limits(values):
 
 
 def leaderboard_figure(rows, metrics, n_folds, *, title="sklearn-losses compare",
-                       alpha=0.05):
+                       alpha=0.05, lower_is_better=()):
     """The leaderboard figure: one panel per metric, a row per configuration.
 
     Each row shows the fold scores (small dots) and their mean with the
@@ -127,6 +127,8 @@ def leaderboard_figure(rows, metrics, n_folds, *, title="sklearn-losses compare"
         The figure's title (the data set's name goes here).
     alpha : float
         The level of the test, for the legend.
+    lower_is_better : collection of str
+        Metrics whose smaller values are better (their axis says so).
 
     Returns
     -------
@@ -173,7 +175,8 @@ def leaderboard_figure(rows, metrics, n_folds, *, title="sklearn-losses compare"
         ax.set_title(metric + (" (ranks)" if metric == metrics[0] else ""), fontsize=fontsize + 1)
         ax.tick_params(labelsize=fontsize)
         ax.grid(axis="x", alpha=0.3)
-        ax.set_xlabel("greater is better", fontsize=fontsize)
+        ax.set_xlabel("lower is better" if metric in lower_is_better else "greater is better",
+                      fontsize=fontsize)
     axes[0].set_yticks(pos, [r["config"] for r in ok], fontsize=fontsize)
     axes[0].set_ylim(-0.7, n - 0.3)
     fig.suptitle(f"{title}: mean ± std over {n_folds} folds, fold scores as dots",

@@ -94,8 +94,10 @@ def test_decimal_points_under_decimal_comma_get_a_note(tmp_path, capsys, grid):
                       "--out", str(tmp_path / "res"))
     assert rc == 130
     notes = [line for line in err.splitlines() if "decimal point" in line]
-    assert len(notes) == 1 and "column 'a' looks numeric" in notes[0], err
-    assert "drop --decimal" in notes[0]
+    assert len(notes) == 1 and "column 'a' holds numbers written with a decimal point" \
+        in notes[0], err
+    assert "Drop --decimal" in notes[0] and "categor" not in notes[0]
+    assert "1 numeric" not in err and "(2 numeric" in err  # the column is read as numbers
 
 
 def test_decimal_mark_columns_only_flags_numbers_with_a_comma():
@@ -385,3 +387,50 @@ def test_interruptible_takes_the_signals_and_leaves_an_ignored_one_ignored():
     finally:
         for signum, handler in saved.items():
             signal.signal(signum, handler)
+
+
+def test_save_best_headerless_with_a_dropped_column_reads_new_rows_by_position(tmp_path,
+                                                                               capsys):
+    # the label first and column 3 dropped: a file of new rows without the label is numbered
+    # 0..3, and its columns after the label sit one place left (they were matched by name,
+    # silently taking the wrong columns)
+    import joblib
+
+    data = _headerless_csv(tmp_path / "d.csv", target_first=True)
+    model_path = tmp_path / "best.joblib"
+    rc, _, err = _run(capsys, "compare", str(data), "--no-header", "-t", "0", "--drop", "3",
+                      *TINY, "--losses", "cross_entropy", "--reweight", "none", "--no-plot",
+                      "--out", str(tmp_path / "res"), "--save-best", str(model_path))
+    assert rc == 0, err
+    model = joblib.load(model_path)
+    table = pd.read_csv(data, header=None)
+    new_rows = table.drop(columns=0).set_axis(range(3), axis=1)  # as read from such a file
+    np.testing.assert_allclose(model.predict_proba(new_rows), model.predict_proba(table))
+    assert list(model.feature_names_in_) == ["1", "2"]
+
+
+def test_text_labels_lose_their_spaces_also_as_pandas_str_dtype(tmp_path, capsys, grid):
+    rng = np.random.default_rng(0)
+    labels = np.array(["no"] * 30 + ["yes"] * 5 + ["yes "] * 5, dtype=object)
+    df = pd.DataFrame({"a": rng.normal(size=40), "label": labels})
+    path = tmp_path / "d.csv"
+    df.to_csv(path, index=False)
+    rc, _, err = _run(capsys, "compare", str(path), "-t", "label", *TINY, "--no-plot",
+                      "--out", str(tmp_path / "res"))
+    assert "'yes' 10" in err and "'yes '" not in err
+
+
+def test_bad_seed_single_row_class_and_missing_target_rows_are_named(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"a": rng.normal(size=20), "label": ["no"] * 19 + ["yes"]})
+    path = tmp_path / "d.csv"
+    df.to_csv(path, index=False)
+    rc, _, err = _run(capsys, "compare", str(path), "-t", "label", "--random-state", "-1")
+    assert rc == 2 and "[0, 2**32 - 1]" in err  # argparse's usage error
+    rc, _, err = _run(capsys, "compare", str(path), "-t", "label", *TINY)
+    assert rc == 2 and "'yes' has a single row" in err and "Use --folds" not in err
+    df["label"] = ["no", None] * 10
+    df.loc[0, "label"] = "yes"
+    df.to_csv(path, index=False)
+    rc, _, err = _run(capsys, "compare", str(path), "-t", "label", *TINY)
+    assert rc == 2 and "data rows 2, 4, 6, 8, 10, ..." in err

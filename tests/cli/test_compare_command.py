@@ -325,7 +325,7 @@ def _error_cases(tmp_path):
         "one class": (["compare", str(_frame_csv(tmp_path, "one.csv", label="no")), "-t",
                        "label"], ["single class", "'no'", "at least 2 classes"]),
         "NaN target": (["compare", str(tmp_path / "nan.csv"), "-t", "label"],
-                       ["target column 'label' has 3 missing value(s)", "5, 9, 11"]),
+                       ["target column 'label' has 3 missing value(s)", "data rows 4, 8, 10"]),
         "continuous target": (["compare", str(_frame_csv(tmp_path, "cont.csv",
                                                          label=np.linspace(0, 1, 60))),
                                "-t", "label"], ["continuous", "categorical target"]),

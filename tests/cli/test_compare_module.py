@@ -167,3 +167,18 @@ def test_sign_test_is_scipy_binomtest():
     assert sign_test(0, 0) == 1.0
     assert sign_test(9, 1) == pytest.approx(stats.binomtest(9, 10).pvalue)
     assert sign_test(9, 1) < 0.05 < sign_test(6, 4)
+
+
+def test_rank_configurations_sorts_lower_is_better_metrics_ascending():
+    from sklearn_losses.compare import rank_configurations
+
+    def row(name, mcc, rate):
+        return {"config": name, "error": None, "folds": [0, 1], "mcc_mean": mcc,
+                "fnr_mean": rate, "scores": {"mcc": [mcc, mcc], "fnr": [rate, rate]}}
+
+    rows = [row("a", 0.5, 0.09), row("b", 0.5, 0.02)]  # tied on MCC: the rate breaks it
+    ranked = rank_configurations(rows, ["mcc", "fnr"], n_folds=2, lower_is_better=("fnr",))
+    assert [r["config"] for r in ranked] == ["b", "a"]
+    ranked = rank_configurations([row("a", 0.5, 0.09), row("b", 0.5, 0.02)], ["mcc", "fnr"],
+                                 n_folds=2)
+    assert [r["config"] for r in ranked] == ["a", "b"]  # greater first without it
