@@ -647,14 +647,27 @@ def _save_best(args, rows, X, y, info, max_epochs, say, shown):
                        f"{exc.strerror or exc}.") from None
     if args.data is None:
         how = "a DataFrame with the demo's feature columns"
-    elif headerless:
-        how = (f"pd.read_csv({str(args.data)!r}, header=None), the target column left in or "
-               "out (columns matched by position in the file)")
     else:
-        how = (f"pd.read_csv({str(args.data)!r}) (columns matched by name; the target and "
-               "other extra columns are ignored)")
+        how = f"{_read_call(args, headerless)} (the file read as compare read it"
+        how += ("; the target column left in or out, columns matched by position)"
+                if headerless else "; columns matched by name, the target and other extra "
+                "columns ignored)")
     say(f"Saved the best configuration ({best['config']}), refitted on all {len(y)} rows, to "
         f"{args.save_best}: joblib.load({str(args.save_best)!r}).predict(X) with X = {how}.")
+
+
+def _read_call(args, headerless):
+    """The call that reads ``args.data`` as ``compare`` did:
+    :func:`sklearn_losses.cli.io.read_table` with the options given (separator, decimal
+    mark, encoding). It skips spaces after a separator (text values keep none) and reads
+    ``-`` / ``?`` among decimal-comma numbers as missing, which ``pd.read_csv`` alone does
+    not."""
+    path = repr(str(args.data))
+    options = {"sep": args.sep, "decimal": args.decimal, "encoding": args.encoding}
+    defaults = {"sep": ",", "decimal": ".", "encoding": "utf-8"}
+    extra = "".join(f", {k}={v!r}" for k, v in options.items() if v != defaults[k])
+    return (f"sklearn_losses.cli.io.read_table({path}{extra}"
+            f"{', header=False' if headerless else ''})")
 
 
 #: The function running each sub-command of :func:`~sklearn_losses.cli.parser.build_parser`.

@@ -176,8 +176,10 @@ class RelabeledClassifier(ClassifierMixin, BaseEstimator):
                 if numbered == list(range(len(file_columns) - 1)):
                     kept = [c for c in file_columns if c != self.target]
                     return X.set_axis(kept, axis=1)[names]
-            if len(set(given)) == len(given) and set(names) <= set(given):
-                return X.set_axis(given, axis=1)[names]
+            for found in (given, [c.strip() for c in given]):  # pd.read_csv keeps the
+                # spaces after a separator ("x1, x2"), which compare skipped
+                if len(set(found)) == len(found) and set(names) <= set(found):
+                    return X.set_axis(found, axis=1)[names]
             numbered = list(X.columns) == list(range(len(names)))
             if self.headerless and numbered:
                 return X.set_axis(names, axis=1)

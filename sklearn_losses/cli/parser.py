@@ -143,10 +143,12 @@ def build_parser() -> argparse.ArgumentParser:
                          help=f"output folder, created if needed (default: ./{DEFAULT_OUT})")
     compare.add_argument("--save-best", metavar="PATH",
                          help="refit the best configuration on all rows and save it with "
-                              "joblib: joblib.load(PATH).predict(pd.read_csv(DATA.csv)) (with "
-                              "--no-header: pd.read_csv(DATA.csv, header=None)); the feature "
-                              "columns are found by name, the target and other columns "
-                              "ignored")
+                              "joblib: joblib.load(PATH).predict(X), X read as compare read "
+                              "the file: sklearn_losses.cli.io.read_table(DATA.csv, ...) with "
+                              "the same --sep, --decimal, --encoding and --no-header "
+                              "(header=False), as the final message says (pd.read_csv works "
+                              "for a plain comma-separated file); the feature columns are "
+                              "found by name, the target and other columns ignored")
     compare.add_argument("--quick", action="store_true",
                          help=f"smoke test: {QUICK['folds']} folds, {QUICK['max_epochs']} "
                               f"epochs, {QUICK['demo_rows']} demo rows (explicit --folds / "
