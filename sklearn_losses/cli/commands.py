@@ -414,8 +414,9 @@ def _summary(args, say, source, X, y, info, configs, losses, reweightings, folds
                   f"stratified by the target, seed {args.random_state}; for a decision, "
                   "run on all rows)")
     say(f"Data: {source}: {n} rows{sample}, {X.shape[1]} features "
-        f"({len(info['numeric'])} numeric, {len(info['categorical'])} categorical or text, "
-        f"encoded by the model); target {info['target']!r}: {classes}.")
+        f"({len(info['numeric'])} numeric, {len(info['categorical'])} categorical or text"
+        + (f", {len(info['datetime'])} date" if info.get("datetime") else "")
+        + f", encoded by the model); target {info['target']!r}: {classes}.")
     if "positive" in info:
         say(f"Positive class: {format_label(info['positive'])}"
             + ("" if args.positive_label else " (the minority class; "

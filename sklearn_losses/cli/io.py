@@ -351,8 +351,11 @@ def prepare_data(df, target, *, drop=(), positive_label=None, source="the data",
     X = df.drop(columns=[target, *drop])
     if X.shape[1] == 0:
         raise CLIError(f"no feature columns left in {source} besides the target {target!r}.")
-    numeric, categorical = split_columns(X)
-    from ..columns import to_numeric
+    from ..columns import DATETIME, column_kinds, to_numeric
+
+    numeric, other = split_columns(X)
+    dates = [c for c, k in zip(X.columns, column_kinds(X)) if k == DATETIME]
+    categorical = [c for c in other if c not in dates]
 
     values = {c: to_numeric(X[c], str(c)) for c in numeric}  # numbers as text, "?" as NaN
     infinite = [c for c in numeric if np.isinf(values[c]).any()]
@@ -362,7 +365,7 @@ def prepare_data(df, target, *, drop=(), positive_label=None, source="the data",
         raise CLIError(f"numeric column(s) {counts_inf} of {source} hold infinite values "
                        "(inf or -inf); replace them (e.g. by an empty cell, which is imputed) "
                        "or leave the column(s) out with --drop.")
-    info["numeric"], info["categorical"] = numeric, categorical
+    info["numeric"], info["categorical"], info["datetime"] = numeric, categorical, dates
     info["cardinality"] = {c: int(X[c].nunique(dropna=False)) for c in categorical}
     return X, y, info
 

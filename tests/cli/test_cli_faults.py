@@ -459,3 +459,15 @@ def test_save_best_message_reads_the_file_with_the_options_compare_used(tmp_path
     X = read_table(data, sep=";", decimal=",")
     assert set(model.predict(X)) <= {"yes", "no"}
     assert not (X["city"].str.startswith(" ")).any()
+
+
+def test_the_summary_counts_date_columns_as_dates(tmp_path, capsys, grid):
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"a": rng.normal(size=40), "label": ["no"] * 30 + ["yes"] * 10,
+                       "day": pd.date_range("2024-01-01", periods=40).strftime("%Y-%m-%d")})
+    path = tmp_path / "d.csv"
+    df.to_csv(path, index=False)
+    rc, _, err = _run(capsys, "compare", str(path), "-t", "label", *TINY, "--no-plot",
+                      "--out", str(tmp_path / "res"))
+    assert "(1 numeric, 0 categorical or text, 1 date, encoded by the model)" in err
+    assert "identifier" not in err  # 40 distinct dates are not a categorical id column
