@@ -421,7 +421,14 @@ def _summary(args, say, source, X, y, info, configs, losses, reweightings, folds
         say(f"Positive class: {format_label(info['positive'])}"
             + ("" if args.positive_label else " (the minority class; "
                "change with --positive-label)") + ".")
+    for c, stray in info.get("mostly_numbers", {}).items():
+        say(f"Note: column {c!r} holds numbers but for {', '.join(map(repr, stray))}, so it "
+            "is read as text; a fold whose training rows hold numbers only reads it as "
+            "numeric and then fails on that text. Replace such cells by empty ones (missing "
+            f"values are imputed), or leave the column out with --drop {c}.")
     for c, k in info["cardinality"].items():
+        if c in info.get("mostly_numbers", {}):
+            continue
         if k > HIGH_CARDINALITY or (k == n and n > 10):
             say(f"Note: categorical column {c!r} has {k} distinct values (the model "
                 f"target-encodes columns of more than 16 levels); an identifier? leave it out "

@@ -366,8 +366,29 @@ def prepare_data(df, target, *, drop=(), positive_label=None, source="the data",
                        "(inf or -inf); replace them (e.g. by an empty cell, which is imputed) "
                        "or leave the column(s) out with --drop.")
     info["numeric"], info["categorical"], info["datetime"] = numeric, categorical, dates
+    info["mostly_numbers"] = _mostly_numbers(X, categorical)
     info["cardinality"] = {c: int(X[c].nunique(dropna=False)) for c in categorical}
     return X, y, info
+
+
+def _mostly_numbers(X, columns) -> dict:
+    """``{column: [its non-numeric values, up to 3]}`` for the text columns of ``X`` whose
+    values are numbers but for a few (at most 5% of the present ones): a stray cell such as
+    ``"unknown"`` makes the whole column text, while a fold's training rows without it read
+    as numeric, and its prediction then fails on the text."""
+    import pandas as pd
+
+    out = {}
+    for c in columns:
+        present = X[c].dropna()
+        if len(present) == 0 or not (present.dtype == object
+                                     or pd.api.types.is_string_dtype(present.dtype)):
+            continue
+        parsed = pd.to_numeric(present.astype(str).str.strip(), errors="coerce")
+        stray = present[parsed.isna()]
+        if 0 < len(stray) <= 0.05 * len(present):
+            out[c] = [str(v) for v in pd.unique(stray)[:3]]
+    return out
 
 
 def stratified_subsample(y, n_rows, *, min_per_class=0, random_state=0) -> np.ndarray:

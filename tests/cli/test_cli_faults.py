@@ -471,3 +471,22 @@ def test_the_summary_counts_date_columns_as_dates(tmp_path, capsys, grid):
                       "--out", str(tmp_path / "res"))
     assert "(1 numeric, 0 categorical or text, 1 date, encoded by the model)" in err
     assert "identifier" not in err  # 40 distinct dates are not a categorical id column
+
+
+def test_a_number_column_with_a_stray_text_cell_gets_a_note(tmp_path, capsys, grid):
+    rng = np.random.default_rng(0)
+    income = [str(round(v)) for v in rng.normal(50000, 9000, size=40)]
+    income[5] = "unknown"
+    df = pd.DataFrame({"a": rng.normal(size=40), "income": income,
+                       "label": ["no"] * 30 + ["yes"] * 10})
+    path = tmp_path / "d.csv"
+    df.to_csv(path, index=False)
+    _, _, err = _run(capsys, "compare", str(path), "-t", "label", *TINY, "--no-plot",
+                     "--out", str(tmp_path / "res"))
+    assert "column 'income' holds numbers but for 'unknown'" in err
+    assert "--drop income" in err and "identifier" not in err
+    df["income"] = [f"level{i % 3}" for i in range(40)]  # real text: no note
+    df.to_csv(path, index=False)
+    _, _, err = _run(capsys, "compare", str(path), "-t", "label", *TINY, "--no-plot",
+                     "--out", str(tmp_path / "res"))
+    assert "holds numbers but for" not in err
