@@ -96,7 +96,7 @@ def make_folds(y, n_folds, random_state=None, *, owner="CrossFitClassifier"):
     if counts.min() < 2:
         rare = classes[counts < 2].tolist()[:10]
         warn_user(f"{owner}: the class(es) {rare} have a single row; the member that holds "
-                    "it out never sees the class (its out-of-fold probability of it is 0).")
+                  "it out never sees the class (its out-of-fold probability of it is 0).")
     rng = check_random_state(random_state)
     splitter = StratifiedKFold(n_folds, shuffle=True, random_state=rng.randint(_MAX_SEED))
     fold = np.empty(n, dtype=np.intp)
@@ -428,8 +428,7 @@ def tune_threshold(p1, y_enc, metric, sample_weight=None, f1_class=1, *, n_boots
     _check_metric(metric)
     p1 = np.asarray(p1, dtype=np.float64)
     y_enc = np.asarray(y_enc)
-    w = _relative(np.ones(len(p1)) if sample_weight is None
-                  else np.asarray(sample_weight, np.float64))
+    w = _relative_weights(sample_weight, len(p1))
     if n_bootstrap:
         rng = np.random.default_rng(0)
         found = []
@@ -460,8 +459,10 @@ def tune_threshold(p1, y_enc, metric, sample_weight=None, f1_class=1, *, n_boots
     return float(middle if middle > lower else upper), float(scores[i])
 
 
-def _relative(w):
-    """Weights divided by their largest (the counts a metric sees stay in float range)."""
+def _relative_weights(sample_weight, n):
+    """The weights (ones when None) divided by their largest: only relative weights matter,
+    and the counts a metric sees stay in the float range."""
+    w = np.ones(n) if sample_weight is None else np.asarray(sample_weight, np.float64)
     top = w.max() if w.size else 0.0
     return w / top if np.isfinite(top) and top > 0 else w
 
@@ -479,8 +480,7 @@ def check_threshold(threshold, classes):
 def score_at(p1, y_enc, metric, threshold, sample_weight=None, f1_class=1) -> float:
     """The binary ``metric`` of the decision ``p1 >= threshold`` (weighted counts)."""
     p1, y_enc = np.asarray(p1, dtype=np.float64), np.asarray(y_enc)
-    w = _relative(np.ones(len(p1)) if sample_weight is None
-                  else np.asarray(sample_weight, np.float64))
+    w = _relative_weights(sample_weight, len(p1))
     ones = p1 >= threshold
     pos = w * (y_enc == 1)
     tp, fp = pos[ones].sum(), (w - pos)[ones].sum()
@@ -545,8 +545,7 @@ def shrink_threshold(threshold, y_enc, sample_weight=None, strength=20.0) -> flo
                          f"{np.unique(y_enc)[:10].tolist()}.")
     if strength == 0:
         return float(threshold)
-    w = _relative(np.ones(len(y_enc)) if sample_weight is None
-                  else np.asarray(sample_weight, np.float64))
+    w = _relative_weights(sample_weight, len(y_enc))
     totals = np.bincount(y_enc, weights=w, minlength=2)[:2]
     if totals.min() <= 0:
         return float(threshold)

@@ -757,8 +757,8 @@ class LossPortfolioClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstima
                     warn_as(message, category)
             if error is not None:
                 warn_user(f"{type(self).__name__}: refitting {name!r} on every row failed "
-                            f"({_first_line(error)}); its cross-fitted members predict "
-                            "instead.", UserWarning)
+                          f"({_first_line(error)}); its cross-fitted members predict "
+                          "instead.", UserWarning)
         self.leaderboard_["refit_s"] = self.leaderboard_["member"].map(seconds).astype(float)
         return refitted
 

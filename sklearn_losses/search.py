@@ -57,29 +57,30 @@ class ClassCoveringKFold(StratifiedKFold):
     2
     """
 
-    def _n_splits_for(self, y):
-        _, counts = np.unique(np.asarray(y), return_counts=True)
+    def _n_splits_for(self, counts):
         return min(self.n_splits, int(counts.min())) if counts.size else self.n_splits
 
     def get_n_splits(self, X=None, y=None, groups=None):
         """The number of folds for ``y`` (``n_splits`` without ``y``)."""
-        return self.n_splits if y is None else self._n_splits_for(y)
+        if y is None:
+            return self.n_splits
+        return self._n_splits_for(np.unique(np.asarray(y), return_counts=True)[1])
 
     def split(self, X, y, groups=None):
         """Stratified folds of ``y``, each test fold holding every class."""
         if type_of_target(y) not in ("binary", "multiclass"):
             return super().split(X, y, groups)  # StratifiedKFold's own error
-        n = self._n_splits_for(y)
+        classes, counts = np.unique(np.asarray(y), return_counts=True)
+        n = self._n_splits_for(counts)
         if n < 2:
-            classes, counts = np.unique(np.asarray(y), return_counts=True)
             single = classes[counts < 2].tolist()
             raise ValueError(f"Cannot cross-validate: the class(es) {single} have a single row, "
                              "so at most one test fold could hold them. Give more rows of "
                              "each class.")
         if n < self.n_splits:
             warn_user(f"The smallest class has {n} rows: cross-validating on {n} folds "
-                        f"instead of {self.n_splits}, so that every test fold holds every "
-                        "class.")
+                      f"instead of {self.n_splits}, so that every test fold holds every "
+                      "class.")
         # a copy, not a new StratifiedKFold: a meta-estimator may have set random_state
         # without shuffle (StackingClassifier does), which the constructor's check refuses
         fewer = copy.copy(self)

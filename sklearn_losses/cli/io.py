@@ -284,8 +284,6 @@ def prepare_data(df, target, *, drop=(), positive_label=None, source="the data",
     import pandas as pd
     from sklearn.utils.multiclass import type_of_target
 
-    from ..compare import split_columns
-
     columns = [str(c) for c in df.columns]
     df = df.set_axis(columns, axis=1)
     if target is None:
@@ -351,11 +349,12 @@ def prepare_data(df, target, *, drop=(), positive_label=None, source="the data",
     X = df.drop(columns=[target, *drop])
     if X.shape[1] == 0:
         raise CLIError(f"no feature columns left in {source} besides the target {target!r}.")
-    from ..columns import DATETIME, column_kinds, to_numeric
+    from ..columns import DATETIME, NUMERIC, column_kinds, to_numeric
 
-    numeric, other = split_columns(X)
-    dates = [c for c, k in zip(X.columns, column_kinds(X)) if k == DATETIME]
-    categorical = [c for c in other if c not in dates]
+    kinds = list(zip(X.columns, column_kinds(X)))  # the package's column rule
+    numeric = [c for c, k in kinds if k == NUMERIC]
+    dates = [c for c, k in kinds if k == DATETIME]
+    categorical = [c for c, k in kinds if k not in (NUMERIC, DATETIME)]
 
     values = {c: to_numeric(X[c], str(c)) for c in numeric}  # numbers as text, "?" as NaN
     infinite = [c for c in numeric if np.isinf(values[c]).any()]
@@ -378,16 +377,20 @@ def _mostly_numbers(X, columns) -> dict:
     as numeric, and its prediction then fails on the text."""
     import pandas as pd
 
+    from ..columns import _LENIENT_NUMBER, MISSING_MARKERS
+
     out = {}
     for c in columns:
         present = X[c].dropna()
         if len(present) == 0 or not (present.dtype == object
                                      or pd.api.types.is_string_dtype(present.dtype)):
             continue
-        parsed = pd.to_numeric(present.astype(str).str.strip(), errors="coerce")
-        stray = present[parsed.isna()]
-        if 0 < len(stray) <= 0.05 * len(present):
-            out[c] = [str(v) for v in pd.unique(stray)[:3]]
+        # read as the column rule reads text: stripped, missing-value markers left out
+        text = present.astype(str).str.strip()
+        text = text[~text.isin(MISSING_MARKERS)]
+        stray = text[~text.str.fullmatch(_LENIENT_NUMBER.pattern)]
+        if 0 < len(stray) <= 0.05 * len(text):
+            out[c] = list(pd.unique(stray)[:3])
     return out
 
 

@@ -321,8 +321,9 @@ class RecallControlClassifier(BinaryThresholdClassifier):
             ratio of the deployment distribution to the training one (the
             covariate-shift weights of Tibshirani et al., 2019); other
             row-dependent weights void it (with no shift at all, weights
-            ``Phi(x)`` raised the mean FNR at ``alpha=0.1`` to 0.16). They weight the calibration only and do not reach
-            the estimator's ``fit``; training weights go through
+            ``Phi(x)`` raised the mean FNR at ``alpha=0.1`` to 0.16). They
+            weight the calibration only and do not reach the estimator's
+            ``fit``; training weights go through
             ``fit_params`` under the name the estimator's ``fit`` takes (e.g.
             ``logisticregression__sample_weight`` for a pipeline).
         **fit_params : dict

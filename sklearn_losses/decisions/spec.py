@@ -31,6 +31,7 @@ __all__ = ["DecisionSpec", "parse_decision"]
 #: The decision tools' rates, reported as they are: lower is better.
 RATE_METRICS = ("type_i_error", "fnr")
 
+
 def type_i_error(y_true, y_pred, *, pos_label=1):
     """Share of the rows of the other class predicted ``pos_label`` (NaN without such rows)."""
     negative = np.asarray(y_true) != pos_label
