@@ -6,7 +6,7 @@ of this package or of skorch, and the stack depth changes with the call path
 (``fit``, ``partial_fit``, a ``Pipeline``). :func:`warn_user` instead walks
 up the stack past every frame of this package and of the libraries it calls
 back through (skorch, torch, contextlib, joblib, and scikit-learn's
-``_fit_context`` wrapper), so the warning is attributed to the first caller
+``_fit_context`` and ``set_output`` wrappers), so the warning is attributed to the first caller
 outside them: the user's script, or the scikit-learn meta-estimator that
 called ``fit``.
 """
@@ -20,7 +20,7 @@ __all__ = ["warn_user"]
 
 #: Modules whose frames are passed over: this package and what it calls back through.
 _INTERNAL = ("sklearn_losses", "skorch", "torch", "contextlib", "functools", "joblib",
-             "sklearn.base")
+             "sklearn.base", "sklearn.utils._set_output")
 
 
 def _internal(frame) -> bool:

@@ -21,7 +21,14 @@ array):
       written as text (``"3.14"``, ``"-2e5"``, ``" 7 "``) among them and
       :data:`MISSING_MARKERS` (``"?"``, ``""``, ``"NA"``, ``"n/a"``,
       ``"null"``, ...), with at least one number: **numeric**, the markers
-      being missing values. A number written as text is an optional sign,
+      being missing values. Words too (text without a digit, such as
+      ``"unknown"`` or ``"-"``), when they are at most :data:`WORD_SHARE`
+      (5%) of the present values and markers aside: a few such cells in a
+      column of numbers say that a value is unknown, and are read as missing
+      values, with a :class:`~sklearn.exceptions.DataConversionWarning` naming
+      the column and the words. (Without this a column of numbers would be
+      text, or numeric in a cross-validation fold whose training rows lack
+      the words and then fail on them.) A number written as text is an optional sign,
       digits with an optional decimal point, and an optional exponent; a
       leading zero before another digit (``"007"``, ``"01234"``) marks a code,
       not a number, and makes the column text, as do thousands separators
@@ -45,7 +52,10 @@ rule 5.
 The kind is decided on the training table; :func:`to_numeric`,
 :func:`to_datetime` and :func:`category_strings` then read the column of that
 kind, at fit and at predict alike: a numeric column takes numbers, numbers
-written as text and the markers (missing); a datetime column takes dates,
+written as text and the markers (missing), and reads words as missing values
+with a warning (at predict whatever their share, so that each row is read on
+its own; other text, such as ``"1,234"`` or ``"12 kg"``, is an error); a
+datetime column takes dates,
 ISO date strings and the markers; a text or categorical column compares
 values as strings, stripped of surrounding spaces, numbers written without a
 trailing ``.0`` when whole and bools as ``"True"`` / ``"False"``.
@@ -68,8 +78,8 @@ import pandas as pd
 import scipy.sparse as sp
 
 __all__ = ["CATEGORICAL", "DATETIME", "KINDS", "MISSING_MARKERS", "NUMERIC", "TEXT",
-           "category_strings", "column_kind", "column_kinds", "split_columns", "to_datetime",
-           "to_numeric"]
+           "WORD_SHARE", "category_strings", "column_kind", "column_kinds", "numeric_words",
+           "split_columns", "to_datetime", "to_numeric"]
 
 NUMERIC, CATEGORICAL, DATETIME, TEXT = "numeric", "categorical", "datetime", "text"
 KINDS = (NUMERIC, CATEGORICAL, DATETIME, TEXT)
@@ -95,6 +105,11 @@ _ISO_DATE = (r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 _INFINITY_TEXT = re.compile(_INFINITY)
 _LENIENT_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
                              rf"|{_INFINITY}")
+#: Text without a digit (``"unknown"``, ``"-"``, ``"n.a."``): in a column of numbers, a cell
+#: saying that the value is unknown (rule 5a).
+_WORD = re.compile(r"[^0-9]*")
+#: The largest share of words among the present values of a numeric column (markers aside).
+WORD_SHARE = 0.05
 _CONTAINERS = (list, tuple, dict, set, frozenset, np.ndarray, pd.Series, pd.Index)
 _DATES = (_dt.date, np.datetime64)  # datetime.datetime and pd.Timestamp are dates too
 
@@ -146,13 +161,23 @@ def _parse_dates(values):
             raise exc from None
 
 
-def _kind_of_strings(strings: pd.Series) -> str:
-    t = _stripped(pd.Series(pd.unique(strings.to_numpy(dtype=object)), dtype=object))
+def _kind_of_strings(strings: pd.Series, n_numbers: int = 0) -> str:
+    """Rule 5 for strings; ``n_numbers`` numbers (not strings) are in the column beside them."""
+    codes, uniques = pd.factorize(strings.to_numpy(dtype=object))
+    counts = pd.Series(np.bincount(codes[codes >= 0], minlength=len(uniques)))
+    t = pd.Series([u.strip() for u in uniques], dtype=object)
+    keep = ~t.isin(MISSING_MARKERS)
+    t, counts = t[keep], counts[keep]
     if t.empty:
-        return TEXT  # markers only
-    if t.str.fullmatch(_NUMBER).all():
+        return NUMERIC if n_numbers else TEXT  # markers only
+    number = t.str.fullmatch(_NUMBER)
+    if number.all():
         return NUMERIC
-    if t.str.fullmatch(_ISO_DATE).all() and _parses_as_dates(t):
+    word = ~number & t.str.fullmatch(_WORD.pattern)
+    if ((number | word).all() and (number.any() or n_numbers)
+            and counts[word].sum() <= WORD_SHARE * (counts.sum() + n_numbers)):
+        return NUMERIC  # a column of numbers with a few words ("unknown") in it
+    if not n_numbers and t.str.fullmatch(_ISO_DATE).all() and _parses_as_dates(t):
         return DATETIME
     return TEXT
 
@@ -176,7 +201,8 @@ def _kind_of_objects(present: pd.Series, name) -> str:
         if others and all(test(v) for v in others):
             if not strings:
                 return kind
-            k = _kind_of_strings(pd.Series(strings, dtype=object))
+            k = _kind_of_strings(pd.Series(strings, dtype=object),
+                                 len(others) if kind == NUMERIC else 0)
             if k == kind or _stripped(pd.Series(strings, dtype=object)).empty:
                 return kind
     return TEXT
@@ -316,26 +342,33 @@ def _float(v, name) -> float:
     return out
 
 
-def to_numeric(values, name="x0", *, fitted=False) -> np.ndarray:
+def to_numeric(values, name="x0", *, fitted=False, warn=True) -> np.ndarray:
     """The values of a numeric column as float64, missing values and markers as NaN.
 
     Numbers of any type (bools as 0 and 1), numbers written as text and
-    :data:`MISSING_MARKERS` are read; ``inf`` stays ``inf``.
+    :data:`MISSING_MARKERS` are read; ``inf`` stays ``inf``. Words (text
+    without a digit, such as ``"unknown"``) are read as missing values too,
+    with a :class:`~sklearn.exceptions.DataConversionWarning` naming the
+    column and the words (see rule 5a of the module).
 
     Parameters
     ----------
     values : pandas Series or 1-D array
     name : str
-        The column's name, for the error message.
+        The column's name, for the messages.
     fitted : bool, default=False
-        Whether the column was found numeric in a fit (the error then says
-        so).
+        Whether the column was found numeric in a fit (the messages then
+        say so).
+    warn : bool, default=True
+        Whether to warn about words read as missing values
+        (:func:`numeric_words` lists them).
 
     Raises
     ------
     ValueError
-        For a value that is not a number (naming the column and the value),
-        or a number beyond the float64 range.
+        For other text (``"1,234"``, ``"12 kg"``) or a value of another type
+        (naming the column and the value), or a number beyond the float64
+        range.
     """
     s = _series(values)
     dtype = s.dtype
@@ -348,7 +381,7 @@ def to_numeric(values, name="x0", *, fitted=False) -> np.ndarray:
     out = np.full(len(s), np.nan)
     missing = s.isna().to_numpy()
     present = s[~missing]
-    bad = []
+    bad, words = [], []
     if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
         if len(present) and pd.api.types.infer_dtype(present, skipna=True) == "string":
             t = present.astype(object).map(str.strip)
@@ -363,7 +396,9 @@ def to_numeric(values, name="x0", *, fitted=False) -> np.ndarray:
             vals = np.full(len(t), np.nan)
             vals[keep] = filled
             out[~missing] = vals
-            bad = list(t[keep][~number].iloc[:3])
+            other = t[keep][~number]
+            is_word = other.str.fullmatch(_WORD.pattern).to_numpy(dtype=bool)
+            words, bad = list(other[is_word]), list(other[~is_word].iloc[:3])
         else:
             vals = []
             for v in present.to_numpy(dtype=object):
@@ -373,6 +408,9 @@ def to_numeric(values, name="x0", *, fitted=False) -> np.ndarray:
                         vals.append(np.nan)
                     elif _LENIENT_NUMBER.fullmatch(t):
                         vals.append(_float(t, name))
+                    elif _WORD.fullmatch(t):
+                        words.append(t)
+                        vals.append(np.nan)
                     else:
                         bad.append(v)
                         vals.append(np.nan)
@@ -391,7 +429,40 @@ def to_numeric(values, name="x0", *, fitted=False) -> np.ndarray:
             f"{start} (e.g. {', '.join(_short(v) for v in bad[:3])}). A numeric column takes "
             "numbers, numbers written as text, and missing values (None, NaN or a marker "
             "such as '?', '', 'NA', 'null'; see sklearn_losses.columns.MISSING_MARKERS).")
+    if words and warn:
+        from sklearn.exceptions import DataConversionWarning
+
+        from ._warnings import warn_user
+
+        start = (f"Column {name!r} was a column of numbers in fit" if fitted
+                 else f"Column {name!r} is a column of numbers")
+        warn_user(f"{start}; {len(words)} of its cells ({_word_summary(words)}) hold words, "
+                  "read as missing values. Empty those cells to silence this, or give the "
+                  "column a 'category' dtype if its words and numbers are labels.",
+                  DataConversionWarning)
     return out
+
+
+def _word_summary(words) -> str:
+    counts = pd.Series(words, dtype=object).value_counts()
+    shown = ", ".join(repr(w) for w in counts.index[:3])
+    return shown + (f" and {len(counts) - 3} other word(s)" if len(counts) > 3 else "")
+
+
+def numeric_words(values) -> dict:
+    """``{word: count}`` of the words that :func:`to_numeric` reads as missing in a column.
+
+    Words are text without a digit (``"unknown"``, ``"-"``), markers aside;
+    most frequent first. Empty for a column of another dtype than object
+    or string.
+    """
+    s = _series(values)
+    if not (pd.api.types.is_object_dtype(s.dtype) or pd.api.types.is_string_dtype(s.dtype)):
+        return {}
+    text = pd.Series([v.strip() for v in s[~s.isna()] if isinstance(v, str)], dtype=object)
+    text = text[~text.isin(MISSING_MARKERS)]
+    text = text[text.str.fullmatch(_WORD.pattern).astype(bool)] if len(text) else text
+    return {str(k): int(v) for k, v in text.value_counts().items()}
 
 
 def to_datetime(values, name="x0", *, fitted=False) -> pd.Series:

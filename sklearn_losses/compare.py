@@ -135,7 +135,8 @@ def make_preprocessor(numeric, categorical):
 def as_numbers(X) -> np.ndarray:
     """Numeric columns as float64, by the column rule's reading
     (:func:`sklearn_losses.columns.to_numeric`: numbers written as text and
-    decimals read, missing-value markers such as ``"?"`` as NaN).
+    decimals read, missing-value markers such as ``"?"`` and words such as
+    ``"unknown"`` as NaN, the words with a warning).
 
     Parameters
     ----------

@@ -619,7 +619,8 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
     - **numeric** columns (numeric dtypes, nullable integer and float
       dtypes included, and object or string columns of numbers, decimals,
       fractions or numbers written as text, with missing-value markers such
-      as ``"?"``): :class:`RobustSmoothClipScaler` (median centering, robust
+      as ``"?"``, and a few words such as ``"unknown"``, read as missing with
+      a warning): :class:`RobustSmoothClipScaler` (median centering, robust
       scaling, smooth clipping: RealMLP-TD's preprocessing, computed in
       float64 with guarded ranges), then missing values (and markers)
       imputed by the training median (0 after centering), plus a 0/1

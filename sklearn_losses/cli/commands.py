@@ -421,6 +421,12 @@ def _summary(args, say, source, X, y, info, configs, losses, reweightings, folds
         say(f"Positive class: {format_label(info['positive'])}"
             + ("" if args.positive_label else " (the minority class; "
                "change with --positive-label)") + ".")
+    for c, words in info.get("numeric_words", {}).items():
+        shown = ", ".join(f"{w!r} ({plural(k, 'cell')})" for w, k in list(words.items())[:3])
+        more = f" and {len(words) - 3} other word(s)" if len(words) > 3 else ""
+        say(f"Note: numeric column {c!r} holds words ({shown}{more}), read as missing values "
+            "(imputed). Empty those cells, or leave the column out with "
+            f"--drop {c}, if they mean something else.")
     for c, stray in info.get("mostly_numbers", {}).items():
         say(f"Note: column {c!r} holds numbers but for {', '.join(map(repr, stray))}, so it "
             "is read as text; a fold whose training rows hold numbers only reads it as "

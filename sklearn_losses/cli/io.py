@@ -349,14 +349,15 @@ def prepare_data(df, target, *, drop=(), positive_label=None, source="the data",
     X = df.drop(columns=[target, *drop])
     if X.shape[1] == 0:
         raise CLIError(f"no feature columns left in {source} besides the target {target!r}.")
-    from ..columns import DATETIME, NUMERIC, column_kinds, to_numeric
+    from ..columns import DATETIME, NUMERIC, column_kinds, numeric_words, to_numeric
 
     kinds = list(zip(X.columns, column_kinds(X)))  # the package's column rule
     numeric = [c for c, k in kinds if k == NUMERIC]
     dates = [c for c, k in kinds if k == DATETIME]
     categorical = [c for c, k in kinds if k not in (NUMERIC, DATETIME)]
 
-    values = {c: to_numeric(X[c], str(c)) for c in numeric}  # numbers as text, "?" as NaN
+    # numbers as text, "?" as NaN; words ("unknown") as NaN, in a note rather than a warning
+    values = {c: to_numeric(X[c], str(c), warn=False) for c in numeric}
     infinite = [c for c in numeric if np.isinf(values[c]).any()]
     if infinite:
         counts_inf = ", ".join(f"{c!r} ({int(np.isinf(values[c]).sum())} "
@@ -366,6 +367,7 @@ def prepare_data(df, target, *, drop=(), positive_label=None, source="the data",
                        "or leave the column(s) out with --drop.")
     info["numeric"], info["categorical"], info["datetime"] = numeric, categorical, dates
     info["mostly_numbers"] = _mostly_numbers(X, categorical)
+    info["numeric_words"] = {c: words for c in numeric if (words := numeric_words(X[c]))}
     info["cardinality"] = {c: int(X[c].nunique(dropna=False)) for c in categorical}
     return X, y, info
 
@@ -373,8 +375,9 @@ def prepare_data(df, target, *, drop=(), positive_label=None, source="the data",
 def _mostly_numbers(X, columns) -> dict:
     """``{column: [its non-numeric values, up to 3]}`` for the text columns of ``X`` whose
     values are numbers but for a few (at most 5% of the present ones): a stray cell such as
-    ``"unknown"`` makes the whole column text, while a fold's training rows without it read
-    as numeric, and its prediction then fails on the text."""
+    ``"1,234"`` or ``"12 kg"`` makes the whole column text, while a fold's training rows
+    without it read as numeric, and its prediction then fails on the text. (Words such as
+    ``"unknown"`` are read as missing values by the column rule: no failure.)"""
     import pandas as pd
 
     from ..columns import _LENIENT_NUMBER, MISSING_MARKERS

@@ -21,6 +21,7 @@ import pytest
 import sklearn_losses.compare as compare
 from sklearn_losses.cli import main
 from sklearn_losses.cli.io import decimal_mark_columns, read_table
+from sklearn_losses.columns import column_kinds
 
 TINY = ["--quick", "--max-epochs", "2", "--folds", "2"]
 
@@ -476,15 +477,26 @@ def test_the_summary_counts_date_columns_as_dates(tmp_path, capsys, grid):
 def test_a_number_column_with_a_stray_text_cell_gets_a_note(tmp_path, capsys, grid):
     rng = np.random.default_rng(0)
     income = [str(round(v)) for v in rng.normal(50000, 9000, size=40)]
-    income[5] = "unknown"
+    income[5] = "50 000"
     df = pd.DataFrame({"a": rng.normal(size=40), "income": income,
                        "label": ["no"] * 30 + ["yes"] * 10})
     path = tmp_path / "d.csv"
     df.to_csv(path, index=False)
     _, _, err = _run(capsys, "compare", str(path), "-t", "label", *TINY, "--no-plot",
                      "--out", str(tmp_path / "res"))
-    assert "column 'income' holds numbers but for 'unknown'" in err
+    assert "column 'income' holds numbers but for '50 000'" in err
     assert "--drop income" in err and "identifier" not in err
+    # a word (no digit) is a missing value of the numeric column (the column rule; the
+    # estimator's test_columns fits every fold of such a column): a note
+    income[5] = "unknown"
+    df["income"] = income
+    df.to_csv(path, index=False)
+    _, _, err = _run(capsys, "compare", str(path), "-t", "label", *TINY, "--no-plot",
+                     "--out", str(tmp_path / "res"))
+    assert "(2 numeric, 0 categorical or text" in err
+    assert "numeric column 'income' holds words ('unknown' (1 cell)), read as missing" in err
+    assert "holds numbers but for" not in err
+    assert column_kinds(grid["X"]) == ["numeric", "numeric"]
     df["income"] = [f"level{i % 3}" for i in range(40)]  # real text: no note
     df.to_csv(path, index=False)
     _, _, err = _run(capsys, "compare", str(path), "-t", "label", *TINY, "--no-plot",

@@ -109,3 +109,89 @@ def test_numbers_beyond_float64_written_as_text_are_named():
             to_numeric(pd.Series(values, dtype=object))
     np.testing.assert_array_equal(to_numeric(pd.Series(["inf", "1"], dtype=object)),
                                   [np.inf, 1.0])  # infinity itself is refused by the encoder
+
+
+# ------------------------------------------------ words in a column of numbers (rule 5a)
+def _numbers_with(words, n=40, dtype=object):
+    values = [str(v) for v in np.round(np.linspace(-3, 3, n), 3)]
+    values[:len(words)] = words
+    return pd.Series(values, dtype=dtype)
+
+
+@pytest.mark.parametrize("dtype", [object, "string"])
+def test_a_few_words_in_a_column_of_numbers_keep_it_numeric(dtype):
+    from sklearn_losses.columns import WORD_SHARE
+
+    assert WORD_SHARE == 0.05
+    # 2 words in 40 values is 5%: numeric; 3 in 40 is 7.5%: text
+    assert column_kind(_numbers_with(["unknown", "-"], dtype=dtype)) == "numeric"
+    assert column_kind(_numbers_with(["unknown"] * 3, dtype=dtype)) == "text"
+    # markers are not counted: 2 words among 40 numbers and 20 "?" is still 5%
+    s = pd.concat([_numbers_with(["unknown", "n.a."], 42, dtype), pd.Series(["?"] * 20)])
+    assert column_kind(s.astype(dtype)) == "numeric"
+    # text with a digit is not a word: a thousands separator, a unit, a code with a
+    # leading zero keep the column text, as before
+    for other in ("1,234", "12 kg", "007"):
+        assert column_kind(_numbers_with([other], dtype=dtype)) == "text"
+    # words alone, or words with markers only, are text
+    assert column_kind(pd.Series(["unknown", "?", "yes"], dtype=dtype)) == "text"
+
+
+def test_words_among_numbers_of_an_object_column_count_the_numbers_too():
+    values = [float(v) for v in np.linspace(0, 1, 39)] + ["unknown"]
+    assert column_kind(pd.Series(values, dtype=object)) == "numeric"
+    assert column_kind(pd.Series(values[:10] + ["unknown"], dtype=object)) == "text"
+    mixed = np.array([[v, "a"] for v in values], dtype=object)
+    assert column_kinds(mixed) == ["numeric", "text"]
+
+
+def test_to_numeric_reads_words_as_missing_with_a_warning_naming_them():
+    from sklearn.exceptions import DataConversionWarning
+
+    from sklearn_losses.columns import numeric_words, to_numeric
+
+    s = pd.Series(["1.5", "unknown", None, "?", " - ", "unknown", "2"], dtype=object)
+    with pytest.warns(DataConversionWarning,
+                      match=r"Column 'a' is a column of numbers; 3 of its cells "
+                            r"\('unknown', '-'\) hold words, read as missing values"):
+        out = to_numeric(s, "a")
+    np.testing.assert_array_equal(out, [1.5, np.nan, np.nan, np.nan, np.nan, np.nan, 2.0])
+    assert numeric_words(s) == {"unknown": 2, "-": 1}
+    assert numeric_words(pd.Series([1.0, 2.0])) == {}
+    with pytest.warns(DataConversionWarning, match="'b' was a column of numbers in fit"):
+        to_numeric(pd.Series([1.0, "n/k"], dtype=object), "b", fitted=True)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_array_equal(to_numeric(s, "a", warn=False), out)
+    # other text is still an error naming the column and the value
+    with pytest.raises(ValueError, match=r"'a' holds values that are not numbers.*'12 kg'"):
+        to_numeric(pd.Series(["1", "12 kg"], dtype=object), "a")
+
+
+def test_a_word_in_a_column_of_numbers_does_not_fail_a_cross_validation_fold():
+    # before: the column was text when the training rows held the word, numeric when they
+    # did not, and the fold whose test rows held it failed at predict
+    from sklearn.exceptions import DataConversionWarning
+    from sklearn.model_selection import StratifiedKFold, cross_val_score
+
+    rng = np.random.default_rng(0)
+    income = rng.normal(50_000, 9_000, size=60)
+    y = (income + rng.normal(0, 6_000, size=60) > 52_000).astype(int)
+    column = pd.Series([str(round(v)) for v in income], dtype=object)
+    column[7] = "unknown"
+    X = pd.DataFrame({"income": column, "b": rng.normal(size=60)})
+    clf = WeightedLossClassifier(max_epochs=30, random_state=0)
+    with pytest.warns(DataConversionWarning, match="'income'"):
+        scores = cross_val_score(clf, X, y, cv=StratifiedKFold(3), error_score="raise")
+    assert np.isfinite(scores).all()
+    with pytest.warns(DataConversionWarning, match=r"'income' is a column of numbers"):
+        clf.fit(X, y)
+    assert clf.encoder_.numeric_features_ == [0, 1]
+    # the word is a missing value: the same prediction as an empty cell
+    empty = X.copy()
+    empty.loc[7, "income"] = ""
+    with pytest.warns(DataConversionWarning, match="was a column of numbers in fit"):
+        proba = clf.predict_proba(X)
+    np.testing.assert_allclose(proba, clf.predict_proba(empty))

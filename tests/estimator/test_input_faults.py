@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.exceptions import DataConversionWarning
 from sklearn.metrics import roc_auc_score
 
 from sklearn_losses import WeightedLossClassifier
@@ -92,9 +93,13 @@ def test_non_numbers_at_predict_in_a_numeric_column_name_the_column():
     frame = pd.DataFrame(X, columns=["a", "b", "c"]).astype(str)
     clf = WeightedLossClassifier(**TINY).fit(frame, y)
     bad = frame.copy()
-    bad.loc[3, "a"] = "twelve"
-    with pytest.raises(ValueError, match=r"'a' was numeric in fit.*'twelve'"):
+    bad.loc[3, "a"] = "12 kg"
+    with pytest.raises(ValueError, match=r"'a' was numeric in fit.*'12 kg'"):
         clf.predict(bad)
+    word = frame.copy()
+    word.loc[3, "a"] = "twelve"  # a word: a missing value, with a warning naming it
+    with pytest.warns(DataConversionWarning, match=r"'a' was a column of numbers.*'twelve'"):
+        assert np.isfinite(clf.predict_proba(word)).all()
     ok = frame.copy()
     ok.loc[3, "a"] = "?"  # a marker: missing, imputed
     assert np.isfinite(clf.predict_proba(ok)).all()

@@ -6,6 +6,7 @@ import tracemalloc
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.exceptions import DataConversionWarning
 import scipy.sparse as sp
 import torch
 from sklearn.base import clone
@@ -142,7 +143,9 @@ def test_object_array_with_strings_and_numbers():
     assert clf.encoder_.numeric_features_ == [1, 2] and clf.encoder_.onehot_features_ == [0]
     assert clf.predict_proba(A).shape == (60, 2)
     with pytest.raises(ValueError, match="'x1' was numeric in fit"):
-        clf.predict(np.where(np.arange(3) == 1, "oops", A))
+        clf.predict(np.where(np.arange(3) == 1, "oops 2", A))
+    with pytest.warns(DataConversionWarning, match="'x1' was a column of numbers in fit"):
+        clf.predict(np.where(np.arange(3) == 1, "oops", A))  # a word: a missing value
     # a numeric array for a model with a text column: the text column compares as strings
     assert clf.predict_proba(np.array([[1.0, 0.5, 2.0]])).shape == (1, 2)
 
