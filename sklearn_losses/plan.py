@@ -225,8 +225,9 @@ def _build_loss(params, classes, class_counts, row_counts, seed, monitor=None,
     loss_positive = loss_positive_index(loss, row_counts, monitor, positive)
     swap = loss_positive == 0
     loss.check_n_classes(classes.shape[0])
-    if loss.get_params(deep=False).get("random_state", 0) is None:
-        # a stochastic loss (ensloss) left unseeded follows the estimator's random_state
+    if getattr(loss, "random_state", 0) is None:
+        # a stochastic loss (ensloss) left unseeded follows the estimator's random_state,
+        # also inside a wrapper (LogitClip passes random_state to the loss it wraps)
         loss.set_params(random_state=seed)
     if loss.requires_class_counts and getattr(loss, "class_counts", None) is None:
         # a class of zero total weight: say so in terms of sample_weight

@@ -363,7 +363,9 @@ class Loss(BaseEstimator, nn.Module):
                     f"sample_weight must have shape {tuple(target.shape)}; "
                     f"got {tuple(sample_weight.shape)}."
                 )
-            sample_weight = sample_weight.to(dtype=logits.dtype, device=logits.device)
+            # at least float32: in float16 a batch's weight total overflows beyond 65504
+            dtype = torch.promote_types(logits.dtype, torch.float32)
+            sample_weight = sample_weight.to(dtype=dtype, device=logits.device)
         return target, sample_weight
 
     def _log_prior(self, logits):
@@ -503,10 +505,10 @@ class BatchLoss(Loss):
             weight = torch.ones_like(logits[:, 0]).detach()
         else:
             weight = sample_weight
-        total = weight.sum()
+        total = weight.sum()  # at least float32 (_check_inputs): no float16 overflow
         if not total > 0:
             return self._degenerate(logits)
-        weight = weight / total
+        weight = (weight / total).to(logits.dtype)
         n_classes = logits.shape[1]
         onehot = one_hot(target, n_classes, logits.dtype)
         w = weight.detach()

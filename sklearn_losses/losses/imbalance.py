@@ -60,7 +60,11 @@ class FocalLoss(PointwiseLoss):
         Class factor :math:`a_y`. An array gives one factor in [0, 1e6] per
         class (finite: the factor multiplies float32 losses); a float
         (binary problems only) gives :math:`a_1 = \alpha`,
-        :math:`a_0 = 1 - \alpha`. The paper's detection value 0.25 is not a
+        :math:`a_0 = 1 - \alpha`: it weighs class 1, the positive class, so
+        the loss then measures a positive class (``measures_positive_class``):
+        :class:`~sklearn_losses.WeightedLossClassifier` trains it with the
+        positive class (``pos_label``, else the minority class) as class 1,
+        as :func:`~sklearn_losses.metrics.loss_metric` scores it. The paper's detection value 0.25 is not a
         tabular default: prefer ``reweight=`` for class balance. The factor
         multiplies :math:`\ell_i` and is not part of the weighted-mean
         denominator.
@@ -84,6 +88,11 @@ class FocalLoss(PointwiseLoss):
         self.gamma = gamma
         self.alpha = alpha
         self._validate()
+
+    @property
+    def measures_positive_class(self) -> bool:
+        """True with a float ``alpha``: it weighs class 1 (the positive class) against 0."""
+        return isinstance(self.alpha, Real)
 
     def _check_params(self):
         if self.alpha is not None and not isinstance(self.alpha, Real):

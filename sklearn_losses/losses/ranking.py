@@ -436,11 +436,12 @@ class CESmoothAPLoss(BatchLoss):
         lam = float(self.ap_weight)
         if lam == 0.0:
             return ce
-        raw = torch.ones_like(logits[:, 0]) if sample_weight is None else sample_weight
         tau = float(self.temperature)
 
-        def one_minus_ap(scores, y01, _shares):
-            return 1.0 - smooth_average_precision(scores, y01, raw, tau)
+        def one_minus_ap(scores, y01, shares):
+            # the weight shares (summing to 1), not the raw weights: only relative weights
+            # matter, also at scales where the raw positive total falls under EPS
+            return 1.0 - smooth_average_precision(scores, y01, shares, tau)
 
         ranking = self.ovr_mean(logits, target, sample_weight, one_minus_ap)
         return (1.0 - lam) * ce + lam * ranking

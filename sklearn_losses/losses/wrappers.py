@@ -94,12 +94,14 @@ class LogitClip(Loss):
     -----
     Use: label noise; bounding the logits bounds how hard the network can
     fit (memorise) any single, possibly mislabelled, sample. ``pointwise``,
-    ``requires_class_counts``, ``stochastic``, ``measures_positive_class``,
+    ``handles_imbalance``, ``requires_class_counts``, ``stochastic``, ``measures_positive_class``,
     ``min_classes`` and ``max_classes`` are those of the wrapped loss (on
     the class: those of ``cross_entropy``); ``class_counts`` reads the
     wrapped loss's, and
     ``set_params(class_counts=...)`` sets it on (a copy of) the wrapped loss,
-    as ``WeightedLossClassifier`` does for losses that need counts.
+    as ``WeightedLossClassifier`` does for losses that need counts; so does
+    ``set_params(random_state=...)``, with which the estimator seeds a
+    wrapped ``ensloss`` left unseeded.
     """
 
     _parameter_constraints = {
@@ -108,6 +110,7 @@ class LogitClip(Loss):
     }
 
     pointwise = _FromInner()
+    handles_imbalance = _FromInner()
     requires_class_counts = _FromInner()
     stochastic = _FromInner()
     measures_positive_class = _FromInner()
@@ -133,15 +136,15 @@ class LogitClip(Loss):
         self._inner = get_loss(self.loss)
 
     def set_params(self, **params):
-        """Set parameters; ``class_counts=...`` goes to the wrapped loss.
+        """Set parameters; ``class_counts=...`` and ``random_state=...`` go to the wrapped loss.
 
-        ``class_counts`` is not a parameter of the wrapper: it replaces
-        ``loss`` by a copy of the wrapped loss with these counts (ValueError
-        if the wrapped loss has no ``class_counts``).
+        Neither is a parameter of the wrapper: each replaces ``loss`` by a
+        copy of the wrapped loss with that parameter set (ValueError if the
+        wrapped loss has no such parameter).
         """
-        if "class_counts" in params:
-            counts = params.pop("class_counts")
-            params["loss"] = get_loss(params.get("loss", self.loss), class_counts=counts)
+        passed = {k: params.pop(k) for k in ("class_counts", "random_state") if k in params}
+        if passed:
+            params["loss"] = get_loss(params.get("loss", self.loss), **passed)
         return super().set_params(**params)
 
     @property
@@ -153,6 +156,11 @@ class LogitClip(Loss):
     def class_counts(self):
         """The wrapped loss's ``class_counts`` (None if it has none)."""
         return getattr(self._inner, "class_counts", None)
+
+    @property
+    def random_state(self):
+        """The wrapped loss's ``random_state`` (0 if it draws no random numbers)."""
+        return getattr(self._inner, "random_state", 0)
 
     @property
     def n_degenerate_batches_(self):

@@ -148,3 +148,26 @@ def test_a_bad_pos_label_is_an_error_naming_the_classes():
         WeightedLossClassifier(loss="focal", pos_label="c", **fast).fit(X, y3)
     with pytest.raises(ValueError, match="pos_label"):
         WeightedLossClassifier(pos_label=[1]).fit(X, y)  # not a label: parameter validation
+
+
+def test_focal_with_a_float_alpha_weighs_the_positive_class_in_training_and_scoring(
+        one_torch_thread):
+    # a float alpha weighs class 1 against class 0: the estimator trains it with the minority
+    # as class 1, as loss_metric("focal", alpha=...) scores it (they weighed opposite classes
+    # when the minority had index 0)
+    from sklearn_losses.metrics import loss_metric
+
+    assert get_loss("focal", alpha=0.25).measures_positive_class
+    assert not get_loss("focal").measures_positive_class
+    assert not get_loss("focal", alpha=[0.25, 0.75]).measures_positive_class
+    X, y = _table(minority="a_minor", majority="b_major")
+    clf = WeightedLossClassifier(loss=get_loss("focal", alpha=0.25), **dict(FAST, max_epochs=2))
+    clf.fit(X, y)
+    assert clf.loss_positive_class_ == "a_minor" and clf.plan_.loss_positive == 0
+    # the metric's value is the loss with the minority as class 1
+    proba = clf.predict_proba(X)
+    y01 = (y == "a_minor").astype(np.int64)
+    swapped = torch.log(torch.as_tensor(proba[:, ::-1].copy()))
+    expected = float(get_loss("focal", alpha=0.25)(swapped, torch.as_tensor(y01)))
+    y_enc = (y == "b_major").astype(np.int64)  # classes_ order: a_minor 0, b_major 1
+    assert loss_metric("focal", alpha=0.25)(y_enc, proba) == pytest.approx(expected, rel=1e-6)

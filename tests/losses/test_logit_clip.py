@@ -242,3 +242,28 @@ def test_invalid_inner_loss_raises(inner):
 
 def test_delta_inf_allowed():
     assert get_loss("logit_clip", delta=float("inf")).delta == math.inf
+
+
+def test_the_wrapper_passes_handles_imbalance_and_random_state_on():
+    from sklearn.datasets import make_classification
+
+    from sklearn_losses import WeightedLossClassifier
+
+    assert get_loss("logit_clip", loss="anyloss_f1").handles_imbalance
+    assert not get_loss("logit_clip", loss="focal").handles_imbalance
+    X, y = make_classification(200, 5, weights=[0.8], random_state=0)
+    fast = dict(max_epochs=2, hidden_layer_sizes=(8,), early_stopping=False)
+    # a loss that corrects for imbalance gets no class weights from reweight="auto", clipped
+    # or not (clipped, it got inverse_sqrt weights on top)
+    for clip in (None, 2.0):
+        clf = WeightedLossClassifier(loss="anyloss_f1", logit_clip=clip, **fast).fit(X, y)
+        assert clf.reweight_ is None
+    # an unseeded ensloss follows the estimator's random_state, wrapped or not
+    clipped = get_loss("logit_clip", loss="ensloss", delta=50.0)
+    assert clipped.random_state is None and get_loss("logit_clip").random_state == 0
+    clipped.set_params(random_state=3)
+    assert clipped.inner.random_state == 3 and clipped.random_state == 3
+    for loss in ("ensloss", get_loss("logit_clip", loss="ensloss", delta=50.0)):
+        probas = [WeightedLossClassifier(loss=loss, random_state=0, **fast).fit(X, y)
+                  .predict_proba(X) for _ in range(2)]
+        np.testing.assert_array_equal(*probas)

@@ -242,3 +242,17 @@ def test_a_failed_set_params_leaves_the_parameters_as_they_were():
         clip.set_params(loss__gamma=-1.0, delta=3.0)
     assert clip.delta == 5.0 and clip.get_params()["loss__gamma"] == 2.0
     assert clone(clip).get_params()["loss__gamma"] == 2.0
+
+
+@pytest.mark.parametrize("name", ["cross_entropy", "focal", "anyloss_f1", "auc_pairwise"])
+def test_large_weights_on_float16_logits_do_not_overflow(name):
+    # the weights were cast to float16, whose largest value is 65504: a batch of 256 rows of
+    # weight 300 (a balanced weight at 1:600) gave NaN or exactly 0
+    g = torch.Generator().manual_seed(0)
+    logits = torch.randn(256, 2, generator=g)
+    target = (torch.arange(256) % 3 == 0).long()
+    w = torch.full((256,), 300.0)
+    loss = get_loss(name)
+    expected = loss(logits, target, w).item()
+    value = loss(logits.half(), target, w)
+    assert torch.isfinite(value) and value.item() == pytest.approx(expected, rel=2e-2)
