@@ -373,7 +373,9 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
     reweight_ : None, str, dict or Reweighting
         ``reweight`` with ``"auto"`` resolved.
     class_weight_ : ndarray of shape (n_classes,) or None
-        Class weights applied by ``reweight`` (None when off).
+        Class weights applied by ``reweight`` (None when off); for a schedule
+        (``"drw"``), those in force in the epoch whose weights the model
+        keeps (``best_epoch_``).
     loss_ : Loss
         The loss that was trained (a configured clone).
     loss_positive_class_ : label or None
@@ -669,7 +671,7 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
                 X, y_enc, sample_weight, n_valid = self._with_eval_set(
                     X, y_enc, sample_weight, eval_set, classes)
             sample_weight, train_weight = check_weights(sample_weight, X, y_enc,
-                                                        classes.shape[0],
+                                                        classes.shape[0], n_valid=n_valid,
                                                         min_classes=1 if partial else 2)
             plan = make_plan(self.get_params(deep=False), X, y_enc, classes, sample_weight,
                              monitor=monitor, previous=self.plan_ if resume else None,

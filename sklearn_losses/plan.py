@@ -159,11 +159,12 @@ class TrainingPlan:
         return int(self.classes.shape[0])
 
 
-def check_weights(sample_weight, X, y_enc, n_classes, *, min_classes):
+def check_weights(sample_weight, X, y_enc, n_classes, *, min_classes, n_valid=0):
     """``(sample_weight, training_weights)``: the validated weights and those to train on.
 
     Raises when fewer than ``min_classes`` classes have positive total
-    weight. The training weights are the weights divided by their maximum
+    weight among the training rows (the last ``n_valid`` rows are validation
+    rows given to ``fit``, checked by the caller). The training weights are the weights divided by their maximum
     when their total is extreme (:func:`_checks.relative_weights`): every loss
     reduces with a weighted mean (``sum w l / sum w``) or weight shares, so a
     common factor changes nothing but the float32 range.
@@ -174,9 +175,11 @@ def check_weights(sample_weight, X, y_enc, n_classes, *, min_classes):
                                          ensure_non_negative=True)
     if not np.isfinite(sample_weight).all():
         raise ValueError("sample_weight contains NaN or infinity.")
+    n_train = len(y_enc) - n_valid
     with np.errstate(over="ignore"):
-        totals = np.bincount(y_enc, weights=sample_weight, minlength=n_classes)
-        total = totals.sum()
+        total = sample_weight.sum()
+        totals = np.bincount(y_enc[:n_train], weights=sample_weight[:n_train],
+                             minlength=n_classes)
     if not np.isfinite(total):
         raise ValueError(
             f"sample_weight is too large: its total overflows float64 (largest weight "
@@ -187,8 +190,9 @@ def check_weights(sample_weight, X, y_enc, n_classes, *, min_classes):
     if present.sum() < min_classes:
         raise ValueError(
             f"sample_weight leaves fewer than {min_classes} classes with positive total "
-            "weight; a classifier needs at least 2 classes to learn from."
-            if min_classes == 2 else "sample_weight is zero for every row.")
+            "weight" + (" among the training rows (eval_set aside)" if n_valid else "")
+            + "; a classifier needs at least 2 classes to learn from."
+            if min_classes == 2 else "sample_weight is zero for every training row.")
     return sample_weight, _checks.relative_weights(sample_weight).astype(np.float32)
 
 
@@ -304,7 +308,7 @@ def _validation(params, y_enc, n_classes, monitor, sample_weight, rng, n_valid=0
         train_index, valid_index = holdout_split(
             y_enc, n_classes, params["validation_fraction"],
             seed=rng.randint(np.iinfo(np.int32).max), stopping=wants,
-            temperature=params["calibration"] == "temperature")
+            temperature=params["calibration"] == "temperature", weight=sample_weight)
         _checks.check_validation_weights(sample_weight, valid_index,
                                          params["validation_fraction"])
     if not params["early_stopping"]:

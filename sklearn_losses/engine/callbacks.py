@@ -44,7 +44,19 @@ class StoppingRule(EarlyStopping):
     (the same values; the deepcopy machinery took about a sixth of a small
     table's fit, where an improvement is recorded most epochs). skorch's
     ``on_train_end`` restores them as before.
+
+    A relative ``threshold`` is taken of the score's magnitude, so that an
+    improvement is always a move in the better direction by at least
+    ``threshold * |score|``; skorch's ``threshold * score`` turns around for a
+    negative score (a validation loss below 0, such as ``encouraging``'s, or a
+    negative MCC), where it counted a slightly worse epoch as an improvement.
     """
+
+    def _calc_new_threshold(self, score):
+        if self.threshold_mode != "rel":
+            return super()._calc_new_threshold(score)
+        change = self.threshold * abs(score)
+        return score - change if self.lower_is_better else score + change
 
     def on_epoch_end(self, net, **kwargs):
         load_best, self.load_best = self.load_best, False

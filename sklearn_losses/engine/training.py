@@ -193,7 +193,9 @@ def train(plan, X, y_enc, weight=None, resume=None) -> TrainingResult:
     if plan.network.dropout > 0 or plan.network.architecture == "nca":  # draws in training
         fork_devices = [device] if device.type == "cuda" else []
         with torch.random.fork_rng(devices=fork_devices):
-            torch.manual_seed(plan.seed)
+            # a continued fit (partial_fit, warm_start) draws on from where its epochs are,
+            # not the first call's masks and neighbour subsets again
+            torch.manual_seed(plan.seed + len(net.history))
             net.partial_fit(dataset, y_np, epochs=plan.epochs, _routing_method="fit")
     else:
         net.partial_fit(dataset, y_np, epochs=plan.epochs, _routing_method="fit")
@@ -204,8 +206,10 @@ def _result(plan, net) -> TrainingResult:
     scheme = plan.scheme
     class_weight = plan.class_weight
     if scheme is not None and scheme.scheduled:
-        # the weights in force during the last epoch run
-        class_weight = scheme.class_weights_at_epoch(plan.weight_counts, len(net.history) - 1,
+        # the weights in force during the epoch whose weights the net keeps (early stopping
+        # can restore an epoch before drw switched on: calibration="prior" divides these out)
+        class_weight = scheme.class_weights_at_epoch(plan.weight_counts,
+                                                     max(best_epoch(net) - 1, 0),
                                                      plan.max_epochs)
     # an ensemble evaluates a batch-level loss once per member on the same batch
     degenerate = (getattr(net.criterion_, "n_degenerate_batches_", 0)
@@ -236,13 +240,23 @@ def training_state(net) -> dict:
     diverged: the moments then hold the exploded gradients, which the kept
     weights did not make, so a resumed fit starts the optimizer afresh), the
     state of the batch-order generator and the reference loss of the
-    divergence rule (:data:`EXPLOSION_FACTOR`).
+    divergence rule (:data:`EXPLOSION_FACTOR`), and the states of the seeded
+    generators of a stochastic loss.
     """
     return {
         "optimizer": None if net.diverged_epoch_ is not None else net.optimizer_.state_dict(),
         "generator": None if net.generator is None else net.generator.get_state(),
+        "loss_generators": [g.get_state() for g in _loss_generators(net)],
         "reference_loss": getattr(net, "reference_loss_", None),
     }
+
+
+def _loss_generators(net) -> list:
+    """The seeded generators of the (stochastic) losses in ``net``'s criterion, in order."""
+    criterion = net.criterion_
+    modules = criterion.modules() if isinstance(criterion, torch.nn.Module) else []
+    return [m._get_generator() for m in modules
+            if hasattr(m, "_get_generator") and getattr(m, "random_state", None) is not None]
 
 
 def resume_training(net, module, history, state) -> None:
@@ -250,7 +264,7 @@ def resume_training(net, module, history, state) -> None:
 
     ``net`` (built by :func:`build_net` for the new call and initialised)
     gets a copy of ``module``'s weights, the optimizer state, history,
-    generator state and reference loss of ``state`` (:func:`training_state`).
+    generator states and reference loss of ``state`` (:func:`training_state`).
     The learning rate and weight decay stay those of ``net``. Nothing of
     ``module``, ``history`` or ``state`` is modified.
 
@@ -273,6 +287,10 @@ def resume_training(net, module, history, state) -> None:
     net.history = copy.deepcopy(history)
     if net.generator is not None and state["generator"] is not None:
         net.generator.set_state(state["generator"])
+    generators = _loss_generators(net)  # a stochastic loss draws on (ensloss)
+    if len(generators) == len(state.get("loss_generators", ())):
+        for generator, saved in zip(generators, state["loss_generators"]):
+            generator.set_state(saved)
     net.reference_loss_ = state["reference_loss"]
 
 
