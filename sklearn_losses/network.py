@@ -401,9 +401,10 @@ class NCA(nn.Module):
       ``torch.cdist`` makes of them), a forward holds at most two blocks of
       ``NCA_BLOCK`` values at once (a block of distances and one temporary
       of a class's share of it): 64 MiB in float64, whatever the number of
-      rows predicted; never a ``n_test x n_train`` matrix. (The rows
-      predicted are embedded as by the other networks, in chunks of
-      :data:`~sklearn_losses.engine.INFERENCE_CHUNK` rows.)
+      rows predicted; never a ``n_test x n_train`` matrix. The rows
+      predicted are embedded block by block too, as the candidates are
+      (rows x widest layer at most ``NCA_BLOCK``), not a whole inference
+      chunk (:data:`~sklearn_losses.engine.INFERENCE_CHUNK` rows) at once.
 
     Parameters
     ----------
@@ -500,10 +501,9 @@ class NCA(nn.Module):
         ``index``: in training, the rows' positions in the candidates (their
         own entries are excluded); None when the rows are not candidates.
         """
-        z = self.embed(X)
         if self.training:
-            return self.class_bias(self._sampled_logits(z, index))
-        return self.class_bias(self._all_candidates_logits(z))
+            return self.class_bias(self._sampled_logits(self.embed(X), index))
+        return self.class_bias(self._all_candidates_logits(X))
 
     def _sampled_logits(self, z, index):
         n = self.candidate_y.shape[0]
@@ -523,7 +523,11 @@ class NCA(nn.Module):
         return _log_probabilities(_class_logsumexp(d, self.sample_bounds, 0))
 
     def _candidate_embeddings(self):
-        """``f`` of every candidate, in chunks of rows: chunk x widest layer <= NCA_BLOCK."""
+        """``f`` of every candidate (:meth:`_embed_in_chunks`)."""
+        return self._embed_in_chunks(self.candidate_x)
+
+    def _embed_in_chunks(self, X):
+        """``f(X)``, in chunks of rows: chunk x widest layer <= NCA_BLOCK."""
         widths = [self.candidate_x.shape[1], *(m.out_features for m in self.encoder
                                                if isinstance(m, nn.Linear))]
         if self.embeddings is not None:
@@ -532,22 +536,25 @@ class NCA(nn.Module):
             widths += [self.embeddings.n_outputs, *(
                 2 * t.numel() for t in self.embeddings.state_dict().values() if t.ndim == 2)]
         step = max(1, NCA_BLOCK // max(widths))
-        X = self.candidate_x
+        if X.shape[0] <= step:
+            return self.embed(X)
         return torch.cat([self.embed(X[i:i + step]) for i in range(0, X.shape[0], step)])
 
-    def _all_candidates_logits(self, z):
-        if z.shape[0] == 0:
-            return z.new_zeros((0, self.n_outputs))
+    def _all_candidates_logits(self, X):
+        """Log-probabilities of the rows ``X`` against every candidate, by blocks of rows:
+        each block is embedded, then its distances computed, ``NCA_BLOCK`` values at a time."""
+        if X.shape[0] == 0:
+            return X.new_zeros((0, self.n_outputs))
         E = self._candidate_embeddings()
         n = E.shape[0]
         cols = min(n, NCA_BLOCK)
         rows = max(1, NCA_BLOCK // cols)
         out = []
-        for i in range(0, z.shape[0], rows):
+        for i in range(0, X.shape[0], rows):
+            z = self._embed_in_chunks(X[i:i + rows])
             total = None
             for j in range(0, n, cols):
-                part = _class_logsumexp(_distance_block(z[i:i + rows], E[j:j + cols]),
-                                        self.bounds, j)
+                part = _class_logsumexp(_distance_block(z, E[j:j + cols]), self.bounds, j)
                 total = part if total is None else torch.logaddexp(total, part)
             out.append(_log_probabilities(total))
         return torch.cat(out) if len(out) != 1 else out[0]

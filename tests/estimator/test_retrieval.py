@@ -195,7 +195,7 @@ def test_max_candidates_scales_every_class_down_in_proportion():
     # prediction uses every candidate
     embedded.clear()
     capped.eval()(torch.from_numpy(X[:7]))
-    assert embedded == [7, y.shape[0]]
+    assert embedded == [y.shape[0], 7]  # the candidates, then the block of rows predicted
 
 
 def test_the_estimator_bounds_the_draw_on_request():
@@ -330,6 +330,28 @@ def test_prediction_with_20k_training_rows_stays_within_the_memory_bound(monkeyp
         # process's other allocations move the high-water mark): twice the blocks is still
         # far below the 305 MiB of one unchunked distance matrix (567 MiB measured)
         assert peak < 2 * two_blocks + 24, peak
+
+
+def test_the_rows_predicted_are_embedded_block_by_block(monkeypatch):
+    # the rows predicted were embedded a whole inference chunk (65,536 rows) at once, which
+    # the memory bound did not count (347 MiB predicting 70,000 rows with a 512-wide layer)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 4))
+    y = (X[:, 0] > 0.8).astype(int)
+    clf = WeightedLossClassifier(**TINY_NCA, max_epochs=2, random_state=0).fit(X, y)
+    X_test = rng.normal(size=(300, 4))
+    expected = clf.predict_proba(X_test)
+    monkeypatch.setattr(network, "NCA_BLOCK", 2_000)  # 10 rows against the 200 candidates
+    seen = []
+    original = NCA.embed
+
+    def spy(self, rows):
+        seen.append(rows.shape[0])
+        return original(self, rows)
+
+    monkeypatch.setattr(NCA, "embed", spy)
+    np.testing.assert_allclose(clf.predict_proba(X_test), expected, rtol=1e-12, atol=1e-15)
+    assert max(seen) <= 200 and seen.count(10) == 30  # the candidates' chunks, then 30 blocks
 
 
 # --------------------------------------------------------------------------
