@@ -329,6 +329,14 @@ METHODS = {
                       "pseudo-rows of the rare class, the selected configurations refitted "
                       "on every row, each predicting 2/3 by its refitted model and 1/3 by its "
                       "cross-fitted members' average", lambda a: _default_portfolio(a)),
+    "wlc_portfolio_tree": ("`LossPortfolioClassifier(configs)`: `wlc_portfolio` with the "
+                           "piecewise-linear network on target-aware bins "
+                           "(`num_embeddings=\"piecewise_linear_tree\"`, PLE-T) instead of "
+                           "quantile bins",
+                           lambda a: _default_portfolio(a, configs={
+                               **_default_configs(), "piecewise_linear": {
+                                   **_default_configs()["piecewise_linear"],
+                                   "num_embeddings": "piecewise_linear_tree"}})),
     "wlc_portfolio_shr0": ("`LossPortfolioClassifier(threshold_shrinkage=0)`: `wlc_portfolio` "
                            "with the bagged MCC threshold as it is (the default before)",
                            lambda a: _unshrunk_portfolio(a)),

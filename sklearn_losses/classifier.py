@@ -162,7 +162,8 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         a fit took 88, 70, 31 and 22 s). Prediction always uses every
         training row. Only for ``"nca"``: an error with the other
         architectures.
-    num_embeddings : {None, "periodic", "piecewise_linear"}, default=None
+    num_embeddings : {None, "periodic", "piecewise_linear", "piecewise_linear_tree"}, \
+            default=None
         Embeddings of the numeric input columns (Gorishniy et al., 2022,
         with their package ``rtdl_num_embeddings``), for any
         ``architecture``. Columns with more than two distinct training
@@ -174,12 +175,16 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
           standardised inputs);
         - ``"piecewise_linear"``: a linear embedding plus a learned map of
           the piecewise-linear encoding on ``n_bins`` quantile bins of the
-          training rows (the variant TabM uses).
+          training rows (the variant TabM uses);
+        - ``"piecewise_linear_tree"``: the same on target-aware bins, the
+          split thresholds of a class-balanced decision tree of at most
+          ``n_bins`` leaves grown on each column (the paper's PLE-T; see
+          :class:`~sklearn_losses.network.NumEmbeddings`).
     d_embedding : int, default=16
         Embedding width per numeric column (with ``num_embeddings``).
     n_bins : int, default=48
-        Maximum number of quantile bins per column for
-        ``num_embeddings="piecewise_linear"`` (capped at ``n_samples - 1``).
+        Maximum number of bins per column for the piecewise-linear
+        ``num_embeddings`` (capped at ``n_samples - 1``).
     hidden_layer_sizes : tuple of int, default=(100,)
         Width of each hidden layer; ``()`` gives a linear model. For TabM, one
         block per entry, all of the same width. For NCA, the widths of the

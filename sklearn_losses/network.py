@@ -90,7 +90,9 @@ NCA_BIAS_RATE = 30.0
 NCA_FLOOR = 1e-7
 
 #: ``num_embeddings=`` choices besides None.
-NUM_EMBEDDINGS = ("periodic", "piecewise_linear")
+NUM_EMBEDDINGS = ("periodic", "piecewise_linear", "piecewise_linear_tree")
+#: The piecewise-linear kinds: the same embedding, on quantile or on tree bins.
+_PIECEWISE = ("piecewise_linear", "piecewise_linear_tree")
 
 #: Ensemble size ``k`` of TabM when ``n_ensemble`` is None (the paper's default).
 DEFAULT_N_ENSEMBLE = 32
@@ -117,7 +119,7 @@ class NumEmbeddings(nn.Module):
 
     Parameters
     ----------
-    kind : {"periodic", "piecewise_linear"}
+    kind : {"periodic", "piecewise_linear", "piecewise_linear_tree"}
         - ``"periodic"``: ``PeriodicEmbeddings(lite=False)`` of
           ``rtdl_num_embeddings``, the PLR embeddings of Gorishniy et al.
           (2022): ``ReLU(Linear([cos(2 pi c x), sin(2 pi c x)]))`` with 48
@@ -127,33 +129,53 @@ class NumEmbeddings(nn.Module):
           activation=False)``: a linear embedding plus a linear map of the
           piecewise-linear encoding of the column on quantile bins of the
           training data (the PLE of Gorishniy et al., 2022, in the form TabM
-          uses; its second term starts at zero).
+          uses; its second term starts at zero);
+        - ``"piecewise_linear_tree"``: the same on target-aware bins (the
+          PLE-T of Gorishniy et al., 2022, Section 3.2.2; ``compute_bins``
+          of ``rtdl_num_embeddings`` with ``tree_kwargs``): the split
+          thresholds of a ``DecisionTreeClassifier(max_leaf_nodes=n_bins)``
+          grown on the column alone, plus its minimum and maximum. The tree
+          weighs the classes equally (``class_weight="balanced"``, times the
+          sample weights), so that a rare class gets bins of its own; its
+          leaves hold at least ``min(64, max(1, n_rows // 16))`` rows (64, the
+          value TabM's examples use, on large tables) and each split lowers
+          the impurity by at least 1e-4.
     X : ndarray of shape (n_samples, n_features)
         Training rows: they decide which columns are numeric and give the
         quantile bins.
     d_embedding : int
         Embedding width per numeric column.
     n_bins : int
-        Maximum number of quantile bins per column (``"piecewise_linear"``;
+        Maximum number of bins per column (the piecewise-linear kinds;
         capped at ``n_samples - 1``; repeated quantiles are merged).
     weight : ndarray of shape (n_samples,) or None
         Sample weights of the rows: rows of weight 0 do not count (in the
         numeric columns or the bins), and the bins are the quantiles of the
         rows repeated by their weights relative to the smallest positive one
         (integer weights give the bins of repeated rows; equal weights those
-        of no weights).
+        of no weights). For tree bins the weights multiply the tree's class
+        weights; its minimum leaf size counts rows, as scikit-learn's
+        ``min_samples_leaf`` does, so there a weight ``k`` is not ``k``
+        repeated rows.
     numeric : list of int or None
         The embedded columns, when the caller has found them already; None:
         the columns with more than two distinct values among the rows of
         positive weight.
+    y : ndarray of int of shape (n_samples,) or None
+        Classes of the rows: required by ``"piecewise_linear_tree"``.
     """
 
-    def __init__(self, kind, X, d_embedding=16, n_bins=48, weight=None, numeric=None):
+    def __init__(self, kind, X, d_embedding=16, n_bins=48, weight=None, numeric=None, y=None):
         super().__init__()
         X = np.asarray(X, dtype=np.float32)
+        if kind == "piecewise_linear_tree" and y is None:
+            raise ValueError("num_embeddings='piecewise_linear_tree' needs the classes of the "
+                             "training rows (y): its bins are a tree's splits.")
         if weight is not None:  # rows of weight 0 are not there
             weight = np.asarray(weight, dtype=np.float64)
-            X, weight = X[weight > 0], weight[weight > 0]
+            keep = weight > 0
+            X, weight = X[keep], weight[keep]
+            y = None if y is None else np.asarray(y)[keep]
         numeric = _numeric_columns(X) if numeric is None else list(numeric)
         other = [j for j in range(X.shape[1]) if j not in set(numeric)]
         self.register_buffer("numeric_index", torch.tensor(numeric, dtype=torch.long))
@@ -162,7 +184,7 @@ class NumEmbeddings(nn.Module):
         with warnings.catch_warnings():
             # a column whose quantiles collapse to one bin is min-max scaled: harmless
             warnings.filterwarnings("ignore", message=".*just two bin edges")
-            self.embedding = _make_embedding(kind, X[:, numeric], d_embedding, n_bins, weight)
+            self.embedding = _make_embedding(kind, X[:, numeric], d_embedding, n_bins, weight, y)
         #: Width of each feature's representation, embedded columns first.
         self.feature_dims = [d_embedding] * len(numeric) + [1] * len(other)
 
@@ -207,7 +229,36 @@ def _weighted_bins(X, weight, n_bins) -> list:
     return bins
 
 
-def _make_embedding(kind, X, d_embedding, n_bins, weight=None):
+def _tree_bins(X, y, weight, n_bins) -> list:
+    """Target-aware bin edges of each column of ``X`` (PLE-T; see :class:`NumEmbeddings`).
+
+    ``rtdl_num_embeddings.compute_bins(X, n_bins, tree_kwargs=..., y=y, regression=False)``
+    with balanced class weights times ``weight``: the minimum, the maximum and the split
+    thresholds of a tree grown on the column alone, as float32 (a threshold rounding onto
+    an edge is merged).
+    """
+    from sklearn.tree import DecisionTreeClassifier
+
+    y = np.asarray(y)
+    _, codes, counts = np.unique(y, return_inverse=True, return_counts=True)
+    w = (len(y) / (len(counts) * counts))[codes]
+    if weight is not None:
+        w = w * weight
+    leaf = min(64, max(1, X.shape[0] // 16))
+    bins = []
+    for column in X.T:
+        edges = [float(column.min()), float(column.max())]
+        if len(counts) > 1:
+            tree = DecisionTreeClassifier(max_leaf_nodes=max(int(n_bins), 2), min_samples_leaf=leaf,
+                                          min_impurity_decrease=1e-4, random_state=0)
+            tree = tree.fit(column.reshape(-1, 1), codes, sample_weight=w).tree_
+            split = tree.children_left != tree.children_right
+            edges.extend(tree.threshold[split].tolist())
+        bins.append(torch.as_tensor(edges, dtype=torch.float32).unique())
+    return bins
+
+
+def _make_embedding(kind, X, d_embedding, n_bins, weight=None, y=None):
     """The ``rtdl_num_embeddings`` module of ``kind`` for the columns of ``X``, to initialise.
 
     Built on the meta device, except the piecewise-linear embeddings, whose
@@ -220,9 +271,11 @@ def _make_embedding(kind, X, d_embedding, n_bins, weight=None):
     if kind == "periodic":
         with torch.device("meta"):
             return rtdl.PeriodicEmbeddings(X.shape[1], d_embedding, lite=False)
-    if kind == "piecewise_linear":
+    if kind in _PIECEWISE:
         n_bins = min(int(n_bins), X.shape[0] - 1)
-        if weight is None or np.all(weight == weight[0]):  # no weights, or equal ones
+        if kind == "piecewise_linear_tree":
+            bins = _tree_bins(X, y, weight, n_bins)
+        elif weight is None or np.all(weight == weight[0]):  # no weights, or equal ones
             bins = rtdl.compute_bins(torch.from_numpy(np.ascontiguousarray(X)), n_bins=n_bins)
         else:
             bins = _weighted_bins(X, weight / weight.min(), n_bins)
@@ -767,7 +820,7 @@ def estimate_parameter_count(architecture, n_features, n_outputs, *, hidden_laye
     hidden_layer_sizes : tuple of int
     n_ensemble : int or None
         TabM's ``k`` (None: 32); ignored for ``"mlp"`` and ``"nca"``.
-    num_embeddings : {None, "periodic", "piecewise_linear"}
+    num_embeddings : {None, "periodic", "piecewise_linear", "piecewise_linear_tree"}
     d_embedding, n_bins : int
     n_numeric : int or None, default=None
         Columns the embeddings embed (more than two distinct training
@@ -833,7 +886,7 @@ def _size_error(count, architecture, hidden_layer_sizes, n_ensemble, num_embeddi
         named.append(f"n_ensemble={n_ensemble!r}")
     if num_embeddings is not None:
         named.append(f"d_embedding={d_embedding!r}")
-        if num_embeddings == "piecewise_linear":
+        if num_embeddings in _PIECEWISE:
             named.append(f"n_bins={n_bins!r}")
     return ValueError(
         f"architecture={architecture!r} with {', '.join(named)} ({context}) would have "
@@ -932,7 +985,7 @@ def build_network(architecture, n_features, n_outputs, *, X_train, hidden_layer_
     activation, dropout
     n_ensemble : int or None
         TabM's ``k`` (None: 32).
-    num_embeddings : {None, "periodic", "piecewise_linear"}
+    num_embeddings : {None, "periodic", "piecewise_linear", "piecewise_linear_tree"}
     d_embedding, n_bins : int
         See :class:`NumEmbeddings`.
     generator : torch.Generator or None
@@ -975,7 +1028,7 @@ def build_network(architecture, n_features, n_outputs, *, X_train, hidden_layer_
                        n_samples=None if X_train is None else np.shape(X_train)[0])
     if n_numeric:
         embeddings = NumEmbeddings(num_embeddings, X_train, int(d_embedding), int(n_bins),
-                                   weight=weight_train, numeric=numeric)
+                                   weight=weight_train, numeric=numeric, y=y_train)
         n_features = embeddings.n_outputs
     if architecture == "mlp":
         return MLP(n_features, n_outputs, tuple(hidden_layer_sizes), activation, float(dropout),

@@ -200,7 +200,7 @@ def test_options_work_with_tabm(architecture, option):
         assert clf.temperature_ != 1.0
 
 
-@pytest.mark.parametrize("embedding", ["periodic", "piecewise_linear"])
+@pytest.mark.parametrize("embedding", ["periodic", "piecewise_linear", "piecewise_linear_tree"])
 def test_mlp_with_embeddings_learns(embedding):
     X, y = _data()
     clf = WeightedLossClassifier(num_embeddings=embedding, hidden_layer_sizes=(16,), d_embedding=4,
@@ -245,7 +245,7 @@ def test_fit_does_not_touch_global_torch_rng():
     torch.testing.assert_close(torch.rand(3), expected)
 
 
-@pytest.mark.parametrize("embedding", ["periodic", "piecewise_linear"])
+@pytest.mark.parametrize("embedding", ["periodic", "piecewise_linear", "piecewise_linear_tree"])
 def test_fits_in_threads_are_reproducible(embedding):
     from joblib import Parallel, delayed
 
@@ -333,3 +333,55 @@ def test_embeddings_refuse_sparse_input():
     X, y = _data()
     with pytest.raises(ValueError, match="num_embeddings='piecewise_linear'.*sparse"):
         WeightedLossClassifier(**TINY_TABM, **FAST).fit(sp.csr_matrix(X), y)
+
+
+# --------------------------------------------------------------------------
+# piecewise-linear embeddings on tree bins (PLE-T)
+# --------------------------------------------------------------------------
+def test_tree_bins_are_the_splits_of_a_class_balanced_tree_on_each_column():
+    from sklearn.tree import DecisionTreeClassifier
+
+    from sklearn_losses.network import _tree_bins
+
+    rng = np.random.default_rng(0)
+    X = rng.uniform(0, 10, size=(400, 2)).astype(np.float32)
+    y = ((X[:, 0] > 7.0) & (rng.uniform(size=400) < 0.3)).astype(int)  # about 9% positives
+    bins = _tree_bins(X, y, None, n_bins=8)
+    for j, edges in enumerate(bins):
+        tree = DecisionTreeClassifier(max_leaf_nodes=8, min_samples_leaf=25,  # 400 // 16
+                                      min_impurity_decrease=1e-4, class_weight="balanced",
+                                      random_state=0).fit(X[:, j:j + 1], y).tree_
+        split = tree.children_left != tree.children_right
+        expected = np.unique(np.r_[X[:, j].min(), X[:, j].max(), tree.threshold[split]]
+                             .astype(np.float32))
+        np.testing.assert_array_equal(edges.numpy(), expected)
+        assert len(edges) <= 8 + 1
+    # the informative column gets an edge where the positives start
+    assert np.min(np.abs(bins[0].numpy() - 7.0)) < 0.2
+    # one class: no split, the column's range
+    np.testing.assert_array_equal(_tree_bins(X, np.zeros(400, int), None, 8)[0].numpy(),
+                                  [X[:, 0].min(), X[:, 0].max()])
+
+
+def test_tree_bins_need_the_labels_and_ignore_rows_of_weight_zero():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(300, 3)).astype(np.float32)
+    y = (X[:, 0] + 0.3 * rng.normal(size=300) > 1.0).astype(int)
+    with pytest.raises(ValueError, match="piecewise_linear_tree.*needs the classes"):
+        NumEmbeddings("piecewise_linear_tree", X, d_embedding=4, n_bins=8)
+    weight = np.ones(320)
+    weight[300:] = 0.0
+    far = np.r_[X, 50.0 * X[:20]]  # rows far out, of weight 0: they would stretch the bins
+    a = NumEmbeddings("piecewise_linear_tree", X, 4, 8, y=y)
+    b = NumEmbeddings("piecewise_linear_tree", far, 4, 8, y=np.r_[y, 1 - y[:20]], weight=weight)
+    # the same bins and the same initial weights: the same embedding of every row
+    torch.testing.assert_close(a(torch.from_numpy(X)), b(torch.from_numpy(X)))
+
+
+def test_the_estimator_trains_on_tree_bins_binary_and_multiclass():
+    X, y = _data()
+    clf = WeightedLossClassifier(num_embeddings="piecewise_linear_tree", d_embedding=4,
+                                 hidden_layer_sizes=(16,), **FAST).fit(X, y)
+    assert clf.score(X, y) > 0.8
+    X3, y3 = _data(n_classes=3)
+    assert clf.fit(X3, y3).predict_proba(X3).shape == (len(y3), 3)
