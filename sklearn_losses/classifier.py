@@ -391,7 +391,8 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         The loss that was trained (a configured clone).
     loss_positive_class_ : label or None
         Binary problems with a loss that measures one class (``anyloss_f1``,
-        ``anyloss_fbeta``, ``ce_smooth_ap``: ``measures_positive_class``):
+        ``anyloss_fbeta``, ``ce_smooth_ap``, ``focal`` with a float
+        ``alpha``: ``measures_positive_class``):
         the class it was trained on: ``pos_label`` when given, else the
         ``pos_label`` of ``scoring`` when it has one, else the minority (by
         training rows; equal counts give ``classes_[1]``), the positive class
