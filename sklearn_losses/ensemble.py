@@ -694,7 +694,8 @@ class CrossFitClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstimatorMi
         ``classes_[1]``) with this many pseudo-rows of the rare class
         against the rare class's own rows
         (:func:`~sklearn_losses.ensemble.shrink_threshold`). 0: the tuned
-        threshold as it is. :class:`~sklearn_losses.LossPortfolioClassifier`
+        threshold as it is; ``np.inf``: the guess alone.
+        :class:`~sklearn_losses.LossPortfolioClassifier`
         shrinks its MCC threshold with 20 by default, where it was measured;
         here it was not, so the default is 0.
     n_jobs : int or None, default=None
@@ -790,7 +791,7 @@ class CrossFitClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstimatorMi
         "threshold": [None, StrOptions(set(THRESHOLD_METRICS)),
                       Interval(Real, 0, 1, closed="neither")],
         "threshold_bootstrap": [Interval(Integral, 0, None, closed="left")],
-        "threshold_shrinkage": [Interval(Real, 0, None, closed="left")],
+        "threshold_shrinkage": [Interval(Real, 0, None, closed="both")],
         "n_jobs": [None, Integral],
         "random_state": ["random_state"],
     }

@@ -240,6 +240,10 @@ def test_threshold_shrinkage_pulls_the_tuned_threshold_toward_the_prior_guess():
         matthews_corrcoef(labels, pred, sample_weight=w))
     with pytest.raises(ValueError, match="'threshold_shrinkage' parameter"):
         clone(once).set_params(threshold_shrinkage=-1.0).fit(X, labels)
+    # infinitely many pseudo-rows: the guess logit(pi) / 2 alone
+    guess = clone(once).set_params(threshold_shrinkage=np.inf).fit(X, labels, sample_weight=w)
+    pi = np.average(y_enc, weights=w)
+    assert guess.threshold_ == pytest.approx(1 / (1 + np.sqrt((1 - pi) / pi)))
 
 
 def test_sample_weight_reaches_every_member_and_the_temperature():

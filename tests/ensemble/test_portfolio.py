@@ -425,6 +425,9 @@ def test_threshold_shrinkage_pulls_the_tuned_threshold_toward_the_prior_guess():
     f1_0 = clone(clf).set_params(threshold="f1", threshold_shrinkage=0).fit(X, labels)
     f1_5 = clone(clf).set_params(threshold="f1", threshold_shrinkage=5.0).fit(X, labels)
     assert f1.threshold_ == f1_0.threshold_ != f1_5.threshold_
+    # np.inf: the guess alone
+    alone = clone(clf).set_params(threshold_shrinkage=np.inf).fit(X, labels)
+    assert alone.threshold_ == pytest.approx(1 / (1 + np.exp(-guess)))
 
 
 def test_shrink_threshold_by_hand():
