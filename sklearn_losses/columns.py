@@ -107,7 +107,7 @@ _LENIENT_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?
                              rf"|{_INFINITY}")
 #: Text without a digit (``"unknown"``, ``"-"``, ``"n.a."``): in a column of numbers, a cell
 #: saying that the value is unknown (rule 5a).
-_WORD = re.compile(r"[^0-9]*")
+_WORD = re.compile(r"\D*")  # no decimal digit of any script (not "１２", "٣")
 #: The largest share of words among the present values of a numeric column (markers aside).
 WORD_SHARE = 0.05
 _CONTAINERS = (list, tuple, dict, set, frozenset, np.ndarray, pd.Series, pd.Index)
@@ -189,6 +189,8 @@ def _kind_of_objects(present: pd.Series, name) -> str:
         return NUMERIC
     if inferred in ("datetime", "datetime64", "date"):
         return DATETIME
+    if inferred in ("timedelta", "timedelta64", "complex"):
+        _refuse_dtype(name, "timedelta64" if inferred.startswith("timedelta") else "complex")
     if inferred == "string":
         return _kind_of_strings(present)
     if inferred not in ("mixed", "mixed-integer"):
@@ -235,10 +237,16 @@ def column_kind(values, name="x0") -> str:
     if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
         present = s[~s.isna()]
         return _kind_of_objects(present, name) if len(present) else TEXT
-    advice = (" (e.g. with .dt.total_seconds())"
-              if pd.api.types.is_timedelta64_dtype(dtype) else "")
+    _refuse_dtype(name, dtype)
+
+
+def _refuse_dtype(name, dtype):
+    """The error for a column of durations, complex numbers or another unsupported dtype."""
+    durations = str(dtype).startswith("timedelta")
+    advice = " (e.g. with .dt.total_seconds())" if durations else ""
+    held = f"holds {dtype} values" if isinstance(dtype, str) else f"has dtype {dtype}"
     raise ValueError(
-        f"Column {name!r} has dtype {dtype}, which is neither numeric, categorical "
+        f"Column {name!r} {held}, which is neither numeric, categorical "
         f"(category, bool), datetime nor text; convert it first{advice}.")
 
 

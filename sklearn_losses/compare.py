@@ -163,7 +163,11 @@ def as_numbers(X) -> np.ndarray:
 
 
 def as_category_strings(X) -> np.ndarray:
-    """Categorical values as strings without surrounding spaces; missing values stay NaN.
+    """Categorical values as the strings the estimator compares them as; missing values stay NaN.
+
+    :func:`sklearn_losses.columns.category_strings` of each column: strings
+    without surrounding spaces, ``1``, ``1.0``, ``"1"`` and ``Decimal("1.0")``
+    all ``"1"``, bools ``"True"`` / ``"False"``.
 
     Parameters
     ----------
@@ -177,11 +181,16 @@ def as_category_strings(X) -> np.ndarray:
     """
     import pandas as pd
 
-    Z = np.asarray(X, dtype=object).copy()
-    missing = pd.isna(Z)
-    Z[~missing] = [str(v).strip() for v in Z[~missing]]
-    Z[missing] = np.nan
-    return Z
+    from .columns import category_strings
+
+    if isinstance(X, pd.DataFrame):
+        columns = [X.iloc[:, j] for j in range(X.shape[1])]
+    else:
+        A = np.asarray(X, dtype=object)
+        columns = [pd.Series(A[:, j], dtype=object) for j in range(A.shape[1])]
+    if not columns:
+        return np.empty((len(X), 0), dtype=object)
+    return np.column_stack([category_strings(s) for s in columns])
 
 
 def takes_raw_tables(estimator) -> bool:

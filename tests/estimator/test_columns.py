@@ -195,3 +195,30 @@ def test_a_word_in_a_column_of_numbers_does_not_fail_a_cross_validation_fold():
     with pytest.warns(DataConversionWarning, match="was a column of numbers in fit"):
         proba = clf.predict_proba(X)
     np.testing.assert_allclose(proba, clf.predict_proba(empty))
+
+
+def test_digits_of_other_scripts_are_not_words_and_objects_of_other_kinds_are_refused():
+    # "１２" and "٣" were "words" read as missing; they are text with digits: the column is text
+    values = ["１２", "٣"] + [str(i) for i in range(40)]
+    assert column_kind(pd.Series(values, dtype=object)) == "text"
+    # durations and complex numbers in an object column were text (target encoded); refused
+    # as their own dtypes are
+    for name, values in (("wait", [pd.Timedelta(minutes=i) for i in range(3)]),
+                         ("z", [1 + 2j, 3j, 2 + 0j])):
+        with pytest.raises(ValueError, match=f"Column '{name}' holds .* convert it first"):
+            column_kind(pd.Series(values, dtype=object), name)
+
+
+def test_compare_reads_categories_as_the_estimator_does():
+    import decimal
+
+    from sklearn_losses.columns import category_strings
+    from sklearn_losses.compare import as_category_strings
+
+    X = pd.DataFrame({"a": pd.Series([1, 1.0, "1", decimal.Decimal("1.0"), None], dtype=object),
+                      "b": [" x", "x", True, np.nan, "y"]})
+    out = as_category_strings(X)
+    for j, column in enumerate(X.columns):
+        expected = category_strings(X[column])
+        assert [str(v) for v in out[:, j]] == [str(v) for v in expected]
+    assert set(out[:4, 0]) == {"1"}  # one level, as the estimator has it (was '1' and '1.0')
