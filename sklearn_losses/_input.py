@@ -52,6 +52,20 @@ def _as_dtype(X, dtype):
     return X.astype(dtype, copy=False) if X.dtype != dtype else X
 
 
+def _warn_target_encoding_resumed(encoder):
+    """Warn, once per fitted encoder, that further training target-encodes rows in-sample."""
+    if not encoder.target_features_ or getattr(encoder, "_warned_resumed", False):
+        return
+    encoder._warned_resumed = True
+    names = encoder._names(encoder.target_features_)
+    warn_user(
+        f"Column(s) {names} are target encoded by the encoder of the first fit, which encoded "
+        "its own training rows cross-fitted; further training (warm_start, partial_fit) "
+        "encodes its rows with the fitted encoder, so rows that fit already saw are encoded "
+        "with their own labels (optimistic features). Continue on new rows only, or fit anew "
+        "(warm_start=False) to cross-fit the encoding again.")
+
+
 def validate_table(estimator, X, y=None, *, reset=True, dtype=np.float32, sample_weight=None,
                    **check_params):
     """``X`` (and ``y`` when given) validated, encoded by ``estimator.encoder_``, as ``dtype``.
@@ -86,6 +100,7 @@ def validate_table(estimator, X, y=None, *, reset=True, dtype=np.float32, sample
             return X
         y = _check_y(y, estimator=estimator)
         check_consistent_length(X, y)
+        _warn_target_encoding_resumed(estimator.encoder_)
         return X, y
     X, y = validate_data(estimator, X, y, skip_check_array=True)
     y = _check_y(y, estimator=estimator)

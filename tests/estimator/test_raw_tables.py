@@ -2,14 +2,15 @@
 
 import pickle
 import tracemalloc
+import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.exceptions import DataConversionWarning
 import scipy.sparse as sp
 import torch
 from sklearn.base import clone
+from sklearn.exceptions import DataConversionWarning
 from sklearn.model_selection import GridSearchCV
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -286,3 +287,24 @@ def test_a_bool_array_is_encoded_as_a_bool_frame_column():
     assert list(from_array.get_feature_names_out()) == ["onehot__x0_False", "onehot__x0_True"]
     np.testing.assert_array_equal(from_array.transform(flags),
                                   from_frame.transform(pd.DataFrame({"x0": flags[:, 0]})))
+
+
+def test_further_training_warns_once_that_target_encoded_rows_are_encoded_in_sample():
+    # the first fit encodes its rows cross-fitted; warm_start and partial_fit go through the
+    # fitted encoder, which saw those rows (correlation with y 0.07 cross-fitted, 0.74 here)
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"noise_id": [f"id{i // 2}" for i in range(200)], "x": rng.normal(size=200)})
+    y = rng.integers(0, 2, 200)
+    clf = WeightedLossClassifier(warm_start=True, **TINY).fit(X, y)
+    assert clf.encoder_.target_features_ == [0]
+    with pytest.warns(UserWarning, match=r"\['noise_id'\] are target encoded by the encoder "
+                                         r"of the first fit"):
+        clf.fit(X, y)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*target encoded")
+        clf.fit(X, y)  # once per fitted encoder
+    # a model without target-encoded columns continues silently
+    small = WeightedLossClassifier(warm_start=True, **TINY).fit(X[["x"]], y)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*target encoded")
+        small.fit(X[["x"]], y)
