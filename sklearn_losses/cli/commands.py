@@ -673,9 +673,10 @@ def _save_best(args, rows, X, y, info, max_epochs, say, shown):
 def _read_call(args, headerless):
     """The call that reads ``args.data`` as ``compare`` did:
     :func:`sklearn_losses.cli.io.read_table` with the options given (separator, decimal
-    mark, encoding). It skips spaces after a separator (text values keep none) and reads
-    ``-`` / ``?`` among decimal-comma numbers as missing, which ``pd.read_csv`` alone does
-    not."""
+    mark, encoding). It reads every cell as text, for the column rule to decide each
+    column's kind as in training (``pd.read_csv`` reads a code ``"07000"`` as 7000 and a
+    level ``"NA"`` as missing), skips spaces after a separator and reads decimal-comma
+    numbers."""
     path = repr(str(args.data))
     options = {"sep": args.sep, "decimal": args.decimal, "encoding": args.encoding}
     defaults = {"sep": ",", "decimal": ".", "encoding": "utf-8"}

@@ -14,10 +14,6 @@ __all__ = ["check_output_paths", "decimal_mark_columns", "prepare_data", "read_t
            "resolve_column", "stratified_subsample"]
 
 _POSITION = re.compile(r"[+-]?\d+")
-#: Cells that mean "missing" in a text column (pandas reads most of them as missing itself,
-#: but not ``?`` or ``-``).
-MISSING_MARKERS = frozenset({"?", "-", "--", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL",
-                             "None"})
 
 
 def _number_pattern(decimal):
@@ -27,22 +23,31 @@ def _number_pattern(decimal):
 
 
 def _text_cells(column):
-    """The stripped non-missing cells of a text column (None for other columns)."""
+    """The stripped cells of a text column that are not missing by the column rule (None for
+    other columns): its markers (``""``, ``"?"``, ``"NA"``, ...) and, when they are at most
+    ``WORD_SHARE`` of the present cells, words (no digit, such as ``"unknown"``) left out."""
     import pandas as pd
+
+    from ..columns import _WORD, MISSING_MARKERS, WORD_SHARE
 
     dtype = column.dtype
     if not (pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)) \
             or isinstance(dtype, pd.CategoricalDtype):
         return None
-    cells = [str(v).strip() for v in column.dropna()]
-    return [c for c in cells if c and c not in MISSING_MARKERS]
+    cells = [c for c in (str(v).strip() for v in column.dropna()) if c not in MISSING_MARKERS]
+    words = [c for c in cells if _WORD.fullmatch(c)]
+    if len(words) <= WORD_SHARE * len(cells):
+        cells = [c for c in cells if not _WORD.fullmatch(c)]
+    return cells
 
 
 def decimal_mark_columns(df, mark=",") -> dict:
     """The text columns of ``df`` that hold numbers written with the decimal mark ``mark``.
 
-    A column qualifies when every cell apart from missing values (and the
-    markers of :data:`MISSING_MARKERS`, such as ``?``) is a number with
+    A column qualifies when every cell apart from missing values (the
+    markers of :data:`sklearn_losses.columns.MISSING_MARKERS`, such as
+    ``?``, and a few words such as ``unknown``, as the column rule reads
+    them) is a number with
     ``mark`` as its decimal mark (``3,14``, ``-2,5``, ``7``, ``1,5e3`` for
     ``","``) and at least one cell has the mark. Read with ``decimal=mark``,
     they would be numbers.
@@ -65,18 +70,28 @@ def decimal_mark_columns(df, mark=",") -> dict:
 
 def _parse_decimal_columns(df, decimal):
     """With ``--decimal``: the text columns that are numbers written with that mark apart
-    from the markers of :data:`MISSING_MARKERS` (which pandas leaves as text) become
-    numeric, the markers missing values."""
+    from missing values (:func:`_text_cells`) become numeric, the markers and words missing
+    values (a note names the words, :func:`sklearn_losses.columns.numeric_words`)."""
     import pandas as pd
+
+    from ..columns import MISSING_MARKERS
 
     pattern = _number_pattern(decimal)
     for name in df.columns:
         cells = _text_cells(df[name])
-        if cells and all(pattern.fullmatch(c) for c in cells):
+        if cells and any(decimal in c for c in cells) and all(pattern.fullmatch(c)
+                                                               for c in cells):
             text = df[name].astype("string").str.strip()
-            text = text.mask(text.isin(MISSING_MARKERS) | (text == ""))
-            df[name] = pd.to_numeric(text.str.replace(decimal, ".", regex=False),
-                                     errors="coerce").astype(np.float64)
+            number = text.str.fullmatch(pattern.pattern).fillna(False).astype(bool)
+            values = pd.to_numeric(text.where(number).str.replace(decimal, ".", regex=False),
+                                   errors="coerce").astype(np.float64)
+            # the rest are markers (missing) and words, which stay as text beside the
+            # numbers: the column rule reads them as missing and the run reports them
+            word = ~number & ~text.isin(MISSING_MARKERS).fillna(True).astype(bool)
+            if word.any():
+                values = values.astype(object)
+                values[word] = text[word].astype(object)
+            df[name] = values
     return df
 
 
@@ -140,10 +155,11 @@ def read_table(path, sep=",", encoding="utf-8", *, header=True, decimal="."):
     sep, encoding : str
         As :func:`pandas.read_csv` takes them.
     decimal : str, default="."
-        The decimal mark of the numbers (``","`` for ``3,14``), one character,
-        as :func:`pandas.read_csv` takes it. With another mark than ``"."``,
-        a column of such numbers with missing-value markers (``?``, ``-``)
-        among them, which pandas leaves as text, is numeric too.
+        The decimal mark of the numbers (``","`` for ``3,14``), one character.
+        With another mark than ``"."``, a column of such numbers (with
+        missing-value markers such as ``?`` and a few words such as
+        ``unknown`` among them, as the column rule allows) is read as
+        numbers.
     header : bool, default=True
         False: the first row is data, and the columns are named ``"0"``,
         ``"1"``, ... by position.
@@ -151,7 +167,14 @@ def read_table(path, sep=",", encoding="utf-8", *, header=True, decimal="."):
     Returns
     -------
     df : DataFrame
-        Spaces after a separator are skipped.
+        Every cell as it is written, as text (spaces after a separator
+        skipped): the package's column rule (:mod:`sklearn_losses.columns`)
+        decides what each column is, as it does for a DataFrame given to
+        the estimator. So ``"07000"`` stays a code, and ``"NA"`` in a text
+        column stays a level; in a column of numbers or dates the
+        missing-value markers (``""``, ``"?"``, ``"NA"``, ...) are missing
+        values. Columns of numbers written with the ``decimal`` mark are
+        read as numbers.
     """
     import codecs
 
@@ -174,8 +197,10 @@ def read_table(path, sep=",", encoding="utf-8", *, header=True, decimal="."):
     if p.stat().st_size == 0:
         raise CLIError(f"{str(path)!r} is empty (0 bytes); expected {expected}.")
     try:
+        # every cell as text: the package's column rule decides each column's kind (pandas'
+        # own inference read the code "07000" as the number 7000 and the level "NA" as missing)
         df = pd.read_csv(p, sep=sep, encoding=encoding, header=0 if header else None,
-                         skipinitialspace=True, decimal=decimal)
+                         skipinitialspace=True, dtype=str, keep_default_na=False)
     except pd.errors.EmptyDataError:
         raise CLIError(f"{str(path)!r} holds no data (no columns found); expected "
                        f"{expected}.") from None
@@ -197,6 +222,29 @@ def read_table(path, sep=",", encoding="utf-8", *, header=True, decimal="."):
 
 
 # ---------------------------------------------------------------- columns
+def _labels(column):
+    """The target column's labels: text stripped of surrounding spaces, pandas' missing-value
+    strings (``""``, ``"NA"``, ``"null"``, ...; not ``"?"``) missing, and numbers when every
+    label is one (as :func:`pandas.read_csv` would type them: ``1`` and ``1.0`` are one
+    class)."""
+    import pandas as pd
+
+    from ..columns import _NUMBER, MISSING_MARKERS
+
+    if not (column.dtype == object or pd.api.types.is_string_dtype(column.dtype)):
+        return column
+    text = column.where(column.isna(), column.astype(str).str.strip()).astype(object)
+    text = text.mask(text.isin(MISSING_MARKERS - {"?", "..."}))  # pandas' own markers
+    present = text.dropna()
+    if len(present) and present.str.fullmatch(_NUMBER).all():
+        numbers = pd.to_numeric(text)
+        whole = numbers.dropna()
+        if (whole == np.round(whole)).all() and not present.str.contains(r"[.eE]").any():
+            return numbers.astype("Int64") if numbers.isna().any() else numbers.astype(np.int64)
+        return numbers
+    return text
+
+
 def _looks_like_data(columns) -> bool:
     """Whether half the column names or more are numbers: a first row of data read as header."""
     def number(text):
@@ -296,10 +344,7 @@ def prepare_data(df, target, *, drop=(), positive_label=None, source="the data",
     if target in drop:
         raise CLIError(f"--drop names the target column {target!r}.")
 
-    y_raw = df[target]
-    if y_raw.dtype == object or pd.api.types.is_string_dtype(y_raw.dtype):
-        # text labels (object, or pandas' str dtype) lose their surrounding spaces
-        y_raw = y_raw.where(y_raw.isna(), y_raw.astype(str).str.strip())
+    y_raw = _labels(df[target])
     n_missing = int(y_raw.isna().sum())
     if n_missing:
         rows = (np.flatnonzero(y_raw.isna().to_numpy()) + 1)[:5].tolist()

@@ -146,9 +146,10 @@ def build_parser() -> argparse.ArgumentParser:
                               "joblib: joblib.load(PATH).predict(X), X read as compare read "
                               "the file: sklearn_losses.cli.io.read_table(DATA.csv, ...) with "
                               "the same --sep, --decimal, --encoding and --no-header "
-                              "(header=False), as the final message says (pd.read_csv works "
-                              "for a plain comma-separated file); the feature columns are "
-                              "found by name, the target and other columns ignored")
+                              "(header=False), as the final message says (every cell as text, "
+                              "the column rule deciding each column's kind, as in training); "
+                              "the feature columns are found by name, the target and other "
+                              "columns ignored")
     compare.add_argument("--quick", action="store_true",
                          help=f"smoke test: {QUICK['folds']} folds, {QUICK['max_epochs']} "
                               f"epochs, {QUICK['demo_rows']} demo rows (explicit --folds / "

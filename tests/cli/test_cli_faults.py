@@ -502,3 +502,43 @@ def test_a_number_column_with_a_stray_text_cell_gets_a_note(tmp_path, capsys, gr
     _, _, err = _run(capsys, "compare", str(path), "-t", "label", *TINY, "--no-plot",
                      "--out", str(tmp_path / "res"))
     assert "holds numbers but for" not in err
+
+
+def test_the_file_is_read_by_the_column_rule_not_by_pandas_inference(tmp_path):
+    # read_csv's own inference turned the code "07000" into the number 7000 (a numeric
+    # column), and the levels "NA" and "None" of a text column into one missing value
+    from sklearn_losses.cli import CLIError
+    from sklearn_losses.cli.io import prepare_data
+    from sklearn_losses.columns import category_strings
+
+    rows = ["zip,region,size,label"] + [
+        f"0{7000 + i},{['NA', 'EU', 'None'][i % 3]},{'' if i == 4 else i * 1.5},{i % 2}"
+        for i in range(12)]
+    path = tmp_path / "codes.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    X, y, info = prepare_data(read_table(path), "label")
+    assert info["numeric"] == ["size"] and info["categorical"] == ["zip", "region"]
+    assert X["zip"].tolist()[:2] == ["07000", "07001"]
+    assert sorted(set(category_strings(X["region"]))) == ["EU", "NA", "None"]
+    # the target's numbers are numbers, as before; pandas' missing strings are missing there
+    assert y.dtype.kind == "i" and sorted(set(y)) == [0, 1]
+    path.write_text("\n".join(rows[:5] + ["07100,EU,3.0,NA"]) + "\n", encoding="utf-8")
+    with pytest.raises(CLIError, match="1 missing value"):
+        prepare_data(read_table(path), "label")
+
+
+def test_decimal_commas_with_a_word_among_them_are_numbers(tmp_path):
+    # with --decimal "," one "unknown" among 40 numbers kept the column text (36 levels,
+    # target encoded), while the same column with "." decimals was numeric
+    from sklearn_losses.cli.io import prepare_data
+
+    rng = np.random.default_rng(0)
+    comma = [f"{v:.2f}".replace(".", ",") for v in rng.normal(size=40)]
+    comma[7], comma[9] = "unknown", "?"
+    path = tmp_path / "d.csv"
+    path.write_text("price;label\n" + "\n".join(f"{c};{i % 2}" for i, c in enumerate(comma))
+                    + "\n", encoding="utf-8")
+    X, _, info = prepare_data(read_table(path, sep=";", decimal=","), "label", sep=";")
+    assert info["numeric"] == ["price"] and info["numeric_words"] == {"price": {"unknown": 1}}
+    assert X["price"][0] == float(comma[0].replace(",", ".")) and X["price"][7] == "unknown"
+    assert np.isnan(X["price"][9])
