@@ -254,18 +254,24 @@ def _default_portfolio(args, **params):
     return LossPortfolioClassifier(random_state=args.seed, **params)
 
 
-def _default_configs():
-    """The default portfolio's configurations (a fresh copy)."""
-    from sklearn_losses.portfolio import default_portfolio
+def _quantile_configs():
+    """The default portfolio before its piecewise-linear network took tree bins: that network
+    on quantile bins (``n_iter_no_change=5``). Every portfolio method run before stays pinned
+    to it."""
+    return {"default": {}, "piecewise_linear": {"num_embeddings": "piecewise_linear",
+                                                "n_iter_no_change": 5}}
 
-    return default_portfolio()
+
+def _quantile_portfolio(args, **params):
+    """``_default_portfolio`` on :func:`_quantile_configs` (unless ``configs`` is given)."""
+    return _default_portfolio(args, **{"configs": _quantile_configs(), **params})
 
 
 def _unshrunk_portfolio(args, **params):
-    """``_default_portfolio`` with its tuned threshold as it is (``threshold_shrinkage=0``):
+    """``_quantile_portfolio`` with its tuned threshold as it is (``threshold_shrinkage=0``):
     every portfolio method run before the threshold was shrunk toward the prior guess stays
     pinned to it."""
-    return _default_portfolio(args, threshold_shrinkage=0, **params)
+    return _quantile_portfolio(args, threshold_shrinkage=0, **params)
 
 
 def _unbagged_portfolio(args, **params):
@@ -322,29 +328,27 @@ METHODS = {
                        "MCC threshold of the out-of-fold probabilities",
                        lambda a: _crossfit(a, plain=True, threshold="matthews_corrcoef")),
     "wlc_portfolio": ("`LossPortfolioClassifier()`: the default portfolio (the default network "
-                      "and its piecewise-linear-embedding twin with `n_iter_no_change=5`, 2 "
+                      "and its twin with piecewise-linear embeddings on tree bins, "
+                      "`num_embeddings=\"piecewise_linear_tree\"`, with `n_iter_no_change=5`; 2 "
                       "folds), greedy ensemble selection on out-of-fold log-loss, the MCC "
                       "threshold of the ensemble's out-of-fold probabilities bagged over 50 "
                       "bootstrap resamples and shrunk toward the prior guess with 20 "
                       "pseudo-rows of the rare class, the selected configurations refitted "
                       "on every row, each predicting 2/3 by its refitted model and 1/3 by its "
                       "cross-fitted members' average", lambda a: _default_portfolio(a)),
-    "wlc_portfolio_tree": ("`LossPortfolioClassifier(configs)`: `wlc_portfolio` with the "
-                           "piecewise-linear network on target-aware bins "
-                           "(`num_embeddings=\"piecewise_linear_tree\"`, PLE-T) instead of "
-                           "quantile bins",
-                           lambda a: _default_portfolio(a, configs={
-                               **_default_configs(), "piecewise_linear": {
-                                   **_default_configs()["piecewise_linear"],
-                                   "num_embeddings": "piecewise_linear_tree"}})),
-    "wlc_portfolio_shr0": ("`LossPortfolioClassifier(threshold_shrinkage=0)`: `wlc_portfolio` "
-                           "with the bagged MCC threshold as it is (the default before)",
+    "wlc_portfolio_pleq": ("`LossPortfolioClassifier(configs)`: `wlc_portfolio` with its "
+                           "piecewise-linear network on quantile bins "
+                           "(`num_embeddings=\"piecewise_linear\"`) instead of tree bins (the "
+                           "default before)", lambda a: _quantile_portfolio(a)),
+    "wlc_portfolio_shr0": ("`LossPortfolioClassifier(configs, threshold_shrinkage=0)`: "
+                           "`wlc_portfolio_pleq` with the bagged MCC threshold as it is (the "
+                           "default before it)",
                            lambda a: _unshrunk_portfolio(a)),
-    "wlc_portfolio_nca": ("`LossPortfolioClassifier(configs)`: `wlc_portfolio` with a third "
-                          "configuration, the retrieval network (`architecture=\"nca\"`)",
+    "wlc_portfolio_nca": ("`LossPortfolioClassifier(configs)`: `wlc_portfolio_shr0` with a "
+                          "third configuration, the retrieval network (`architecture=\"nca\"`)",
                           lambda a: _unshrunk_portfolio(a, configs={
-                              **_default_configs(), "nca": {"architecture": "nca"}})),
-    "wlc_portfolio_nca2": ("`LossPortfolioClassifier(configs)`: `wlc_portfolio` with the "
+                              **_quantile_configs(), "nca": {"architecture": "nca"}})),
+    "wlc_portfolio_nca2": ("`LossPortfolioClassifier(configs)`: `wlc_portfolio_shr0` with the "
                            "retrieval network (`architecture=\"nca\"`) in place of the "
                            "piecewise-linear one",
                            lambda a: _unshrunk_portfolio(a, configs={

@@ -292,8 +292,8 @@ def test_callable_metric_gets_labels_and_weights():
 
 def test_default_portfolio_holds_the_package_networks():
     configs = default_portfolio()
-    assert configs == {"default": {}, "piecewise_linear": {"num_embeddings": "piecewise_linear",
-                                                           "n_iter_no_change": 5}}
+    assert configs == {"default": {}, "piecewise_linear_tree": {
+        "num_embeddings": "piecewise_linear_tree", "n_iter_no_change": 5}}
     clf = LossPortfolioClassifier()
     assert clf.n_folds == 2 and clf.metric == "log_loss" and clf.refit
     configs["default"]["lr"] = 1.0  # a copy: the next call is unchanged
