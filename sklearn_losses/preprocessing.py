@@ -11,6 +11,7 @@ a scipy sparse matrix.
 
 from __future__ import annotations
 
+import re
 import warnings
 from numbers import Integral
 
@@ -348,6 +349,38 @@ def check_table(X, *, ensure_min_samples=1, estimator=None, accept_sparse=True):
 
 
 # ------------------------------------------------------------------ dates and times
+#: The UTC offset of an ISO 8601 date-time string, after its time (``Z``, ``+02:00``, ``-0500``).
+_ISO_OFFSET = re.compile(r"[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)$")
+
+
+def _zone_of(value):
+    """What decides how a date value is read on its own: its UTC offset or time zone (None:
+    naive, or not a date)."""
+    if isinstance(value, str):
+        match = _ISO_OFFSET.search(value.strip())
+        return None if match is None else match.group(1)
+    tz = getattr(value, "tzinfo", None)
+    return None if tz is None else str(tz)
+
+
+def _date_wall_seconds(s: pd.Series, name, tz=None, *, fitted=False) -> np.ndarray:
+    """:func:`_wall_seconds` of the column ``s`` read by :func:`to_datetime`, each value on its
+    own terms: a naive value is its wall clock, an aware one is read in ``tz`` (its own zone
+    if None). Values of several zones or offsets in one object column are read group by
+    group, so that a row gets the same seconds alone as in any batch (:func:`to_datetime`
+    reads a batch of mixed offsets in UTC, a naive value among them as UTC)."""
+    if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
+        zones = pd.Series([_zone_of(v) for v in s.to_numpy(dtype=object)], index=s.index,
+                          dtype=object)
+        if zones.nunique(dropna=False) > 1:
+            out = np.full(len(s), np.nan)
+            for _, rows in zones.groupby(zones.fillna(""), sort=False).groups.items():
+                at = s.index.get_indexer(rows)
+                out[at] = _wall_seconds(to_datetime(s.iloc[at], name, fitted=fitted), tz)
+            return out
+    return _wall_seconds(to_datetime(s, name, fitted=fitted), tz)
+
+
 def _wall_seconds(t: pd.Series, tz=None) -> np.ndarray:
     """Seconds since 1970-01-01 of the wall-clock time of the datetime64 Series ``t``
     (float64, NaN for NaT). A timezone-aware ``t`` is read in ``tz`` (its own zone if None)."""
@@ -389,7 +422,11 @@ class DatetimeFeatures(TransformerMixin, BaseEstimator):
     Input columns: datetime64 (a timezone-aware column is read in its wall
     clock time), dates as objects or ISO 8601 strings
     (:func:`sklearn_losses.columns.to_datetime`), or numbers: seconds since
-    1970-01-01 (wall clock), as the encoder passes them.
+    1970-01-01 (wall clock), as the encoder passes them. A column whose dates
+    were in several time zones or offsets in fit is read in UTC; at
+    transform each value is read on its own (in the column's zone in fit, a
+    naive value as a wall clock), so a row gets the same features alone as
+    in any batch.
 
     Attributes
     ----------
@@ -454,6 +491,8 @@ class DatetimeFeatures(TransformerMixin, BaseEstimator):
         validate_data(self, X, reset=reset, skip_check_array=True)
         names = getattr(X, "columns", None)
         out = np.empty(X.shape, dtype=np.float64)
+        if reset:
+            self._tz_ = {}  # each column's time zone in fit: mixed zones read in UTC
         for j in range(X.shape[1]):
             s = X.iloc[:, j] if names is not None else pd.Series(
                 X[:, j], dtype=object if X.dtype.kind == "O" else None)
@@ -467,7 +506,10 @@ class DatetimeFeatures(TransformerMixin, BaseEstimator):
                             "given as a number is seconds since 1970-01-01 (within about "
                             "300,000 years).")
             else:
-                out[:, j] = _wall_seconds(to_datetime(s, name))
+                if reset:
+                    self._tz_[j] = getattr(to_datetime(s, name).dt, "tz", None)
+                out[:, j] = _date_wall_seconds(s, name, getattr(self, "_tz_", {}).get(j),
+                                               fitted=not reset)
         return out
 
     def __sklearn_tags__(self):
@@ -630,7 +672,9 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
       objects, ISO 8601 strings): the calendar features of
       :class:`DatetimeFeatures` (year; month, weekday and hour as sin/cos
       pairs; day of year; days elapsed since the earliest training date),
-      read in the wall-clock time of the column's training time zone, then
+      read in the wall-clock time of the column's training time zone (UTC
+      when training mixed zones; each value on its own, so a row reads the
+      same alone as in any batch, a naive value as a wall clock), then
       scaled as numeric columns; a missing date imputed, with a
       missing-indicator column as for numbers.
     - a **scipy sparse** matrix (numeric): kept sparse (CSR), scaled by its
@@ -1013,12 +1057,11 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
     def _seconds(self, s: pd.Series, j, fitting) -> np.ndarray:
         """Wall-clock seconds since 1970 of a datetime column (NaN for missing), read in the
         time zone the column had in fit."""
-        t = to_datetime(s, self._names([j])[0], fitted=not fitting)
-        tz = getattr(t.dt, "tz", None)
+        name = self._names([j])[0]
         if fitting:
-            self._tz_[j] = tz
-        fitted_tz = getattr(self, "_tz_", {}).get(j)
-        return _wall_seconds(t, fitted_tz if fitted_tz is not None else tz)
+            self._tz_[j] = getattr(to_datetime(s, name).dt, "tz", None)
+        # each value read on its own: in the training zone, or its own when fit had none
+        return _date_wall_seconds(s, name, getattr(self, "_tz_", {}).get(j), fitted=not fitting)
 
     def _categories(self, s: pd.Series, j, fitting) -> np.ndarray:
         """The strings a categorical column is compared as; at predict, values of another

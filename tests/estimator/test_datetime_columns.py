@@ -154,3 +154,22 @@ def test_dates_in_mixed_time_zones_are_read_in_utc():
     hours = DatetimeFeatures().fit(mixed.to_frame()).transform(mixed.to_frame())[:2, 5:7]
     np.testing.assert_allclose(hours, [[0.0, -1.0], [np.sin(2 * np.pi * 11 / 24),
                                                      np.cos(2 * np.pi * 11 / 24)]], atol=1e-12)
+
+
+@pytest.mark.parametrize("fit_values", [
+    ["2024-01-0%d 12:00" % i for i in range(1, 9)],             # naive
+    ["2024-01-0%dT12:00+02:00" % i for i in range(1, 9)],       # one offset
+    ["2024-01-0%dT12:00%s" % (i, "+02:00" if i % 2 else "Z") for i in range(1, 9)],  # mixed
+])
+def test_a_date_row_reads_the_same_alone_and_in_any_batch(fit_values):
+    # a batch mixing offsets (or naive and aware values) was parsed in UTC, a naive value in
+    # it as UTC: the same row got other features alone than beside another row
+    y = np.array([0, 1] * 4)
+    new = ["2024-01-03T12:00", "2024-01-03T12:00+02:00", "2024-01-03T12:00-05:00",
+           "2024-01-03 18:30Z", "?"]
+    X_new = pd.DataFrame({"t": new})
+    for transformer in (TabularEncoder(), DatetimeFeatures()):
+        fitted = transformer.fit(pd.DataFrame({"t": fit_values}), y)
+        batch = fitted.transform(X_new)
+        alone = np.vstack([fitted.transform(X_new.iloc[[i]]) for i in range(len(new))])
+        np.testing.assert_allclose(batch, alone, rtol=0, atol=1e-12)
