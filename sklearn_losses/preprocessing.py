@@ -353,6 +353,25 @@ def check_table(X, *, ensure_min_samples=1, estimator=None, accept_sparse=True):
 _ISO_OFFSET = re.compile(r"[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)$")
 
 
+def _unique_names(names) -> np.ndarray:
+    """``names`` with a repeat renamed ``<name>_2``, ``<name>_3``, ...: the one-hot column of
+    a text level ``"nan"`` and that of missing values are both ``<column>_nan``."""
+    seen, out = {}, []
+    taken = set(names)
+    for name in names:
+        if name in seen:
+            k = seen[name] + 1
+            while f"{name}_{k}" in taken:
+                k += 1
+            seen[name] = k
+            name = f"{name}_{k}"
+            taken.add(name)
+        else:
+            seen[name] = 1
+        out.append(name)
+    return np.asarray(out, dtype=object)
+
+
 def _zone_of(value):
     """What decides how a date value is read on its own: its UTC offset or time zone (None:
     naive, or not a date)."""
@@ -968,7 +987,9 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
 
     def get_feature_names_out(self, input_features=None):
         """Names of the output columns (``num__``, ``datetime__``, ``missing__``, ``onehot__``,
-        ``target__`` prefixes).
+        ``target__`` prefixes), each once: a name that would repeat gets a suffix ``_2``
+        (the one-hot column of missing values, ``onehot__<column>_nan``, beside that of a
+        text level ``"nan"``, is ``onehot__<column>_nan_2``).
 
         ``input_features`` is checked as scikit-learn's transformers check it
         (``feature_names_in_`` when fitted on a DataFrame, else its length);
@@ -983,7 +1004,7 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             return names
         if isinstance(self.transformer_, RobustSmoothClipScaler):
             return np.asarray([f"num__{n}" for n in names], dtype=object)
-        return self.transformer_.get_feature_names_out()
+        return _unique_names(self.transformer_.get_feature_names_out())
 
     # -------------------------------------------------------------- helpers
     def _names(self, positions):

@@ -308,3 +308,19 @@ def test_further_training_warns_once_that_target_encoded_rows_are_encoded_in_sam
     with warnings.catch_warnings():
         warnings.filterwarnings("error", message=".*target encoded")
         small.fit(X[["x"]], y)
+
+
+def test_output_column_names_are_unique_beside_a_text_level_nan():
+    # the text level "nan" and missing values were both onehot__c_nan: pandas output had two
+    # columns of one name and polars output raised
+    X = pd.DataFrame({"c": ["nan", None, "a", "nan", None, "a"], "x": np.arange(6.0)})
+    y = np.array([0, 1] * 3)
+    enc = TabularEncoder().set_output(transform="pandas").fit(X, y)
+    names = list(enc.get_feature_names_out())
+    assert len(set(names)) == len(names)
+    assert {"onehot__c_nan", "onehot__c_nan_2"} <= set(names)
+    out = enc.transform(X)
+    assert list(out.columns) == names
+    # the level "nan" (first) and the missing values (second) stay apart
+    np.testing.assert_array_equal(out["onehot__c_nan"], [1, 0, 0, 1, 0, 0])
+    np.testing.assert_array_equal(out["onehot__c_nan_2"], [0, 1, 0, 0, 1, 0])
