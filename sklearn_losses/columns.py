@@ -444,10 +444,11 @@ def to_numeric(values, name="x0", *, fitted=False, warn=True) -> np.ndarray:
 
         start = (f"Column {name!r} was a column of numbers in fit" if fitted
                  else f"Column {name!r} is a column of numbers")
-        warn_user(f"{start}; {len(words)} of its cells ({_word_summary(words)}) hold words, "
-                  "read as missing values. Empty those cells to silence this, or give the "
-                  "column a 'category' dtype if its words and numbers are labels.",
-                  DataConversionWarning)
+        # no cell count: the message is the same in every fold of a cross-validation, and
+        # ensembles show it once
+        warn_user(f"{start}; its cells {_word_summary(words)} hold words, read as missing "
+                  "values. Empty those cells to silence this, or give the column a 'category' "
+                  "dtype if its words and numbers are labels.", DataConversionWarning)
     return out
 
 
@@ -469,7 +470,9 @@ def numeric_words(values) -> dict:
         return {}
     text = pd.Series([v.strip() for v in s[~s.isna()] if isinstance(v, str)], dtype=object)
     text = text[~text.isin(MISSING_MARKERS)]
-    text = text[text.str.fullmatch(_WORD.pattern).astype(bool)] if len(text) else text
+    if len(text):  # a number ("inf" too) is not a word
+        text = text[~text.str.fullmatch(_LENIENT_NUMBER.pattern).astype(bool)
+                    & text.str.fullmatch(_WORD.pattern).astype(bool)]
     return {str(k): int(v) for k, v in text.value_counts().items()}
 
 

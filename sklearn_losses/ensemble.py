@@ -18,6 +18,7 @@ which cross-fits several configurations on the same folds.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import time
 import warnings
@@ -312,6 +313,20 @@ def reemit_warnings(fits, n_fits=None):
     total = n_fits if n_fits is not None else len(fits)
     for (category, message), count in counts.items():
         warn_as(f"{message} [{count} of {total} member fits]", category)
+
+
+@contextlib.contextmanager
+def warnings_once():
+    """Re-emit the warnings raised inside once per distinct category and message.
+
+    The members of an ensemble predict the same rows, so a warning about those rows (a word
+    read as missing, an unseen level) would otherwise come once per member.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    for category, message in dict.fromkeys((w.category, str(w.message)) for w in caught):
+        warn_as(message, category)
 
 
 def warn_as(message, category):
@@ -893,7 +908,9 @@ class CrossFitClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstimatorMi
             Columns in ``classes_`` order.
         """
         check_is_fitted(self)
-        mean = np.mean([aligned_proba(m, X, self.classes_) for m in self.estimators_], axis=0)
+        with warnings_once():  # the members warn alike about the same rows
+            mean = np.mean([aligned_proba(m, X, self.classes_) for m in self.estimators_],
+                           axis=0)
         return temperature_scale(mean, self.temperature_)
 
     def __sklearn_tags__(self):

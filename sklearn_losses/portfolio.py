@@ -43,6 +43,7 @@ from .ensemble import (
     seeded,
     temperature_scale,
     warn_as,
+    warnings_once,
 )
 from .decisions._base import aligned_proba
 from .metrics import ProbaMetric, available_metrics, available_scorers, get_metric
@@ -818,6 +819,10 @@ class LossPortfolioClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstima
             are evaluated.
         """
         check_is_fitted(self)
+        with warnings_once():  # the configurations warn alike about the same rows
+            return self._weighted_proba(X)
+
+    def _weighted_proba(self, X):
         total = None
         for (name, member), w in zip(self.members_.items(), self.weights_):
             if w <= 0:

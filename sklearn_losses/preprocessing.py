@@ -389,12 +389,12 @@ def _date_wall_seconds(s: pd.Series, name, tz=None, *, fitted=False) -> np.ndarr
     group, so that a row gets the same seconds alone as in any batch (:func:`to_datetime`
     reads a batch of mixed offsets in UTC, a naive value among them as UTC)."""
     if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
-        zones = pd.Series([_zone_of(v) for v in s.to_numpy(dtype=object)], index=s.index,
-                          dtype=object)
-        if zones.nunique(dropna=False) > 1:
+        codes, zones = pd.factorize(pd.Series([_zone_of(v) for v in s.to_numpy(dtype=object)],
+                                              dtype=object), use_na_sentinel=False)
+        if len(zones) > 1:  # by position: the index may repeat labels
             out = np.full(len(s), np.nan)
-            for _, rows in zones.groupby(zones.fillna(""), sort=False).groups.items():
-                at = s.index.get_indexer(rows)
+            for k in range(len(zones)):
+                at = np.flatnonzero(codes == k)
                 out[at] = _wall_seconds(to_datetime(s.iloc[at], name, fitted=fitted), tz)
             return out
     return _wall_seconds(to_datetime(s, name, fitted=fitted), tz)

@@ -22,10 +22,13 @@ def _number_pattern(decimal):
     return re.compile(rf"[+-]?(?:\d+(?:{d}\d*)?|{d}\d+)(?:[eE][+-]?\d+)?")
 
 
-def _text_cells(column):
-    """The stripped cells of a text column that are not missing by the column rule (None for
-    other columns): its markers (``""``, ``"?"``, ``"NA"``, ...) and, when they are at most
-    ``WORD_SHARE`` of the present cells, words (no digit, such as ``"unknown"``) left out."""
+def _text_cells(column, *, few_words=False):
+    """The stripped cells of a text column that are neither markers (``""``, ``"?"``,
+    ``"NA"``, ...) nor words (no digit, such as ``"unknown"``; None for other columns): the
+    cells that decide whether it holds numbers. ``few_words``: words are left out only when
+    the column rule reads them as missing, at most ``WORD_SHARE`` of the cells (for advice on
+    the whole file); otherwise always, so that a file of a few new rows with a word reads
+    as the training file did (the words stay in the column, for the column rule)."""
     import pandas as pd
 
     from ..columns import _WORD, MISSING_MARKERS, WORD_SHARE
@@ -35,10 +38,10 @@ def _text_cells(column):
             or isinstance(dtype, pd.CategoricalDtype):
         return None
     cells = [c for c in (str(v).strip() for v in column.dropna()) if c not in MISSING_MARKERS]
-    words = [c for c in cells if _WORD.fullmatch(c)]
-    if len(words) <= WORD_SHARE * len(cells):
-        cells = [c for c in cells if not _WORD.fullmatch(c)]
-    return cells
+    numbers = [c for c in cells if not _WORD.fullmatch(c)]
+    if few_words and len(cells) - len(numbers) > WORD_SHARE * len(cells):
+        return cells
+    return numbers
 
 
 def decimal_mark_columns(df, mark=",") -> dict:
@@ -60,7 +63,7 @@ def decimal_mark_columns(df, mark=",") -> dict:
     pattern = _number_pattern(mark)
     found = {}
     for name in df.columns:
-        cells = _text_cells(df[name])
+        cells = _text_cells(df[name], few_words=True)
         if cells and all(pattern.fullmatch(c) for c in cells):
             example = next((c for c in cells if mark in c), None)
             if example is not None:

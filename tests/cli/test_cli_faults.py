@@ -542,3 +542,24 @@ def test_decimal_commas_with_a_word_among_them_are_numbers(tmp_path):
     assert info["numeric"] == ["price"] and info["numeric_words"] == {"price": {"unknown": 1}}
     assert X["price"][0] == float(comma[0].replace(",", ".")) and X["price"][7] == "unknown"
     assert np.isnan(X["price"][9])
+
+
+def test_new_rows_with_a_word_read_as_the_training_file_was(tmp_path):
+    # a prediction file of a few rows, one of them a word: the word was more than 5% of its
+    # cells, so read_table left the decimal-comma column text and the saved model refused it
+    rng = np.random.default_rng(0)
+    train = [f"{v:.2f}".replace(".", ",") for v in rng.normal(size=40)]
+    path = tmp_path / "train.csv"
+    path.write_text("a;label\n" + "\n".join(f"{c};{i % 2}" for i, c in enumerate(train)) + "\n",
+                    encoding="utf-8")
+    new = tmp_path / "new.csv"
+    new.write_text("a\n1,5\n2,5\nunknown\n", encoding="utf-8")
+    X = read_table(new, sep=";", decimal=",")
+    assert X["a"].tolist() == [1.5, 2.5, "unknown"]
+    from sklearn_losses import WeightedLossClassifier
+    from sklearn_losses.cli.io import prepare_data
+
+    X_train, y, _ = prepare_data(read_table(path, sep=";", decimal=","), "label", sep=";")
+    model = WeightedLossClassifier(max_epochs=2, hidden_layer_sizes=(4,)).fit(X_train, y)
+    with pytest.warns(UserWarning, match="'a' was a column of numbers in fit"):
+        assert model.predict(X).shape == (3,)

@@ -386,3 +386,22 @@ def test_data_errors_say_what_is_wrong():
         CrossFitClassifier(LogisticRegression(), n_folds=3).fit(X, y_one)
     with pytest.raises(ValueError, match="LossPortfolioClassifier: the class 1 has a single"):
         LossPortfolioClassifier({}, {"lr": LogisticRegression()}).fit(X, y_one)
+
+
+def test_members_warn_once_about_the_rows_they_predict():
+    # each member read the word as missing and warned: 5 members gave 5 warnings a call
+    import warnings
+
+    import pandas as pd
+    from sklearn.exceptions import DataConversionWarning
+
+    X, y = imbalanced(200)
+    frame = pd.DataFrame({"a": [str(round(v, 3)) for v in X[:, 0]], "b": X[:, 1]})
+    clf = CrossFitClassifier(fast_net(), n_folds=3, random_state=0).fit(frame, y)
+    new = frame.iloc[:2].copy()
+    new.loc[new.index[0], "a"] = "unknown"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        clf.predict_proba(new)
+    words = [w for w in caught if issubclass(w.category, DataConversionWarning)]
+    assert len(words) == 1 and "'unknown'" in str(words[0].message)

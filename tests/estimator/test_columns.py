@@ -152,8 +152,8 @@ def test_to_numeric_reads_words_as_missing_with_a_warning_naming_them():
 
     s = pd.Series(["1.5", "unknown", None, "?", " - ", "unknown", "2"], dtype=object)
     with pytest.warns(DataConversionWarning,
-                      match=r"Column 'a' is a column of numbers; 3 of its cells "
-                            r"\('unknown', '-'\) hold words, read as missing values"):
+                      match=r"Column 'a' is a column of numbers; its cells "
+                            r"'unknown', '-' hold words, read as missing values"):
         out = to_numeric(s, "a")
     np.testing.assert_array_equal(out, [1.5, np.nan, np.nan, np.nan, np.nan, np.nan, 2.0])
     assert numeric_words(s) == {"unknown": 2, "-": 1}
@@ -222,3 +222,10 @@ def test_compare_reads_categories_as_the_estimator_does():
         expected = category_strings(X[column])
         assert [str(v) for v in out[:, j]] == [str(v) for v in expected]
     assert set(out[:4, 0]) == {"1"}  # one level, as the estimator has it (was '1' and '1.0')
+
+
+def test_numeric_words_leaves_infinity_out():
+    from sklearn_losses.columns import numeric_words
+
+    s = pd.Series(["1.5", "2", "inf", "-Infinity", "unknown"], dtype=object)
+    assert numeric_words(s) == {"unknown": 1}  # to_numeric reads inf and -Infinity as numbers

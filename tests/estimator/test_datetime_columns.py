@@ -173,3 +173,17 @@ def test_a_date_row_reads_the_same_alone_and_in_any_batch(fit_values):
         batch = fitted.transform(X_new)
         alone = np.vstack([fitted.transform(X_new.iloc[[i]]) for i in range(len(new))])
         np.testing.assert_allclose(batch, alone, rtol=0, atol=1e-12)
+
+
+def test_dates_of_several_zones_on_an_index_that_repeats_labels():
+    # the zones were grouped by index label, which pd.concat repeats: fit raised
+    # InvalidIndexError
+    a = pd.DataFrame({"t": ["2024-01-0%dT12:00+02:00" % i for i in range(1, 5)]
+                      + ["2024-01-0%dT12:00+05:00" % i for i in range(5, 9)]})
+    X = pd.concat([a, a])
+    y = np.array([0, 1] * 8)
+    for transformer in (TabularEncoder(), DatetimeFeatures()):
+        out = transformer.fit(X, y).transform(X)
+        np.testing.assert_allclose(out[:8], out[8:])
+        np.testing.assert_allclose(out, transformer.fit(X.reset_index(drop=True), y)
+                                   .transform(X.reset_index(drop=True)))
