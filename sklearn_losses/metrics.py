@@ -31,7 +31,9 @@ them). Without ``pos_label`` it is the **minority class**, never
 1. the class with the fewest training rows, when the fitted estimator (or
    the last step of a Pipeline, or ``best_estimator_`` / ``estimator_`` of a
    meta-estimator) records them in ``class_row_counts_``, aligned with its
-   ``classes_``;
+   ``classes_``, and they differ (equal counts are what a resampler such as
+   imbalanced-learn's ``RandomOverSampler`` gives the estimator: they say
+   nothing of the minority);
 2. otherwise the class with the fewest rows of the scored ``y`` (rows, not
    ``sample_weight``). With the stratified folds ``cross_validate`` and
    ``GridSearchCV`` use for classifiers, the test fold has the class
@@ -637,9 +639,13 @@ class _EncodedMetric:
         if pos_label is not None:
             pos = _pos_label_index(pos_label, classes, name)
         elif self.metric.uses_pos_label and len(classes) == 2:
-            if class_counts is not None:
+            if class_counts is not None and class_counts[0] != class_counts[1]:
                 pos = _minority_index(class_counts)
+            elif class_counts is not None and np.unique(y_enc[y_enc >= 0]).size < 2:
+                pos = 1  # equal counts, one class scored: the tie rule
             else:
+                # no counts, or equal ones (rows a resampler balanced): the scored labels'
+                # minority, the training minority under stratified folds
                 present = np.unique(y_enc[y_enc >= 0])
                 if present.size < 2:
                     raise ValueError(
