@@ -51,7 +51,8 @@ _MAX_SEED = np.iinfo(np.int32).max
 
 
 # --------------------------------------------------------------------- folds
-def make_folds(y, n_folds, random_state=None, *, owner="CrossFitClassifier"):
+def make_folds(y, n_folds, random_state=None, *, owner="CrossFitClassifier",
+               sample_weight=None):
     """The fold of each row: stratified, shuffled, ``n_folds`` folds.
 
     Parameters
@@ -64,6 +65,12 @@ def make_folds(y, n_folds, random_state=None, *, owner="CrossFitClassifier"):
         Seeds the shuffle.
     owner : str
         Named in the error messages.
+    sample_weight : array-like of shape (n_samples,) or None
+        With weights, the folds are stratified on the class and on whether
+        the row's weight is positive, and only rows of positive weight count
+        as a class's rows: every member then trains on some weight of every
+        class (a class whose weighted rows fell in one fold left the member
+        holding it out without that class).
 
     Returns
     -------
@@ -74,7 +81,8 @@ def make_folds(y, n_folds, random_state=None, *, owner="CrossFitClassifier"):
     ------
     ValueError
         With fewer rows than folds, or a binary ``y`` with a class of a
-        single row (the member holding it out would see one class).
+        single row (of positive weight; the member holding it out would see
+        one class).
 
     Warns
     -----
@@ -88,23 +96,32 @@ def make_folds(y, n_folds, random_state=None, *, owner="CrossFitClassifier"):
     if n < n_folds:
         raise ValueError(f"{owner} cannot split n_samples={n} rows into n_folds={n_folds} "
                          "folds; give more rows or lower n_folds.")
-    classes, counts = np.unique(y, return_counts=True)
+    classes, codes = np.unique(y, return_inverse=True)
+    weighted = None if sample_weight is None else np.asarray(sample_weight) > 0
+    counts = np.bincount(codes if weighted is None else codes[weighted],
+                         minlength=len(classes))
     if counts.min() < 2 and len(classes) == 2:
         single = classes[counts < 2].tolist()[0]
-        raise ValueError(f"{owner}: the class {single!r} has a single row; the member "
+        rows = "row" if weighted is None else "row of positive sample_weight"
+        how_many = "no" if counts.min() == 0 else "a single"
+        raise ValueError(f"{owner}: the class {single!r} has {how_many} {rows}; the member "
                          "that holds it out would train on the other class alone. "
-                         "Cross-fitting a binary problem needs at least 2 rows of each class.")
+                         f"Cross-fitting a binary problem needs at least 2 {rows}s of each "
+                         "class.")
     if counts.min() < 2:
         rare = classes[counts < 2].tolist()[:10]
         warn_user(f"{owner}: the class(es) {rare} have a single row; the member that holds "
                   "it out never sees the class (its out-of-fold probability of it is 0).")
     rng = check_random_state(random_state)
     splitter = StratifiedKFold(n_folds, shuffle=True, random_state=rng.randint(_MAX_SEED))
+    strata = codes if weighted is None else 2 * codes + weighted
+    if np.bincount(strata).max() < n_folds:  # StratifiedKFold's minimum: on the classes alone
+        strata = codes
     fold = np.empty(n, dtype=np.intp)
     with warnings.catch_warnings():
         # a class with fewer rows than folds is fine: each member still sees it
         warnings.filterwarnings("ignore", message="The least populated class in y")
-        for f, (_, test) in enumerate(splitter.split(np.zeros((n, 1)), y)):
+        for f, (_, test) in enumerate(splitter.split(np.zeros((n, 1)), strata)):
             fold[test] = f
     return fold
 
@@ -255,11 +272,36 @@ def _fit_member(task, member, X, y, sample_weight, fold, f, classes, deadline, e
         except Exception as exc:  # noqa: BLE001 - reported by the caller
             if not capture_errors:
                 raise
-            result.error = exc
+            result.error = _picklable(exc)
     result.warnings = [(w.category, str(w.message)) for w in caught
                        if not issubclass(w.category, (DeprecationWarning,
                                                       PendingDeprecationWarning))]
     return result
+
+
+class MemberFitError(RuntimeError):
+    """Stands for a member's exception that cannot be pickled: its type's name and message."""
+
+    def __init__(self, message, type_name):
+        super().__init__(message, type_name)
+        self.type_name = type_name
+
+    def __str__(self):
+        return f"{self.type_name}: {self.args[0]}" if self.args[0] else self.type_name
+
+
+def _picklable(exc):
+    """``exc``, or a :class:`MemberFitError` of its type's name and message when it cannot be
+    pickled back: a failed member fit is returned from a joblib worker, and an exception
+    whose ``__init__`` takes other arguments than its message broke the whole pool
+    (BrokenProcessPool)."""
+    import pickle
+
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:  # noqa: BLE001 - any failure to round-trip
+        return MemberFitError(str(exc), type(exc).__name__)
+    return exc
 
 
 def fit_members(tasks, X, y, sample_weight, fold, classes, *, n_jobs=None, deadline=None,
@@ -326,7 +368,8 @@ def warnings_once():
         warnings.simplefilter("always")
         yield
     for category, message in dict.fromkeys((w.category, str(w.message)) for w in caught):
-        warn_as(message, category)
+        if not issubclass(category, (DeprecationWarning, PendingDeprecationWarning)):
+            warn_as(message, category)  # as the member fits: a library's deprecations stay hidden
 
 
 def warn_as(message, category):
@@ -851,7 +894,7 @@ class CrossFitClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstimatorMi
             X, y, sample_weight, owner=owner)
         check_threshold(self.threshold, classes)
         rng = check_random_state(self.random_state)
-        fold = make_folds(y, self.n_folds, rng, owner=owner)
+        fold = make_folds(y, self.n_folds, rng, owner=owner, sample_weight=sample_weight)
         from joblib import effective_n_jobs
 
         members = prepare_members(self._estimator(), self.n_folds, rng,

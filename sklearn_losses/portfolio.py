@@ -30,6 +30,7 @@ from ._warnings import warn_user
 from .ensemble import (
     THRESHOLD_METRICS,
     CrossFitClassifier,
+    MemberFitError,
     ThresholdPredictMixin,
     check_cross_fit_data,
     check_threshold,
@@ -661,7 +662,7 @@ class LossPortfolioClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstima
         check_threshold(threshold, classes)
         value, sign = resolve_metric(self.metric, classes)
         rng = check_random_state(self.random_state)
-        fold = make_folds(y, self.n_folds, rng, owner=owner)
+        fold = make_folds(y, self.n_folds, rng, owner=owner, sample_weight=sample_weight)
         from joblib import effective_n_jobs
 
         parallel = effective_n_jobs(self.n_jobs) > 1
@@ -852,5 +853,8 @@ class LossPortfolioClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstima
 
 
 def _first_line(exc) -> str:
-    text = str(exc).strip()
-    return f"{type(exc).__name__}: {text.splitlines()[0]}" if text else type(exc).__name__
+    if isinstance(exc, MemberFitError):  # an exception that could not be pickled back
+        name, text = exc.type_name, str(exc.args[0]).strip()
+    else:
+        name, text = type(exc).__name__, str(exc).strip()
+    return f"{name}: {text.splitlines()[0]}" if text else name

@@ -77,15 +77,17 @@ def test_each_member_early_stops_on_the_fold_it_holds_out():
 
 def test_a_fold_without_every_class_is_not_used_for_early_stopping():
     X, y = imbalanced(210)
-    # the positives' weight sits on rows of folds 0 and 1: fold 2's positives weigh 0, so
-    # its member cannot score epochs on it and falls back to its own stopping rule
-    folds = CrossFitClassifier(fast_net(max_epochs=1), n_folds=3, random_state=0).fit(X, y)
-    weight = np.where((y == 1) & (folds.fold_ == 2), 0.0, 1.0)
+    # two positives keep their weight: with 3 folds (stratified on the class and on the
+    # weight being positive) one fold holds no positive weight, so its member cannot score
+    # epochs on it and falls back to its own stopping rule
+    weight = np.ones(len(y))
+    weight[np.flatnonzero(y == 1)[2:]] = 0.0
     clf = CrossFitClassifier(fast_net(max_epochs=8), n_folds=3, random_state=0)
     clf.fit(X, y, sample_weight=weight)
     assert not clf.used_eval_set_
-    np.testing.assert_array_equal(clf.fold_, folds.fold_)
-    assert [m.stopping_ == "validation" for m in clf.estimators_] == [True, True, False]
+    empty = [not np.any((clf.fold_ == f) & (y == 1) & (weight > 0)) for f in range(3)]
+    assert sum(empty) == 1
+    assert [m.stopping_ == "validation" for m in clf.estimators_] == [not e for e in empty]
 
 
 def test_temperature_is_fitted_on_the_out_of_fold_probabilities():
@@ -405,3 +407,71 @@ def test_members_warn_once_about_the_rows_they_predict():
         clf.predict_proba(new)
     words = [w for w in caught if issubclass(w.category, DataConversionWarning)]
     assert len(words) == 1 and "'unknown'" in str(words[0].message)
+
+
+def test_zero_weights_never_leave_a_member_without_a_class():
+    # the folds were stratified on the labels alone: the two rows of class 1 that kept their
+    # weight could share a fold, and the member holding it out had no class-1 weight (fit
+    # raised for 7 of 10 seeds)
+    from sklearn_losses.ensemble import make_folds
+
+    y = np.r_[np.zeros(160, int), np.ones(40, int)]
+    w = np.r_[np.ones(160), np.zeros(38), np.ones(2)]
+    for seed in range(20):
+        fold = make_folds(y, 2, seed, sample_weight=w)
+        for f in range(2):
+            train = fold != f
+            assert w[train & (y == 1)].sum() > 0 and w[train & (y == 0)].sum() > 0
+        clf = CrossFitClassifier(LogisticRegression(), n_folds=2, random_state=seed)
+        clf.fit(np.random.default_rng(seed).normal(size=(200, 3)), y, sample_weight=w)
+    with pytest.raises(ValueError, match=r"class 1 has a single row of positive sample_weight"):
+        make_folds(y, 2, 0, sample_weight=np.r_[np.ones(160), np.zeros(39), np.ones(1)])
+    # without weights the folds are those of before
+    np.testing.assert_array_equal(make_folds(y, 3, 0), make_folds(y, 3, 0, sample_weight=None))
+
+
+def test_a_member_error_that_cannot_be_pickled_comes_back_as_its_name_and_message():
+    # returned from a joblib worker, such an exception broke the pool (BrokenProcessPool)
+    # instead of leaving the candidate out
+    import pickle
+
+    from sklearn_losses.ensemble import MemberFitError, _picklable
+    from sklearn_losses.portfolio import _first_line
+
+    class SolverError(Exception):
+        def __init__(self, code, detail):
+            super().__init__(f"solver failed with code {code}: {detail}")
+
+    stand_in = _picklable(SolverError(7, "singular matrix"))
+    assert isinstance(stand_in, MemberFitError)
+    back = pickle.loads(pickle.dumps(stand_in))
+    assert _first_line(back) == "SolverError: solver failed with code 7: singular matrix"
+    assert str(back) == "SolverError: solver failed with code 7: singular matrix"
+    plain = ValueError("bad")
+    assert _picklable(plain) is plain
+
+
+def test_member_deprecation_warnings_stay_hidden_at_predict():
+    # predict_proba re-emitted every warning the members raised, a library's
+    # DeprecationWarning too, attributed to the caller (where Python shows it)
+    from sklearn.base import BaseEstimator, ClassifierMixin
+
+    class Deprecating(ClassifierMixin, BaseEstimator):
+        def fit(self, X, y, sample_weight=None):
+            self.model_ = LogisticRegression().fit(X, y)
+            self.classes_ = self.model_.classes_
+            return self
+
+        def predict_proba(self, X):
+            warnings.warn("internal_api is deprecated", DeprecationWarning)
+            return self.model_.predict_proba(X)
+
+    X, y = imbalanced(120)
+    clf = CrossFitClassifier(Deprecating(), n_folds=2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf.fit(X, y)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        clf.predict_proba(X)
+    assert not [w for w in caught if "internal_api" in str(w.message)]
