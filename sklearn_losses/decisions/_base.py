@@ -61,7 +61,10 @@ def check_targets(X, y, *, owner, binary=False, min_classes=2):
     y = column_or_1d(y, warn=True)
     classes = np.unique(y)
     if len(classes) < min_classes:
-        raise ValueError(f"{owner} needs at least 2 classes in y; got 1 class "
+        if len(classes) == 0:
+            raise ValueError(f"{owner} got an empty y: no rows to fit on.")
+        got = "1 class" if len(classes) == 1 else f"{len(classes)} classes"
+        raise ValueError(f"{owner} needs at least {min_classes} classes in y; got {got} "
                          f"({classes.tolist()}).")
     if binary and len(classes) > 2:
         _raise_not_binary(owner, classes)

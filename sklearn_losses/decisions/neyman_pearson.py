@@ -295,9 +295,11 @@ class NeymanPearsonClassifier(BinaryThresholdClassifier):
             context = " (the negative rows passed to fit, with cv='prefit')"
         elif isinstance(self.cv, Real) and not isinstance(self.cv, Integral):
             if len(neg_rows) < 2:
-                raise ValueError(_too_few_message(0, self.alpha, self.delta,
-                                                  neyman_pearson_min_samples(self.alpha,
-                                                                             self.delta)))
+                raise ValueError(_too_few_message(
+                    0, self.alpha, self.delta,
+                    neyman_pearson_min_samples(self.alpha, self.delta),
+                    f" (y has {len(neg_rows)} negative row; a held-out share cv={self.cv} "
+                    "needs 2, one to train on and one to hold out)"))
             train, cal = holdout_split(y, neg, self.cv, self.random_state)
             estimator = fit_on(self.estimator, X, y, train, fit_params)
             scores = _scores(estimator, X, cal, classes, pos)

@@ -63,11 +63,22 @@ def _fold_score(name, tp, pred, true, n_rows, pos=None):
         f1 = np.divide(2 * tp, denom, out=np.zeros(np.broadcast(tp, denom).shape),
                        where=present)
         return (f1 * present).sum(axis=-1) / np.maximum(present.sum(axis=-1), 1)
-    if name == "gmean":
+    if name == "gmean_search":
+        # the search's objective: G-mean, ties (G-mean 0 when a class goes unfound) broken
+        # by the G-mean with each such recall counted as half a row found, at a weight too
+        # small to outweigh any G-mean difference
+        return (_fold_score("gmean", tp, pred, true, n_rows)
+                + 1e-6 * _fold_score("gmean_soft", tp, pred, true, n_rows))
+    if name in ("gmean", "gmean_soft"):
         present = (pred + true) > 0
         recall = np.divide(tp, true, out=np.zeros(np.broadcast(tp, true).shape),
                            where=true > 0)
         zero = np.any(present & (recall <= 0), axis=-1)
+        if name == "gmean_soft":
+            half = np.divide(0.5, true, out=np.zeros(np.broadcast(tp, true).shape),
+                             where=true > 0)
+            recall = np.where(present & (recall <= 0), half, recall)
+            zero = np.zeros_like(zero)
         logs = np.log(np.where(present & (recall > 0), recall, 1.0)).sum(axis=-1)
         score = np.exp(logs / np.maximum(present.sum(axis=-1), 1))
         return np.where(zero, 0.0, score)
@@ -353,15 +364,21 @@ class _OffsetSearch:
         np.add.at(tp, (self.fold[hit], pred[hit]), 1.0)
         return tp, npred
 
-    def _fast(self, tp, npred, true, n_rows):
+    def _fast(self, tp, npred, true, n_rows, *, search=True):
+        """The fold scores; ``search``: of the objective the search compares (G-mean's soft
+        form, :func:`_fold_score`), else of the metric itself."""
         _, name, pos = self.spec
+        if search and name == "gmean":
+            name = "gmean_search"
         return _fold_score(name, tp, npred, true, n_rows, pos)
 
-    def score_of(self, pred):
-        """Mean over folds of the metric of the predictions ``pred`` (class indices)."""
+    def score_of(self, pred, *, search=False):
+        """Mean over folds of the metric of the predictions ``pred`` (class indices);
+        ``search``: of the objective the search compares."""
         if self.spec[0] == "fast":
             tp, npred = self._counts(pred)
-            return float(np.mean(self._fast(tp, npred, self.true, self.n_rows)))
+            return float(np.mean(self._fast(tp, npred, self.true, self.n_rows,
+                                            search=search)))
         scorer = self.spec[1]
         labels = self.classes[pred]
         scores = []
@@ -382,7 +399,8 @@ class _OffsetSearch:
     def run(self, max_iter):
         offsets = np.zeros(self.k)
         pred = np.argmax(self.logp, axis=1)
-        score = self.argmax_score = self.score_of(pred)
+        self.argmax_score = self.score_of(pred)
+        score = self.score_of(pred, search=True)
         # binary: the second class's offset alone is the threshold
         classes_to_sweep = [1] if self.k == 2 else list(range(self.k))
         n_iter = 0

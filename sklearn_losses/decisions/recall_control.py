@@ -352,7 +352,9 @@ class RecallControlClassifier(BinaryThresholdClassifier):
             scores = aligned_proba(estimator, _safe_indexing(X, cal), classes)[:, pos_col]
         elif isinstance(self.cv, Real) and not isinstance(self.cv, Integral):
             if len(pos_rows) < 2:
-                raise ValueError(self._too_few(len(pos_rows) // 2, pos))
+                raise ValueError(self._too_few(
+                    0, pos, f" (y has {len(pos_rows)} positive row; a held-out share "
+                    f"cv={self.cv} needs 2, one to train on and one to hold out)"))
             train, cal = holdout_split(y, pos, self.cv, self.random_state)
             estimator = fit_on(self.estimator, X, y, train, fit_params)
             scores = aligned_proba(estimator, _safe_indexing(X, cal), classes)[:, pos_col]
@@ -384,10 +386,11 @@ class RecallControlClassifier(BinaryThresholdClassifier):
         self.calibration_risk_ = float(risk)
         return self
 
-    def _too_few(self, n, pos):
+    def _too_few(self, n, pos, context=""):
+        label = pos.item() if isinstance(pos, np.generic) else pos
         return (f"{type(self).__name__}: conformal risk control at alpha={self.alpha} "
                 f"needs at least {_min_positives(self.alpha)} held-out rows of the "
-                f"positive class {pos!r} (n >= 1/alpha - 1); got {n}.")
+                f"positive class {label!r} (n >= 1/alpha - 1); got {n}{context}.")
 
 
 

@@ -227,3 +227,40 @@ def test_the_sweep_is_linear_in_the_number_of_rows():
     small = min(seconds(2000) for _ in range(3))
     large = min(seconds(40_000) for _ in range(3))
     assert large < 60 * small, (small, large)
+
+
+def test_gmean_offsets_leave_a_plateau_of_unfound_classes():
+    # with two classes never predicted, every one-class move kept a fold's G-mean at 0, and
+    # the search stopped at the argmax (offsets 0, score 0) although offsets scoring 0.23
+    # existed; ties are now broken by the recalls of the unfound classes
+    from sklearn.model_selection import StratifiedKFold
+
+    X, y = make_classification(400, n_classes=4, n_informative=4, weights=[0.6, 0.3, 0.08],
+                               random_state=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = TunedOffsetsClassifierCV(LogisticRegression(max_iter=500), scoring="gmean",
+                                       cv=StratifiedKFold(5)).fit(X, y)
+    assert clf.argmax_score_ == 0.0 and clf.best_score_ > 0.2
+    assert np.any(clf.offsets_ != 0)
+    # the soft objective equals G-mean wherever every present class is found
+    tp, pred, true = np.array([3.0, 2.0]), np.array([4.0, 3.0]), np.array([5.0, 2.0])
+    assert _fold_score("gmean_soft", tp, pred, true, 7.0) == pytest.approx(
+        _fold_score("gmean", tp, pred, true, 7.0))
+
+
+def test_too_few_rows_messages_count_the_rows():
+    from sklearn_losses.decisions import NeymanPearsonClassifier, RecallControlClassifier
+
+    X, y = make_classification(300, random_state=0)
+    one_negative = np.r_[np.flatnonzero(y == 0)[:1], np.flatnonzero(y == 1)]
+    with pytest.raises(ValueError, match="y has 1 negative row; a held-out share cv=0.5"):
+        NeymanPearsonClassifier(LogisticRegression(), cv=0.5).fit(X[one_negative],
+                                                                   y[one_negative])
+    one_positive = np.r_[np.flatnonzero(y == 1)[:1], np.flatnonzero(y == 0)]
+    with pytest.raises(ValueError, match=r"positive class 1 \(n >= .*y has 1 positive row"):
+        RecallControlClassifier(LogisticRegression(), cv=0.5).fit(X[one_positive],
+                                                                  y[one_positive])
+    prefit = LogisticRegression().fit(X, y)
+    with pytest.raises(ValueError, match="got an empty y"):
+        NeymanPearsonClassifier(prefit, cv="prefit").fit(X[:0], y[:0])
