@@ -683,7 +683,8 @@ class CrossFitClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstimatorMi
                          BaseEstimator):
     r"""Cross-fitted bagging: k members, each early-stopped on the fold it held out.
 
-    The training rows are split into ``n_folds`` stratified folds. Member
+    The training rows are split into ``n_folds`` stratified folds (with
+    ``sample_weight``, on the class and on the weight being positive). Member
     :math:`j` is a clone of ``estimator`` trained on every fold but
     :math:`j` and early-stopped on fold :math:`j`: a
     :class:`~sklearn_losses.WeightedLossClassifier` gets
