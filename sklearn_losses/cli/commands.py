@@ -302,7 +302,8 @@ def cmd_compare(args) -> int:
                               source=source, sep=args.sep)
     X_all, y_all = X, y
     if args.data is not None and args.decimal in ".,":
-        _warn_decimal_marks(X, args.decimal)
+        # the cells as read; those columns get no "an identifier?" note
+        info["decimal_marks"] = _warn_decimal_marks(df[list(X.columns)], args.decimal)
     if decision is not None and decision.kind != "offsets" and "positive" not in info:
         raise CLIError(f"--decision {args.decision} caps an error rate of the positive class "
                        f"of a binary target; target {info['target']!r} has "
@@ -387,7 +388,7 @@ def _warn_decimal_marks(X, decimal):
     mark = "." if decimal == "," else ","
     found = decimal_mark_columns(X, mark=mark)
     if not found:
-        return
+        return found
     one = len(found) == 1
     columns = ("column " if one else "columns ") + ", ".join(repr(str(c)) for c in found)
     example = ", ".join(repr(v) for v in list(found.values())[:3])
@@ -401,6 +402,7 @@ def _warn_decimal_marks(X, decimal):
               f"decimal point under --decimal , (e.g. {example}); they are read with the "
               "point as the decimal mark, not as a thousands separator. Drop --decimal if "
               "every number of the file uses a point, or fix a file that mixes both marks.")
+    return found
 
 
 def _summary(args, say, source, X, y, info, configs, losses, reweightings, folds, max_epochs,
@@ -429,11 +431,11 @@ def _summary(args, say, source, X, y, info, configs, losses, reweightings, folds
             f"--drop {c}, if they mean something else.")
     for c, stray in info.get("mostly_numbers", {}).items():
         say(f"Note: column {c!r} holds numbers but for {', '.join(map(repr, stray))}, so it "
-            "is read as text; a fold whose training rows hold numbers only reads it as "
-            "numeric and then fails on that text. Replace such cells by empty ones (missing "
-            f"values are imputed), or leave the column out with --drop {c}.")
+            "is read as text, each value a category of its own. Replace such cells by empty "
+            "ones (missing values are imputed) for the numbers to count as numbers, or leave "
+            f"the column out with --drop {c}.")
     for c, k in info["cardinality"].items():
-        if c in info.get("mostly_numbers", {}):
+        if c in info.get("mostly_numbers", {}) or c in info.get("decimal_marks", {}):
             continue
         if k > HIGH_CARDINALITY or (k == n and n > 10):
             say(f"Note: categorical column {c!r} has {k} distinct values (the model "

@@ -169,11 +169,12 @@ class RelabeledClassifier(ClassifierMixin, BaseEstimator):
             file_columns = getattr(self, "file_columns", None)  # None: saved before them
             if self.headerless and file_columns and getattr(self, "target", None) is not None:
                 # by position: the whole file, or the file without its target column (the
-                # columns after it one place left), whatever other columns were dropped
-                numbered = list(X.columns)
-                if numbered == list(range(len(file_columns))):
+                # columns after it one place left), whatever other columns were dropped;
+                # positions as pd.read_csv(header=None) numbers them (0, 1, ...) or as
+                # read_table(header=False) names them ("0", "1", ...)
+                if given == [str(i) for i in range(len(file_columns))]:
                     return X.set_axis(list(file_columns), axis=1)[names]
-                if numbered == list(range(len(file_columns) - 1)):
+                if given == [str(i) for i in range(len(file_columns) - 1)]:
                     kept = [c for c in file_columns if c != self.target]
                     return X.set_axis(kept, axis=1)[names]
             for found in (given, [c.strip() for c in given]):  # pd.read_csv keeps the
