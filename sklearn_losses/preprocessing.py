@@ -382,22 +382,29 @@ def _zone_of(value):
     return None if tz is None else str(tz)
 
 
-def _date_wall_seconds(s: pd.Series, name, tz=None, *, fitted=False) -> np.ndarray:
-    """:func:`_wall_seconds` of the column ``s`` read by :func:`to_datetime`, each value on its
-    own terms: a naive value is its wall clock, an aware one is read in ``tz`` (its own zone
-    if None). Values of several zones or offsets in one object column are read group by
-    group, so that a row gets the same seconds alone as in any batch (:func:`to_datetime`
-    reads a batch of mixed offsets in UTC, a naive value among them as UTC)."""
+def _date_seconds(s: pd.Series, name, zones: dict, j, fitting) -> np.ndarray:
+    """:func:`_wall_seconds` of the date column ``s`` (column ``j``), each value on its own
+    terms: a naive value is its wall clock, an aware one is read in the column's zone of fit
+    (``zones[j]``, which fit records: UTC when it mixed zones; its own zone when fit had
+    none). Values of several zones or offsets in one object column are read group by group,
+    so that a row gets the same seconds alone as in any batch (:func:`to_datetime` reads a
+    batch of mixed offsets in UTC, a naive value among them as UTC)."""
+    codes, n_zones = np.zeros(len(s), dtype=np.intp), 1
     if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
-        codes, zones = pd.factorize(pd.Series([_zone_of(v) for v in s.to_numpy(dtype=object)],
+        codes, kinds = pd.factorize(pd.Series([_zone_of(v) for v in s.to_numpy(dtype=object)],
                                               dtype=object), use_na_sentinel=False)
-        if len(zones) > 1:  # by position: the index may repeat labels
-            out = np.full(len(s), np.nan)
-            for k in range(len(zones)):
-                at = np.flatnonzero(codes == k)
-                out[at] = _wall_seconds(to_datetime(s.iloc[at], name, fitted=fitted), tz)
-            return out
-    return _wall_seconds(to_datetime(s, name, fitted=fitted), tz)
+        n_zones = len(kinds)
+    if n_zones <= 1 or fitting:  # one parse of the whole column
+        t = to_datetime(s, name, fitted=not fitting)
+        if fitting:
+            zones[j] = getattr(t.dt, "tz", None)
+        if n_zones <= 1:
+            return _wall_seconds(t, zones.get(j))
+    out = np.full(len(s), np.nan)
+    for k in range(n_zones):  # by position: the index may repeat labels
+        at = np.flatnonzero(codes == k)
+        out[at] = _wall_seconds(to_datetime(s.iloc[at], name, fitted=not fitting), zones.get(j))
+    return out
 
 
 def _wall_seconds(t: pd.Series, tz=None) -> np.ndarray:
@@ -511,7 +518,7 @@ class DatetimeFeatures(TransformerMixin, BaseEstimator):
         names = getattr(X, "columns", None)
         out = np.empty(X.shape, dtype=np.float64)
         if reset:
-            self._tz_ = {}  # each column's time zone in fit: mixed zones read in UTC
+            self._tz_ = {}  # each column's time zone in fit (_date_seconds)
         for j in range(X.shape[1]):
             s = X.iloc[:, j] if names is not None else pd.Series(
                 X[:, j], dtype=object if X.dtype.kind == "O" else None)
@@ -525,10 +532,8 @@ class DatetimeFeatures(TransformerMixin, BaseEstimator):
                             "given as a number is seconds since 1970-01-01 (within about "
                             "300,000 years).")
             else:
-                if reset:
-                    self._tz_[j] = getattr(to_datetime(s, name).dt, "tz", None)
-                out[:, j] = _date_wall_seconds(s, name, getattr(self, "_tz_", {}).get(j),
-                                               fitted=not reset)
+                out[:, j] = _date_seconds(s, name, getattr(self, "_tz_", {}), j,
+                                          fitting=reset)
         return out
 
     def __sklearn_tags__(self):
@@ -1078,11 +1083,8 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
     def _seconds(self, s: pd.Series, j, fitting) -> np.ndarray:
         """Wall-clock seconds since 1970 of a datetime column (NaN for missing), read in the
         time zone the column had in fit."""
-        name = self._names([j])[0]
-        if fitting:
-            self._tz_[j] = getattr(to_datetime(s, name).dt, "tz", None)
-        # each value read on its own: in the training zone, or its own when fit had none
-        return _date_wall_seconds(s, name, getattr(self, "_tz_", {}).get(j), fitted=not fitting)
+        return _date_seconds(s, self._names([j])[0], getattr(self, "_tz_", {}), j,
+                             fitting)
 
     def _categories(self, s: pd.Series, j, fitting) -> np.ndarray:
         """The strings a categorical column is compared as; at predict, values of another
