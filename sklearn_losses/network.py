@@ -575,12 +575,8 @@ class NCA(nn.Module):
             d = d.masked_fill(own[:, :m], math.inf)
         return _log_probabilities(_class_logsumexp(d, self.sample_bounds, 0))
 
-    def _candidate_embeddings(self):
-        """``f`` of every candidate (:meth:`_embed_in_chunks`)."""
-        return self._embed_in_chunks(self.candidate_x)
-
-    def _embed_in_chunks(self, X):
-        """``f(X)``, in chunks of rows: chunk x widest layer <= NCA_BLOCK."""
+    def _embed_step(self) -> int:
+        """Rows embedded at once: chunk x widest layer <= NCA_BLOCK."""
         widths = [self.candidate_x.shape[1], *(m.out_features for m in self.encoder
                                                if isinstance(m, nn.Linear))]
         if self.embeddings is not None:
@@ -588,7 +584,11 @@ class NCA(nn.Module):
             # their largest matrix (periodic: cos and sin of n_numeric x 48)
             widths += [self.embeddings.n_outputs, *(
                 2 * t.numel() for t in self.embeddings.state_dict().values() if t.ndim == 2)]
-        step = max(1, NCA_BLOCK // max(widths))
+        return max(1, NCA_BLOCK // max(widths))
+
+    def _embed_in_chunks(self, X, step=None):
+        """``f(X)``, in chunks of ``step`` rows (:meth:`_embed_step` when None)."""
+        step = self._embed_step() if step is None else step
         if X.shape[0] <= step:
             return self.embed(X)
         return torch.cat([self.embed(X[i:i + step]) for i in range(0, X.shape[0], step)])
@@ -598,13 +598,14 @@ class NCA(nn.Module):
         each block is embedded, then its distances computed, ``NCA_BLOCK`` values at a time."""
         if X.shape[0] == 0:
             return X.new_zeros((0, self.n_outputs))
-        E = self._candidate_embeddings()
+        step = self._embed_step()  # once: every block below is embedded in such chunks
+        E = self._embed_in_chunks(self.candidate_x, step)  # every candidate
         n = E.shape[0]
         cols = min(n, NCA_BLOCK)
         rows = max(1, NCA_BLOCK // cols)
         out = []
         for i in range(0, X.shape[0], rows):
-            z = self._embed_in_chunks(X[i:i + rows])
+            z = self._embed_in_chunks(X[i:i + rows], step)
             total = None
             for j in range(0, n, cols):
                 part = _class_logsumexp(_distance_block(z, E[j:j + cols]), self.bounds, j)
