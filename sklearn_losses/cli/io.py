@@ -449,13 +449,13 @@ def _typed(X, numbers, dates, categorical):
 
 def _mostly_numbers(X, columns) -> dict:
     """``{column: [its non-numeric values, up to 3]}`` for the text columns of ``X`` whose
-    values are numbers but for a few (at most 5% of the present ones): a stray cell such as
-    ``"1,234"`` or ``"12 kg"`` makes the whole column text, while a fold's training rows
-    without it read as numeric, and its prediction then fails on the text. (Words such as
-    ``"unknown"`` are read as missing values by the column rule: no failure.)"""
+    values are numbers but for a few (at most ``WORD_SHARE`` of the present ones): a stray
+    cell such as ``"1,234"`` or ``"12 kg"`` makes the whole column text, each value a
+    category, so its numbers do not count as numbers. (Words such as ``"unknown"`` are read
+    as missing values by the column rule: the column stays numeric.)"""
     import pandas as pd
 
-    from ..columns import _LENIENT_NUMBER, MISSING_MARKERS
+    from ..columns import _LENIENT_NUMBER, MISSING_MARKERS, WORD_SHARE
 
     out = {}
     for c in columns:
@@ -467,7 +467,7 @@ def _mostly_numbers(X, columns) -> dict:
         text = present.astype(str).str.strip()
         text = text[~text.isin(MISSING_MARKERS)]
         stray = text[~text.str.fullmatch(_LENIENT_NUMBER.pattern)]
-        if 0 < len(stray) <= 0.05 * len(text):
+        if 0 < len(stray) <= WORD_SHARE * len(text):
             out[c] = list(pd.unique(stray)[:3])
     return out
 
