@@ -16,7 +16,12 @@ from __future__ import annotations
 import sys
 import warnings
 
-__all__ = ["warn_user"]
+__all__ = ["SILENT_CATEGORIES", "warn_user"]
+
+#: Warning categories that code run on the user's behalf (fits in folds, members of an
+#: ensemble) records but does not pass on: meant for developers, not users, and hidden by
+#: Python's default filters outside ``__main__``.
+SILENT_CATEGORIES = (DeprecationWarning, PendingDeprecationWarning)
 
 #: Modules whose frames are passed over: this package and what it calls back through.
 _INTERNAL = ("sklearn_losses", "skorch", "torch", "contextlib", "functools", "joblib",

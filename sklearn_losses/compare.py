@@ -50,6 +50,7 @@ from collections.abc import Callable, Mapping
 import numpy as np
 
 from ._utils import dedupe, format_warning
+from ._warnings import SILENT_CATEGORIES
 
 __all__ = [
     "Interrupted",
@@ -70,8 +71,6 @@ __all__ = [
     "warm_up",
 ]
 
-#: Warning categories not recorded with a fold (meant for developers, not users).
-_SILENT = (DeprecationWarning, PendingDeprecationWarning)
 
 
 # ------------------------------------------------------------ preprocessing
@@ -330,7 +329,7 @@ def fit_and_score(estimator, X, y, train, test, scoring, *, y_train=None,
         except Exception as exc:  # noqa: BLE001 - one failed fit must not end the comparison
             result["error"] = _first_line(exc)
     result["warnings"] = dedupe(format_warning(w) for w in caught
-                                if not issubclass(w.category, _SILENT))
+                                if not issubclass(w.category, SILENT_CATEGORIES))
     return result
 
 

@@ -34,7 +34,7 @@ from sklearn.utils import _safe_indexing, check_random_state, get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
-from ._warnings import warn_user
+from ._warnings import SILENT_CATEGORIES, warn_user
 from .decisions._base import aligned_proba, check_targets
 from .metrics import _minority_index
 
@@ -274,8 +274,7 @@ def _fit_member(task, member, X, y, sample_weight, fold, f, classes, deadline, e
                 raise
             result.error = _picklable(exc)
     result.warnings = [(w.category, str(w.message)) for w in caught
-                       if not issubclass(w.category, (DeprecationWarning,
-                                                      PendingDeprecationWarning))]
+                       if not issubclass(w.category, SILENT_CATEGORIES)]
     return result
 
 
@@ -368,7 +367,7 @@ def warnings_once():
         warnings.simplefilter("always")
         yield
     for category, message in dict.fromkeys((w.category, str(w.message)) for w in caught):
-        if not issubclass(category, (DeprecationWarning, PendingDeprecationWarning)):
+        if not issubclass(category, SILENT_CATEGORIES):
             warn_as(message, category)  # as the member fits: a library's deprecations stay hidden
 
 

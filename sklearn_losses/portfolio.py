@@ -26,7 +26,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._warnings import warn_user
+from ._warnings import SILENT_CATEGORIES, warn_user
 from .ensemble import (
     THRESHOLD_METRICS,
     CrossFitClassifier,
@@ -766,7 +766,7 @@ class LossPortfolioClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstima
             for category, message in dict.fromkeys((w_.category, str(w_.message))
                                                    for w_ in caught):
                 if (category, message) not in seen_warnings and not issubclass(
-                        category, (DeprecationWarning, PendingDeprecationWarning)):
+                        category, SILENT_CATEGORIES):
                     warn_as(message, category)
             if error is not None:
                 warn_user(f"{type(self).__name__}: refitting {name!r} on every row failed "

@@ -11,6 +11,7 @@ import warnings
 from pathlib import Path
 
 from .._utils import dedupe, format_warning
+from .._warnings import SILENT_CATEGORIES
 from ._base import PROG, CLIError, error, format_label, plural, unknown
 from .parser import DEFAULT_LOSSES, DEFAULT_REWEIGHT, FULL, QUICK, build_parser
 
@@ -652,8 +653,7 @@ def _save_best(args, rows, X, y, info, max_epochs, say, shown):
         warnings.simplefilter("always")
         model.fit(X, y)
     messages = dedupe(format_warning(w) for w in caught
-                      if not issubclass(w.category, (DeprecationWarning,
-                                                     PendingDeprecationWarning)))
+                      if not issubclass(w.category, SILENT_CATEGORIES))
     _print_warnings(messages, "(refit)", shown, lambda line: say(
         line.replace("    warning: ", "    warning (refit): ", 1)))
     try:
