@@ -164,8 +164,8 @@ def check_weights(sample_weight, X, y_enc, n_classes, *, min_classes, n_valid=0)
 
     Raises when fewer than ``min_classes`` classes have positive total
     weight among the training rows (the last ``n_valid`` rows are validation
-    rows given to ``fit``, checked by the caller). The training weights are the weights divided by their maximum
-    when their total is extreme (:func:`_checks.relative_weights`): every loss
+    rows given to ``fit``, checked by the caller). The training weights are
+    the weights divided by their maximum when their total is extreme (:func:`_checks.relative_weights`): every loss
     reduces with a weighted mean (``sum w l / sum w``) or weight shares, so a
     common factor changes nothing but the float32 range.
     """

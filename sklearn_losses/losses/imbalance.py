@@ -64,8 +64,9 @@ class FocalLoss(PointwiseLoss):
         the loss then measures a positive class (``measures_positive_class``):
         :class:`~sklearn_losses.WeightedLossClassifier` trains it with the
         positive class (``pos_label``, else the minority class) as class 1,
-        as :func:`~sklearn_losses.metrics.loss_metric` scores it. The paper's detection value 0.25 is not a
-        tabular default: prefer ``reweight=`` for class balance. The factor
+        as :func:`~sklearn_losses.metrics.loss_metric` scores it. The
+        paper's detection value 0.25 is not a tabular default: prefer
+        ``reweight=`` for class balance. The factor
         multiplies :math:`\ell_i` and is not part of the weighted-mean
         denominator.
 
