@@ -48,9 +48,10 @@ def prior_logit_offset(loss, class_weight, row_counts, balanced_batches) -> np.n
     ``balanced_softmax``). With the balanced sampler it is the *row* counts
     that enter, not the weighted counts: with a weight of 3 on every row of
     a class, that class is drawn as often as the others and weighs 3 times
-    as much, which is exactly its weighted share. A class of zero total
-    weight gets a finite offset (its probability stays what the network
-    learnt without any weight on it: small).
+    as much, which is exactly its weighted share. A class of zero class
+    weight gets no offset from it: there is no weight to divide out, and its
+    probability stays what the network learnt without any weight on it
+    (small).
 
     The correction is exact only for proper losses (``loss.proper``:
     cross-entropy without label smoothing, ``logit_adjusted``,
@@ -76,7 +77,10 @@ def prior_logit_offset(loss, class_weight, row_counts, balanced_batches) -> np.n
     """
     offset = np.zeros(len(row_counts))
     if class_weight is not None:
-        offset -= np.log(np.maximum(class_weight, 1e-300))
+        # A class the training gave no weight has nothing to divide out: its logit stays
+        # what the network learnt (dividing by 0 would make it the certain class).
+        class_weight = np.asarray(class_weight, dtype=np.float64)
+        offset -= np.log(np.where(class_weight > 0, class_weight, 1.0))
     if balanced_batches:
         row_counts = np.asarray(row_counts, dtype=np.float64)
         offset += np.log(row_counts / row_counts.sum())

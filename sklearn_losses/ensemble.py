@@ -110,8 +110,11 @@ def make_folds(y, n_folds, random_state=None, *, owner="CrossFitClassifier",
                          "class.")
     if counts.min() < 2:
         rare = classes[counts < 2].tolist()[:10]
-        warn_user(f"{owner}: the class(es) {rare} have a single row; the member that holds "
-                  "it out never sees the class (its out-of-fold probability of it is 0).")
+        # unweighted, every class of y has a row; weighted, one may have none of positive weight
+        rows = ("a single row" if weighted is None
+                else "at most one row of positive sample_weight")
+        warn_user(f"{owner}: the class(es) {rare} have {rows}; the member that holds it out "
+                  "never sees the class (its out-of-fold probability of it is 0).")
     rng = check_random_state(random_state)
     splitter = StratifiedKFold(n_folds, shuffle=True, random_state=rng.randint(_MAX_SEED))
     strata = codes if weighted is None else 2 * codes + weighted

@@ -22,6 +22,7 @@ from sklearn.metrics import (
 
 from sklearn_losses import CrossFitClassifier, LossPortfolioClassifier, WeightedLossClassifier
 from sklearn_losses.ensemble import (
+    make_folds,
     prepare_members,
     shrink_threshold,
     temperature_scale,
@@ -381,6 +382,9 @@ def test_data_errors_say_what_is_wrong():
     assert clf.predict_proba(X).shape == (240, 4)
     assert clf.oof_proba_[0, 3] < 1e-12  # the member that held it out never saw class 5
     assert 0.2 < clf.temperature_ < 5  # that row is left out of the temperature's fit
+    # weighted: a class of many rows, none of positive weight, is not said to have one row
+    with pytest.warns(UserWarning, match=r"\[5\] have at most one row of positive sample_w"):
+        make_folds(y_single, 3, 0, sample_weight=np.where(y_single == 5, 0.0, 1.0))
     # binary: its member would train on one class; said before any fit
     y_one = np.where(np.arange(240) == 0, 1, 0)
     with pytest.raises(ValueError, match="the class 1 has a single row.*at least 2 rows of "
@@ -413,7 +417,6 @@ def test_zero_weights_never_leave_a_member_without_a_class():
     # the folds were stratified on the labels alone: the two rows of class 1 that kept their
     # weight could share a fold, and the member holding it out had no class-1 weight (fit
     # raised for 7 of 10 seeds)
-    from sklearn_losses.ensemble import make_folds
 
     y = np.r_[np.zeros(160, int), np.ones(40, int)]
     w = np.r_[np.ones(160), np.zeros(38), np.ones(2)]

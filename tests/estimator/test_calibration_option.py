@@ -66,6 +66,23 @@ def test_estimator_offset_combines_weights_sampler_and_loss(imbalanced):
     assert clf.logit_offset_ is None and clf.temperature_ == 1.0
 
 
+def test_zero_class_weight_gets_no_offset():
+    """A class trained with weight 0 has nothing to divide out: its logit is left as learnt
+    (a log(0) offset made it the certain class of every row)."""
+    rng = np.random.RandomState(0)
+    X = rng.randn(300, 3)
+    y = rng.choice(["a", "b", "c"], 300)
+    X[y == "b"] += 1.5
+    X[y == "c"] -= 1.5
+    small = dict(FAST, max_epochs=5, loss="cross_entropy", reweight={"a": 1.0, "b": 2.0,
+                                                                     "c": 0.0})
+    for calibration in ("prior", "temperature"):
+        clf = WLC(calibration=calibration, **small).fit(X, y)
+        np.testing.assert_allclose(clf.logit_offset_, [0.0, -np.log(2.0), 0.0])
+        assert clf.predict_proba(X)[:, 2].max() < 0.5  # was 1.0 on every row
+        assert (clf.predict(X) == "c").mean() < 0.1
+
+
 def test_correction_is_applied_consistently_at_predict_time(imbalanced):
     X, Xt, y, _ = imbalanced
     plain = WLC(reweight="balanced", **FAST).fit(X, y)
