@@ -38,6 +38,8 @@ import tabm
 import torch
 from torch import nn
 
+from ._warnings import warn_user
+
 __all__ = [
     "ACTIVATIONS",
     "ARCHITECTURES",
@@ -225,6 +227,9 @@ def _weighted_bins(X, weight, n_bins) -> list:
         h = quantiles * (cum[-1] - 1.0)
         low = np.floor(h)
         q = at(low) + (h - low) * (at(low + 1.0) - at(low))
+        # the ends are the column's minimum and maximum, as rtdl's bins are (with weights that
+        # are not whole, position cum[-1] - 1 can lie in the second-to-last row)
+        q[0], q[-1] = values[0], values[-1]
         bins.append(torch.as_tensor(q, dtype=torch.float32).unique())
     return bins
 
@@ -1017,9 +1022,14 @@ def build_network(architecture, n_features, n_outputs, *, X_train, hidden_layer_
         if num_embeddings not in NUM_EMBEDDINGS:
             raise ValueError(
                 f"num_embeddings must be one of {NUM_EMBEDDINGS} or None; got {num_embeddings!r}.")
-        X_train = np.asarray(X_train)
+        # as the embeddings see them: values distinct in float64 may be one value in float32
+        X_train = np.asarray(X_train, dtype=np.float32)
         seen = X_train if weight_train is None else X_train[np.asarray(weight_train) > 0]
         numeric = _numeric_columns(seen)
+        if not numeric:
+            warn_user(f"num_embeddings={num_embeddings!r} embeds no column: no column has more "
+                      "than two distinct values in the training rows, so the network is built "
+                      "without embeddings.")
     n_numeric = len(numeric)
     # before anything is allocated (the piecewise-linear embeddings are built on the CPU)
     check_network_size(architecture, n_features, n_outputs,

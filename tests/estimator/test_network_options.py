@@ -107,9 +107,30 @@ def test_embeddings_embed_numeric_columns_and_pass_binary_ones():
 
 def test_no_numeric_column_means_no_embeddings():
     X = np.random.RandomState(0).randint(0, 2, (50, 3)).astype(np.float32)
-    net = build_network("tabm", 3, 2, X_train=X, hidden_layer_sizes=(8,), n_ensemble=2,
-                        num_embeddings="periodic")
+    with pytest.warns(UserWarning, match="num_embeddings='periodic' embeds no column"):
+        net = build_network("tabm", 3, 2, X_train=X, hidden_layer_sizes=(8,), n_ensemble=2,
+                            num_embeddings="periodic")
     assert net.embeddings is None
+    # columns are told apart as the embeddings see them, in float32: two float64 values that
+    # round to one float32 value are one value (this used to fail inside rtdl's compute_bins)
+    X64 = np.c_[np.r_[np.zeros(25), np.full(24, 1e-9), 1.0], np.linspace(0, 1, 50)]
+    net = build_network("mlp", 2, 2, X_train=X64 + 1.0, hidden_layer_sizes=(8,),
+                        num_embeddings="piecewise_linear", n_bins=4)
+    assert net.embeddings.numeric_index.tolist() == [1]
+
+
+def test_weighted_bins_span_the_weighted_rows():
+    """With weights that are not whole the ends are still the minimum and maximum (the top
+    edge was interpolated between the last two rows: 5.1 for a maximum of 10)."""
+    X = np.array([[0.0], [1.0], [2.0], [3.0], [10.0]], dtype=np.float32)
+    emb = NumEmbeddings("piecewise_linear", X, d_embedding=2, n_bins=4,
+                        weight=np.array([1.3, 1, 1, 1, 1]), numeric=[0])
+    encoded = emb.embedding.impl(torch.from_numpy(X))  # the piecewise-linear encoding
+    assert encoded.min() >= 0 and encoded.max() <= 1 + 1e-6
+    from sklearn_losses.network import _weighted_bins
+
+    edges = _weighted_bins(X, np.array([1.3, 1, 1, 1, 1]), 4)[0]
+    assert edges[0] == 0 and edges[-1] == 10
 
 
 # --------------------------------------------------------------------------
