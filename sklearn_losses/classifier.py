@@ -579,11 +579,16 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights, multiplied by the class weights of
             ``reweight``. For pointwise losses a weight of ``k`` counts as
-            ``k`` repetitions of the row in every batch's weighted mean. Only
-            relative weights matter: every loss is a weighted mean (or uses
-            weight shares), so weights whose total falls outside float32's
+            ``k`` repetitions of the row in every batch's weighted mean. The
+            losses see relative weights only: every loss is a weighted mean (or
+            uses weight shares), so weights whose total falls outside float32's
             comfortable range (``1e-30`` to ``1e30``) are divided by their
             maximum for training (``class_counts_`` keeps the weights given).
+            The class weights of ``"class_balanced"`` and ``"drw"`` count a
+            weight of ``k`` as ``k`` rows too, so they depend on the weights'
+            scale, as they depend on the number of rows (the effective number
+            ``(1 - beta**n) / (1 - beta)`` saturates for large ``n``): weights
+            of mean 1 keep the row counts.
 
         eval_set : tuple, default=None
             ``(X_valid, y_valid)`` or ``(X_valid, y_valid, sample_weight_valid)``:
@@ -613,7 +618,10 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         its data the class frequencies ``class_counts_`` and everything
         computed from them (the class weights of ``reweight``, the class
         counts of losses such as ``logit_adjusted``), the loss and the batch
-        sampler; pass a first chunk that holds every class. After
+        sampler, and the network itself: with ``num_embeddings``, the
+        embedded columns (more than two distinct values in the first chunk)
+        and their bins (at most one fewer than its rows); pass a first
+        chunk that holds every class and is large enough for the bins. After
         :meth:`fit` these come from the fit. Later calls train with them
         (``set_params`` changes of ``lr`` and ``weight_decay`` apply, a
         changed network shape is an error).
