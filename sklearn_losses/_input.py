@@ -17,6 +17,7 @@ import copy
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_y, check_consistent_length, validate_data
 
 from ._warnings import warn_user
@@ -25,8 +26,10 @@ from .preprocessing import TabularEncoder, _from_polars, _is_polars, check_table
 __all__ = ["check_labels", "validate_table"]
 
 
-def check_labels(y):
+def check_labels(y, name="y"):
     """Raise a clear error when ``y`` holds missing labels (NaN, None, ``pd.NA``, ``NaT``).
+
+    ``name`` is how the message calls the labels (e.g. ``"eval_set's y_valid"``).
 
     scikit-learn's own checks say "Input y contains NaN" for some of them and
     fail inside a sort for others (None among strings).
@@ -40,7 +43,7 @@ def check_labels(y):
     if missing.size:
         rows = ", ".join(map(str, missing[:5].tolist())) + (", ..." if missing.size > 5 else "")
         raise ValueError(
-            f"y has {missing.size} missing label(s) (NaN, None or pd.NA) of {len(values)}, at "
+            f"{name} has {missing.size} missing label(s) (NaN, None or pd.NA) of {len(values)}, at "
             f"row(s) {rows}; every row needs a class label. Drop those rows or fill them.")
 
 #: A column whose float32 cast moves a value by more than this fraction of the column's
@@ -105,6 +108,8 @@ def validate_table(estimator, X, y=None, *, reset=True, dtype=np.float32, sample
     X, y = validate_data(estimator, X, y, skip_check_array=True)
     y = _check_y(y, estimator=estimator)
     check_consistent_length(X, y)
+    # before the encoder, whose target encoding reads y: a bad y gets the classifier's message
+    check_classification_targets(y)
     seed = estimator.random_state
     if isinstance(seed, np.random.RandomState):
         seed = copy.deepcopy(seed)  # the encoder does not advance the caller's generator

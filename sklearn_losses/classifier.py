@@ -744,7 +744,7 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
                 f"sample_weight_valid); got {type(eval_set).__name__}.")
         X_v = validate_table(self, eval_set[0], dtype=np.float32, reset=False)
         y_v = np.asarray(eval_set[1])
-        check_labels(y_v)
+        check_labels(y_v, "eval_set's y_valid")
         if y_v.ndim != 1 or len(y_v) != X_v.shape[0]:
             raise ValueError(f"eval_set's y_valid must be 1-D with one label per row of "
                              f"X_valid ({X_v.shape[0]} rows); got shape {y_v.shape}.")
@@ -769,7 +769,9 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
                 "class of y. Split it with stratification, e.g. "
                 "train_test_split(..., stratify=y).")
         if sample_weight is not None or w_v is not None:
-            w = np.ones(len(y_enc)) if sample_weight is None else sample_weight
+            # checked against the training rows before they are joined (a number, a length)
+            w = (np.ones(len(y_enc)) if sample_weight is None else _check_sample_weight(
+                sample_weight, X, dtype=np.float64, ensure_non_negative=True))
             w_v = np.ones(len(y_v)) if w_v is None else w_v
             sample_weight = np.concatenate([np.asarray(w, dtype=np.float64), w_v])
         if sp.issparse(X):
@@ -957,6 +959,12 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
             return proba
         from .decisions import adjust_to_prior
 
+        if not (self.class_counts_ > 0).all():
+            raise ValueError(
+                f"test_prior cannot be applied: class(es) "
+                f"{self.classes_[self.class_counts_ <= 0].tolist()} had no training weight "
+                "(class_counts_ is 0), so the model holds no training prior of them to divide "
+                "out.")
         train_prior = self.class_counts_ / self.class_counts_.sum()
         return adjust_to_prior(proba, train_prior, test_prior)
 

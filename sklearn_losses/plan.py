@@ -14,6 +14,8 @@ Data flows one way: estimator -> plan -> engine -> reducer -> loss.
 
 from __future__ import annotations
 
+import copy
+
 from dataclasses import dataclass, field, fields
 
 import numpy as np
@@ -270,7 +272,10 @@ def class_setup(params, classes, y_enc, sample_weight, seed, monitor=None) -> di
                 else pos_label_index(params["pos_label"], classes))
     loss, loss_positive = _build_loss(params, classes, counts, row_counts, seed, monitor,
                                       positive)
-    reweight = _checks.resolve_reweight(params["reweight"], loss, params["batch_sampler"])
+    # a copy: the fitted record (and a later partial_fit) keeps what this fit trained with,
+    # whatever becomes of the user's object (set_params(reweight__beta=...) changes it)
+    reweight = copy.deepcopy(
+        _checks.resolve_reweight(params["reweight"], loss, params["batch_sampler"]))
     scheme = scheme_of(reweight)
     _checks.check_weighted_class_counts(classes, class_counts, loss, reweight, scheme)
     class_weight = compute_class_weights(reweight, classes, counts)
