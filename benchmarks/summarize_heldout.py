@@ -325,7 +325,7 @@ def describe_methods(methods):
     return described
 
 
-TITLE = "Held-out evaluation (issue 19 protocol)"
+TITLE = "Held-out evaluation (choose / confirm protocol)"
 
 REPRODUCE = """\
 ## Reproduce

@@ -101,9 +101,12 @@ class RelabeledClassifier(ClassifierMixin, BaseEstimator):
 
     1. a DataFrame whose column names, as text, include every feature name:
        those columns, by name, in any order; other columns (the target, the
-       ``--drop`` columns) are left out. So ``pd.read_csv(path)`` works, and
-       for a headerless file ``pd.read_csv(path, header=None)``, whose
-       integer names are the file's positions, with or without the target;
+       ``--drop`` columns) are left out. So ``read_table(path)``
+       (:mod:`sklearn_losses.cli.io`, which reads the values as ``compare``
+       did; ``pd.read_csv`` may parse them otherwise, e.g. the code
+       ``07000`` as 7000) works, and for a headerless file
+       ``read_table(path, header=False)``, whose names are the file's
+       positions, with or without the target;
     2. for a headerless file, a DataFrame of exactly the feature columns
        named ``0 .. n_features - 1`` (a file of new rows without the
        target, read with ``header=None``): taken by position;
@@ -185,12 +188,13 @@ class RelabeledClassifier(ClassifierMixin, BaseEstimator):
             if self.headerless and numbered:
                 return X.set_axis(names, axis=1)
             missing = [n for n in names if n not in given]
-            where = ("the file's columns by position (read it with pd.read_csv(path, "
-                     "header=None), with or without the target column), or exactly the "
-                     f"{len(names)} feature columns numbered 0 to {len(names) - 1}"
+            where = ("the file's columns by position (read it with sklearn_losses.cli.io."
+                     "read_table(path, header=False), with or without the target column), or "
+                     f"exactly the {len(names)} feature columns numbered 0 to {len(names) - 1}"
                      if self.headerless else
-                     "columns of these names (read the file with pd.read_csv(path); other "
-                     "columns are ignored)")
+                     "columns of these names (read the file with sklearn_losses.cli.io."
+                     "read_table(path), which reads it as compare did; other columns are "
+                     "ignored)")
             raise ValueError(
                 f"This model expects the feature columns {_listed(names)}: {where}. Got a "
                 f"DataFrame with the columns {_listed(given)}; missing: {_listed(missing)}.")
