@@ -127,7 +127,7 @@ def test_weighted_bins_span_the_weighted_rows():
                         weight=np.array([1.3, 1, 1, 1, 1]), numeric=[0])
     encoded = emb.embedding.impl(torch.from_numpy(X))  # the piecewise-linear encoding
     assert encoded.min() >= 0 and encoded.max() <= 1 + 1e-6
-    from sklearn_losses.network import _weighted_bins
+    from sklearn_losses.network.embeddings import _weighted_bins
 
     edges = _weighted_bins(X, np.array([1.3, 1, 1, 1, 1]), 4)[0]
     assert edges[0] == 0 and edges[-1] == 10
@@ -362,7 +362,7 @@ def test_embeddings_refuse_sparse_input():
 def test_tree_bins_are_the_splits_of_a_class_balanced_tree_on_each_column():
     from sklearn.tree import DecisionTreeClassifier
 
-    from sklearn_losses.network import _tree_bins
+    from sklearn_losses.network.embeddings import _tree_bins
 
     rng = np.random.default_rng(0)
     X = rng.uniform(0, 10, size=(400, 2)).astype(np.float32)

@@ -23,7 +23,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from sklearn_losses import WeightedLossClassifier, network
 from sklearn_losses.engine import DeviceTensorDataset, TensorBatchIterator, predict_float64
 from sklearn_losses.losses import available_losses
-from sklearn_losses.network import NCA, NCA_BLOCK, NCA_FLOOR, build_network
+from sklearn_losses.network import NCA, NCA_BLOCK, NCA_FLOOR, build_network, retrieval
 
 from ..conftest import n_classes_for
 from .test_classifier import _expected_failed_checks
@@ -271,14 +271,14 @@ def test_chunked_prediction_equals_an_unchunked_computation(monkeypatch):
     # blocks of 7 elements: single query rows against 7 candidates at a time,
     # classes cut across blocks and merged with logaddexp; encoder chunks of 1 row
     blocks = []
-    original = network._distance_block
+    original = retrieval._distance_block
 
     def spy(z, E):
         blocks.append(tuple(z.shape[:1] + E.shape[:1]))
         return original(z, E)
 
-    monkeypatch.setattr(network, "NCA_BLOCK", 7)
-    monkeypatch.setattr(network, "_distance_block", spy)
+    monkeypatch.setattr(retrieval, "NCA_BLOCK", 7)
+    monkeypatch.setattr(retrieval, "_distance_block", spy)
     chunked = net(torch.from_numpy(X)).detach().numpy()
     np.testing.assert_allclose(chunked, direct, rtol=1e-12, atol=1e-12)
     assert max(r * c for r, c in blocks) <= 7 and sum(r * c for r, c in blocks) == 11 * 30
@@ -311,13 +311,13 @@ def test_prediction_with_20k_training_rows_stays_within_the_memory_bound(monkeyp
     X_test = rng.normal(size=(2_000, 6))
     expected = clf.predict_proba(X_test[:50])
     blocks = []
-    original = network._distance_block
+    original = retrieval._distance_block
 
     def spy(z, E):
         blocks.append(z.shape[0] * E.shape[0])
         return original(z, E)
 
-    monkeypatch.setattr(network, "_distance_block", spy)
+    monkeypatch.setattr(retrieval, "_distance_block", spy)
     proba = clf.predict_proba(X_test)
     assert max(blocks) <= NCA_BLOCK and sum(blocks) == 2_000 * 20_000
     np.testing.assert_allclose(proba[:50], expected, rtol=1e-12, atol=1e-15)
@@ -341,7 +341,7 @@ def test_the_rows_predicted_are_embedded_block_by_block(monkeypatch):
     clf = WeightedLossClassifier(**TINY_NCA, max_epochs=2, random_state=0).fit(X, y)
     X_test = rng.normal(size=(300, 4))
     expected = clf.predict_proba(X_test)
-    monkeypatch.setattr(network, "NCA_BLOCK", 2_000)  # 10 rows against the 200 candidates
+    monkeypatch.setattr(retrieval, "NCA_BLOCK", 2_000)  # 10 rows against the 200 candidates
     seen = []
     original = NCA.embed
 

@@ -53,9 +53,19 @@ def test_no_estimator_function_is_long():
     assert not long, long
 
 
-@pytest.mark.parametrize("module", sorted(p.name for p in (PACKAGE / "engine").glob("*.py")))
-def test_engine_modules_are_small(module):
-    assert len((PACKAGE / "engine" / module).read_text().splitlines()) <= 350
+@pytest.mark.parametrize("module", sorted(f"{p.parent.name}/{p.name}" for package in
+                                           ("engine", "network")
+                                           for p in (PACKAGE / package).glob("*.py")))
+def test_engine_and_network_modules_are_small(module):
+    assert len((PACKAGE / module).read_text().splitlines()) <= 350
+
+
+@pytest.mark.parametrize("module", sorted(p.name for p in (PACKAGE / "network").glob("*.py")))
+def test_the_networks_import_nothing_above_them(module):
+    """The engine builds the networks: they see neither the engine, the plan nor the estimator."""
+    imported = _imports(PACKAGE / "network" / module)
+    above = {m for m in imported if any(part in m for part in ("engine", "plan", "classifier"))}
+    assert not above, above
 
 
 @pytest.mark.parametrize("module", sorted(p.name for p in (PACKAGE / "engine").glob("*.py"))
