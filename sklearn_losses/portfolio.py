@@ -27,25 +27,24 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._warnings import SILENT_CATEGORIES, warn_user
-from .ensemble import (
-    THRESHOLD_METRICS,
+from .ensemble.cross_fit import (
     CrossFitClassifier,
-    MemberFitError,
     ThresholdPredictMixin,
     check_cross_fit_data,
-    check_threshold,
-    fit_threshold,
-    fit_members,
     inherit_input_tags,
-    make_folds,
+)
+from .ensemble.folds import make_folds
+from .ensemble.members import (
+    MemberFitError,
+    fit_members,
     prepare_members,
     reemit_warnings,
     sample_weight_params,
     seeded,
-    temperature_scale,
     warn_as,
     warnings_once,
 )
+from .ensemble.thresholds import THRESHOLD_METRICS, check_threshold, fit_threshold, temperature_scale
 from .decisions._base import aligned_proba
 from .metrics import ProbaMetric, available_metrics, available_scorers, get_metric
 

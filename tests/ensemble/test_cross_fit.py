@@ -21,13 +21,8 @@ from sklearn.metrics import (
 )
 
 from sklearn_losses import CrossFitClassifier, LossPortfolioClassifier, WeightedLossClassifier
-from sklearn_losses.ensemble import (
-    make_folds,
-    prepare_members,
-    shrink_threshold,
-    temperature_scale,
-    tune_threshold,
-)
+from sklearn_losses.ensemble import make_folds, shrink_threshold, temperature_scale, tune_threshold
+from sklearn_losses.ensemble.members import prepare_members
 
 from ._data import fast_net, imbalanced, shuffled_labels
 
@@ -438,7 +433,7 @@ def test_a_member_error_that_cannot_be_pickled_comes_back_as_its_name_and_messag
     # instead of leaving the candidate out
     import pickle
 
-    from sklearn_losses.ensemble import MemberFitError, _picklable
+    from sklearn_losses.ensemble.members import MemberFitError, _picklable
     from sklearn_losses.portfolio import _first_line
 
     class SolverError(Exception):
