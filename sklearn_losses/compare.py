@@ -245,16 +245,36 @@ def make_model(classifier, X=None, *, numeric=None, categorical=None):
                      ("classifier", classifier)])
 
 
-def resolve_scoring(scoring) -> dict:
-    """``{name: scorer}`` from scorer names or a mapping of names to names / scorers.
+def resolve_scoring(scoring, *, pos_label=None) -> dict:
+    """``{name: scorer}`` from a scorer name, a list of names or a mapping of names to names
+    / scorers.
 
     Names go through :func:`sklearn_losses.metrics.get_scorer` (the package's
-    scorers and scikit-learn's); greater is better.
+    scorers and scikit-learn's); greater is better. ``pos_label`` is given to
+    the package's scorers named here (scikit-learn's take none).
     """
-    from .metrics import get_scorer
+    from .metrics import available_scorers, get_scorer
 
-    items = scoring.items() if isinstance(scoring, Mapping) else ((s, s) for s in scoring)
-    return {name: get_scorer(s) if isinstance(s, str) else s for name, s in items}
+    if isinstance(scoring, str):
+        scoring = [scoring]
+    if isinstance(scoring, Mapping):
+        items = list(scoring.items())
+    else:
+        items = list(scoring)
+        odd = [s for s in items if not isinstance(s, str)]
+        if odd:
+            raise TypeError(f"scoring must be a scorer name, a list of names or a dict "
+                            f"{{name: scorer}}; the list holds {odd[0]!r}. Name the scorers "
+                            "in a dict.")
+        items = [(s, s) for s in items]
+    ours = set(available_scorers())
+
+    def resolve(s):
+        if not isinstance(s, str):
+            return s
+        return get_scorer(s, pos_label=pos_label if s in ours else None)
+
+    return {name: resolve(s) for name, s in items}
 
 
 # ------------------------------------------------------------ fit and score
@@ -288,7 +308,8 @@ def fit_and_score(estimator, X, y, train, test, scoring, *, y_train=None,
     -------
     result : dict
         ``scores`` ({name: float}, NaN when the fold failed), ``fit_s`` and
-        ``score_s`` (seconds), ``epochs`` (the network's ``n_iter_``, inside
+        ``score_s`` (seconds), ``n_train`` and ``n_test`` (the fold's row
+        counts), ``epochs`` (the network's ``n_iter_``, inside
         a ``Pipeline`` or a decision rule's ``estimator_``; else the final
         step's ``n_iter_``, NaN without one), ``error`` (``"Type: first line"`` of the exception, or
         None), ``warnings`` (``"Category: message"``, deduplicated; deprecation
@@ -307,7 +328,8 @@ def fit_and_score(estimator, X, y, train, test, scoring, *, y_train=None,
     model = clone(estimator)
     result = {"scores": dict.fromkeys(scoring, math.nan), "fit_s": math.nan,
               "score_s": math.nan, "epochs": math.nan, "error": None, "warnings": [],
-              "interrupted": False, "estimator": None}
+              "interrupted": False, "estimator": None, "n_train": len(train),
+              "n_test": len(test)}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -387,8 +409,13 @@ def cross_validate_configs(estimators, X, y, folds, scoring, *, n_jobs=1, on_fol
     folds : list of (train, test) index arrays
         The same folds for every configuration (e.g.
         ``list(StratifiedKFold(5, shuffle=True, random_state=0).split(X, y))``).
-    scoring : list of str or dict
-        Scorer names (:func:`resolve_scoring`) or ``{name: scorer}``.
+    scoring : str, list of str or dict
+        Scorer names (:func:`resolve_scoring`) or ``{name: scorer}``. With a
+        binary ``y``, the package's scorers given by name (``"f1"``,
+        ``"average_precision"``...) measure one class in every configuration
+        and fold: the minority class of ``y`` (equal counts: the last label in
+        sorted order), as the package's scorers choose it from the training
+        counts. A scorer object is used as it is.
     n_jobs : int, default=1
         Fits run in parallel by joblib (processes); 1 runs them here, in
         order (configuration after configuration, fold after fold).
@@ -422,10 +449,17 @@ def cross_validate_configs(estimators, X, y, folds, scoring, *, n_jobs=1, on_fol
         a parallel run are killed (:func:`stop_workers`), and the exception
         holds the results finished so far.
     """
-    scoring = resolve_scoring(scoring) if not isinstance(scoring, Mapping) or any(
-        isinstance(s, str) for s in scoring.values()) else dict(scoring)
+    from sklearn.utils import check_consistent_length
+    from sklearn.utils.multiclass import type_of_target
+
+    check_consistent_length(X, y)
     y_arr = np.asarray(y)
     folds = [(np.asarray(tr), np.asarray(te)) for tr, te in folds]
+    _check_folds(folds, len(y_arr))
+    # one positive class for every configuration and fold (a model that records no training
+    # counts would otherwise score each test fold's minority, which may differ)
+    pos_label = _minority_label(y_arr) if type_of_target(y_arr) == "binary" else None
+    scoring = resolve_scoring(scoring, pos_label=pos_label)
     order = {name: i for i, name in enumerate(estimators)}
     failed, skipped, results = set(), [], []
 
@@ -465,7 +499,10 @@ def cross_validate_configs(estimators, X, y, folds, scoring, *, n_jobs=1, on_fol
             jobs = (delayed(_task)(name, k, est, X, y_arr, train, test, scoring, y_train,
                                    warm, return_estimator)
                     for name, k, est, train, test, y_train in tasks())
-            running = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(jobs)
+            # dispatched no further ahead than the workers, so that later folds of a failed
+            # configuration are rarely started (those that were are reported as skipped)
+            running = Parallel(n_jobs=n_jobs, return_as="generator_unordered",
+                               pre_dispatch="n_jobs")(jobs)
             try:
                 for result in running:
                     if result["interrupted"]:
@@ -478,6 +515,7 @@ def cross_validate_configs(estimators, X, y, folds, scoring, *, n_jobs=1, on_fol
                                             "processed by the workers have been cancelled")
                     running.close()
             drain()
+            results = _as_in_order(results, scoring)
     except KeyboardInterrupt:
         if n_jobs not in (None, 1):
             stop_workers()
@@ -513,6 +551,34 @@ def _skipped(name, fold, scoring):
             "interrupted": False, "estimator": None, "skipped": True}
 
 
+def _as_in_order(results, scoring):
+    """Parallel results as a run in order gives them: the folds after a configuration's first
+    failed fold are skipped (those fitted ahead of the failure are set aside)."""
+    first_failure = {}
+    for r in results:
+        if r["error"] is not None and not r["skipped"]:
+            first_failure[r["config"]] = min(r["fold"], first_failure.get(r["config"], r["fold"]))
+    return [_skipped(r["config"], r["fold"], scoring)
+            if r["fold"] > first_failure.get(r["config"], r["fold"]) and not r["skipped"] else r
+            for r in results]
+
+
+def _minority_label(y):
+    """The binary positive class of the package's scorers: the minority, the last label on
+    equal counts."""
+    classes, counts = np.unique(y, return_counts=True)
+    return classes[1] if counts[0] == counts[1] else classes[int(np.argmin(counts))]
+
+
+def _check_folds(folds, n):
+    """Raise, naming the fold, when a fold's indices fall outside the ``n`` rows."""
+    for k, (train, test) in enumerate(folds):
+        for part, index in (("training", train), ("test", test)):
+            if index.size and (index.min() < -n or index.max() >= n):
+                raise ValueError(f"Fold {k}'s {part} indices run from {index.min()} to "
+                                 f"{index.max()}, outside the {n} rows of X and y.")
+
+
 # ------------------------------------------------------------------ summary
 def summarize(results, metrics) -> list[dict]:
     """One row per configuration from :func:`cross_validate_configs`'s fold results.
@@ -532,8 +598,10 @@ def summarize(results, metrics) -> list[dict]:
         ``<metric>_mean`` and ``<metric>_std`` (population std over the
         folds; NaN when the configuration failed), ``fit_s`` (mean seconds
         per fold), ``epochs`` (mean), ``total_s`` (fit and score seconds,
-        summed over the folds), ``error`` (the first fold's error, or None)
-        and ``warnings`` (deduplicated over the folds).
+        summed over the folds), ``test_train_ratio`` (the folds' mean test
+        rows over training rows; NaN when the results do not record them),
+        ``error`` (the first fold's error, or None) and ``warnings``
+        (deduplicated over the folds).
     """
     by_config = {}
     for r in results:
@@ -548,6 +616,9 @@ def summarize(results, metrics) -> list[dict]:
                "warnings": dedupe(w for r in fold_results for w in r["warnings"]),
                "total_s": float(np.nansum([np.nansum([r["fit_s"], r["score_s"]])
                                            for r in fold_results]))}
+        ratios = [r["n_test"] / r["n_train"] for r in fold_results
+                  if r.get("n_train") and r.get("n_test") is not None]
+        row["test_train_ratio"] = float(np.mean(ratios)) if ratios else math.nan
         for m in metrics:
             scores = np.asarray(row["scores"][m], dtype=float)
             ok = error is None and len(scores) > 0
@@ -622,7 +693,11 @@ def rank_configurations(rows, metrics, *, n_folds=None, test_train_ratio=None, a
     n_folds : int, optional
         Folds of a k-fold CV, for ``test_train_ratio = 1 / (k - 1)``.
     test_train_ratio : float, optional
-        Overrides the ratio derived from ``n_folds`` (other resampling schemes).
+        The test rows over the training rows of a fold. Default: from
+        ``n_folds`` when given, else the ratio the rows record
+        (:func:`summarize`'s ``test_train_ratio``: right for repeated or
+        shuffle-split folds too), else ``1 / (k - 1)`` for the rows' number
+        of folds.
     alpha : float, default=0.05
         Level of the test.
     complexity : callable, optional
@@ -642,9 +717,14 @@ def rank_configurations(rows, metrics, *, n_folds=None, test_train_ratio=None, a
         tell apart from it).
     """
     if test_train_ratio is None:
-        if n_folds is None:
-            n_folds = max((len(r["folds"]) for r in rows), default=2)
-        test_train_ratio = 1.0 / max(n_folds - 1, 1)
+        recorded = [r.get("test_train_ratio", math.nan) for r in rows]
+        recorded = [v for v in recorded if not math.isnan(v)]
+        if n_folds is None and recorded:
+            test_train_ratio = float(np.mean(recorded))
+        else:
+            if n_folds is None:
+                n_folds = max((len(r["folds"]) for r in rows), default=2)
+            test_train_ratio = 1.0 / max(n_folds - 1, 1)
     primary = metrics[0]
 
     def usable(r):

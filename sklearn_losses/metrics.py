@@ -36,9 +36,13 @@ them). Without ``pos_label`` it is the **minority class**, never
    nothing of the minority);
 2. otherwise the class with the fewest rows of the scored ``y`` (rows, not
    ``sample_weight``). With the stratified folds ``cross_validate`` and
-   ``GridSearchCV`` use for classifiers, the test fold has the class
-   proportions of the training rows, so this is the training minority too;
-   on a held-out set whose proportions differ, pass ``pos_label``.
+   ``GridSearchCV`` use for classifiers, the test fold has about the class
+   proportions of the training rows, so on an imbalanced ``y`` this is the
+   training minority too; on nearly balanced classes a fold's minority can
+   differ from fold to fold, and on a held-out set whose proportions differ
+   it can differ too: pass ``pos_label`` there
+   (:func:`~sklearn_losses.compare.cross_validate_configs` fixes it for
+   every fold as the minority of the whole ``y``).
 
 Equal counts give ``classes_[1]`` (no class is the majority). A scored ``y``
 holding a single class is an error: for the scorers of probabilities (ROC

@@ -182,3 +182,73 @@ def test_rank_configurations_sorts_lower_is_better_metrics_ascending():
     ranked = rank_configurations([row("a", 0.5, 0.09), row("b", 0.5, 0.02)], ["mcc", "fnr"],
                                  n_folds=2)
     assert [r["config"] for r in ranked] == ["a", "b"]  # greater first without it
+
+
+def test_binary_scorers_measure_the_minority_of_y_for_every_configuration_and_fold():
+    """A model recording no training counts used to score each test fold's minority: on
+    50/51 rows that was class 0 on one fold and class 1 on the others."""
+    rng = np.random.default_rng(0)
+    y = np.array([0] * 50 + [1] * 51)
+    X = rng.normal(size=(101, 3)) + 0.5 * y[:, None]
+    folds = list(StratifiedKFold(5, shuffle=True, random_state=0).split(X, y))
+    scoring = {"ap": "average_precision", "ap0": get_scorer("average_precision", pos_label=0)}
+    results = cross_validate_configs({"lr": make_model(LogisticRegression(), X)}, X, y, folds,
+                                     scoring)
+    assert [r["scores"]["ap"] for r in results] == pytest.approx(
+        [r["scores"]["ap0"] for r in results])
+    # equal counts: the last label, as the package's scorers choose it
+    y_even = np.r_[y[:-1]]
+    folds = list(StratifiedKFold(5, shuffle=True, random_state=0).split(X[:-1], y_even))
+    scoring = {"ap": "average_precision", "ap1": get_scorer("average_precision", pos_label=1)}
+    results = cross_validate_configs({"lr": make_model(LogisticRegression(), X)}, X[:-1],
+                                     y_even, folds, scoring)
+    assert [r["scores"]["ap"] for r in results] == pytest.approx(
+        [r["scores"]["ap1"] for r in results])
+
+
+def test_scoring_forms_and_bad_input_get_clear_errors():
+    X, y = _frame()
+    folds = list(StratifiedKFold(3, shuffle=True, random_state=0).split(X, y))
+    dummy = {"dummy": DummyClassifier(strategy="prior")}
+    one = cross_validate_configs(dummy, X, y, folds, "roc_auc")  # a name alone
+    assert [r["scores"] for r in one] == [{"roc_auc": 0.5}] * 3
+    with pytest.raises(TypeError, match="Name the scorers in a dict"):
+        cross_validate_configs(dummy, X, y, folds, [get_scorer("roc_auc")])
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        cross_validate_configs(dummy, X, y[:-1], folds, ["roc_auc"])
+    bad = [(folds[0][0], np.r_[folds[0][1], 60])]
+    with pytest.raises(ValueError, match="Fold 0's test indices run from .* to 60, outside "
+                                         "the 60 rows"):
+        cross_validate_configs(dummy, X, y, bad, ["roc_auc"])
+
+
+def test_parallel_runs_skip_the_folds_after_a_failure_as_serial_runs_do():
+    X, y = _frame()
+    folds = list(StratifiedKFold(3, shuffle=True, random_state=0).split(X, y))
+    bad = make_model(WeightedLossClassifier(loss="anyloss_f1", reweight="dro_kl",
+                                            max_epochs=2), X)
+    models = {"bad": bad, "dummy": DummyClassifier(strategy="prior")}
+    serial = cross_validate_configs(models, X, y, folds, ["roc_auc"])
+    parallel = cross_validate_configs(models, X, y, folds, ["roc_auc"], n_jobs=2)
+    for a, b in zip(serial, parallel, strict=True):
+        assert (a["config"], a["fold"], a["skipped"], a["error"]) == (
+            b["config"], b["fold"], b["skipped"], b["error"])
+
+
+def test_the_ranking_uses_the_test_train_ratio_the_folds_had():
+    """Repeated 5-fold CV has 10 folds of ratio 1/4, not the 1/9 of 10-fold CV."""
+    from sklearn.model_selection import RepeatedStratifiedKFold
+
+    X, y = _frame(100)
+    folds = list(RepeatedStratifiedKFold(n_splits=5, n_repeats=2, random_state=0).split(X, y))
+    models = {"lr": make_model(LogisticRegression(), X),
+              "lr_weak": make_model(LogisticRegression(C=0.01), X)}
+    rows = summarize(cross_validate_configs(models, X, y, folds, ["roc_auc"]), ["roc_auc"])
+    assert rows[0]["test_train_ratio"] == pytest.approx(0.25)
+    ranked = rank_configurations([dict(r) for r in rows], ["roc_auc"])
+    other = ranked[1]
+    a, b = (np.asarray(r["scores"]["roc_auc"]) for r in ranked)
+    assert other["p_vs_best"] == pytest.approx(corrected_ttest(a, b, 0.25)[1])
+    # n_folds still says k-fold when given
+    forced = rank_configurations([dict(r) for r in rows], ["roc_auc"], n_folds=10)
+    assert forced[1]["p_vs_best"] == pytest.approx(corrected_ttest(a, b, 1 / 9)[1])
