@@ -241,7 +241,9 @@ def compare_methods(table, metric, reference, *, keys=(), tie=0.005):
 
     ``table`` is :func:`per_dataset`'s output. A dataset is a tie when the
     two fold-means differ by at most ``tie``. Failed fits (NaN) rank last and
-    count as losses.
+    count as losses; where the reference failed and the method did not, a win.
+    A method that failed on a dataset has no mean (NaN): a mean over the
+    datasets it finished would leave out the ones it failed on.
     """
     keys = list(keys)
     ranks = table.groupby([*keys, "dataset"])[metric].rank(ascending=False, na_option="bottom")
@@ -249,10 +251,11 @@ def compare_methods(table, metric, reference, *, keys=(), tie=0.005):
     ref = table[table["method"] == reference].set_index([*keys, "dataset"])[metric]
     ref = ref.rename("ref")
     table = table.join(ref, on=[*keys, "dataset"])
-    diff = (table[metric] - table["ref"]).fillna(-np.inf)
+    diff = (table[metric].fillna(-np.inf) - table["ref"].fillna(-np.inf)).fillna(0.0)
     table = table.assign(win=diff > tie, tie=diff.abs() <= tie, loss=diff < -tie)
     summary = table.groupby([*keys, "method"], sort=False).agg(
-        mean=(metric, "mean"), mean_rank=("rank", "mean"), wins=("win", "sum"),
+        mean=(metric, lambda s: s.mean(skipna=False)), mean_rank=("rank", "mean"),
+        wins=("win", "sum"),
         ties=("tie", "sum"), losses=("loss", "sum"), datasets=("dataset", "nunique"))
     summary["wtl"] = [f"{w}/{t}/{l}" for w, t, l in
                       zip(summary["wins"], summary["ties"], summary["losses"])]

@@ -60,7 +60,7 @@ SCORING = {"mcc": "matthews_corrcoef", "ap": "average_precision", "roc_auc": "ro
 #: The per-fold CSV's columns, in order. ``folds``: the K of the K-fold split (5; 2 with
 #: ``--quick``); ``epochs``: the fitted ``n_iter_`` where the model has one.
 COLUMNS = ("table", "folder", "split", "size", "seed", "fold", "method", *SCORING,
-           "fit_s", "predict_s", "error", "folds", "epochs", "warnings")
+           "fit_s", "predict_s", "error", "folds", "epochs", "warnings", "config")
 #: A fold's result is identified by these (with ``folds``, which one CSV holds one value of).
 KEY = ("table", "seed", "method", "fold")
 SPLITS = ("choose", "confirm")
@@ -178,20 +178,91 @@ def csv_path(out, quick):
     return Path(out) / ("heldout_quick.csv" if quick else "heldout.csv")
 
 
+def config_id(estimator) -> str:
+    """A short hash of what ``estimator`` is: its class and every parameter (nested
+    estimators described the same way), and the package's version.
+
+    Rows of one method name must come from one configuration: a changed default or
+    registry entry gives another id, and :func:`run` refuses to add its rows to those of
+    the old one. It covers parameters, not code: a fix that changes what the same
+    parameters fit keeps the id (name such reruns apart, as ``wlc_portfolio_shr0``).
+    """
+    import hashlib
+
+    import sklearn_losses
+
+    def describe(obj):
+        if hasattr(obj, "get_params") and not isinstance(obj, type):
+            params = obj.get_params(deep=False)
+            return (type(obj).__module__, type(obj).__qualname__,
+                    tuple(sorted((str(k), describe(v)) for k, v in params.items())))
+        if isinstance(obj, dict):
+            return tuple(sorted((str(k), describe(v)) for k, v in obj.items()))
+        if isinstance(obj, (list, tuple)):
+            return tuple(describe(v) for v in obj)
+        if callable(obj):
+            return f"{getattr(obj, '__module__', '')}.{getattr(obj, '__qualname__', repr(obj))}"
+        return repr(obj)
+
+    text = repr((sklearn_losses.__version__, describe(estimator)))
+    return hashlib.sha1(text.encode()).hexdigest()[:10]
+
+
+def method_config_ids(methods) -> dict:
+    """``{method: config_id}``, each built with seed 0 (the seed is not part of a method)."""
+    built, _ = make_methods(list(methods), 0)
+    return {name: config_id(estimator) for name, estimator in built.items()}
+
+
 def read_done(path, folds):
-    """The keys (:data:`KEY`) of the folds already in the CSV at ``path`` (empty if none).
+    """``(keys, configs)``: the keys (:data:`KEY`) of the folds already in the CSV at
+    ``path`` (empty if none) and ``{method: set of config ids}`` its rows record (``""``
+    for rows written before ids were recorded).
 
     A CSV of another K (``folds``) is an error: its folds are other row sets.
     """
     if not Path(path).is_file() or Path(path).stat().st_size == 0:
-        return set()
-    done = pd.read_csv(path, usecols=[*KEY, "folds"], dtype={"table": str, "method": str})
+        return set(), {}
+    add_config_column(path)
+    done = pd.read_csv(path, usecols=[*KEY, "folds", "config"],
+                       dtype={"table": str, "method": str, "config": str},
+                       keep_default_na=False)
     other = sorted(set(done["folds"]) - {folds})
     if other:
         raise SystemExit(f"{path} holds {'/'.join(map(str, other))}-fold results, this run "
                          f"is {folds}-fold; use another --out")
+    recorded = done.groupby("method")["config"].agg(set).to_dict()
     return set(zip(done["table"], done["seed"].astype(int), done["method"],
-                   done["fold"].astype(int)))
+                   done["fold"].astype(int))), recorded
+
+
+def add_config_column(path):
+    """Give a CSV written before rows recorded their configuration an empty ``config``
+    column (every other cell kept as written)."""
+    header = pd.read_csv(path, nrows=0).columns
+    if "config" in header:
+        return
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame["config"] = ""
+    frame.to_csv(path, index=False)
+
+
+def check_configs(methods, ids, recorded, path):
+    """Refuse to add a method's rows to rows of another configuration under its name; note
+    the methods whose earlier rows record none (their configuration cannot be checked)."""
+    unknown = [m for m in methods if "" in recorded.get(m, ())]
+    if unknown:
+        print(f"note: {path} holds rows of {', '.join(unknown)} written before rows recorded "
+              "their configuration; new rows are added to them unchecked", flush=True)
+    changed = {m: sorted(recorded[m] - {ids[m], ""}) for m in methods
+               if recorded.get(m, set()) - {ids[m], ""}}
+    if changed:
+        found = "; ".join(f"{m}: {', '.join(old)} in the CSV, {ids[m]} now"
+                          for m, old in changed.items())
+        raise SystemExit(f"{path} holds rows of another configuration under the same method "
+                         f"name ({found}): the method's parameters or the package version "
+                         "changed. Give the new configuration a new method name, or use "
+                         "another --out.")
 
 
 def pending_units(tables, seeds, methods, folds, done):
@@ -205,8 +276,9 @@ def pending_units(tables, seeds, methods, folds, done):
     return units
 
 
-def run_unit(row, seed, method, *, folds, data_root, done=frozenset()):
-    """One method on one table for one seed: its per-fold rows (those not in ``done``)."""
+def run_unit(row, seed, method, *, folds, data_root, done=frozenset(), config=""):
+    """One method on one table for one seed: its per-fold rows (those not in ``done``),
+    each recording ``config`` (:func:`config_id`)."""
     torch.set_num_threads(1)
     with threadpool_limits(limits=1):
         X, y, name = load_keel(Path(data_root) / row.folder / f"{row.table}.csv")
@@ -219,7 +291,7 @@ def run_unit(row, seed, method, *, folds, data_root, done=frozenset()):
              "seed": seed, "fold": r["fold"], "method": method,
              **{metric: r[metric] for metric in SCORING}, "fit_s": r["fit_s"],
              "predict_s": r["score_s"], "error": r["error"], "folds": folds,
-             "epochs": r["epochs"], "warnings": r["warnings"]} for r in fits]
+             "epochs": r["epochs"], "warnings": r["warnings"], "config": config} for r in fits]
     return [r for r in rows if (r["table"], seed, method, r["fold"]) not in done], seconds
 
 
@@ -239,12 +311,15 @@ def run(tables, seeds, methods, *, folds, out_csv, data_root=DEFAULT_DATA_ROOT, 
     """
     for seed in seeds:  # unknown names and missing packages fail here, before any fit
         make_methods(methods, seed)
-    done = read_done(out_csv, folds)
+    done, recorded = read_done(out_csv, folds)
+    ids = method_config_ids(methods)
+    check_configs(methods, ids, recorded, out_csv)
     units = pending_units(tables, seeds, methods, folds, done)
     skipped = len(tables) * len(seeds) * len(methods) - len(units)
     print(f"{len(tables)} tables x {len(seeds)} seed(s) x {len(methods)} method(s) x "
           f"{folds} folds: {len(units)} to run, {skipped} already in {out_csv}", flush=True)
-    tasks = (delayed(run_unit)(row, seed, method, folds=folds, data_root=data_root, done=done)
+    tasks = (delayed(run_unit)(row, seed, method, folds=folds, data_root=data_root, done=done,
+                               config=ids[method])
              for row, seed, method in units)
     for i, (rows, seconds) in enumerate(
             Parallel(n_jobs=jobs, return_as="generator_unordered")(tasks), 1):

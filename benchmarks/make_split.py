@@ -5,7 +5,7 @@ Every table of the three development folders (``keel/``, ``uci/`` and
 a header, label ``positive``/``negative`` last) is put in one stratum by its
 size (under 1,000 rows, 1,000 to 5,000, over 5,000) and its number of
 positive rows (under 50, 50 to 199, 200 or more), strata of one table being
-merged with the next of the same size. Within each stratum the tables are
+merged into the most populous stratum of the same size. Within each stratum the tables are
 shuffled with a fixed seed and every third one (rounded, at least one per
 stratum of three or more) goes to **confirm**, the others to **choose**.
 
@@ -89,7 +89,8 @@ def main(argv=None):
     split = make_split(describe(args.data_root))
     if args.check:
         committed = pd.read_csv(SPLIT_PATH)
-        same = committed[["folder", "table", "split"]].equals(split[["folder", "table", "split"]])
+        columns = list(committed.columns)  # every column, the size buckets included
+        same = columns == list(split.columns) and committed.equals(split[columns])
         print("split.csv matches the tables" if same else "split.csv DIFFERS from the tables")
         return 0 if same else 1
     split.to_csv(SPLIT_PATH, index=False)

@@ -43,6 +43,9 @@ from make_split import SIZE_BUCKETS, SPLIT_PATH
 METRICS = {"mcc": "MCC", "ap": "AP", "roc_auc": "ROC AUC"}
 #: A table is a tie when the two seed-averaged values differ by less than this.
 TIE = 0.01
+#: Per-table differences are rounded to this many decimals before the Wilcoxon test: a
+#: difference of float noise (1e-16) is a zero, as the test drops.
+ZERO_DECIMALS = 9
 SIZES = tuple(name for _, _, name in SIZE_BUCKETS)
 REFERENCE = "catboost_balanced"
 CANDIDATE = "default"
@@ -72,7 +75,15 @@ def load_results(paths):
         raise SystemExit(f"the CSVs lack the column(s) {sorted(missing)} "
                          "(written by bench_heldout.py)")
     results["error"] = results["error"].fillna("")
-    return results.drop_duplicates(["table", "seed", "method", "fold", "folds"], keep="last")
+    results = results.drop_duplicates(["table", "seed", "method", "fold", "folds"], keep="last")
+    if "config" in results.columns:  # one configuration per method name (bench_heldout.py)
+        ids = results.loc[results["config"].astype(str) != "", ["method", "config"]]
+        mixed = ids.groupby("method")["config"].nunique()
+        mixed = mixed[mixed > 1]
+        if len(mixed):
+            raise SystemExit(f"rows of several configurations under one method name: "
+                             f"{', '.join(mixed.index)}; summarize them under separate names")
+    return results
 
 
 # ------------------------------------------------------------------- math
@@ -116,12 +127,13 @@ def wilcoxon_p(values, reference):
     """
     a, b = np.asarray(values, dtype=float), np.asarray(reference, dtype=float)
     keep = ~(np.isnan(a) | np.isnan(b))
-    a, b = a[keep], b[keep]
-    if len(a) == 0 or np.all(a == b):
-        return np.nan, int(len(a))
+    # differences of float noise (means of the same scores summed in another order) are zeros
+    d = np.round(a[keep] - b[keep], ZERO_DECIMALS)
+    if len(d) == 0 or np.all(d == 0):
+        return np.nan, int(len(d))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return float(stats.wilcoxon(a, b, alternative="two-sided").pvalue), int(len(a))
+        return float(stats.wilcoxon(d, alternative="two-sided").pvalue), int(len(d))
 
 
 def compare(table, methods, reference=REFERENCE, tie=TIE):
@@ -170,7 +182,7 @@ def bucket_rule(table, candidate=CANDIDATE, anchors=ANCHORS):
     results = []
     for size in [s for s in SIZES if s in set(table["size"])]:
         bucket = table[table["size"] == size]
-        means = bucket.groupby("method")["ap"].mean()
+        means = bucket.groupby("method")["ap"].agg(lambda s: s.mean(skipna=False))  # failed: NaN
         missing = [m for m in (candidate, *anchors) if m not in means.index]
         if missing:
             results.append((size, f"not checked: no results for {', '.join(missing)}",
@@ -373,9 +385,11 @@ def render(results, sources, *, methods=None, reference=REFERENCE, candidate=CAN
         "and ROC AUC from `predict_proba` of the positive (minority) class; *s / fold*: fit + "
         "predict seconds per fold, one thread per fit. "
         f"W/T/L against `{reference}` on the per-table values (tie: |difference| < {TIE}; a "
-        "failed fit is a loss); *p*: two-sided Wilcoxon signed-rank test over the per-table "
-        f"values against `{reference}` (`scipy.stats.wilcoxon`, zero differences dropped); *n*: "
-        "the tables in the test.",
+        "failed fit is a loss, a failed reference a win; a method that failed on a table has no "
+        "mean); *p*: two-sided Wilcoxon signed-rank test over the per-table "
+        f"values against `{reference}` (`scipy.stats.wilcoxon`, zero differences dropped, "
+        "differences under 1e-9 counting as zero); *n*: the tables paired (the test then drops "
+        "those where the two values are equal, e.g. both 1.0).",
         "",
         "| method | estimator |",
         "|---|---|",

@@ -1,4 +1,4 @@
-"""The held-out evaluation of issue 19 (benchmarks/bench_heldout.py, summarize_heldout.py).
+"""The held-out evaluation, choose / confirm (benchmarks/bench_heldout.py, summarize_heldout.py).
 
 The summary math runs on small synthetic result frames; the resumability
 check fits a tiny table written here; the ``--quick`` run end to end needs
@@ -92,7 +92,10 @@ def test_wtl_uses_the_strict_tie_rule_and_wilcoxon_matches_scipy():
         if (wide["default"] == wide["ref"]).all():
             assert np.isnan(out.loc["default", f"p {label}"])   # no difference: no test
             continue
-        expected = stats.wilcoxon(wide["default"], wide["ref"], alternative="two-sided").pvalue
+        # the differences as the test sees them: float noise rounded away (in ROC AUC,
+        # 0.9 - 0.8 and 0.7 - 0.8 are a tie of +-0.1, not 0.09999999999999998 and -0.1000...9)
+        d = np.round(wide["default"] - wide["ref"], summary.ZERO_DECIMALS)
+        expected = stats.wilcoxon(d, alternative="two-sided").pvalue
         assert out.loc["default", f"p {label}"] == pytest.approx(expected)
     assert np.isnan(out.loc["ref", "p AP"])
 
@@ -110,6 +113,31 @@ def test_a_failed_fold_loses_and_leaves_the_wilcoxon_test():
     wide = table.pivot(index="table", columns="method", values="mcc").drop("d")
     expected = stats.wilcoxon(wide["default"], wide["ref"]).pvalue
     assert out.loc["default", "p MCC"] == pytest.approx(expected)
+
+
+def test_a_failed_table_leaves_no_mean_and_a_failed_reference_is_a_win():
+    """A mean over the tables a method finished would leave out the ones it failed on."""
+    results = synthetic()
+    failed = (results["table"] == "d") & (results["method"] == "default")
+    results.loc[failed, ["mcc", "ap", "roc_auc"]] = np.nan
+    results.loc[failed, "error"] = "ValueError: boom"
+    ref_failed = (results["table"] == "e") & (results["method"] == "ref")
+    results.loc[ref_failed, ["mcc", "ap", "roc_auc"]] = np.nan
+    results.loc[ref_failed, "error"] = "ValueError: boom"
+    table, _ = summary.per_table(results, ["ref", "default"])
+    out = summary.compare(table, ["ref", "default"], reference="ref")
+    assert np.isnan(out.loc["default", "MCC"]) and np.isnan(out.loc["ref", "MCC"])
+    assert out.loc["default", "W/T/L MCC"] == "2/1/2"   # d a loss, e a win
+    rule = dict((size, verdict) for size, verdict, _ in summary.bucket_rule(
+        table.assign(method=table["method"].replace({"ref": "mlp"})), anchors=("mlp",)))
+    assert rule["1k-5k"] == "trails mlp"                # a failed candidate does not pass
+
+
+def test_float_noise_is_no_difference_in_the_wilcoxon_test():
+    base = np.array([0.8376470000000001, 0.5, 0.6, 0.7, 0.9, 0.4, 0.3])
+    other = np.array([0.8376469999999999, 0.45, 0.52, 0.61, 0.8, 0.33, 0.2])
+    p, _ = summary.wilcoxon_p(base, other)
+    assert p == pytest.approx(stats.wilcoxon(base[1:], other[1:]).pvalue)
 
 
 def test_wilcoxon_p_edge_cases():
@@ -280,6 +308,31 @@ def test_rows_present_are_skipped(tmp_path, monkeypatch):
     assert bench.run(tables, [0, 1, 2], ["hgb_balanced", "mlp"], **run) == 2
     with pytest.raises(SystemExit, match="2-fold"):
         bench.run(tables, [0], ["mlp"], folds=5, out_csv=out, data_root=tmp_path)
+    # every row records its configuration; another one under the same name is refused
+    assert again["config"].nunique() == 2 and (again["config"] != "").all()
+    real_make = bench.make_methods
+
+    def changed(names, seed):
+        built, described = real_make(names, seed)
+        return {n: e.set_params(max_iter=7) if n == "hgb_balanced" else e
+                for n, e in built.items()}, described
+
+    monkeypatch.setattr(bench, "make_methods", changed)
+    with pytest.raises(SystemExit, match="another configuration under the same method name "
+                                         r"\(hgb_balanced: "):
+        bench.run(tables, [0, 1, 2, 3], ["hgb_balanced", "mlp"], **run)
+    monkeypatch.setattr(bench, "make_methods", real_make)
+    # a CSV written before rows recorded their configuration gets an empty column, kept as is
+    old = tmp_path / "old.csv"
+    again.drop(columns="config").to_csv(old, index=False)
+    bench.add_config_column(old)
+    migrated = pd.read_csv(old, keep_default_na=False)
+    assert list(migrated.columns) == list(bench.COLUMNS) and (migrated["config"] == "").all()
+    # the summary refuses rows of two configurations under one name
+    mixed = again.assign(config=np.where(again["seed"] == 0, "aaaa", again["config"]))
+    mixed.to_csv(old, index=False)
+    with pytest.raises(SystemExit, match="several configurations under one method name"):
+        summary.load_results([old])
 
 
 # ------------------------------------------------------------ end to end
