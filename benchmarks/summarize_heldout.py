@@ -388,7 +388,7 @@ def render(results, sources, *, methods=None, reference=REFERENCE, candidate=CAN
         "failed fit is a loss, a failed reference a win; a method that failed on a table has no "
         "mean); *p*: two-sided Wilcoxon signed-rank test over the per-table "
         f"values against `{reference}` (`scipy.stats.wilcoxon`, zero differences dropped, "
-        "differences under 1e-9 counting as zero); *n*: the tables paired (the test then drops "
+        "differences rounded to 9 decimals first); *n*: the tables paired (the test then drops "
         "those where the two values are equal, e.g. both 1.0).",
         "",
         "| method | estimator |",
