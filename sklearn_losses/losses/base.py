@@ -166,7 +166,7 @@ def weighted_mean(values: torch.Tensor, sample_weight: torch.Tensor | None) -> t
     NaN).
     """
     if sample_weight is None:
-        return values.mean()
+        return values.mean() if values.numel() else values.sum()  # an empty batch: 0
     total = sample_weight.sum()
     safe_total = torch.where(total > 0, total, torch.ones_like(total))
     mean = (values * sample_weight).sum() / safe_total
@@ -241,6 +241,13 @@ class Loss(BaseEstimator, nn.Module):
     estimators do) and end ``__init__`` with ``self._validate()``. Invalid
     values raise :class:`ValueError` when the loss is built and when
     :meth:`set_params` is called.
+
+    Called on ``float16`` or ``bfloat16`` logits, a loss is computed in
+    ``float32`` (and returned in it; the gradient flows back to the half
+    logits). ``sample_weight`` must be finite and non-negative: a ValueError
+    says so for CPU tensors; on a GPU it is not checked (that would
+    synchronise the device every batch), as the estimator checks its
+    weights before training.
 
     Attributes
     ----------
@@ -366,6 +373,14 @@ class Loss(BaseEstimator, nn.Module):
             # at least float32: in float16 a batch's weight total overflows beyond 65504
             dtype = torch.promote_types(logits.dtype, torch.float32)
             sample_weight = sample_weight.to(dtype=dtype, device=logits.device)
+            # checked where it costs no device synchronisation (the estimator checks its own
+            # weights before training, on any device)
+            if sample_weight.device.type == "cpu" and not bool(
+                    (torch.isfinite(sample_weight) & (sample_weight >= 0)).all()):
+                raise ValueError("sample_weight must be finite and non-negative; got "
+                                 f"{int((~torch.isfinite(sample_weight)).sum())} NaN or "
+                                 f"infinite and {int((sample_weight < 0).sum())} negative "
+                                 "value(s).")
         return target, sample_weight
 
     def _log_prior(self, logits):
@@ -393,6 +408,15 @@ class Loss(BaseEstimator, nn.Module):
 
     def forward(self, logits, target, sample_weight=None):  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def __call__(self, logits, *args, **kwargs):
+        # Half-precision logits are computed in float32 (the loss comes back in float32, the
+        # gradient flows back to the half logits): several losses' terms leave float16's range
+        # (65504) or precision, e.g. 1 / 1e-7 probability floors, squares of logits, pair
+        # weights 1 / n^2 summed over many pairs.
+        if isinstance(logits, torch.Tensor) and logits.dtype in (torch.float16, torch.bfloat16):
+            logits = logits.float()
+        return super().__call__(logits, *args, **kwargs)
 
 
 class PointwiseLoss(Loss):
