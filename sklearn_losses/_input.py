@@ -21,7 +21,8 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_y, check_consistent_length, validate_data
 
 from ._warnings import warn_user
-from .preprocessing import TabularEncoder, _from_polars, _is_polars, check_table
+from .columns import _from_polars, _is_polars
+from .preprocessing import TabularEncoder, check_table
 
 __all__ = ["check_labels", "validate_table"]
 
