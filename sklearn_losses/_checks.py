@@ -247,8 +247,9 @@ def check_divergence(diverged_epoch, best_epoch, how="became NaN or infinite"):
     if best_epoch < 1:
         raise FloatingPointError(
             f"Training diverged at epoch {diverged_epoch} (the training loss {how}); the "
-            "weights after the first epoch already gave that loss, so no trained weights are "
-            "sane to keep. Lower lr, standardize X, or clip logits.")
+            "weights it started from (after the first epoch, or those a continued fit "
+            "started from) already gave that loss, so no trained weights are sane to keep. "
+            "Lower lr, standardize X, or clip logits.")
     warn_user(
         f"Training diverged at epoch {diverged_epoch} (the training loss {how}); "
         f"stopped and kept the weights of epoch {best_epoch}. Consider a lower lr.", ConvergenceWarning)

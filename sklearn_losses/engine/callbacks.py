@@ -58,6 +58,14 @@ class StoppingRule(EarlyStopping):
         change = self.threshold * abs(score)
         return score - change if self.lower_is_better else score + change
 
+    def restart(self):
+        """Start over: the watched score changed meaning (a class-weight schedule switched
+        its weights), so earlier epochs' scores and weights no longer compare."""
+        self.misses_ = 0
+        self.dynamic_threshold_ = np.inf if self.lower_is_better else -np.inf
+        self.best_model_weights_ = None
+        self.best_epoch_ = 0
+
     def on_epoch_end(self, net, **kwargs):
         load_best, self.load_best = self.load_best, False
         try:
@@ -134,6 +142,15 @@ class ClassWeightSchedule(Callback):
     """Set the class weights of the net's :class:`~sklearn_losses.engine.reducer.BatchReducer`
     at the start of every epoch from a scheme.
 
+    The weights of every epoch are recorded in the history (``class_weight``).
+    A schedule does not go back: once an epoch trained with the scheme's final
+    weights (``scheme.class_weights``), every later one does, also in a
+    continued fit (``warm_start``, ``partial_fit``) whose ``max_epochs``
+    would place the switch later. When the weights change after training
+    has begun, the stopping rule starts over (:meth:`StoppingRule.restart`):
+    the watched loss is computed with the weights in force, so scores of the
+    two phases do not compare, and the epoch kept is one of the new phase.
+
     Parameters
     ----------
     scheme : Reweighting
@@ -150,8 +167,20 @@ class ClassWeightSchedule(Callback):
 
     def on_epoch_begin(self, net, **kwargs):
         epoch = len(net.history) - 1  # 0-based; skorch has opened this epoch's row
-        weights = self.scheme.class_weights_at_epoch(self.class_counts, epoch, self.max_epochs)
+        final = np.asarray(self.scheme.class_weights(self.class_counts), dtype=np.float64)
+        if any(row.get("final_class_weights", False) for row in net.history[:-1]):
+            weights = final
+        else:
+            weights = np.asarray(self.scheme.class_weights_at_epoch(
+                self.class_counts, epoch, self.max_epochs), dtype=np.float64)
+        net.history.record("class_weight", weights.tolist())
+        net.history.record("final_class_weights", bool(np.array_equal(weights, final)))
         reducer = net.reducer
         new = torch.as_tensor(weights, dtype=torch.float32, device=net.device)
         if reducer.class_weight is None or not torch.equal(reducer.class_weight, new):
+            switched = reducer.class_weight is not None
             reducer.class_weight = new
+            if switched:
+                for _, callback in net.callbacks_:
+                    if isinstance(callback, StoppingRule):
+                        callback.restart()

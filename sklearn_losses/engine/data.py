@@ -173,7 +173,13 @@ class TensorBatchIterator:
         self.merge_last = merge_last
         if sampler in ("stratified", "balanced"):
             y = dataset.y.cpu()
-            self._class_index = [torch.nonzero(y == k).squeeze(1) for k in torch.unique(y)]
+            drawn = torch.ones_like(y, dtype=torch.bool)
+            if sampler == "balanced" and dataset.sample_weight is not None:
+                # rows of weight 0 weigh nothing: drawing them would take a class's share of
+                # the epoch without training on it (9 of 10 rows at 0 left the class 9%)
+                drawn = dataset.sample_weight.cpu() > 0
+            index = [torch.nonzero((y == k) & drawn).squeeze(1) for k in torch.unique(y)]
+            self._class_index = [i for i in index if len(i)]
 
     def _bounds(self, n):
         bs = self.batch_size

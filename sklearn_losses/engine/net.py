@@ -217,16 +217,19 @@ class LossNet(NeuralNetClassifier):
             for cb in self._begin_callbacks:
                 cb.on_batch_begin(self, batch=batch, training=True)
             step = self.train_step(batch, **fit_params)
-            n = batch[1].shape[0]
+            # the epoch's loss is the mean of the batches' weighted means, each counted by its
+            # weight (by its rows without weights): the weighted mean over the epoch's rows
+            weight = batch[0].get("sample_weight") if isinstance(batch[0], dict) else None
+            n = batch[1].shape[0] if weight is None else weight.sum()
             if total is None:
                 first = step["loss"].detach()
                 total = first * n
             else:
-                total.add_(step["loss"].detach(), alpha=n)  # one kernel, no new tensor
-            n_seen += n
+                total.add_(step["loss"].detach() * n)  # no device synchronisation
+            n_seen = n_seen + n
             for cb in self._end_callbacks:
                 cb.on_batch_end(self, batch=batch, training=True, **step)
-        epoch_loss = float(total.item() / n_seen)
+        epoch_loss = float(total.item() / float(n_seen))
         if self.reference_loss_ is None:
             # the loss of the network as initialised (first batch, before its step)
             self.reference_loss_ = float(first.item())
@@ -237,10 +240,16 @@ class LossNet(NeuralNetClassifier):
             # Stop with the weights of the last epoch whose loss was measured and sane:
             # this epoch's start if its first batch (computed there) was, else the
             # previous epoch's start (one batch per epoch: always the previous one).
+            # In a call's first epoch there is no previous start: the weights the call
+            # started from (a fresh network, or a continued fit's) already gave the
+            # diverged loss, so none are sane (kept epoch 0: the estimator raises).
             epoch = len(self.history)
-            if self._divergence(float(first.item())) is None or self._previous_ is None:
+            if self._divergence(float(first.item())) is None:
                 self._restore(self._snapshot_)
                 self.kept_epoch_ = epoch - 1
+            elif self._previous_ is None:
+                self._restore(self._snapshot_)
+                self.kept_epoch_ = 0
             else:
                 self._restore(self._previous_)
                 self.kept_epoch_ = epoch - 2

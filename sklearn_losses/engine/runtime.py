@@ -108,6 +108,10 @@ def resolve_device(device) -> torch.device:
     if dev.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"device={device!r} was requested but CUDA is not available; "
                          "use device='auto' or 'cpu'.")
+    if dev.type == "cuda" and dev.index is not None and dev.index >= torch.cuda.device_count():
+        raise ValueError(f"device={device!r} was requested but this machine has "
+                         f"{torch.cuda.device_count()} CUDA device(s) (cuda:0 to "
+                         f"cuda:{torch.cuda.device_count() - 1}).")
     if dev.type not in ("cpu", "cuda"):
         try:  # mps, xpu...: torch says whether the backend is there only when used
             torch.empty(0, device=dev)

@@ -56,7 +56,9 @@ def _callbacks(plan):
             monitor="train_loss", lower_is_better=True, patience=plan.patience,
             threshold=plan.tol, threshold_mode="abs", load_best=False, sink=sink)))
     if plan.verbose:
-        callbacks.append(("print_log", PrintLog()))
+        # the class-weight schedule's records are lists and flags, not columns to print
+        callbacks.append(("print_log", PrintLog(keys_ignored=["class_weight",
+                                                              "final_class_weights"])))
     if plan.verbose >= 2:
         callbacks.append(("progress_bar", BatchProgressBar()))
     return callbacks
@@ -195,22 +197,30 @@ def train(plan, X, y_enc, weight=None, resume=None) -> TrainingResult:
         with torch.random.fork_rng(devices=fork_devices):
             # a continued fit (partial_fit, warm_start) draws on from where its epochs are,
             # not the first call's masks and neighbour subsets again
-            torch.manual_seed(plan.seed + len(net.history))
+            seed_draws(plan.seed + len(net.history), device)
             net.partial_fit(dataset, y_np, epochs=plan.epochs, _routing_method="fit")
     else:
         net.partial_fit(dataset, y_np, epochs=plan.epochs, _routing_method="fit")
     return _result(plan, net)
 
 
+def seed_draws(seed, device) -> None:
+    """Seed the generators of the CPU and of ``device``, whose states the caller's
+    ``fork_rng`` restores: ``torch.manual_seed`` would reseed every CUDA device and leave
+    them reseeded."""
+    torch.default_generator.manual_seed(seed)
+    if device.type == "cuda":
+        with torch.cuda.device(device):
+            torch.cuda.manual_seed(seed)
+
+
 def _result(plan, net) -> TrainingResult:
     scheme = plan.scheme
     class_weight = plan.class_weight
     if scheme is not None and scheme.scheduled:
-        # the weights in force during the epoch whose weights the net keeps (early stopping
-        # can restore an epoch before drw switched on: calibration="prior" divides these out)
-        class_weight = scheme.class_weights_at_epoch(plan.weight_counts,
-                                                     max(best_epoch(net) - 1, 0),
-                                                     plan.max_epochs)
+        # the weights in force during the epoch whose weights the net keeps, as the schedule
+        # recorded them (calibration="prior" divides these out)
+        class_weight = np.asarray(net.history[max(best_epoch(net) - 1, 0), "class_weight"])
     # an ensemble evaluates a batch-level loss once per member on the same batch
     degenerate = (getattr(net.criterion_, "n_degenerate_batches_", 0)
                   // getattr(net.module_, "k", 1))

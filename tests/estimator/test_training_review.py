@@ -13,6 +13,7 @@ from sklearn_losses import WeightedLossClassifier
 from sklearn_losses.weighting import get_reweighting
 from sklearn_losses.engine.callbacks import StoppingRule
 from sklearn_losses.engine.data import holdout_split
+from sklearn_losses.engine import training
 
 FAST = dict(hidden_layer_sizes=(8,), random_state=0)
 
@@ -66,8 +67,10 @@ def test_early_stopping_sees_every_class_and_its_weight():
 
 
 def test_prior_calibration_divides_out_the_weights_of_the_epoch_kept():
-    # drw switches its class weights on at start_epoch; early stopping kept an epoch before
-    # that (19 of 34 run, drw from 21), yet the prior correction divided out the later weights
+    # drw switches its class weights on at start_epoch; early stopping once kept an epoch
+    # before that (19 of 34 run, drw from 21), yet the prior correction divided out the later
+    # weights. The stopping rule now starts over at the switch (an epoch of the weighted
+    # phase is kept), and the correction divides out the weights that epoch trained with.
     from sklearn.datasets import make_classification
 
     X, y = make_classification(1000, 8, weights=[0.9], flip_y=0.05, random_state=0)
@@ -78,9 +81,11 @@ def test_prior_calibration_divides_out_the_weights_of_the_epoch_kept():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         clf.fit(X, y)
-    assert clf.best_epoch_ <= 20 < clf.n_iter_  # the case: weights on, an earlier epoch kept
-    np.testing.assert_array_equal(clf.class_weight_, [1.0, 1.0])
-    np.testing.assert_allclose(clf.logit_offset_, 0.0, atol=1e-12)
+    assert 20 < clf.best_epoch_ <= clf.n_iter_
+    np.testing.assert_allclose(clf.class_weight_, clf.history_[clf.best_epoch_ - 1,
+                                                               "class_weight"])
+    assert clf.class_weight_[1] > 1.0 > clf.class_weight_[0]
+    np.testing.assert_allclose(clf.logit_offset_, -np.log(clf.class_weight_))
 
 
 @pytest.mark.parametrize("lower_is_better", [True, False])
@@ -102,18 +107,18 @@ def test_continued_training_draws_new_dropout_masks_and_neighbours():
 
     def masks_after(clf, call):
         states = []
-        original = torch.manual_seed
+        original = training.seed_draws
 
-        def spy(seed):
+        def spy(seed, device):
             states.append(int(seed))
-            return original(seed)
+            return original(seed, device)
 
-        torch.manual_seed = spy
+        training.seed_draws = spy
         try:
             for _ in range(3):
                 call(clf)
         finally:
-            torch.manual_seed = original
+            training.seed_draws = original
         return states
 
     dropout = WeightedLossClassifier(dropout=0.2, early_stopping=False, **FAST)
