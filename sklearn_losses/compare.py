@@ -328,8 +328,8 @@ def fit_and_score(estimator, X, y, train, test, scoring, *, y_train=None,
     model = clone(estimator)
     result = {"scores": dict.fromkeys(scoring, math.nan), "fit_s": math.nan,
               "score_s": math.nan, "epochs": math.nan, "error": None, "warnings": [],
-              "interrupted": False, "estimator": None, "n_train": len(train),
-              "n_test": len(test)}
+              "interrupted": False, "estimator": None, "n_train": _n_rows(train),
+              "n_test": _n_rows(test)}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -423,7 +423,9 @@ def cross_validate_configs(estimators, X, y, folds, scoring, *, n_jobs=1, on_fol
         ``on_fold(result)`` in this process for every (configuration, fold)
         as it finishes (in parallel runs, in the order they finish), also for
         the folds skipped because an earlier fold of their configuration
-        failed (``result["skipped"]`` True).
+        failed (``result["skipped"]`` True). In parallel runs a fold fitted
+        ahead of its configuration's failure reaches ``on_fold`` as fitted,
+        and comes back in the results as skipped, as a run in order has it.
     train_labels : callable, optional
         ``train_labels(fold, y_train) -> y_train``: the labels to train on
         (e.g. with label noise); test labels are never changed.
@@ -458,7 +460,8 @@ def cross_validate_configs(estimators, X, y, folds, scoring, *, n_jobs=1, on_fol
     _check_folds(folds, len(y_arr))
     # one positive class for every configuration and fold (a model that records no training
     # counts would otherwise score each test fold's minority, which may differ)
-    pos_label = _minority_label(y_arr) if type_of_target(y_arr) == "binary" else None
+    pos_label = (_minority_label(y_arr) if type_of_target(y_arr) == "binary"
+                 and len(np.unique(y_arr)) == 2 else None)  # one class: scikit-learn's "binary"
     scoring = resolve_scoring(scoring, pos_label=pos_label)
     order = {name: i for i, name in enumerate(estimators)}
     failed, skipped, results = set(), [], []
@@ -519,6 +522,7 @@ def cross_validate_configs(estimators, X, y, folds, scoring, *, n_jobs=1, on_fol
     except KeyboardInterrupt:
         if n_jobs not in (None, 1):
             stop_workers()
+            results = _as_in_order(results, scoring)
         raise Interrupted(sorted(results, key=lambda r: (order[r["config"]], r["fold"]))) \
             from None
     return sorted(results, key=lambda r: (order[r["config"]], r["fold"]))
@@ -570,11 +574,21 @@ def _minority_label(y):
     return classes[1] if counts[0] == counts[1] else classes[int(np.argmin(counts))]
 
 
+def _n_rows(index) -> int:
+    """Rows a fold's index selects: an index array, or a boolean mask."""
+    index = np.asarray(index)
+    return int(np.count_nonzero(index)) if index.dtype == bool else len(index)
+
+
 def _check_folds(folds, n):
     """Raise, naming the fold, when a fold's indices fall outside the ``n`` rows."""
     for k, (train, test) in enumerate(folds):
         for part, index in (("training", train), ("test", test)):
-            if index.size and (index.min() < -n or index.max() >= n):
+            if index.dtype == bool:
+                if len(index) != n:
+                    raise ValueError(f"Fold {k}'s {part} mask has {len(index)} entries for the "
+                                     f"{n} rows of X and y.")
+            elif index.size and (index.min() < -n or index.max() >= n):
                 raise ValueError(f"Fold {k}'s {part} indices run from {index.min()} to "
                                  f"{index.max()}, outside the {n} rows of X and y.")
 

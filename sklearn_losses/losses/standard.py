@@ -62,7 +62,7 @@ class CrossEntropyLoss(PointwiseLoss):
         )
 
     def forward(self, logits, target, sample_weight=None):
-        if sample_weight is None:
+        if sample_weight is None and logits.shape[0] > 0:  # an empty batch: the base's 0
             # the unweighted mean in PyTorch's fused kernel (forward and backward):
             # the same value as the base class's mean of loss_per_sample, cheaper
             target, _ = self._check_inputs(logits, target, None)

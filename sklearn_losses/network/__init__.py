@@ -32,6 +32,9 @@ from a generator), :mod:`.size` (parameter counts and size checks) and
 :mod:`.build` (:func:`build_network`).
 """
 
+# The package re-exports its modules' constants for reading; they are read where they are
+# defined (e.g. sklearn_losses.network.retrieval.NCA_BLOCK, network.size.MAX_PARAMETERS):
+# to change one, set it there.
 from .build import build_network
 from .embeddings import NUM_EMBEDDINGS, NumEmbeddings
 from .feedforward import ACTIVATIONS, ARCHITECTURES, MLP, TabM

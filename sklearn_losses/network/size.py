@@ -107,7 +107,7 @@ def _size_error(count, architecture, hidden_layer_sizes, n_ensemble, num_embeddi
         f"architecture={architecture!r} with {', '.join(named)} ({context}) would have "
         f"{at_least}{_sci(count)} parameters ({_format_bytes(4 * count)} of float32 weights, "
         f"before gradients and optimizer state); at most {_sci(max_parameters)} parameters "
-        "are allowed (sklearn_losses.network.MAX_PARAMETERS). Use smaller "
+        "are allowed (sklearn_losses.network.size.MAX_PARAMETERS). Use smaller "
         f"{' / '.join(n.split('=')[0] for n in named)}.")
 
 

@@ -252,3 +252,20 @@ def test_the_ranking_uses_the_test_train_ratio_the_folds_had():
     # n_folds still says k-fold when given
     forced = rank_configurations([dict(r) for r in rows], ["roc_auc"], n_folds=10)
     assert forced[1]["p_vs_best"] == pytest.approx(corrected_ttest(a, b, 1 / 9)[1])
+
+
+def test_one_class_y_and_boolean_mask_folds():
+    X, y = _frame(40)
+    dummy = {"dummy": DummyClassifier(strategy="prior")}
+    folds = list(StratifiedKFold(2, shuffle=True, random_state=0).split(X, y))
+    one = cross_validate_configs(dummy, X, np.zeros(40, dtype=int), folds, ["accuracy"])
+    assert [r["scores"]["accuracy"] for r in one] == [1.0, 1.0]  # no positive class to fix
+    masks = [(np.isin(np.arange(40), tr), np.isin(np.arange(40), te)) for tr, te in folds]
+    rows = summarize(cross_validate_configs(dummy, X, y, masks, ["accuracy"]), ["accuracy"])
+    assert rows[0]["test_train_ratio"] == pytest.approx(1.0)  # 20 / 20 rows, not 40 / 40
+    three = [(np.isin(np.arange(40), tr), np.isin(np.arange(40), te)) for tr, te in
+             StratifiedKFold(4, shuffle=True, random_state=0).split(X, y)]
+    rows = summarize(cross_validate_configs(dummy, X, y, three, ["accuracy"]), ["accuracy"])
+    assert rows[0]["test_train_ratio"] == pytest.approx(1 / 3)
+    with pytest.raises(ValueError, match="Fold 0's test mask has 39 entries for the 40 rows"):
+        cross_validate_configs(dummy, X, y, [(masks[0][0], masks[0][1][:-1])], ["accuracy"])

@@ -7,7 +7,7 @@ import warnings
 import pytest
 
 
-@pytest.mark.parametrize("name", ["ensemble.cross_fit", "portfolio"])
+@pytest.mark.parametrize("name", ["ensemble.cross_fit", "ensemble.thresholds", "portfolio"])
 def test_docstring_examples(name):
     module = importlib.import_module(f"sklearn_losses.{name}")
     with warnings.catch_warnings():

@@ -287,5 +287,6 @@ def test_negative_or_nan_weights_are_refused_and_an_empty_batch_is_zero():
             with pytest.raises(ValueError, match="finite and non-negative"):
                 get_loss(name)(logits, target, torch.tensor(bad))
     empty = torch.zeros(0, 2, requires_grad=True)
-    value = get_loss("focal")(empty, torch.zeros(0, dtype=torch.long))
-    assert value.item() == 0.0
+    for name in ("focal", "cross_entropy", "logit_clip"):
+        value = get_loss(name)(empty, torch.zeros(0, dtype=torch.long))
+        assert value.item() == 0.0, name
