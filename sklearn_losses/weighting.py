@@ -170,7 +170,10 @@ class DeferredReweighting(ClassBalanced):
         Effective-number parameter of the late-phase weights.
     start_epoch : int >= 0 or None, default=None
         First re-weighted epoch; None means ``round(0.8 * max_epochs)``.
-        With early stopping the run may end before it.
+        With early stopping the run may end before it; once it is reached,
+        the stopping rule starts over (the watched loss changes with the
+        weights), so the epoch kept is a re-weighted one. In a continued fit
+        (``warm_start``, ``partial_fit``) the weights, once on, stay on.
     """
 
     _parameter_constraints = {
