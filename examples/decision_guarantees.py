@@ -18,7 +18,7 @@ each, and measures the errors on 20,000 fresh rows:
 
 It prints one table per tool with the promised and the measured figures.
 
-    python examples/decision_guarantees.py            # ~15 s on one CPU core
+    python examples/decision_guarantees.py            # about 1.5 minutes on one CPU core
     python examples/decision_guarantees.py --quick    # a few seconds (used by the tests)
 """
 

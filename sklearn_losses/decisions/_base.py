@@ -224,6 +224,15 @@ class BaseDecisionClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator)
                              f"{classes.tolist()[:10]}).")
         return X, y, classes, estimator
 
+    def _check_prefit_params(self, fit_params, used=()):
+        """Refuse fit parameters that ``cv="prefit"`` would ignore (it fits nothing)."""
+        ignored = sorted(set(fit_params) - set(used))
+        if self.cv == "prefit" and ignored:
+            raise ValueError(
+                f"{type(self).__name__}: with cv='prefit' the estimator is not fitted again, "
+                f"so the fit parameter(s) {ignored} would be ignored; pass them when fitting "
+                "the estimator.")
+
     def _prefit_estimator(self):
         """``self.estimator`` when ``cv="prefit"``: it must be fitted (it is used as is)."""
         try:

@@ -269,6 +269,7 @@ class TunedOffsetsClassifierCV(BaseDecisionClassifier):
         -------
         self : TunedOffsetsClassifierCV
         """
+        self._check_prefit_params(fit_params, used=())
         X, y, classes, estimator = self._targets(X, y)
         if estimator is not None:
             proba = aligned_proba(estimator, X, classes)

@@ -26,10 +26,12 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import _fit_context
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.multiclass import unique_labels
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, column_or_1d
 
+from .._warnings import warn_user
 from ._base import (
     BaseDecisionClassifier,
     aligned_proba,
@@ -190,6 +192,8 @@ def estimate_prior_em(proba, train_prior, *, max_iter=1000, tol=1e-6):
     Computation 14(1), 2002.
     """
     proba = _check_proba(proba)
+    if proba.shape[0] == 0:
+        raise ValueError("estimate_prior_em needs at least one unlabelled row; proba has none.")
     train_prior = _check_prior(train_prior, proba.shape[1], "train_prior", positive=True)
     if not (isinstance(max_iter, Integral) and max_iter >= 1):
         raise ValueError(f"max_iter must be an int >= 1; got {max_iter!r}.")
@@ -198,10 +202,15 @@ def estimate_prior_em(proba, train_prior, *, max_iter=1000, tol=1e-6):
     prior = train_prior.copy()
     for _ in range(max_iter):
         new = _reweight(proba, prior / train_prior, prior).mean(axis=0)
-        done = np.max(np.abs(new - prior)) < tol
+        change = float(np.max(np.abs(new - prior)))
         prior = new
-        if done:
+        if change < tol:
             break
+    else:
+        warn_user(f"estimate_prior_em stopped after max_iter={max_iter} steps without "
+                  f"converging (its last step moved the prior by {change:.2g}, tol={tol:g}): "
+                  "the estimate may be off. Raise max_iter; EM is slow when the "
+                  "probabilities separate the classes poorly.", ConvergenceWarning)
     return prior / prior.sum()
 
 
@@ -436,6 +445,7 @@ class PriorShiftClassifier(BaseDecisionClassifier):
         -------
         self : PriorShiftClassifier
         """
+        self._check_prefit_params(fit_params, used=("sample_weight",))
         X, y, classes, estimator = self._targets(X, y)
         weight = _sample_weight_of(fit_params, len(y))
         order = np.argsort(classes)  # a prefit estimator's classes_ may be in any order

@@ -335,6 +335,7 @@ class RecallControlClassifier(BinaryThresholdClassifier):
         self : RecallControlClassifier
         """
         name = type(self).__name__
+        self._check_prefit_params(fit_params)
         X, y, classes, estimator = self._targets(X, y, binary=True)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, y, ensure_non_negative=True)
