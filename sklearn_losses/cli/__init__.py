@@ -23,8 +23,11 @@ Usage
 
 ``compare`` in detail (the command line page of the documentation says more):
 
-- **data**: read with :func:`pandas.read_csv` (``--sep``, ``--encoding``,
-  ``--decimal``; spaces after a separator skipped). A text column of numbers
+- **data**: read by :func:`sklearn_losses.cli.io.read_table` (``--sep``,
+  ``\\t`` for tabs, ``--encoding``, ``--decimal``; every cell as text,
+  spaces after a separator skipped). A header naming a column twice is an
+  error; a column with no name and no value is left out with a note; a
+  header row of numbers gets a warning (``--no-header``). A text column of numbers
   written with the other decimal mark (``3,14`` without ``--decimal ,``)
   gets a one-line warning suggesting the option. ``--target`` names the label column,
   or gives its position (``0`` the first, ``-1`` the last; a column name
@@ -76,8 +79,9 @@ Usage
   output paths are checked before any training. ``--save-best PATH``
   refits the best configuration on all rows and saves it with joblib
   (:class:`~sklearn_losses.cli.model.RelabeledClassifier`: it predicts on
-  ``pd.read_csv(PATH)``, or ``pd.read_csv(PATH, header=None)`` for a
-  headerless file, finding the feature columns by name).
+  new rows read with :func:`sklearn_losses.cli.io.read_table`, as ``compare``
+  read the file, finding the feature columns by name, or by position for a
+  headerless file).
 
 Exit status: 0 when at least one configuration was evaluated, 1 when every
 configuration failed, 2 for a usage or data error (the message on stderr names

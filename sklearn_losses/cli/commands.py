@@ -297,20 +297,27 @@ def cmd_compare(args) -> int:
         target = args.target
         df = read_table(args.data, sep=args.sep, encoding=args.encoding,
                         header=not args.no_header, decimal=args.decimal)
+        for note in df.attrs.get("read_notes", ()):  # what reading the header found
+            (error if note.startswith("Warning") else say)(note)
         source = repr(str(args.data))
         title = Path(args.data).stem
     X, y, info = prepare_data(df, target, drop=args.drop, positive_label=args.positive_label,
                               source=source, sep=args.sep)
     X_all, y_all = X, y
     if args.data is not None and args.decimal in ".,":
-        # the cells as read; those columns get no "an identifier?" note
-        info["decimal_marks"] = _warn_decimal_marks(df[list(X.columns)], args.decimal)
+        # the cells as read (not the columns read_table turned into numbers, whose cells
+        # are floats now); those columns get no "an identifier?" note
+        parsed = set(df.attrs.get("decimal_columns", ()))
+        info["decimal_marks"] = _warn_decimal_marks(
+            df[[c for c in X.columns if c not in parsed]], args.decimal)
     if decision is not None and decision.kind != "offsets" and "positive" not in info:
         raise CLIError(f"--decision {args.decision} caps an error rate of the positive class "
                        f"of a binary target; target {info['target']!r} has "
                        f"{len(info['classes'])} classes. Use --decision offsets.")
     if "positive" in info:  # binary, coded 1 for the positive class
         scorers = resolve_scoring(_decision_metrics(args.scoring, decision), binary=True)
+    else:  # a binary-only scorer fails every fold, after all the training: say so now
+        _check_multiclass_scorers(scorers, y)
     if decision is not None:
         scorers[decision.metric] = decision.scorer(pos_label=1)
         metrics = list(scorers)
@@ -379,6 +386,28 @@ def _leave_out_double_corrections(args, losses, reweightings, info):
                 f"for the class imbalance twice or cannot run: {'; '.join(groups)}. Name the "
                 "loss in --losses and the scheme in --reweight to run one.")
     return configs, note
+
+
+def _check_multiclass_scorers(scorers, y):
+    """Raise CLIError for a scorer that cannot score the multiclass target ``y`` (e.g.
+    scikit-learn's binary ``f1`` or ``precision``), tried on a stand-in model first."""
+    import numpy as np
+    from sklearn.dummy import DummyClassifier
+
+    labels = np.unique(np.asarray(y))
+    y_try = np.repeat(labels, 3)
+    X_try = np.zeros((len(y_try), 1))
+    model = DummyClassifier(strategy="stratified", random_state=0).fit(X_try, y_try)
+    for name, scorer in scorers.items():
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                scorer(model, X_try, y_try)
+        except (ValueError, TypeError) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise CLIError(f"--scoring {name} cannot score this target of {len(labels)} "
+                           f"classes: {first} Use a multiclass scorer (e.g. f1_macro, "
+                           "precision_macro, or the package's f1, a macro average).") from None
 
 
 def _warn_decimal_marks(X, decimal):
@@ -664,22 +693,26 @@ def _save_best(args, rows, X, y, info, max_epochs, say, shown):
     if args.data is None:
         how = "a DataFrame with the demo's feature columns"
     else:
-        how = f"{_read_call(args, headerless)} (the file read as compare read it"
+        how = (f"{_read_call(args, headerless, 'new_rows.csv')} (new rows in a file laid "
+               "out as this one, read as compare read it")
         how += ("; the target column left in or out, columns matched by position)"
                 if headerless else "; columns matched by name, the target and other extra "
                 "columns ignored)")
+        if any(k > HIGH_CARDINALITY for k in info["cardinality"].values()):
+            how += (". The training rows themselves are no test: the model target-encodes "
+                    "its columns of many levels in-sample for them, cross-fitted in training")
     say(f"Saved the best configuration ({best['config']}), refitted on all {len(y)} rows, to "
         f"{args.save_best}: joblib.load({str(args.save_best)!r}).predict(X) with X = {how}.")
 
 
-def _read_call(args, headerless):
+def _read_call(args, headerless, path=None):
     """The call that reads ``args.data`` as ``compare`` did:
     :func:`sklearn_losses.cli.io.read_table` with the options given (separator, decimal
     mark, encoding). It reads every cell as text, for the column rule to decide each
     column's kind as in training (``pd.read_csv`` reads a code ``"07000"`` as 7000 and a
     level ``"NA"`` as missing), skips spaces after a separator and reads decimal-comma
     numbers."""
-    path = repr(str(args.data))
+    path = repr(str(args.data if path is None else path))
     options = {"sep": args.sep, "decimal": args.decimal, "encoding": args.encoding}
     defaults = {"sep": ",", "decimal": ".", "encoding": "utf-8"}
     extra = "".join(f", {k}={v!r}" for k, v in options.items() if v != defaults[k])

@@ -85,10 +85,12 @@ def _parse_decimal_columns(df, decimal):
     from ..columns import MISSING_MARKERS
 
     pattern = _number_pattern(decimal)
+    parsed = []
     for name in df.columns:
         cells = _text_cells(df[name])
         if cells and any(decimal in c for c in cells) and all(pattern.fullmatch(c)
                                                                for c in cells):
+            parsed.append(name)
             text = df[name].astype("string").str.strip()
             number = text.str.fullmatch(pattern.pattern).fillna(False).astype(bool)
             values = pd.to_numeric(text.where(number).str.replace(decimal, ".", regex=False),
@@ -100,6 +102,7 @@ def _parse_decimal_columns(df, decimal):
                 values = values.astype(object)
                 values[word] = text[word].astype(object)
             df[name] = values
+    df.attrs["decimal_columns"] = parsed  # read as numbers: no longer the cells as written
     return df
 
 
@@ -196,6 +199,9 @@ def read_table(path, sep=",", encoding="utf-8", *, header=True, decimal="."):
     if not isinstance(decimal, str) or len(decimal) != 1:
         raise CLIError(f"--decimal must be a single character (e.g. ',' for 3,14); got "
                        f"{decimal!r}.")
+    sep = {"\\t": "\t", "tab": "\t"}.get(sep, sep)  # --sep '\t' as typed in a shell
+    if not isinstance(sep, str) or sep == "":
+        raise CLIError(f"--sep must be a character (e.g. ';', or '\\t' for tabs); got {sep!r}.")
     p = Path(path)
     expected = "a CSV file" + (" with a header row" if header else "")
     if not p.exists():
@@ -207,8 +213,14 @@ def read_table(path, sep=",", encoding="utf-8", *, header=True, decimal="."):
     try:
         # every cell as text: the package's column rule decides each column's kind (pandas'
         # own inference read the code "07000" as the number 7000 and the level "NA" as missing)
-        df = pd.read_csv(p, sep=sep, encoding=encoding, header=0 if header else None,
-                         skipinitialspace=True, dtype=str, keep_default_na=False)
+        read = dict(sep=sep, encoding=encoding, skipinitialspace=True, dtype=str,
+                    keep_default_na=False,
+                    # a separator of several characters is a regular expression, which only
+                    # pandas' python engine reads (it would say so in a warning)
+                    **({"engine": "python"} if len(sep) > 1 else {}))
+        df = pd.read_csv(p, header=0 if header else None, **read)
+        names = (pd.read_csv(p, header=None, nrows=1, **read).iloc[0].tolist()
+                 if header and len(df.columns) else [])
     except pd.errors.EmptyDataError:
         raise CLIError(f"{str(path)!r} holds no data (no columns found); expected "
                        f"{expected}.") from None
@@ -221,12 +233,53 @@ def read_table(path, sep=",", encoding="utf-8", *, header=True, decimal="."):
         raise CLIError(f"could not read {str(path)!r}: {exc.strerror or exc}.") from None
     if not header:
         df.columns = [str(i) for i in range(df.shape[1])]
+    df, notes = _check_header(df, names, str(path)) if header else (df, [])
     if decimal != ".":
         df = _parse_decimal_columns(df, decimal)
+    df.attrs["read_notes"] = notes
     if len(df) == 0:
         raise CLIError(f"{str(path)!r} has a header row but no data rows"
                        + ("" if header else " (with --no-header: no rows at all)") + ".")
     return df
+
+
+def _check_header(df, names, source):
+    """``(df, notes)``: ``df`` checked against its header row ``names`` as written.
+
+    A name given twice is an error (pandas would read the repeat as ``name.1``, another
+    feature: a copy of the target would leak it). A column with no name and no value (a
+    separator at the end of every line) is left out; one with no name but values is kept
+    as pandas names it (``Unnamed: k``). Both, and a header row that looks like data, get
+    a note.
+    """
+    notes = []
+    if len(names) != df.shape[1]:
+        return df, notes
+    names = ["" if n is None else str(n) for n in names]
+    repeated = {n: [j for j, m in enumerate(names) if m == n] for n in names
+                if n != "" and names.count(n) > 1}
+    if repeated:
+        shown = "; ".join(f"{n!r} at positions {', '.join(map(str, at))}"
+                          for n, at in list(repeated.items())[:5])
+        raise CLIError(f"{source}: the header names a column more than once ({shown}). "
+                       "Rename the repeats: each would be read as another column (pandas' "
+                       "'name.1'), and a copy of the target would become a feature.")
+    blank = [df.columns[j] for j, n in enumerate(names) if n.strip() == ""]
+    empty = [c for c in blank if (df[c].str.strip() == "").all()]
+    if empty:
+        df = df.drop(columns=empty)
+        notes.append(f"Note: {len(empty)} column(s) with no name and no value (a separator "
+                     "at the end of every line?) left out.")
+    named_blank = [c for c in blank if c not in empty]
+    if named_blank:
+        notes.append(f"Note: column(s) {', '.join(map(repr, named_blank))} have no name in "
+                     "the header row; they are features under these names.")
+    if _looks_like_data([str(c) for c in df.columns]):
+        notes.append("Warning: the header row looks like data (mostly numbers), and is read "
+                     "as the column names, not as a row: if the file has no header row, pass "
+                     "--no-header (read_table(..., header=False)) and give columns by "
+                     "position.")
+    return df, notes
 
 
 # ---------------------------------------------------------------- columns
@@ -433,8 +486,6 @@ def _typed(X, numbers, dates, categorical):
     in another, and a text column whose odd cell a fold lacked failed on it), and no fit
     parses text again (7 to 10 times slower on a 5,822-row table). A saved model still takes
     the file's text: its encoder reads each kind from strings."""
-    import pandas as pd
-
     from ..columns import to_datetime
 
     X = X.copy()

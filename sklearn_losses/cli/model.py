@@ -184,7 +184,9 @@ class RelabeledClassifier(ClassifierMixin, BaseEstimator):
                 # spaces after a separator ("x1, x2"), which compare skipped
                 if len(set(found)) == len(found) and set(names) <= set(found):
                     return X.set_axis(found, axis=1)[names]
-            numbered = list(X.columns) == list(range(len(names)))
+            # exactly the feature columns, by position: pd.read_csv(header=None)'s 0, 1, ...
+            # or read_table(header=False)'s "0", "1", ...
+            numbered = [str(c) for c in X.columns] == [str(i) for i in range(len(names))]
             if self.headerless and numbered:
                 return X.set_axis(names, axis=1)
             missing = [n for n in names if n not in given]
