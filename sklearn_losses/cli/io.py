@@ -22,6 +22,15 @@ def _number_pattern(decimal):
     return re.compile(rf"[+-]?(?:\d+(?:{d}\d*)?|{d}\d+)(?:[eE][+-]?\d+)?")
 
 
+def _grouped_pattern(decimal):
+    """A number with ``.`` thousands groups and ``decimal`` (``","``) as its decimal mark,
+    such as ``1.716,77`` (None for other marks): under ``--decimal ,`` a point cannot be
+    the decimal mark, so grouped digits are thousands. A group has no leading zero."""
+    if decimal != ",":
+        return None
+    return re.compile(r"[+-]?[1-9]\d{0,2}(?:\.\d{3})+(?:,\d*)?(?:[eE][+-]?\d+)?")
+
+
 def _text_cells(column, *, few_words=False):
     """The stripped cells of a text column that are neither markers (``""``, ``"?"``,
     ``"NA"``, ...) nor words (no digit, such as ``"unknown"``; None for other columns): the
@@ -84,16 +93,25 @@ def _parse_decimal_columns(df, decimal):
 
     from ..columns import MISSING_MARKERS
 
-    pattern = _number_pattern(decimal)
+    pattern, grouped = _number_pattern(decimal), _grouped_pattern(decimal)
+
+    def is_number(c):
+        return bool(pattern.fullmatch(c) or (grouped is not None and grouped.fullmatch(c)))
+
     parsed = []
     for name in df.columns:
         cells = _text_cells(df[name])
-        if cells and any(decimal in c for c in cells) and all(pattern.fullmatch(c)
-                                                               for c in cells):
+        if cells and any(decimal in c for c in cells) and all(is_number(c) for c in cells):
             parsed.append(name)
             text = df[name].astype("string").str.strip()
-            number = text.str.fullmatch(pattern.pattern).fillna(False).astype(bool)
-            values = pd.to_numeric(text.where(number).str.replace(decimal, ".", regex=False),
+            plain = text.str.fullmatch(pattern.pattern).fillna(False).astype(bool)
+            number = plain.copy()
+            digits = text.where(plain)
+            if grouped is not None:  # 1.716,77: the thousands points go, then the comma
+                thousands = text.str.fullmatch(grouped.pattern).fillna(False).astype(bool)
+                number |= thousands
+                digits = digits.where(~thousands, text.str.replace(".", "", regex=False))
+            values = pd.to_numeric(digits.where(number).str.replace(decimal, ".", regex=False),
                                    errors="coerce").astype(np.float64)
             # the rest are markers (missing) and words, which stay as text beside the
             # numbers: the column rule reads them as missing and the run reports them
@@ -185,7 +203,8 @@ def read_table(path, sep=",", encoding="utf-8", *, header=True, decimal="."):
         column stays a level; in a column of numbers or dates the
         missing-value markers (``""``, ``"?"``, ``"NA"``, ...) are missing
         values. Columns of numbers written with the ``decimal`` mark are
-        read as numbers.
+        read as numbers; with ``decimal=","`` their cells may group
+        thousands with points (``1.716,77``).
     """
     import codecs
 

@@ -108,3 +108,22 @@ def test_a_saved_headerless_model_takes_the_feature_columns_read_by_read_table(t
     model = joblib.load(model_path)
     new = read_table(features, header=False)  # columns "0", "1", "2": the feature columns
     assert list(model.predict(new)) == list(model.predict(pd.DataFrame(X[:5])))
+
+
+def test_thousands_points_under_decimal_comma_are_numbers(tmp_path, capsys, grid):
+    """1.716,77 under --decimal , used to make the column categorical, with the
+    'an identifier?' note."""
+    rng, y = _rows()
+    amounts = [f"{v:,.2f}".replace(",", "_").replace(".", ",").replace("_", ".")
+               for v in rng.uniform(100, 90_000, size=40)]
+    lines = ["amount;label"] + [f"{a};{t}" for a, t in zip(amounts, y)]
+    path = tmp_path / "eu.csv"
+    path.write_text("\n".join(lines) + "\n")
+    rc, _, err = _run(capsys, "compare", str(path), "-t", "label", "--sep", ";", "--decimal",
+                      ",", *TINY, "--no-plot", "--out", str(tmp_path / "res"))
+    assert rc == 130 and "identifier" not in err
+    X = grid["X"]
+    assert X["amount"].dtype == np.float64
+    expected = [float(a.replace(".", "").replace(",", ".")) for a in amounts]
+    assert X["amount"].tolist() == pytest.approx(expected)
+    assert any("." in a for a in amounts)  # the case: grouped thousands present
