@@ -17,6 +17,17 @@ def _rows(n=40, seed=0):
     return rng, y
 
 
+def _compare_eu(tmp_path, capsys, column, values, y):
+    """Run compare, stopped before fitting, on a ``;``-separated file of ``column`` and the
+    label, read with ``--decimal ,``: ``(rc, stderr)``."""
+    lines = [f"{column};label"] + [f"{v};{t}" for v, t in zip(values, y)]
+    path = tmp_path / "eu.csv"
+    path.write_text("\n".join(lines) + "\n")
+    rc, _, err = _run(capsys, "compare", str(path), "-t", "label", "--sep", ";", "--decimal",
+                      ",", *TINY, "--no-plot", "--out", str(tmp_path / "res"))
+    return rc, err
+
+
 def test_a_header_naming_a_column_twice_is_an_error(tmp_path, capsys):
     rng, y = _rows()
     lines = ["x1,x2,label,cat,label"] + [f"{a:.3f},{b:.3f},{t},c{i % 3},{t}" for i, (a, b, t)
@@ -54,11 +65,7 @@ def test_no_decimal_point_warning_for_a_column_read_with_decimal_commas(tmp_path
     rng, y = _rows()
     values = [f"{v:.3f}".replace(".", ",") for v in rng.normal(size=40)]
     values[3] = "unknown"  # a word: the column is numbers and text after reading
-    lines = ["a;label"] + [f"{v};{t}" for v, t in zip(values, y)]
-    path = tmp_path / "eu.csv"
-    path.write_text("\n".join(lines) + "\n")
-    rc, _, err = _run(capsys, "compare", str(path), "-t", "label", "--sep", ";", "--decimal",
-                      ",", *TINY, "--no-plot", "--out", str(tmp_path / "res"))
+    rc, err = _compare_eu(tmp_path, capsys, "a", values, y)
     assert rc == 130 and "decimal point" not in err
 
 
@@ -116,11 +123,7 @@ def test_thousands_points_under_decimal_comma_are_numbers(tmp_path, capsys, grid
     rng, y = _rows()
     amounts = [f"{v:,.2f}".replace(",", "_").replace(".", ",").replace("_", ".")
                for v in rng.uniform(100, 90_000, size=40)]
-    lines = ["amount;label"] + [f"{a};{t}" for a, t in zip(amounts, y)]
-    path = tmp_path / "eu.csv"
-    path.write_text("\n".join(lines) + "\n")
-    rc, _, err = _run(capsys, "compare", str(path), "-t", "label", "--sep", ";", "--decimal",
-                      ",", *TINY, "--no-plot", "--out", str(tmp_path / "res"))
+    rc, err = _compare_eu(tmp_path, capsys, "amount", amounts, y)
     assert rc == 130 and "identifier" not in err
     X = grid["X"]
     assert X["amount"].dtype == np.float64
