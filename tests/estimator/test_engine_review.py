@@ -54,10 +54,13 @@ def test_drw_weights_do_not_switch_off_in_a_continued_fit():
 def test_a_continued_fit_whose_starting_weights_diverge_raises_and_keeps_the_model():
     X, y = make_classification(64, n_features=5, random_state=0)
     clf = WeightedLossClassifier(loss="cross_entropy", reweight=None, hidden_layer_sizes=(8,),
-                                 lr=1e4, weight_decay=0, random_state=0, batch_size=64)
+                                 weight_decay=0, random_state=0, batch_size=64)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        clf.partial_fit(X, y, classes=[0, 1])  # its one step explodes the weights
+        clf.partial_fit(X, y, classes=[0, 1])
+    with torch.no_grad():  # weights that already diverge (the last step of a call is now
+        for p in clf.module_.parameters():  # measured, so a fit no longer leaves such ones)
+            p.mul_(1e4)
     before = [p.detach().clone() for p in clf.module_.parameters()]
     with pytest.raises(FloatingPointError, match="those a continued fit started from"):
         clf.partial_fit(X, y)
@@ -103,3 +106,20 @@ def test_training_draws_leave_the_cuda_generators_alone(monkeypatch):
     WeightedLossClassifier(dropout=0.2, hidden_layer_sizes=(4,), max_epochs=2,
                            early_stopping=False, random_state=0).fit(X, y)
     assert not called and torch.equal(torch.get_rng_state(), state)
+
+
+def test_the_last_step_is_measured_too():
+    """A 1-epoch, 1-batch fit whose one step exploded the weights returned them silently."""
+    X, y = make_classification(64, n_features=5, random_state=0)
+    clf = WeightedLossClassifier(loss="cross_entropy", reweight=None, hidden_layer_sizes=(8,),
+                                 lr=1e4, weight_decay=0, random_state=0, batch_size=64,
+                                 max_epochs=1, early_stopping=False)
+    with pytest.raises(FloatingPointError, match="measured after the last step"):
+        clf.fit(X, y)
+    # a sane run is unchanged by the check (same weights as a run without it)
+    sane = WeightedLossClassifier(hidden_layer_sizes=(8,), random_state=0, max_epochs=3,
+                                  early_stopping=False, dropout=0.1).fit(X, y)
+    again = WeightedLossClassifier(hidden_layer_sizes=(8,), random_state=0, max_epochs=3,
+                                   early_stopping=False, dropout=0.1).fit(X, y)
+    np.testing.assert_array_equal(sane.predict_proba(X), again.predict_proba(X))
+    assert sane.n_iter_ == 3 and sane.stopping_ == "none"
