@@ -502,6 +502,8 @@ def to_datetime(values, name="x0", *, fitted=False) -> pd.Series:
                 "ISO 8601 strings such as '2024-05-31' or '2024-05-31T14:30:00') and missing "
                 "values (None, NaT or a marker such as '?', '', 'NA').")
     if not (pd.api.types.is_object_dtype(s.dtype) or pd.api.types.is_string_dtype(s.dtype)):
+        if s.isna().all():  # no value at all: pandas types an all-missing column float64 (NaN)
+            return pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
         raise ValueError(f"{start} {s.dtype} values now. {accepted}")
     cleaned = s.astype(object).map(lambda v: v.strip() if isinstance(v, str) else v)
     cleaned = cleaned.where(~cleaned.isin(MISSING_MARKERS), None)

@@ -42,6 +42,10 @@ from ._table import _numeric_array, check_table
 from .dates import DatetimeFeatures, _date_seconds
 from .scaling import RobustSmoothClipScaler, _PreweightedScaler, _smooth_clip_inplace
 
+#: scikit-learn 1.9 let TargetEncoder take a splitter as ``cv``; before, a number of folds.
+_TARGET_ENCODER_TAKES_SPLITTERS = "cv_object" in str(
+    TargetEncoder._parameter_constraints.get("cv", ""))
+
 
 def _unique_names(names) -> np.ndarray:
     """``names`` with a repeat renamed ``<name>_2``, ``<name>_3``, ...: the one-hot column of
@@ -277,7 +281,9 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             counts as ``k`` repeated rows; for sparse input rows of weight 0
             are left out of the maxima; the target encodings are unweighted).
         """
-        self.fit_transform(X, y, sample_weight=sample_weight)
+        # not through fit_transform: set_output wraps that one, and would turn the throw-away
+        # encoding into a DataFrame (a sparse one into an error)
+        self._fit(X, y, sample_weight)
         return self
 
     def fit_transform(self, X, y=None, sample_weight=None):
@@ -289,6 +295,9 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         -------
         X_out : ndarray of shape (n_samples, n_features_out), or CSR matrix for sparse ``X``
         """
+        return self._fit(X, y, sample_weight)
+
+    def _fit(self, X, y, sample_weight):
         self._validate_params()
         X = check_table(X, estimator=self)
         validate_data(self, X, reset=True, skip_check_array=True)
@@ -393,6 +402,10 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             cv = StratifiedKFold(n_splits, shuffle=True, random_state=self.random_state)
         else:
             cv = KFold(n_splits, shuffle=True, random_state=self.random_state)
+        if not _TARGET_ENCODER_TAKES_SPLITTERS:
+            # before scikit-learn 1.9, cv is a number of folds: the encoder builds the same
+            # StratifiedKFold (classes) or KFold itself from shuffle and random_state
+            return TargetEncoder(cv=n_splits, shuffle=True, random_state=self.random_state)
         return TargetEncoder(cv=cv)
 
     # ------------------------------------------------------------ transform
