@@ -234,6 +234,9 @@ def ensemble_selection(probas, y_enc, metric="average_precision", *, max_ensembl
     if probas.ndim != 3 or probas.shape[0] == 0:
         raise ValueError("probas must hold at least one matrix of shape (n_samples, n_classes);"
                          f" got an array of shape {probas.shape}.")
+    if not (isinstance(max_ensemble_size, Integral) and max_ensemble_size >= 1):
+        raise ValueError(f"max_ensemble_size must be an int >= 1 (picks with replacement); "
+                         f"got {max_ensemble_size!r}.")
     classes = np.arange(probas.shape[2]) if classes is None else np.asarray(classes)
     value, sign = resolve_metric(metric, classes)
     total = np.zeros(probas.shape[1:])
@@ -466,8 +469,12 @@ class LossPortfolioClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstima
     refitted_ : dict of str -> estimator
         With ``refit``: the configurations of positive weight refitted on
         every row (those whose refit started before ``time_limit``), by
-        name; :meth:`predict_proba` uses them (with ``refit_weight``). Empty
+        name; :meth:`predict_proba` uses them (with ``refit_weight_``). Empty
         with ``refit=False``.
+    refit_weight_ : float
+        The ``refit_weight`` fitted with (0 when nothing was refitted):
+        a later ``set_params(refit_weight=...)`` takes effect at the next
+        :meth:`fit`, as every parameter does.
     members_ : dict of str -> CrossFitClassifier
         The configurations that were fitted on every fold (failed and
         timed-out ones are not here), in portfolio order, each a fitted
@@ -590,6 +597,42 @@ class LossPortfolioClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstima
         self.n_jobs = n_jobs
         self.random_state = random_state
 
+    def set_params(self, **params):
+        """Set the parameters, also one parameter of one configuration or extra estimator.
+
+        ``configs__<name>__<param>`` sets a parameter of the configuration
+        ``<name>`` (of the default portfolio when ``configs`` is None), and
+        ``extra_estimators__<name>__<param>`` one of that extra estimator, so
+        that a grid search can tune them; ``configs__<name>`` replaces the
+        whole entry. A new ``configs`` or ``extra_estimators`` dict is built:
+        the dicts and estimators given are not changed.
+
+        Returns
+        -------
+        self : LossPortfolioClassifier
+        """
+        nested = {k: v for k, v in params.items()
+                  if k.startswith(("configs__", "extra_estimators__"))}
+        for key, value in nested.items():
+            field, _, rest = key.partition("__")
+            name, _, sub = rest.partition("__")
+            current = getattr(self, field)
+            if field == "configs" and current is None:
+                current = default_portfolio()
+            entries = dict(_named(current, field))
+            if name not in entries:
+                raise ValueError(f"{key}: {field} has no entry {name!r}; its entries are "
+                                 f"{sorted(entries)}.")
+            if not sub:
+                entries[name] = value
+            elif isinstance(entries[name], dict):  # a configuration's parameters
+                entries[name] = {**entries[name], sub: value}
+            else:
+                entries[name] = clone(entries[name]).set_params(**{sub: value})
+            setattr(self, field, entries)
+        rest = {k: v for k, v in params.items() if k not in nested}
+        return super().set_params(**rest) if rest else self
+
     def _candidates(self):
         """``[(name, unfitted estimator)]``: the configurations, then the extra estimators."""
         from .classifier import WeightedLossClassifier
@@ -608,7 +651,8 @@ class LossPortfolioClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstima
                 try:  # on a clone: a loss instance in ``spec`` is the user's and stays as it is
                     est = clone(est) if nested else est
                     spec = est.set_params(**nested)
-                except ValueError as exc:
+                except (ValueError, AttributeError, TypeError) as exc:
+                    # e.g. "max_epochs__x": a nested key under a parameter that has none
                     raise ValueError(f"configs[{name!r}]: {exc}") from exc
             elif not _is_classifier(spec):
                 raise ValueError(f"configs[{name!r}] must be a dict of WeightedLossClassifier "
@@ -724,6 +768,8 @@ class LossPortfolioClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstima
             shrinkage=float(shrinkage))
         self.refitted_ = self._refit(dict(candidates), X, y, sample_weight, rng,
                                      {w for f in fitted for w in f.warnings}, deadline)
+        # what predict_proba blends with, as fitted (set_params afterwards changes no fit)
+        self.refit_weight_ = float(self.refit_weight) if self.refitted_ else 0.0
         self.fold_ = fold
         self.classes_ = classes
         first = next(iter(members.values()))
@@ -828,7 +874,7 @@ class LossPortfolioClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstima
             if w <= 0:
                 continue
             if name in self.refitted_:  # the member's OOF temperature, on the refitted model
-                share = float(self.refit_weight)
+                share = float(getattr(self, "refit_weight_", self.refit_weight))  # older pickles
                 proba = 0.0 if share == 0 else share * temperature_scale(
                     aligned_proba(self.refitted_[name], X, self.classes_), member.temperature_)
                 if share < 1:
@@ -842,7 +888,7 @@ class LossPortfolioClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstima
         tags = super().__sklearn_tags__()
         try:
             estimators = [est for _, est in self._candidates()]
-        except ValueError:  # invalid candidates: fit reports them
+        except Exception:  # noqa: BLE001 - invalid candidates: fit reports them; tags never fail
             estimators = []
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -1,0 +1,57 @@
+"""Defects an in-depth review of LossPortfolioClassifier found, each pinned by its own test."""
+
+import numpy as np
+import pytest
+from sklearn.base import clone, is_classifier
+from sklearn.datasets import make_classification
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
+
+from sklearn_losses import LossPortfolioClassifier
+from sklearn_losses.portfolio import default_portfolio, ensemble_selection
+
+SMALL = {"a": {"hidden_layer_sizes": (4,), "max_epochs": 5},
+         "b": {"hidden_layer_sizes": (4,), "max_epochs": 5, "loss": "focal"}}
+
+
+def test_a_nested_key_under_a_plain_parameter_is_a_clear_error_and_tags_never_fail():
+    clf = LossPortfolioClassifier(configs={"a": {"max_epochs__x": 1}})
+    assert is_classifier(clf)  # the tags used to raise AttributeError
+    X, y = make_classification(60, 4, random_state=0)
+    with pytest.raises(ValueError, match=r"configs\['a'\]"):
+        clf.fit(X, y)
+
+
+def test_nested_parameters_of_configurations_and_extra_estimators_can_be_set():
+    extra = LogisticRegression()
+    configs = {k: dict(v) for k, v in SMALL.items()}
+    clf = LossPortfolioClassifier(configs=configs, extra_estimators={"lr": extra})
+    clf.set_params(configs__a__max_epochs=7, extra_estimators__lr__C=0.5)
+    assert clf.configs["a"]["max_epochs"] == 7 and clf.extra_estimators["lr"].C == 0.5
+    assert configs["a"]["max_epochs"] == 5 and extra.C == 1.0  # the user's objects stay
+    clf.set_params(configs__b={"hidden_layer_sizes": (2,)})
+    assert clf.configs["b"] == {"hidden_layer_sizes": (2,)}
+    default = LossPortfolioClassifier().set_params(configs__default__max_epochs=3)
+    assert default.configs["default"]["max_epochs"] == 3
+    assert set(default.configs) == set(default_portfolio())
+    with pytest.raises(ValueError, match="configs has no entry 'zz'"):
+        clone(clf).set_params(configs__zz__max_epochs=1)
+    X, y = make_classification(120, 4, weights=[0.8], random_state=0)
+    search = GridSearchCV(LossPortfolioClassifier(configs=SMALL, n_folds=2, random_state=0),
+                          {"configs__a__max_epochs": [2, 4]}, cv=2).fit(X, y)
+    assert search.best_params_["configs__a__max_epochs"] in (2, 4)
+
+
+def test_predict_uses_the_refit_weight_it_was_fitted_with():
+    X, y = make_classification(120, 4, weights=[0.8], random_state=0)
+    clf = LossPortfolioClassifier(configs=SMALL, n_folds=2, random_state=0).fit(X, y)
+    before = clf.predict_proba(X)
+    clf.set_params(refit_weight=0.0)  # takes effect at the next fit, as every parameter
+    np.testing.assert_array_equal(clf.predict_proba(X), before)
+    assert clf.refit_weight_ == pytest.approx(2 / 3)
+
+
+def test_ensemble_selection_refuses_an_empty_ensemble_size():
+    probas = np.full((2, 4, 2), 0.5)
+    with pytest.raises(ValueError, match="max_ensemble_size must be an int >= 1"):
+        ensemble_selection(probas, np.array([0, 1, 0, 1]), max_ensemble_size=0)
