@@ -266,8 +266,10 @@ class LossNet(NeuralNetClassifier):
             if total is None:
                 first = step["loss"].detach()
                 total = first * n
+            elif weight is None:
+                total.add_(step["loss"].detach(), alpha=n)  # one kernel, no new tensor
             else:
-                total.add_(step["loss"].detach() * n)  # no device synchronisation
+                total.add_(step["loss"].detach() * n)  # a tensor weight: no device sync
             n_seen = n_seen + n
             for cb in self._end_callbacks:
                 cb.on_batch_end(self, batch=batch, training=True, **step)
