@@ -30,6 +30,7 @@ from skorch import NeuralNetClassifier
 from skorch.callbacks import Callback, EpochTimer
 
 from .callbacks import StopTraining
+from .last_step import check_last_step
 from .data import DeviceTensorDataset, TensorBatchIterator, predict_logits
 from .reducer import BatchReducer
 from .runtime import torch_threads
@@ -105,47 +106,9 @@ class LossNet(NeuralNetClassifier):
             except StopTraining as stop:
                 self.stop_reason_ = stop.reason
             if self.stop_reason_ != "diverged":
-                self._check_last_step()
+                check_last_step(self)
             self.notify("on_train_end", X=X, y=y)
             return self
-
-    def _check_last_step(self):
-        """Measure the weights the last step left, which no later batch measured.
-
-        The loss of the last epoch's first batch (sane when it was measured, before the
-        epoch's steps) is computed again with the final weights, in evaluation mode (no
-        random draws; skipped for a loss that draws). If it diverged, the weights of the
-        epoch's start are restored, as for a divergence found during training. Weights an
-        early-stopping rule will restore instead (its best epoch) are not the final ones:
-        nothing to check then.
-        """
-        batch = getattr(self, "_probe_", None)
-        self._probe_ = None
-        if batch is None or self._snapshot_ is None or getattr(self.criterion_, "stochastic",
-                                                               False):
-            return
-        stopping = dict(self.callbacks_).get("early_stopping")
-        if stopping is not None and getattr(stopping, "load_best", False) and getattr(
-                stopping, "best_model_weights_", None) is not None:
-            return
-        Xi, yi = batch
-        training = self.module_.training
-        self._set_training(False)
-        try:
-            with torch.no_grad():
-                logits = self.module_(Xi["X"]) if isinstance(Xi, dict) else self.module_(Xi)
-                loss = float(self.get_loss(logits, yi, X=Xi).item())
-        finally:
-            self._set_training(training)
-        divergence = self._divergence(loss)
-        if divergence is None:
-            return
-        epoch = len(self.history)
-        self._restore(self._snapshot_)
-        self.kept_epoch_ = epoch - 1
-        self.diverged_epoch_ = epoch
-        self.divergence_ = f"{divergence}, measured after the last step"
-        self.stop_reason_ = "diverged"
 
     # -- data -----------------------------------------------------------------
     def check_data(self, X, y=None):
