@@ -81,7 +81,8 @@ def validate_table(estimator, X, y=None, *, reset=True, dtype=np.float32, sample
     ``dtype``, warning about the columns the cast loses). Sparse input is
     CSR. A polars DataFrame is converted to pandas first. Sets
     ``encoder_``, ``n_features_in_`` and ``feature_names_in_`` when
-    ``reset``.
+    ``reset``. ``y`` is checked as classification labels, before the
+    encoder reads it (target encoding).
     """
     if y is not None:
         check_labels(y)
@@ -93,7 +94,10 @@ def validate_table(estimator, X, y=None, *, reset=True, dtype=np.float32, sample
         if reset and np.dtype(dtype) == np.float32:
             _check_float32_cast(estimator, X)
         args = (X,) if y is None else (X, y)
-        return _validate_numeric(estimator, *args, reset=reset, dtype=dtype, **check_params)
+        out = _validate_numeric(estimator, *args, reset=reset, dtype=dtype, **check_params)
+        if y is not None:
+            check_classification_targets(out[1])
+        return out
     X = check_table(X, ensure_min_samples=check_params.get("ensure_min_samples", 1),
                     estimator=estimator)
     if not reset:
@@ -104,6 +108,7 @@ def validate_table(estimator, X, y=None, *, reset=True, dtype=np.float32, sample
             return X
         y = _check_y(y, estimator=estimator)
         check_consistent_length(X, y)
+        check_classification_targets(y)
         _warn_target_encoding_resumed(estimator.encoder_)
         return X, y
     X, y = validate_data(estimator, X, y, skip_check_array=True)

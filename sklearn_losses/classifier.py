@@ -681,7 +681,6 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
             X, y = validate_table(self, X, y, dtype=np.float32, reset=not resume,
                                   sample_weight=sample_weight,
                                   **({} if partial else {"ensure_min_samples": 2}))
-            check_classification_targets(y)
             classes, y_enc = self._encode_labels(y, classes, resume)
             monitor = None if self.scoring == "loss" else metric_of(
                 self.scoring, classes=classes,

@@ -569,9 +569,11 @@ def _as_in_order(results, scoring):
 
 def _minority_label(y):
     """The binary positive class of the package's scorers: the minority, the last label on
-    equal counts."""
+    equal counts (:func:`sklearn_losses.metrics._minority_index`)."""
+    from .metrics import _minority_index
+
     classes, counts = np.unique(y, return_counts=True)
-    return classes[1] if counts[0] == counts[1] else classes[int(np.argmin(counts))]
+    return classes[_minority_index(counts)]
 
 
 def _n_rows(index) -> int:

@@ -168,7 +168,8 @@ class ClassWeightSchedule(Callback):
     def on_epoch_begin(self, net, **kwargs):
         epoch = len(net.history) - 1  # 0-based; skorch has opened this epoch's row
         final = np.asarray(self.scheme.class_weights(self.class_counts), dtype=np.float64)
-        if any(row.get("final_class_weights", False) for row in net.history[:-1]):
+        # the final weights, once on, stay on: the previous epoch's record says it all
+        if len(net.history) > 1 and net.history[-2].get("final_class_weights", False):
             weights = final
         else:
             weights = np.asarray(self.scheme.class_weights_at_epoch(
