@@ -1,16 +1,23 @@
 """Training on the GPU: ``device="auto"`` and seconds per epoch on each device.
 
 ``WeightedLossClassifier(device="auto")`` (the default) trains on CUDA when
-PyTorch sees a GPU and on the CPU otherwise; the choice is made in ``fit``
-and recorded in ``device_``. ``device="cpu"``, ``"cuda"`` or ``"cuda:1"``
-pin it. The training data are copied to the device once per fit, so the
+PyTorch sees a GPU and the work per batch (batch rows x multiply-adds of the
+network per row) is at least ``CUDA_MIN_WORK``, and on the CPU otherwise: a
+GPU step costs about a millisecond of kernel launches whatever its size, so
+small networks on small batches (the default network among them) train
+faster on one CPU thread. The choice is made in ``fit`` and recorded in
+``device_``. ``device="cpu"``, ``"cuda"`` or ``"cuda:1"`` pin it. The training data are copied to the device once per fit, so the
 mini-batches do not travel between host and GPU.
 
 This example times the same fit (fixed number of epochs, no early stopping)
 on every available device - the CPU always, CUDA when
 ``torch.cuda.is_available()`` - and prints the median seconds per epoch
 (skorch's per-epoch ``dur``). On a machine without a GPU it says so and times
-the CPU only. Large batches are what keep a GPU busy on tabular data.
+the CPU only. Large batches are what keep a GPU busy on tabular data: on an
+H100 machine (16 CPU cores) this example's setting ran 3.0x faster per epoch
+on the GPU (0.16 s against 0.48 s), while the default network's fits on
+tables of 1,000 to 50,000 rows ran 1.6x to 3.8x faster on the CPU
+(``benchmarks/bench_device.py``).
 
     python examples/gpu_training.py            # 200k rows; ~30 s on 2 CPU cores
     python examples/gpu_training.py --quick    # tiny problem (used by the tests)
@@ -26,6 +33,7 @@ import torch
 from sklearn.datasets import make_classification
 
 from sklearn_losses import WeightedLossClassifier
+from sklearn_losses.engine.runtime import CUDA_MIN_WORK, batch_work, resolve_device
 
 
 def available_devices():
@@ -69,16 +77,17 @@ def main(argv=None):
     X, y = make_classification(n_samples=n, n_features=n_features, n_informative=10,
                                weights=[0.9], random_state=0)
 
-    # A tiny warm-up fit with the default device="auto": it shows what "auto" picks,
-    # and pays the one-off start-up costs (CUDA context, kernels) before timing.
-    auto = WeightedLossClassifier(max_epochs=1, hidden_layer_sizes=(8,)).fit(X[:200], y[:200])
+    # What device="auto" picks for this fit: the work per batch decides
+    work = batch_work(clf_params["batch_size"], n_features, clf_params["hidden_layer_sizes"])
+    auto = resolve_device("auto", work)
     if torch.cuda.is_available():
-        print(f"GPU found: {torch.cuda.get_device_name(0)}; device='auto' -> {auto.device_}")
+        print(f"GPU found: {torch.cuda.get_device_name(0)}; device='auto' -> {auto} "
+              f"(work per batch {work:.2e}; CUDA from {CUDA_MIN_WORK:.2e})")
     else:
         print(f"No GPU found (torch.cuda.is_available() is False); device='auto' -> "
-              f"{auto.device_}. Timing the CPU only.")
+              f"{auto}. Timing the CPU only.")
     for device in available_devices()[1:]:
-        time_fit(device, X[:500], y[:500], max_epochs=1)  # warm-up on the GPU
+        time_fit(device, X[:500], y[:500], max_epochs=1)  # warm-up: CUDA context, kernels
 
     print(f"{n} rows x {n_features} features, {clf_params['max_epochs']} epochs, "
           f"batch_size={clf_params['batch_size']}, hidden={clf_params['hidden_layer_sizes']}")

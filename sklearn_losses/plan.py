@@ -25,7 +25,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_sample_weight
 
 from . import _checks
-from .engine import holdout_split, resolve_device, thread_count
+from .engine import batch_work, holdout_split, resolve_device, thread_count
 from .losses.base import Loss, get_loss
 from .metrics import ProbaMetric, _minority_index, pos_label_index
 from .weighting import Reweighting, compute_class_weights, get_reweighting
@@ -256,7 +256,7 @@ def class_setup(params, classes, y_enc, sample_weight, seed, monitor=None) -> di
     """The class frequencies and what depends on them, with their checks and warnings.
 
     ``row_counts``, ``class_counts``, ``loss``, ``loss_positive``, ``reweight``,
-    ``scheme``, ``class_weight``, ``device`` and ``batch_sampler``; ``monitor``
+    ``scheme``, ``class_weight`` and ``batch_sampler``; ``monitor``
     (the early-stopping metric) may fix the class a binary loss measures.
     """
     n_classes = classes.shape[0]
@@ -280,7 +280,6 @@ def class_setup(params, classes, y_enc, sample_weight, seed, monitor=None) -> di
     _checks.check_weighted_class_counts(classes, class_counts, loss, reweight, scheme)
     class_weight = compute_class_weights(reweight, classes, counts)
     _checks.check_instance_weighting(scheme, loss)
-    device = resolve_device(params["device"])
     batch_sampler = _checks.resolve_batch_sampler(params["batch_sampler"], loss,
                                                   params["batch_size"], row_counts, class_weight)
     balanced = batch_sampler == "balanced"
@@ -289,7 +288,7 @@ def class_setup(params, classes, y_enc, sample_weight, seed, monitor=None) -> di
         _checks.warn_improper_prior_calibration(loss, class_weight, balanced)
     return dict(row_counts=row_counts, class_counts=class_counts, weight_counts=counts,
                 loss=loss, loss_positive=loss_positive, reweight=reweight,
-                scheme=scheme, class_weight=class_weight, device=device,
+                scheme=scheme, class_weight=class_weight,
                 batch_sampler=batch_sampler)
 
 
@@ -382,7 +381,6 @@ def make_plan(params, X, y_enc, classes, sample_weight, *, monitor, previous=Non
         setup = {k: getattr(previous, k) for k in (
             "row_counts", "class_counts", "weight_counts", "loss_positive", "reweight",
             "class_weight", "batch_sampler")}
-        setup["device"] = resolve_device(params["device"])  # set_params(device=...) holds
         setup["scheme"] = scheme_of(previous.reweight)
         setup["loss"] = get_loss(previous.loss)  # a copy: its batch counters start afresh
     else:
@@ -397,8 +395,13 @@ def make_plan(params, X, y_enc, classes, sample_weight, *, monitor, previous=Non
                                                          monitor, sample_weight, rng, n_valid)
         _checks.warn_stochastic_monitor(setup["loss"], stopping, monitor)
     network = _network(params, X, previous)
-    n_threads = thread_count(params["n_jobs"], min(X.shape[0], int(params["batch_size"])),
-                             X.shape[1], network.hidden_layer_sizes)
+    batch_rows = min(X.shape[0], int(params["batch_size"]))
+    n_threads = thread_count(params["n_jobs"], batch_rows, X.shape[1], network.hidden_layer_sizes)
+    if params["device"] == "auto" and previous is not None:
+        device = previous.device  # "auto" decided in the first fit; a continued one stays there
+    else:  # set_params(device=...) before a continued fit holds
+        device = resolve_device(params["device"],
+                                batch_work(batch_rows, X.shape[1], network.hidden_layer_sizes))
     n_train = X.shape[0] if train_index is None else len(train_index)
     return TrainingPlan(
         classes=classes, **setup,
@@ -409,6 +412,6 @@ def make_plan(params, X, y_enc, classes, sample_weight, *, monitor, previous=Non
         train_index=train_index, valid_index=valid_index,
         patience=int(params["n_iter_no_change"]), tol=float(params["tol"]),
         lr=float(params["lr"]), weight_decay=float(params["weight_decay"]),
-        n_threads=n_threads, seed=seed, network=network,
+        n_threads=n_threads, device=device, seed=seed, network=network,
         calibration=params["calibration"], resume=previous is not None,
         verbose=int(params["verbose"]))

@@ -480,9 +480,20 @@ def _summary(args, say, source, X, y, info, configs, losses, reweightings, folds
     say(f"Comparing {plural(len(configs), 'configuration')} "
         f"({plural(len(losses), 'loss', 'losses')} x "
         f"{plural(len(reweightings), 're-weighting')}), {folds}-fold stratified CV, "
-        f"max_epochs={max_epochs}, device={device}, threads={args.threads}, "
+        f"max_epochs={max_epochs}, device={_device_note(args.device, device)}, "
+        f"threads={args.threads}, "
         f"ranked by {metrics[0]}" + (f" (ties broken by {', then '.join(metrics[1:])})"
                                      if len(metrics) > 1 else "") + ".")
+
+
+def _device_note(requested, device):
+    """The device of the summary line: ``--device auto`` is decided in each fit."""
+    if requested != "auto" or device.type == "cpu":
+        return str(device)
+    from ..engine.runtime import CUDA_MIN_WORK
+
+    return (f"auto (each fit on CUDA from {CUDA_MIN_WORK:.1e} multiply-adds per batch, "
+            "else on the CPU)")
 
 
 def _subsample(args, df, y, info, source, folds):

@@ -162,7 +162,9 @@ def build_parser() -> argparse.ArgumentParser:
                               "small MLPs, above all on a busy machine; use --jobs for more "
                               "cores)")
     compare.add_argument("--device", default="auto",
-                         help="'auto' (CUDA when available, else CPU), 'cpu', 'cuda', "
+                         help="'auto' (CUDA when available and the network's work per "
+                              "batch is large enough to gain from it, else CPU), 'cpu', "
+                              "'cuda', "
                               "'cuda:1'... (default: auto)")
     compare.add_argument("--progress", choices=("auto", "bar", "lines"), default="auto",
                          help="progress on stderr: 'bar' (a progress bar over every fold "

@@ -8,8 +8,8 @@ from contextlib import contextmanager
 
 import torch
 
-__all__ = ["THREADS_MIN_WORK", "resolve_device", "resolve_threads", "thread_count",
-           "torch_threads"]
+__all__ = ["CUDA_MIN_WORK", "THREADS_MIN_WORK", "batch_work", "resolve_device", "resolve_threads",
+           "thread_count", "torch_threads"]
 
 #: ``n_jobs=None`` keeps torch's default thread count from this much work per
 #: batch on (batch rows x multiply-adds of the network per row); below it, one
@@ -24,6 +24,20 @@ __all__ = ["THREADS_MIN_WORK", "resolve_device", "resolve_threads", "thread_coun
 #: machine's load, so that results stay reproducible
 #: (``benchmarks/bench_small_fit.py --load`` measures it).
 THREADS_MIN_WORK = 1 << 24
+
+#: ``device="auto"`` trains on CUDA (when there is a GPU) from this much work per
+#: batch on (batch rows x multiply-adds of the network per row), on the CPU
+#: below it. A training step on a GPU costs a near-constant time at small work
+#: (its kernel launches, about a millisecond a step), which a CPU thread beats.
+#: Measured on an H100 machine (16 CPU cores) with ``benchmarks/bench_device.py``,
+#: CPU time per step over GPU time per step (the CPU with the thread rule above):
+#: 0.60 at 3e5 (batch 64, width 100), 0.73 at 1.3e6 (the default network's
+#: batch of 256), 1.09 at 5e6, 1.13 to 1.32 at 2e7, 1.4 to 1.8 at 7e7 to 8e7,
+#: 2.6 to 3.0 at 3e8 to 6e8 and 15 at 4.5e9. Whole fits of the default network
+#: (1,000 to 50,000 rows) ran 1.6x to 3.8x faster on the CPU, the GPU's
+#: per-epoch work (validation, syncs) included. From 2**24, where the CPU also
+#: goes multi-threaded, the GPU wins; a machine with fewer cores gains more.
+CUDA_MIN_WORK = 1 << 24
 
 
 def _in_worker() -> bool:
@@ -87,17 +101,32 @@ def thread_count(n_jobs, n_rows, n_features, hidden_layer_sizes):
 
     if n_jobs is not None and (not isinstance(n_jobs, Integral) or n_jobs == 0):
         return None
+    return resolve_threads(n_jobs, batch_work(n_rows, n_features, hidden_layer_sizes))
+
+
+def batch_work(n_rows, n_features, hidden_layer_sizes) -> int | None:
+    """Multiply-adds of a batch of ``n_rows`` rows through an MLP-shaped network.
+
+    The layers are ``n_features -> hidden_layer_sizes -> 2``; None when the
+    sizes are not numbers (the estimator's parameter validation reports them).
+    """
     try:
         widths = [int(n_features), *map(int, hidden_layer_sizes), 2]
     except (TypeError, ValueError):
-        return resolve_threads(n_jobs)
-    return resolve_threads(n_jobs, n_rows * sum(a * b for a, b in zip(widths, widths[1:])))
+        return None
+    return int(n_rows) * sum(a * b for a, b in zip(widths, widths[1:]))
 
 
-def resolve_device(device) -> torch.device:
-    """``"auto"`` means CUDA when available, else CPU; anything else is passed to torch."""
+def resolve_device(device, work=None) -> torch.device:
+    """The torch device of the ``device`` parameter.
+
+    ``"auto"``: CUDA when available and ``work`` (multiply-adds per batch,
+    :func:`batch_work`) is at least :data:`CUDA_MIN_WORK` or not given, else
+    the CPU. Anything else is checked and passed to torch.
+    """
     if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        use_cuda = torch.cuda.is_available() and (work is None or work >= CUDA_MIN_WORK)
+        return torch.device("cuda" if use_cuda else "cpu")
     try:
         dev = torch.device(device)
     except (RuntimeError, TypeError) as exc:

@@ -249,3 +249,13 @@ def test_bench_cli_overhead_runs_the_command_line_and_the_estimator(capsys):
 def test_bench_cli_overhead_table_has_an_id_column():
     table = _bench("bench_cli_overhead").make_table(50)
     assert table["id"].nunique() == 50 and set(table["label"]) == {"fraud", "ok"}
+
+
+def test_bench_device_quick(capsys):
+    table = _bench("bench_device").main(["--quick"])
+    assert [(batch, hidden) for batch, hidden, *_ in table] == [(64, (8,)), (128, (16, 16))]
+    assert all(work == batch * sum(a * b for a, b in zip([50, *hidden], [*hidden, 2]))
+               for batch, hidden, work, _, _ in table)
+    out = capsys.readouterr().out
+    assert "CUDA_MIN_WORK = 1.68e+07" in out and "| 300 |" in out
+    assert all(times["cpu"][0] > 0 for _, _, _, times, _ in table)

@@ -615,3 +615,15 @@ def test_thousands_separators_are_not_advised_as_decimal_commas():
     df = pd.DataFrame({"amount": ["41,895", "740", "1,234,567", "12"],
                        "price": ["3,14", "2,5", "7", "1,0"]})
     assert decimal_mark_columns(df) == {"price": "3,14"}
+
+
+def test_summary_says_auto_device_is_decided_per_fit(monkeypatch):
+    # with a GPU, "--device auto" is not "cuda": each fit takes the GPU only for enough work
+    import torch
+
+    from sklearn_losses.cli.commands import _device_note
+
+    assert _device_note("auto", torch.device("cpu")) == "cpu"
+    assert _device_note("cuda", torch.device("cuda")) == "cuda"
+    note = _device_note("auto", torch.device("cuda"))
+    assert note.startswith("auto (each fit on CUDA from 1.7e+07 multiply-adds per batch")

@@ -27,13 +27,59 @@ def test_fitted_estimator_exposes_what_auto_became(one_torch_thread):
     assert plan.loss.name == "cross_entropy" and plan.loss.label_smoothing == 0.1
     assert plan.reweight == "inverse_sqrt" and plan.batch_sampler == "random"
     assert plan.stopping == "train_loss" and plan.valid_index is None  # 300 rows: no split
-    assert plan.device == torch.device("cpu") and plan.n_threads == 1
+    assert plan.device == torch.device("cpu") and plan.n_threads == 1  # tiny: CPU even with a GPU
     assert plan.lr_schedule == "constant" and plan.batch_size == 64
     assert plan.network == NetworkSpec("mlp", (8,), "relu", 0.0, None, None, 16, 48)
     np.testing.assert_array_equal(plan.class_counts, np.bincount(y))
     # the fitted attributes are the plan's
     assert clf.loss_ is plan.loss and clf.reweight_ == plan.reweight
     assert clf.batch_sampler_ == plan.batch_sampler and clf.stopping_ == plan.stopping
+
+
+def test_auto_device_is_cuda_only_from_cuda_min_work():
+    # a GPU step costs about a millisecond of kernel launches whatever its size: "auto"
+    # keeps small batches on the CPU (decided from the shapes alone, so reproducible)
+    from sklearn_losses.engine import runtime
+
+    assert runtime.batch_work(256, 30, (100,)) == 256 * (30 * 100 + 100 * 2)
+    assert runtime.batch_work(256, 30, ("a",)) is None
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(torch.cuda, "is_available", lambda: True)
+        assert runtime.resolve_device("auto", runtime.CUDA_MIN_WORK - 1).type == "cpu"
+        assert runtime.resolve_device("auto", runtime.CUDA_MIN_WORK).type == "cuda"
+        assert runtime.resolve_device("auto").type == "cuda"  # no work given: the GPU
+        assert runtime.resolve_device("cpu", 10**12).type == "cpu"  # an explicit device holds
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(torch.cuda, "is_available", lambda: False)
+        assert runtime.resolve_device("auto", 10**12).type == "cpu"
+
+
+def test_auto_device_of_a_fit_follows_the_batch_work_and_a_continued_fit_stays(monkeypatch):
+    from sklearn_losses.engine import runtime
+
+    X, y = _data()
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)  # a GPU, as "auto" sees it
+    clf = WeightedLossClassifier(**{**TINY, "max_epochs": 2}, warm_start=True).fit(X, y)
+    assert clf.device_.type == "cpu" and clf.plan_.device.type == "cpu"  # 64 x 6->8->2: tiny
+    # a continued fit keeps the first fit's device even where "auto" would now pick the GPU
+    monkeypatch.setattr(runtime, "CUDA_MIN_WORK", 0)
+    assert runtime.resolve_device("auto", 1).type == "cuda"
+    clf.fit(X, y)
+    assert clf.device_.type == "cpu" and clf.n_iter_ == 4
+    clf.partial_fit(X[:50], y[:50])
+    assert clf.device_.type == "cpu"
+    # set_params(device=...) before a continued fit still moves it
+    clf.set_params(device="cpu")
+    assert clf.partial_fit(X[:50], y[:50]).device_.type == "cpu"
+    # a new fit's plan decides afresh from its batch work (only planned here: this
+    # machine may have no GPU to train on)
+    from sklearn_losses.plan import make_plan
+
+    params = WeightedLossClassifier(**TINY).get_params()
+    plan = make_plan(params, X, y, np.array([0, 1]), None, monitor=None)
+    assert plan.device.type == "cuda"
+    monkeypatch.setattr(runtime, "CUDA_MIN_WORK", 64 * (6 * 8 + 8 * 2) + 1)
+    assert make_plan(params, X, y, np.array([0, 1]), None, monitor=None).device.type == "cpu"
 
 
 def test_plan_is_frozen():
@@ -89,7 +135,7 @@ def test_sample_weight_reaches_the_loss_through_the_reducer(monkeypatch, one_tor
     (y_batch, w_batch, cw), = seen
     # a full batch: the same rows, in the epoch's order
     assert sorted(w_batch.tolist()) == sorted(w.tolist())
-    np.testing.assert_allclose(cw.numpy(), clf.class_weight_, rtol=1e-6)
+    np.testing.assert_allclose(cw.cpu().numpy(), clf.class_weight_, rtol=1e-6)
     reducer = BatchReducer(cw)
     np.testing.assert_allclose(reducer.weights(y_batch, w_batch).numpy(),
                                w_batch.numpy() * clf.class_weight_[y_batch.numpy()], rtol=1e-6)

@@ -163,8 +163,8 @@ def test_numeric_array_is_robust_scaled_and_smooth_clipped():
     np.testing.assert_allclose(scaler.transform(X)[:, 0], z / np.sqrt(1 + (z / 3) ** 2))
     assert np.abs(scaler.transform(X * 1e6)).max() < 3.0  # bounded by the smooth clip
     clf = WeightedLossClassifier(**TINY).fit(X, np.arange(101) % 2)
-    X64 = torch.tensor(clf.encoder_.transform(X))
-    logits = clf.module_.double()(X64).detach().numpy()
+    X64 = torch.tensor(clf.encoder_.transform(X), device=clf.device_)
+    logits = clf.module_.double()(X64).detach().cpu().numpy()
     np.testing.assert_allclose(clf.decision_function(X), logits[:, 1] - logits[:, 0], atol=1e-10)
 
 
@@ -185,7 +185,7 @@ def test_preprocessing_none_uses_x_as_given():
     y = np.arange(80) % 2
     clf = WeightedLossClassifier(preprocessing=None, **TINY).fit(X, y)
     assert clf.encoder_ is None
-    logits = clf.module_.double()(torch.tensor(X)).detach().numpy()
+    logits = clf.module_.double()(torch.tensor(X, device=clf.device_)).detach().cpu().numpy()
     np.testing.assert_allclose(clf.decision_function(X), logits[:, 1] - logits[:, 0], atol=1e-10)
     X_nan = X.copy()
     X_nan[0, 0] = np.nan

@@ -118,7 +118,7 @@ def test_a_weighted_loss_moves_the_decision_towards_the_minority():
         fits[reweight] = WeightedLossClassifier(
             architecture="nca", hidden_layer_sizes=(16,), loss="cross_entropy", reweight=reweight,
             max_epochs=60, early_stopping=False, random_state=0, n_jobs=1).fit(X_tr, y_tr)
-    offset = {k: clf.module_.class_bias.bias.detach().numpy() for k, clf in fits.items()}
+    offset = {k: clf.module_.class_bias.bias.detach().cpu().numpy() for k, clf in fits.items()}
     assert offset["balanced"][1] - offset["balanced"][0] > 1.0
     assert offset["balanced"][1] - offset["balanced"][0] > offset[None][1] - offset[None][0] + 1.0
     predicted = {k: clf.predict(X_te).mean() for k, clf in fits.items()}
