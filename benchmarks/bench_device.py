@@ -1,8 +1,8 @@
 """CPU or GPU: seconds per training step of WeightedLossClassifier over the work per batch.
 
 ``device="auto"`` trains on CUDA only from :data:`~sklearn_losses.engine.runtime.CUDA_MIN_WORK`
-multiply-adds per batch (batch rows x multiply-adds of the network per row,
-:func:`~sklearn_losses.engine.runtime.batch_work`); below it, on the CPU. This
+multiply-adds per training batch (its forward pass,
+:func:`~sklearn_losses.network.estimate_batch_work`); below it, on the CPU. This
 script measures where the GPU starts to pay: for each (batch size, hidden
 layers) it fits the same MLP on a synthetic table for a few epochs (no early
 stopping), once per device, and prints the median seconds per step of the
@@ -33,7 +33,8 @@ from sklearn.datasets import make_classification
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sklearn_losses import WeightedLossClassifier  # noqa: E402
-from sklearn_losses.engine.runtime import CUDA_MIN_WORK, batch_work  # noqa: E402
+from sklearn_losses.engine.runtime import CUDA_MIN_WORK  # noqa: E402
+from sklearn_losses.network import estimate_batch_work  # noqa: E402
 
 N_FEATURES = 50
 #: (batch size, hidden layers): from the default network (256, (100,)) to a wide one
@@ -50,6 +51,7 @@ def devices():
 
 
 def _sync(device):
+    """Wait for the GPU's queued work, so that wall-clock time includes it."""
     if device == "cuda":
         torch.cuda.synchronize()
 
@@ -62,8 +64,7 @@ def step_seconds(device, batch, hidden, *, epochs=4, steps=20, seed=0):
     y = (X[:, 0] + rng.normal(size=n) > 1).astype(int)
     clf = WeightedLossClassifier(device=device, batch_size=batch, hidden_layer_sizes=hidden,
                                  max_epochs=epochs, early_stopping=False, random_state=seed)
-    clf.fit(X, y)
-    _sync(device)
+    clf.fit(X, y)  # skorch's per-epoch "dur" ends with the epoch's loss read from the device
     return float(np.median(clf.history_[1:, "dur"])) / steps, clf.plan_.n_threads
 
 
@@ -97,7 +98,7 @@ def main(argv=None):
     print("|" + "---|" * (3 + len(names) + ("cuda" in names)))
     table = []
     for batch, hidden in settings:
-        work = batch_work(batch, N_FEATURES, hidden)
+        work = estimate_batch_work("mlp", batch, N_FEATURES, 2, hidden_layer_sizes=hidden)
         times = {d: step_seconds(d, batch, hidden, epochs=epochs, steps=steps) for d in names}
         cells = [f"{times[d][0] * 1e3:.3f}" + (" (1 thread)" if times[d][1] == 1 else "")
                  for d in names]

@@ -1,8 +1,8 @@
 """Training on the GPU: ``device="auto"`` and seconds per epoch on each device.
 
 ``WeightedLossClassifier(device="auto")`` (the default) trains on CUDA when
-PyTorch sees a GPU and the work per batch (batch rows x multiply-adds of the
-network per row) is at least ``CUDA_MIN_WORK``, and on the CPU otherwise: a
+PyTorch sees a GPU and a training batch's work (the multiply-adds of its
+forward pass) is at least ``CUDA_MIN_WORK``, and on the CPU otherwise: a
 GPU step costs about a millisecond of kernel launches whatever its size, so
 small networks on small batches (the default network among them) train
 faster on one CPU thread. The choice is made in ``fit`` and recorded in
@@ -33,7 +33,8 @@ import torch
 from sklearn.datasets import make_classification
 
 from sklearn_losses import WeightedLossClassifier
-from sklearn_losses.engine.runtime import CUDA_MIN_WORK, batch_work, resolve_device
+from sklearn_losses.engine.runtime import CUDA_MIN_WORK, resolve_device
+from sklearn_losses.network import estimate_batch_work
 
 
 def available_devices():
@@ -78,7 +79,8 @@ def main(argv=None):
                                weights=[0.9], random_state=0)
 
     # What device="auto" picks for this fit: the work per batch decides
-    work = batch_work(clf_params["batch_size"], n_features, clf_params["hidden_layer_sizes"])
+    work = estimate_batch_work("mlp", clf_params["batch_size"], n_features, 2,
+                               hidden_layer_sizes=clf_params["hidden_layer_sizes"])
     auto = resolve_device("auto", work)
     if torch.cuda.is_available():
         print(f"GPU found: {torch.cuda.get_device_name(0)}; device='auto' -> {auto} "

@@ -321,15 +321,19 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         ``MLPClassifier``.
     device : str, default="auto"
         ``"auto"``, ``"cpu"``, ``"cuda"``, ``"cuda:1"``... ``"auto"`` trains
-        on CUDA when it is available and a batch's work (batch rows times the
-        multiply-adds per row of an MLP of these ``hidden_layer_sizes``) is at
+        on CUDA when it is available and a training batch's work (the
+        multiply-adds of its forward pass, estimated from the shapes by
+        :func:`~sklearn_losses.network.estimate_batch_work`: TabM's members,
+        embeddings and the retrieval network's candidates counted) is at
         least :data:`~sklearn_losses.engine.runtime.CUDA_MIN_WORK`
         (:math:`2^{24}`), else on the CPU: below that a GPU step's fixed cost
-        (its kernel launches) makes the CPU faster. The default network is
-        far below it (on an H100 machine its fits ran 1.6x to 3.8x faster on
-        the CPU). The choice depends on the shapes only, is made in the first
-        ``fit`` and kept by ``warm_start`` and ``partial_fit``; ``device_``
-        records it.
+        (its kernel launches) and per-epoch synchronisation make the CPU
+        faster. The default network stays below it up to about 650 encoded
+        columns (on an H100 machine its fits ran 1.6x to 3.8x faster on the
+        CPU). The choice depends on the shapes and parameters only and is
+        made in every fit (a ``partial_fit`` counts ``batch_size`` rows
+        whatever its chunk's size, so the calls of a stream agree);
+        ``device_`` records it.
     random_state : int, RandomState or None, default=None
         Seeds weight initialisation, shuffling and the validation split. The
         same integer gives identical results on CPU, one fit per process at a

@@ -803,7 +803,10 @@ def warm_up(estimators=None) -> None:
     ----------
     estimators : list of estimator, optional
         Small versions of the estimators to time (cloned); default: a tiny
-        :class:`~sklearn_losses.WeightedLossClassifier` on the CPU.
+        :class:`~sklearn_losses.WeightedLossClassifier` on the CPU. With a
+        GPU, an estimator of ``device="auto"`` is warmed on CUDA too: its
+        tiny warm-up fit trains on the CPU, and the real fits of large enough
+        networks on the GPU.
     """
     from sklearn.base import clone
 
@@ -815,6 +818,13 @@ def warm_up(estimators=None) -> None:
     rng = np.random.default_rng(0)
     X = rng.normal(size=(40, 3)).astype(np.float32)
     y = np.arange(40) % 2
+    import torch
+
+    estimators = list(estimators)
+    if torch.cuda.is_available():  # device="auto" takes the GPU for large enough networks
+        estimators += [clone(est).set_params(device="cuda") for est in estimators
+                       if getattr(est, "device", None) == "auto"
+                       and "device" in est.get_params(deep=False)]
     for est in estimators:
         key = (type(est).__module__, type(est).__qualname__, str(getattr(est, "device", "")))
         if key in _WARMED:

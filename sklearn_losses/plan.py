@@ -25,9 +25,10 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_sample_weight
 
 from . import _checks
-from .engine import batch_work, holdout_split, resolve_device, thread_count
+from .engine import holdout_split, resolve_device, thread_count
 from .losses.base import Loss, get_loss
 from .metrics import ProbaMetric, _minority_index, pos_label_index
+from .network.size import estimate_batch_work
 from .weighting import Reweighting, compute_class_weights, get_reweighting
 
 __all__ = ["NetworkSpec", "TrainingPlan", "check_weights", "make_plan"]
@@ -324,6 +325,25 @@ def _validation(params, y_enc, n_classes, monitor, sample_weight, rng, n_valid=0
     return stopping, train_index, valid_index
 
 
+def _batch_work(params, network, n_features, n_classes, n_train, partial):
+    """Multiply-adds of a training batch, which ``device="auto"`` decides by.
+
+    A fit's batch is ``batch_size`` rows or all the training rows; a
+    ``partial_fit`` chunk says nothing of the stream's size, so its batches
+    count ``batch_size`` rows (each call of a stream decides alike).
+    """
+    batch = int(params["batch_size"]) if partial else min(int(params["batch_size"]), n_train)
+    try:
+        return estimate_batch_work(
+            network.architecture, batch, n_features, n_classes,
+            hidden_layer_sizes=network.hidden_layer_sizes, n_ensemble=network.n_ensemble,
+            num_embeddings=network.num_embeddings, d_embedding=network.d_embedding,
+            n_bins=network.n_bins, n_train=n_train, nca_sample_rate=network.nca_sample_rate,
+            nca_max_candidates=network.nca_max_candidates)
+    except (TypeError, ValueError):  # sizes the network's own checks report
+        return None
+
+
 def _network(params, X, previous):
     """The :class:`NetworkSpec` of ``params``; checks it against a network being continued."""
     spec = NetworkSpec.from_params(params)
@@ -395,14 +415,11 @@ def make_plan(params, X, y_enc, classes, sample_weight, *, monitor, previous=Non
                                                          monitor, sample_weight, rng, n_valid)
         _checks.warn_stochastic_monitor(setup["loss"], stopping, monitor)
     network = _network(params, X, previous)
-    batch_rows = min(X.shape[0], int(params["batch_size"]))
-    n_threads = thread_count(params["n_jobs"], batch_rows, X.shape[1], network.hidden_layer_sizes)
-    if params["device"] == "auto" and previous is not None:
-        device = previous.device  # "auto" decided in the first fit; a continued one stays there
-    else:  # set_params(device=...) before a continued fit holds
-        device = resolve_device(params["device"],
-                                batch_work(batch_rows, X.shape[1], network.hidden_layer_sizes))
+    n_threads = thread_count(params["n_jobs"], min(X.shape[0], int(params["batch_size"])),
+                             X.shape[1], network.hidden_layer_sizes)
     n_train = X.shape[0] if train_index is None else len(train_index)
+    device = resolve_device(params["device"], _batch_work(params, network, X.shape[1],
+                                                          classes.shape[0], n_train, partial))
     return TrainingPlan(
         classes=classes, **setup,
         batch_size=min(int(params["batch_size"]), n_train),

@@ -26,17 +26,20 @@ __all__ = ["CUDA_MIN_WORK", "THREADS_MIN_WORK", "batch_work", "resolve_device", 
 THREADS_MIN_WORK = 1 << 24
 
 #: ``device="auto"`` trains on CUDA (when there is a GPU) from this much work per
-#: batch on (batch rows x multiply-adds of the network per row), on the CPU
-#: below it. A training step on a GPU costs a near-constant time at small work
-#: (its kernel launches, about a millisecond a step), which a CPU thread beats.
-#: Measured on an H100 machine (16 CPU cores) with ``benchmarks/bench_device.py``,
-#: CPU time per step over GPU time per step (the CPU with the thread rule above):
-#: 0.60 at 3e5 (batch 64, width 100), 0.73 at 1.3e6 (the default network's
-#: batch of 256), 1.09 at 5e6, 1.13 to 1.32 at 2e7, 1.4 to 1.8 at 7e7 to 8e7,
-#: 2.6 to 3.0 at 3e8 to 6e8 and 15 at 4.5e9. Whole fits of the default network
-#: (1,000 to 50,000 rows) ran 1.6x to 3.8x faster on the CPU, the GPU's
-#: per-epoch work (validation, syncs) included. From 2**24, where the CPU also
-#: goes multi-threaded, the GPU wins; a machine with fewer cores gains more.
+#: training batch on (multiply-adds of its forward pass, estimated from the
+#: shapes by :func:`~sklearn_losses.network.estimate_batch_work`: TabM's members,
+#: embeddings and the retrieval network's candidates counted), on the CPU below
+#: it. A training step on a GPU costs a near-constant time at small work (its
+#: kernel launches, about a millisecond a step), which a CPU thread beats.
+#: Measured with MLPs on an H100 machine (16 CPU cores) with
+#: ``benchmarks/bench_device.py``, CPU time per step over GPU time per step (the
+#: CPU with the thread rule above): 0.60 at 3e5 (batch 64, width 100), 0.73 at
+#: 1.3e6 (the default network's batch of 256 on 50 columns), 1.09 at 5e6, 1.13 to
+#: 1.32 at 2e7, 1.4 to 1.8 at 7e7 to 8e7, 2.6 to 3.0 at 3e8 to 6e8 and 15 at 4.5e9.
+#: Per step the two meet near 5e6, but a whole fit also pays the GPU's
+#: per-epoch costs (validation, synchronisation): fits of the default network
+#: (8.5e5 per batch on 30 columns; 1,000 to 50,000 rows) ran 1.6x to 3.8x faster on the
+#: CPU. From 2**24 every measured step ran at least 1.13x faster on the GPU.
 CUDA_MIN_WORK = 1 << 24
 
 
@@ -120,9 +123,10 @@ def batch_work(n_rows, n_features, hidden_layer_sizes) -> int | None:
 def resolve_device(device, work=None) -> torch.device:
     """The torch device of the ``device`` parameter.
 
-    ``"auto"``: CUDA when available and ``work`` (multiply-adds per batch,
-    :func:`batch_work`) is at least :data:`CUDA_MIN_WORK` or not given, else
-    the CPU. Anything else is checked and passed to torch.
+    ``"auto"``: CUDA when available and ``work`` (multiply-adds of a training
+    batch, :func:`~sklearn_losses.network.estimate_batch_work`) is at least
+    :data:`CUDA_MIN_WORK` or not given, else the CPU. Anything else is checked
+    and passed to torch.
     """
     if device == "auto":
         use_cuda = torch.cuda.is_available() and (work is None or work >= CUDA_MIN_WORK)

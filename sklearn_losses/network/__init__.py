@@ -51,6 +51,7 @@ from .size import (
     MAX_PARAMETERS,
     check_network_params,
     check_network_size,
+    estimate_batch_work,
     estimate_parameter_count,
 )
 
@@ -71,5 +72,6 @@ __all__ = [
     "build_network",
     "check_network_params",
     "check_network_size",
+    "estimate_batch_work",
     "estimate_parameter_count",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .embeddings import _N_FREQUENCIES, _PIECEWISE
 from .feedforward import DEFAULT_N_ENSEMBLE
-from .retrieval import NCA_EMBEDDING_WIDTH
+from .retrieval import NCA_EMBEDDING_WIDTH, NCA_SAMPLE_RATE
 
 
 #: Largest network :func:`build_network` builds, in parameters: 4 GB of float32
@@ -84,6 +84,42 @@ def estimate_parameter_count(architecture, n_features, n_outputs, *, hidden_laye
             count += width * size + k * width + 2 * k * size
             width = size
     return count + k * (width * n_outputs + n_outputs)  # one output head per member
+
+
+def estimate_batch_work(architecture, n_rows, n_features, n_outputs, *, hidden_layer_sizes=(100,),
+                        n_ensemble=None, num_embeddings=None, d_embedding=16, n_bins=48,
+                        n_train=None, nca_sample_rate=None, nca_max_candidates=None) -> int:
+    """Multiply-adds of a training batch's forward pass, from the shapes alone (an estimate).
+
+    Every weight of an MLP (its embeddings included) is one multiply-add per
+    row; each of TabM's ``k`` members runs the layers after the embeddings;
+    the retrieval network (``"nca"``) also encodes the candidates it draws
+    for the batch (``nca_sample_rate`` of the ``n_train`` training rows, at
+    most ``nca_max_candidates``) and computes one distance per row and
+    candidate. ``device="auto"`` compares it with ``CUDA_MIN_WORK``.
+
+    Returns
+    -------
+    work : int
+    """
+    n_rows = int(n_rows)
+    shapes = dict(hidden_layer_sizes=hidden_layer_sizes, num_embeddings=num_embeddings,
+                  d_embedding=d_embedding, n_bins=n_bins)
+    if architecture in ("tabm", "tabm_mini"):
+        k = DEFAULT_N_ENSEMBLE if n_ensemble is None else int(n_ensemble)
+        embedding = estimate_parameter_count("mlp", n_features, 0, **{**shapes,
+                                                                      "hidden_layer_sizes": ()})
+        layers = estimate_parameter_count("mlp", n_features, n_outputs, **shapes) - embedding
+        return n_rows * (embedding + k * layers)
+    per_row = estimate_parameter_count(architecture, n_features, n_outputs, **shapes)
+    if architecture != "nca" or not n_train:
+        return n_rows * per_row
+    rate = NCA_SAMPLE_RATE if nca_sample_rate is None else float(nca_sample_rate)
+    candidates = round(rate * int(n_train))
+    if nca_max_candidates is not None:
+        candidates = min(candidates, int(nca_max_candidates))
+    width = int(hidden_layer_sizes[-1]) if len(hidden_layer_sizes) else NCA_EMBEDDING_WIDTH
+    return (n_rows + candidates) * per_row + n_rows * candidates * width
 
 
 def _format_bytes(n_bytes) -> str:

@@ -254,7 +254,8 @@ def test_bench_cli_overhead_table_has_an_id_column():
 def test_bench_device_quick(capsys):
     table = _bench("bench_device").main(["--quick"])
     assert [(batch, hidden) for batch, hidden, *_ in table] == [(64, (8,)), (128, (16, 16))]
-    assert all(work == batch * sum(a * b for a, b in zip([50, *hidden], [*hidden, 2]))
+    # multiply-adds of the forward pass, biases included: 50 -> hidden -> 2
+    assert all(work == batch * sum(a * b + b for a, b in zip([50, *hidden], [*hidden, 2]))
                for batch, hidden, work, _, _ in table)
     out = capsys.readouterr().out
     assert "CUDA_MIN_WORK = 1.68e+07" in out and "| 300 |" in out

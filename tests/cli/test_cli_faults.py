@@ -627,3 +627,23 @@ def test_summary_says_auto_device_is_decided_per_fit(monkeypatch):
     assert _device_note("cuda", torch.device("cuda")) == "cuda"
     note = _device_note("auto", torch.device("cuda"))
     assert note.startswith("auto (each fit on CUDA from 1.7e+07 multiply-adds per batch")
+
+
+def test_warm_up_warms_cuda_for_auto_estimators_when_there_is_a_gpu(monkeypatch):
+    # the tiny warm-up fit of a device="auto" estimator trains on the CPU; a fit large enough
+    # for the GPU would pay CUDA's start-up in its first fold: warm a CUDA clone too
+    import torch
+
+    from sklearn_losses import WeightedLossClassifier
+
+    monkeypatch.setattr(compare, "_WARMED", set())
+    fitted = []
+    monkeypatch.setattr(WeightedLossClassifier, "fit",
+                        lambda self, X, y: fitted.append(self.device) or self)
+    tiny = WeightedLossClassifier(hidden_layer_sizes=(4,), max_epochs=1)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    compare.warm_up([tiny])
+    assert fitted == ["auto"]
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    compare.warm_up([tiny, WeightedLossClassifier(device="cpu")])
+    assert fitted == ["auto", "cpu", "cuda"]  # "auto" was warmed already

@@ -96,16 +96,23 @@ def test_the_training_loss_curve_is_the_weighted_mean_over_the_rows():
     assert curves[4] == pytest.approx(curves[64], rel=1e-5)
 
 
-def test_training_draws_leave_the_cuda_generators_alone(monkeypatch):
+@pytest.mark.parametrize("device", [
+    "cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(),
+                                                         reason="needs CUDA"))])
+def test_training_draws_leave_the_cuda_generators_alone(monkeypatch, device):
     """A fit with dropout seeded its draws with torch.manual_seed, which reseeds every CUDA
     device too (and fork_rng restored only the training device's)."""
     called = []
     monkeypatch.setattr(torch, "manual_seed", lambda seed: called.append(seed))
     X, y = make_classification(60, n_features=4, random_state=0)
     state = torch.get_rng_state()
-    WeightedLossClassifier(dropout=0.2, hidden_layer_sizes=(4,), max_epochs=2,
-                           early_stopping=False, random_state=0).fit(X, y)
+    cuda_states = torch.cuda.get_rng_state_all() if torch.cuda.is_available() else []
+    clf = WeightedLossClassifier(dropout=0.2, hidden_layer_sizes=(4,), max_epochs=2,
+                                 early_stopping=False, random_state=0, device=device).fit(X, y)
+    assert clf.device_.type == device
     assert not called and torch.equal(torch.get_rng_state(), state)
+    after = torch.cuda.get_rng_state_all() if torch.cuda.is_available() else []
+    assert all(torch.equal(a, b) for a, b in zip(after, cuda_states))
 
 
 def test_the_last_step_is_measured_too():

@@ -54,32 +54,62 @@ def test_auto_device_is_cuda_only_from_cuda_min_work():
         assert runtime.resolve_device("auto", 10**12).type == "cpu"
 
 
-def test_auto_device_of_a_fit_follows_the_batch_work_and_a_continued_fit_stays(monkeypatch):
+def test_auto_device_of_a_plan_follows_its_batch_work(monkeypatch):
+    # planned only (this machine may have no GPU to train on), with a GPU as "auto" sees it
     from sklearn_losses.engine import runtime
-
-    X, y = _data()
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)  # a GPU, as "auto" sees it
-    clf = WeightedLossClassifier(**{**TINY, "max_epochs": 2}, warm_start=True).fit(X, y)
-    assert clf.device_.type == "cpu" and clf.plan_.device.type == "cpu"  # 64 x 6->8->2: tiny
-    # a continued fit keeps the first fit's device even where "auto" would now pick the GPU
-    monkeypatch.setattr(runtime, "CUDA_MIN_WORK", 0)
-    assert runtime.resolve_device("auto", 1).type == "cuda"
-    clf.fit(X, y)
-    assert clf.device_.type == "cpu" and clf.n_iter_ == 4
-    clf.partial_fit(X[:50], y[:50])
-    assert clf.device_.type == "cpu"
-    # set_params(device=...) before a continued fit still moves it
-    clf.set_params(device="cpu")
-    assert clf.partial_fit(X[:50], y[:50]).device_.type == "cpu"
-    # a new fit's plan decides afresh from its batch work (only planned here: this
-    # machine may have no GPU to train on)
     from sklearn_losses.plan import make_plan
 
-    params = WeightedLossClassifier(**TINY).get_params()
-    plan = make_plan(params, X, y, np.array([0, 1]), None, monitor=None)
-    assert plan.device.type == "cuda"
-    monkeypatch.setattr(runtime, "CUDA_MIN_WORK", 64 * (6 * 8 + 8 * 2) + 1)
-    assert make_plan(params, X, y, np.array([0, 1]), None, monitor=None).device.type == "cpu"
+    X, y = _data()
+    classes = np.array([0, 1])
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+
+    def device(partial=False, previous=None, rows=300, **params):
+        full = WeightedLossClassifier(**{**TINY, **params}).get_params()
+        return make_plan(full, X[:rows], y[:rows], classes, None, monitor=None, partial=partial,
+                         previous=previous).device.type
+
+    assert device() == "cpu"  # 64 rows x (6*8+8 + 8*2+2): tiny
+    wide = dict(hidden_layer_sizes=(512, 512), batch_size=2048)
+    # a fit's batch holds all 40 rows: 40 x 267,266 = 1.07e7 multiply-adds, below 2**24
+    assert device(rows=40, **wide) == "cpu"
+    # a partial_fit chunk of 40 rows counts batch_size rows (2048 x 267,266): the stream's
+    # calls decide alike, whatever their chunk sizes
+    assert device(rows=40, partial=True, **wide) == "cuda"
+    assert device(rows=300, **wide) == "cuda"  # 300 x 267,266 = 8.0e7
+    # TabM's 32 members each run the layers 6 -> 1024 -> 2: 64 x 32 x 9,218 = 1.9e7 (one MLP:
+    # 5.9e5)
+    assert device(hidden_layer_sizes=(1024,)) == "cpu"
+    assert device(hidden_layer_sizes=(1024,), architecture="tabm") == "cuda"
+    # an explicit device holds for a continued fit as for a new one
+    previous = WeightedLossClassifier(**TINY).fit(X, y).plan_
+    assert device(previous=previous, partial=True, device="cuda") == "cuda"
+    monkeypatch.setattr(runtime, "CUDA_MIN_WORK", 0)
+    assert device(previous=previous, partial=True) == "cuda"  # "auto" decides in every fit
+
+
+def test_estimated_batch_work_counts_members_embeddings_and_candidates():
+    from sklearn_losses.network import NCA_SAMPLE_RATE, estimate_batch_work
+
+    mlp = 10 * 100 + 100 + 100 * 2 + 2  # 10 -> 100 -> 2, biases included
+    assert estimate_batch_work("mlp", 256, 10, 2) == 256 * mlp
+    assert estimate_batch_work("tabm", 256, 10, 2, n_ensemble=4) == 256 * 4 * mlp
+    assert estimate_batch_work("tabm_mini", 256, 10, 2, n_ensemble=4) == 256 * 4 * mlp
+    # piecewise-linear embeddings: per column 2d + bins*d, then the MLP on 10*d columns
+    d, bins = 4, 8
+    embedded = 10 * (2 * d + bins * d) + 10 * d * 100 + 100 + 100 * 2 + 2
+    assert estimate_batch_work("mlp", 256, 10, 2, num_embeddings="piecewise_linear",
+                               d_embedding=d, n_bins=bins) == 256 * embedded
+    # TabM with embeddings: the embeddings once, the layers per member
+    assert (estimate_batch_work("tabm", 256, 10, 2, n_ensemble=4,
+                                num_embeddings="piecewise_linear", d_embedding=d, n_bins=bins)
+            == 256 * (10 * (2 * d + bins * d) + 4 * (embedded - 10 * (2 * d + bins * d))))
+    # the retrieval network encodes its candidates and measures a distance to each
+    nca = 10 * 100 + 100 + 2  # the encoder 10 -> 100 and one bias per class
+    candidates = round(NCA_SAMPLE_RATE * 1000)
+    assert (estimate_batch_work("nca", 256, 10, 2, n_train=1000)
+            == (256 + candidates) * nca + 256 * candidates * 100)
+    assert (estimate_batch_work("nca", 256, 10, 2, n_train=1000, nca_max_candidates=50)
+            == (256 + 50) * nca + 256 * 50 * 100)
 
 
 def test_plan_is_frozen():
