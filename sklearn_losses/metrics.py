@@ -129,7 +129,14 @@ def geometric_mean_score(y_true, y_pred, sample_weight=None, labels=None):
 
 
 def worst_class_recall(y_true, y_pred, sample_weight=None, labels=None):
-    """The smallest per-class recall (the worst-served class)."""
+    """The smallest per-class recall (the worst-served class).
+
+    Over ``labels``, by default the classes of ``y_true``: a class that is
+    only predicted has no recall (scikit-learn's own default would count it
+    as 0); a class of ``labels`` absent from ``y_true`` counts as 0.
+    """
+    if labels is None:
+        labels = np.unique(y_true)
     return float(np.min(_per_class_recall(y_true, y_pred, sample_weight, labels)))
 
 
@@ -745,7 +752,11 @@ class _PackageScorer(_Scorer):
         super().__init__(
             _EncodedMetric(metric), 1 if metric.greater_is_better else -1,
             {} if pos_label is None else {"pos_label": pos_label},
-            response_method="predict" if metric.needs == "labels" else "predict_proba")
+            response_method=("predict" if metric.needs == "labels"
+                             # scikit-learn's multi-metric cache asks for one of these up
+                             # front: a margin classifier (LinearSVC) has no predict_proba
+                             else ("predict_proba", "decision_function") if metric.needs == "scores"
+                             else "predict_proba"))
 
     def _score(self, method_caller, estimator, X, y_true, **kwargs):
         func = self._score_func
@@ -762,12 +773,20 @@ class _PackageScorer(_Scorer):
         if self._response_method == "predict":
             y_pred = method_caller(estimator, "predict", X)
         elif (func.metric.needs == "scores" and not hasattr(estimator, "predict_proba")
-              and hasattr(estimator, "decision_function") and classes is not None
-              and len(classes) == 2):
+              and hasattr(estimator, "decision_function") and classes is not None):
             # a margin classifier (LinearSVC): its scores rank the rows as probabilities
-            # would; column 1 ranks classes_[1], column 0 (its negation) classes_[0]
-            scores = np.asarray(estimator.decision_function(X), dtype=np.float64).ravel()
-            y_pred = np.column_stack([-scores, scores])
+            # would; binary: column 1 ranks classes_[1], column 0 (its negation) classes_[0]
+            scores = np.asarray(estimator.decision_function(X), dtype=np.float64)
+            if len(classes) == 2:
+                y_pred = np.column_stack([-scores.ravel(), scores.ravel()])
+            elif func.metric.name == "average_precision":
+                y_pred = scores  # one ranking per class (one-vs-rest), as scikit-learn's scorer
+            else:
+                raise ValueError(
+                    f"The '{func.metric.name}' scorer on {len(classes)} classes needs "
+                    f"predict_proba (one-vs-rest AUC compares probabilities); "
+                    f"{type(estimator).__name__} has only decision_function. Wrap it in "
+                    "CalibratedClassifierCV, or score 'average_precision'.")
         else:
             y_pred = _check_response_method(estimator, "predict_proba")(X)
         return self._sign * func.evaluate(y_true, y_pred, pos_label=pos_label, classes=classes,

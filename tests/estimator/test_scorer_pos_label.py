@@ -168,7 +168,8 @@ def test_symmetric_metrics_do_not_depend_on_pos_label(fraud):
 # ------------------------------------------------------------------ repr
 def test_repr_names_the_scored_class(fraud):
     assert repr(get_scorer("average_precision", pos_label="fraud")) == (
-        "make_scorer(average_precision, response_method='predict_proba', pos_label='fraud')")
+        "make_scorer(average_precision, response_method=('predict_proba', 'decision_function'), "
+        "pos_label='fraud')")
     assert repr(get_scorer("f1")) == (
         "make_scorer(f1, response_method='predict', pos_label=<minority class>)")
     assert "pos_label=1" in repr(make_fbeta_scorer(2.0, pos_label=1))

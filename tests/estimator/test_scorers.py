@@ -51,6 +51,34 @@ def test_gmean_and_worst_class_recall_hand_computed():
     assert geometric_mean_score(y, pred) == pytest.approx(imb_gmean(y, pred))
 
 
+def test_worst_class_recall_ignores_a_class_that_is_only_predicted():
+    # recall_score's own labels would be the union of y_true and y_pred: class 2, never in
+    # y_true, would get recall 0 and be "the worst class"
+    assert worst_class_recall([0, 0, 1, 1], [0, 2, 1, 1]) == pytest.approx(0.5)
+    assert worst_class_recall([0, 0, 1, 1], [0, 2, 1, 1], labels=[0, 1, 2]) == 0.0  # asked for
+
+
+def test_ranking_scorers_take_decision_function_with_several_scorers():
+    # scikit-learn's multi-metric cache checks each scorer's response method up front: a
+    # margin classifier (no predict_proba) failed as soon as two ranking scorers were used
+    from sklearn.metrics import get_scorer as sklearn_scorer
+    from sklearn.svm import LinearSVC
+
+    X, y = make_classification(300, 6, weights=[0.8], random_state=0)
+    ours = cross_validate(LinearSVC(), X, y, cv=3, scoring={
+        "auc": get_scorer("roc_auc"), "ap": get_scorer("average_precision")})
+    theirs = cross_validate(LinearSVC(), X, y, cv=3, scoring={
+        "auc": sklearn_scorer("roc_auc"), "ap": sklearn_scorer("average_precision")})
+    np.testing.assert_allclose(ours["test_auc"], theirs["test_auc"])
+    np.testing.assert_allclose(ours["test_ap"], theirs["test_ap"])
+    X3, y3 = make_classification(300, 6, n_informative=4, n_classes=3, random_state=0)
+    ap = {s: cross_validate(LinearSVC(), X3, y3, cv=3, scoring=s)["test_score"]
+          for s in (get_scorer("average_precision"), sklearn_scorer("average_precision"))}
+    np.testing.assert_allclose(*ap.values())
+    with pytest.raises(ValueError, match="'roc_auc' scorer on 3 classes needs predict_proba"):
+        get_scorer("roc_auc")(LinearSVC().fit(X3, y3), X3, y3)
+
+
 def test_gmean_multiclass_matches_imblearn_and_weights_equal_repeats():
     rng = np.random.default_rng(0)
     y = rng.integers(0, 3, 60)
