@@ -48,9 +48,10 @@ Equal counts give ``classes_[1]`` (no class is the majority). A scored ``y``
 holding a single class is an error: for the scorers of probabilities (ROC
 AUC, average precision, log-loss, Brier, ECE) always, since every class
 must be present in the scored fold; for those of labels (F1, F-beta) when
-neither ``pos_label`` nor recorded training counts name the positive class,
-since the minority cannot be told and scoring the absent class would be
-meaningless. The scorer's ``repr`` names the class: ``pos_label='fraud'`` or
+neither ``pos_label`` nor recorded training counts name the positive class
+(recorded equal counts name ``classes_[1]``, as above, and a fold without
+it scores 0), since the minority cannot be told and scoring the absent
+class would be meaningless. The scorer's ``repr`` names the class: ``pos_label='fraud'`` or
 ``pos_label=<minority class>``. ROC AUC, Brier, log-loss, ECE, accuracy,
 balanced accuracy, MCC, G-mean and worst-class recall are the same
 whichever class is positive; they accept ``pos_label`` (and check it) but

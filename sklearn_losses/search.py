@@ -104,8 +104,9 @@ def _imbalance():
 
 
 def _noise():
-    # Noise-robust losses (docs/design.rst, section "Imbalance and label noise"): (bounded gradients), each with and
-    # without balanced re-weighting, since bounded losses underfit rare classes.
+    # Noise-robust losses (bounded gradients; docs/design.rst, section "Imbalance and label
+    # noise"), each with and without balanced re-weighting, since bounded losses underfit
+    # rare classes.
     return [
         {"loss": ["cross_entropy", "sce", "nce_rce", get_loss("comp_sum", tau=1.5),
                   get_loss("logit_clip", loss="cross_entropy", delta=2.0)],
@@ -139,8 +140,9 @@ def loss_search_grid(problem="imbalance", *, prefix=""):
           cross-entropy with label smoothing 0.1, ``"inverse_sqrt"``
           weights), cross-entropy with ``reweight`` None / ``"balanced"`` /
           ``"inverse_sqrt"``, ``logit_adjusted``, class-balanced
-          ``focal(gamma=1)`` and balanced ``poly1`` (7 candidates, each with
-          one correction of the class prior);
+          ``focal(gamma=1)`` and balanced ``poly1`` (7 candidates: plain
+          cross-entropy, the uncorrected reference, and six that each
+          correct the class prior once);
         - ``"noise"``: cross-entropy, ``sce``, ``nce_rce``,
           ``comp_sum(tau=1.5)`` and ``logit_clip(cross_entropy, delta=2)``,
           each with and without balanced weights, and balanced ``gce`` (11);
@@ -179,7 +181,9 @@ def make_loss_search(estimator=None, *, problem="imbalance", scoring="average_pr
     problem : {"imbalance", "noise", "metric"}, default="imbalance"
         Which grid of :func:`loss_search_grid`.
     scoring : str, callable, list or dict, default="average_precision"
-        As in ``GridSearchCV``, every name resolved by
+        As in ``GridSearchCV`` (except that a list or dict of one scorer
+        gives the single-metric form, ``cv_results_["mean_test_score"]``,
+        unless ``refit`` names it), every name resolved by
         :func:`sklearn_losses.metrics.get_scorer`: the package's scorers
         (``"gmean"``...; ``"average_precision"`` and ``"f1"`` measure the
         minority class, also with string labels) and scikit-learn's. Select
