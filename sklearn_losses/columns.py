@@ -42,7 +42,10 @@ array):
    c. a list, tuple, dict, set or array in a cell: an error naming the
       column (a cell holds one value);
    d. anything else (words, codes, mixed values): **text**; its values are
-      compared as strings (:func:`category_strings`).
+      compared as strings (:func:`category_strings`). Dates written
+      otherwise than in ISO 8601, or ISO dates with other words among them,
+      are text too: :func:`date_like_example` names them, and the
+      estimator's encoder warns in ``fit``.
 
 Complex numbers, durations (``timedelta64``) and other dtypes are refused
 with an error naming the column. A scipy sparse matrix has numeric columns
@@ -78,8 +81,8 @@ import pandas as pd
 import scipy.sparse as sp
 
 __all__ = ["CATEGORICAL", "DATETIME", "KINDS", "MISSING_MARKERS", "NUMERIC", "TEXT",
-           "WORD_SHARE", "category_strings", "column_kind", "column_kinds", "numeric_words",
-           "split_columns", "to_datetime", "to_numeric"]
+           "WORD_SHARE", "category_strings", "column_kind", "column_kinds", "date_like_example",
+           "numeric_words", "split_columns", "to_datetime", "to_numeric"]
 
 NUMERIC, CATEGORICAL, DATETIME, TEXT = "numeric", "categorical", "datetime", "text"
 KINDS = (NUMERIC, CATEGORICAL, DATETIME, TEXT)
@@ -474,6 +477,44 @@ def numeric_words(values) -> dict:
         text = text[~text.str.fullmatch(_LENIENT_NUMBER.pattern).astype(bool)
                     & text.str.fullmatch(_WORD.pattern).astype(bool)]
     return {str(k): int(v) for k, v in text.value_counts().items()}
+
+
+#: Dates in a form the rule does not read (rule 5b reads ISO 8601 only): day or month
+#: first (``17-08-1984``, ``8/17/84``, ``17.08.1984``), year first with slashes or points
+#: (``1984/08/17``), or a month (``1984-08``), optionally followed by a time.
+_OTHER_DATE = re.compile(r"(?:[0-9]{1,2}[-/.][0-9]{1,2}[-/.](?:[0-9]{4}|[0-9]{2})"
+                         r"|[0-9]{4}[/.][0-9]{1,2}[/.][0-9]{1,2}|[0-9]{4}-(?:0[1-9]|1[0-2]))"
+                         r"(?:[T ][0-9:.]+)?")
+
+
+def date_like_example(values):
+    """What makes a text column look like dates the rule does not read, else None.
+
+    The column's present values (stripped, missing-value markers left out)
+    are dates written otherwise than in ISO 8601 (``"dates written as
+    '17-08-1984'"``), or ISO dates but for a few other values (at most
+    :data:`WORD_SHARE` of them, which make the whole column text: ``"ISO
+    dates but for 'unknown'"``). The column is then categories, each date a
+    level of its own, an unseen level at prediction; callers warn with the
+    description, so that the user converts the column.
+    """
+    values = pd.Series(values)
+    if not (values.dtype == object or pd.api.types.is_string_dtype(values.dtype)
+            or isinstance(values.dtype, pd.CategoricalDtype)):
+        return None
+    present = values.dropna()
+    if not len(present) or not all(isinstance(v, str) for v in present.iloc[:100]):
+        return None
+    text = present.astype(str).str.strip()
+    text = text[~text.isin(MISSING_MARKERS)]
+    if len(text) < 3:
+        return None
+    if text.str.fullmatch(_OTHER_DATE.pattern).all():
+        return f"dates written as {text.iloc[0]!r}"
+    iso = text.str.fullmatch(_ISO_DATE)
+    if iso.any() and 0 < (~iso).sum() <= WORD_SHARE * len(text):
+        return f"ISO dates but for {text[~iso].iloc[0]!r}"  # what keeps them from being dates
+    return None
 
 
 def to_datetime(values, name="x0", *, fitted=False) -> pd.Series:

@@ -464,8 +464,14 @@ def _summary(args, say, source, X, y, info, configs, losses, reweightings, folds
             "is read as text, each value a category of its own. Replace such cells by empty "
             "ones (missing values are imputed) for the numbers to count as numbers, or leave "
             f"the column out with --drop {c}.")
+    for c, found in info.get("date_like", {}).items():
+        say(f"Note: column {c!r} holds {found}, so it is read as categories, each date a "
+            "level of its own: only columns of ISO 8601 dates (2024-05-31; empty cells and "
+            "missing-value markers allowed) are read as dates. Rewrite the column in that "
+            f"form, or leave it out with --drop {c}.")
     for c, k in info["cardinality"].items():
-        if c in info.get("mostly_numbers", {}) or c in info.get("decimal_marks", {}):
+        if (c in info.get("mostly_numbers", {}) or c in info.get("decimal_marks", {})
+                or c in info.get("date_like", {})):
             continue
         if k > HIGH_CARDINALITY or (k == n and n > 10):
             say(f"Note: categorical column {c!r} has {k} distinct values (the model "
@@ -586,8 +592,12 @@ def _run_configs(args, configs, X, y, info, splits, scorers, max_epochs, device,
                               f"{row[f'{metrics[0]}_std']:.3f} ({row['total_s']:.1f} s)")
             else:
                 progress.write(f"{prefix}: failed: {row['error']}")
-            _print_warnings(row["warnings"], f"[{index[name]}/{len(names)}]", shown,
-                            progress.note)
+            # the summary's note named the columns of dates the rule does not read; each
+            # fold's model says it again with its own example value
+            noted = tuple(f"Column {c!r} holds " for c in info.get("date_like", {}))
+            messages = [m for m in row["warnings"]
+                        if not (noted and m.split(": ", 1)[-1].startswith(noted))]
+            _print_warnings(messages, f"[{index[name]}/{len(names)}]", shown, progress.note)
 
     interrupted = False
     try:

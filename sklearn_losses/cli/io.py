@@ -175,7 +175,7 @@ def _decode_error(path, encoding) -> CLIError:
                     "--encoding cp1252 (Excel on Windows).")
 
 
-def read_table(path, sep=",", encoding="utf-8", *, header=True, decimal="."):
+def read_table(path, sep=",", encoding="utf-8", *, header=True, decimal=".", target=None):
     """Read a CSV file into a DataFrame; CLIError naming the problem otherwise.
 
     Parameters
@@ -192,6 +192,11 @@ def read_table(path, sep=",", encoding="utf-8", *, header=True, decimal="."):
     header : bool, default=True
         False: the first row is data, and the columns are named ``"0"``,
         ``"1"``, ... by position.
+    target : str or None, default=None
+        A column to read as ``compare`` reads the target: its labels as
+        numbers when every label is one, text otherwise (stripped, pandas'
+        missing-value markers missing). Then it compares with a saved
+        model's ``predict`` and scores (``model.score(X, X[target])``).
 
     Returns
     -------
@@ -255,6 +260,11 @@ def read_table(path, sep=",", encoding="utf-8", *, header=True, decimal="."):
     df, notes = _check_header(df, names, str(path)) if header else (df, [])
     if decimal != ".":
         df = _parse_decimal_columns(df, decimal)
+    if target is not None:
+        if str(target) not in df.columns:
+            raise CLIError(f"target={target!r} is not a column of {str(path)!r}; its columns: "
+                           + ", ".join(repr(c) for c in df.columns[:20]) + ".")
+        df[str(target)] = _labels(df[str(target)])
     df.attrs["read_notes"] = notes
     if len(df) == 0:
         raise CLIError(f"{str(path)!r} has a header row but no data rows"
@@ -474,7 +484,8 @@ def prepare_data(df, target, *, drop=(), positive_label=None, source="the data",
     X = df.drop(columns=[target, *drop])
     if X.shape[1] == 0:
         raise CLIError(f"no feature columns left in {source} besides the target {target!r}.")
-    from ..columns import DATETIME, NUMERIC, column_kinds, numeric_words, to_numeric
+    from ..columns import (DATETIME, NUMERIC, column_kinds, date_like_example, numeric_words,
+                           to_numeric)
 
     kinds = list(zip(X.columns, column_kinds(X)))  # the package's column rule
     numeric = [c for c, k in kinds if k == NUMERIC]
@@ -494,6 +505,8 @@ def prepare_data(df, target, *, drop=(), positive_label=None, source="the data",
     info["mostly_numbers"] = _mostly_numbers(X, categorical)
     info["numeric_words"] = {c: words for c in numeric if (words := numeric_words(X[c]))}
     info["cardinality"] = {c: int(X[c].nunique(dropna=False)) for c in categorical}
+    info["date_like"] = {c: found for c in categorical
+                         if (found := date_like_example(X[c])) is not None}
     return _typed(X, values, dates, categorical), y, info
 
 

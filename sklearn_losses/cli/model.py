@@ -138,7 +138,11 @@ class RelabeledClassifier(ClassifierMixin, BaseEstimator):
     estimator_ : estimator
         The fitted clone.
     classes_ : ndarray of shape (K,)
-        The labels: the columns of :meth:`predict_proba`.
+        The labels, sorted (as scikit-learn's metrics expect): the columns
+        of :meth:`predict_proba`.
+    proba_columns_ : ndarray of shape (K,)
+        For each of ``classes_``, the estimator's column (the label's
+        code); only with ``labels``.
     feature_names_in_ : ndarray of str
         The feature columns, by the names ``compare`` gave them.
     n_features_in_ : int
@@ -158,8 +162,16 @@ class RelabeledClassifier(ClassifierMixin, BaseEstimator):
         self.feature_names_in_ = np.asarray(names, dtype=object)
         self.n_features_in_ = len(names)
         self.estimator_ = clone(self.estimator).fit(X.set_axis(names, axis=1), y)
-        self.classes_ = (np.asarray(self.labels) if self.labels is not None
-                         else np.asarray(self.estimator_.classes_))
+        if self.labels is None:
+            self.classes_ = np.asarray(self.estimator_.classes_)
+            return self
+        labels = np.asarray(self.labels)
+        try:  # scikit-learn's metrics take predict_proba's columns in sorted label order
+            order = np.argsort(labels, kind="stable")
+        except TypeError:  # labels that do not compare: the codes' order
+            order = np.arange(len(labels))
+        self.classes_ = labels[order]
+        self.proba_columns_ = order  # the estimator's column of each of classes_
         return self
 
     def _features(self, X):
@@ -218,11 +230,14 @@ class RelabeledClassifier(ClassifierMixin, BaseEstimator):
         codes = self.estimator_.predict(self._features(X))
         if self.labels is None:
             return codes
-        return self.classes_[np.asarray(codes, dtype=np.int64)]
+        return np.asarray(self.labels)[np.asarray(codes, dtype=np.int64)]
 
     def predict_proba(self, X):
-        """Class probabilities, columns in the order of ``classes_``."""
-        return self.estimator_.predict_proba(self._features(X))
+        """Class probabilities, columns in the order of ``classes_`` (the labels sorted)."""
+        proba = self.estimator_.predict_proba(self._features(X))
+        # models saved before the columns were sorted have no proba_columns_: codes' order
+        order = getattr(self, "proba_columns_", None)
+        return proba if order is None else proba[:, order]
 
 
 def _listed(names, limit=12) -> str:

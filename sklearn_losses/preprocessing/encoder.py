@@ -36,6 +36,7 @@ from ..columns import (
     _is_number,
     category_strings,
     column_kind,
+    date_like_example,
     to_numeric,
 )
 from ._table import _numeric_array, check_table
@@ -337,6 +338,7 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         self.numeric_features_ = [j for j, k in enumerate(kinds) if k == "num"]
         self.datetime_features_ = [j for j, k in enumerate(kinds) if k == "date"]
         categorical = [j for j, k in enumerate(kinds) if k == "cat"]
+        self._warn_date_like(frame, categorical)
         levels = {j: frame.iloc[:, j].nunique(dropna=False) for j in categorical}
         self.onehot_features_ = [j for j in categorical if levels[j] <= self.max_onehot_levels]
         self.target_features_ = [j for j in categorical if levels[j] > self.max_onehot_levels]
@@ -643,6 +645,18 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
                 f"where the column held {held} values; they are encoded as unseen levels. "
                 "Give the column the type it had in fit.")
         return strings
+
+    def _warn_date_like(self, frame, categorical):
+        """Warn about the category columns that hold dates the column rule does not read."""
+        for j in categorical:
+            found = date_like_example(frame.iloc[:, j])
+            if found is not None:
+                warn_user(
+                    f"Column {self._names([j])[0]!r} holds {found}, so it is read as "
+                    "categories, each date a level of its own (unseen at prediction): text "
+                    "is read as dates only when every value is an ISO 8601 date "
+                    "('2024-05-31') or a missing-value marker. Convert the column, e.g. "
+                    "pd.to_datetime(column, format='%d-%m-%Y', errors='coerce'), or drop it.")
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -647,3 +647,55 @@ def test_warm_up_warms_cuda_for_auto_estimators_when_there_is_a_gpu(monkeypatch)
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     compare.warm_up([tiny, WeightedLossClassifier(device="cpu")])
     assert fitted == ["auto", "cpu", "cuda"]  # "auto" was warmed already
+
+
+@pytest.mark.parametrize("positive", [None, "0"])
+def test_saved_model_classes_are_sorted_so_sklearn_scores_it_right(positive, tmp_path, capsys):
+    # the codes put the positive class second: with a positive label that sorts first
+    # ("0", or the minority 'False' of 'True'/'False') classes_ was [positive, negative], and
+    # scikit-learn's scorers, which take predict_proba's columns in sorted label order,
+    # scored the model inverted (ROC AUC 1 - the truth)
+    import joblib
+    from sklearn.metrics import get_scorer as sklearn_scorer
+    from sklearn.metrics import roc_auc_score
+
+    from sklearn_losses.cli.io import CLIError
+
+    data = tmp_path / "d.csv"
+    rng = np.random.default_rng(0)
+    y = (np.arange(80) % 4 != 0).astype(int)  # 0 is the minority: the positive by default
+    pd.DataFrame({"x1": rng.normal(size=80) + 2 * y, "x2": rng.normal(size=80),
+                  "label": y}).to_csv(data, index=False)
+    model_path = tmp_path / "best.joblib"
+    extra = [] if positive is None else ["--positive-label", positive]
+    rc, _, err = _run(capsys, "compare", str(data), "-t", "label", *TINY, *extra,
+                      "--losses", "cross_entropy", "--reweight", "none", "--no-plot",
+                      "--out", str(tmp_path / "res"), "--save-best", str(model_path))
+    assert rc == 0, err
+    model = joblib.load(model_path)
+    assert list(model.classes_) == [0, 1]
+    X = read_table(data, target="label")
+    assert X["label"].dtype == np.int64  # as compare read the target, not text
+    proba = model.predict_proba(X)
+    assert roc_auc_score(X["label"], proba[:, 1]) > 0.9  # column 1 is P(label == 1)
+    assert sklearn_scorer("roc_auc")(model, X, X["label"]) > 0.9
+    assert model.score(X, X["label"]) > 0.8
+    np.testing.assert_array_equal(model.predict(X), model.classes_[proba.argmax(axis=1)])
+    with pytest.raises(CLIError, match="target='nope' is not a column"):
+        read_table(data, target="nope")
+
+
+def test_a_column_of_day_first_dates_gets_one_note_not_an_identifier_note(tmp_path, capsys):
+    data = tmp_path / "d.csv"
+    rng = np.random.default_rng(0)
+    y = (np.arange(60) % 4 == 0).astype(int)
+    pd.DataFrame({"x": rng.normal(size=60) + y,
+                  "when": [f"{d % 28 + 1:02d}-{d % 12 + 1:02d}-{1950 + d}" for d in range(60)],
+                  "label": y}).to_csv(data, index=False)
+    rc, out, err = _run(capsys, "compare", str(data), "-t", "label", *TINY,
+                        "--losses", "cross_entropy", "--reweight", "none", "--no-plot",
+                        "--out", str(tmp_path / "res"))
+    assert rc == 0, err
+    text = out + err
+    assert text.count("Note: column 'when' holds dates written as '01-01-1950'") == 1
+    assert "an identifier?" not in text and "warning: UserWarning: Column 'when'" not in text

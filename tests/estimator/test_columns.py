@@ -229,3 +229,31 @@ def test_numeric_words_leaves_infinity_out():
 
     s = pd.Series(["1.5", "2", "inf", "-Infinity", "unknown"], dtype=object)
     assert numeric_words(s) == {"unknown": 1}  # to_numeric reads inf and -Infinity as numbers
+
+
+def test_dates_the_rule_does_not_read_are_named():
+    from sklearn_losses.columns import date_like_example
+
+    assert date_like_example(pd.Series(["17-08-1984", "01/02/85", "3.4.1999", None])) == (
+        "dates written as '17-08-1984'")
+    assert date_like_example(pd.Series(["1984-08", "1985-12", "1986-01"])) == (
+        "dates written as '1984-08'")
+    iso = [f"2020-01-{d:02d}" for d in range(1, 28)]
+    assert date_like_example(pd.Series(iso + ["unknown"])) == "ISO dates but for 'unknown'"
+    assert date_like_example(pd.Series(iso)) is None  # ISO dates: the rule reads them
+    assert date_like_example(pd.Series(iso[:5] + ["a", "b"])) is None  # words, not dates
+    for other in (["2019-20", "2020-21", "2021-22"],  # seasons, not months
+                  ["1.5", "2.25", "3.10"], ["red", "blue", "green"], [1, 2, 3]):
+        assert date_like_example(pd.Series(other)) is None, other
+
+
+def test_the_estimator_warns_about_a_column_of_dates_it_reads_as_categories():
+    from sklearn_losses import WeightedLossClassifier
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"x": rng.normal(size=40),
+                      "when": [f"{d % 28 + 1:02d}-08-1984" for d in range(40)]})
+    with pytest.warns(UserWarning, match=r"Column 'when' holds dates written as '01-08-1984', "
+                                         r"so it is read as categories"):
+        WeightedLossClassifier(max_epochs=2, hidden_layer_sizes=(4,)).fit(
+            X, (X["x"] > 0).astype(int))
