@@ -6,6 +6,7 @@ matplotlib load inside the commands that need them.
 
 from __future__ import annotations
 
+import shlex
 import sys
 import warnings
 from pathlib import Path
@@ -458,17 +459,17 @@ def _summary(args, say, source, X, y, info, configs, losses, reweightings, folds
         more = f" and {len(words) - 3} other word(s)" if len(words) > 3 else ""
         say(f"Note: numeric column {c!r} holds words ({shown}{more}), read as missing values "
             "(imputed). Empty those cells, or leave the column out with "
-            f"--drop {c}, if they mean something else.")
+            f"--drop {shlex.quote(str(c))}, if they mean something else.")
     for c, stray in info.get("mostly_numbers", {}).items():
         say(f"Note: column {c!r} holds numbers but for {', '.join(map(repr, stray))}, so it "
             "is read as text, each value a category of its own. Replace such cells by empty "
             "ones (missing values are imputed) for the numbers to count as numbers, or leave "
-            f"the column out with --drop {c}.")
+            f"the column out with --drop {shlex.quote(str(c))}.")
     for c, found in info.get("date_like", {}).items():
         say(f"Note: column {c!r} holds {found}, so it is read as categories, each date a "
             "level of its own: only columns of ISO 8601 dates (2024-05-31; empty cells and "
             "missing-value markers allowed) are read as dates. Rewrite the column in that "
-            f"form, or leave it out with --drop {c}.")
+            f"form, or leave it out with --drop {shlex.quote(str(c))}.")
     for c, k in info["cardinality"].items():
         if (c in info.get("mostly_numbers", {}) or c in info.get("decimal_marks", {})
                 or c in info.get("date_like", {})):
@@ -476,7 +477,7 @@ def _summary(args, say, source, X, y, info, configs, losses, reweightings, folds
         if k > HIGH_CARDINALITY or (k == n and n > 10):
             say(f"Note: categorical column {c!r} has {k} distinct values (the model "
                 f"target-encodes columns of more than 16 levels); an identifier? leave it out "
-                f"with --drop {c}.")
+                f"with --drop {shlex.quote(str(c))}.")
     if "drw" in reweightings:
         say(f"Note: the drw configurations train without early stopping, for all {max_epochs} "
             f"epochs, so that their class weights switch on (at epoch "

@@ -125,13 +125,36 @@ def _parse_decimal_columns(df, decimal):
 
 
 # ---------------------------------------------------------------- decoding
+def _open_bytes(path):
+    """The file's bytes as pandas reads them: decompressed when its name says it is compressed
+    (``.gz``, ``.bz2``, ``.xz``, ``.zip``: the first member), else as they are."""
+    import bz2
+    import gzip
+    import lzma
+    import zipfile
+
+    from pandas.io.common import infer_compression
+
+    kind = infer_compression(str(path), "infer")
+    if kind == "gzip":
+        return gzip.open(path, "rb")
+    if kind == "bz2":
+        return bz2.open(path, "rb")
+    if kind == "xz":
+        return lzma.open(path, "rb")
+    if kind == "zip":
+        archive = zipfile.ZipFile(path)
+        return archive.open(archive.namelist()[0])
+    return open(path, "rb")
+
+
 def _first_undecodable(path, encoding, chunk_size=1 << 20):
     """``(line, byte_offset, byte)`` of the first byte ``encoding`` cannot decode, else None."""
     import codecs
 
     decoder = codecs.getincrementaldecoder(encoding)()
     offset, lines = 0, 1
-    with open(path, "rb") as fh:
+    with _open_bytes(path) as fh:
         while True:
             chunk = fh.read(chunk_size)
             final = not chunk
@@ -152,8 +175,12 @@ def _first_undecodable(path, encoding, chunk_size=1 << 20):
 
 def _decode_error(path, encoding) -> CLIError:
     """The message for a file that ``encoding`` cannot decode: where, and what to try."""
-    with open(path, "rb") as fh:
-        head = fh.read(4096)
+    try:
+        with _open_bytes(path) as fh:
+            head = fh.read(4096)
+    except (OSError, EOFError, IndexError, ValueError):  # a damaged archive: its raw bytes
+        with open(path, "rb") as fh:
+            head = fh.read(4096)
     name = repr(str(path))
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return CLIError(f"{name} could not be decoded as {encoding}: it starts with a UTF-16 "

@@ -699,3 +699,42 @@ def test_a_column_of_day_first_dates_gets_one_note_not_an_identifier_note(tmp_pa
     text = out + err
     assert text.count("Note: column 'when' holds dates written as '01-01-1950'") == 1
     assert "an identifier?" not in text and "warning: UserWarning: Column 'when'" not in text
+
+
+@pytest.mark.parametrize("suffix", ["", ".gz", ".bz2", ".xz", ".zip"])
+def test_a_compressed_file_in_another_encoding_is_diagnosed_inside_the_archive(suffix,
+                                                                               tmp_path):
+    import bz2
+    import gzip
+    import lzma
+    import zipfile
+
+    from sklearn_losses.cli.io import CLIError
+
+    raw = "x,café,label\n1,2,yes\n3,4,no\n".encode("latin-1")
+    path = tmp_path / f"t.csv{suffix}"
+    if suffix == ".zip":
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("t.csv", raw)
+    else:
+        opener = {"": open, ".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}[suffix]
+        with opener(path, "wb") as fh:
+            fh.write(raw)
+    # it used to read the compressed bytes: "not a text CSV file (... NUL bytes)"
+    with pytest.raises(CLIError, match=r"could not be decoded as utf-8 \(byte 0xe9 on line 1, "
+                                       r"offset 5\).*--encoding latin-1"):
+        read_table(path)
+    assert list(read_table(path, encoding="latin-1").columns) == ["x", "café", "label"]
+
+
+def test_drop_hints_are_shell_quoted(tmp_path, capsys):
+    data = tmp_path / "d.csv"
+    rng = np.random.default_rng(0)
+    y = (np.arange(60) % 4 == 0).astype(int)
+    pd.DataFrame({"x": rng.normal(size=60) + y, "Term (id)": [f"t{i}" for i in range(60)],
+                  "label": y}).to_csv(data, index=False)
+    rc, out, err = _run(capsys, "compare", str(data), "-t", "label", *TINY,
+                        "--losses", "cross_entropy", "--reweight", "none", "--no-plot",
+                        "--out", str(tmp_path / "res"))
+    assert rc == 0, err
+    assert "leave it out with --drop 'Term (id)'." in out + err  # pastes into a shell
