@@ -902,8 +902,10 @@ def make_fbeta_scorer(beta=1.0, *, pos_label=None):
         Binary problems: the measured class, one of the estimator's
         ``classes_``; None: the minority class (:ref:`scorer-positive-class`).
     """
-    if not beta > 0:
-        raise ValueError(f"beta must be > 0; got {beta!r}.")
+    from numbers import Real
+
+    if isinstance(beta, bool) or not isinstance(beta, Real) or not beta > 0:
+        raise ValueError(f"beta must be a number > 0; got {beta!r}.")
 
     return _make_scorer(ProbaMetric(f"fbeta_{beta:g}", partial(_fbeta, float(beta)),
                                     needs="labels", uses_pos_label=True), pos_label)

@@ -33,6 +33,11 @@ def check_table(X, *, ensure_min_samples=1, estimator=None, accept_sparse=True):
         if X.shape[1] < 1:
             raise ValueError(f"Found array with 0 feature(s) (shape={X.shape}) while a minimum "
                              f"of 1 is required by {name}.")
+        if not X.columns.is_unique:
+            twice = list(dict.fromkeys(X.columns[X.columns.duplicated()]))
+            raise ValueError(f"{name}: the DataFrame's column names must be unique; "
+                             f"{', '.join(map(repr, twice))} name(s) several columns. Rename "
+                             "or drop them.")
         return X
     return check_array(X, accept_sparse="csr" if accept_sparse else False, dtype=None,
                        ensure_all_finite=False, ensure_min_samples=ensure_min_samples,

@@ -257,3 +257,12 @@ def test_the_estimator_warns_about_a_column_of_dates_it_reads_as_categories():
                                          r"so it is read as categories"):
         WeightedLossClassifier(max_epochs=2, hidden_layer_sizes=(4,)).fit(
             X, (X["x"] > 0).astype(int))
+
+
+def test_duplicate_column_names_are_refused_by_name():
+    # split_columns listed the name twice and the fit failed deep in narwhals
+    from sklearn_losses import WeightedLossClassifier
+
+    X = pd.DataFrame(np.random.default_rng(0).normal(size=(20, 3)), columns=["a", "b", "a"])
+    with pytest.raises(ValueError, match=r"column names must be unique; 'a' name\(s\) several"):
+        WeightedLossClassifier(max_epochs=1).fit(X, np.arange(20) % 2)

@@ -206,7 +206,7 @@ def test_scorer_errors(fitted_lr):
     # probabilities need every class present in the fold
     with pytest.raises(ValueError, match="every class must be present"):
         get_scorer("roc_auc")(clf, X[:3], np.array(["neg", "neg", "neg"]))
-    with pytest.raises(ValueError, match="beta must be > 0"):
+    with pytest.raises(ValueError, match="beta must be a number > 0"):
         make_fbeta_scorer(0)
     assert {"gmean", "worst_class_recall", "neg_ece", "neg_brier", "neg_log_loss"} <= set(
         available_scorers())
@@ -381,3 +381,9 @@ def test_a_loss_scorer_of_a_stochastic_loss_is_refused():
         make_loss_scorer("ensloss")
     with pytest.raises(ValueError, match="drawn at random"):
         loss_metric("ensloss")
+
+
+@pytest.mark.parametrize("beta", ["2", True, np.nan, 0, -1.0])
+def test_fbeta_scorer_refuses_a_beta_that_is_not_a_positive_number(beta):
+    with pytest.raises(ValueError, match="beta must be a number > 0"):
+        make_fbeta_scorer(beta)
