@@ -106,7 +106,8 @@ def main(argv=None):
         table.append((batch, hidden, work, times, ratio))
         print(f"| {batch} | {'x'.join(map(str, hidden))} | {work:.2e} | " + " | ".join(cells)
               + (f" | {ratio:.2f} |" if ratio is not None else " |"), flush=True)
-    print("\nWeightedLossClassifier() on a generated table (30 features, 5% positives), fit seconds:")
+    print("\nWeightedLossClassifier() on a generated table (30 features, 5% positives), "
+          "fit seconds:")
     print("\n| rows | " + " | ".join(names) + " |\n|" + "---|" * (1 + len(names)))
     for n_rows in rows:
         cells = []

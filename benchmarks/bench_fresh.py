@@ -77,22 +77,22 @@ WHEELS = {"lifelines": "0.30.3", "statsmodels": "0.15.0", "river": "0.26.1"}
 METHODS = ("catboost_balanced", "wlc_portfolio", "default", "hgb_balanced", "mlp")
 DOCS_PAGE = common.DOCS_DIR / "heldout_fresh.md"
 INTRO = """\
-Eight imbalanced binary tables that no choice of this package was made on: data
-bundled in the PyPI wheels of lifelines 0.30.3, statsmodels 0.15.0 and river 0.26.1,
-their targets fixed by a rule written down before any model ran on them (an event
-indicator, or a threshold giving 5-30% positives; of the multilabel yeast table its
-rarest label and its rarest label with at least 5% positives; columns that encode the
-target or were measured after baseline dropped; the list is in
-`benchmarks/bench_fresh.py`). No setting was changed after these figures were seen.
-A first run kept ACTG175's follow-up CD4 counts, which partly encode its event; a
-review found the leak, and that table was rebuilt from its baseline columns
-(`actg175_baseline`) and rerun, its leaky rows discarded. Same protocol and methods as the held-out page: stratified
-5-fold CV, seeds 0-2, each table's value the mean over folds then seeds; W/T/L
-against `catboost_balanced` (tie: |difference| < 0.01) and a two-sided Wilcoxon
-signed-rank p over the per-table values. *s / fold*: fit + predict seconds, one
-thread per fit, two fits at a time on a 2-core machine (with other work running):
-times compare only within this page. These tables are weakly predictable (ROC AUC
-about 0.67, AP about 0.3), so the differences are small in absolute terms."""
+Eight imbalanced binary tables that no choice of this package was made on: data bundled
+in the PyPI wheels of lifelines 0.30.3, statsmodels 0.15.0 and river 0.26.1, their
+targets fixed by a rule written down before any model ran on them (an event indicator,
+or a threshold giving 5-30% positives; of the multilabel yeast table its rarest label
+and its rarest label with at least 5% positives; columns that encode the target or were
+measured after baseline dropped; the list is in `benchmarks/bench_fresh.py`). No setting
+was changed after these figures were seen. A first run kept ACTG175's follow-up CD4
+counts, which partly encode its event; a review found the leak, and that table was
+rebuilt from its baseline columns (`actg175_baseline`) and rerun, its leaky rows
+discarded. Same protocol and methods as the held-out page: stratified 5-fold CV, seeds
+0-2, each table's value the mean over folds then seeds; W/T/L against
+`catboost_balanced` (tie: |difference| < 0.01) and a two-sided Wilcoxon signed-rank p
+over the per-table values. *s / fold*: fit + predict seconds, one thread per fit, two
+fits at a time on a 2-core machine (with other work running): times compare only within
+this page. These tables are weakly predictable (ROC AUC about 0.67, AP about 0.3), so
+the differences are small in absolute terms."""
 
 
 def download_wheels(folder) -> dict:

@@ -6,7 +6,8 @@ forward pass) is at least ``CUDA_MIN_WORK``, and on the CPU otherwise: a
 GPU step costs about a millisecond of kernel launches whatever its size, so
 small networks on small batches (the default network among them) train
 faster on one CPU thread. The choice is made in ``fit`` and recorded in
-``device_``. ``device="cpu"``, ``"cuda"`` or ``"cuda:1"`` pin it. The training data are copied to the device once per fit, so the
+``device_``. ``device="cpu"``, ``"cuda"`` or ``"cuda:1"`` pin it. The
+training data are copied to the device once per fit, so the
 mini-batches do not travel between host and GPU.
 
 This example times the same fit (fixed number of epochs, no early stopping)
@@ -16,7 +17,7 @@ on every available device - the CPU always, CUDA when
 the CPU only. Large batches are what keep a GPU busy on tabular data: on an
 H100 machine (16 CPU cores) this example's setting ran 3.0x faster per epoch
 on the GPU (0.16 s against 0.48 s), while the default network's fits on
-tables of 1,000 to 50,000 rows ran 1.6x to 3.8x faster on the CPU
+tables of 1,000 to 50,000 rows ran 1.9x to 2.0x faster per epoch on the CPU
 (``benchmarks/bench_device.py``).
 
     python examples/gpu_training.py            # 200k rows; ~30 s on 2 CPU cores

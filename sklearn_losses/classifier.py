@@ -329,7 +329,7 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         (:math:`2^{24}`), else on the CPU: below that a GPU step's fixed cost
         (its kernel launches) and per-epoch synchronisation make the CPU
         faster. The default network stays below it up to about 650 encoded
-        columns (on an H100 machine its fits ran 1.6x to 3.8x faster on the
+        columns (on an H100 machine its epochs ran 1.9x to 2.0x faster on the
         CPU). The choice depends on the shapes and parameters only and is
         made in every fit (a ``partial_fit`` counts ``batch_size`` rows
         whatever its chunk's size, so the calls of a stream agree);

@@ -36,7 +36,8 @@ __all__ = [
     "THREADS_MIN_WORK", "BatchProgressBar", "BatchReducer", "ClassWeightSchedule",
     "DeviceTensorDataset", "IndexSplit", "LossNet", "SparseRows", "StopTraining",
     "StoppingRule", "TensorBatchIterator", "TrainingResult", "ValidationScoring", "as_tensor",
-    "batch_work", "best_epoch", "build_net", "dense_rows", "predict_float64", "holdout_split", "predict_logits",
+    "batch_work", "best_epoch", "build_net", "dense_rows", "predict_float64", "holdout_split",
+    "predict_logits",
     "resolve_device", "resolve_threads", "resume_training", "thread_count", "torch_threads",
     "train", "training_state", "validation_scores",
 ]

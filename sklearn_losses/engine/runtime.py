@@ -38,8 +38,9 @@ THREADS_MIN_WORK = 1 << 24
 #: 1.32 at 2e7, 1.4 to 1.8 at 7e7 to 8e7, 2.6 to 3.0 at 3e8 to 6e8 and 15 at 4.5e9.
 #: Per step the two meet near 5e6, but a whole fit also pays the GPU's
 #: per-epoch costs (validation, synchronisation): fits of the default network
-#: (8.5e5 per batch on 30 columns; 1,000 to 50,000 rows) ran 1.6x to 3.8x faster on the
-#: CPU. From 2**24 every measured step ran at least 1.13x faster on the GPU.
+#: (8.5e5 per batch on 30 columns; 1,000 to 50,000 rows) ran 1.9x to 2.0x
+#: faster per epoch on the CPU. From 2**24 every measured step ran at least
+#: 1.13x faster on the GPU.
 CUDA_MIN_WORK = 1 << 24
 
 
