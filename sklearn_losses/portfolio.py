@@ -613,6 +613,9 @@ class LossPortfolioClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstima
         """
         nested = {k: v for k, v in params.items()
                   if k.startswith(("configs__", "extra_estimators__"))}
+        rest = {k: v for k, v in params.items() if k not in nested}
+        if rest:  # the parents first (configs=...), then their entries, as scikit-learn does
+            super().set_params(**rest)
         for key, value in nested.items():
             field, _, rest = key.partition("__")
             name, _, sub = rest.partition("__")
@@ -630,8 +633,7 @@ class LossPortfolioClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstima
             else:
                 entries[name] = clone(entries[name]).set_params(**{sub: value})
             setattr(self, field, entries)
-        rest = {k: v for k, v in params.items() if k not in nested}
-        return super().set_params(**rest) if rest else self
+        return self
 
     def _candidates(self):
         """``[(name, unfitted estimator)]``: the configurations, then the extra estimators."""
@@ -894,6 +896,8 @@ class LossPortfolioClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstima
             warnings.simplefilter("ignore")
             # input one candidate cannot take makes it fail: it is left out, the others fit
             inherit_input_tags(tags, estimators, any_of=True)
+        if isinstance(self.threshold, Real) and not isinstance(self.threshold, bool):
+            tags.classifier_tags.multi_class = False  # a probability threshold: binary only
         return tags
 
 

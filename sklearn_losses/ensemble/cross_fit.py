@@ -336,6 +336,8 @@ class CrossFitClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstimatorMi
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         inherit_input_tags(tags, [self._estimator()])
+        if self.threshold is not None:  # a decision threshold: binary only
+            tags.classifier_tags.multi_class = False
         return tags
 
 

@@ -55,3 +55,22 @@ def test_ensemble_selection_refuses_an_empty_ensemble_size():
     probas = np.full((2, 4, 2), 0.5)
     with pytest.raises(ValueError, match="max_ensemble_size must be an int >= 1"):
         ensemble_selection(probas, np.array([0, 1, 0, 1]), max_ensemble_size=0)
+
+
+def test_set_params_sets_configs_before_their_entries():
+    # scikit-learn sets a parent before its nested parameters: a grid of
+    # {"configs": [A], "configs__a__lr": [...]} lost lr (or found no entry 'a')
+    portfolio = LossPortfolioClassifier(configs={"x": {"max_epochs": 1}})
+    portfolio.set_params(configs={"a": {"max_epochs": 3}}, configs__a__lr=0.1)
+    assert portfolio.configs == {"a": {"max_epochs": 3, "lr": 0.1}}
+
+
+def test_a_binary_threshold_tags_the_ensembles_binary_only():
+    from sklearn.utils import get_tags
+
+    from sklearn_losses import CrossFitClassifier
+
+    assert get_tags(LossPortfolioClassifier()).classifier_tags.multi_class  # metric: falls back
+    assert not get_tags(LossPortfolioClassifier(threshold=0.3)).classifier_tags.multi_class
+    assert get_tags(CrossFitClassifier()).classifier_tags.multi_class
+    assert not get_tags(CrossFitClassifier(threshold="f1")).classifier_tags.multi_class
