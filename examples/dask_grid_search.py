@@ -25,7 +25,8 @@ processes=True)``: worker *processes* with one thread each. A fit leaves
 torch's global random generator alone (it draws the initial weights and the
 batch order from ``torch.Generator`` objects of its own, seeded by
 ``random_state``), so fits in threads of one worker are reproducible too,
-except with ``dropout > 0``: dropout masks come from the global generator,
+except with ``dropout > 0`` or ``architecture="nca"``: dropout masks and the
+retrieval network's neighbour sampling come from the global generator,
 seeded inside ``torch.random.fork_rng``, which threads would share.
 Processes are still the better choice: the training loop runs in Python and
 holds the GIL between kernel calls, so threads of one process compete for

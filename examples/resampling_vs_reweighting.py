@@ -2,7 +2,8 @@
 
 On an imbalanced binary problem (5% positives) this example compares:
 
-- nothing: plain cross-entropy;
+- nothing: the default loss (cross-entropy with label smoothing 0.1) and no
+  re-weighting;
 - ``RandomOverSampler`` and ``SMOTE`` from imbalanced-learn, in an
   ``imblearn.pipeline.Pipeline`` (resampling happens on the training folds
   only, never on the test fold);
