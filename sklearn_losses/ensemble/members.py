@@ -82,11 +82,19 @@ def sample_weight_params(estimator, sample_weight) -> dict:
 
     ``{"sample_weight": w}``; for a ``Pipeline`` (scikit-learn's or
     imbalanced-learn's), whose ``fit`` takes only step-prefixed parameters,
-    ``{"<last step>__sample_weight": w}`` (nested pipelines recursively).
+    ``{"<last step>__sample_weight": w}`` (nested pipelines recursively),
+    unless metadata routing is enabled (``sklearn.set_config(
+    enable_metadata_routing=True)``): the Pipeline then takes
+    ``sample_weight`` itself and routes it to the steps that requested it
+    (``set_fit_request(sample_weight=True)``), refusing step prefixes.
     Raises ValueError naming the estimator when it takes no weights.
     """
     if sample_weight is None:
         return {}
+    from sklearn import get_config
+
+    if isinstance(estimator, Pipeline) and get_config().get("enable_metadata_routing"):
+        return {"sample_weight": sample_weight}
     if isinstance(estimator, Pipeline):
         name, last = estimator.steps[-1]
         if last is None or last == "passthrough":

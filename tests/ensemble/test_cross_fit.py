@@ -473,3 +473,26 @@ def test_member_deprecation_warnings_stay_hidden_at_predict():
         warnings.simplefilter("always")
         clf.predict_proba(X)
     assert not [w for w in caught if "internal_api" in str(w.message)]
+
+
+def test_pipeline_members_take_sample_weight_under_metadata_routing():
+    # with routing on, Pipeline refuses step-prefixed parameters: the ensembles passed
+    # weightedlossclassifier__sample_weight and failed (the portfolio dropped the member)
+    import sklearn
+    from sklearn.datasets import make_classification
+
+    from sklearn_losses import CrossFitClassifier, LossPortfolioClassifier, WeightedLossClassifier
+
+    X, y = make_classification(120, 5, random_state=0)
+    w = np.random.default_rng(0).integers(1, 3, 120).astype(float)
+    with sklearn.config_context(enable_metadata_routing=True):
+        last = WeightedLossClassifier(hidden_layer_sizes=(8,), max_epochs=3, random_state=0)
+        pipe = make_pipeline(StandardScaler().set_fit_request(sample_weight=False),
+                             last.set_fit_request(sample_weight=True))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            CrossFitClassifier(pipe, n_folds=2).fit(X, y, sample_weight=w)
+            portfolio = LossPortfolioClassifier(configs={}, extra_estimators={"pipe": pipe},
+                                                n_folds=2, threshold=None).fit(
+                X, y, sample_weight=w)
+        assert list(portfolio.leaderboard_["status"]) == ["ok"]
