@@ -198,8 +198,43 @@ class BaseDecisionClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator)
         "estimator": [HasMethods(["fit", "predict_proba"])],
     }
 
+    #: Whether ``fit`` uses ``sample_weight`` itself (besides passing it on): then, under
+    #: metadata routing, this tool requests it too.
+    _uses_sample_weight = False
+
     def __sklearn_is_fitted__(self):
         return hasattr(self, "estimator_")
+
+    def get_metadata_routing(self):
+        """Metadata routing: ``fit``'s parameters go to the estimator's ``fit``.
+
+        Under ``sklearn.set_config(enable_metadata_routing=True)`` the
+        estimator gets those it requested
+        (``estimator.set_fit_request(sample_weight=True)``); the tools that
+        use ``sample_weight`` themselves request it too.
+
+        Returns
+        -------
+        routing : MetadataRouter
+        """
+        from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping
+
+        router = MetadataRouter(owner=type(self).__name__)
+        if self._uses_sample_weight:
+            router.add_self_request(self)
+        return router.add(estimator=self.estimator,
+                          method_mapping=MethodMapping().add(caller="fit", callee="fit"))
+
+    def _estimator_fit_params(self, params, **own):
+        """The parameters for the estimator's ``fit``: ``params`` as given, or under metadata
+        routing those of ``params`` and ``own`` (this tool's own ``fit`` parameters, e.g.
+        ``sample_weight``) routed to it."""
+        from sklearn.utils.metadata_routing import _routing_enabled, process_routing
+
+        if not _routing_enabled():
+            return params
+        own = {k: v for k, v in own.items() if v is not None}
+        return dict(process_routing(self, "fit", **params, **own).estimator.fit)
 
     def _targets(self, X, y, *, binary=False):
         """``(X, y, classes, prefit)``: checked targets; ``prefit`` the estimator or None.

@@ -286,6 +286,7 @@ class NeymanPearsonClassifier(BinaryThresholdClassifier):
         self : NeymanPearsonClassifier
         """
         self._check_prefit_params(fit_params, used=())
+        fit_params = self._estimator_fit_params(fit_params)
         X, y, classes, estimator = self._targets(X, y, binary=True)
         pos = _resolve_pos_label(self.pos_label, classes)
         neg = classes[classes != pos][0]

@@ -270,6 +270,7 @@ class TunedOffsetsClassifierCV(BaseDecisionClassifier):
         self : TunedOffsetsClassifierCV
         """
         self._check_prefit_params(fit_params, used=())
+        fit_params = self._estimator_fit_params(fit_params)
         X, y, classes, estimator = self._targets(X, y)
         if estimator is not None:
             proba = aligned_proba(estimator, X, classes)

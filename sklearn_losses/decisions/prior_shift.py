@@ -413,6 +413,11 @@ class PriorShiftClassifier(BaseDecisionClassifier):
     array([0.9, 0.1])
     """
 
+    # fit reads sample_weight from its parameters (the training prior): under metadata
+    # routing it requests it (set_fit_request(sample_weight=False) to leave it to the estimator)
+    __metadata_request__fit = {"sample_weight": True}
+    _uses_sample_weight = True
+
     _parameter_constraints: dict = {
         **BaseDecisionClassifier._parameter_constraints,
         "test_prior": [StrOptions({"em", "bbse"}), "array-like"],
@@ -448,6 +453,7 @@ class PriorShiftClassifier(BaseDecisionClassifier):
         self._check_prefit_params(fit_params, used=("sample_weight",))
         X, y, classes, estimator = self._targets(X, y)
         weight = _sample_weight_of(fit_params, len(y))
+        fit_params = self._estimator_fit_params(fit_params)
         order = np.argsort(classes)  # a prefit estimator's classes_ may be in any order
         t_all = order[np.searchsorted(classes, y, sorter=order)]
         counts = np.bincount(t_all, weights=weight, minlength=len(classes)).astype(np.float64)

@@ -283,6 +283,8 @@ class RecallControlClassifier(BinaryThresholdClassifier):
     #: predict: the positive class where its probability is at least the threshold
     _strict = False
 
+    _uses_sample_weight = True  # the calibration rows' weights
+
     _parameter_constraints: dict = {
         **BaseDecisionClassifier._parameter_constraints,
         "alpha": [Interval(Real, 0, 1, closed="neither")],
@@ -325,7 +327,11 @@ class RecallControlClassifier(BinaryThresholdClassifier):
             weight the calibration only and do not reach the estimator's
             ``fit``; training weights go through
             ``fit_params`` under the name the estimator's ``fit`` takes (e.g.
-            ``logisticregression__sample_weight`` for a pipeline).
+            ``logisticregression__sample_weight`` for a pipeline). Under
+            metadata routing (``sklearn.set_config(
+            enable_metadata_routing=True)``) the tool requests them with
+            ``set_fit_request(sample_weight=True)``, and they also reach an
+            estimator that requested them.
         **fit_params : dict
             Passed to the estimator's ``fit`` (arrays of length
             ``n_samples`` sliced to the training rows).
@@ -336,6 +342,8 @@ class RecallControlClassifier(BinaryThresholdClassifier):
         """
         name = type(self).__name__
         self._check_prefit_params(fit_params)
+        # under metadata routing the estimator also gets sample_weight when it requests it
+        fit_params = self._estimator_fit_params(fit_params, sample_weight=sample_weight)
         X, y, classes, estimator = self._targets(X, y, binary=True)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, y, ensure_non_negative=True)
