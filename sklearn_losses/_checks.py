@@ -72,8 +72,10 @@ def relative_weights(weight):
 
 
 def check_hidden_layer_sizes(sizes):
-    """Raise unless ``sizes`` holds positive ints (bools excluded)."""
-    if not all(isinstance(v, Integral) and not isinstance(v, bool) and v > 0 for v in sizes):
+    """Raise unless ``sizes`` holds positive ints (bools excluded), in one dimension."""
+    if np.ndim(sizes) != 1 or not all(
+            isinstance(v, Integral) and not isinstance(v, (bool, np.bool_)) and v > 0
+            for v in sizes):
         raise ValueError(f"hidden_layer_sizes must be a tuple of positive ints; got {sizes!r}.")
 
 

@@ -480,7 +480,7 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         "num_embeddings": [None, StrOptions(set(NUM_EMBEDDINGS))],
         "d_embedding": [Interval(Integral, 1, None, closed="left")],
         "n_bins": [Interval(Integral, 2, None, closed="left")],
-        "hidden_layer_sizes": [tuple, list],
+        "hidden_layer_sizes": [tuple, list, np.ndarray],  # as MLPClassifier takes them
         "activation": [StrOptions(set(ACTIVATIONS))],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],

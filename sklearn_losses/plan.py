@@ -59,7 +59,7 @@ class NetworkSpec:
     @classmethod
     def from_params(cls, params) -> NetworkSpec:
         spec = {f.name: params[f.name] for f in fields(cls)}
-        spec["hidden_layer_sizes"] = tuple(spec["hidden_layer_sizes"])
+        spec["hidden_layer_sizes"] = tuple(int(h) for h in spec["hidden_layer_sizes"])
         return cls(**spec)
 
     def changes_from(self, other: NetworkSpec) -> dict:

@@ -574,7 +574,8 @@ class LossPortfolioClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstima
         "refit_weight": [Interval(Real, 0, 1, closed="both")],
         "threshold_bootstrap": [Interval(Integral, 0, None, closed="left")],
         "threshold_shrinkage": [StrOptions({"auto"}), Interval(Real, 0, None, closed="both")],
-        "n_jobs": [None, Integral],
+        "n_jobs": [None, Interval(Integral, 1, None, closed="left"),
+                   Interval(Integral, None, -1, closed="right")],  # joblib: 0 means nothing
         "random_state": ["random_state"],
     }
 
@@ -898,6 +899,8 @@ class LossPortfolioClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstima
             inherit_input_tags(tags, estimators, any_of=True)
         if isinstance(self.threshold, Real) and not isinstance(self.threshold, bool):
             tags.classifier_tags.multi_class = False  # a probability threshold: binary only
+        if self.time_limit is not None:  # which members fit depends on the clock
+            tags.non_deterministic = True
         return tags
 
 

@@ -307,6 +307,12 @@ class TunedOffsetsClassifierCV(BaseDecisionClassifier):
             return ("fast", "f1", _minority_index(np.bincount(y_idx, minlength=2)))
         return ("scorer", check_scoring(self.estimator, scoring=scoring))
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        if self.scoring == "f1":  # the F1 of one class of binary data
+            tags.classifier_tags.multi_class = False
+        return tags
+
     def decision_function(self, X):
         """``log predict_proba(X) + offsets_``; its argmax is :meth:`predict`.
 

@@ -227,7 +227,8 @@ class CrossFitClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstimatorMi
                       Interval(Real, 0, 1, closed="neither")],
         "threshold_bootstrap": [Interval(Integral, 0, None, closed="left")],
         "threshold_shrinkage": [Interval(Real, 0, None, closed="both")],
-        "n_jobs": [None, Integral],
+        "n_jobs": [None, Interval(Integral, 1, None, closed="left"),
+                   Interval(Integral, None, -1, closed="right")],  # joblib: 0 means nothing
         "random_state": ["random_state"],
     }
 

@@ -496,3 +496,15 @@ def test_pipeline_members_take_sample_weight_under_metadata_routing():
                                                 n_folds=2, threshold=None).fit(
                 X, y, sample_weight=w)
         assert list(portfolio.leaderboard_["status"]) == ["ok"]
+
+
+def test_n_jobs_zero_is_refused_by_the_parameter_check():
+    from sklearn.datasets import make_classification
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    from sklearn_losses import CrossFitClassifier, LossPortfolioClassifier
+
+    X, y = make_classification(40, 4, random_state=0)
+    for est in (CrossFitClassifier(n_jobs=0), LossPortfolioClassifier(n_jobs=0)):
+        with pytest.raises(InvalidParameterError, match="'n_jobs' parameter"):
+            est.fit(X, y)

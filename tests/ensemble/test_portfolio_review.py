@@ -74,3 +74,15 @@ def test_a_binary_threshold_tags_the_ensembles_binary_only():
     assert not get_tags(LossPortfolioClassifier(threshold=0.3)).classifier_tags.multi_class
     assert get_tags(CrossFitClassifier()).classifier_tags.multi_class
     assert not get_tags(CrossFitClassifier(threshold="f1")).classifier_tags.multi_class
+
+
+def test_tags_follow_time_limit_and_the_offsets_f1_scoring():
+    from sklearn.utils import get_tags
+
+    from sklearn_losses.decisions import TunedOffsetsClassifierCV
+
+    assert not get_tags(LossPortfolioClassifier()).non_deterministic
+    assert get_tags(LossPortfolioClassifier(time_limit=10)).non_deterministic
+    assert get_tags(TunedOffsetsClassifierCV(LogisticRegression())).classifier_tags.multi_class
+    assert not get_tags(TunedOffsetsClassifierCV(LogisticRegression(),
+                                                 scoring="f1")).classifier_tags.multi_class

@@ -406,3 +406,16 @@ def test_the_estimator_trains_on_tree_bins_binary_and_multiclass():
     assert clf.score(X, y) > 0.8
     X3, y3 = _data(n_classes=3)
     assert clf.fit(X3, y3).predict_proba(X3).shape == (len(y3), 3)
+
+
+def test_hidden_layer_sizes_may_be_a_numpy_array_as_in_mlpclassifier():
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(60, 4, random_state=0)
+    params = dict(max_epochs=2, random_state=0, early_stopping=False)
+    a = WeightedLossClassifier(hidden_layer_sizes=np.array([8, 4]), **params).fit(X, y)
+    b = WeightedLossClassifier(hidden_layer_sizes=(8, 4), **params).fit(X, y)
+    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+    assert a.plan_.network.hidden_layer_sizes == (8, 4)  # Python ints in the record
+    with pytest.raises(ValueError, match="hidden_layer_sizes must be a tuple of positive ints"):
+        WeightedLossClassifier(hidden_layer_sizes=np.array([[8, 4]]), **params).fit(X, y)
