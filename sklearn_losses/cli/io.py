@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -125,27 +126,14 @@ def _parse_decimal_columns(df, decimal):
 
 
 # ---------------------------------------------------------------- decoding
+@contextmanager
 def _open_bytes(path):
-    """The file's bytes as pandas reads them: decompressed when its name says it is compressed
-    (``.gz``, ``.bz2``, ``.xz``, ``.zip``: the first member), else as they are."""
-    import bz2
-    import gzip
-    import lzma
-    import zipfile
+    """The file's bytes as :func:`pandas.read_csv` reads them: decompressed by pandas' own
+    handle when the name says the file is compressed (``.gz``, ``.zip``, ...)."""
+    from pandas.io.common import get_handle
 
-    from pandas.io.common import infer_compression
-
-    kind = infer_compression(str(path), "infer")
-    if kind == "gzip":
-        return gzip.open(path, "rb")
-    if kind == "bz2":
-        return bz2.open(path, "rb")
-    if kind == "xz":
-        return lzma.open(path, "rb")
-    if kind == "zip":
-        archive = zipfile.ZipFile(path)
-        return archive.open(archive.namelist()[0])
-    return open(path, "rb")
+    with get_handle(path, "rb", compression="infer", is_text=False) as handles:
+        yield handles.handle
 
 
 def _first_undecodable(path, encoding, chunk_size=1 << 20):
@@ -175,10 +163,13 @@ def _first_undecodable(path, encoding, chunk_size=1 << 20):
 
 def _decode_error(path, encoding) -> CLIError:
     """The message for a file that ``encoding`` cannot decode: where, and what to try."""
+    import zipfile
+
     try:
         with _open_bytes(path) as fh:
             head = fh.read(4096)
-    except (OSError, EOFError, IndexError, ValueError):  # a damaged archive: its raw bytes
+    except (OSError, EOFError, ValueError, zipfile.BadZipFile):  # not a readable archive:
+        # its raw bytes
         with open(path, "rb") as fh:
             head = fh.read(4096)
     name = repr(str(path))
@@ -192,7 +183,7 @@ def _decode_error(path, encoding) -> CLIError:
     where = ""
     try:
         found = _first_undecodable(path, encoding)
-    except OSError:
+    except (OSError, EOFError, ValueError, zipfile.BadZipFile):
         found = None
     if found is not None:
         line, offset, byte = found

@@ -26,8 +26,8 @@ from .data import (INFERENCE_CHUNK, SAMPLERS, SPARSE_CHUNK_VALUES, DeviceTensorD
                    holdout_split, predict_logits)
 from .net import EXPLOSION_FACTOR, LossNet
 from .reducer import BatchReducer
-from .runtime import (CUDA_MIN_WORK, THREADS_MIN_WORK, batch_work, resolve_device,
-                      resolve_threads, thread_count, torch_threads)
+from .runtime import (CUDA_MIN_WORK, THREADS_MIN_WORK, resolve_device, resolve_threads,
+                      thread_count, torch_threads)
 from .training import (TrainingResult, best_epoch, build_net, predict_float64,
                        resume_training, train, training_state, validation_scores)
 
@@ -36,8 +36,7 @@ __all__ = [
     "THREADS_MIN_WORK", "BatchProgressBar", "BatchReducer", "ClassWeightSchedule",
     "DeviceTensorDataset", "IndexSplit", "LossNet", "SparseRows", "StopTraining",
     "StoppingRule", "TensorBatchIterator", "TrainingResult", "ValidationScoring", "as_tensor",
-    "batch_work", "best_epoch", "build_net", "dense_rows", "predict_float64", "holdout_split",
-    "predict_logits",
+    "best_epoch", "build_net", "dense_rows", "predict_float64", "holdout_split", "predict_logits",
     "resolve_device", "resolve_threads", "resume_training", "thread_count", "torch_threads",
     "train", "training_state", "validation_scores",
 ]

@@ -113,6 +113,8 @@ def batch_work(n_rows, n_features, hidden_layer_sizes) -> int | None:
 
     The layers are ``n_features -> hidden_layer_sizes -> 2``; None when the
     sizes are not numbers (the estimator's parameter validation reports them).
+    The thread rule's measure; ``device="auto"`` counts the real network's
+    work (:func:`~sklearn_losses.network.estimate_batch_work`).
     """
     try:
         widths = [int(n_features), *map(int, hidden_layer_sizes), 2]
