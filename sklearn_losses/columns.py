@@ -81,10 +81,20 @@ import pandas as pd
 import scipy.sparse as sp
 
 __all__ = ["CATEGORICAL", "DATETIME", "KINDS", "MISSING_MARKERS", "NUMERIC", "TEXT",
-           "WORD_SHARE", "category_strings", "column_kind", "column_kinds", "date_like_example",
+           "WORD_SHARE", "DateFormatWarning", "category_strings", "column_kind", "column_kinds", "date_like_example",
            "numeric_words", "split_columns", "to_datetime", "to_numeric"]
 
 NUMERIC, CATEGORICAL, DATETIME, TEXT = "numeric", "categorical", "datetime", "text"
+
+
+class DateFormatWarning(UserWarning):
+    """A text column holds dates the rule does not read (see :func:`date_like_example`).
+
+    The column is read as categories; convert it to dates (or ISO 8601 strings) or
+    drop it. Filter it by class, e.g.
+    ``warnings.filterwarnings("ignore", category=DateFormatWarning)``.
+    """
+
 KINDS = (NUMERIC, CATEGORICAL, DATETIME, TEXT)
 
 #: Strings that mean "missing" in a column of numbers or dates (compared after

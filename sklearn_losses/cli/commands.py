@@ -551,6 +551,7 @@ def _run_configs(args, configs, X, y, info, splits, scorers, max_epochs, device,
 
     ``shown`` collects the warnings printed (:func:`_print_warnings`).
     """
+    from ..columns import DateFormatWarning
     from ..compare import (Interrupted, cross_validate_configs, rank_configurations,
                            summarize, warm_up)
     from ..decisions.spec import RATE_METRICS
@@ -594,10 +595,10 @@ def _run_configs(args, configs, X, y, info, splits, scorers, max_epochs, device,
             else:
                 progress.write(f"{prefix}: failed: {row['error']}")
             # the summary's note named the columns of dates the rule does not read; each
-            # fold's model says it again with its own example value
-            noted = tuple(f"Column {c!r} holds " for c in info.get("date_like", {}))
-            messages = [m for m in row["warnings"]
-                        if not (noted and m.split(": ", 1)[-1].startswith(noted))]
+            # fold's model says it again (a DateFormatWarning) with its own example value
+            noted = tuple(f"{DateFormatWarning.__name__}: Column {c!r} holds "
+                          for c in info.get("date_like", {}))
+            messages = [m for m in row["warnings"] if not (noted and m.startswith(noted))]
             _print_warnings(messages, f"[{index[name]}/{len(names)}]", shown, progress.note)
 
     interrupted = False

@@ -33,6 +33,7 @@ from ..columns import (
     _LENIENT_NUMBER,
     DATETIME,
     NUMERIC,
+    DateFormatWarning,
     _is_number,
     category_strings,
     column_kind,
@@ -656,7 +657,8 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
                     "categories, each date a level of its own (unseen at prediction): text "
                     "is read as dates only when every value is an ISO 8601 date "
                     "('2024-05-31') or a missing-value marker. Convert the column, e.g. "
-                    "pd.to_datetime(column, format='%d-%m-%Y', errors='coerce'), or drop it.")
+                    "pd.to_datetime(column, format='%d-%m-%Y', errors='coerce'), or drop it.",
+                    DateFormatWarning)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -698,7 +698,7 @@ def test_a_column_of_day_first_dates_gets_one_note_not_an_identifier_note(tmp_pa
     assert rc == 0, err
     text = out + err
     assert text.count("Note: column 'when' holds dates written as '01-01-1950'") == 1
-    assert "an identifier?" not in text and "warning: UserWarning: Column 'when'" not in text
+    assert "an identifier?" not in text and "Column 'when' holds" not in text
 
 
 @pytest.mark.parametrize("suffix", ["", ".gz", ".bz2", ".xz", ".zip"])
