@@ -272,6 +272,23 @@ def _named(value, param):
     return out
 
 
+def _entry_params(spec) -> dict:
+    """The parameters of a configuration (a dict: those of the network it builds, the
+    dict's own items when they build none) or of an estimator (deep)."""
+    if not isinstance(spec, dict):
+        return spec.get_params(deep=True) if hasattr(spec, "get_params") else {}
+    from .classifier import WeightedLossClassifier
+
+    try:
+        est = WeightedLossClassifier(**{k: v for k, v in spec.items() if "__" not in k})
+        nested = {k: v for k, v in spec.items() if "__" in k}
+        if nested:
+            est = clone(est).set_params(**nested)
+        return est.get_params(deep=True)
+    except (TypeError, ValueError, AttributeError):
+        return dict(spec)  # not a valid configuration: fit says what is wrong with it
+
+
 def _is_classifier(obj):
     return hasattr(obj, "fit") and hasattr(obj, "predict_proba") and hasattr(obj, "get_params")
 
@@ -597,6 +614,36 @@ class LossPortfolioClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstima
         self.refit_weight = refit_weight
         self.n_jobs = n_jobs
         self.random_state = random_state
+
+    def get_params(self, deep=True):
+        """The parameters; with ``deep``, also those of each configuration and extra estimator.
+
+        ``configs__<name>`` is the entry (a dict of parameters or a classifier)
+        and ``configs__<name>__<param>`` each parameter of the network it
+        builds (the configurations of the default portfolio when ``configs``
+        is None), ``extra_estimators__<name>__<param>`` those of an extra
+        estimator: the keys :meth:`set_params` and a grid search take.
+
+        Returns
+        -------
+        params : dict
+        """
+        params = super().get_params(deep=False)
+        if not deep:
+            return params
+        for field in ("configs", "extra_estimators"):
+            current = params[field]
+            if field == "configs" and current is None:
+                current = default_portfolio()
+            try:
+                entries = _named(current, field)
+            except (TypeError, ValueError):
+                continue  # an invalid value: fit says what is wrong with it
+            for name, spec in entries:
+                params[f"{field}__{name}"] = spec
+                params.update({f"{field}__{name}__{k}": v
+                               for k, v in _entry_params(spec).items()})
+        return params
 
     def set_params(self, **params):
         """Set the parameters, also one parameter of one configuration or extra estimator.

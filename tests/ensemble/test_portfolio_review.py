@@ -65,6 +65,36 @@ def test_set_params_sets_configs_before_their_entries():
     assert portfolio.configs == {"a": {"max_epochs": 3, "lr": 0.1}}
 
 
+def test_deep_get_params_lists_the_keys_set_params_takes():
+    from sklearn_losses import WeightedLossClassifier, get_loss
+
+    # the default portfolio's networks, each with every parameter at its effective value
+    params = LossPortfolioClassifier().get_params(deep=True)
+    assert params["configs__default"] == {} and params["configs__default__lr"] == 2e-3
+    assert params["configs__piecewise_linear_tree__n_iter_no_change"] == 5
+    shallow = LossPortfolioClassifier().get_params(deep=False)
+    assert "configs__default" not in shallow and shallow.items() <= params.items()
+    # every key listed is taken back, and a round trip builds the same networks
+    rebuilt = clone(LossPortfolioClassifier()).set_params(**params)
+    assert [(n, e.get_params()) for n, e in rebuilt._candidates()] == [
+        (n, e.get_params()) for n, e in LossPortfolioClassifier()._candidates()]
+    # a loss instance with nested parameters, an estimator and an extra estimator
+    focal = get_loss("focal")
+    portfolio = LossPortfolioClassifier(
+        configs={"f": {"loss": focal, "loss__gamma": 3.0},
+                 "w": WeightedLossClassifier(lr=0.1)},
+        extra_estimators={"lr": LogisticRegression(C=2.0)})
+    params = portfolio.get_params()
+    assert params["configs__f__loss__gamma"] == 3.0 and focal.gamma != 3.0  # not changed
+    assert params["configs__w__lr"] == 0.1 and params["extra_estimators__lr__C"] == 2.0
+    for key, value in params.items():  # each key listed is one set_params takes
+        assert repr(clone(portfolio).set_params(**{key: value}).get_params()[key]) == repr(value)
+    # an invalid entry is listed as given (fit names what is wrong), never raises here
+    bad = LossPortfolioClassifier(configs={"b": {"nope": 1}}).get_params()
+    assert bad["configs__b__nope"] == 1
+    assert LossPortfolioClassifier(configs="oops").get_params()["configs"] == "oops"
+
+
 def test_a_binary_threshold_tags_the_ensembles_binary_only():
     from sklearn.utils import get_tags
 
