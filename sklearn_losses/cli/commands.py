@@ -263,7 +263,7 @@ def cmd_compare(args) -> int:
         import pandas  # noqa: F401
     except ImportError:
         raise CLIError("the compare command needs pandas: pip install pandas") from None
-    from .io import check_output_paths, prepare_data, read_table
+    from .io import check_output_paths, prepare_data, read_table, unnamed_note
 
     settings = QUICK if args.quick else FULL
     folds = settings["folds"] if args.folds is None else args.folds
@@ -304,6 +304,9 @@ def cmd_compare(args) -> int:
         title = Path(args.data).stem
     X, y, info = prepare_data(df, target, drop=args.drop, positive_label=args.positive_label,
                               source=source, sep=args.sep)
+    note = unnamed_note(X, df.attrs.get("unnamed_columns", ()))
+    if note:
+        say(note)
     X_all, y_all = X, y
     if args.data is not None and args.decimal in ".,":
         # the cells as read (not the columns read_table turned into numbers, whose cells
@@ -651,7 +654,7 @@ def _report(args, rows, interrupted, metrics, folds, n, out, title, n_configs) -
         print(format_leaderboard(rows, metrics))
         ranked = sum(1 for r in rows if r["rank"])
         tied = sum(bool(r["tied_with_best"]) for r in rows if r["rank"] and r["rank"] > 1)
-        if ranked:
+        if ranked > 1:  # one ranked configuration: nothing to tell apart
             print(f"vs best: ≈ cannot be told apart from the best on {metrics[0]} "
                   f"(Nadeau-Bengio corrected resampled t-test over the {folds} shared folds, "
                   f"p ≥ {ALPHA:g}; {tied} of {ranked - 1}). Equal "

@@ -317,10 +317,9 @@ def _check_header(df, names, source):
         df = df.drop(columns=empty)
         notes.append(f"Note: {len(empty)} column(s) with no name and no value (a separator "
                      "at the end of every line?) left out.")
-    named_blank = [c for c in blank if c not in empty]
-    if named_blank:
-        notes.append(f"Note: column(s) {', '.join(map(repr, named_blank))} have no name in "
-                     "the header row; they are features under these names.")
+    # columns with no name but values: noted by unnamed_note once --drop and the target
+    # are known (a saved DataFrame index, 'Unnamed: 0', is usually dropped)
+    df.attrs["unnamed_columns"] = [c for c in blank if c not in empty]
     if _looks_like_data([str(c) for c in df.columns]):
         notes.append("Warning: the header row looks like data (mostly numbers), and is read "
                      "as the column names, not as a row: if the file has no header row, pass "
@@ -351,6 +350,35 @@ def _labels(column):
             return numbers.astype("Int64") if numbers.isna().any() else numbers.astype(np.int64)
         return numbers
     return text
+
+
+def unnamed_note(X, columns):
+    """The note on the features with no name in the header row (pandas' ``Unnamed: k``).
+
+    ``columns``: those read (``read_table``'s ``df.attrs["unnamed_columns"]``); the
+    ones still in ``X`` (not the target, not dropped) are named, and a column holding
+    the row numbers in order (0 or 1 up: a saved DataFrame index?) is pointed out, with
+    the ``--drop`` that leaves it out. None when no such column is a feature.
+    """
+    import shlex
+
+    import pandas as pd
+
+    kept = [c for c in columns if c in X.columns]
+    if not kept:
+        return None
+    note = (f"Note: column(s) {', '.join(map(repr, kept))} have no name in the header row; "
+            "they are features under these names.")
+    for c in kept:
+        values = pd.to_numeric(X[c], errors="coerce").to_numpy(dtype=float)
+        n = len(values)
+        for start in (0, 1):
+            if n > 1 and np.array_equal(values, np.arange(start, start + n)):
+                note += (f" {c!r} holds the row numbers {start} to {start + n - 1} in order (a "
+                         "saved DataFrame index?), which say nothing about a row and follow "
+                         "the file's order: leave it out with --drop "
+                         f"{shlex.quote(str(c))}.")
+    return note
 
 
 def _looks_like_data(columns) -> bool:

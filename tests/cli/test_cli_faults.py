@@ -738,3 +738,30 @@ def test_drop_hints_are_shell_quoted(tmp_path, capsys):
                         "--out", str(tmp_path / "res"))
     assert rc == 0, err
     assert "leave it out with --drop 'Term (id)'." in out + err  # pastes into a shell
+
+
+def test_a_saved_index_column_is_pointed_out_and_not_noted_once_dropped(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    y = (np.arange(60) % 4 == 0).astype(int)
+    data = tmp_path / "indexed.csv"
+    pd.DataFrame({"x": rng.normal(size=60) + y, "label": y}).to_csv(data)  # index written
+    common = ["-t", "label", *TINY, "--losses", "cross_entropy", "--reweight", "none",
+              "--no-plot", "--out", str(tmp_path / "res")]
+    rc, out, err = _run(capsys, "compare", str(data), *common)
+    assert rc == 0, err
+    text = out + err
+    assert ("'Unnamed: 0' holds the row numbers 0 to 59 in order (a saved DataFrame index?)"
+            in text and "--drop 'Unnamed: 0'" in text)
+    # one configuration: no "vs best" legend (nothing to tell apart, "0 of 0")
+    assert "vs best: ≈" not in text
+    rc, out, err = _run(capsys, "compare", str(data), *common, "--drop", "Unnamed: 0")
+    assert rc == 0, err
+    assert "Unnamed" not in out + err  # dropped: not a feature, no note
+    # a column with no name that is not the row numbers: noted as a feature, no hint
+    frame = pd.read_csv(data)
+    frame["Unnamed: 0"] = rng.permutation(60)
+    frame.to_csv(data, index=False, header=["", "x", "label"])
+    rc, out, err = _run(capsys, "compare", str(data), *common)
+    assert rc == 0, err
+    assert "column(s) 'Unnamed: 0' have no name in the header row" in out + err
+    assert "row numbers" not in out + err
