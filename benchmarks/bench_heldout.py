@@ -131,10 +131,23 @@ def make_methods(names, seed):
     return methods, descriptions
 
 
+#: the nested parameters of a portfolio's entries, which :func:`one_thread` leaves as they are
+_PORTFOLIO_ENTRIES = ("configs", "extra_estimators")
+
+
 def one_thread(estimator):
-    """Set every ``n_jobs`` parameter left at None (nested ones too) to 1."""
+    """Set every ``n_jobs`` parameter left at None (nested ones too) to 1.
+
+    Not those of a portfolio's configurations and extra estimators
+    (``configs__<name>__n_jobs``): they keep the package's thread rule (one
+    thread in a joblib worker, as under ``--jobs 2``), as in every run
+    recorded before ``get_params(deep=True)`` listed them, so that the
+    methods' configuration ids (:func:`config_id`) stay those of the rows
+    recorded.
+    """
     params = estimator.get_params()
-    unset = {k: 1 for k, v in params.items() if k.rpartition("__")[2] == "n_jobs" and v is None}
+    unset = {k: 1 for k, v in params.items() if k.rpartition("__")[2] == "n_jobs" and v is None
+             and not set(k.split("__")[:-1]) & set(_PORTFOLIO_ENTRIES)}
     return estimator.set_params(**unset) if unset else estimator
 
 

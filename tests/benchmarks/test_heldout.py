@@ -400,3 +400,20 @@ def test_split_option_keeps_one_split(tmp_path):
                              "--split", "choose", "--title", "Screening", "--intro", "Why."])
     assert markdown.startswith("# Screening\n\nWhy.\n")
     assert "## choose" in markdown and "## confirm" not in markdown
+
+
+def test_one_thread_pins_nested_n_jobs_but_not_a_portfolios_entries():
+    from sklearn.ensemble import BaggingClassifier
+    from sklearn.pipeline import make_pipeline
+
+    from sklearn_losses import LossPortfolioClassifier, WeightedLossClassifier
+
+    pipe = bench.one_thread(make_pipeline(BaggingClassifier(WeightedLossClassifier())))
+    params = pipe.get_params()
+    assert params["baggingclassifier__n_jobs"] == 1
+    assert params["baggingclassifier__estimator__n_jobs"] == 1
+    # a portfolio's configurations keep the thread rule, as in the runs recorded before
+    # get_params(deep=True) listed them: their configuration ids are unchanged
+    portfolio = bench.one_thread(LossPortfolioClassifier(configs={"a": {"lr": 0.1}}))
+    assert portfolio.n_jobs == 1 and portfolio.configs == {"a": {"lr": 0.1}}
+    assert portfolio.get_params()["configs__a__n_jobs"] is None
