@@ -269,6 +269,9 @@ class Spec(NamedTuple):
     rows: Callable | None = None
 
 
+#: the share of positives the second set's rule keeps
+POSITIVE_SHARE = (0.03, 0.30)
+
 #: the history fields of DAAG::mifem, "nk" (not known) mostly for patients who died
 _MIFEM_HISTORY = ["premi", "smstat", "diabetes", "highbp", "hichol", "angina", "stroke"]
 
@@ -330,6 +333,10 @@ def second_tables(wheels) -> dict:
         if frame[spec.target].isna().any():
             raise ValueError(f"{spec.item}: the target {spec.target!r} has missing values")
         y = np.asarray(spec.positive(frame[spec.target]), dtype=bool)
+        if not POSITIVE_SHARE[0] <= y.mean() <= POSITIVE_SHARE[1]:
+            raise ValueError(f"{name} ({spec.item}): {y.sum()} positives of {len(y)} rows, "
+                             f"outside the rule's {POSITIVE_SHARE[0]:.0%}-"
+                             f"{POSITIVE_SHARE[1]:.0%} (a positive test that matches nothing?)")
         tables[name] = frame.drop(columns=[spec.target, *spec.dropped]), y
     return tables
 
@@ -400,16 +407,19 @@ def render_pooled(out_csv, others_csv, tables, seeds, methods) -> str:
     """Markdown summary of this set's runs (``out_csv``, ``tables``) and other sets' together.
 
     The other sets' tables are every table of ``others_csv`` with the same seeds and
-    methods; a table name found in both is refused (its rows would overwrite each other).
+    methods; a table name found in both is refused (its rows would overwrite each other),
+    and so are rows of one method name from other configurations (``load_results``).
     """
-    own = summary.load_results([out_csv])
     other = summary.load_results(others_csv)
     clash = sorted(set(other["table"]) & set(tables))
     if clash:
         raise SystemExit(f"tables {clash} are in this set and in {list(map(str, others_csv))}")
-    pooled = pd.concat([own[own["table"].isin(set(tables))], other], ignore_index=True)
-    pooled = pooled[pooled["seed"].isin(seeds) & pooled["method"].isin(methods)]
-    names = sorted(set(other["table"]) & set(pooled["table"]))
+    pooled = summary.load_results([out_csv, *others_csv])  # one check of the configurations
+    kept = set(tables) | set(other["table"])
+    pooled = pooled[pooled["table"].isin(kept) & pooled["seed"].isin(seeds)
+                    & pooled["method"].isin(methods)]
+    _, coverage = summary.per_table(pooled, methods)
+    names = sorted(set(coverage["complete"]) & set(other["table"]))
     sources = ", ".join(f"`{Path(p).as_posix()}`" for p in others_csv)
     return ("## Pooled with the other fresh tables\n\n"
             f"This set's tables and {len(names)} more from {sources} ({', '.join(names)}), "

@@ -81,10 +81,13 @@ import pandas as pd
 import scipy.sparse as sp
 
 __all__ = ["CATEGORICAL", "DATETIME", "KINDS", "MISSING_MARKERS", "NUMERIC", "TEXT",
-           "WORD_SHARE", "DateFormatWarning", "category_strings", "column_kind", "column_kinds", "date_like_example",
-           "numeric_words", "split_columns", "to_datetime", "to_numeric"]
+           "WORD_SHARE", "DateFormatWarning", "category_strings", "column_kind",
+           "column_kinds", "date_like_example", "numeric_words", "split_columns",
+           "to_datetime", "to_numeric"]
 
 NUMERIC, CATEGORICAL, DATETIME, TEXT = "numeric", "categorical", "datetime", "text"
+
+KINDS = (NUMERIC, CATEGORICAL, DATETIME, TEXT)
 
 
 class DateFormatWarning(UserWarning):
@@ -95,7 +98,6 @@ class DateFormatWarning(UserWarning):
     ``warnings.filterwarnings("ignore", category=DateFormatWarning)``.
     """
 
-KINDS = (NUMERIC, CATEGORICAL, DATETIME, TEXT)
 
 #: Strings that mean "missing" in a column of numbers or dates (compared after
 #: stripping surrounding spaces, so a blank cell is ``""``): those of

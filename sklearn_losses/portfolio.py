@@ -268,6 +268,10 @@ def _named(value, param):
                 and isinstance(item[0], str)):
             raise ValueError(f"{param} must be a dict {{name: ...}} or a list of (name, ...) "
                              f"pairs with str names; got the item {item!r}.")
+        if not item[0] or "__" in item[0]:
+            # as Pipeline's step names: set_params reads "configs__<name>__<param>"
+            raise ValueError(f"{param} names must be non-empty and must not contain '__' "
+                             f"(set_params reads {param}__<name>__<param>); got {item[0]!r}.")
         out.append(tuple(item))
     return out
 
@@ -276,7 +280,9 @@ def _entry_params(spec) -> dict:
     """The parameters of a configuration (a dict: those of the network it builds, the
     dict's own items when they build none) or of an estimator (deep)."""
     if not isinstance(spec, dict):
-        return spec.get_params(deep=True) if hasattr(spec, "get_params") else {}
+        if hasattr(spec, "get_params") and not isinstance(spec, type):
+            return spec.get_params(deep=True)
+        return {}  # not an estimator (a class, say): fit says what is wrong with it
     from .classifier import WeightedLossClassifier
 
     try:
@@ -290,7 +296,8 @@ def _entry_params(spec) -> dict:
 
 
 def _is_classifier(obj):
-    return hasattr(obj, "fit") and hasattr(obj, "predict_proba") and hasattr(obj, "get_params")
+    return (not isinstance(obj, type) and hasattr(obj, "fit") and hasattr(obj, "predict_proba")
+            and hasattr(obj, "get_params"))
 
 
 class LossPortfolioClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstimatorMixin,

@@ -6,6 +6,7 @@ matplotlib load inside the commands that need them.
 
 from __future__ import annotations
 
+import os
 import shlex
 import sys
 import warnings
@@ -41,8 +42,9 @@ def main(argv=None) -> int:
     status : int
         0 on success, 1 when every compared configuration failed, 2 for a
         usage or data error (message on stderr), 130 when interrupted
-        (SIGINT, Ctrl-C), 143 when terminated (SIGTERM); no worker process
-        outlives an interrupted run.
+        (SIGINT, Ctrl-C), 143 when terminated (SIGTERM), 141 when the reader
+        of the output closed it (``| head``); no worker process outlives an
+        interrupted run.
     """
     parser = build_parser()
     try:
@@ -63,6 +65,14 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         error(f"{PROG} {args.command}: interrupted by {received() or 'SIGINT'}.")
         status = exit_status()
+    except BrokenPipeError:
+        # the reader of stdout went away (``sklearn-losses list-losses | head``): stop
+        # quietly, as other command-line tools do, and let no flush at exit fail again
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):  # a stdout with no file descriptor (captured)
+            pass
+        status = 141  # 128 + SIGPIPE
     if status > 128:  # interrupted: no worker process outlives the command
         stop_children()
     return status
@@ -554,7 +564,6 @@ def _run_configs(args, configs, X, y, info, splits, scorers, max_epochs, device,
 
     ``shown`` collects the warnings printed (:func:`_print_warnings`).
     """
-    from ..columns import DateFormatWarning
     from ..compare import (Interrupted, cross_validate_configs, rank_configurations,
                            summarize, warm_up)
     from ..decisions.spec import RATE_METRICS
@@ -597,11 +606,7 @@ def _run_configs(args, configs, X, y, info, splits, scorers, max_epochs, device,
                               f"{row[f'{metrics[0]}_std']:.3f} ({row['total_s']:.1f} s)")
             else:
                 progress.write(f"{prefix}: failed: {row['error']}")
-            # the summary's note named the columns of dates the rule does not read; each
-            # fold's model says it again (a DateFormatWarning) with its own example value
-            noted = tuple(f"{DateFormatWarning.__name__}: Column {c!r} holds "
-                          for c in info.get("date_like", {}))
-            messages = [m for m in row["warnings"] if not (noted and m.startswith(noted))]
+            messages = _drop_noted_dates(row["warnings"], info)
             _print_warnings(messages, f"[{index[name]}/{len(names)}]", shown, progress.note)
 
     interrupted = False
@@ -687,6 +692,16 @@ def _report(args, rows, interrupted, metrics, folds, n, out, title, n_configs) -
     return 0
 
 
+def _drop_noted_dates(messages, info):
+    """``messages`` without the DateFormatWarnings of the columns the summary's note named
+    (each fold's model, and the refit, says it again with its own example value)."""
+    from ..columns import DateFormatWarning
+
+    noted = tuple(f"{DateFormatWarning.__name__}: Column {c!r} holds "
+                  for c in info.get("date_like", {}))
+    return [m for m in messages if not (noted and m.startswith(noted))]
+
+
 def _save_best(args, rows, X, y, info, max_epochs, say, shown):
     """``--save-best``: refit the best configuration on all rows and save it with joblib."""
     import joblib
@@ -709,6 +724,7 @@ def _save_best(args, rows, X, y, info, max_epochs, say, shown):
         model.fit(X, y)
     messages = dedupe(format_warning(w) for w in caught
                       if not issubclass(w.category, SILENT_CATEGORIES))
+    messages = _drop_noted_dates(messages, info)
     _print_warnings(messages, "(refit)", shown, lambda line: say(
         line.replace("    warning: ", "    warning (refit): ", 1)))
     try:

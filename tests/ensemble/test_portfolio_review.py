@@ -95,6 +95,27 @@ def test_deep_get_params_lists_the_keys_set_params_takes():
     assert LossPortfolioClassifier(configs="oops").get_params()["configs"] == "oops"
 
 
+def test_entry_names_with_double_underscores_and_classes_are_refused_clearly():
+    from sklearn_losses import CrossFitClassifier
+
+    X, y = make_classification(60, 4, weights=[0.7], random_state=0)
+    # set_params reads configs__<name>__<param>: a name with "__" could not be set back
+    bad = LossPortfolioClassifier(configs={"net__small": SMALL["a"]})
+    assert bad.get_params()["configs"] == {"net__small": SMALL["a"]}  # never raises
+    with pytest.raises(ValueError, match="must not contain '__'.*got 'net__small'"):
+        bad.fit(X, y)
+    with pytest.raises(ValueError, match="must be non-empty"):
+        LossPortfolioClassifier(configs={"": SMALL["a"]}).fit(X, y)
+    # a valid portfolio inside a seeding meta-estimator: its nested random_state keys work
+    CrossFitClassifier(LossPortfolioClassifier(configs=SMALL, n_folds=2), n_folds=2,
+                       random_state=0).fit(X, y)
+    # a class (not an instance) as an entry: parameters still set, fit names the problem
+    cls = LossPortfolioClassifier(extra_estimators={"lr": LogisticRegression})
+    assert cls.set_params(n_folds=3).n_folds == 3
+    with pytest.raises(ValueError, match=r"extra_estimators\['lr'\] must be a classifier"):
+        cls.fit(X, y)
+
+
 def test_a_binary_threshold_tags_the_ensembles_binary_only():
     from sklearn.utils import get_tags
 

@@ -255,8 +255,9 @@ def test_the_estimator_warns_about_a_column_of_dates_it_reads_as_categories():
     X = pd.DataFrame({"x": rng.normal(size=40),
                       "when": [f"{d % 28 + 1:02d}-08-1984" for d in range(40)]})
     assert issubclass(DateFormatWarning, UserWarning)
-    with pytest.warns(DateFormatWarning, match=r"Column 'when' holds dates written as '01-08-1984', "
-                                         r"so it is read as categories"):
+    with pytest.warns(DateFormatWarning,
+                      match=r"Column 'when' holds dates written as '01-08-1984', "
+                            r"so it is read as categories"):
         WeightedLossClassifier(max_epochs=2, hidden_layer_sizes=(4,)).fit(
             X, (X["x"] > 0).astype(int))
 
