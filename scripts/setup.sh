@@ -14,7 +14,22 @@ cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 TORCH_SPEC=${TORCH_SPEC:-torch==2.13.0}
 TORCH_INDEX_URL=${TORCH_INDEX_URL:-https://download.pytorch.org/whl/cpu}
-[ -x .venv/bin/python ] || "$PY" -m venv .venv
+# Python 3.10+: the interpreter that makes .venv, or the one an existing .venv has
+version_ok() { "$1" -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null; }
+if [ -x .venv/bin/python ]; then
+  if ! version_ok .venv/bin/python; then
+    echo "setup: .venv has $(.venv/bin/python -V 2>&1); sklearn-losses needs Python 3.10+." \
+         "Remove .venv and rerun (PYTHON=python3.11 ./scripts/setup.sh to choose one)." >&2
+    exit 1
+  fi
+else
+  if ! version_ok "$PY"; then
+    echo "setup: $PY is $("$PY" -V 2>&1 || echo 'not found'); sklearn-losses needs Python" \
+         "3.10+. Set PYTHON to one, e.g. PYTHON=python3.11 ./scripts/setup.sh" >&2
+    exit 1
+  fi
+  "$PY" -m venv .venv
+fi
 if ! .venv/bin/python -c "import torch" 2>/dev/null; then
   if .venv/bin/python - "$TORCH_INDEX_URL" <<'EOF' 2>/dev/null
 import sys, urllib.request

@@ -13,7 +13,7 @@ Usage
         --reweight none balanced class_balanced --scoring average_precision roc_auc
     sklearn-losses compare table.csv --no-header --target -1   # label in the last column
     sklearn-losses compare data.csv -t churned --save-best model.joblib
-    sklearn-losses compare                  # the bundled demo data set
+    sklearn-losses compare                  # the generated demo data set
     sklearn-losses compare --quick          # a smoke test: 600 rows, 2 folds, 30 epochs
     sklearn-losses compare big.csv -t label --max-rows 5000   # a quick look at a large file
     sklearn-losses compare eu.csv -t label --sep ';' --decimal ,   # 3,14 for 3.14

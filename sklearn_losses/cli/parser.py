@@ -76,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     compare.add_argument("data", nargs="?", metavar="DATA.csv",
                          help="CSV file (with a header row unless --no-header); omitted: the "
-                              "bundled demo data set (sklearn_losses.datasets."
+                              "generated demo data set (sklearn_losses.datasets."
                               "make_demo_dataset)")
     compare.add_argument("--target", "-t", metavar="COLUMN",
                          help="the label column: its name, or its position (0 first, -1 "

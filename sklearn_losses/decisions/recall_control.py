@@ -341,6 +341,8 @@ class RecallControlClassifier(BinaryThresholdClassifier):
         self : RecallControlClassifier
         """
         name = type(self).__name__
+        if self.delta is not None:  # before any training, not after it
+            _mapie_controller(name)
         self._check_prefit_params(fit_params)
         # under metadata routing the estimator also gets sample_weight when it requests it
         fit_params = self._estimator_fit_params(fit_params, sample_weight=sample_weight)
@@ -418,8 +420,8 @@ def _resolve_minority(pos_label, classes, y):
 LTT_GRID = np.linspace(0.0, 1.0, 201)
 
 
-def _ltt_threshold(scores, alpha, delta, owner):
-    """Largest threshold of :data:`LTT_GRID` that MAPIE's Learn-then-Test certifies."""
+def _mapie_controller(owner):
+    """MAPIE's ``BinaryClassificationController``, or an ImportError naming the extra."""
     try:
         from mapie.risk_control import BinaryClassificationController
     except ImportError as exc:
@@ -428,6 +430,12 @@ def _ltt_threshold(scores, alpha, delta, owner):
             "pip install 'sklearn-losses[decisions]' (or 'mapie>=1.6'); or set "
             "delta=None for conformal risk control, which needs no extra package."
         ) from exc
+    return BinaryClassificationController
+
+
+def _ltt_threshold(scores, alpha, delta, owner):
+    """Largest threshold of :data:`LTT_GRID` that MAPIE's Learn-then-Test certifies."""
+    BinaryClassificationController = _mapie_controller(owner)
     scores = np.asarray(scores, dtype=np.float64)
 
     def predict_function(rows):

@@ -171,3 +171,32 @@ def test_delta_and_sample_weight_are_exclusive():
     with pytest.raises(ValueError, match="cannot be combined with delta"):
         RecallControlClassifier(LogisticRegression(), delta=0.1).fit(
             X, y, sample_weight=np.ones(len(y)))
+
+
+def test_ltt_without_mapie_fails_before_any_training(monkeypatch):
+    import builtins
+
+    from sklearn.linear_model import LogisticRegression
+
+    from sklearn_losses.decisions import RecallControlClassifier
+
+    real_import = builtins.__import__
+
+    def no_mapie(name, *args, **kwargs):
+        if name == "mapie" or name.startswith("mapie."):
+            raise ImportError(f"No module named {name!r}")
+        return real_import(name, *args, **kwargs)
+
+    fits = []
+
+    class Counting(LogisticRegression):
+        def fit(self, X, y, sample_weight=None):
+            fits.append(1)
+            return super().fit(X, y, sample_weight)
+
+    monkeypatch.setattr(builtins, "__import__", no_mapie)
+    X = np.random.default_rng(0).normal(size=(80, 3))
+    y = (X[:, 0] > 0.5).astype(int)
+    with pytest.raises(ImportError, match=r"sklearn-losses\[decisions\].*delta=None"):
+        RecallControlClassifier(Counting(), alpha=0.2, delta=0.1).fit(X, y)
+    assert fits == []  # no training is spent before the missing package is named
