@@ -1,11 +1,12 @@
 """CrossFitClassifier: out-of-fold predictions, early stopping on the own fold, calibration,
 threshold, weights, seeds, parallel fits and errors."""
 
+import os
 import warnings
 
 import numpy as np
 import pytest
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import KNeighborsClassifier
@@ -508,3 +509,20 @@ def test_n_jobs_zero_is_refused_by_the_parameter_check():
     for est in (CrossFitClassifier(n_jobs=0), LossPortfolioClassifier(n_jobs=0)):
         with pytest.raises(InvalidParameterError, match="'n_jobs' parameter"):
             est.fit(X, y)
+
+
+class _Pid(ClassifierMixin, BaseEstimator):
+    def fit(self, X, y, sample_weight=None):
+        self.model_ = LogisticRegression().fit(X, y, sample_weight=sample_weight)
+        self.classes_ = self.model_.classes_
+        self.pid_ = os.getpid()
+        return self
+
+    def predict_proba(self, X):
+        return self.model_.predict_proba(X)
+
+
+def test_n_jobs_fits_members_in_workers():
+    X, y = imbalanced()
+    clf = CrossFitClassifier(_Pid(), n_folds=3, random_state=0, n_jobs=2).fit(X, y)
+    assert {m.pid_ for m in clf.estimators_} != {os.getpid()}

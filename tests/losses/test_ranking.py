@@ -313,6 +313,14 @@ def test_ensloss_random_state_none_uses_torch_global_rng():
     first = EnsLoss()(logits, y)
     torch.manual_seed(5)
     assert torch.equal(EnsLoss()(logits, y), first)
+    # the global generator's draws, not a private fixed seed: the reference on them, and
+    # another global seed draws otherwise
+    torch.manual_seed(5)
+    draws = torch.randn(len(Y_ENS), dtype=torch.float64).numpy()
+    assert first.item() == pytest.approx(
+        np_ensloss(SCORES_ENS, Y_ENS, [1.0] * len(Y_ENS), 0.0, draws), abs=1e-12)
+    torch.manual_seed(6)
+    assert not torch.equal(EnsLoss()(logits, y), first)
 
 
 def test_ensloss_binary_only():
