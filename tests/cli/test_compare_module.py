@@ -90,11 +90,17 @@ def test_keyboard_interrupt_inside_a_fit_stops_with_the_finished_folds(n_jobs):
     models = {name: make_model(InterruptedOnFocal(loss=loss, max_epochs=2), X)
               for name, loss in [("ce", "cross_entropy"), ("focal", "focal"),
                                  ("poly", "poly1")]}
+    seen = []
     with pytest.raises(Interrupted) as info:
-        cross_validate_configs(models, X, y, folds, ["roc_auc"], n_jobs=n_jobs)
+        cross_validate_configs(models, X, y, folds, ["roc_auc"], n_jobs=n_jobs,
+                               on_fold=seen.append)
     assert isinstance(info.value, KeyboardInterrupt)
     done = info.value.results
     assert all(r["config"] != "focal" and r["error"] is None for r in done)
+    # every fold that finished before the interrupt is kept (with two workers, at least
+    # the first "ce" fold finished before "focal" could start)
+    assert done and sorted((r["config"], r["fold"]) for r in done) == sorted(
+        (r["config"], r["fold"]) for r in seen)
     if n_jobs == 1:
         assert [(r["config"], r["fold"]) for r in done] == [("ce", 0), ("ce", 1)]
 

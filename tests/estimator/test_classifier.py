@@ -2,6 +2,7 @@
 
 import dataclasses
 import pickle
+import re
 import warnings
 
 import numpy as np
@@ -385,6 +386,16 @@ def test_early_stopping_restores_best_epoch():
     assert clf.n_iter_ < 300
     losses = clf.history_[:, "valid_loss"]
     assert clf.best_epoch_ == int(np.argmin(losses)) + 1
+    # the weights are those of the best epoch: the same as a fit stopped there (a fixed
+    # eval_set keeps the training rows and draws of the two fits the same)
+    Xt, yt, Xv, yv = X[:340], y[:340], X[340:], y[340:]
+    kw = dict(hidden_layer_sizes=(64, 64), n_iter_no_change=5, random_state=0)
+    stopped = WeightedLossClassifier(max_epochs=300, early_stopping=True, **kw).fit(
+        Xt, yt, eval_set=(Xv, yv))
+    assert stopped.best_epoch_ < stopped.n_iter_
+    fixed = WeightedLossClassifier(max_epochs=stopped.best_epoch_, early_stopping=False,
+                                   **kw).fit(Xt, yt)
+    np.testing.assert_allclose(stopped.predict_proba(X), fixed.predict_proba(X), atol=1e-6)
 
 
 @pytest.mark.parametrize("scoring", ["roc_auc", "average_precision", "balanced_accuracy"])
@@ -454,9 +465,9 @@ def test_drw_that_never_switches_on_warns():
 def test_tiny_data_falls_back_to_training_without_early_stopping():
     X = np.arange(10, dtype=float).reshape(5, 2)
     y = np.array([0, 0, 0, 0, 1])
-    with pytest.warns(UserWarning, match="early_stopping"):
+    with pytest.warns(UserWarning, match="early_stopping needs a validation split"):
         clf = WeightedLossClassifier(max_epochs=3, early_stopping=True).fit(X, y)
-    assert clf.n_iter_ == 3
+    assert clf.n_iter_ == 3 and clf.stopping_ == "train_loss"  # the rule without a split
 
 
 def test_early_stopping_auto_and_training_loss_rule():
@@ -497,13 +508,19 @@ def test_fits_in_threads_are_reproducible():
 
 
 @pytest.mark.parametrize("kw, match", [
-    (dict(loss="logit_adjusted", reweight="balanced"), "class re-weighting"),
-    (dict(loss="balanced_softmax", batch_sampler="balanced"), "balanced batches"),
-    (dict(reweight="balanced", batch_sampler="balanced"), "batch_sampler='balanced'"),
+    (dict(loss="logit_adjusted", reweight="balanced"),
+     "The loss 'logit_adjusted' already corrects for the class prior; combining it with "
+     "class re-weighting corrects twice"),
+    (dict(loss="balanced_softmax", batch_sampler="balanced"),
+     "The loss 'balanced_softmax' already corrects for the class prior; combining it with "
+     "balanced batches corrects twice"),
+    (dict(reweight="balanced", batch_sampler="balanced"),
+     "batch_sampler='balanced' already balances the classes; combining it with class "
+     "re-weighting corrects twice"),
 ])
 def test_double_prior_correction_warns(kw, match):
     X, y = _imbalanced()
-    with pytest.warns(UserWarning, match=f"corrects twice|{match}"):
+    with pytest.warns(UserWarning, match=re.escape(match)):
         WeightedLossClassifier(**kw, **dict(FAST, max_epochs=2)).fit(X, y)
 
 

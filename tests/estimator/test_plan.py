@@ -148,7 +148,7 @@ def test_sample_weight_reaches_the_loss_through_the_reducer(monkeypatch, one_tor
     """estimator -> plan -> engine -> reducer -> loss: the loss sees sample_weight times the
     class weights, nothing else."""
     X, y = _data(100)
-    w = np.random.RandomState(0).randint(1, 4, size=len(y)).astype(float)
+    w = 1.0 + np.arange(len(y)) / 1000.0  # each row's weight names the row
     seen = []
     original = BatchReducer.__call__
 
@@ -163,8 +163,10 @@ def test_sample_weight_reaches_the_loss_through_the_reducer(monkeypatch, one_tor
                                  **{**TINY, "batch_size": 100, "max_epochs": 1})
     clf.fit(X, y, sample_weight=w)
     (y_batch, w_batch, cw), = seen
-    # a full batch: the same rows, in the epoch's order
-    assert sorted(w_batch.tolist()) == sorted(w.tolist())
+    # a full batch: the same rows, in the epoch's order, each weight beside its own label
+    rows = np.rint((w_batch.double().cpu().numpy() - 1.0) * 1000).astype(int)
+    assert sorted(rows.tolist()) == list(range(len(y)))
+    np.testing.assert_array_equal(y_batch.cpu().numpy(), y[rows])
     np.testing.assert_allclose(cw.cpu().numpy(), clf.class_weight_, rtol=1e-6)
     reducer = BatchReducer(cw)
     np.testing.assert_allclose(reducer.weights(y_batch, w_batch).numpy(),

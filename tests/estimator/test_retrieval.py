@@ -434,6 +434,12 @@ def test_sample_weight_weights_the_loss_not_the_neighbours():
     clf = WeightedLossClassifier(**TINY_NCA, **FAST).fit(X, y, sample_weight=w)
     assert clf.module_.candidate_x.shape[0] == len(y)  # zero-weight rows are neighbours too
     assert np.all(np.isfinite(clf.predict_proba(X)))
+    # the weights do reach the loss: without class weights or preprocessing in between, the
+    # weighted fit differs from the unweighted one (the same draws otherwise)
+    plain = dict(**TINY_NCA, **FAST, preprocessing=None, reweight=None)
+    weighted = WeightedLossClassifier(**plain).fit(X, y, sample_weight=w).predict_proba(X)
+    unweighted = WeightedLossClassifier(**plain).fit(X, y).predict_proba(X)
+    assert np.abs(weighted - unweighted).max() > 1e-3
 
 
 def test_warm_start_continues_with_the_new_rows_as_neighbours():

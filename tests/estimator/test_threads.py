@@ -51,10 +51,17 @@ def test_thread_count_inside_fit_and_predict(seen, n_jobs, expected):
     assert torch.get_num_threads() == 2
 
 
-def test_minus_one_means_all_cpus(seen):
+def test_minus_one_means_all_cpus(seen, monkeypatch):
     X, y = _data()
     WeightedLossClassifier(n_jobs=-1, **TINY).fit(X, y)
     assert set(seen) == {len(os.sched_getaffinity(0))}
+    assert torch.get_num_threads() == 2
+    # on a machine of 7 CPUs (not the 2 torch starts at here): -1 is all, -2 all but one
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(7)), raising=False)
+    for n_jobs, expected in ((-1, 7), (-2, 6)):
+        seen.clear()
+        WeightedLossClassifier(n_jobs=n_jobs, **TINY).fit(X, y)
+        assert set(seen) == {expected}, n_jobs
     assert torch.get_num_threads() == 2
 
 
