@@ -14,6 +14,7 @@ from imblearn.pipeline import make_pipeline as make_imb_pipeline
 from sklearn.base import clone
 from sklearn.datasets import load_wine, make_classification
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import balanced_accuracy_score, roc_auc_score
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -399,13 +400,16 @@ def test_early_stopping_restores_best_epoch():
 
 
 @pytest.mark.parametrize("scoring", ["roc_auc", "average_precision", "balanced_accuracy"])
-def test_early_stopping_on_a_metric(scoring):
+def test_early_stopping_on_a_metric_keeps_the_best_epoch_of_that_metric(scoring):
     X, y = _imbalanced()
-    # early_stopping="auto" (the default) holds out a split whenever a metric is asked for
     clf = WeightedLossClassifier(scoring=scoring, **{**FAST, "max_epochs": 40}).fit(X, y)
     assert clf.stopping_ == "validation"
-    scores = clf.history_[:, f"valid_{scoring}"]
+    scores = np.asarray(clf.history_[:, f"valid_{scoring}"])
     assert len(scores) == clf.n_iter_ and np.all(np.isfinite(scores))
+    # the rule watched the metric (greater is better, relative tol): the kept epoch is its best,
+    # and the rule stopped n_iter_no_change epochs after it
+    assert scores[clf.best_epoch_ - 1] >= scores.max() * (1 - clf.tol)
+    assert clf.n_iter_ == 40 or clf.n_iter_ - clf.best_epoch_ == clf.n_iter_no_change
 
 
 def test_scoring_accepts_the_package_scorers():
@@ -696,3 +700,73 @@ def test_stochastic_loss_follows_the_estimator_random_state():
     loss = get_loss("ensloss")
     WeightedLossClassifier(loss=loss, early_stopping=False, **{**FAST, "max_epochs": 2}).fit(X, y)
     assert loss.random_state is None
+
+
+def test_bad_devices_raise_in_fit_on_any_machine():
+    X, y = _imbalanced(n=60)
+    # each call in its own block: the first raising call no longer hides the others
+    with pytest.raises(ValueError, match="Invalid device 'nonsense'"):
+        WeightedLossClassifier(device="nonsense", max_epochs=1).fit(X, y)
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="device='cuda' was requested but CUDA is not "
+                                             "available"):
+            WeightedLossClassifier(device="cuda", max_epochs=1).fit(X, y)
+    with pytest.raises(ValueError, match="device='meta' holds no data"):
+        WeightedLossClassifier(device="meta", max_epochs=1).fit(X, y)
+
+
+def test_device_auto_keeps_small_work_on_the_cpu_even_with_a_gpu(monkeypatch):
+    X, y = _imbalanced()
+    clf = WeightedLossClassifier(**FAST).fit(X, y)
+    assert clf.device_.type == "cpu" and clf.plan_.device == clf.device_
+    # with a GPU as "auto" sees it: a batch this small (below CUDA_MIN_WORK) still trains on
+    # the CPU, so this fit never touches CUDA and runs on a machine without one too
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    gpu_machine = WeightedLossClassifier(**FAST).fit(X, y)
+    assert gpu_machine.device_.type == "cpu" and gpu_machine.plan_.device.type == "cpu"
+    assert next(gpu_machine.module_.parameters()).device.type == "cpu"
+    np.testing.assert_array_equal(gpu_machine.predict_proba(X), clf.predict_proba(X))
+
+
+def test_pickle_round_trip_leaves_the_pickled_model_untouched():
+    X, y = _imbalanced()
+    clf = WeightedLossClassifier(loss="focal", reweight="class_balanced", **FAST).fit(X, y)
+    expected = clf.predict_proba(X)
+    attrs = {k: type(v) for k, v in vars(clf).items()}
+    module, state = clf.module_, clf._training_state
+    restored = pickle.loads(pickle.dumps(clf))
+    # pickling converts a copy of the state (device_ to a string, tensors to the CPU), never
+    # the live model's own attributes
+    assert {k: type(v) for k, v in vars(clf).items()} == attrs
+    assert isinstance(clf.device_, torch.device) and clf.device_ == restored.device_
+    assert clf.module_ is module and clf._training_state is state
+    np.testing.assert_array_equal(clf.predict_proba(X), expected)
+    np.testing.assert_array_equal(restored.predict_proba(X), expected)
+    assert restored.n_iter_ == clf.n_iter_
+
+
+@pytest.mark.parametrize("calibration", ["prior", "temperature"])
+def test_pickle_round_trip_of_a_calibrated_model(calibration):
+    X, y = _imbalanced()
+    clf = WeightedLossClassifier(loss="cross_entropy", reweight="balanced",
+                                 calibration=calibration, **FAST).fit(X, y)
+    assert clf.logit_offset_ is not None  # a read-out the round trip must carry
+    restored = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(restored.logit_offset_, clf.logit_offset_)
+    assert restored.temperature_ == clf.temperature_
+    np.testing.assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))
+
+
+def test_string_labels_and_pandas_input_predict_the_right_label():
+    X, y = _imbalanced()
+    labels = np.where(y == 1, "fraud", "ok")
+    df = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    clf = WeightedLossClassifier(reweight="balanced", **FAST).fit(df, pd.Series(labels))
+    assert list(clf.classes_) == ["fraud", "ok"]
+    pred = clf.predict(df)
+    # the labels predicted are the rows' labels (not only among them), and the probability
+    # column of "fraud" ranks the fraud rows first
+    assert balanced_accuracy_score(labels, pred) > 0.8
+    assert roc_auc_score(labels == "fraud", clf.predict_proba(df)[:, 0]) > 0.9
+    with pytest.warns(UserWarning, match="feature names"):
+        clf.predict(X)

@@ -5,6 +5,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
@@ -309,3 +310,18 @@ def test_warm_start_after_divergence_starts_the_optimizer_afresh():
     clf.fit(X, y)  # resumes the kept weights with fresh AdamW moments
     assert clf.n_iter_ == 9 and clf._training_state["optimizer"] is not None
     assert np.all(np.isfinite(clf.predict_proba(X)))
+
+
+def test_an_interrupted_continued_fit_keeps_the_previous_weights_and_history():
+    X, y = _data()
+    clf = WeightedLossClassifier(max_epochs=2, early_stopping=False, warm_start=True,
+                                 **TINY).fit(X, y)
+    before = [p.detach().clone() for p in clf.module_.parameters()]
+    proba, n_history = clf.predict_proba(X), len(clf.history_)
+    # 5 batches an epoch: the interrupt comes at the third batch, after two optimizer steps
+    clf.set_params(loss=_FaultyLoss(after=2), max_epochs=3)
+    with pytest.raises(KeyboardInterrupt):
+        clf.fit(X, y)
+    assert all(torch.equal(a, b) for a, b in zip(before, clf.module_.parameters()))
+    assert len(clf.history_) == n_history and clf.n_iter_ == 2
+    np.testing.assert_array_equal(clf.predict_proba(X), proba)

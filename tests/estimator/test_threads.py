@@ -116,3 +116,16 @@ def test_invalid_n_jobs_is_reported_by_fit():
     with pytest.raises(ValueError, match="n_jobs"):
         WeightedLossClassifier(n_jobs=0, **TINY).fit(X, y)
     assert torch.get_num_threads() == 2
+
+
+@pytest.mark.parametrize("n_jobs, outer", [(1, 2), (2, 1)])
+def test_n_jobs_sets_the_thread_count_whatever_the_callers(seen, torch_threads, n_jobs, outer):
+    # the caller's count differs from n_jobs, so leaving torch alone cannot pass for setting it
+    torch_threads(outer)
+    X, y = _data()
+    clf = WeightedLossClassifier(n_jobs=n_jobs, **TINY).fit(X, y)
+    assert seen and set(seen) == {n_jobs}
+    assert torch.get_num_threads() == outer
+    seen.clear()
+    clf.predict_proba(X)
+    assert set(seen) == {n_jobs} and torch.get_num_threads() == outer
