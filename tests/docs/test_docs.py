@@ -168,3 +168,13 @@ def test_cli_page_documents_the_new_options(built_docs):
     text = _text(built_docs / "cli.html")
     for option in ("--encoding", "--max-rows", "--progress"):
         assert text.count(option) >= 2, option  # in the prose and in the --help text
+
+
+def test_cli_page_shows_the_help_text_with_the_new_options(built_docs):
+    page = (built_docs / "cli.html").read_text(encoding="utf-8")
+    blocks = [html.unescape(re.sub(r"<[^>]+>", "", b))
+              for b in re.findall(r"<pre>(.*?)</pre>", page, flags=re.S)]
+    helps = [b for b in blocks if b.lstrip().startswith("usage: sklearn-losses compare")]
+    assert len(helps) == 1, [b[:60] for b in blocks]
+    for option in ("--encoding", "--max-rows", "--progress"):
+        assert option in helps[0], option
