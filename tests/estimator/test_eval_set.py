@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+from sklearn.base import clone
 from sklearn.datasets import make_classification
 
 from sklearn_losses import WeightedLossClassifier
@@ -44,6 +45,13 @@ def test_raw_frame_eval_set_is_encoded_by_the_training_encoder():
     clf = WeightedLossClassifier(**KW).fit(frame, y, eval_set=(frame_v, y_v))
     assert clf.plan_.stopping == "validation"
     assert clf.encoder_.n_features_in_ == 7
+    # fitted on the training rows alone: the eval rows' level is unseen, and the eval rows
+    # are transformed as an encoder fitted on the training rows transforms them
+    assert list(clf.encoder_.get_feature_names_out()) == [
+        *(f"num__c{j}" for j in range(6)), "onehot__shop_a"]
+    alone = clone(clf.encoder_).fit(frame, y)
+    np.testing.assert_array_equal(np.asarray(clf.encoder_.transform(frame_v)),
+                                  np.asarray(alone.transform(frame_v)))
 
 
 def test_sparse_eval_set_with_dense_training_rows_is_densified():

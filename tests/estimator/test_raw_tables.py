@@ -78,6 +78,15 @@ def test_unseen_categories_encode_as_zeros_and_nan_as_median_with_indicator():
     row["text"] = "red"
     out = dict(zip(names, enc.transform(row)[0]))
     assert out["onehot__text_red"] == 1.0
+    # an unseen level of a target-encoded column is the training rate of the positive class
+    # (then scaled as the column's other values)
+    row["city"] = "atlantis"
+    out = dict(zip(names, enc.transform(row)[0]))
+    target = enc.transformer_.named_transformers_["target"]
+    rate = np.mean(np.asarray(y) == "yes")
+    assert target["encode"].target_mean_ == pytest.approx(rate)
+    assert out["target__city"] == pytest.approx(
+        target["scale"].transform(np.array([[rate]]))[0, 0])
 
 
 def test_multiclass_target_encoding_has_a_column_per_class():
