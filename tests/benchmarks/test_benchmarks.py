@@ -193,8 +193,19 @@ def test_bench_throughput_trainers_share_the_optimizer(monkeypatch):
     assert "fused" not in bench.optimizer_kwargs(torch.device("meta"))
 
 
-def test_bench_noisy_labels_quick(tmp_path):
-    _bench("bench_noisy_labels").main(["--quick", "--noise", "0.4", "--out", str(tmp_path)])
+def test_bench_noisy_labels_quick(tmp_path, monkeypatch):
+    noisy = _bench("bench_noisy_labels")
+    seen = {}
+    real = noisy.flipped
+
+    def spy(fold, y_train, **kwargs):
+        labels = real(fold, y_train, **kwargs)
+        key = (fold, kwargs["rate"], kwargs["n_classes"], len(y_train), y_train.tobytes())
+        seen.setdefault(key, []).append(labels.tobytes())
+        return labels
+
+    monkeypatch.setattr(noisy, "flipped", spy)
+    noisy.main(["--quick", "--noise", "0.4", "--out", str(tmp_path)])
     results, markdown = _check_results(
         tmp_path, "noisy_labels", ("roc_auc", "average_precision", "balanced_accuracy"),
         ["## roc_auc", "## average_precision", "## balanced_accuracy", "mean 40%", "W/T/L 0%"])
@@ -202,8 +213,17 @@ def test_bench_noisy_labels_quick(tmp_path):
     assert {"cross_entropy", "gce", "sce", "nce_rce", "comp_sum(tau=1.5)",
             "ldr_kl"} <= set(results["method"])
     assert "iris" in set(results["dataset"])
-    # every loss saw the same (noisy) folds: same number of fits each
+    # every loss saw the same (noisy) folds: same number of fits each, and each trained on
+    # the same flipped labels of each fold
     assert results.groupby("method").size().nunique() == 1
+    n_methods = results["method"].nunique()
+    assert seen and all(len(v) == n_methods for v in seen.values())
+    assert all(len(set(v)) == 1 for v in seen.values())
+    # and a second call (another run) flips the same labels
+    (fold, rate, n_classes, _, _), = list(seen)[:1]
+    y = np.arange(100) % n_classes
+    assert np.array_equal(real(fold, y, rate=rate, n_classes=n_classes, seed=0),
+                          real(fold, y, rate=rate, n_classes=n_classes, seed=0))
 
 
 @needs_keel
@@ -515,29 +535,3 @@ def test_bench_fresh_second_set_real_tables_have_their_recorded_shapes():
     assert shapes["nswpsid_trained_2675"] == (2675, 185)  # the documented rows
     assert shapes["mifem_dead_known"] == (1049, 194)
     assert not tables["mifem_dead_known"][0].isin(["nk"]).any().any()
-
-
-def test_bench_noisy_labels_every_loss_sees_the_same_noisy_labels(tmp_path, monkeypatch):
-    noisy = _bench("bench_noisy_labels")
-    seen = {}
-    real = noisy.flipped
-
-    def spy(fold, y_train, **kwargs):
-        labels = real(fold, y_train, **kwargs)
-        key = (fold, kwargs["rate"], kwargs["n_classes"], len(y_train), y_train.tobytes())
-        seen.setdefault(key, []).append(labels.tobytes())
-        return labels
-
-    monkeypatch.setattr(noisy, "flipped", spy)
-    noisy.main(["--quick", "--noise", "0.4", "--out", str(tmp_path)])
-    results, _ = _check_results(tmp_path, "noisy_labels",
-                                ("roc_auc", "average_precision", "balanced_accuracy"), [])
-    n_methods = results["method"].nunique()
-    assert seen and all(len(v) == n_methods for v in seen.values())
-    # every loss trained on the same flipped labels of each fold
-    assert all(len(set(v)) == 1 for v in seen.values())
-    # and a second call (another run) flips the same labels
-    (fold, rate, n_classes, _, _), = list(seen)[:1]
-    y = np.arange(100) % n_classes
-    assert np.array_equal(real(fold, y, rate=rate, n_classes=n_classes, seed=0),
-                          real(fold, y, rate=rate, n_classes=n_classes, seed=0))

@@ -45,8 +45,10 @@ def test_neyman_pearson_keeps_its_cap_on_the_folds(binary_csv, tmp_path, capsys)
     rc = main(["compare", str(binary_csv), "--target", "label", *QUICK, "--decision",
                "np:0.2", "--out", str(out)])
     assert rc == 0, capsys.readouterr().err
-    folds = pd.read_csv(out / "leaderboard.csv").loc[0, "type_i_error_folds"]
-    assert max(float(v) for v in str(folds).split(";")) <= 0.3  # 0.2 with high probability
+    folds = [float(v) for v in str(pd.read_csv(out / "leaderboard.csv")
+                                     .loc[0, "type_i_error_folds"]).split(";")]
+    # ~220 test negatives per fold: one standard error of a rate of 0.2 is 0.027
+    assert max(folds) <= 0.2 + 0.03 and np.mean(folds) <= 0.2, folds
 
 
 @pytest.mark.parametrize("spec", ["np", "np:2", "threshold"])
@@ -64,20 +66,3 @@ def test_rate_caps_need_a_binary_target(tmp_path, capsys):
     rc = main(["compare", str(path), "--target", "label", *QUICK, "--decision", "np:0.1",
                "--out", str(tmp_path / "res")])
     assert rc == 2 and "binary target" in capsys.readouterr().err
-
-
-def test_neyman_pearson_keeps_its_cap_within_a_standard_error_on_the_folds(tmp_path, capsys):
-    rng = np.random.default_rng(0)
-    n = 600
-    y = rng.random(n) < 0.3
-    path = tmp_path / "binary.csv"
-    pd.DataFrame({"a": rng.normal(size=n) + 1.5 * y, "b": rng.normal(size=n),
-                  "label": np.where(y, "yes", "no")}).to_csv(path, index=False)
-    out = tmp_path / "res"
-    rc = main(["compare", str(path), "--target", "label", *QUICK, "--decision", "np:0.2",
-               "--out", str(out)])
-    assert rc == 0, capsys.readouterr().err
-    folds = [float(v) for v in str(pd.read_csv(out / "leaderboard.csv")
-                                     .loc[0, "type_i_error_folds"]).split(";")]
-    # ~220 test negatives per fold: one standard error of a rate of 0.2 is 0.027
-    assert max(folds) <= 0.2 + 0.03 and np.mean(folds) <= 0.2, folds

@@ -115,6 +115,10 @@ def test_a_saved_headerless_model_takes_the_feature_columns_read_by_read_table(t
     model = joblib.load(model_path)
     new = read_table(features, header=False)  # columns "0", "1", "2": the feature columns
     assert list(model.predict(new)) == list(model.predict(pd.DataFrame(X[:5])))
+    # the reference: the fitted network fed the file's columns 0, 2, 3 under their own names
+    named = pd.DataFrame(np.round(X[:5], 3), columns=["0", "2", "3"])
+    expected = model.estimator_.predict_proba(named)[:, model.proba_columns_]
+    np.testing.assert_allclose(model.predict_proba(new), expected, atol=1e-6)
 
 
 def test_thousands_points_under_decimal_comma_are_numbers(tmp_path, capsys, grid):
@@ -130,27 +134,3 @@ def test_thousands_points_under_decimal_comma_are_numbers(tmp_path, capsys, grid
     expected = [float(a.replace(".", "").replace(",", ".")) for a in amounts]
     assert X["amount"].tolist() == pytest.approx(expected)
     assert any("." in a for a in amounts)  # the case: grouped thousands present
-
-
-def test_a_saved_headerless_model_predicts_as_its_network_on_the_feature_columns(
-        tmp_path, capsys):
-    rng = np.random.default_rng(0)
-    y = np.where(np.arange(60) % 4 == 0, "yes", "no")
-    X = rng.normal(size=(60, 3))
-    X[y == "yes", 0] += 2
-    path = tmp_path / "nh.csv"
-    path.write_text("\n".join(f"{a:.3f},{t},{b:.3f},{c:.3f}" for (a, b, c), t in zip(X, y))
-                    + "\n")
-    model_path = tmp_path / "m.joblib"
-    rc, _, err = _run(capsys, "compare", str(path), "--no-header", "-t", "1", *TINY,
-                      "--losses", "cross_entropy", "--reweight", "balanced", "--no-plot",
-                      "--out", str(tmp_path / "res"), "--save-best", str(model_path))
-    assert rc == 0, err
-    features = tmp_path / "features.csv"
-    features.write_text("\n".join(f"{a:.3f},{b:.3f},{c:.3f}" for a, b, c in X[:5]) + "\n")
-    model = joblib.load(model_path)
-    new = read_table(features, header=False)  # columns "0", "1", "2": the feature columns
-    # the reference: the fitted network fed the file's columns 0, 2, 3 under their own names
-    named = pd.DataFrame(np.round(X[:5], 3), columns=["0", "2", "3"])
-    expected = model.estimator_.predict_proba(named)[:, model.proba_columns_]
-    np.testing.assert_allclose(model.predict_proba(new), expected, atol=1e-6)

@@ -269,6 +269,9 @@ def test_save_best_refits_and_predicts_labels_from_the_feature_columns(tmp_path,
     assert model.predict_proba(features).shape == (60, 2)
     clf = model.estimator_
     assert clf.loss == board.loc[0, "loss"] and clf.reweight == "balanced"
+    # the refit saw every row of the file: the class counts it recorded are the file's
+    labels = pd.read_csv(data)["label"]
+    assert list(clf.class_counts_) == [int((labels == "no").sum()), int((labels == "yes").sum())]
 
 
 # ----------------------------------------------- --losses all, drw, default grid
@@ -352,17 +355,3 @@ def test_help_imports_neither_torch_nor_matplotlib():
                          timeout=120, cwd=Path(__file__).resolve().parents[2])
     assert res.returncode == 0, res.stderr
     assert res.stdout.strip() == "[]"
-
-
-def test_save_best_refits_on_all_the_rows(tmp_path, capsys):
-    data = _small_csv(tmp_path / "d.csv")
-    model_path = tmp_path / "best.joblib"
-    rc, _, err = _run(capsys, "compare", str(data), "-t", "label", *TINY, "--losses",
-                      "cross_entropy", "focal", "--reweight", "balanced", "--out",
-                      str(tmp_path / "res"), "--no-plot", "--save-best", str(model_path))
-    assert rc == 0, err
-    assert "all 60 rows" in err
-    clf = joblib.load(model_path).estimator_
-    labels = pd.read_csv(data)["label"]
-    # the refit saw every row of the file: the class counts it recorded are the file's
-    assert list(clf.class_counts_) == [int((labels == "no").sum()), int((labels == "yes").sum())]

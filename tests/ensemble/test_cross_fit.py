@@ -258,8 +258,20 @@ def test_sample_weight_reaches_every_member_and_the_temperature():
 
     assert clf.temperature_ == pytest.approx(fit_proba_temperature(_raw_oof(clf, X), y, w))
     # eval_set carries the held-out rows' weights too
-    net = CrossFitClassifier(fast_net(), n_folds=3, random_state=0).fit(X, y, sample_weight=w)
+    net = CrossFitClassifier(_RecordingNet(**fast_net().get_params()), n_folds=3,
+                             random_state=0).fit(X, y, sample_weight=w)
     assert all(m.stopping_ == "validation" for m in net.estimators_)
+    for j, member in enumerate(net.estimators_):
+        assert len(member.seen_eval_set_) == 3
+        np.testing.assert_array_equal(member.seen_eval_set_[2], w[net.fold_ == j])
+
+
+class _RecordingNet(WeightedLossClassifier):
+    """Records the eval_set the ensemble gives its fit."""
+
+    def fit(self, X, y, sample_weight=None, eval_set=None):
+        self.seen_eval_set_ = eval_set
+        return super().fit(X, y, sample_weight=sample_weight, eval_set=eval_set)
 
 
 def test_a_pipeline_gets_sample_weight_through_its_last_step():
@@ -497,6 +509,15 @@ def test_pipeline_members_take_sample_weight_under_metadata_routing():
                                                 n_folds=2, threshold=None).fit(
                 X, y, sample_weight=w)
         assert list(portfolio.leaderboard_["status"]) == ["ok"]
+        # the weights reach the requesting step: a last step whose weighted fit is known
+        known = make_pipeline(StandardScaler().set_fit_request(sample_weight=False),
+                              LogisticRegression().set_fit_request(sample_weight=True))
+        clf = CrossFitClassifier(known, n_folds=2, random_state=0).fit(X, y, sample_weight=w)
+    for j, member in enumerate(clf.estimators_):
+        rows = clf.fold_ != j
+        ref = make_pipeline(StandardScaler(), LogisticRegression()).fit(
+            X[rows], y[rows], logisticregression__sample_weight=w[rows])
+        np.testing.assert_allclose(member[-1].coef_, ref[-1].coef_, rtol=1e-6)
 
 
 def test_n_jobs_zero_is_refused_by_the_parameter_check():

@@ -282,12 +282,16 @@ def test_callable_metric_gets_labels_and_weights():
 
     def metric(y_true, proba, sample_weight=None):
         calls.append((set(y_true), proba.shape, sample_weight is not None))
+        weights.append(None if sample_weight is None else np.array(sample_weight))
         return roc_auc_score(y_true == "pos", proba[:, 1], sample_weight=sample_weight)
 
-    w = np.ones(len(y))
+    weights = []
+    w = np.random.default_rng(1).uniform(0.2, 3.0, len(y))  # not uniform: the user's own
     LossPortfolioClassifier({}, {"logreg": LogisticRegression()}, n_folds=2, metric=metric,
                             max_ensemble_size=2).fit(X, labels, sample_weight=w)
     assert calls and all(c == ({"neg", "pos"}, (120, 2), True) for c in calls)
+    for seen in weights:
+        np.testing.assert_array_equal(seen, w)
 
 
 def test_default_portfolio_holds_the_package_networks():
@@ -524,6 +528,11 @@ def test_a_pipeline_extra_with_sample_weight_is_fitted_and_refitted_with_it():
     assert clf.leaderboard_.set_index("member").loc["pipe", "status"] == "ok"
     ref = clone(pipe).fit(X, y, logisticregression__sample_weight=w)
     np.testing.assert_allclose(clf.refitted_["pipe"][-1].coef_, ref[-1].coef_)
+    # and each cross-fitted member on its training rows, with theirs
+    for j, est in enumerate(clf.members_["pipe"].estimators_):
+        rows = clf.fold_ != j
+        ref = clone(pipe).fit(X[rows], y[rows], logisticregression__sample_weight=w[rows])
+        np.testing.assert_allclose(est[-1].coef_, ref[-1].coef_, rtol=1e-6)
 
 
 @pytest.mark.parametrize("share", [0.0, 0.25, 1.0])

@@ -61,6 +61,10 @@ def test_partial_fit_after_fit_continues_it():
     clf.partial_fit(X, y)
     assert clf.n_iter_ == 3 and len(clf.history_) == 3
     assert not np.allclose(clf.predict_proba(X), first)
+    # continued from the fitted weights and optimizer state: the model of a 3-epoch fit
+    whole = WeightedLossClassifier(max_epochs=3, **TINY).fit(X, y)
+    np.testing.assert_allclose(clf.predict_proba(X), whole.predict_proba(X), atol=1e-6)
+    np.testing.assert_allclose(clf.loss_curve_, whole.loss_curve_, rtol=1e-5)
 
 
 def test_partial_fit_refuses_temperature_calibration_and_applies_prior():
@@ -138,16 +142,3 @@ def test_loss_curve_and_validation_scores():
     assert len(clf.validation_scores_) == clf.n_iter_ and 0.5 < clf.validation_scores_[-1] <= 1
     plain = WeightedLossClassifier(max_epochs=2, **TINY).fit(X, y)
     assert plain.validation_scores_ is None and len(plain.loss_curve_) == 2
-
-
-def test_partial_fit_after_fit_continues_it_like_one_longer_fit():
-    X, y = _data()
-    clf = WeightedLossClassifier(max_epochs=2, **TINY).fit(X, y)
-    first = clf.predict_proba(X)
-    clf.partial_fit(X, y)
-    assert clf.n_iter_ == 3 and len(clf.history_) == 3
-    assert not np.allclose(clf.predict_proba(X), first)
-    # continued from the fitted weights and optimizer state: the model of a 3-epoch fit
-    whole = WeightedLossClassifier(max_epochs=3, **TINY).fit(X, y)
-    np.testing.assert_allclose(clf.predict_proba(X), whole.predict_proba(X), atol=1e-6)
-    np.testing.assert_allclose(clf.loss_curve_, whole.loss_curve_, rtol=1e-5)
