@@ -13,10 +13,12 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils._param_validation import Interval
 
 from ._warnings import warn_user
 
 __all__ = [
+    "N_JOBS_CONSTRAINT",
     "check_divergence",
     "check_hidden_layer_sizes",
     "check_instance_weighting",
@@ -38,6 +40,11 @@ __all__ = [
     "warn_schedule_never_started",
     "warn_stochastic_monitor",
 ]
+
+#: The ``n_jobs`` constraint of the package's estimators, joblib's convention: None, a
+#: positive count, or a negative one counting back from the CPUs (-1: all); 0 means nothing.
+N_JOBS_CONSTRAINT = [None, Interval(Integral, 1, None, closed="left"),
+                     Interval(Integral, None, -1, closed="right")]
 
 
 def loss_label(loss):

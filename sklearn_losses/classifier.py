@@ -502,8 +502,7 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "preprocessing": [None, StrOptions({"auto"})],
-        "n_jobs": [None, Interval(Integral, 1, None, closed="left"),
-                   Interval(Integral, None, -1, closed="right")],
+        "n_jobs": _checks.N_JOBS_CONSTRAINT,
     }
 
     def __init__(

@@ -86,7 +86,6 @@ __all__ = ["CATEGORICAL", "DATETIME", "KINDS", "MISSING_MARKERS", "NUMERIC", "TE
            "to_datetime", "to_numeric"]
 
 NUMERIC, CATEGORICAL, DATETIME, TEXT = "numeric", "categorical", "datetime", "text"
-
 KINDS = (NUMERIC, CATEGORICAL, DATETIME, TEXT)
 
 

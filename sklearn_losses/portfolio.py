@@ -26,6 +26,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from ._checks import N_JOBS_CONSTRAINT
 from ._warnings import SILENT_CATEGORIES, warn_user
 from .ensemble.cross_fit import (
     CrossFitClassifier,
@@ -276,6 +277,19 @@ def _named(value, param):
     return out
 
 
+def _network(spec):
+    """The :class:`~sklearn_losses.WeightedLossClassifier` a configuration dict builds.
+
+    Nested keys (``"loss__gamma"``) are set on a clone, so that a loss instance in
+    ``spec`` (the user's) stays as it is.
+    """
+    from .classifier import WeightedLossClassifier
+
+    est = WeightedLossClassifier(**{k: v for k, v in spec.items() if "__" not in k})
+    nested = {k: v for k, v in spec.items() if "__" in k}
+    return clone(est).set_params(**nested) if nested else est
+
+
 def _entry_params(spec) -> dict:
     """The parameters of a configuration (a dict: those of the network it builds, the
     dict's own items when they build none) or of an estimator (deep)."""
@@ -283,14 +297,8 @@ def _entry_params(spec) -> dict:
         if hasattr(spec, "get_params") and not isinstance(spec, type):
             return spec.get_params(deep=True)
         return {}  # not an estimator (a class, say): fit says what is wrong with it
-    from .classifier import WeightedLossClassifier
-
     try:
-        est = WeightedLossClassifier(**{k: v for k, v in spec.items() if "__" not in k})
-        nested = {k: v for k, v in spec.items() if "__" in k}
-        if nested:
-            est = clone(est).set_params(**nested)
-        return est.get_params(deep=True)
+        return _network(spec).get_params(deep=True)
     except (TypeError, ValueError, AttributeError):
         return dict(spec)  # not a valid configuration: fit says what is wrong with it
 
@@ -598,8 +606,7 @@ class LossPortfolioClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstima
         "refit_weight": [Interval(Real, 0, 1, closed="both")],
         "threshold_bootstrap": [Interval(Integral, 0, None, closed="left")],
         "threshold_shrinkage": [StrOptions({"auto"}), Interval(Real, 0, None, closed="both")],
-        "n_jobs": [None, Interval(Integral, 1, None, closed="left"),
-                   Interval(Integral, None, -1, closed="right")],  # joblib: 0 means nothing
+        "n_jobs": N_JOBS_CONSTRAINT,
         "random_state": ["random_state"],
     }
 
@@ -703,11 +710,8 @@ class LossPortfolioClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstima
                 if unknown:
                     raise ValueError(f"configs[{name!r}] sets {unknown}, which are not "
                                      "parameters of WeightedLossClassifier.")
-                nested = {k: v for k, v in spec.items() if "__" in k}
-                est = WeightedLossClassifier(**{k: v for k, v in spec.items() if "__" not in k})
-                try:  # on a clone: a loss instance in ``spec`` is the user's and stays as it is
-                    est = clone(est) if nested else est
-                    spec = est.set_params(**nested)
+                try:
+                    spec = _network(spec)
                 except (ValueError, AttributeError, TypeError) as exc:
                     # e.g. "max_epochs__x": a nested key under a parameter that has none
                     raise ValueError(f"configs[{name!r}]: {exc}") from exc

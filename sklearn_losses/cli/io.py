@@ -165,11 +165,11 @@ def _decode_error(path, encoding) -> CLIError:
     """The message for a file that ``encoding`` cannot decode: where, and what to try."""
     import zipfile
 
+    unreadable = (OSError, EOFError, ValueError, zipfile.BadZipFile)  # not a readable archive
     try:
         with _open_bytes(path) as fh:
             head = fh.read(4096)
-    except (OSError, EOFError, ValueError, zipfile.BadZipFile):  # not a readable archive:
-        # its raw bytes
+    except unreadable:  # its raw bytes
         with open(path, "rb") as fh:
             head = fh.read(4096)
     name = repr(str(path))
@@ -183,7 +183,7 @@ def _decode_error(path, encoding) -> CLIError:
     where = ""
     try:
         found = _first_undecodable(path, encoding)
-    except (OSError, EOFError, ValueError, zipfile.BadZipFile):
+    except unreadable:
         found = None
     if found is not None:
         line, offset, byte = found

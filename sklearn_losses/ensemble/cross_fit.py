@@ -11,6 +11,7 @@ from sklearn.utils import check_random_state, get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
+from .._checks import N_JOBS_CONSTRAINT
 from ..decisions._base import aligned_proba, check_targets
 from .folds import make_folds
 from .members import fit_members, prepare_members, reemit_warnings, warnings_once
@@ -227,8 +228,7 @@ class CrossFitClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstimatorMi
                       Interval(Real, 0, 1, closed="neither")],
         "threshold_bootstrap": [Interval(Integral, 0, None, closed="left")],
         "threshold_shrinkage": [Interval(Real, 0, None, closed="both")],
-        "n_jobs": [None, Interval(Integral, 1, None, closed="left"),
-                   Interval(Integral, None, -1, closed="right")],  # joblib: 0 means nothing
+        "n_jobs": N_JOBS_CONSTRAINT,
         "random_state": ["random_state"],
     }
 
