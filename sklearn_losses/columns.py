@@ -31,8 +31,10 @@ array):
       the words and then fail on them.) A number written as text is an optional sign,
       digits with an optional decimal point, and an optional exponent; a
       leading zero before another digit (``"007"``, ``"01234"``) marks a code,
-      not a number, and makes the column text, as do thousands separators
-      and decimal commas. ``"inf"`` / ``"-Infinity"`` (any case) are numbers
+      not a number, and makes the column text, as do thousands separators,
+      decimal commas, currency signs and units (:func:`number_like_example`
+      names such columns, and the estimator's encoder warns in ``fit`` with
+      a :class:`NumberFormatWarning`). ``"inf"`` / ``"-Infinity"`` (any case) are numbers
       too, so that their column is numeric and refuses them as it refuses a
       float infinity;
    b. only dates or times (``datetime``, ``date``, ``pd.Timestamp``), or ISO
@@ -81,8 +83,9 @@ import pandas as pd
 import scipy.sparse as sp
 
 __all__ = ["CATEGORICAL", "DATETIME", "KINDS", "MISSING_MARKERS", "NUMERIC", "TEXT",
-           "WORD_SHARE", "DateFormatWarning", "category_strings", "column_kind",
-           "column_kinds", "date_like_example", "numeric_words", "split_columns",
+           "WORD_SHARE", "DateFormatWarning", "NumberFormatWarning", "category_strings",
+           "column_kind", "column_kinds", "date_like_example", "number_like_example",
+           "numeric_words", "split_columns",
            "to_datetime", "to_numeric"]
 
 NUMERIC, CATEGORICAL, DATETIME, TEXT = "numeric", "categorical", "datetime", "text"
@@ -95,6 +98,17 @@ class DateFormatWarning(UserWarning):
     The column is read as categories; convert it to dates (or ISO 8601 strings) or
     drop it. Filter it by class, e.g.
     ``warnings.filterwarnings("ignore", category=DateFormatWarning)``.
+    """
+
+
+class NumberFormatWarning(UserWarning):
+    """A text column holds numbers the rule does not read (see :func:`number_like_example`).
+
+    Numbers with thousands separators (``"1,275.22"``) or a decimal comma
+    (``"3,14"``) make a column text, read as categories; convert the column
+    (or read the file with :func:`pandas.read_csv`'s ``thousands`` /
+    ``decimal``) or drop it. Filter it by class, e.g.
+    ``warnings.filterwarnings("ignore", category=NumberFormatWarning)``.
     """
 
 
@@ -490,6 +504,106 @@ def numeric_words(values) -> dict:
     return {str(k): int(v) for k, v in text.value_counts().items()}
 
 
+def _present_text(values):
+    """The present cells of a column of strings, stripped, missing-value markers left out;
+    None for a column of another dtype or of other values (the first 100 looked at)."""
+    values = pd.Series(values)
+    if not (values.dtype == object or pd.api.types.is_string_dtype(values.dtype)
+            or isinstance(values.dtype, pd.CategoricalDtype)):
+        return None
+    present = values.dropna()
+    if not len(present) or not all(isinstance(v, str) for v in present.iloc[:100]):
+        return None
+    text = present.astype(str).str.strip()
+    return text[~text.isin(MISSING_MARKERS)]
+
+
+#: A number with commas grouping the thousands and an optional decimal point (``1,275.22``,
+#: ``-12,500``); a group has no leading zero.
+_COMMA_GROUPED = r"[+-]?[1-9][0-9]{0,2}(?:,[0-9]{3})+(?:\.[0-9]*)?"
+#: A number with a decimal comma (``3,14``, ``-0,5``), optionally with points grouping the
+#: thousands (``1.716,77``).
+_DECIMAL_COMMA = (r"[+-]?(?:(?:0|[1-9][0-9]*),[0-9]*|,[0-9]+"
+                  r"|[1-9][0-9]{0,2}(?:\.[0-9]{3})+(?:,[0-9]*)?)")
+
+
+#: A number with a currency sign before it (``$12``, ``USD 12``) or a percent sign or a
+#: unit after it (``12%``, ``12 kg``): ``pre``, ``num`` and ``suf`` (a unit of letters
+#: follows a space, so that codes such as ``12A`` are not read as numbers with a unit).
+_AFFIXED = re.compile(r"(?P<pre>[$€£¥₹]|[A-Z]{3}\s)?\s*(?P<num>[+-]?[0-9.,]*[0-9][0-9.,]*"
+                      r"(?:[eE][+-]?[0-9]+)?)\s*(?P<suf>%|‰|[$€£¥₹]|(?<=\s)[^\W\d_]{1,4}"
+                      r"(?:/[^\W\d_]{1,3})?)?")
+
+
+def _number_format(values):
+    """How a text column writes numbers the rule does not read, else None (see
+    :func:`number_like_example`): a dict with ``kind`` (``"thousands"``,
+    ``"decimal_comma"`` or ``"plain"``, the form of the numbers once a sign or unit is
+    taken off), ``affix`` (that sign or unit, or None), ``example`` (a cell) and
+    ``ambiguous`` (commas that could be decimal marks: ``"1,234"`` only)."""
+    text = _present_text(values)
+    if text is None:
+        return None
+    word = text.str.fullmatch(_WORD.pattern).astype(bool)
+    if word.sum() <= WORD_SHARE * len(text):  # a few words ("unknown") say a value is unknown
+        text = text[~word]
+    if len(text) < 3:
+        return None
+    cells = pd.Series(pd.unique(text.to_numpy(dtype=object)), dtype=object)
+    if (not cells.str.contains(r"[0-9]", regex=True).all()
+            or cells.str.fullmatch(_NUMBER).astype(bool).all()):
+        return None  # words, or numbers the rule reads
+    numbers, affix = cells, None
+    parts = cells.str.extract(f"^(?:{_AFFIXED.pattern})$")
+    if parts["num"].notna().all():
+        signs = {a.strip() for side in ("pre", "suf") for a in parts[side].dropna()}
+        one_side = parts["pre"].dropna().nunique() <= 1 and parts["suf"].dropna().nunique() <= 1
+        if len(signs) == 1 and one_side:
+            numbers, affix = parts["num"], signs.pop()
+    plain = numbers.str.fullmatch(_NUMBER).astype(bool)
+    grouped = numbers.str.fullmatch(_COMMA_GROUPED).astype(bool)
+    comma = numbers.str.fullmatch(_DECIMAL_COMMA).astype(bool)
+    # integers ("7") read alike with either mark
+    integer = plain & ~numbers.str.contains(r"[.eE]", regex=True)
+    if plain.all():
+        kind, marked = "plain", cells[numbers != cells]
+    elif (plain | grouped).all():
+        kind, marked = "thousands", cells[grouped]
+    elif (comma | integer).all():
+        kind, marked = "decimal_comma", cells[comma]
+    else:
+        return None
+    shown = numbers[grouped] if kind == "thousands" else numbers
+    # "1,234" alone could be a decimal comma; "1,275.22" or "1,234,567" cannot
+    ambiguous = kind == "thousands" and not (
+        shown.str.contains(".", regex=False).any() or (shown.str.count(",") > 1).any()
+        or numbers[plain].str.contains(".", regex=False).any())
+    return {"kind": kind, "affix": affix, "example": marked.iloc[0], "ambiguous": ambiguous}
+
+
+def number_like_example(values):
+    """What makes a text column look like numbers the rule does not read, else None.
+
+    The column's present values (stripped; missing-value markers, and words
+    such as ``"unknown"`` when they are at most :data:`WORD_SHARE` of them,
+    left out) are all numbers, written with commas grouping the thousands
+    (``"numbers written with thousands separators, e.g. '1,275.22'"``), with
+    a decimal comma (``"3,14"``, points grouping the thousands allowed:
+    ``1.716,77``), or with one currency sign, percent sign or unit
+    (``"$12"``, ``"12%"``, ``"12 kg"``). Rule 5a reads none of them
+    (``"1,234"`` is 1234 or 1.234 depending on the writer), so the column is
+    text: categories, each number a level of its own. Callers warn with the
+    description, so that the user converts the column.
+    """
+    found = _number_format(values)
+    if found is None:
+        return None
+    what = [f"{found['affix']!r}"] if found["affix"] else []
+    what += {"thousands": ["thousands separators"], "decimal_comma": ["a decimal comma"],
+             "plain": []}[found["kind"]]
+    return f"numbers written with {' and '.join(what)}, e.g. {found['example']!r}"
+
+
 #: Dates in a form the rule does not read (rule 5b reads ISO 8601 only): day or month
 #: first (``17-08-1984``, ``8/17/84``, ``17.08.1984``), year first with slashes or points
 #: (``1984/08/17``), or a month (``1984-08``), optionally followed by a time.
@@ -509,15 +623,9 @@ def date_like_example(values):
     level of its own, an unseen level at prediction; callers warn with the
     description, so that the user converts the column.
     """
-    values = pd.Series(values)
-    if not (values.dtype == object or pd.api.types.is_string_dtype(values.dtype)
-            or isinstance(values.dtype, pd.CategoricalDtype)):
+    text = _present_text(values)
+    if text is None:
         return None
-    present = values.dropna()
-    if not len(present) or not all(isinstance(v, str) for v in present.iloc[:100]):
-        return None
-    text = present.astype(str).str.strip()
-    text = text[~text.isin(MISSING_MARKERS)]
     if len(text) < 3:
         return None
     if text.str.fullmatch(_OTHER_DATE.pattern).all():

@@ -17,6 +17,7 @@ Usage
     sklearn-losses compare --quick          # a smoke test: 600 rows, 2 folds, 30 epochs
     sklearn-losses compare big.csv -t label --max-rows 5000   # a quick look at a large file
     sklearn-losses compare eu.csv -t label --sep ';' --decimal ,   # 3,14 for 3.14
+    sklearn-losses compare us.csv -t label --thousands ,   # 1,275.22 for 1275.22
     sklearn-losses list-losses              # the losses and re-weighting schemes
     sklearn-losses --version
     python -m sklearn_losses.cli compare ... # the same without the console script
@@ -24,12 +25,15 @@ Usage
 ``compare`` in detail (the command line page of the documentation says more):
 
 - **data**: read by :func:`sklearn_losses.cli.io.read_table` (``--sep``,
-  ``\\t`` for tabs, ``--encoding``, ``--decimal``; every cell as text,
+  ``\\t`` for tabs, ``--encoding``, ``--decimal``, ``--thousands``; every cell as text,
   spaces after a separator skipped). A header naming a column twice is an
   error; a column with no name and no value is left out with a note; a
   header row of numbers gets a warning (``--no-header``). A text column of numbers
   written with the other decimal mark (``3,14`` without ``--decimal ,``)
-  gets a one-line warning suggesting the option. ``--target`` names the label column,
+  gets a one-line warning suggesting the option, as does a text column of
+  numbers with thousands separators (``1,275.22`` without ``--thousands ,``);
+  numbers with a currency sign, percent sign or unit (``$12``, ``12%``) get
+  a warning asking to take it off. ``--target`` names the label column,
   or gives its position (``0`` the first, ``-1`` the last; a column name
   wins over a position), and is required with a file; ``--no-header`` reads
   a file whose first row is data, naming the columns ``0``, ``1``, ... Every

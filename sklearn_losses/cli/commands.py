@@ -307,7 +307,8 @@ def cmd_compare(args) -> int:
     else:
         target = args.target
         df = read_table(args.data, sep=args.sep, encoding=args.encoding,
-                        header=not args.no_header, decimal=args.decimal)
+                        header=not args.no_header, decimal=args.decimal,
+                        thousands=args.thousands)
         for note in df.attrs.get("read_notes", ()):  # what reading the header found
             (error if note.startswith("Warning") else say)(note)
         source = repr(str(args.data))
@@ -318,12 +319,16 @@ def cmd_compare(args) -> int:
     if note:
         say(note)
     X_all, y_all = X, y
-    if args.data is not None and args.decimal in ".,":
+    if args.data is not None:
         # the cells as read (not the columns read_table turned into numbers, whose cells
         # are floats now); those columns get no "an identifier?" note
         parsed = set(df.attrs.get("decimal_columns", ()))
-        info["decimal_marks"] = _warn_decimal_marks(
-            df[[c for c in X.columns if c not in parsed]], args.decimal)
+        as_read = df[[c for c in X.columns if c not in parsed]]
+        if args.decimal in ".,":
+            info["decimal_marks"] = _warn_decimal_marks(as_read, args.decimal)
+        info["number_formats"] = _warn_number_formats(
+            as_read[[c for c in as_read.columns if c in set(info["categorical"])
+                     and c not in info.get("decimal_marks", {})]])
     if decision is not None and decision.kind != "offsets" and "positive" not in info:
         raise CLIError(f"--decision {args.decision} caps an error rate of the positive class "
                        f"of a binary target; target {info['target']!r} has "
@@ -449,6 +454,38 @@ def _warn_decimal_marks(X, decimal):
     return found
 
 
+def _warn_number_formats(X):
+    """One line on stderr (also with --quiet) per text column of numbers written with
+    thousands separators, or with a currency sign, percent sign or unit
+    (:func:`sklearn_losses.columns.number_like_example`), which the column rule reads as
+    text: categories, each number a level of its own. Returns ``{column: example}``."""
+    from ..columns import _number_format
+
+    found = {}
+    for c in X.columns:
+        form = _number_format(X[c])
+        if form is None or (form["kind"] == "decimal_comma" and not form["affix"]):
+            continue  # decimal commas: _warn_decimal_marks
+        example = form["example"]
+        if form["affix"]:
+            separators = {"thousands": " and the thousands separators (with --thousands ,)",
+                          "decimal_comma": " (with --decimal , for its decimal commas)",
+                          "plain": ""}[form["kind"]]
+            error(f"Warning: column {str(c)!r} holds numbers written with "
+                  f"{form['affix']!r} (e.g. {example!r}) but is read as text and encoded as "
+                  f"categories, each number a level of its own; remove the "
+                  f"{form['affix']!r} from its cells{separators} to read them as numbers, "
+                  f"or leave the column out with --drop {shlex.quote(str(c))}.")
+        else:
+            other = (" (or --decimal , if its commas are decimal marks)"
+                     if form["ambiguous"] else "")
+            error(f"Warning: column {str(c)!r} looks numeric with thousands separators "
+                  f"(e.g. {example!r}) but is read as text and encoded as categories; pass "
+                  f"--thousands , to read it as numbers{other}.")
+        found[c] = example
+    return found
+
+
 def _summary(args, say, source, X, y, info, configs, losses, reweightings, folds, max_epochs,
              device, metrics, notes=()):
     n = len(y)
@@ -485,7 +522,7 @@ def _summary(args, say, source, X, y, info, configs, losses, reweightings, folds
             f"form, or leave it out with --drop {shlex.quote(str(c))}.")
     for c, k in info["cardinality"].items():
         if (c in info.get("mostly_numbers", {}) or c in info.get("decimal_marks", {})
-                or c in info.get("date_like", {})):
+                or c in info.get("date_like", {}) or c in info.get("number_formats", {})):
             continue
         if k > HIGH_CARDINALITY or (k == n and n > 10):
             say(f"Note: categorical column {c!r} has {k} distinct values (the model "
@@ -606,7 +643,7 @@ def _run_configs(args, configs, X, y, info, splits, scorers, max_epochs, device,
                               f"{row[f'{metrics[0]}_std']:.3f} ({row['total_s']:.1f} s)")
             else:
                 progress.write(f"{prefix}: failed: {row['error']}")
-            messages = _drop_noted_dates(row["warnings"], info)
+            messages = _drop_noted_formats(row["warnings"], info)
             _print_warnings(messages, f"[{index[name]}/{len(names)}]", shown, progress.note)
 
     interrupted = False
@@ -692,13 +729,17 @@ def _report(args, rows, interrupted, metrics, folds, n, out, title, n_configs) -
     return 0
 
 
-def _drop_noted_dates(messages, info):
-    """``messages`` without the DateFormatWarnings of the columns the summary's note named
-    (each fold's model, and the refit, says it again with its own example value)."""
-    from ..columns import DateFormatWarning
+def _drop_noted_formats(messages, info):
+    """``messages`` without the DateFormatWarnings and NumberFormatWarnings of the columns
+    the run already named (each fold's model, and the refit, says it again with its own
+    example value)."""
+    from ..columns import DateFormatWarning, NumberFormatWarning
 
-    noted = tuple(f"{DateFormatWarning.__name__}: Column {c!r} holds "
-                  for c in info.get("date_like", {}))
+    noted = tuple(f"{kind.__name__}: Column {c!r} holds "
+                  for kind, key in ((DateFormatWarning, "date_like"),
+                                    (NumberFormatWarning, "number_formats"),
+                                    (NumberFormatWarning, "decimal_marks"))
+                  for c in info.get(key, {}))
     return [m for m in messages if not (noted and m.startswith(noted))]
 
 
@@ -724,7 +765,7 @@ def _save_best(args, rows, X, y, info, max_epochs, say, shown):
         model.fit(X, y)
     messages = dedupe(format_warning(w) for w in caught
                       if not issubclass(w.category, SILENT_CATEGORIES))
-    messages = _drop_noted_dates(messages, info)
+    messages = _drop_noted_formats(messages, info)
     _print_warnings(messages, "(refit)", shown, lambda line: say(
         line.replace("    warning: ", "    warning (refit): ", 1)))
     try:
@@ -750,13 +791,14 @@ def _save_best(args, rows, X, y, info, max_epochs, say, shown):
 def _read_call(args, headerless, path=None):
     """The call that reads ``args.data`` as ``compare`` did:
     :func:`sklearn_losses.cli.io.read_table` with the options given (separator, decimal
-    mark, encoding). It reads every cell as text, for the column rule to decide each
+    and thousands marks, encoding). It reads every cell as text, for the column rule to decide each
     column's kind as in training (``pd.read_csv`` reads a code ``"07000"`` as 7000 and a
     level ``"NA"`` as missing), skips spaces after a separator and reads decimal-comma
     numbers."""
     path = repr(str(args.data if path is None else path))
-    options = {"sep": args.sep, "decimal": args.decimal, "encoding": args.encoding}
-    defaults = {"sep": ",", "decimal": ".", "encoding": "utf-8"}
+    options = {"sep": args.sep, "decimal": args.decimal, "thousands": args.thousands,
+               "encoding": args.encoding}
+    defaults = {"sep": ",", "decimal": ".", "thousands": None, "encoding": "utf-8"}
     extra = "".join(f", {k}={v!r}" for k, v in options.items() if v != defaults[k])
     return (f"sklearn_losses.cli.io.read_table({path}{extra}"
             f"{', header=False' if headerless else ''})")

@@ -23,13 +23,18 @@ def _number_pattern(decimal):
     return re.compile(rf"[+-]?(?:\d+(?:{d}\d*)?|{d}\d+)(?:[eE][+-]?\d+)?")
 
 
-def _grouped_pattern(decimal):
-    """A number with ``.`` thousands groups and ``decimal`` (``","``) as its decimal mark,
-    such as ``1.716,77`` (None for other marks): under ``--decimal ,`` a point cannot be
-    the decimal mark, so grouped digits are thousands. A group has no leading zero."""
-    if decimal != ",":
+def _grouped_pattern(decimal, thousands=None):
+    """A number with ``thousands`` grouping its digits by three and ``decimal`` as its
+    decimal mark, such as ``1,716.77`` (``thousands=","``) or ``1.716,77``; None without a
+    thousands mark. Under ``--decimal ,`` the point is one unless said otherwise: a point
+    cannot be the decimal mark there, so grouped digits are thousands. A group has no
+    leading zero."""
+    if thousands is None:
+        thousands = "." if decimal == "," else None
+    if thousands is None:
         return None
-    return re.compile(r"[+-]?[1-9]\d{0,2}(?:\.\d{3})+(?:,\d*)?(?:[eE][+-]?\d+)?")
+    t, d = re.escape(thousands), re.escape(decimal)
+    return re.compile(rf"[+-]?[1-9]\d{{0,2}}(?:{t}\d{{3}})+(?:{d}\d*)?(?:[eE][+-]?\d+)?")
 
 
 def _text_cells(column, *, few_words=False):
@@ -86,15 +91,17 @@ def decimal_mark_columns(df, mark=",") -> dict:
     return found
 
 
-def _parse_decimal_columns(df, decimal):
-    """With ``--decimal``: the text columns that are numbers written with that mark apart
-    from missing values (:func:`_text_cells`) become numeric, the markers and words missing
-    values (a note names the words, :func:`sklearn_losses.columns.numeric_words`)."""
+def _parse_number_columns(df, decimal, thousands=None):
+    """With ``--decimal`` or ``--thousands``: the text columns that are numbers written with
+    those marks apart from missing values (:func:`_text_cells`) become numeric, the markers
+    and words missing values (a note names the words,
+    :func:`sklearn_losses.columns.numeric_words`). A column qualifies when one of its
+    cells at least has the decimal mark (other than a point) or thousands groups."""
     import pandas as pd
 
     from ..columns import MISSING_MARKERS
 
-    pattern, grouped = _number_pattern(decimal), _grouped_pattern(decimal)
+    pattern, grouped = _number_pattern(decimal), _grouped_pattern(decimal, thousands)
 
     def is_number(c):
         return bool(pattern.fullmatch(c) or (grouped is not None and grouped.fullmatch(c)))
@@ -102,16 +109,19 @@ def _parse_decimal_columns(df, decimal):
     parsed = []
     for name in df.columns:
         cells = _text_cells(df[name])
-        if cells and any(decimal in c for c in cells) and all(is_number(c) for c in cells):
+        marked = any((decimal != "." and decimal in c)
+                     or (thousands is not None and grouped.fullmatch(c)) for c in cells)
+        if cells and marked and all(is_number(c) for c in cells):
             parsed.append(name)
             text = df[name].astype("string").str.strip()
             plain = text.str.fullmatch(pattern.pattern).fillna(False).astype(bool)
             number = plain.copy()
             digits = text.where(plain)
-            if grouped is not None:  # 1.716,77: the thousands points go, then the comma
-                thousands = text.str.fullmatch(grouped.pattern).fillna(False).astype(bool)
-                number |= thousands
-                digits = digits.where(~thousands, text.str.replace(".", "", regex=False))
+            if grouped is not None:  # 1.716,77: the thousands marks go, then the comma
+                mark = thousands or "."
+                is_grouped = text.str.fullmatch(grouped.pattern).fillna(False).astype(bool)
+                number |= is_grouped
+                digits = digits.where(~is_grouped, text.str.replace(mark, "", regex=False))
             values = pd.to_numeric(digits.where(number).str.replace(decimal, ".", regex=False),
                                    errors="coerce").astype(np.float64)
             # the rest are markers (missing) and words, which stay as text beside the
@@ -193,7 +203,8 @@ def _decode_error(path, encoding) -> CLIError:
                     "--encoding cp1252 (Excel on Windows).")
 
 
-def read_table(path, sep=",", encoding="utf-8", *, header=True, decimal=".", target=None):
+def read_table(path, sep=",", encoding="utf-8", *, header=True, decimal=".", thousands=None,
+               target=None):
     """Read a CSV file into a DataFrame; CLIError naming the problem otherwise.
 
     Parameters
@@ -207,14 +218,23 @@ def read_table(path, sep=",", encoding="utf-8", *, header=True, decimal=".", tar
         missing-value markers such as ``?`` and a few words such as
         ``unknown`` among them, as the column rule allows) is read as
         numbers.
+    thousands : str or None, default=None
+        The character that groups the thousands of the numbers (``","`` for
+        ``1,275.22``), one character other than ``decimal``: a column of
+        numbers some of which are grouped with it is read as numbers. With
+        ``decimal=","`` points grouping the thousands (``1.716,77``) are read
+        without it.
     header : bool, default=True
         False: the first row is data, and the columns are named ``"0"``,
         ``"1"``, ... by position.
-    target : str or None, default=None
+    target : str, int or None, default=None
         A column to read as ``compare`` reads the target: its labels as
         numbers when every label is one, text otherwise (stripped, pandas'
         missing-value markers missing). Then it compares with a saved
-        model's ``predict`` and scores (``model.score(X, X[target])``).
+        model's ``predict`` and scores (``model.score(X, X[name])``). As
+        ``compare --target`` takes it: a column's name, else its position
+        (``0`` the first, ``-1`` the last; a column named by the same text
+        wins).
 
     Returns
     -------
@@ -241,6 +261,11 @@ def read_table(path, sep=",", encoding="utf-8", *, header=True, decimal=".", tar
     if not isinstance(decimal, str) or len(decimal) != 1:
         raise CLIError(f"--decimal must be a single character (e.g. ',' for 3,14); got "
                        f"{decimal!r}.")
+    if thousands is not None and (not isinstance(thousands, str) or len(thousands) != 1
+                                  or thousands == decimal or thousands in "0123456789+-eE"):
+        raise CLIError(f"--thousands must be a single character other than the decimal mark "
+                       f"{decimal!r} and not a digit or sign (e.g. ',' for 1,275.22); got "
+                       f"{thousands!r}.")
     sep = {"\\t": "\t", "tab": "\t"}.get(sep, sep)  # --sep '\t' as typed in a shell
     if not isinstance(sep, str) or sep == "":
         raise CLIError(f"--sep must be a character (e.g. ';', or '\\t' for tabs); got {sep!r}.")
@@ -261,6 +286,11 @@ def read_table(path, sep=",", encoding="utf-8", *, header=True, decimal=".", tar
                     # pandas' python engine reads (it would say so in a warning)
                     **({"engine": "python"} if len(sep) > 1 else {}))
         df = pd.read_csv(p, header=0 if header else None, **read)
+        notes = []
+        if header and not isinstance(df.index, pd.RangeIndex):
+            # pandas made the first field the index: the data rows have one field more
+            # than the header names, and every column would shift one place left
+            df, notes = _extra_last_field(p, df, read, str(path))
         names = (pd.read_csv(p, header=None, nrows=1, **read).iloc[0].tolist()
                  if header and len(df.columns) else [])
     except pd.errors.EmptyDataError:
@@ -275,19 +305,44 @@ def read_table(path, sep=",", encoding="utf-8", *, header=True, decimal=".", tar
         raise CLIError(f"could not read {str(path)!r}: {exc.strerror or exc}.") from None
     if not header:
         df.columns = [str(i) for i in range(df.shape[1])]
-    df, notes = _check_header(df, names, str(path)) if header else (df, [])
-    if decimal != ".":
-        df = _parse_decimal_columns(df, decimal)
-    if target is not None:
-        if str(target) not in df.columns:
-            raise CLIError(f"target={target!r} is not a column of {str(path)!r}; its columns: "
-                           + ", ".join(repr(c) for c in df.columns[:20]) + ".")
-        df[str(target)] = _labels(df[str(target)])
+    df, header_notes = _check_header(df, names, str(path)) if header else (df, [])
+    notes += header_notes
+    if decimal != "." or thousands is not None:
+        df = _parse_number_columns(df, decimal, thousands)
+    if target is not None:  # a name, else a position (-1 the last), as compare --target
+        column = resolve_column(str(target), [str(c) for c in df.columns], option="target",
+                                source=repr(str(path)), sep=sep)
+        df[column] = _labels(df[column])
     df.attrs["read_notes"] = notes
     if len(df) == 0:
         raise CLIError(f"{str(path)!r} has a header row but no data rows"
                        + ("" if header else " (with --no-header: no rows at all)") + ".")
     return df
+
+
+def _extra_last_field(path, shifted, read, source):
+    """``(df, notes)`` for a file whose data rows have one more field than its header row
+    (which pandas reads by making the first field the index, every name one column off):
+    when that last field is empty in every row (each line ends with a separator the header
+    lacks), the file read again without it and a note; otherwise CLIError, as the columns
+    cannot be told apart."""
+    import warnings
+
+    import pandas as pd
+
+    last = shifted.iloc[:, -1]  # the rows' extra last field, under the header's last name
+    if not (last.isna() | (last.astype(str).str.strip() == "")).all():
+        row = int(np.flatnonzero(~(last.isna() | (last.astype(str).str.strip() == "")))[0])
+        raise CLIError(
+            f"{source}: the data rows have {shifted.shape[1] + 1} fields but the header row "
+            f"names {shifted.shape[1]} columns (the first row with a value in the extra "
+            f"field is data row {row + 1}): name every column in the header, or remove the "
+            "extra field.")
+    with warnings.catch_warnings():  # "loss of data with index_col=False": the empty field
+        warnings.simplefilter("ignore", pd.errors.ParserWarning)
+        df = pd.read_csv(path, header=0, index_col=False, **read)
+    return df, ["Note: the data rows end with a separator that the header row lacks; their "
+                "empty last field is left out."]
 
 
 def _check_header(df, names, source):

@@ -132,6 +132,12 @@ def build_parser() -> argparse.ArgumentParser:
                               "--sep ';' --decimal , for 3,14 in European exports); a text "
                               "column that looks like decimal-comma numbers gets a warning "
                               "suggesting it")
+    compare.add_argument("--thousands", default=None, metavar="CHAR",
+                         help="the mark grouping the thousands of the numbers in DATA.csv "
+                              "(--thousands , for 1,275.22; none by default; with --decimal , "
+                              "points grouping the thousands, 1.716,77, are read without it); "
+                              "a text column that looks like such numbers gets a warning "
+                              "suggesting it")
     compare.add_argument("--encoding", default="utf-8", metavar="NAME",
                          help="text encoding of DATA.csv (default: utf-8; e.g. latin-1, "
                               "cp1252, utf-16)")
@@ -145,7 +151,8 @@ def build_parser() -> argparse.ArgumentParser:
                          help="refit the best configuration on all rows and save it with "
                               "joblib: joblib.load(PATH).predict(X), X read as compare read "
                               "the file: sklearn_losses.cli.io.read_table(DATA.csv, ...) with "
-                              "the same --sep, --decimal, --encoding and --no-header "
+                              "the same --sep, --decimal, --thousands, --encoding and "
+                              "--no-header "
                               "(header=False), as the final message says (every cell as text, "
                               "the column rule deciding each column's kind, as in training); "
                               "the feature columns are found by name, the target and other "

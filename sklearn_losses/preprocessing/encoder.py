@@ -34,7 +34,10 @@ from ..columns import (
     DATETIME,
     NUMERIC,
     DateFormatWarning,
+    NumberFormatWarning,
     _is_number,
+    _number_format,
+    number_like_example,
     category_strings,
     column_kind,
     date_like_example,
@@ -339,7 +342,7 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         self.numeric_features_ = [j for j, k in enumerate(kinds) if k == "num"]
         self.datetime_features_ = [j for j, k in enumerate(kinds) if k == "date"]
         categorical = [j for j, k in enumerate(kinds) if k == "cat"]
-        self._warn_date_like(frame, categorical)
+        self._warn_unread_formats(frame, categorical)
         levels = {j: frame.iloc[:, j].nunique(dropna=False) for j in categorical}
         self.onehot_features_ = [j for j in categorical if levels[j] <= self.max_onehot_levels]
         self.target_features_ = [j for j in categorical if levels[j] > self.max_onehot_levels]
@@ -647,18 +650,28 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
                 "Give the column the type it had in fit.")
         return strings
 
-    def _warn_date_like(self, frame, categorical):
-        """Warn about the category columns that hold dates the column rule does not read."""
+    def _warn_unread_formats(self, frame, categorical):
+        """Warn about the category columns that hold dates or numbers the column rule does
+        not read (:class:`DateFormatWarning`, :class:`NumberFormatWarning`)."""
         for j in categorical:
-            found = date_like_example(frame.iloc[:, j])
+            column = frame.iloc[:, j]
+            found = date_like_example(column)
             if found is not None:
-                warn_user(
-                    f"Column {self._names([j])[0]!r} holds {found}, so it is read as "
-                    "categories, each date a level of its own (unseen at prediction): text "
-                    "is read as dates only when every value is an ISO 8601 date "
-                    "('2024-05-31') or a missing-value marker. Convert the column, e.g. "
-                    "pd.to_datetime(column, format='%d-%m-%Y', errors='coerce'), or drop it.",
+                read, advice, category = (
+                    "categories, each date a level of its own (unseen at prediction): text is "
+                    "read as dates only when every value is an ISO 8601 date ('2024-05-31') "
+                    "or a missing-value marker",
+                    "pd.to_datetime(column, format='%d-%m-%Y', errors='coerce')",
                     DateFormatWarning)
+            elif (found := number_like_example(column)) is not None:
+                read, advice, category = (
+                    "text, each number a category of its own: text is read as numbers only "
+                    "when written with a decimal point and no separator, sign or unit",
+                    _conversion(_number_format(column)), NumberFormatWarning)
+            else:
+                continue
+            warn_user(f"Column {self._names([j])[0]!r} holds {found}, so it is read as {read}. "
+                      f"Convert the column, e.g. {advice}, or drop it.", category)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -667,3 +680,23 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         tags.input_tags.categorical = True
         tags.input_tags.string = True
         return tags
+
+
+def _conversion(found) -> str:
+    """The pandas call that turns a column of the numbers :func:`_number_format` found into
+    numbers (for the warning)."""
+    steps = []
+    if found["affix"]:
+        steps.append(f".str.replace({found['affix']!r}, '', regex=False)")
+    if found["kind"] == "thousands":
+        steps.append(".str.replace(',', '', regex=False)")
+    elif found["kind"] == "decimal_comma":
+        steps.append(".str.replace('.', '', regex=False).str.replace(',', '.', regex=False)")
+    call = f"pd.to_numeric(column{''.join(steps)})"
+    if found["affix"] is None and found["kind"] == "thousands":
+        call += ", or read the file with pd.read_csv(..., thousands=',')"
+        if found["ambiguous"]:
+            call += " (or decimal=',' if its commas are decimal marks)"
+    elif found["affix"] is None:
+        call += ", or read the file with pd.read_csv(..., decimal=',')"
+    return call

@@ -114,6 +114,81 @@ def test_decimal_mark_columns_only_flags_numbers_with_a_comma():
     assert decimal_mark_columns(df) == {"comma": "3,14"}
 
 
+def _thousands_csv(path, n=40, seed=0):
+    """Comma-separated and quoted: ``amount`` with commas grouping thousands ("1,275.22"),
+    ``price`` with a dollar sign, ``city`` text."""
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % 4 == 0
+    amount = rng.uniform(0, 3000, n) + 2000 * y
+    rows = ["amount,price,city,label"]
+    rows += [f'"{a:,.2f}",${i + 3},{"Oslo" if i % 3 else "Rome"},{"yes" if t else "no"}'
+             for i, (a, t) in enumerate(zip(amount, y))]
+    rows[5] = '"?",$12,Oslo,no'  # a missing value among them
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path, amount
+
+
+def test_thousands_separators_get_a_warning_and_no_identifier_note(tmp_path, capsys):
+    data, _ = _thousands_csv(tmp_path / "t.csv")
+    rc, out, err = _run(capsys, "compare", str(data), "-t", "label", *TINY, "--losses",
+                        "focal", "--reweight", "none", "--no-plot", "--out",
+                        str(tmp_path / "res"))
+    assert rc == 0, err
+    (note,) = [line for line in err.splitlines() if "'amount'" in line]
+    assert note.startswith("Warning: column 'amount' looks numeric with thousands separators "
+                           "(e.g. '")
+    assert "pass --thousands , to read it as numbers." in note
+    (sign,) = [line for line in err.splitlines() if "'price'" in line]
+    assert "holds numbers written with '$' (e.g. '$" in sign and "--drop price" in sign
+    assert "an identifier?" not in out + err  # not what such a column is
+    # each fold's model warns too; the run said it once, at the start
+    assert "NumberFormatWarning" not in out + err
+
+
+def test_thousands_option_reads_grouped_numbers(tmp_path, capsys, grid):
+    data, amount = _thousands_csv(tmp_path / "t.csv")
+    rc, _, err = _run(capsys, "compare", str(data), "-t", "label", "--thousands", ",", *TINY,
+                      "--losses", "focal", "--reweight", "none", "--no-plot", "--out",
+                      str(tmp_path / "res"))
+    assert rc == 130  # stopped by the fixture before fitting
+    assert "(1 numeric, 2 categorical or text" in err and "--thousands" not in err
+    X = grid["X"]
+    assert X["amount"].dtype == np.float64 and np.isnan(X.loc[4, "amount"])
+    kept = np.arange(len(amount)) != 4
+    np.testing.assert_allclose(X["amount"].to_numpy()[kept], np.round(amount[kept], 2))
+    df = read_table(data, thousands=",")  # as a saved model's new rows are read
+    np.testing.assert_allclose(df["amount"].to_numpy()[kept], np.round(amount[kept], 2))
+    assert df["price"].iloc[0] == "$3"  # not grouped numbers: as written
+
+
+def test_read_table_thousands_mark_is_checked(tmp_path):
+    from sklearn_losses.cli import CLIError
+
+    data, _ = _thousands_csv(tmp_path / "t.csv")
+    for bad in (",,", ".", "1", "-"):
+        with pytest.raises(CLIError, match="--thousands must be a single character other "
+                                           "than the decimal mark '.'"):
+            read_table(data, thousands=bad)
+    # under --decimal , points grouping the thousands are read without it; ' ' is allowed
+    eu = tmp_path / "eu.csv"
+    eu.write_text("a;b\n1 234,5;x\n12;y\n3,25;z\n")
+    df = read_table(eu, sep=";", decimal=",", thousands=" ")
+    assert df["a"].tolist() == [1234.5, 12.0, 3.25]
+
+
+def test_read_table_takes_the_target_by_position_as_compare_does(tmp_path):
+    from sklearn_losses.cli import CLIError
+
+    data, _ = _thousands_csv(tmp_path / "t.csv")
+    assert read_table(data, target=-1)["label"].tolist() == read_table(
+        data, target="label")["label"].tolist()
+    assert read_table(data, target=3)["label"].iloc[0] == "yes"
+    with pytest.raises(CLIError, match="target position 4 is out of range"):
+        read_table(data, target=4)
+    with pytest.raises(CLIError, match="target column 'labl' not found .*did you mean 'label'"):
+        read_table(data, target="labl")
+
+
 def test_read_table_decimal_must_be_one_character(tmp_path):
     from sklearn_losses.cli import CLIError
 
@@ -681,7 +756,7 @@ def test_saved_model_classes_are_sorted_so_sklearn_scores_it_right(positive, tmp
     assert sklearn_scorer("roc_auc")(model, X, X["label"]) > 0.9
     assert model.score(X, X["label"]) > 0.8
     np.testing.assert_array_equal(model.predict(X), model.classes_[proba.argmax(axis=1)])
-    with pytest.raises(CLIError, match="target='nope' is not a column"):
+    with pytest.raises(CLIError, match="target column 'nope' not found in .*Available columns: x1, x2, label"):
         read_table(data, target="nope")
 
 
@@ -786,3 +861,32 @@ def test_a_closed_output_pipe_ends_the_command_quietly(monkeypatch, capsys):
     monkeypatch.setitem(commands.COMMANDS, "list-losses", closed)
     assert main(["list-losses"]) == 141
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_rows_ending_with_a_separator_the_header_lacks_keep_their_columns(tmp_path, capsys,
+                                                                          grid):
+    # pandas made the first field the index: 'label' read the 'flag' column, silently
+    rows = [f"{'pos' if i % 3 == 0 else 'neg'},{i % 2},{i / 7:.3f}," for i in range(30)]
+    data = tmp_path / "trailing.csv"
+    data.write_text("label,flag,x\n" + "\n".join(rows) + "\n")
+    df = read_table(data)
+    assert list(df.columns) == ["label", "flag", "x"] and df["label"].iloc[0] == "pos"
+    assert df["x"].iloc[1] == "0.143"
+    assert df.attrs["read_notes"] == ["Note: the data rows end with a separator that the header "
+                                      "row lacks; their empty last field is left out."]
+    rc, _, err = _run(capsys, "compare", str(data), "-t", "label", *TINY, "--losses", "focal",
+                      "--reweight", "none", "--no-plot", "--out", str(tmp_path / "res"))
+    assert rc == 130 and "their empty last field is left out" in err
+    assert "target 'label': 'neg' 20 (66.7%), 'pos' 10 (33.3%)" in err
+    assert list(grid["X"].columns) == ["flag", "x"]
+
+
+def test_rows_with_a_value_beyond_the_header_are_an_error(tmp_path):
+    from sklearn_losses.cli import CLIError
+
+    data = tmp_path / "extra.csv"
+    data.write_text("label,flag,x\npos,0,1.5,\nneg,1,2.5,7\n")
+    with pytest.raises(CLIError, match=r"the data rows have 4 fields but the header row names "
+                                       r"3 columns \(the first row with a value in the extra "
+                                       r"field is data row 2\)"):
+        read_table(data)

@@ -166,7 +166,7 @@ def test_benchmark_pages_have_a_reading(built_docs):
 
 def test_cli_page_documents_the_new_options(built_docs):
     text = _text(built_docs / "cli.html")
-    for option in ("--encoding", "--max-rows", "--progress"):
+    for option in ("--encoding", "--max-rows", "--progress", "--thousands"):
         assert text.count(option) >= 2, option  # in the prose and in the --help text
 
 
@@ -176,5 +176,5 @@ def test_cli_page_shows_the_help_text_with_the_new_options(built_docs):
               for b in re.findall(r"<pre>(.*?)</pre>", page, flags=re.S)]
     helps = [b for b in blocks if b.lstrip().startswith("usage: sklearn-losses compare")]
     assert len(helps) == 1, [b[:60] for b in blocks]
-    for option in ("--encoding", "--max-rows", "--progress"):
+    for option in ("--encoding", "--max-rows", "--progress", "--thousands"):
         assert option in helps[0], option

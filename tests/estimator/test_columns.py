@@ -269,3 +269,58 @@ def test_duplicate_column_names_are_refused_by_name():
     X = pd.DataFrame(np.random.default_rng(0).normal(size=(20, 3)), columns=["a", "b", "a"])
     with pytest.raises(ValueError, match=r"column names must be unique; 'a' name\(s\) several"):
         WeightedLossClassifier(max_epochs=1).fit(X, np.arange(20) % 2)
+
+
+@pytest.mark.parametrize("cells, expected", [
+    (["1,275.22", "935.87", "12.5", "?"], "numbers written with thousands separators, e.g. '1,275.22'"),
+    (["1,234,567", "12", "13"], "numbers written with thousands separators, e.g. '1,234,567'"),
+    (["3,14", "2", "0,5", None], "numbers written with a decimal comma, e.g. '3,14'"),
+    (["1.716,77", "3,5", "12"], "numbers written with a decimal comma, e.g. '1.716,77'"),
+    (["$12", "$1,200.50", "$7"], "numbers written with '$' and thousands separators, e.g. '$1,200.50'"),
+    (["12%", "5%", "0.5%"], "numbers written with '%', e.g. '12%'"),
+    (["12 kg", "3 kg", "4.5 kg", "unknown"] * 10,  # 25% words: not a few
+     None),
+    (["12 kg", "3 kg", "4.5 kg"], "numbers written with 'kg', e.g. '12 kg'"),
+    (["1.5", "2.5", "3"], None),  # numbers the rule reads
+    (["007", "1,234", "5"], None),  # a code
+    (["A123", "A124", "A125"], None), (["12A", "13A", "14A"], None),  # codes
+    (["12 kg", "3 lb", "4"], None),  # two units: not one quantity
+    (["2024-05-31", "2024-06-01", "2024-07-01"], None), (["a", "b", "c"], None),
+])
+def test_numbers_the_rule_does_not_read_are_named(cells, expected):
+    from sklearn_losses.columns import column_kind, number_like_example
+
+    assert number_like_example(pd.Series(cells, dtype=object)) == expected
+    if expected is not None:  # the rule reads them as text: the reason for the warning
+        assert column_kind(pd.Series(cells, dtype=object)) == "text"
+
+
+@pytest.mark.parametrize("cells, numbers", [
+    (["1,275.22", "935.87", "-12,500"], [1275.22, 935.87, -12500.0]),
+    (["3,14", "2", "1.716,77"], [3.14, 2.0, 1716.77]),
+    (["$12", "$1,200.50", "$7"], [12.0, 1200.5, 7.0]),
+    (["€ 12,50", "€ 3", "€ 1.234,50"], [12.5, 3.0, 1234.5]),
+    (["12%", "5%", "0.5%"], [12.0, 5.0, 0.5]),
+])
+def test_the_estimator_warns_about_numbers_it_reads_as_text_with_a_conversion_that_works(
+        cells, numbers):
+    from sklearn_losses import WeightedLossClassifier
+    from sklearn_losses.columns import NumberFormatWarning
+
+    n = 30
+    X = pd.DataFrame({"x": np.linspace(-1, 1, n), "amount": (cells * n)[:n]})
+    with pytest.warns(NumberFormatWarning, match=r"Column 'amount' holds numbers written with"
+                      r".*so it is read as text, each number a category") as record:
+        WeightedLossClassifier(max_epochs=2, hidden_layer_sizes=(4,)).fit(
+            X, (X["x"] > 0).astype(int))
+    (message,) = [str(w.message) for w in record if w.category is NumberFormatWarning]
+    # the advice converts the column: run the call it quotes
+    start = message.index("e.g. pd.to_numeric(") + len("e.g. ")
+    depth, end = 0, start
+    for end, char in enumerate(message[start:], start):  # to the call's closing parenthesis
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == ")" and depth == 0:
+            break
+    call = message[start:end + 1]
+    converted = eval(call, {"pd": pd, "column": pd.Series(cells)})  # noqa: S307
+    np.testing.assert_allclose(converted.to_numpy(dtype=float), numbers)
