@@ -131,6 +131,12 @@ def _validate_numeric(estimator, X, *args, **kwargs):
     try:
         return validate_data(estimator, X, *args, accept_sparse="csr", **kwargs)
     except (ValueError, TypeError) as exc:  # numpy's DTypePromotionError for dates
+        if "missing values encoded as NaN" in str(exc):  # scikit-learn's, which points to HGB
+            raise ValueError(
+                f"{type(estimator).__name__} with preprocessing=None takes no missing values "
+                "(NaN, None or pd.NA in X); leave preprocessing='auto', which imputes them "
+                "(with a column flagging each), or impute them first, e.g. with a "
+                "SimpleImputer in a Pipeline.") from exc
         dtypes = getattr(X, "dtypes", None)
         if dtypes is None or not isinstance(dtypes, pd.Series):
             raise

@@ -22,7 +22,12 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_sample_weight, _num_samples, check_is_fitted
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    _num_samples,
+    check_is_fitted,
+    column_or_1d,
+)
 
 from . import _checks
 from ._input import check_labels, validate_table
@@ -602,9 +607,9 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
             of mean 1 keep the row counts.
 
         eval_set : tuple, default=None
-            ``(X_valid, y_valid)`` or ``(X_valid, y_valid, sample_weight_valid)``:
-            validation rows given explicitly, as CatBoost's and XGBoost's
-            ``eval_set``. Every row of ``X`` trains; early stopping (unless
+            ``(X_valid, y_valid)`` or ``(X_valid, y_valid, sample_weight_valid)``
+            (or a list of one such tuple): validation rows given explicitly, as
+            CatBoost's and XGBoost's ``eval_set``. Every row of ``X`` trains; early stopping (unless
             ``early_stopping=False``) monitors ``scoring`` on these rows and
             restores the best epoch, and ``calibration="temperature"`` fits
             on them. They are encoded by the encoder fitted on ``X``; their
@@ -748,12 +753,20 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
 
     def _with_eval_set(self, X, y_enc, sample_weight, eval_set, classes):
         """``(X, y_enc, sample_weight, n_valid)`` with the rows of ``eval_set`` appended."""
-        if not isinstance(eval_set, (tuple, list)) or len(eval_set) not in (2, 3):
+        several = (isinstance(eval_set, list) and len(eval_set) > 0
+                   and all(isinstance(e, tuple) for e in eval_set))
+        if several and len(eval_set) == 1:
+            eval_set, several = eval_set[0], False  # [(X_valid, y_valid)], as CatBoost takes it
+        if several or not isinstance(eval_set, (tuple, list)) or len(eval_set) not in (2, 3):
             raise ValueError(
                 "eval_set must be a tuple (X_valid, y_valid) or (X_valid, y_valid, "
-                f"sample_weight_valid); got {type(eval_set).__name__}.")
+                "sample_weight_valid), or a list of one such tuple; got "
+                + (f"a list of {len(eval_set)} validation sets (early stopping monitors one)"
+                   if several else type(eval_set).__name__) + ".")
         X_v = validate_table(self, eval_set[0], dtype=np.float32, reset=False)
         y_v = np.asarray(eval_set[1])
+        if y_v.ndim == 2 and y_v.shape[1] == 1:  # a column vector, as fit takes y (warned)
+            y_v = column_or_1d(y_v, warn=True)
         check_labels(y_v, "eval_set's y_valid")
         if y_v.ndim != 1 or len(y_v) != X_v.shape[0]:
             raise ValueError(f"eval_set's y_valid must be 1-D with one label per row of "

@@ -461,10 +461,23 @@ def to_numeric(values, name="x0", *, fitted=False, warn=True) -> np.ndarray:
     if bad:
         start = (f"Column {name!r} was numeric in fit but holds non-numeric values now"
                  if fitted else f"Column {name!r} holds values that are not numbers")
+        # the few values shown, repeated: _number_format looks at 3 cells at least
+        form = _number_format(pd.Series([v for v in bad if isinstance(v, str)] * 3,
+                                        dtype=object))
+        hint = ""
+        if form is not None:
+            how = {"thousands": "pd.read_csv(..., thousands=','), compare --thousands ,",
+                   "decimal_comma": "pd.read_csv(..., decimal=','), compare --decimal ,",
+                   "plain": None}[form["kind"]]
+            hint = f" They look like {_describe(form)}: " + (
+                f"take {form['affix']!r} off the cells." if form["affix"] or how is None else
+                f"read them as the training rows were read ({how} and read_table with the "
+                "same option), or convert the column.")
         raise ValueError(
             f"{start} (e.g. {', '.join(_short(v) for v in bad[:3])}). A numeric column takes "
             "numbers, numbers written as text, and missing values (None, NaN or a marker "
-            "such as '?', '', 'NA', 'null'; see sklearn_losses.columns.MISSING_MARKERS).")
+            "such as '?', '', 'NA', 'null'; see sklearn_losses.columns.MISSING_MARKERS)."
+            + hint)
     if words and warn:
         from sklearn.exceptions import DataConversionWarning
 
@@ -596,8 +609,11 @@ def number_like_example(values):
     description, so that the user converts the column.
     """
     found = _number_format(values)
-    if found is None:
-        return None
+    return None if found is None else _describe(found)
+
+
+def _describe(found) -> str:
+    """``"numbers written with ..., e.g. ..."`` for what :func:`_number_format` found."""
     what = [f"{found['affix']!r}"] if found["affix"] else []
     what += {"thousands": ["thousands separators"], "decimal_comma": ["a decimal comma"],
              "plain": []}[found["kind"]]

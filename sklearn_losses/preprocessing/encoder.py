@@ -322,6 +322,9 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         """Fit on ``X`` already checked by :func:`check_table` (names recorded by the caller)."""
         for attr in ("_kinds_", "_category_info_", "_tz_"):
             self.__dict__.pop(attr, None)
+        if sample_weight is not None:  # a scalar for every row too, as scikit-learn takes it
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64,
+                                                 ensure_non_negative=True)
         if sp.issparse(X):
             self.numeric_features_ = list(range(X.shape[1]))
             self.datetime_features_, self.onehot_features_, self.target_features_ = [], [], []
@@ -330,7 +333,7 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             if sample_weight is None:
                 return self.transformer_.fit_transform(X)
             # the largest |x| of the rows present: a weight only decides presence
-            present = _check_sample_weight(sample_weight, X, ensure_non_negative=True) > 0
+            present = sample_weight > 0
             return self.transformer_.fit(X[present]).transform(X)
         self._category_info_, self._tz_ = {}, {}
         if _numeric_array(X):

@@ -324,3 +324,17 @@ def test_the_estimator_warns_about_numbers_it_reads_as_text_with_a_conversion_th
     call = message[start:end + 1]
     converted = eval(call, {"pd": pd, "column": pd.Series(cells)})  # noqa: S307
     np.testing.assert_allclose(converted.to_numpy(dtype=float), numbers)
+
+
+def test_a_numeric_column_given_decimal_commas_at_predict_says_how_to_read_them():
+    from sklearn_losses.columns import to_numeric
+
+    with pytest.raises(ValueError, match=r"They look like numbers written with a decimal comma,"
+                                         r" e\.g\. '181,5': read them as the training rows "
+                                         r"were read \(pd\.read_csv\(\.\.\., decimal=','\)"):
+        to_numeric(pd.Series(["181,5", "273,7"], dtype=object), "day_min", fitted=True)
+    with pytest.raises(ValueError, match=r"written with 'kg', e\.g\. '12 kg': take 'kg' off"):
+        to_numeric(pd.Series(["12 kg", "3"], dtype=object), "w", fitted=True)
+    with pytest.raises(ValueError) as info:  # other text: no guess
+        to_numeric(pd.Series(["12x3", "3"], dtype=object), "w", fitted=True)
+    assert "look like" not in str(info.value)

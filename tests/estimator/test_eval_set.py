@@ -73,6 +73,8 @@ def test_sparse_eval_set():
 @pytest.mark.parametrize("eval_set,match", [
     ("rows", "eval_set must be a tuple"),
     ((np.zeros((5, 6)),), "eval_set must be a tuple"),
+    ([(np.zeros((5, 6)), np.array([0, 1, 0, 0, 1]))] * 2,
+     "got a list of 2 validation sets"),
     ((np.zeros((5, 6)), np.array([0, 1, 2, 0, 1])), r"not classes of y \(\[0, 1\]\)"),
     ((np.zeros((5, 6)), np.array([0, 1, 0])), "one label per row of X_valid"),
     ((np.zeros((5, 6)), np.array([0, 1, None, 0, 1], dtype=object)), "missing label"),
@@ -92,3 +94,18 @@ def test_bad_eval_sets_are_named(eval_set, match):
     X, y, _, _ = _data()
     with pytest.raises(ValueError, match=match):
         WeightedLossClassifier(**KW).fit(X, y, eval_set=eval_set)
+
+
+def test_eval_set_as_catboost_and_xgboost_take_it_and_a_column_vector_of_labels():
+    # [(X_valid, y_valid)] and y_valid of shape (n, 1), as fit takes y: the same fit
+    from sklearn.exceptions import DataConversionWarning
+
+    X, y, X_v, y_v = _data()
+    ref = WeightedLossClassifier(scoring="roc_auc", **KW).fit(X, y, eval_set=(X_v, y_v))
+    listed = WeightedLossClassifier(scoring="roc_auc", **KW).fit(X, y, eval_set=[(X_v, y_v)])
+    with pytest.warns(DataConversionWarning, match="column-vector y was passed"):
+        column = WeightedLossClassifier(scoring="roc_auc", **KW).fit(
+            X, y, eval_set=(X_v, y_v.reshape(-1, 1)))
+    for clf in (listed, column):
+        assert clf.validation_scores_ == ref.validation_scores_
+        np.testing.assert_array_equal(clf.predict_proba(X_v), ref.predict_proba(X_v))
