@@ -5,10 +5,11 @@ callback run by skorch) would, with a fixed ``stacklevel``, point at a line
 of this package or of skorch, and the stack depth changes with the call path
 (``fit``, ``partial_fit``, a ``Pipeline``). :func:`warn_user` instead walks
 up the stack past every frame of this package and of the libraries it calls
-back through (skorch, torch, contextlib, joblib, and scikit-learn's
-``_fit_context`` and ``set_output`` wrappers), so the warning is attributed to the first caller
-outside them: the user's script, or the scikit-learn meta-estimator that
-called ``fit``.
+back through (skorch, torch, contextlib, joblib, and scikit-learn and
+imbalanced-learn: their ``Pipeline``, ``GridSearchCV``, ``cross_validate``
+and meta-estimators), so the warning is attributed to the first caller
+outside them: the user's line that called ``fit``, ``grid.fit`` or
+``cross_validate``.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ SILENT_CATEGORIES = (DeprecationWarning, PendingDeprecationWarning)
 
 #: Modules whose frames are passed over: this package and what it calls back through.
 _INTERNAL = ("sklearn_losses", "skorch", "torch", "contextlib", "functools", "joblib",
-             "sklearn.base", "sklearn.utils._set_output")
+             "sklearn", "imblearn")
 
 
 def _internal(frame) -> bool:
@@ -37,7 +38,7 @@ def warn_user(message, category=UserWarning):
     """``warnings.warn(message, category)`` attributed to the first frame outside the package."""
     level = 1
     frame = sys._getframe(0)
-    while frame is not None and _internal(frame):
+    while frame.f_back is not None and _internal(frame):  # the outermost frame at most
         frame = frame.f_back
         level += 1
     warnings.warn(message, category, stacklevel=level)

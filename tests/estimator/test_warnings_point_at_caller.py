@@ -79,12 +79,20 @@ def test_warning_from_partial_fit_and_a_pipeline_points_at_the_caller(one_torch_
     with pytest.warns(UserWarning, match="already corrects") as record:
         clf.partial_fit(X, y, classes=[0, 1])
     assert {w.filename for w in record if "already corrects" in str(w.message)} == {__file__}
-    pipe = make_pipeline(StandardScaler(), clf.set_params(max_epochs=2))
-    with pytest.warns(UserWarning, match="already corrects") as record:
-        pipe.fit(X, y)
-    # the first frame outside the package: scikit-learn's Pipeline, which called fit
-    files = {w.filename for w in record if "already corrects" in str(w.message)}
-    assert all("sklearn" in f and "sklearn_losses" not in f for f in files), files
+    # inside scikit-learn's and imbalanced-learn's Pipeline and GridSearchCV: the line that
+    # called their fit (it was sklearn/pipeline.py's line calling the last step's fit)
+    from imblearn.pipeline import make_pipeline as make_imblearn_pipeline
+    from sklearn.model_selection import GridSearchCV
+
+    clf.set_params(max_epochs=2)
+    for model in (make_pipeline(StandardScaler(), clf),
+                  make_imblearn_pipeline(StandardScaler(), clf),
+                  GridSearchCV(make_pipeline(StandardScaler(), clf),
+                               {"weightedlossclassifier__lr": [1e-3]}, cv=2, n_jobs=1)):
+        with pytest.warns(UserWarning, match="already corrects") as record:
+            model.fit(X, y)
+        files = {w.filename for w in record if "already corrects" in str(w.message)}
+        assert files == {__file__}, (model, files)
 
 
 def test_loading_a_cuda_model_without_cuda_warns_at_the_caller():
