@@ -290,6 +290,25 @@ def _network(spec):
     return clone(est).set_params(**nested) if nested else est
 
 
+def _set_config_param(spec, sub, value, key, name) -> dict:
+    """A new configuration dict: ``spec`` with ``sub`` set to ``value``. A parameter the
+    network does not have is refused now, as a network's own ``set_params`` refuses it
+    (not at fit); the rest of ``spec`` is fit's to check."""
+    from .classifier import WeightedLossClassifier
+
+    params = set(WeightedLossClassifier._get_param_names())
+    if sub.partition("__")[0] not in params:
+        raise ValueError(f"{key}: {sub.partition('__')[0]!r} is not a parameter of "
+                         f"WeightedLossClassifier, which configuration {name!r} builds.")
+    new = {**spec, sub: value}
+    if "__" in sub and all(k.partition("__")[0] in params for k in new):
+        try:  # loss__gamma: a parameter of the loss (or scheme) the configuration names
+            _network(new)
+        except ValueError as exc:
+            raise ValueError(f"{key}: {exc}") from None
+    return new
+
+
 def _entry_params(spec) -> dict:
     """The parameters of a configuration (a dict: those of the network it builds, the
     dict's own items when they build none) or of an estimator (deep)."""
@@ -691,7 +710,7 @@ class LossPortfolioClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstima
             if not sub:
                 entries[name] = value
             elif isinstance(entries[name], dict):  # a configuration's parameters
-                entries[name] = {**entries[name], sub: value}
+                entries[name] = _set_config_param(entries[name], sub, value, key, name)
             else:
                 entries[name] = clone(entries[name]).set_params(**{sub: value})
             setattr(self, field, entries)
@@ -757,6 +776,7 @@ class LossPortfolioClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstima
         start = time.time()
         owner = type(self).__name__
         candidates = self._candidates()
+        n_configs = len(candidates) - len(_named(self.extra_estimators, "extra_estimators"))
         X, y, classes, y_enc, sample_weight = check_cross_fit_data(
             X, y, sample_weight, owner=owner)
         # a metric name tunes a binary threshold; on multiclass y the default falls back
@@ -806,8 +826,14 @@ class LossPortfolioClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstima
             if errors:
                 first_error = first_error or errors[0]
                 row["status"] = f"failed: {_first_line(errors[0])}"
+                hint = ""
+                if c >= n_configs and _raw_table(X):
+                    hint = (" (extra estimators receive X as it is, a table with non-numeric "
+                            "columns here: give this one its preprocessing, e.g. "
+                            f"sklearn_losses.compare.make_model(extra_estimators[{name!r}], "
+                            "X))")
                 warn_user(f"{owner}: {name!r} failed and is left out of the portfolio: "
-                          f"{_first_line(errors[0])}", UserWarning)
+                          f"{_first_line(errors[0])}{hint}", UserWarning)
             elif len(done) < len(own):
                 row["status"] = "time limit"
             else:
@@ -960,6 +986,20 @@ class LossPortfolioClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstima
         if self.time_limit is not None:  # which members fit depends on the clock
             tags.non_deterministic = True
         return tags
+
+
+def _raw_table(X) -> bool:
+    """Whether ``X`` is a DataFrame with a column the column rule does not read as numbers."""
+    import pandas as pd
+
+    from .columns import NUMERIC, column_kinds
+
+    if not isinstance(X, pd.DataFrame):
+        return False
+    try:
+        return any(kind != NUMERIC for kind in column_kinds(X))
+    except ValueError:
+        return True  # a column of a kind the rule refuses: not a numeric table either
 
 
 def _first_line(exc) -> str:

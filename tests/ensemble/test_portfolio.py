@@ -215,17 +215,40 @@ def test_time_limit_runs_the_next_configuration_when_the_first_fails():
 def test_a_failing_candidate_is_left_out_with_a_warning():
     X, y = imbalanced(120)
     with pytest.warns(UserWarning, match="'broken' failed and is left out of the portfolio: "
-                                         "RuntimeError: cannot fit this"):
+                                         "RuntimeError: cannot fit this") as record:
         clf = LossPortfolioClassifier({}, {"broken": FailingClassifier(),
                                            "logreg": LogisticRegression()}, n_folds=2).fit(X, y)
     assert list(clf.members_) == ["logreg"]
     board = clf.leaderboard_.set_index("member")
     assert board.loc["broken", "status"] == "failed: RuntimeError: cannot fit this"
+    assert "make_model" not in str(record[0].message)  # a numeric table: no hint
     assert board.index[-1] == "broken"  # those not fitted come last
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         with pytest.raises(RuntimeError, match="cannot fit this"):  # all failed: the error
             LossPortfolioClassifier({}, {"broken": FailingClassifier()}, n_folds=2).fit(X, y)
+
+
+def test_an_extra_estimator_that_cannot_read_a_raw_table_is_pointed_to_make_model():
+    import pandas as pd
+    from sklearn.tree import DecisionTreeClassifier
+
+    from sklearn_losses.compare import make_model
+
+    X, y = imbalanced(120)
+    frame = pd.DataFrame(X[:, :3], columns=["a", "b", "c"]).assign(
+        city=np.where(X[:, 3] > 0, "Oslo", "Rome"))
+    with pytest.warns(UserWarning) as record:
+        clf = LossPortfolioClassifier({}, {
+            "logreg": LogisticRegression(),
+            "tree": make_model(DecisionTreeClassifier(max_depth=2, random_state=0), frame)},
+            n_folds=2).fit(frame, y)
+    (message,) = [str(w.message) for w in record if "'logreg' failed" in str(w.message)]
+    assert message.endswith(
+        "(extra estimators receive X as it is, a table with non-numeric columns here: give "
+        "this one its preprocessing, e.g. sklearn_losses.compare.make_model("
+        "extra_estimators['logreg'], X))")
+    assert list(clf.members_) == ["tree"]
 
 
 @pytest.mark.parametrize("metric, check", [

@@ -65,6 +65,22 @@ def test_set_params_sets_configs_before_their_entries():
     assert portfolio.configs == {"a": {"max_epochs": 3, "lr": 0.1}}
 
 
+def test_set_params_refuses_a_parameter_the_network_lacks_at_once():
+    # it was accepted and failed only at fit, unlike WeightedLossClassifier's and
+    # CrossFitClassifier's set_params
+    with pytest.raises(ValueError, match=r"configs__default__bogus: 'bogus' is not a "
+                                         r"parameter of WeightedLossClassifier, which "
+                                         r"configuration 'default' builds"):
+        LossPortfolioClassifier().set_params(configs__default__bogus=1)
+    with pytest.raises(ValueError, match=r"configs__default__loss__bogus: Invalid parameter "
+                                         r"'bogus' for estimator CrossEntropyLoss"):
+        LossPortfolioClassifier().set_params(configs__default__loss__bogus=1)
+    portfolio = LossPortfolioClassifier(configs={"f": {"loss": "focal"}, "b": {"nope": 1}})
+    portfolio.set_params(configs__f__loss__gamma=1.0, configs__b__lr=0.1)  # fit names 'nope'
+    assert portfolio.configs == {"f": {"loss": "focal", "loss__gamma": 1.0},
+                                 "b": {"nope": 1, "lr": 0.1}}
+
+
 def test_deep_get_params_lists_the_keys_set_params_takes():
     from sklearn_losses import WeightedLossClassifier, get_loss
 
