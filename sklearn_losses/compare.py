@@ -688,11 +688,11 @@ def corrected_ttest(scores_a, scores_b, test_train_ratio) -> tuple[float, float]
 
 def rank_configurations(rows, metrics, *, n_folds=None, test_train_ratio=None, alpha=0.05,
                         complexity: Callable | None = None,
-                        lower_is_better=()) -> list[dict]:
+                        lower_is_better=(), decimals=9) -> list[dict]:
     """Rank :func:`summarize`'s rows: best first, failed configurations last.
 
     Order: the mean of ``metrics[0]`` (greater first, smaller first for a
-    metric in ``lower_is_better``); equal means (to 1e-9)
+    metric in ``lower_is_better``); equal means (to ``decimals`` places)
     are broken by the mean of ``metrics[1]``, then of the following metrics
     in turn, then by ``complexity(config)`` (smaller first: the simpler
     configuration), then by name. The best configuration is then compared with each other one on
@@ -723,6 +723,10 @@ def rank_configurations(rows, metrics, *, n_folds=None, test_train_ratio=None, a
         Metrics whose smaller values are better (rates reported as they are,
         e.g. a false-negative rate), not negated as scikit-learn's ``neg_*``
         scorers are.
+    decimals : int, default=9
+        Means are compared rounded to this many decimal places: a report
+        that prints 3 passes 3, so that means it shows as equal are ordered
+        by the next metric, never by a difference it does not show.
 
     Returns
     -------
@@ -749,7 +753,8 @@ def rank_configurations(rows, metrics, *, n_folds=None, test_train_ratio=None, a
     def best_first(value, metric):
         if value is None or math.isnan(value):
             return math.inf
-        return round(value, 9) if metric in lower_is_better else -round(value, 9)
+        return (round(value, decimals) if metric in lower_is_better
+                else -round(value, decimals))
 
     def key(r):
         return (*(best_first(r[f"{m}_mean"], m) for m in metrics),

@@ -67,8 +67,8 @@ Usage
   the same folds for every configuration, with the scorers of
   :func:`sklearn_losses.metrics.get_scorer`. A configuration that fails is
   reported with its error and ranked last; the others still run.
-- **ranking**: by the mean of the first ``--scoring`` metric; equal means
-  by the second metric, then the next ones, then the simpler configuration (``cross_entropy``,
+- **ranking**: by the mean of the first ``--scoring`` metric; means equal
+  as shown (3 decimals) by the second metric, then the next ones, then the simpler configuration (``cross_entropy``,
   no re-weighting), then the name. Configurations that the Nadeau-Bengio
   corrected resampled t-test over the shared folds cannot tell apart from
   the best (p >= 0.05) are marked ``≈``.

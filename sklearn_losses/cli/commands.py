@@ -16,6 +16,7 @@ from .._utils import dedupe, format_warning
 from .._warnings import SILENT_CATEGORIES
 from ._base import PROG, CLIError, error, format_label, plural, unknown
 from .parser import DEFAULT_LOSSES, DEFAULT_REWEIGHT, FULL, QUICK, build_parser
+from .report import DECIMALS
 
 __all__ = ["cmd_compare", "cmd_list_losses", "main", "resolve_losses",
            "resolve_reweightings", "resolve_scoring"]
@@ -662,7 +663,7 @@ def _run_configs(args, configs, X, y, info, splits, scorers, max_epochs, device,
         row["reweight"] = "none" if rw is None else rw
     rank_configurations(rows, metrics, n_folds=n_folds, alpha=ALPHA,
                         complexity=lambda name: complexity(*names[name]),
-                        lower_is_better=RATE_METRICS)
+                        lower_is_better=RATE_METRICS, decimals=DECIMALS)
     return rows, interrupted
 
 
@@ -699,9 +700,10 @@ def _report(args, rows, interrupted, metrics, folds, n, out, title, n_configs) -
         if ranked > 1:  # one ranked configuration: nothing to tell apart
             print(f"vs best: ≈ cannot be told apart from the best on {metrics[0]} "
                   f"(Nadeau-Bengio corrected resampled t-test over the {folds} shared folds, "
-                  f"p ≥ {ALPHA:g}; {tied} of {ranked - 1}). Equal "
-                  + (f"means are ordered by {', then '.join(metrics[1:])}, then "
-                     if len(metrics) > 1 else "means are ordered by ")
+                  f"p ≥ {ALPHA:g}; {tied} of {ranked - 1}). Means equal as shown "
+                  f"({DECIMALS} decimals) "
+                  + (f"are ordered by {', then '.join(metrics[1:])}, then "
+                     if len(metrics) > 1 else "are ordered by ")
                   + "the simpler configuration (cross_entropy, no re-weighting), then the "
                   "name.")
         csv_path = out / CSV_NAME

@@ -12,6 +12,8 @@ __all__ = ["format_leaderboard", "leaderboard_figure", "verdict", "write_csv", "
 #: Colours of the figure: the best configuration, those the test cannot tell apart from it,
 #: the others.
 COLORS = {"best": "tab:red", "tied": "tab:orange", "other": "tab:blue"}
+#: Decimal places of the leaderboard's scores; the ranking compares means to as many.
+DECIMALS = 3
 
 
 def _ok(row, metric):
@@ -52,7 +54,8 @@ def format_leaderboard(rows, metrics) -> str:
         if r["error"] is not None:
             cells += ["failed"] + [""] * (len(metrics) - 1) + ["", "", ""]
         else:
-            cells += [f"{r[f'{m}_mean']:.3f} ± {r[f'{m}_std']:.3f}" for m in metrics]
+            cells += [f"{r[f'{m}_mean']:.{DECIMALS}f} ± {r[f'{m}_std']:.{DECIMALS}f}"
+                      for m in metrics]
             cells += [verdict(r), f"{r['fit_s']:.2f}", f"{r['epochs']:.0f}"]
         body.append(cells)
     widths = [max(len(h), *(len(c[i]) for c in body)) for i, h in enumerate(header)]

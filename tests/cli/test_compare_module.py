@@ -153,6 +153,20 @@ def test_ties_on_the_first_metric_are_broken_by_the_second_then_simplicity_then_
     assert again[0]["config"] == "cross_entropy + none"
 
 
+def test_means_equal_to_the_decimals_shown_are_ordered_by_the_next_metric():
+    # the CLI's example: AP 0.86715 and 0.86714 both show as 0.867; the first, which
+    # corrects the prior twice (MCC 0.44), ranked first and --save-best saved it
+    rows = [_row("logit_adjusted + balanced", 0.86715, 0.44),
+            _row("focal + balanced", 0.86714, 0.83), _row("poly1 + none", 0.8662, 0.99)]
+    assert [r["config"] for r in rank_configurations(
+        [dict(r) for r in rows], ["ap", "bal"])][:2] == [
+        "logit_adjusted + balanced", "focal + balanced"]  # to 9 decimals, as before
+    ranked = rank_configurations(rows, ["ap", "bal"], decimals=3)
+    # 0.8662 shows as 0.866: below, whatever its second metric
+    assert [r["config"] for r in ranked] == [
+        "focal + balanced", "logit_adjusted + balanced", "poly1 + none"]
+
+
 def test_rank_marks_a_clearly_worse_configuration():
     best = _row("best", 0.9, 0.5, [0.90, 0.91, 0.89, 0.90, 0.92])
     worse = _row("worse", 0.6, 0.5, [0.60, 0.62, 0.59, 0.61, 0.60])
