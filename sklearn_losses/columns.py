@@ -628,12 +628,18 @@ _OTHER_DATE = re.compile(r"(?:[0-9]{1,2}[-/.][0-9]{1,2}[-/.](?:[0-9]{4}|[0-9]{2}
                          r"(?:[T ][0-9:.]+)?")
 
 
+#: A time of day or a duration (``14:30``, ``01:30:00``, ``0 days 01:00:00``, Python's
+#: ``1 day, 2:03:04``): read as text by the rule.
+_CLOCK = re.compile(r"(?:[0-9]+ days?,? )?[0-9]{1,3}:[0-5][0-9](?::[0-5][0-9](?:\.[0-9]+)?)?")
+
+
 def date_like_example(values):
     """What makes a text column look like dates the rule does not read, else None.
 
     The column's present values (stripped, missing-value markers left out)
     are dates written otherwise than in ISO 8601 (``"dates written as
-    '17-08-1984'"``), or ISO dates but for a few other values (at most
+    '17-08-1984'"``), times of day or durations (``"times or durations
+    written as '01:30:00'"``), or ISO dates but for a few other values (at most
     :data:`WORD_SHARE` of them, which make the whole column text: ``"ISO
     dates but for 'unknown'"``). The column is then categories, each date a
     level of its own, an unseen level at prediction; callers warn with the
@@ -646,6 +652,8 @@ def date_like_example(values):
         return None
     if text.str.fullmatch(_OTHER_DATE.pattern).all():
         return f"dates written as {text.iloc[0]!r}"
+    if text.str.fullmatch(_CLOCK.pattern).all():
+        return f"times or durations written as {text.iloc[0]!r}"
     iso = text.str.fullmatch(_ISO_DATE)
     if iso.any() and 0 < (~iso).sum() <= WORD_SHARE * len(text):
         return f"ISO dates but for {text[~iso].iloc[0]!r}"  # what keeps them from being dates

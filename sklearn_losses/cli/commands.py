@@ -517,6 +517,11 @@ def _summary(args, say, source, X, y, info, configs, losses, reweightings, folds
             "ones (missing values are imputed) for the numbers to count as numbers, or leave "
             f"the column out with --drop {shlex.quote(str(c))}.")
     for c, found in info.get("date_like", {}).items():
+        if found.startswith("times"):  # a time of day or a duration: a number of seconds
+            say(f"Note: column {c!r} holds {found}, so it is read as categories, each value "
+                "a level of its own. Rewrite it as numbers (e.g. seconds), or leave it out "
+                f"with --drop {shlex.quote(str(c))}.")
+            continue
         say(f"Note: column {c!r} holds {found}, so it is read as categories, each date a "
             "level of its own: only columns of ISO 8601 dates (2024-05-31; empty cells and "
             "missing-value markers allowed) are read as dates. Rewrite the column in that "

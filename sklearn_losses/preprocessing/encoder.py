@@ -660,11 +660,13 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             column = frame.iloc[:, j]
             found = date_like_example(column)
             if found is not None:
+                clock = found.startswith("times")
                 read, advice, category = (
-                    "categories, each date a level of its own (unseen at prediction): text is "
-                    "read as dates only when every value is an ISO 8601 date ('2024-05-31') "
-                    "or a missing-value marker",
-                    "pd.to_datetime(column, format='%d-%m-%Y', errors='coerce')",
+                    f"categories, each {'value' if clock else 'date'} a level of its own "
+                    "(unseen at prediction): text is read as dates only when every value is "
+                    "an ISO 8601 date ('2024-05-31') or a missing-value marker",
+                    "pd.to_timedelta(column).dt.total_seconds() (for 'hh:mm:ss')" if clock
+                    else "pd.to_datetime(column, format='%d-%m-%Y', errors='coerce')",
                     DateFormatWarning)
             elif (found := number_like_example(column)) is not None:
                 read, advice, category = (

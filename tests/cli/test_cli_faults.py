@@ -776,6 +776,18 @@ def test_a_column_of_day_first_dates_gets_one_note_not_an_identifier_note(tmp_pa
     assert text.count("Note: column 'when' holds dates written as '01-01-1950'") == 1
     # neither the folds' models nor the refit of --save-best say it again
     assert "an identifier?" not in text and "Column 'when' holds" not in text
+    # durations (call lengths): a note of their own, asking for numbers, not ISO dates
+    frame = pd.read_csv(data).assign(when=[f"0{d % 9}:{d % 60:02d}:00" for d in range(60)])
+    frame.to_csv(data, index=False)
+    rc, out, err = _run(capsys, "compare", str(data), "-t", "label", *TINY,
+                        "--losses", "cross_entropy", "--reweight", "none", "--no-plot",
+                        "--out", str(tmp_path / "res2"))
+    assert rc == 0, err
+    text = out + err
+    assert text.count("Note: column 'when' holds times or durations written as '00:00:00', "
+                      "so it is read as categories, each value a level of its own. Rewrite "
+                      "it as numbers (e.g. seconds)") == 1
+    assert "Column 'when' holds" not in text
 
 
 @pytest.mark.parametrize("suffix", ["", ".gz", ".bz2", ".xz", ".zip"])

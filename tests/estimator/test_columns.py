@@ -242,6 +242,13 @@ def test_dates_the_rule_does_not_read_are_named():
     assert date_like_example(pd.Series(iso + ["unknown"])) == "ISO dates but for 'unknown'"
     assert date_like_example(pd.Series(iso)) is None  # ISO dates: the rule reads them
     assert date_like_example(pd.Series(iso[:5] + ["a", "b"])) is None  # words, not dates
+    # times of day and durations (a CSV's call lengths): text too
+    assert date_like_example(pd.Series(["01:30:00", "12:00:05", "3:04:05"])) == (
+        "times or durations written as '01:30:00'")
+    assert date_like_example(pd.Series(["0 days 01:00:00", "2 days 03:04:05", None,
+                                        "1 day 00:00:01"])) == (
+        "times or durations written as '0 days 01:00:00'")
+    assert date_like_example(pd.Series(["3:1", "2:2", "0:0"])) is None  # scores, not times
     for other in (["2019-20", "2020-21", "2021-22"],  # seasons, not months
                   ["1.5", "2.25", "3.10"], ["red", "blue", "green"], [1, 2, 3]):
         assert date_like_example(pd.Series(other)) is None, other
@@ -258,6 +265,20 @@ def test_the_estimator_warns_about_a_column_of_dates_it_reads_as_categories():
     with pytest.warns(DateFormatWarning,
                       match=r"Column 'when' holds dates written as '01-08-1984', "
                             r"so it is read as categories"):
+        WeightedLossClassifier(max_epochs=2, hidden_layer_sizes=(4,)).fit(
+            X, (X["x"] > 0).astype(int))
+
+
+def test_the_estimator_warns_about_a_column_of_durations_it_reads_as_categories():
+    from sklearn_losses import WeightedLossClassifier
+    from sklearn_losses.columns import DateFormatWarning
+
+    X = pd.DataFrame({"x": np.linspace(-1, 1, 40),
+                      "call": [f"0{d % 9}:{d % 60:02d}:00" for d in range(40)]})
+    with pytest.warns(DateFormatWarning,
+                      match=r"Column 'call' holds times or durations written as '00:00:00', "
+                            r"so it is read as categories, each value a level of its own .*"
+                            r"pd\.to_timedelta\(column\)\.dt\.total_seconds\(\)"):
         WeightedLossClassifier(max_epochs=2, hidden_layer_sizes=(4,)).fit(
             X, (X["x"] > 0).astype(int))
 
