@@ -17,7 +17,8 @@ which cross-fits several configurations on the same folds.
 
 Modules: :mod:`.folds` (:func:`make_folds`), :mod:`.members` (the member fits),
 :mod:`.thresholds` (temperature and decision threshold on the out-of-fold
-probabilities) and :mod:`.cross_fit` (:class:`CrossFitClassifier`).
+probabilities), :mod:`.selection` (ensemble selection on them, for the portfolio) and
+:mod:`.cross_fit` (:class:`CrossFitClassifier`).
 """
 
 from .cross_fit import CrossFitClassifier
