@@ -326,10 +326,11 @@ def cmd_compare(args) -> int:
         parsed = set(df.attrs.get("decimal_columns", ()))
         as_read = df[[c for c in X.columns if c not in parsed]]
         if args.decimal in ".,":
-            info["decimal_marks"] = _warn_decimal_marks(as_read, args.decimal)
+            info["decimal_marks"] = _warn_decimal_marks(as_read, args.decimal, args.thousands)
         info["number_formats"] = _warn_number_formats(
             as_read[[c for c in as_read.columns if c in set(info["categorical"])
-                     and c not in info.get("decimal_marks", {})]])
+                     and c not in info.get("decimal_marks", {})]], args.decimal,
+            args.thousands)
     if decision is not None and decision.kind != "offsets" and "positive" not in info:
         raise CLIError(f"--decision {args.decision} caps an error rate of the positive class "
                        f"of a binary target; target {info['target']!r} has "
@@ -430,7 +431,7 @@ def _check_multiclass_scorers(scorers, y):
                            "precision_macro, or the package's f1, a macro average).") from None
 
 
-def _warn_decimal_marks(X, decimal):
+def _warn_decimal_marks(X, decimal, thousands=None):
     """One line on stderr (also with --quiet) for text columns that hold numbers written
     with the other decimal mark (a comma without ``--decimal ,``, a point with it)."""
     from .io import decimal_mark_columns
@@ -443,7 +444,10 @@ def _warn_decimal_marks(X, decimal):
     columns = ("column " if one else "columns ") + ", ".join(repr(str(c)) for c in found)
     example = ", ".join(repr(v) for v in list(found.values())[:3])
     if mark == ",":
-        advice = f"pass --decimal , to read {'it' if one else 'them'} as numbers"
+        advice = (f"pass --decimal , to read {'it' if one else 'them'} as numbers"
+                  if thousands != "," else "--thousands , takes commas as thousands "
+                  "separators, so rewrite those numbers or leave the column(s) out with "
+                  "--drop")
         error(f"Warning: {columns} {'looks' if one else 'look'} numeric with a decimal "
               f"comma (e.g. {example}) but {'is' if one else 'are'} read as text and encoded "
               f"as categories; {advice}.")
@@ -455,11 +459,13 @@ def _warn_decimal_marks(X, decimal):
     return found
 
 
-def _warn_number_formats(X):
+def _warn_number_formats(X, decimal=".", thousands=None):
     """One line on stderr (also with --quiet) per text column of numbers written with
     thousands separators, or with a currency sign, percent sign or unit
     (:func:`sklearn_losses.columns.number_like_example`), which the column rule reads as
-    text: categories, each number a level of its own. Returns ``{column: example}``."""
+    text: categories, each number a level of its own. The advice fits the ``--decimal``
+    and ``--thousands`` given (never an option they rule out). Returns ``{column:
+    example}``."""
     from ..columns import _number_format
 
     found = {}
@@ -467,22 +473,35 @@ def _warn_number_formats(X):
         form = _number_format(X[c])
         if form is None or (form["kind"] == "decimal_comma" and not form["affix"]):
             continue  # decimal commas: _warn_decimal_marks
-        example = form["example"]
+        example, drop = form["example"], f"--drop {shlex.quote(str(c))}"
         if form["affix"]:
             separators = {"thousands": " and the thousands separators (with --thousands ,)",
                           "decimal_comma": " (with --decimal , for its decimal commas)",
+                          "thousands_point": " and the points grouping the thousands",
                           "plain": ""}[form["kind"]]
             error(f"Warning: column {str(c)!r} holds numbers written with "
                   f"{form['affix']!r} (e.g. {example!r}) but is read as text and encoded as "
                   f"categories, each number a level of its own; remove the "
                   f"{form['affix']!r} from its cells{separators} to read them as numbers, "
-                  f"or leave the column out with --drop {shlex.quote(str(c))}.")
-        else:
+                  f"or leave the column out with {drop}.")
+        elif form["kind"] == "thousands" and decimal == ",":
+            error(f"Warning: column {str(c)!r} looks numeric with a decimal point and commas "
+                  f"grouping the thousands (e.g. {example!r}), unlike the --decimal , of the "
+                  "file, so it is read as text and encoded as categories; rewrite its "
+                  f"numbers, or leave the column out with {drop}.")
+        elif form["kind"] == "thousands":
             other = (" (or --decimal , if its commas are decimal marks)"
-                     if form["ambiguous"] else "")
+                     if form["ambiguous"] and thousands is None else "")
             error(f"Warning: column {str(c)!r} looks numeric with thousands separators "
                   f"(e.g. {example!r}) but is read as text and encoded as categories; pass "
                   f"--thousands , to read it as numbers{other}.")
+        else:  # points grouping the thousands: only with a decimal comma
+            advice = ("pass --thousands . to read it as numbers" if decimal == "," else
+                      "pass --decimal , --thousands . if the file writes its numbers so "
+                      f"(1.716,77), or leave the column out with {drop}")
+            error(f"Warning: column {str(c)!r} looks numeric with points grouping the "
+                  f"thousands (e.g. {example!r}) but is read as text and encoded as "
+                  f"categories; {advice}.")
         found[c] = example
     return found
 

@@ -286,13 +286,21 @@ def read_table(path, sep=",", encoding="utf-8", *, header=True, decimal=".", tho
                     # pandas' python engine reads (it would say so in a warning)
                     **({"engine": "python"} if len(sep) > 1 else {}))
         df = pd.read_csv(p, header=0 if header else None, **read)
-        notes = []
-        if header and not isinstance(df.index, pd.RangeIndex):
-            # pandas made the first field the index: the data rows have one field more
-            # than the header names, and every column would shift one place left
-            df, notes = _extra_last_field(p, df, read, str(path))
         names = (pd.read_csv(p, header=None, nrows=1, **read).iloc[0].tolist()
                  if header and len(df.columns) else [])
+        notes = []
+        if header and len(df):
+            # the data rows' fields (the first rows say whether to look at them all)
+            if pd.read_csv(p, header=None, skiprows=1, nrows=100, **read).shape[1] == \
+                    len(names) + 1:
+                # pandas makes the first field the index: right for row names (R's
+                # write.table), every column one place off for a separator ending each line
+                rows = pd.read_csv(p, header=None, skiprows=1, **read)
+                df, notes = _extra_field(p, rows, read, str(path))
+        elif not header and df.shape[1] > 1 and _empty(df.iloc[:, -1]).all():
+            df = df.iloc[:, :-1]  # each line ends with a separator: no column, no value
+            notes = ["Note: every line ends with a separator; the empty last field is left "
+                     "out."]
     except pd.errors.EmptyDataError:
         raise CLIError(f"{str(path)!r} holds no data (no columns found); expected "
                        f"{expected}.") from None
@@ -311,38 +319,48 @@ def read_table(path, sep=",", encoding="utf-8", *, header=True, decimal=".", tho
         df = _parse_number_columns(df, decimal, thousands)
     if target is not None:  # a name, else a position (-1 the last), as compare --target
         column = resolve_column(str(target), [str(c) for c in df.columns], option="target",
-                                source=repr(str(path)), sep=sep)
+                                source=repr(str(path)), sep=sep, header=header)
         df[column] = _labels(df[column])
     df.attrs["read_notes"] = notes
+    df.attrs["headerless"] = not header
     if len(df) == 0:
         raise CLIError(f"{str(path)!r} has a header row but no data rows"
                        + ("" if header else " (with --no-header: no rows at all)") + ".")
     return df
 
 
-def _extra_last_field(path, shifted, read, source):
-    """``(df, notes)`` for a file whose data rows have one more field than its header row
-    (which pandas reads by making the first field the index, every name one column off):
-    when that last field is empty in every row (each line ends with a separator the header
-    lacks), the file read again without it and a note; otherwise CLIError, as the columns
-    cannot be told apart."""
+def _empty(column):
+    """Whether each cell of a column read as text is missing or blank."""
+    return column.isna() | (column.astype(str).str.strip() == "")
+
+
+def _extra_field(path, rows, read, source):
+    """``(df, notes)`` for a file whose data ``rows`` have one more field than its header
+    row names columns: when the last field is empty in every row (each line ends with a
+    separator the header lacks), the file without it; when the first field is unique (row
+    names, as R's ``write.table`` writes them), the file without it; each with a note.
+    Otherwise CLIError: the columns cannot be told apart."""
     import warnings
 
     import pandas as pd
 
-    last = shifted.iloc[:, -1]  # the rows' extra last field, under the header's last name
-    if not (last.isna() | (last.astype(str).str.strip() == "")).all():
-        row = int(np.flatnonzero(~(last.isna() | (last.astype(str).str.strip() == "")))[0])
-        raise CLIError(
-            f"{source}: the data rows have {shifted.shape[1] + 1} fields but the header row "
-            f"names {shifted.shape[1]} columns (the first row with a value in the extra "
-            f"field is data row {row + 1}): name every column in the header, or remove the "
-            "extra field.")
-    with warnings.catch_warnings():  # "loss of data with index_col=False": the empty field
-        warnings.simplefilter("ignore", pd.errors.ParserWarning)
-        df = pd.read_csv(path, header=0, index_col=False, **read)
-    return df, ["Note: the data rows end with a separator that the header row lacks; their "
-                "empty last field is left out."]
+    if _empty(rows.iloc[:, -1]).all():
+        with warnings.catch_warnings():  # "loss of data with index_col=False": the empty field
+            warnings.simplefilter("ignore", pd.errors.ParserWarning)
+            df = pd.read_csv(path, header=0, index_col=False, **read)
+        return df, ["Note: the data rows end with a separator that the header row lacks; "
+                    "their empty last field is left out."]
+    if rows.iloc[:, 0].is_unique and not _empty(rows.iloc[:, 0]).any():
+        df = pd.read_csv(path, header=0, **read).reset_index(drop=True)
+        return df, ["Note: the data rows have one field more than the header row names: "
+                    "the first field of each row, all different, is read as row names (as "
+                    "R's write.table writes them) and left out."]
+    row = int(np.flatnonzero(~_empty(rows.iloc[:, -1]))[0])
+    raise CLIError(
+        f"{source}: the data rows have {rows.shape[1]} fields but the header row names "
+        f"{rows.shape[1] - 1} columns (the first row with a value in the last field is data "
+        f"row {row + 1}, and the first fields are not row names, being repeated or empty): "
+        "name every column in the header, or remove the extra field.")
 
 
 def _check_header(df, names, source):
@@ -456,8 +474,11 @@ def _looks_like_data(columns) -> bool:
     return sum(number(c) for c in columns) >= len(columns) / 2
 
 
-def resolve_column(name, columns, *, option, source, sep=","):
+def resolve_column(name, columns, *, option, source, sep=",", header=True):
     """The column ``name`` stands for: a column name, else a position (``-1`` the last).
+
+    ``header=False``: the file was read without a header row (its columns are positions),
+    so the error suggests no ``--no-header``.
 
     Raises
     ------
@@ -479,7 +500,10 @@ def resolve_column(name, columns, *, option, source, sep=","):
         hint = " (a single column: is the file separated by ';' or tabs? use --sep)"
     close = difflib.get_close_matches(name, columns, n=1)
     hint += f" (did you mean {close[0]!r}?)" if close else ""
-    if _looks_like_data(columns):
+    if not header:
+        hint += (" (the file is read without a header row: its columns are positions, "
+                 "0 the first, -1 the last)")
+    elif _looks_like_data(columns):
         hint += (" (the first row looks like data, mostly numbers: if the file has no header "
                  "row, pass --no-header and give the column's position, e.g. --target -1 for "
                  "the last one)")
@@ -532,14 +556,16 @@ def prepare_data(df, target, *, drop=(), positive_label=None, source="the data",
     from sklearn.utils.multiclass import type_of_target
 
     columns = [str(c) for c in df.columns]
+    header = not df.attrs.get("headerless", False)
     df = df.set_axis(columns, axis=1)
     if target is None:
         raise CLIError(f"--target is required with a CSV file: name the label column (or give "
                        f"its position, e.g. --target -1). Columns of {source}: "
                        f"{', '.join(columns[:30])}{', ...' if len(columns) > 30 else ''}.")
-    target = resolve_column(str(target), columns, option="--target", source=source, sep=sep)
-    drop = [resolve_column(str(c), columns, option="--drop", source=source, sep=sep)
-            for c in drop]
+    target = resolve_column(str(target), columns, option="--target", source=source, sep=sep,
+                            header=header)
+    drop = [resolve_column(str(c), columns, option="--drop", source=source, sep=sep,
+                           header=header) for c in drop]
     if target in drop:
         raise CLIError(f"--drop names the target column {target!r}.")
 

@@ -161,6 +161,40 @@ def test_thousands_option_reads_grouped_numbers(tmp_path, capsys, grid):
     assert df["price"].iloc[0] == "$3"  # not grouped numbers: as written
 
 
+def test_number_format_advice_fits_the_options_given(tmp_path, capsys, grid):
+    # never an option the others rule out: --thousands , with --decimal , is refused
+    data = tmp_path / "dots.csv"
+    rows = ["big;amt;dec;label"] + [
+        f"{b};{a};{d};{'x' if i % 2 else 'y'}" for i, (b, a, d) in enumerate(
+            [("237.881.623", "1,275.22", "3,14"), ("12.345", "935.87", "2,5"),
+             ("7", "12.5", "1"), ("1.234.567", "2,000.00", "1,25")] * 3)]
+    data.write_text("\n".join(rows) + "\n")
+
+    def warnings_of(*options):
+        rc, _, err = _run(capsys, "compare", str(data), "--sep", ";", "-t", "label",
+                          *options, *TINY, "--losses", "focal", "--reweight", "none",
+                          "--no-plot", "--out", str(tmp_path / "res"))
+        assert rc == 130, err  # stopped by the fixture before fitting
+        return {line.split("'")[1]: line for line in err.splitlines()
+                if line.startswith("Warning: column")}
+
+    plain = warnings_of()
+    assert "pass --decimal , --thousands . if the file writes its numbers so" in plain["big"]
+    assert "pass --thousands , to read it as numbers." in plain["amt"]
+    assert "pass --decimal , to read it as numbers" in plain["dec"]
+    european = warnings_of("--decimal", ",")
+    assert "pass --thousands . to read it as numbers." in european["big"]
+    assert "unlike the --decimal , of the file" in european["amt"]
+    assert "--thousands" not in european["amt"] and "dec" not in european
+    assert grid["X"]["dec"].dtype == np.float64  # read as numbers under --decimal ,
+    us = warnings_of("--thousands", ",")
+    assert "amt" not in us and grid["X"]["amt"].dtype == np.float64
+    assert "--thousands , takes commas as thousands separators" in us["dec"]
+    assert "pass --decimal ," not in us["dec"]
+    assert set(warnings_of("--decimal", ",", "--thousands", ".")) == {"amt"}
+    assert grid["X"]["big"].tolist()[:2] == [237881623.0, 12345.0]
+
+
 def test_read_table_thousands_mark_is_checked(tmp_path):
     from sklearn_losses.cli import CLIError
 
@@ -187,6 +221,11 @@ def test_read_table_takes_the_target_by_position_as_compare_does(tmp_path):
         read_table(data, target=4)
     with pytest.raises(CLIError, match="target column 'labl' not found .*did you mean 'label'"):
         read_table(data, target="labl")
+    # read without a header: no advice to pass --no-header (it was the first row's hint)
+    with pytest.raises(CLIError, match=r"not found in .* \(the file is read without a header "
+                                       r"row: its columns are positions") as info:
+        read_table(data, header=False, target="label")
+    assert "--no-header" not in str(info.value)
 
 
 def test_read_table_decimal_must_be_one_character(tmp_path):
@@ -897,8 +936,31 @@ def test_rows_with_a_value_beyond_the_header_are_an_error(tmp_path):
     from sklearn_losses.cli import CLIError
 
     data = tmp_path / "extra.csv"
-    data.write_text("label,flag,x\npos,0,1.5,\nneg,1,2.5,7\n")
+    data.write_text("label,flag,x\npos,0,1.5,\nneg,1,2.5,7\npos,1,3.5,\n")
     with pytest.raises(CLIError, match=r"the data rows have 4 fields but the header row names "
-                                       r"3 columns \(the first row with a value in the extra "
-                                       r"field is data row 2\)"):
+                                       r"3 columns \(the first row with a value in the last "
+                                       r"field is data row 2, and the first fields are not row "
+                                       r"names"):
         read_table(data)
+
+
+def test_row_names_a_multi_character_separator_and_headerless_trailing_fields(tmp_path):
+    # R's write.table: row names with no header field; pandas reads them as the index
+    r = tmp_path / "r.csv"
+    r.write_text('"a","b","label"\n"1",1.5,2,"x"\n"2",3.5,4,"y"\n"3",5.5,6,"x"\n')
+    df = read_table(r)
+    assert df.to_dict("list") == {"a": ["1.5", "3.5", "5.5"], "b": ["2", "4", "6"],
+                                  "label": ["x", "y", "x"]}
+    assert "read as row names (as R's write.table writes them)" in df.attrs["read_notes"][0]
+    # a separator of two characters (pandas' python engine) ending each line
+    m = tmp_path / "m.csv"
+    m.write_text("id::b::label\n0::2::x::\n1::4::y::\n2::6::x::\n")
+    assert read_table(m, sep="::").to_dict("list") == {
+        "id": ["0", "1", "2"], "b": ["2", "4", "6"], "label": ["x", "y", "x"]}
+    # no header: the empty last field is no column (-t -1 found an empty target)
+    h = tmp_path / "h.csv"
+    h.write_text("1,2,x,\n3,4,y,\n5,6,x,\n")
+    df = read_table(h, header=False)
+    assert list(df.columns) == ["0", "1", "2"] and df["2"].tolist() == ["x", "y", "x"]
+    assert df.attrs["read_notes"] == ["Note: every line ends with a separator; the empty last "
+                                      "field is left out."]
