@@ -468,6 +468,7 @@ def to_numeric(values, name="x0", *, fitted=False, warn=True) -> np.ndarray:
         if form is not None:
             how = {"thousands": "pd.read_csv(..., thousands=','), compare --thousands ,",
                    "decimal_comma": "pd.read_csv(..., decimal=','), compare --decimal ,",
+                   "thousands_point": "pd.read_csv(..., thousands='.')",
                    "plain": None}[form["kind"]]
             hint = f" They look like {_describe(form)}: " + (
                 f"take {form['affix']!r} off the cells." if form["affix"] or how is None else
@@ -538,14 +539,24 @@ _COMMA_GROUPED = r"[+-]?[1-9][0-9]{0,2}(?:,[0-9]{3})+(?:\.[0-9]*)?"
 #: thousands (``1.716,77``).
 _DECIMAL_COMMA = (r"[+-]?(?:(?:0|[1-9][0-9]*),[0-9]*|,[0-9]+"
                   r"|[1-9][0-9]{0,2}(?:\.[0-9]{3})+(?:,[0-9]*)?)")
+#: A whole number with points grouping the thousands (``237.881.623``).
+_POINT_GROUPED = r"[+-]?[1-9][0-9]{0,2}(?:\.[0-9]{3})+"
+#: ISO 4217 codes of the currencies most often written before an amount (``USD 12``).
+_CURRENCY_CODES = ("USD", "EUR", "GBP", "JPY", "CHF", "CAD", "AUD", "NZD", "CNY", "HKD",
+                   "SGD", "INR", "KRW", "SEK", "NOK", "DKK", "PLN", "CZK", "HUF", "BRL",
+                   "MXN", "ZAR", "TRY", "RUB")
+#: Cells longer than this are not numbers written by hand (and the patterns need not run).
+_LONGEST_NUMBER = 40
 
 
 #: A number with a currency sign before it (``$12``, ``USD 12``) or a percent sign or a
 #: unit after it (``12%``, ``12 kg``): ``pre``, ``num`` and ``suf`` (a unit of letters
-#: follows a space, so that codes such as ``12A`` are not read as numbers with a unit).
-_AFFIXED = re.compile(r"(?P<pre>[$€£¥₹]|[A-Z]{3}\s)?\s*(?P<num>[+-]?[0-9.,]*[0-9][0-9.,]*"
-                      r"(?:[eE][+-]?[0-9]+)?)\s*(?P<suf>%|‰|[$€£¥₹]|(?<=\s)[^\W\d_]{1,4}"
-                      r"(?:/[^\W\d_]{1,3})?)?")
+#: follows a space, so that codes such as ``12A`` are not read as numbers with a unit). The
+#: digits come in groups split by one point or comma: no nested repetition, so a long cell
+#: that fails costs linear time.
+_AFFIXED = re.compile(rf"(?P<pre>[$€£¥₹]|(?:{'|'.join(_CURRENCY_CODES)})\s)?\s*"
+                      r"(?P<num>[+-]?(?:[0-9]+(?:[.,][0-9]+)*|[.,][0-9]+)(?:[eE][+-]?[0-9]+)?)"
+                      r"\s*(?P<suf>%|‰|[$€£¥₹]|(?<=\s)[^\W\d_]{1,4}(?:/[^\W\d_]{1,3})?)?")
 
 
 def _number_format(values):
@@ -566,6 +577,17 @@ def _number_format(values):
     if (not cells.str.contains(r"[0-9]", regex=True).all()
             or cells.str.fullmatch(_NUMBER).astype(bool).all()):
         return None  # words, or numbers the rule reads
+    if len(cells) > 200 and _classify_numbers(cells.iloc[:200]) is None:
+        return None  # every cell must qualify: the first ones say no already
+    found = _classify_numbers(cells)
+    return None if found is None or found["kind"] is None else found
+
+
+def _classify_numbers(cells):
+    """:func:`_number_format` of the distinct stripped cells of a column; ``kind`` None
+    for numbers the rule reads."""
+    if (cells.str.len() > _LONGEST_NUMBER).any():
+        return None
     numbers, affix = cells, None
     parts = cells.str.extract(f"^(?:{_AFFIXED.pattern})$")
     if parts["num"].notna().all():
@@ -576,14 +598,19 @@ def _number_format(values):
     plain = numbers.str.fullmatch(_NUMBER).astype(bool)
     grouped = numbers.str.fullmatch(_COMMA_GROUPED).astype(bool)
     comma = numbers.str.fullmatch(_DECIMAL_COMMA).astype(bool)
+    points = numbers.str.fullmatch(_POINT_GROUPED).astype(bool)
     # integers ("7") read alike with either mark
     integer = plain & ~numbers.str.contains(r"[.eE]", regex=True)
+    if plain.all() and affix is None:
+        return {"kind": None}
     if plain.all():
         kind, marked = "plain", cells[numbers != cells]
     elif (plain | grouped).all():
         kind, marked = "thousands", cells[grouped]
-    elif (comma | integer).all():
-        kind, marked = "decimal_comma", cells[comma]
+    elif (comma | integer).all() and numbers.str.contains(",", regex=False).any():
+        kind, marked = "decimal_comma", cells[comma & numbers.str.contains(",", regex=False)]
+    elif (points | integer).all():  # 237.881.623: no decimal mark at all
+        kind, marked = "thousands_point", cells[points]
     else:
         return None
     shown = numbers[grouped] if kind == "thousands" else numbers
@@ -591,7 +618,10 @@ def _number_format(values):
     ambiguous = kind == "thousands" and not (
         shown.str.contains(".", regex=False).any() or (shown.str.count(",") > 1).any()
         or numbers[plain].str.contains(".", regex=False).any())
-    return {"kind": kind, "affix": affix, "example": marked.iloc[0], "ambiguous": ambiguous}
+    point_groups = kind == "decimal_comma" and numbers.str.contains(
+        r"[0-9]\.[0-9]{3}", regex=True).any()
+    return {"kind": kind, "affix": affix, "example": marked.iloc[0], "ambiguous": ambiguous,
+            "point_groups": bool(point_groups)}
 
 
 def number_like_example(values):
@@ -615,8 +645,10 @@ def number_like_example(values):
 def _describe(found) -> str:
     """``"numbers written with ..., e.g. ..."`` for what :func:`_number_format` found."""
     what = [f"{found['affix']!r}"] if found["affix"] else []
-    what += {"thousands": ["thousands separators"], "decimal_comma": ["a decimal comma"],
-             "plain": []}[found["kind"]]
+    what += {"thousands": ["thousands separators"],
+             "decimal_comma": ["a decimal comma" + (" and points grouping the thousands"
+                                                   if found.get("point_groups") else "")],
+             "thousands_point": ["points grouping the thousands"], "plain": []}[found["kind"]]
     return f"numbers written with {' and '.join(what)}, e.g. {found['example']!r}"
 
 

@@ -689,19 +689,26 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
 
 def _conversion(found) -> str:
     """The pandas call that turns a column of the numbers :func:`_number_format` found into
-    numbers (for the warning)."""
+    numbers (for the warning); cells it cannot read (markers, words) become NaN."""
     steps = []
     if found["affix"]:
         steps.append(f".str.replace({found['affix']!r}, '', regex=False)")
     if found["kind"] == "thousands":
         steps.append(".str.replace(',', '', regex=False)")
+    elif found["kind"] == "thousands_point":
+        steps.append(".str.replace('.', '', regex=False)")
     elif found["kind"] == "decimal_comma":
         steps.append(".str.replace('.', '', regex=False).str.replace(',', '.', regex=False)")
-    call = f"pd.to_numeric(column{''.join(steps)})"
-    if found["affix"] is None and found["kind"] == "thousands":
+    call = f"pd.to_numeric(column{''.join(steps)}, errors='coerce')"
+    if found["affix"]:
+        return call
+    if found["kind"] == "thousands":
         call += ", or read the file with pd.read_csv(..., thousands=',')"
         if found["ambiguous"]:
             call += " (or decimal=',' if its commas are decimal marks)"
-    elif found["affix"] is None:
-        call += ", or read the file with pd.read_csv(..., decimal=',')"
+    elif found["kind"] == "thousands_point":
+        call += ", or read the file with pd.read_csv(..., thousands='.')"
+    elif found["kind"] == "decimal_comma":
+        call += (", or read the file with pd.read_csv(..., decimal=','"
+                 + (", thousands='.')" if found["point_groups"] else ")"))
     return call

@@ -296,7 +296,12 @@ def test_duplicate_column_names_are_refused_by_name():
     (["1,275.22", "935.87", "12.5", "?"], "numbers written with thousands separators, e.g. '1,275.22'"),
     (["1,234,567", "12", "13"], "numbers written with thousands separators, e.g. '1,234,567'"),
     (["3,14", "2", "0,5", None], "numbers written with a decimal comma, e.g. '3,14'"),
-    (["1.716,77", "3,5", "12"], "numbers written with a decimal comma, e.g. '1.716,77'"),
+    (["1.716,77", "3,5", "12"],
+     "numbers written with a decimal comma and points grouping the thousands, e.g. '1.716,77'"),
+    (["237.881.623", "12.345", "7"],
+     "numbers written with points grouping the thousands, e.g. '237.881.623'"),
+    (["ABC 123", "ABC 124", "ABC 1"], None),  # a code, not a currency
+    (["9" * 50 + "x", "1", "2"], None),  # no number is that long (nor worth a slow pattern)
     (["$12", "$1,200.50", "$7"], "numbers written with '$' and thousands separators, e.g. '$1,200.50'"),
     (["12%", "5%", "0.5%"], "numbers written with '%', e.g. '12%'"),
     (["12 kg", "3 kg", "4.5 kg", "unknown"] * 10,  # 25% words: not a few
@@ -317,8 +322,9 @@ def test_numbers_the_rule_does_not_read_are_named(cells, expected):
 
 
 @pytest.mark.parametrize("cells, numbers", [
-    (["1,275.22", "935.87", "-12,500"], [1275.22, 935.87, -12500.0]),
+    (["1,275.22", "935.87", "-12,500", "?"], [1275.22, 935.87, -12500.0, np.nan]),
     (["3,14", "2", "1.716,77"], [3.14, 2.0, 1716.77]),
+    (["237.881.623", "12.345", "7"], [237881623.0, 12345.0, 7.0]),
     (["$12", "$1,200.50", "$7"], [12.0, 1200.5, 7.0]),
     (["€ 12,50", "€ 3", "€ 1.234,50"], [12.5, 3.0, 1234.5]),
     (["12%", "5%", "0.5%"], [12.0, 5.0, 0.5]),
