@@ -9,7 +9,9 @@ back through (skorch, torch, contextlib, joblib, and scikit-learn and
 imbalanced-learn: their ``Pipeline``, ``GridSearchCV``, ``cross_validate``
 and meta-estimators), so the warning is attributed to the first caller
 outside them: the user's line that called ``fit``, ``grid.fit`` or
-``cross_validate``.
+``cross_validate``. In a worker process or thread (``n_jobs=2``) no such
+line is above them: the warning then points at the meta-estimator's line
+that called ``fit``.
 """
 
 from __future__ import annotations
@@ -26,19 +28,32 @@ SILENT_CATEGORIES = (DeprecationWarning, PendingDeprecationWarning)
 
 #: Modules whose frames are passed over: this package and what it calls back through.
 _INTERNAL = ("sklearn_losses", "skorch", "torch", "contextlib", "functools", "joblib",
-             "sklearn", "imblearn")
+             "sklearn.base", "sklearn.utils._set_output")
+#: Modules of the meta-estimators that call ``fit`` on the user's behalf: passed over too,
+#: unless nothing but a worker's start is above them (then the warning points at the first).
+_META = ("sklearn", "imblearn")
+#: The start of a worker process or thread (no user code above it).
+_WORKER = ("multiprocessing", "concurrent", "threading", "queue", "runpy")
 
 
-def _internal(frame) -> bool:
+def _in(frame, modules) -> bool:
     name = frame.f_globals.get("__name__", "")
-    return any(name == m or name.startswith(m + ".") for m in _INTERNAL)
+    return any(name == m or name.startswith(m + ".") for m in modules)
 
 
 def warn_user(message, category=UserWarning):
-    """``warnings.warn(message, category)`` attributed to the first frame outside the package."""
-    level = 1
+    """``warnings.warn(message, category)`` attributed to the first frame outside the package
+    and the meta-estimators calling it: the user's line. In a worker process or thread,
+    where no such line is above them, the first meta-estimator frame (the line of
+    ``cross_validate``'s or ``GridSearchCV``'s that called ``fit``)."""
+    level, first_meta = 1, None
     frame = sys._getframe(0)
-    while frame.f_back is not None and _internal(frame):  # the outermost frame at most
-        frame = frame.f_back
+    while frame.f_back is not None and (_in(frame, _INTERNAL) or _in(frame, _META)):
+        if first_meta is None and not _in(frame, _INTERNAL):
+            first_meta = level
+        frame = frame.f_back  # the outermost frame at most
         level += 1
+    if first_meta is not None and (_in(frame, _WORKER) or _in(frame, _INTERNAL)
+                                   or _in(frame, _META)):
+        level = first_meta
     warnings.warn(message, category, stacklevel=level)
