@@ -159,22 +159,25 @@ def _network(spec):
     return clone(est).set_params(**nested) if nested else est
 
 
-def _set_config_param(spec, sub, value, key, name) -> dict:
-    """A new configuration dict: ``spec`` with ``sub`` set to ``value``. A parameter the
+def _set_config_params(spec, subs, prefix, name) -> dict:
+    """A new configuration dict: ``spec`` with the parameters ``subs`` set. A parameter the
     network does not have is refused now, as a network's own ``set_params`` refuses it
     (not at fit); the rest of ``spec`` is fit's to check."""
     from .classifier import WeightedLossClassifier
 
     params = set(WeightedLossClassifier._get_param_names())
-    if sub.partition("__")[0] not in params:
-        raise ValueError(f"{key}: {sub.partition('__')[0]!r} is not a parameter of "
-                         f"WeightedLossClassifier, which configuration {name!r} builds.")
-    new = {**spec, sub: value}
-    if "__" in sub and all(k.partition("__")[0] in params for k in new):
+    for sub in subs:
+        if sub.partition("__")[0] not in params:
+            raise ValueError(f"{prefix}__{sub}: {sub.partition('__')[0]!r} is not a parameter "
+                             f"of WeightedLossClassifier, which configuration {name!r} "
+                             "builds.")
+    new = {**spec, **subs}
+    nested = [sub for sub in subs if "__" in sub]
+    if nested and all(k.partition("__")[0] in params for k in new):
         try:  # loss__gamma: a parameter of the loss (or scheme) the configuration names
             _network(new)
         except ValueError as exc:
-            raise ValueError(f"{key}: {exc}") from None
+            raise ValueError(f"{prefix}__{nested[0]}: {exc}") from None
     return new
 
 
@@ -566,22 +569,28 @@ class LossPortfolioClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstima
         rest = {k: v for k, v in params.items() if k not in nested}
         if rest:  # the parents first (configs=...), then their entries, as scikit-learn does
             super().set_params(**rest)
+        # each entry's keys together, so that their order does not matter (loss__gamma
+        # before loss), as for an estimator's own set_params
+        grouped = {}
         for key, value in nested.items():
             field, _, rest = key.partition("__")
             name, _, sub = rest.partition("__")
+            grouped.setdefault((field, name), {})[sub] = value
+        for (field, name), subs in grouped.items():
             current = getattr(self, field)
             if field == "configs" and current is None:
                 current = default_portfolio()
             entries = dict(_named(current, field))
             if name not in entries:
-                raise ValueError(f"{key}: {field} has no entry {name!r}; its entries are "
-                                 f"{sorted(entries)}.")
-            if not sub:
-                entries[name] = value
-            elif isinstance(entries[name], dict):  # a configuration's parameters
-                entries[name] = _set_config_param(entries[name], sub, value, key, name)
+                raise ValueError(f"{field}__{name}: {field} has no entry {name!r}; its entries "
+                                 f"are {sorted(entries)}.")
+            entry = subs.pop("", entries[name])  # configs__<name>: the whole entry, first
+            if not subs:
+                entries[name] = entry
+            elif isinstance(entry, dict):  # a configuration's parameters
+                entries[name] = _set_config_params(entry, subs, f"{field}__{name}", name)
             else:
-                entries[name] = clone(entries[name]).set_params(**{sub: value})
+                entries[name] = clone(entry).set_params(**subs)
             setattr(self, field, entries)
         return self
 

@@ -75,6 +75,11 @@ def test_set_params_refuses_a_parameter_the_network_lacks_at_once():
     with pytest.raises(ValueError, match=r"configs__default__loss__bogus: Invalid parameter "
                                          r"'bogus' for estimator CrossEntropyLoss"):
         LossPortfolioClassifier().set_params(configs__default__loss__bogus=1)
+    # a loss's parameter before the loss, in one call: the order of the keys does not matter
+    for params in ({"configs__a__loss__gamma": 2.0, "configs__a__loss": "focal"},
+                   {"configs__a__loss": "focal", "configs__a__loss__gamma": 2.0}):
+        portfolio = LossPortfolioClassifier(configs={"a": {}}).set_params(**params)
+        assert portfolio._candidates()[0][1].get_params()["loss__gamma"] == 2.0
     portfolio = LossPortfolioClassifier(configs={"f": {"loss": "focal"}, "b": {"nope": 1}})
     portfolio.set_params(configs__f__loss__gamma=1.0, configs__b__lr=0.1)  # fit names 'nope'
     assert portfolio.configs == {"f": {"loss": "focal", "loss__gamma": 1.0},
