@@ -350,6 +350,14 @@ class PriorShiftClassifier(BaseDecisionClassifier):
         must then be held out from its training (Lipton et al.'s setting).
         With cross-fitting the confusion matrix is that of the fold models,
         an approximation of the refitted model's.
+    train_prior : array-like of shape (n_classes,), default=None
+        The class prior the estimator was trained under, in ``classes_``
+        order (entries > 0, sum 1). None: the class frequencies of ``y`` in
+        :meth:`fit`, which are the training rows' unless ``cv="prefit"``:
+        then they are those of the held-out rows, an estimate (noisy on a
+        few hundred rows, and it enters every adjusted probability and the
+        EM estimate), so give a prefit estimator's training frequencies
+        here.
 
     Attributes
     ----------
@@ -359,7 +367,8 @@ class PriorShiftClassifier(BaseDecisionClassifier):
     classes_ : ndarray of shape (n_classes,)
         The class labels.
     train_prior_ : ndarray of shape (n_classes,)
-        The class frequencies of ``y`` in :meth:`fit`, weighted by the
+        ``train_prior`` when given; otherwise the class frequencies of ``y`` in
+        :meth:`fit`, weighted by the
         ``sample_weight`` of the fit parameters when there is one (also
         the ``<step>__sample_weight`` of a ``Pipeline``): the prior the
         estimator was trained under. The confusion matrix of ``"bbse"`` is
@@ -422,12 +431,14 @@ class PriorShiftClassifier(BaseDecisionClassifier):
         **BaseDecisionClassifier._parameter_constraints,
         "test_prior": [StrOptions({"em", "bbse"}), "array-like"],
         "cv": ["cv_object", StrOptions({"prefit"})],
+        "train_prior": [None, "array-like"],
     }
 
-    def __init__(self, estimator, test_prior="em", *, cv=5):
+    def __init__(self, estimator, test_prior="em", *, cv=5, train_prior=None):
         self.estimator = estimator
         self.test_prior = test_prior
         self.cv = cv
+        self.train_prior = train_prior
 
     def _method(self):
         return self.test_prior if isinstance(self.test_prior, str) else None
@@ -462,6 +473,9 @@ class PriorShiftClassifier(BaseDecisionClassifier):
                              f"{classes[counts <= 0].tolist()}: the training prior needs "
                              "rows of every class the estimator predicts.")
         train_prior = counts / counts.sum()
+        if self.train_prior is not None:
+            train_prior = _check_prior(self.train_prior, len(classes), "train_prior",
+                                       positive=True)
         method = self._method()
         if method is None:
             test_prior = _check_prior(self.test_prior, len(classes), "test_prior")

@@ -356,6 +356,7 @@ class RecallControlClassifier(BinaryThresholdClassifier):
         pos = _resolve_minority(self.pos_label, classes, y)
         pos_rows = np.flatnonzero(y == pos)
         pos_col = int(np.searchsorted(classes, pos))
+        context = ""
         if estimator is not None:
             cal = pos_rows
             if len(cal) == 0:
@@ -369,6 +370,8 @@ class RecallControlClassifier(BinaryThresholdClassifier):
             train, cal = holdout_split(y, pos, self.cv, self.random_state)
             estimator = fit_on(self.estimator, X, y, train, fit_params)
             scores = aligned_proba(estimator, _safe_indexing(X, cal), classes)[:, pos_col]
+            context = (f" Those rows: cv={self.cv} holds out that share of the "
+                       f"{len(pos_rows)} positive rows.")
         else:
             splits = list(resolve_cv(self.cv, y).split(X, y))
             proba, rows, _ = cross_fit_proba(self.estimator, X, y, splits, classes,
@@ -382,7 +385,7 @@ class RecallControlClassifier(BinaryThresholdClassifier):
             try:
                 threshold = conformal_recall_threshold(scores, self.alpha, weights)
             except ValueError as exc:
-                raise ValueError(f"{name}: {exc}") from None
+                raise ValueError(f"{name}: {exc}{context}") from None
             w = np.ones(len(scores)) if weights is None else weights / max(weights.max(), 1e-300)
             risk = (np.sum(w * (scores < threshold)) + 1) / (w.sum() + 1)
         else:
@@ -453,7 +456,10 @@ def _ltt_threshold(scores, alpha, delta, owner):
         controller.calibrate(np.arange(len(scores))[:, None], np.ones(len(scores), dtype=int))
     valid = np.asarray(controller.valid_predict_params, dtype=np.float64).ravel()
     if valid.size == 0:
+        need = int(np.ceil(np.log(delta) / np.log1p(-alpha)))
         raise ValueError(f"{owner}: Learn-then-Test certifies no threshold for FNR <= "
                          f"{alpha} with probability {1 - delta} from {len(scores)} held-out "
-                         "positives; give more positive rows or raise alpha or delta.")
+                         f"positives; give more positive rows (at least about {need}: even "
+                         f"with none missed, fewer leave (1 - alpha)^n above delta) or raise "
+                         "alpha or delta.")
     return float(valid.max())

@@ -163,3 +163,26 @@ def test_prefit_estimator_is_used_as_it_is():
     assert clf.estimator_ is model
     np.testing.assert_array_equal(model.coef_, coef)
     assert np.max(np.abs(clf.test_prior_ - TEST_PRIOR)) <= 0.06
+
+
+def test_a_prefit_estimator_adjusts_from_the_training_prior_given():
+    # with cv="prefit" the labels of fit are held-out rows: their frequencies only estimate
+    # the prior the model was trained under, and that noise entered every probability
+    X_train, y_train, X_new, _ = _shifted_data(seed=4, n_unlabeled=2000)
+    model = LogisticRegression().fit(X_train[:1500], y_train[:1500])
+    held_out = slice(1500, 1560)  # 60 rows: frequencies far from the training ones
+    trained = np.bincount(y_train[:1500], minlength=3) / 1500
+    clf = PriorShiftClassifier(model, test_prior=TEST_PRIOR, cv="prefit",
+                               train_prior=trained).fit(X_train[held_out], y_train[held_out])
+    np.testing.assert_array_equal(clf.train_prior_, trained)
+    np.testing.assert_allclose(clf.predict_proba(X_new), adjust_to_prior(
+        model.predict_proba(X_new), trained, TEST_PRIOR))
+    default = PriorShiftClassifier(model, test_prior=TEST_PRIOR, cv="prefit").fit(
+        X_train[held_out], y_train[held_out])
+    np.testing.assert_allclose(default.train_prior_, np.bincount(
+        y_train[held_out], minlength=3) / 60)
+    for bad, match in (([0.5, 0.5], "one entry per class"), ([0.0, 0.5, 0.5], "> 0"),
+                       ([0.2, 0.2, 0.2], "sum to 1")):
+        with pytest.raises(ValueError, match=match):
+            PriorShiftClassifier(model, cv="prefit", train_prior=bad).fit(
+                X_train[held_out], y_train[held_out])

@@ -40,9 +40,21 @@ def test_too_few_positives_raises_and_says_how_many_are_needed():
         conformal_recall_threshold(np.linspace(0, 1, 8), 0.1)
     assert conformal_recall_threshold(np.linspace(0, 1, 9), 0.1) == 0.0
     X, y = draw(60, seed=0)  # ~12 positives, 6 held out
+    n_pos = int((y == 1).sum())
     with pytest.raises(ValueError, match=r"RecallControlClassifier: .*needs at least 19 "
-                                         r"held-out positive rows"):
+                                         r"held-out positive rows.* Those rows: cv=0\.5 holds "
+                                         rf"out that share of the {n_pos} positive rows\."):
         RecallControlClassifier(LogisticRegression(), alpha=0.05).fit(X, y)
+
+
+def test_learn_then_test_says_how_many_positives_it_needs():
+    pytest.importorskip("mapie")
+    X, y = draw(60, seed=0)
+    # (1 - 0.1)^n <= 0.1 from n = 22 on: with 6 held-out positives nothing is certified
+    with pytest.raises(ValueError, match=r"certifies no threshold .* from \d+ held-out "
+                                         r"positives; give more positive rows \(at least "
+                                         r"about 22: "):
+        RecallControlClassifier(LogisticRegression(), alpha=0.1, delta=0.1).fit(X, y)
 
 
 def test_weights():
