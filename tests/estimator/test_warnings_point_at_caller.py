@@ -95,6 +95,22 @@ def test_warning_from_partial_fit_and_a_pipeline_points_at_the_caller(one_torch_
         assert files == {__file__}, (model, files)
 
 
+def test_a_warning_in_a_worker_thread_points_at_the_meta_estimators_call(one_torch_thread):
+    # no user line is above a worker's: the line of cross_validate's that called fit, not
+    # multiprocessing/pool.py's start of the thread
+    from joblib import parallel_backend
+    from sklearn.model_selection import cross_validate
+
+    X, y = _data()
+    clf = WeightedLossClassifier(loss="logit_adjusted", reweight="balanced", **TINY)
+    with parallel_backend("threading", n_jobs=2), pytest.warns(
+            UserWarning, match="already corrects") as record:
+        cross_validate(clf.set_params(max_epochs=2), X, y, cv=2)
+    files = {w.filename for w in record if "already corrects" in str(w.message)}
+    assert files and all(f.endswith(("_validation.py",)) and "sklearn" in f
+                         for f in files), files
+
+
 def test_loading_a_cuda_model_without_cuda_warns_at_the_caller():
     X, y = _data()
     clf = WeightedLossClassifier(max_epochs=1, **TINY).fit(X, y)
