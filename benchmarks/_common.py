@@ -182,7 +182,9 @@ def cv_rows(name, X, y, methods, *, folds, seed, variants=None, scoring=SCORING,
     """
     y = np.asarray(y)
     splits = list(StratifiedKFold(folds, shuffle=True, random_state=seed).split(X, y))
-    models = {method: make_model(estimator, X) for method, estimator in methods.items()}
+    # the anchors' preprocessing of every recorded run: one-hot ("onehot"), not the encoder
+    models = {method: make_model(estimator, X, preprocessing="onehot")
+              for method, estimator in methods.items()}
     base = {"dataset": name, "n_samples": len(y), "n_classes": len(np.unique(y)),
             "minority_share": np.bincount(y).min() / len(y)}
     rows = []

@@ -69,7 +69,7 @@ def evaluate(name, X, y, methods, *, max_epochs, folds, seed):
         for method in methods:
             # the package's estimators take the table as read; CatBoost gets it encoded
             model = make_model(clone(make_estimator(METHODS[method], max_epochs, seed)),
-                               X.iloc[train])
+                               X.iloc[train], preprocessing="onehot")
             t0 = time.perf_counter()
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")

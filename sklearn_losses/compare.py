@@ -209,15 +209,28 @@ def takes_raw_tables(estimator) -> bool:
         return False
 
 
-def make_model(classifier, X=None, *, numeric=None, categorical=None):
+def make_model(classifier, X=None, *, numeric=None, categorical=None, preprocessing="auto"):
     """``classifier`` ready for a raw table.
 
     An estimator that encodes raw tables itself (:func:`takes_raw_tables`:
     the package's estimators with ``preprocessing="auto"``) is returned as
     it is, so the table reaches it as read and one encoder runs. Any other
-    classifier gets ``Pipeline([("preprocess", make_preprocessor(...)),
-    ("classifier", classifier)])``, with the columns split by the package's
-    column rule (:func:`split_columns`).
+    classifier gets ``Pipeline([("preprocess", encoder), ("classifier",
+    classifier)])``:
+
+    - ``preprocessing="auto"``: the package's own
+      :class:`~sklearn_losses.preprocessing.TabularEncoder`, as the package's
+      estimators encode a table: the column rule's kinds, numeric columns
+      robustly scaled with missing values imputed and flagged, categorical
+      columns of at most 16 levels one-hot encoded and wider ones (an id,
+      free text) target-encoded, cross-fitted, dates as calendar features.
+      A table with an id column of thousands of values stays a few hundred
+      columns wide.
+    - ``preprocessing="onehot"``: :func:`make_preprocessor`, every
+      non-numeric column one-hot encoded (one column per level, dense),
+      numeric ones median-imputed and standardized, the columns split by
+      :func:`split_columns` or given as ``numeric`` and ``categorical``. The
+      benchmarks' anchors use it, as they always have.
 
     Parameters
     ----------
@@ -225,9 +238,12 @@ def make_model(classifier, X=None, *, numeric=None, categorical=None):
         The model (not cloned).
     X : DataFrame or array-like, optional
         The features, to find the numeric and categorical columns with
-        :func:`split_columns` when they are not given.
+        :func:`split_columns` when they are not given (``"onehot"`` only).
     numeric, categorical : list, optional
-        The columns of :func:`make_preprocessor`; both or neither.
+        The columns of :func:`make_preprocessor`; both or neither
+        (``"onehot"`` only).
+    preprocessing : {"auto", "onehot"}, default="auto"
+        The encoder put before ``classifier``.
 
     Returns
     -------
@@ -235,8 +251,19 @@ def make_model(classifier, X=None, *, numeric=None, categorical=None):
     """
     from sklearn.pipeline import Pipeline
 
+    if preprocessing not in ("auto", "onehot"):
+        raise ValueError(f"preprocessing must be 'auto' or 'onehot'; got {preprocessing!r}.")
     if takes_raw_tables(classifier):
         return classifier
+    if preprocessing == "auto":
+        if numeric is not None or categorical is not None:
+            raise ValueError("numeric= and categorical= choose the columns of "
+                             "preprocessing='onehot'; preprocessing='auto' reads every "
+                             "column's kind by the column rule.")
+        from .preprocessing import TabularEncoder
+
+        encoder = TabularEncoder(random_state=0).set_output(transform="default")
+        return Pipeline([("preprocess", encoder), ("classifier", classifier)])
     if numeric is None or categorical is None:
         if X is None:
             raise ValueError("make_model needs X or both numeric= and categorical=.")

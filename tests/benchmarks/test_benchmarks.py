@@ -57,7 +57,7 @@ def test_load_keel_parses_categorical_missing_and_labels(tmp_path):
     assert list(X.columns) == ["x0", "x1", "x2"]
     assert X["x0"].tolist() == ["A", "B", "A", "C"]
     assert X["x1"].isna().sum() == 1
-    Z = make_model("passthrough", X).fit_transform(X, y)
+    Z = make_model("passthrough", X, preprocessing="onehot").fit_transform(X, y)
     assert Z.shape == (4, 2 + 3) and np.isfinite(Z).all()
     assert not hasattr(Z, "toarray")
 

@@ -111,7 +111,8 @@ def test_categorical_columns_are_one_hot_encoded():
     assert info["positive"] == "yes" and set(np.unique(y)) == {0, 1}
     assert y.sum() == 12
     assert X["color"].isna().sum() == 1  # kept as read; the pipeline encodes it
-    pipe = make_model("passthrough", numeric=info["numeric"], categorical=info["categorical"])
+    pipe = make_model("passthrough", numeric=info["numeric"], categorical=info["categorical"],
+                      preprocessing="onehot")
     Z = pipe.fit_transform(X, y)
     assert Z.shape == (60, 2 + 4)  # 2 numeric + red/green/blue/missing
     assert np.isfinite(Z).all()

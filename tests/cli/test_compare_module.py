@@ -35,7 +35,7 @@ def test_split_columns_and_preprocessor_encode_strings_missing_and_unseen():
     assert split_columns(np.zeros((3, 2))) == ([0, 1], [])
     assert as_category_strings(np.array([[" red"], [1], [None]], dtype=object))[:2, 0].tolist() \
         == ["red", "1"]
-    pipe = make_model("passthrough", X).fit(X, y)
+    pipe = make_model("passthrough", X, preprocessing="onehot").fit(X, y)
     Z = pipe.transform(X)
     assert Z.shape == (60, 2 + 3) and np.isfinite(Z).all()  # red, blue, missing
     new = pd.DataFrame({"a": [0.0], "b": [0.0], "c": ["purple"]})
@@ -284,3 +284,30 @@ def test_one_class_y_and_boolean_mask_folds():
     assert rows[0]["test_train_ratio"] == pytest.approx(1 / 3)
     with pytest.raises(ValueError, match="Fold 0's test mask has 39 entries for the 40 rows"):
         cross_validate_configs(dummy, X, y, [(masks[0][0], masks[0][1][:-1])], ["accuracy"])
+
+
+def test_make_model_encodes_a_raw_table_as_the_package_does_by_default():
+    # an id column and a date column made thousands of dense one-hot columns (a review
+    # timed HGB at 109-219 s on a 7k-row table against 1.3 s without them)
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from sklearn_losses.preprocessing import TabularEncoder
+
+    rng = np.random.default_rng(0)
+    n = 400
+    X = pd.DataFrame({"id": [f"L{i:05d}" for i in range(n)],
+                      "day": pd.date_range("2023-01-01", periods=n).strftime("%Y-%m-%d"),
+                      "grade": rng.choice(list("ABCD"), n), "x": rng.normal(size=n)})
+    y = (X["x"] + (X["grade"] == "A") > 0.5).astype(int).to_numpy()
+    model = make_model(HistGradientBoostingClassifier(max_iter=20), X).fit(X, y)
+    assert isinstance(model.named_steps["preprocess"], TabularEncoder)
+    width = model.named_steps["preprocess"].transform(X).shape[1]
+    assert width < 20  # id target-encoded, the date as calendar features, 4 one-hot levels
+    onehot = make_model("passthrough", X, preprocessing="onehot").fit(X, y)
+    assert onehot.transform(X).shape[1] > 2 * n  # one column per id and per day
+    assert model.score(X, y) > 0.9
+    with pytest.raises(ValueError, match="numeric= and categorical= choose the columns of "
+                                         "preprocessing='onehot'"):
+        make_model("passthrough", numeric=["x"], categorical=["grade"])
+    with pytest.raises(ValueError, match="preprocessing must be 'auto' or 'onehot'"):
+        make_model("passthrough", X, preprocessing="ordinal")
