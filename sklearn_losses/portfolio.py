@@ -415,7 +415,10 @@ class LossPortfolioClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstima
     leaderboard_ : pandas.DataFrame
         One row per candidate, best OOF score first (those not fitted last):
         ``member`` (name), ``oof_score`` (``metric`` of its OOF
-        probabilities; NaN when not fitted), ``weight`` (its ensemble
+        probabilities as the metric reports it: for the default
+        ``"log_loss"`` lower is better, for ``"average_precision"`` higher;
+        the rows are sorted best first either way; NaN when not fitted),
+        ``weight`` (its ensemble
         weight), ``fit_s`` (seconds of its member fits, summed), ``refit_s``
         (seconds of its refit on every row; NaN when not refitted), ``n_fits``
         (folds fitted) and ``status`` (``"ok"``, ``"time limit"``, or

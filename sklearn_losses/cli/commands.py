@@ -366,7 +366,7 @@ def cmd_compare(args) -> int:
         torch.set_num_threads(threads)
     status = _report(args, rows, interrupted, metrics, folds, len(y), out, title, len(configs))
     if status == 0 and args.save_best is not None:
-        _save_best(args, rows, X_all, y_all, info, max_epochs, say, shown)
+        _save_best(args, rows, X_all, y_all, info, max_epochs, say, shown, metrics[0])
     return status
 
 
@@ -769,7 +769,7 @@ def _drop_noted_formats(messages, info):
     return [m for m in messages if not (noted and m.startswith(noted))]
 
 
-def _save_best(args, rows, X, y, info, max_epochs, say, shown):
+def _save_best(args, rows, X, y, info, max_epochs, say, shown, ranked_by):
     """``--save-best``: refit the best configuration on all rows and save it with joblib."""
     import joblib
 
@@ -812,6 +812,29 @@ def _save_best(args, rows, X, y, info, max_epochs, say, shown):
                     "its columns of many levels in-sample for them, cross-fitted in training")
     say(f"Saved the best configuration ({best['config']}), refitted on all {len(y)} rows, to "
         f"{args.save_best}: joblib.load({str(args.save_best)!r}).predict(X) with X = {how}.")
+    never = _never_positive(best, model, X, info)
+    if never:
+        error(f"Warning: the saved configuration ({best['config']}) {never}: its "
+              f"probabilities rank the rows ({ranked_by} {best[f'{ranked_by}_mean']:.3f}), "
+              "but its decision at 0.5 "
+              f"never says {format_label(info['positive'])}. Rank by a decision metric "
+              "(--scoring matthews_corrcoef ...), choose the threshold with --decision, or "
+              "use predict_proba with a threshold of your own.")
+
+
+def _never_positive(best, model, X, info):
+    """Why the saved binary model never predicts the positive class, else None: it
+    predicts no positive on its own training rows (in-sample, where a network errs towards
+    the rows it learned), and its cross-validated G-mean, when scored, says why."""
+    if "positive" not in info:
+        return None
+    if any(label == info["positive"] for label in model.predict(X)):
+        return None
+    gmean = best.get("gmean_mean")
+    if gmean is not None and gmean == gmean and gmean <= 1e-12:  # not NaN
+        return ("missed a class entirely in every fold of the cross-validation (gmean "
+                f"0.000) and predicts none of its {len(X)} training rows positive")
+    return f"predicts none of its {len(X)} training rows positive"
 
 
 def _read_call(args, headerless, path=None):

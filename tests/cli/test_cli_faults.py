@@ -964,3 +964,31 @@ def test_row_names_a_multi_character_separator_and_headerless_trailing_fields(tm
     assert list(df.columns) == ["0", "1", "2"] and df["2"].tolist() == ["x", "y", "x"]
     assert df.attrs["read_notes"] == ["Note: every line ends with a separator; the empty last "
                                       "field is left out."]
+
+
+def test_save_best_warns_when_the_saved_model_never_predicts_the_positive_class(tmp_path,
+                                                                               capsys):
+    # ranked by AP, an unweighted model that never says "yes" at 0.5 was saved silently
+    rng = np.random.default_rng(0)
+    n = 200
+    y = np.where(np.arange(n) % 20 == 0, "yes", "no")
+    data = tmp_path / "rare.csv"
+    pd.DataFrame({"x": rng.normal(size=n) + 0.3 * (y == "yes"), "z": rng.normal(size=n),
+                  "label": y}).to_csv(data, index=False)
+    trained = ["--quick", "--max-epochs", "100", "--folds", "2"]
+    rc, out, err = _run(capsys, "compare", str(data), "-t", "label", *trained, "--losses",
+                        "cross_entropy", "--reweight", "none", "--no-plot", "--out",
+                        str(tmp_path / "res"), "--save-best", str(tmp_path / "best.joblib"))
+    assert rc == 0, err
+    import joblib
+
+    assert not (joblib.load(tmp_path / "best.joblib").predict(
+        pd.read_csv(data)) == "yes").any()
+    (line,) = [line for line in err.splitlines() if line.startswith("Warning: the saved")]
+    assert line.startswith("Warning: the saved configuration (cross_entropy + none) ")
+    assert "its decision at 0.5 never says 'yes'. Rank by a decision metric" in line
+    # a model that does predict positives gets no such line
+    rc, out, err = _run(capsys, "compare", str(data), "-t", "label", *trained, "--losses",
+                        "cross_entropy", "--reweight", "balanced", "--no-plot", "--out",
+                        str(tmp_path / "res2"), "--save-best", str(tmp_path / "b2.joblib"))
+    assert rc == 0 and "Warning: the saved" not in err
