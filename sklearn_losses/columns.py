@@ -83,7 +83,8 @@ import pandas as pd
 import scipy.sparse as sp
 
 __all__ = ["CATEGORICAL", "DATETIME", "KINDS", "MISSING_MARKERS", "NUMERIC", "TEXT",
-           "WORD_SHARE", "DateFormatWarning", "NumberFormatWarning", "category_strings",
+           "WORD_SHARE", "DateFormatWarning", "IdentifierWarning", "NumberFormatWarning",
+           "category_strings",
            "column_kind", "column_kinds", "date_like_example", "number_like_example",
            "numeric_words", "split_columns",
            "to_datetime", "to_numeric"]
@@ -110,6 +111,21 @@ class NumberFormatWarning(UserWarning):
     ``decimal``) or drop it. Filter it by class, e.g.
     ``warnings.filterwarnings("ignore", category=NumberFormatWarning)``.
     """
+
+
+class IdentifierWarning(UserWarning):
+    """A text column holds a different value in every row: an identifier, most likely.
+
+    As categories such a column carries nothing a model can learn from (each
+    level is seen once; the estimator's encoder target-encodes it); drop it.
+    Filter it by class, e.g.
+    ``warnings.filterwarnings("ignore", category=IdentifierWarning)``.
+    """
+
+
+#: A text column with a different value in each of at least this many rows is named as a
+#: likely identifier.
+IDENTIFIER_ROWS = 50
 
 
 #: Strings that mean "missing" in a column of numbers or dates (compared after

@@ -756,15 +756,17 @@ def _report(args, rows, interrupted, metrics, folds, n, out, title, n_configs) -
 
 
 def _drop_noted_formats(messages, info):
-    """``messages`` without the DateFormatWarnings and NumberFormatWarnings of the columns
-    the run already named (each fold's model, and the refit, says it again with its own
+    """``messages`` without the DateFormatWarnings, NumberFormatWarnings and
+    IdentifierWarnings of the columns the run already named (each fold's model, and the refit, says it again with its own
     example value)."""
-    from ..columns import DateFormatWarning, NumberFormatWarning
+    from ..columns import DateFormatWarning, IdentifierWarning, NumberFormatWarning
 
-    noted = tuple(f"{kind.__name__}: Column {c!r} holds "
-                  for kind, key in ((DateFormatWarning, "date_like"),
-                                    (NumberFormatWarning, "number_formats"),
-                                    (NumberFormatWarning, "decimal_marks"))
+    noted = tuple(f"{kind.__name__}: Column {c!r} {verb} "
+                  for kind, key, verb in ((DateFormatWarning, "date_like", "holds"),
+                                          (NumberFormatWarning, "number_formats", "holds"),
+                                          (NumberFormatWarning, "decimal_marks", "holds"),
+                                          # the summary's "an identifier?" note says it
+                                          (IdentifierWarning, "cardinality", "has"))
                   for c in info.get(key, {}))
     return [m for m in messages if not (noted and m.startswith(noted))]
 

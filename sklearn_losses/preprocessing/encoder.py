@@ -33,7 +33,9 @@ from ..columns import (
     _LENIENT_NUMBER,
     DATETIME,
     NUMERIC,
+    IDENTIFIER_ROWS,
     DateFormatWarning,
+    IdentifierWarning,
     NumberFormatWarning,
     _is_number,
     _number_format,
@@ -655,7 +657,8 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
 
     def _warn_unread_formats(self, frame, categorical):
         """Warn about the category columns that hold dates or numbers the column rule does
-        not read (:class:`DateFormatWarning`, :class:`NumberFormatWarning`)."""
+        not read (:class:`DateFormatWarning`, :class:`NumberFormatWarning`), or a different
+        value in every row (:class:`IdentifierWarning`)."""
         for j in categorical:
             column = frame.iloc[:, j]
             found = date_like_example(column)
@@ -674,6 +677,12 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
                     "when written with a decimal point and no separator, sign or unit",
                     _conversion(_number_format(column)), NumberFormatWarning)
             else:
+                n = int(column.notna().sum())
+                if n >= IDENTIFIER_ROWS and column.nunique(dropna=True) == n:
+                    warn_user(f"Column {self._names([j])[0]!r} has a different value in each "
+                              f"of its {n} rows: an identifier? As categories it carries "
+                              "nothing to learn from (each level seen once; it is "
+                              "target-encoded); drop it.", IdentifierWarning)
                 continue
             warn_user(f"Column {self._names([j])[0]!r} holds {found}, so it is read as {read}. "
                       f"Convert the column, e.g. {advice}, or drop it.", category)

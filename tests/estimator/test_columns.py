@@ -1,5 +1,6 @@
 """The one column-type rule (sklearn_losses.columns) and who uses it."""
 
+import warnings
 import numpy as np
 import pandas as pd
 import pytest
@@ -365,3 +366,21 @@ def test_a_numeric_column_given_decimal_commas_at_predict_says_how_to_read_them(
     with pytest.raises(ValueError) as info:  # other text: no guess
         to_numeric(pd.Series(["12x3", "3"], dtype=object), "w", fitted=True)
     assert "look like" not in str(info.value)
+
+
+def test_the_estimator_names_a_column_with_a_different_value_in_every_row():
+    from sklearn_losses import WeightedLossClassifier
+    from sklearn_losses.columns import IdentifierWarning
+
+    X = pd.DataFrame({"x": np.linspace(-1, 1, 60), "loan_id": [f"L{i:04d}" for i in range(60)],
+                      "grade": list("ABC") * 20})
+    y = (X["x"] > 0).astype(int)
+    with pytest.warns(IdentifierWarning, match=r"Column 'loan_id' has a different value in "
+                                               r"each of its 60 rows: an identifier\?") as rec:
+        WeightedLossClassifier(max_epochs=2, hidden_layer_sizes=(4,)).fit(X, y)
+    assert [str(w.message).split("'")[1] for w in rec
+            if w.category is IdentifierWarning] == ["loan_id"]  # not grade
+    with warnings.catch_warnings():  # fewer rows than 50: no warning
+        warnings.simplefilter("error", IdentifierWarning)
+        WeightedLossClassifier(max_epochs=2, hidden_layer_sizes=(4,)).fit(X.head(40),
+                                                                          y.head(40))
