@@ -578,9 +578,10 @@ _AFFIXED = re.compile(rf"(?P<pre>[$€£¥₹]|(?:{'|'.join(_CURRENCY_CODES)})\s
 def _number_format(values):
     """How a text column writes numbers the rule does not read, else None (see
     :func:`number_like_example`): a dict with ``kind`` (``"thousands"``,
-    ``"decimal_comma"`` or ``"plain"``, the form of the numbers once a sign or unit is
-    taken off), ``affix`` (that sign or unit, or None), ``example`` (a cell) and
-    ``ambiguous`` (commas that could be decimal marks: ``"1,234"`` only)."""
+    ``"decimal_comma"``, ``"thousands_point"`` or ``"plain"``, the form of the numbers
+    once a sign or unit is taken off), ``affix`` (that sign or unit, or None), ``example``
+    (a cell), ``ambiguous`` (commas that could be decimal marks: ``"1,234"`` only) and
+    ``point_groups`` (decimal commas with points grouping the thousands, ``1.716,77``)."""
     text = _present_text(values)
     if text is None:
         return None
@@ -623,8 +624,9 @@ def _classify_numbers(cells):
         kind, marked = "plain", cells[numbers != cells]
     elif (plain | grouped).all():
         kind, marked = "thousands", cells[grouped]
-    elif (comma | integer).all() and numbers.str.contains(",", regex=False).any():
-        kind, marked = "decimal_comma", cells[comma & numbers.str.contains(",", regex=False)]
+    elif (comma | integer).all() and (with_comma := numbers.str.contains(
+            ",", regex=False)).any():
+        kind, marked = "decimal_comma", cells[comma & with_comma]
     elif (points | integer).all():  # 237.881.623: no decimal mark at all
         kind, marked = "thousands_point", cells[points]
     else:

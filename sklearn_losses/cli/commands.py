@@ -757,8 +757,8 @@ def _report(args, rows, interrupted, metrics, folds, n, out, title, n_configs) -
 
 def _drop_noted_formats(messages, info):
     """``messages`` without the DateFormatWarnings, NumberFormatWarnings and
-    IdentifierWarnings of the columns the run already named (each fold's model, and the refit, says it again with its own
-    example value)."""
+    IdentifierWarnings of the columns the run already named (each fold's model, and the
+    refit, says it again with its own example value)."""
     from ..columns import DateFormatWarning, IdentifierWarning, NumberFormatWarning
 
     noted = tuple(f"{kind.__name__}: Column {c!r} {verb} "
@@ -842,8 +842,8 @@ def _never_positive(best, model, X, info):
 def _read_call(args, headerless, path=None):
     """The call that reads ``args.data`` as ``compare`` did:
     :func:`sklearn_losses.cli.io.read_table` with the options given (separator, decimal
-    and thousands marks, encoding). It reads every cell as text, for the column rule to decide each
-    column's kind as in training (``pd.read_csv`` reads a code ``"07000"`` as 7000 and a
+    and thousands marks, encoding). It reads every cell as text, for the column rule to
+    decide each column's kind as in training (``pd.read_csv`` reads a code ``"07000"`` as 7000 and a
     level ``"NA"`` as missing), skips spaces after a separator and reads decimal-comma
     numbers."""
     path = repr(str(args.data if path is None else path))

@@ -32,14 +32,14 @@ from ..columns import (
     _DATES,
     _LENIENT_NUMBER,
     DATETIME,
-    NUMERIC,
     IDENTIFIER_ROWS,
+    NUMERIC,
     DateFormatWarning,
     IdentifierWarning,
     NumberFormatWarning,
+    _describe,
     _is_number,
     _number_format,
-    number_like_example,
     category_strings,
     column_kind,
     date_like_example,
@@ -671,11 +671,12 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
                     "pd.to_timedelta(column).dt.total_seconds() (for 'hh:mm:ss')" if clock
                     else "pd.to_datetime(column, format='%d-%m-%Y', errors='coerce')",
                     DateFormatWarning)
-            elif (found := number_like_example(column)) is not None:
-                read, advice, category = (
+            elif (form := _number_format(column)) is not None:
+                found, read, advice, category = (
+                    _describe(form),
                     "text, each number a category of its own: text is read as numbers only "
                     "when written with a decimal point and no separator, sign or unit",
-                    _conversion(_number_format(column)), NumberFormatWarning)
+                    _conversion(form), NumberFormatWarning)
             else:
                 n = int(column.notna().sum())
                 if n >= IDENTIFIER_ROWS and column.nunique(dropna=True) == n:
