@@ -357,7 +357,8 @@ class PriorShiftClassifier(BaseDecisionClassifier):
         then they are those of the held-out rows, an estimate (noisy on a
         few hundred rows, and it enters every adjusted probability and the
         EM estimate), so give a prefit estimator's training frequencies
-        here.
+        here. Given, ``y`` need not hold every class (it must for
+        ``test_prior="bbse"``, whose confusion matrix needs rows of each).
 
     Attributes
     ----------
@@ -468,15 +469,19 @@ class PriorShiftClassifier(BaseDecisionClassifier):
         order = np.argsort(classes)  # a prefit estimator's classes_ may be in any order
         t_all = order[np.searchsorted(classes, y, sorter=order)]
         counts = np.bincount(t_all, weights=weight, minlength=len(classes)).astype(np.float64)
-        if np.any(counts <= 0):
-            raise ValueError(f"y has no row (of positive sample_weight) of the class(es) "
-                             f"{classes[counts <= 0].tolist()}: the training prior needs "
-                             "rows of every class the estimator predicts.")
-        train_prior = counts / counts.sum()
+        method = self._method()
         if self.train_prior is not None:
             train_prior = _check_prior(self.train_prior, len(classes), "train_prior",
                                        positive=True)
-        method = self._method()
+        if np.any(counts <= 0) and (self.train_prior is None or method == "bbse"):
+            # the given train_prior needs no rows; the confusion matrix of bbse does
+            needs = ("the training prior" if self.train_prior is None
+                     else "the confusion matrix of test_prior='bbse'")
+            raise ValueError(f"y has no row (of positive sample_weight) of the class(es) "
+                             f"{classes[counts <= 0].tolist()}: {needs} needs rows of every "
+                             "class the estimator predicts.")
+        if self.train_prior is None:
+            train_prior = counts / counts.sum()
         if method is None:
             test_prior = _check_prior(self.test_prior, len(classes), "test_prior")
         else:

@@ -186,3 +186,23 @@ def test_a_prefit_estimator_adjusts_from_the_training_prior_given():
         with pytest.raises(ValueError, match=match):
             PriorShiftClassifier(model, cv="prefit", train_prior=bad).fit(
                 X_train[held_out], y_train[held_out])
+
+
+@pytest.mark.parametrize("test_prior", ["em", TEST_PRIOR])
+def test_a_given_training_prior_needs_no_rows_of_every_class(test_prior):
+    # with train_prior given, the held-out labels of a prefit estimator are not read for
+    # the prior: rows of two of its three classes are enough (EM, or a given test prior)
+    X_train, y_train, X_new, _ = _shifted_data(seed=4, n_unlabeled=2000)
+    model = LogisticRegression().fit(X_train[:1500], y_train[:1500])
+    trained = np.bincount(y_train[:1500], minlength=3) / 1500
+    rows = np.flatnonzero(y_train[1500:] != 2) + 1500
+    clf = PriorShiftClassifier(model, test_prior=test_prior, cv="prefit",
+                               train_prior=trained).fit(X_train[rows], y_train[rows])
+    np.testing.assert_array_equal(clf.train_prior_, trained)
+    assert clf.predict_proba(X_new).shape == (len(X_new), 3)
+    with pytest.raises(ValueError, match=r"class\(es\) \[2\]: the training prior needs"):
+        PriorShiftClassifier(model, test_prior=test_prior, cv="prefit").fit(
+            X_train[rows], y_train[rows])
+    with pytest.raises(ValueError, match=r"\[2\]: the confusion matrix of test_prior='bbse'"):
+        PriorShiftClassifier(model, test_prior="bbse", cv="prefit", train_prior=trained).fit(
+            X_train[rows], y_train[rows])
