@@ -21,8 +21,9 @@ Where a new loss goes
 ---------------------
 Pick the family module (``imbalance``, ``robust``, ``calibration``,
 ``metric``, ``ranking``), subclass :class:`PointwiseLoss` (implement
-:meth:`PointwiseLoss.loss_per_sample`) or :class:`BatchLoss` (implement
-``forward``), declare ``_parameter_constraints`` and decorate the class with
+``_loss_per_sample``, the terms of :meth:`PointwiseLoss.loss_per_sample` on
+checked inputs) or :class:`BatchLoss` (implement ``binary_loss``, which
+the base class extends to multiclass one-vs-rest, or ``forward``), declare ``_parameter_constraints`` and decorate the class with
 ``@register_loss("name")``. Reuse the helpers of this module
 (:func:`log_probs`, :func:`target_log_prob`, :func:`one_minus_p`,
 :func:`focal_factor`, :func:`one_hot`, :func:`weighted_mean`,
@@ -49,6 +50,7 @@ __all__ = [
     "PointwiseLoss",
     "available_losses",
     "check_class_counts",
+    "float32_if_half",
     "focal_factor",
     "get_loss",
     "log_prior",
@@ -74,6 +76,14 @@ _LOSSES = Registry("loss", listing="Available losses:")
 # ---------------------------------------------------------------------------
 # Shared tensor helpers: every loss builds on these instead of re-deriving them.
 # ---------------------------------------------------------------------------
+def float32_if_half(logits):
+    """``logits`` in float32 if they are float16 or bfloat16 (as every loss computes them),
+    else as given; the gradient flows back to the half-precision tensor."""
+    if isinstance(logits, torch.Tensor) and logits.dtype in (torch.float16, torch.bfloat16):
+        return logits.float()
+    return logits
+
+
 def log_probs(logits: torch.Tensor) -> torch.Tensor:
     """Row-wise ``log softmax(z)``, the numerically stable log-probabilities."""
     return F.log_softmax(logits, dim=1)
@@ -200,6 +210,7 @@ def check_class_counts(class_counts, *, name="class_counts") -> np.ndarray:
     return counts
 
 
+@torch.compiler.disable  # a cached host-side build: torch.compile runs it as it is
 def log_prior(class_counts, like: torch.Tensor) -> torch.Tensor:
     """``log pi_j`` with ``pi_j = n_j / sum_k n_k``, on the dtype and device of ``like``.
 
@@ -362,6 +373,12 @@ class Loss(BaseEstimator, nn.Module):
             if target.is_floating_point() or target.dtype == torch.bool:
                 raise TypeError(f"target must hold integer class indices; got {target.dtype}.")
             target = target.long()
+        if target.device.type == "cpu" and target.numel():  # no device synchronisation
+            low, high = (int(v) for v in torch.aminmax(target))
+            if low < 0 or high >= logits.shape[1]:
+                raise ValueError(f"target must hold class indices in [0, {logits.shape[1] - 1}] "
+                                 f"for logits of {logits.shape[1]} classes; got "
+                                 f"{low if low < 0 else high}.")
         if sample_weight is not None:
             if not isinstance(sample_weight, torch.Tensor):
                 sample_weight = torch.as_tensor(sample_weight)
@@ -414,27 +431,46 @@ class Loss(BaseEstimator, nn.Module):
         # gradient flows back to the half logits): several losses' terms leave float16's range
         # (65504) or precision, e.g. 1 / 1e-7 probability floors, squares of logits, pair
         # weights 1 / n^2 summed over many pairs.
-        if isinstance(logits, torch.Tensor) and logits.dtype in (torch.float16, torch.bfloat16):
-            logits = logits.float()
-        return super().__call__(logits, *args, **kwargs)
+        return super().__call__(float32_if_half(logits), *args, **kwargs)
 
 
 class PointwiseLoss(Loss):
     """A loss that is the weighted mean of per-sample terms ``l_i``.
 
-    Subclasses implement :meth:`loss_per_sample`; ``forward`` returns
+    Subclasses implement ``_loss_per_sample`` (the terms on checked inputs;
+    :meth:`loss_per_sample` checks and calls it); ``forward`` returns
     ``sum_i w_i l_i / sum_i w_i``.
     """
 
     pointwise: ClassVar[bool] = True
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        implemented = cls._loss_per_sample is not PointwiseLoss._loss_per_sample
+        if "loss_per_sample" in vars(cls) and not implemented:
+            raise TypeError(f"{cls.__name__} overrides loss_per_sample, which checks the "
+                            "inputs and calls _loss_per_sample: implement _loss_per_sample "
+                            "instead (the per-sample terms on checked inputs).")
+
     def loss_per_sample(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        """Unreduced loss, shape ``(n,)`` (used by ``"dro_kl"`` and tests)."""
+        """Unreduced loss, shape ``(n,)`` (used by ``"dro_kl"``).
+
+        The inputs are checked and converted as by a call of the loss:
+        ``target`` of ``n`` integer class indices of any integer dtype,
+        half-precision logits computed in float32.
+        """
+        logits = float32_if_half(logits)
+        target, _ = self._check_inputs(logits, target, None)
+        return self._loss_per_sample(logits, target)
+
+    def _loss_per_sample(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """The per-sample terms on checked inputs (int64 ``target``): what a subclass
+        implements."""
         raise NotImplementedError
 
     def forward(self, logits, target, sample_weight=None):
         target, sample_weight = self._check_inputs(logits, target, sample_weight)
-        return weighted_mean(self.loss_per_sample(logits, target), sample_weight)
+        return weighted_mean(self._loss_per_sample(logits, target), sample_weight)
 
 
 class BatchLoss(Loss):

@@ -54,7 +54,7 @@ class SquentropyLoss(PointwiseLoss):
         super().__init__()
         self._validate()
 
-    def loss_per_sample(self, logits, target):
+    def _loss_per_sample(self, logits, target):
         cross_entropy = target_nll(logits, target)
         # Zero the target column exactly (no sum-minus-target cancellation).
         wrong_sq = logits.square().scatter(1, target.unsqueeze(1), 0.0).sum(dim=1)
@@ -110,7 +110,7 @@ class EncouragingLoss(PointwiseLoss):
         self.log_end = log_end
         self._validate()
 
-    def loss_per_sample(self, logits, target):
+    def _loss_per_sample(self, logits, target):
         log_p_y = target_log_prob(log_probs(logits), target)
         end = float(self.log_end)
         q = one_minus_p(log_p_y)  # 1 - p_y, used by both branches
@@ -166,6 +166,14 @@ class SphericalZLoss(PointwiseLoss):
     the network to ever larger logits. Needs ``K >= 3`` (for ``K = 2``,
     :math:`\hat z \in \{-1, +1\}` and the gradient vanishes); ``K = 2``
     raises ValueError. Unrelated to the PaLM-style "z-loss" regulariser.
+
+    The price of the invariance: the gradient scales as :math:`1/\sigma(z)`.
+    Where a row's logits are all equal (e.g. from an output layer
+    initialised to zero) it is about :math:`(1 - 1/K)/\epsilon = 10^7`
+    times a row's weight: a plain SGD step there diverges, and
+    half-precision logits receive an infinite gradient. Train with an
+    adaptive optimiser (the estimator's AdamW normalises the step) from a
+    random initialisation, as the estimator does.
     """
 
     min_classes = 3
@@ -180,7 +188,7 @@ class SphericalZLoss(PointwiseLoss):
         self.b = b
         self._validate()
 
-    def loss_per_sample(self, logits, target):
+    def _loss_per_sample(self, logits, target):
         self.check_n_classes(logits.shape[1])
         centred = logits - logits.mean(dim=1, keepdim=True)
         var = centred.square().mean(dim=1)

@@ -125,7 +125,7 @@ class FocalLoss(PointwiseLoss):
                 )
         return a[target]
 
-    def loss_per_sample(self, logits, target):
+    def _loss_per_sample(self, logits, target):
         log_p_y = target_log_prob(log_probs(logits), target)
         loss = -log_p_y
         if self.gamma != 0:
@@ -178,7 +178,7 @@ class Poly1Loss(PointwiseLoss):
         self.epsilon = epsilon
         self._validate()
 
-    def loss_per_sample(self, logits, target):
+    def _loss_per_sample(self, logits, target):
         log_p_y = target_log_prob(log_probs(logits), target)
         return -log_p_y + one_minus_p(log_p_y, scale=self.epsilon)
 
@@ -248,7 +248,7 @@ class LogitAdjustedLoss(_ClassCountsMixin, PointwiseLoss):
         self.class_counts = class_counts
         self._validate()
 
-    def loss_per_sample(self, logits, target):
+    def _loss_per_sample(self, logits, target):
         offset = self._log_prior(logits)
         if self.tau != 1:  # 1.0 * x == x: skip the kernel
             offset = self.tau * offset
@@ -360,7 +360,7 @@ class LDAMLoss(_ClassCountsMixin, PointwiseLoss):
         r"""Per-class margins :math:`\Delta_j`, shape ``(K,)``, on the dtype of ``logits``."""
         return _ldam_margins(self._log_prior(logits), float(self.max_margin))
 
-    def loss_per_sample(self, logits, target):
+    def _loss_per_sample(self, logits, target):
         index = target.unsqueeze(1)
         # z - Delta_y e_y: subtract the margin from the target column only.
         shifted = logits.scatter_add(1, index, -self.margins(logits)[index])
@@ -410,7 +410,7 @@ class _OverlapLoss(PointwiseLoss):
         # exp(log_softmax) is faster than torch.softmax for small K on the CPU.
         return log_probs(logits).exp()
 
-    def loss_per_sample(self, logits, target):
+    def _loss_per_sample(self, logits, target):
         q = self._weighted_probs(logits)
         n_classes, dtype = logits.shape[1], logits.dtype
 

@@ -184,7 +184,7 @@ class CompSumLoss(PointwiseLoss):
         self.tau = tau
         self._validate()
 
-    def loss_per_sample(self, logits, target):
+    def _loss_per_sample(self, logits, target):
         s = self.tau - 1.0
         if abs(s) < _CE_BRANCH_TOL:
             s = 0.0
@@ -231,7 +231,7 @@ class GCELoss(PointwiseLoss):
         self.q = q
         self._validate()
 
-    def loss_per_sample(self, logits, target):
+    def _loss_per_sample(self, logits, target):
         return _power_loss(target_log_prob(log_probs(logits), target), float(self.q))
 
 
@@ -266,7 +266,7 @@ class MAELoss(PointwiseLoss):
         super().__init__()
         self._validate()
 
-    def loss_per_sample(self, logits, target):
+    def _loss_per_sample(self, logits, target):
         return _power_loss(target_log_prob(log_probs(logits), target), 1.0)
 
 
@@ -302,7 +302,7 @@ class NCELoss(PointwiseLoss):
         super().__init__()
         self._validate()
 
-    def loss_per_sample(self, logits, target):
+    def _loss_per_sample(self, logits, target):
         return _normalized_focal(log_probs(logits), target, 0.0)
 
 
@@ -338,7 +338,7 @@ class _ActivePassiveLoss(PointwiseLoss):
         """``(active term, 1 - p_y)``, both of shape ``(n,)``."""
         raise NotImplementedError
 
-    def loss_per_sample(self, logits, target):
+    def _loss_per_sample(self, logits, target):
         active, one_minus_p_y = self._active(log_probs(logits), target)
         if self.alpha != 1:  # x * 1.0 == x: skip the kernel
             active = self.alpha * active
@@ -569,7 +569,7 @@ class LDRKLLoss(PointwiseLoss):
         self.margin = margin
         self._validate()
 
-    def loss_per_sample(self, logits, target):
+    def _loss_per_sample(self, logits, target):
         n_classes = logits.shape[1]
         # c * 1[k != y] + z_k - z_y; the target column is set to exactly 0.
         index = target.unsqueeze(1)

@@ -55,7 +55,7 @@ class CrossEntropyLoss(PointwiseLoss):
         """Proper (minimised by the posterior) only without label smoothing."""
         return self.label_smoothing == 0
 
-    def loss_per_sample(self, logits, target):
+    def _loss_per_sample(self, logits, target):
         return F.cross_entropy(
             logits, target, reduction="none", label_smoothing=float(self.label_smoothing),
             ignore_index=NO_IGNORE_INDEX,

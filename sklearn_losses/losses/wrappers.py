@@ -9,7 +9,7 @@ import torch
 from sklearn.utils._param_validation import Interval, Options
 from torch import nn
 
-from .base import Loss, get_loss, get_loss_class, register_loss
+from .base import Loss, float32_if_half, get_loss, get_loss_class, register_loss
 
 __all__ = ["LogitClip", "clip_logits"]
 
@@ -182,6 +182,7 @@ class LogitClip(Loss):
                 f"loss_per_sample is only defined around pointwise losses; "
                 f"'{self._inner.name}' is batch-level."
             )
+        logits = float32_if_half(logits)  # clipped in float32, as a call of the loss does
         return self._inner.loss_per_sample(clip_logits(logits, self.delta), target)
 
     def forward(self, logits, target, sample_weight=None):

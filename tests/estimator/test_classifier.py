@@ -569,7 +569,7 @@ class _ExplodingLoss(PointwiseLoss):
         super().__init__()
         self.after = after
 
-    def loss_per_sample(self, logits, target):
+    def _loss_per_sample(self, logits, target):
         self.calls_ = getattr(self, "calls_", 0) + 1
         loss = -target_log_prob(log_probs(logits), target)
         return loss * float("nan") if self.calls_ > self.after else loss

@@ -36,7 +36,7 @@ class _FaultyLoss(PointwiseLoss):
         self.after = after
         self.fault = fault
 
-    def loss_per_sample(self, logits, target):
+    def _loss_per_sample(self, logits, target):
         loss = target_nll(logits, target)
         if not logits.requires_grad:  # validation pass
             return loss

@@ -167,6 +167,45 @@ def test_pointwise_loss_per_sample_matches_forward(name):
     torch.testing.assert_close(loss(logits, target, w), (per_sample * w).sum() / w.sum())
 
 
+@pytest.mark.parametrize("name", available_losses(kind="pointwise"))
+def test_loss_per_sample_checks_and_converts_its_inputs_as_a_call_does(name):
+    # it skipped the call's checks: a target of half the rows gave half the values, integer
+    # dtypes other than int64 failed for some losses, float16 logits overflowed to inf
+    k = n_classes_for(name)[-1]
+    loss = make_loss(name, k)
+    logits, target = _batch(8, k, dtype=torch.float32)
+    with pytest.raises(ValueError, match=r"target must have shape \(8,\)"):
+        loss.loss_per_sample(logits, target[:4])
+    expected = loss.loss_per_sample(logits, target)
+    for dtype in (torch.int32, torch.uint8, torch.int8):
+        torch.testing.assert_close(loss.loss_per_sample(logits, target.to(dtype)), expected)
+    with pytest.raises(TypeError, match="integer class indices"):
+        loss.loss_per_sample(logits, target.float())
+    big = logits * 300  # beyond float16's range once squared or exponentiated
+    half = loss.loss_per_sample(big.half(), target)
+    assert half.dtype == torch.float32 and torch.isfinite(half).all()
+    torch.testing.assert_close(half, loss.loss_per_sample(big.half().float(), target))
+
+
+def test_a_pointwise_loss_implements_the_terms_not_the_checked_call():
+    from sklearn_losses.losses import PointwiseLoss
+
+    with pytest.raises(TypeError, match="implement _loss_per_sample instead"):
+        class OldStyle(PointwiseLoss):
+            def loss_per_sample(self, logits, target):
+                return logits[:, 0]
+
+
+@pytest.mark.parametrize("name", ["logit_adjusted", "ldam"])
+def test_the_class_prior_losses_compile(name):
+    # the cached build of log(prior) failed inside torch.compile unless an eager call of the
+    # same counts had filled the cache (numpy's frombuffer in the traced function)
+    loss = get_loss(name, class_counts=[90, 13])
+    logits, target = _batch(8, 2, dtype=torch.float32)
+    compiled = torch.compile(loss, backend="eager")
+    torch.testing.assert_close(compiled(logits, target), loss(logits, target))
+
+
 def test_unknown_loss_lists_valid_names():
     with pytest.raises(ValueError, match="Unknown loss 'nope'.*cross_entropy"):
         get_loss("nope")
@@ -226,8 +265,14 @@ def test_a_target_out_of_range_is_an_error(name, k, bad):
     target = target.clone()
     target[3] = k if bad == "K" else bad
     for w in (None, torch.ones(12, dtype=logits.dtype)):
-        with pytest.raises((IndexError, RuntimeError, ValueError)):
+        # one message for every loss (it was an IndexError or RuntimeError of the indexing,
+        # ldam's about its margin vector)
+        with pytest.raises(ValueError, match=rf"class indices in \[0, {k - 1}\].*got "
+                                             rf"{k if bad == 'K' else bad}\."):
             loss(logits, target, sample_weight=w)
+    if loss.pointwise:
+        with pytest.raises(ValueError, match="class indices in"):
+            loss.loss_per_sample(logits, target)
 
 
 def test_a_failed_set_params_leaves_the_parameters_as_they_were():
