@@ -524,7 +524,8 @@ def cross_validate_configs(estimators, X, y, folds, scoring, *, n_jobs=1, on_fol
                 record(result)
             drain()
         else:
-            from joblib import Parallel, delayed
+            # scikit-learn's configuration (metadata routing, set_output) goes with each task
+            from sklearn.utils.parallel import Parallel, delayed
 
             jobs = (delayed(_task)(name, k, est, X, y_arr, train, test, scoring, y_train,
                                    warm, return_estimator)

@@ -140,6 +140,11 @@ def _fit_member(task, member, X, y, sample_weight, fold, f, classes, deadline, e
     if deadline is not None and not exempt and time.time() > deadline:
         return MemberFit(task, skipped=True)
     train, test = np.flatnonzero(fold != f), np.flatnonzero(fold == f)
+    if sample_weight is not None:
+        # a class whose training rows all weigh 0 has nothing to learn from: the member does
+        # not see it (as make_folds warns), instead of failing on a class of no weight
+        weighed = np.isin(y[train], y[train][sample_weight[train] > 0])
+        train = train if weighed.all() else train[weighed]
     X_tr, X_te = _safe_indexing(X, train), _safe_indexing(X, test)
     try:
         kwargs = sample_weight_params(
@@ -240,7 +245,10 @@ def fit_members(tasks, X, y, sample_weight, fold, classes, *, n_jobs=None, deadl
         In the order of ``tasks``. Their warnings are not re-emitted here:
         see :func:`reemit_warnings`.
     """
-    from joblib import Parallel, delayed, effective_n_jobs
+    from joblib import effective_n_jobs
+    # scikit-learn's Parallel and delayed carry its configuration (metadata routing,
+    # set_output) into the worker processes; joblib's alone do not
+    from sklearn.utils.parallel import Parallel, delayed
 
     args = [(i, member, X, y, sample_weight, fold, f, classes, deadline, exempt,
              capture_errors, eval_set) for i, (member, f, exempt) in enumerate(tasks)]

@@ -520,6 +520,59 @@ def test_pipeline_members_take_sample_weight_under_metadata_routing():
         np.testing.assert_allclose(member[-1].coef_, ref[-1].coef_, rtol=1e-6)
 
 
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_parallel_members_see_the_scikit_learn_configuration(n_jobs):
+    # joblib's workers did not inherit scikit-learn's configuration: with n_jobs=2 the
+    # members' scalers ignored the routed weights, and set_output's pandas frames were lost
+    import pandas as pd
+    import sklearn
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(200, 5, weights=[0.8], random_state=0)
+    w = np.where(y == 1, 20.0, 1.0)
+    with sklearn.config_context(enable_metadata_routing=True):
+        pipe = make_pipeline(StandardScaler().set_fit_request(sample_weight=True),
+                             LogisticRegression().set_fit_request(sample_weight=True))
+        clf = CrossFitClassifier(pipe, n_folds=2, n_jobs=n_jobs, random_state=0).fit(
+            X, y, sample_weight=w)
+    for j, member in enumerate(clf.estimators_):
+        rows = clf.fold_ != j
+        np.testing.assert_allclose(member[0].mean_, np.average(X[rows], axis=0,
+                                                               weights=w[rows]))
+    df = pd.DataFrame(X, columns=list("abcde"))
+    with sklearn.config_context(transform_output="pandas"):
+        clf = CrossFitClassifier(make_pipeline(StandardScaler(), LogisticRegression()),
+                                 n_folds=2, n_jobs=n_jobs, random_state=0).fit(df, y)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # "X has feature names, but ... fitted without"
+            clf.predict_proba(df)
+    assert list(clf.estimators_[0][-1].feature_names_in_) == list("abcde")
+
+
+def test_a_class_of_one_weighted_row_is_left_to_the_members_that_hold_it():
+    # its other rows weigh 0: the member holding out the weighted row saw the class with no
+    # weight, and its class weights (reweight="auto") failed the whole fit, though
+    # make_folds had warned that the member would not see the class
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 4))
+    y = np.r_[np.zeros(3), np.ones(27), np.full(30, 2)].astype(int)
+    w = np.ones(60)
+    w[:2] = 0.0  # class 0: 3 rows, 1 of positive weight
+    for est in (CrossFitClassifier(fast_net(max_epochs=3), n_folds=2, random_state=0),
+                LossPortfolioClassifier(configs={"net": dict(max_epochs=3)}, n_folds=2,
+                                        random_state=0, threshold=None)):
+        with pytest.warns(UserWarning, match=r"\[0\] have at most one row of positive"):
+            est.fit(X, y, sample_weight=w)
+        assert est.oof_proba_.shape == (60, 3) and np.isfinite(est.oof_proba_).all()
+    # the member holding out the weighted row of class 0 trained on classes 1 and 2
+    cross = CrossFitClassifier(fast_net(max_epochs=3), n_folds=2, random_state=0)
+    with pytest.warns(UserWarning, match="never sees the class"):
+        cross.fit(X, y, sample_weight=w)
+    member = cross.estimators_[cross.fold_[2]]
+    assert list(member.classes_) == [1, 2]
+    assert list(cross.estimators_[1 - cross.fold_[2]].classes_) == [0, 1, 2]
+
+
 def test_n_jobs_zero_is_refused_by_the_parameter_check():
     from sklearn.datasets import make_classification
     from sklearn.utils._param_validation import InvalidParameterError
