@@ -214,6 +214,33 @@ def estimate_prior_em(proba, train_prior, *, max_iter=1000, tol=1e-6):
     return prior / prior.sum()
 
 
+#: Below this many held-out rows predicted as a class, its row of the confusion matrix is
+#: noise (and the black-box shift estimate with it).
+BBSE_MIN_PREDICTED = 10
+#: Above this condition number of the confusion matrix, the estimate is called unreliable.
+BBSE_MAX_CONDITION = 1e3
+
+
+def _warn_poorly_conditioned(confusion, predicted, classes):
+    """Warn when the black-box shift estimate from ``confusion`` will be unreliable: a class
+    predicted on fewer than :data:`BBSE_MIN_PREDICTED` held-out rows, or a condition number
+    above :data:`BBSE_MAX_CONDITION` (errors in the predicted rates are amplified that much)."""
+    counts = np.bincount(predicted, minlength=len(classes))
+    labels = np.asarray(classes).tolist()
+    rare = [f"{labels[i]!r} on {counts[i]}" for i in np.flatnonzero(counts < BBSE_MIN_PREDICTED)]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        condition = np.linalg.cond(confusion)
+    if not rare and condition <= BBSE_MAX_CONDITION:
+        return
+    why = (f"it predicts the class(es) {', '.join(rare[:5])} of the {len(predicted)} held-out "
+           "rows" if rare else f"its condition number is {condition:.3g}")
+    warn_user(f"test_prior='bbse': the confusion matrix of the held-out predictions is "
+              f"poorly conditioned ({why}), so black-box shift estimation may give a test "
+              "prior far from the truth, zeros included, even with no shift at all. It needs "
+              "a classifier that predicts every class on a fair share of the held-out rows: "
+              "use test_prior='em' with calibrated probabilities, or more held-out rows.")
+
+
 def _bbse(confusion, mu):
     """Black-box shift estimate from the joint confusion ``C[i, j] = P(yhat=i, y=j)``."""
     w = np.linalg.lstsq(confusion, mu, rcond=None)[0]
@@ -342,6 +369,9 @@ class PriorShiftClassifier(BaseDecisionClassifier):
         or how :meth:`fit_prior` estimates it from unlabelled rows. Until
         :meth:`fit_prior` is called, ``"em"`` and ``"bbse"`` leave the
         probabilities as they are (``test_prior_`` is the training prior).
+        ``"bbse"`` warns at :meth:`fit` when its confusion matrix is poorly
+        conditioned (a class predicted on fewer than 10 held-out rows, or a
+        condition number above 1000): its estimates are then unreliable.
     cv : int, cross-validation generator, iterable or "prefit", default=5
         Only for ``test_prior="bbse"``: the splits whose out-of-fold
         predictions make the confusion matrix (stratified k-fold for an
@@ -496,8 +526,10 @@ class PriorShiftClassifier(BaseDecisionClassifier):
                                                  fit_params)
             w_rows = np.ones(len(rows)) if weight is None else weight[rows]
             confusion = np.zeros((len(classes), len(classes)))
-            np.add.at(confusion, (proba.argmax(axis=1), t_all[rows]), w_rows)
+            predicted = proba.argmax(axis=1)
+            np.add.at(confusion, (predicted, t_all[rows]), w_rows)
             self.confusion_ = confusion / w_rows.sum()
+            _warn_poorly_conditioned(self.confusion_, predicted, classes)
         elif hasattr(self, "confusion_"):
             del self.confusion_
         if estimator is None:

@@ -1,7 +1,10 @@
 """Prior shift: the adjustment formula, EM and BBSE estimates, PriorShiftClassifier."""
 
+import warnings
+
 import numpy as np
 import pytest
+from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss
 from sklearn.pipeline import make_pipeline
@@ -206,3 +209,22 @@ def test_a_given_training_prior_needs_no_rows_of_every_class(test_prior):
     with pytest.raises(ValueError, match=r"\[2\]: the confusion matrix of test_prior='bbse'"):
         PriorShiftClassifier(model, test_prior="bbse", cv="prefit", train_prior=trained).fit(
             X_train[rows], y_train[rows])
+
+
+def test_bbse_warns_when_its_confusion_matrix_is_poorly_conditioned():
+    # a rare class predicted on one held-out row of 400: BBSE gave [0.76, 0, 0.24, 0] for
+    # rows with no shift at all (EM [0.52, 0.29, 0.15, 0.04]) without a word
+    rng = np.random.default_rng(0)
+    k = rng.choice(4, size=400, p=[0.3, 0.5, 0.04, 0.16])
+    X = rng.normal(size=(400, 3)) + k[:, None] * 1.2
+    y = np.array(["beta", "alpha", "zeta", "gamma"])[k]
+    clf = PriorShiftClassifier(LogisticRegression(max_iter=1000), test_prior="bbse")
+    with pytest.warns(UserWarning, match=r"poorly conditioned \(it predicts the class\(es\) "
+                                         r"'zeta' on 1 of the 400 held-out rows\)"):
+        clf.fit(X, y)
+    # well separated classes, each predicted often: no warning
+    X, y = make_classification(600, n_classes=3, n_informative=4, class_sep=2.0,
+                               random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        PriorShiftClassifier(LogisticRegression(), test_prior="bbse").fit(X, y)
