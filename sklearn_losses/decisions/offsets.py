@@ -162,7 +162,10 @@ class TunedOffsetsClassifierCV(BaseDecisionClassifier):
         scorer name or scorer callable ``scorer(estimator, X, y)`` is
         evaluated at up to 100 candidate offsets per sweep (evenly spaced
         among the cut points); it must score ``predict`` (offsets do not
-        change ``predict_proba``).
+        change ``predict_proba``). Every row counts once: the offsets are
+        tuned unweighted (a ``sample_weight`` of :meth:`fit` goes to the
+        estimator), and a scorer that requests ``sample_weight`` under
+        metadata routing is an error.
     cv : int, float, cross-validation generator, iterable or "prefit", default=5
         The splits of the cross-fitting: an int for stratified k-fold, a
         float in (0, 1) for one stratified shuffle split of that test size,
@@ -270,6 +273,7 @@ class TunedOffsetsClassifierCV(BaseDecisionClassifier):
         self : TunedOffsetsClassifierCV
         """
         self._check_prefit_params(fit_params, used=())
+        self._check_unweighted_scoring()
         fit_params = self._estimator_fit_params(fit_params)
         X, y, classes, estimator = self._targets(X, y)
         if estimator is not None:
@@ -292,6 +296,20 @@ class TunedOffsetsClassifierCV(BaseDecisionClassifier):
         self.argmax_score_ = float(search.argmax_score)
         self.n_iter_ = n_iter
         return self
+
+    def _check_unweighted_scoring(self):
+        """Refuse a scorer that requests ``sample_weight`` (metadata routing): the search
+        counts every row once, and the weights would be left out without a word."""
+        from sklearn.utils.metadata_routing import _routing_enabled, get_routing_for_object
+
+        if not (callable(self.scoring) and _routing_enabled()):
+            return
+        if get_routing_for_object(self.scoring).consumes("score", ["sample_weight"]):
+            raise ValueError("TunedOffsetsClassifierCV tunes the offsets with every row "
+                             "counted once; its scoring requests sample_weight "
+                             "(set_score_request(sample_weight=True)), which it cannot "
+                             "honour. Use a scorer without the request, or, for a weighted "
+                             "binary threshold, scikit-learn's TunedThresholdClassifierCV.")
 
     def _score_spec(self, classes, y_idx):
         """``("fast", name, pos)`` or ``("scorer", scorer)`` for ``scoring``; ``y_idx``

@@ -59,3 +59,21 @@ def test_without_routing_the_fit_parameters_are_passed_as_before():
     _Recorder.seen = []
     RecallControlClassifier(_Recorder(), alpha=0.3).fit(X, y, sample_weight=w)
     assert set(_Recorder.seen) == {None}  # its own calibration weights, not the estimator's
+
+
+def test_the_offsets_refuse_a_scorer_that_requests_weights():
+    # the search counts every row once: a weighted scorer was followed silently unweighted
+    # (with weights routed to the estimator) or failed with "not routed to any object"
+    from sklearn_losses.metrics import get_scorer
+
+    X, y = make_classification(200, 5, weights=[0.8], random_state=0)
+    w = np.where(y == 1, 10.0, 1.0)
+    with sklearn.config_context(enable_metadata_routing=True):
+        scorer = get_scorer("f1", pos_label=1).set_score_request(sample_weight=True)
+        est = TunedOffsetsClassifierCV(
+            LogisticRegression().set_fit_request(sample_weight=True), scoring=scorer, cv=3)
+        with pytest.raises(ValueError, match="requests sample_weight"):
+            est.fit(X, y, sample_weight=w)
+        # without the request the scorer counts rows, as the search does
+        est.set_params(scoring=get_scorer("f1", pos_label=1)).fit(X, y, sample_weight=w)
+    assert 0 < est.best_score_ <= 1
