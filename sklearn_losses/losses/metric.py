@@ -197,6 +197,19 @@ _NOTES = r"""
     ``n_degenerate_batches_``. All classes are computed in one tensor
     operation, :math:`O(nK)` per batch.
 
+    **Multiclass: a class can be given up.** Once a class's rows all have
+    rival margins below about :math:`-1` (another class wins them),
+    :math:`A` saturates at 0 for them and their gradient vanishes
+    (:math:`dA/dm` is below :math:`10^{-6}` at :math:`m = -1` and
+    :math:`10^{-11}` at :math:`m = -2` with ``amplifier=73``): the class
+    is never predicted again. Measured on a 4-class table of 600 rows (shares 51/27/18/5%,
+    test on 2,000 new rows, 6 seeds, the estimator's defaults otherwise):
+    ``anyloss_balanced_accuracy`` never predicted the 18% class in 4 of 6
+    runs (test balanced accuracy 0.64-0.65, else 0.77-0.83; cross-entropy
+    0.83-0.84), while ``amplifier=5`` predicted every class in all 6 runs
+    (0.84). On multiclass problems use a small amplifier (5, the low end
+    of the grid) and check that ``predict`` returns every class.
+
     **Batch composition matters.** The loss is a function of the whole
     batch, not a mean of per-sample terms: the batch metric is not the
     dataset metric (Simpson's bias, :ref:`design-simpson`). Use large stratified
