@@ -347,6 +347,12 @@ class Loss(BaseEstimator, nn.Module):
         """Raise ValueError if the loss is not defined for ``n_classes`` classes."""
         if n_classes < cls.min_classes or (cls.max_classes is not None
                                            and n_classes > cls.max_classes):
+            if cls.max_classes == 2:
+                raise ValueError(
+                    f"The '{cls.name}' loss handles binary problems only (2 classes); got "
+                    f"{n_classes}. For more classes, wrap the estimator in scikit-learn's "
+                    "OneVsRestClassifier (one binary model per class)."
+                )
             upper = "" if cls.max_classes is None else f" and at most {cls.max_classes}"
             raise ValueError(
                 f"The '{cls.name}' loss needs at least {cls.min_classes}{upper} classes; "

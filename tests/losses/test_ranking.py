@@ -325,7 +325,7 @@ def test_ensloss_random_state_none_uses_torch_global_rng():
 
 def test_ensloss_binary_only():
     assert EnsLoss.max_classes == 2 and EnsLoss.stochastic
-    with pytest.raises(ValueError, match="at most 2"):
+    with pytest.raises(ValueError, match="binary problems only"):
         EnsLoss(random_state=0)(torch.zeros(4, 3, dtype=torch.float64), tl([0, 1, 2, 0]))
     with pytest.raises(ValueError):
         EnsLoss.check_n_classes(3)
@@ -374,3 +374,11 @@ def test_ovr_scores_match_the_dense_masked_logsumexp():
     torch.testing.assert_close(got, dense, rtol=1e-12, atol=1e-9)
     got.sum().backward()
     assert torch.isfinite(zg.grad).all()
+
+
+def test_a_binary_only_loss_on_more_classes_says_so_and_how_to_go_on():
+    # it said "needs at least 2 and at most 2 classes"
+    with pytest.raises(ValueError, match=r"'ensloss' loss handles binary problems only \(2 "
+                                         r"classes\); got 4\. .*OneVsRestClassifier"):
+        EnsLoss.check_n_classes(4)
+    EnsLoss.check_n_classes(2)
