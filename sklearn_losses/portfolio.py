@@ -648,7 +648,9 @@ class LossPortfolioClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstima
             Class labels (strings too); every class needs at least 2 rows.
         sample_weight : array-like of shape (n_samples,), default=None
             Passed to each member's ``fit`` and ``eval_set``, and weighting
-            the temperatures and the metric of the selection.
+            the temperatures and the metric of the selection. Under metadata
+            routing, an extra estimator told
+            ``set_fit_request(sample_weight=False)`` trains unweighted.
 
         Returns
         -------

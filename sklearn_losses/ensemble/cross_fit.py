@@ -261,7 +261,9 @@ class CrossFitClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstimatorMi
         sample_weight : array-like of shape (n_samples,), default=None
             Passed to each member's ``fit`` (its training rows) and with its
             ``eval_set`` (its held-out rows), and weighting the fit of the
-            temperature and threshold.
+            temperature and threshold. Under metadata routing, a member told
+            ``set_fit_request(sample_weight=False)`` trains unweighted (a
+            ``Pipeline`` routes them to the steps that requested them).
 
         Returns
         -------

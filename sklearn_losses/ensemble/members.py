@@ -86,8 +86,9 @@ def sample_weight_params(estimator, sample_weight) -> dict:
     unless metadata routing is enabled (``sklearn.set_config(
     enable_metadata_routing=True)``): the Pipeline then takes
     ``sample_weight`` itself and routes it to the steps that requested it
-    (``set_fit_request(sample_weight=True)``), refusing step prefixes.
-    Raises ValueError naming the estimator when it takes no weights.
+    (``set_fit_request(sample_weight=True)``), refusing step prefixes; and
+    under routing an estimator told ``set_fit_request(sample_weight=False)``
+    gets none (``{}``). Raises ValueError naming the estimator when it takes no weights.
     """
     if sample_weight is None:
         return {}
@@ -102,10 +103,25 @@ def sample_weight_params(estimator, sample_weight) -> dict:
                              f"{name!r} is {last!r}.")
         return {f"{name}__{key}": value
                 for key, value in sample_weight_params(last, sample_weight).items()}
+    if get_config().get("enable_metadata_routing") and _declines_weights(estimator):
+        return {}  # set_fit_request(sample_weight=False): the ensemble alone uses them
     if not _accepts(estimator.fit, "sample_weight", var_keyword=True):
         raise ValueError(f"sample_weight was given, but {type(estimator).__name__}.fit "
                          "takes no sample_weight.")
     return {"sample_weight": sample_weight}
+
+
+def _declines_weights(estimator) -> bool:
+    """Whether ``estimator`` was told ``set_fit_request(sample_weight=False)`` (metadata
+    routing). An unset request passes the weights on, as without routing: the portfolio's
+    own networks, which the user cannot reach, are weighted so."""
+    from sklearn.utils.metadata_routing import get_routing_for_object
+
+    try:
+        requests = get_routing_for_object(estimator).fit.requests
+    except AttributeError:  # not a scikit-learn estimator (no requests), or a router
+        return False
+    return requests.get("sample_weight") is False
 
 
 def _takes_eval_set(estimator) -> bool:

@@ -573,6 +573,31 @@ def test_a_class_of_one_weighted_row_is_left_to_the_members_that_hold_it():
     assert list(cross.estimators_[1 - cross.fold_[2]].classes_) == [0, 1, 2]
 
 
+def test_a_member_that_declines_the_weights_trains_unweighted_under_routing():
+    # set_fit_request(sample_weight=False) was ignored: the weights reached the member
+    import sklearn
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(200, 5, weights=[0.8], random_state=0)
+    w = np.where(y == 1, 20.0, 1.0)
+    with sklearn.config_context(enable_metadata_routing=True):
+        declines = LogisticRegression().set_fit_request(sample_weight=False)
+        plain = CrossFitClassifier(declines, n_folds=2, random_state=0).fit(X, y)
+        weighted = CrossFitClassifier(declines, n_folds=2, random_state=0).fit(
+            X, y, sample_weight=w)
+        wants = CrossFitClassifier(LogisticRegression().set_fit_request(sample_weight=True),
+                                   n_folds=2, random_state=0).fit(X, y, sample_weight=w)
+        portfolio = LossPortfolioClassifier(configs={}, extra_estimators={"lr": declines},
+                                            n_folds=2, random_state=0, threshold=None).fit(
+            X, y, sample_weight=w)
+    for a, b, c in zip(plain.estimators_, weighted.estimators_, wants.estimators_):
+        np.testing.assert_allclose(a.coef_, b.coef_)
+        assert not np.allclose(a.coef_, c.coef_)
+    # the ensemble still weighs its own fits: the temperature of the weighted rows
+    assert weighted.temperature_ != plain.temperature_
+    assert list(portfolio.leaderboard_["status"]) == ["ok"]
+
+
 def test_n_jobs_zero_is_refused_by_the_parameter_check():
     from sklearn.datasets import make_classification
     from sklearn.utils._param_validation import InvalidParameterError
