@@ -522,16 +522,15 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
 
         ``input_features`` is checked as scikit-learn's transformers check it
         (``feature_names_in_`` when fitted on a DataFrame, else its length);
-        on the all-numeric path its names are used, on the others the names
-        seen in :meth:`fit` (``x0``, ``x1``, ... for an array).
+        on the all-numeric paths (dense or sparse) its names are used, on the
+        others the names seen in :meth:`fit` (``x0``, ``x1``, ... for an
+        array).
         """
         from sklearn.utils.validation import _check_feature_names_in
 
         check_is_fitted(self, "transformer_")
         names = _check_feature_names_in(self, input_features)
-        if isinstance(self.transformer_, MaxAbsScaler):
-            return names
-        if isinstance(self.transformer_, RobustSmoothClipScaler):
+        if isinstance(self.transformer_, (MaxAbsScaler, RobustSmoothClipScaler)):
             return np.asarray([f"num__{n}" for n in names], dtype=object)
         return _unique_names(self.transformer_.get_feature_names_out())
 

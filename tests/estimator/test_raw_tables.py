@@ -293,6 +293,12 @@ def test_encoder_feature_names_check_input_features_and_follow_set_output():
     assert list(enc.get_feature_names_out(["p", "q"])) == ["num__p", "num__q"]
     with pytest.raises(ValueError, match="length"):
         enc.get_feature_names_out(["p"])
+    # sparse input: the same prefixes (the names came back bare)
+    import scipy.sparse as sp
+
+    enc = TabularEncoder().fit(sp.random(20, 2, density=0.5, format="csr", random_state=0))
+    assert list(enc.get_feature_names_out()) == ["num__x0", "num__x1"]
+    assert list(enc.get_feature_names_out(["p", "q"])) == ["num__p", "num__q"]
     frame = pd.DataFrame({"a": np.arange(20.0), "c": ["u", "v"] * 10})
     enc = TabularEncoder().fit(frame, np.arange(20) % 2)
     with pytest.raises(ValueError, match="feature_names_in_"):
