@@ -314,13 +314,25 @@ def warn_max_epochs(stopping, stop_reason, max_epochs, values=None, lower_is_bet
         ConvergenceWarning)
 
 
-def warn_improper_prior_calibration(loss, class_weight, balanced_batches):
-    """Warn when ``calibration="prior"`` divides a prior out of a loss that is not proper.
+def warn_improper_prior_calibration(loss, class_weight, balanced_batches, scheme=None):
+    """Warn when ``calibration="prior"`` divides a prior out of a loss that is not proper,
+    or cannot undo an instance-level scheme.
 
     The correction is exact for proper losses (``loss.proper``); for the
     others it is approximate, and it only does something when class weights
-    or balanced batches changed the prior the loss saw.
+    or balanced batches changed the prior the loss saw. An instance-level
+    scheme (``dro_kl``) weighs each row by its own loss: no prior describes
+    what that did to the probabilities (with cross-entropy it sharpens them
+    like a temperature below 1), so the correction leaves it in place.
     """
+    if scheme is not None and getattr(scheme, "instance_level", False):
+        warn_user(
+            f"calibration='prior' cannot undo reweight={scheme.name!r}: it weighs each "
+            "row by its own loss, which distorts the probabilities in a way no class prior "
+            "describes (with cross-entropy they come out over-confident, as with a "
+            "temperature below 1). Use calibration='temperature', which fits a "
+            "temperature on held-out rows.")
+        return
     if getattr(loss, "proper", False) or (class_weight is None and not balanced_batches):
         return
     what = " and ".join(name for name, on in (("class weights", class_weight is not None),

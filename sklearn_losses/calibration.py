@@ -36,14 +36,17 @@ def prior_logit_offset(loss, class_weight, row_counts, balanced_batches) -> np.n
     sample weight of the class's rows and :math:`m_k` the rows of class
     :math:`k` drawn per epoch (:math:`N_k` with the ``"random"`` and
     ``"stratified"`` samplers, the same for every class with the
-    ``"balanced"`` one). So :math:`p_k \propto q_k \pi_k / \tilde\pi_k`,
+    ``"balanced"`` one, which draws only rows of positive weight: their
+    mean weight is :math:`W_k / N^+_k`, with :math:`N^+_k` the class's rows
+    of positive weight). So :math:`p_k \propto q_k \pi_k / \tilde\pi_k`,
     i.e. the offset
 
     .. math::
 
-        \delta_k = -\log c_k + [\text{balanced}] \log (N_k / N) + a_k
+        \delta_k = -\log c_k + [\text{balanced}] \log (N^+_k / N^+) + a_k
 
-    (up to a constant; :math:`N` the number of rows), with :math:`a_k` the loss's own
+    (up to a constant; :math:`N^+` the number of rows of positive weight,
+    :math:`N^+_k = N_k` without weights), with :math:`a_k` the loss's own
     ``prior_logit_offset()`` (``tau log pi_k`` for ``logit_adjusted`` /
     ``balanced_softmax``). With the balanced sampler it is the *row* counts
     that enter, not the weighted counts: with a weight of 3 on every row of
@@ -67,7 +70,8 @@ def prior_logit_offset(loss, class_weight, row_counts, balanced_batches) -> np.n
     class_weight : ndarray of shape (n_classes,) or None
         Class weights the training applied (their log is subtracted).
     row_counts : ndarray of shape (n_classes,)
-        Number of training rows of each class (not weighted).
+        Number of training rows of positive weight of each class (not
+        weighted): those the balanced sampler draws from.
     balanced_batches : bool
         Whether training used the ``"balanced"`` batch sampler.
 
@@ -83,7 +87,8 @@ def prior_logit_offset(loss, class_weight, row_counts, balanced_batches) -> np.n
         offset -= np.log(np.where(class_weight > 0, class_weight, 1.0))
     if balanced_batches:
         row_counts = np.asarray(row_counts, dtype=np.float64)
-        offset += np.log(row_counts / row_counts.sum())
+        with np.errstate(divide="ignore"):  # a class never drawn: nothing to divide out
+            offset += np.where(row_counts > 0, np.log(row_counts / row_counts.sum()), 0.0)
     loss_offset = loss.prior_logit_offset()
     if loss_offset is not None:
         offset += loss_offset
@@ -177,7 +182,9 @@ def fit_calibration(plan, module, class_weight, X, y_enc, weight, n_threads=None
 
     if plan.calibration is None:
         return None, 1.0
-    offset = prior_logit_offset(plan.loss, class_weight, plan.row_counts,
+    drawn = getattr(plan, "drawn_counts", None)  # None: a plan made before the field
+    offset = prior_logit_offset(plan.loss, class_weight,
+                                plan.row_counts if drawn is None else drawn,
                                 plan.batch_sampler == "balanced")
     if plan.calibration == "prior" or plan.valid_index is None:
         return offset, 1.0

@@ -287,7 +287,10 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
           approximate (off by up to tens of points of probability for
           focal, gce, nce_rce with balanced weights) and ``fit`` warns
           when it has something to divide out (class weights or balanced
-          batches): use ``"temperature"``.
+          batches): use ``"temperature"``. No prior describes what
+          ``reweight="dro_kl"`` does to the probabilities (each row weighed
+          by its own loss): ``fit`` warns and ``"temperature"`` is the
+          correction.
         - ``"temperature"``: the prior correction where it applies, then
           temperature scaling: one ``T > 0`` fitted by weighted negative
           log-likelihood on the validation split (held out even when

@@ -78,6 +78,10 @@ class TrainingPlan:
         The labels of the network's outputs.
     row_counts, class_counts : ndarray of shape (K,)
         Training rows per class, and their total ``sample_weight``.
+    drawn_counts : ndarray of shape (K,) or None
+        Training rows of positive ``sample_weight`` per class, those the
+        ``"balanced"`` batch sampler draws from (``row_counts`` without
+        weights; None in plans made before it, read as ``row_counts``).
     weight_counts : ndarray of shape (K,)
         The frequencies behind the class weights and the losses' priors:
         ``class_counts``, divided by their largest value when their total is
@@ -156,6 +160,7 @@ class TrainingPlan:
     verbose: int = 0
     lr_schedule: str = field(default="constant")
     loss_positive: int | None = None
+    drawn_counts: np.ndarray | None = None
 
     @property
     def n_classes(self) -> int:
@@ -256,7 +261,8 @@ def scheme_of(reweight) -> Reweighting | None:
 def class_setup(params, classes, y_enc, sample_weight, seed, monitor=None) -> dict:
     """The class frequencies and what depends on them, with their checks and warnings.
 
-    ``row_counts``, ``class_counts``, ``loss``, ``loss_positive``, ``reweight``,
+    ``row_counts``, ``class_counts``, ``drawn_counts``, ``loss``, ``loss_positive``,
+    ``reweight``,
     ``scheme``, ``class_weight`` and ``batch_sampler``; ``monitor``
     (the early-stopping metric) may fix the class a binary loss measures.
     """
@@ -264,6 +270,8 @@ def class_setup(params, classes, y_enc, sample_weight, seed, monitor=None) -> di
     row_counts = np.bincount(y_enc, minlength=n_classes)
     class_counts = (row_counts if sample_weight is None
                     else np.bincount(y_enc, weights=sample_weight, minlength=n_classes))
+    drawn_counts = (row_counts if sample_weight is None
+                    else np.bincount(y_enc[np.asarray(sample_weight) > 0], minlength=n_classes))
     # Frequencies of the class weights and the losses' priors: the weighted counts, unless
     # their total is so small (tiny sample_weight) that frequency formulas underflow; only
     # relative weights matter, so those are divided by their largest count first.
@@ -286,8 +294,9 @@ def class_setup(params, classes, y_enc, sample_weight, seed, monitor=None) -> di
     balanced = batch_sampler == "balanced"
     _checks.warn_prior_twice(loss, class_weight, scheme, balanced)
     if params["calibration"] == "prior":
-        _checks.warn_improper_prior_calibration(loss, class_weight, balanced)
+        _checks.warn_improper_prior_calibration(loss, class_weight, balanced, scheme)
     return dict(row_counts=row_counts, class_counts=class_counts, weight_counts=counts,
+                drawn_counts=drawn_counts,
                 loss=loss, loss_positive=loss_positive, reweight=reweight,
                 scheme=scheme, class_weight=class_weight,
                 batch_sampler=batch_sampler)
@@ -400,7 +409,7 @@ def make_plan(params, X, y_enc, classes, sample_weight, *, monitor, previous=Non
     if partial and previous is not None:
         setup = {k: getattr(previous, k) for k in (
             "row_counts", "class_counts", "weight_counts", "loss_positive", "reweight",
-            "class_weight", "batch_sampler")}
+            "class_weight", "batch_sampler", "drawn_counts")}
         setup["scheme"] = scheme_of(previous.reweight)
         setup["loss"] = get_loss(previous.loss)  # a copy: its batch counters start afresh
     else:

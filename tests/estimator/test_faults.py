@@ -172,6 +172,33 @@ def test_prior_calibration_with_balanced_batches_and_sample_weight_gives_the_wei
     assert abs(np.average(p1, weights=sw) - weighted_prior) < 0.05
 
 
+def test_prior_calibration_with_balanced_batches_counts_the_rows_it_draws():
+    # the balanced sampler draws rows of positive weight only; the correction counted every
+    # row, so with half of a class at weight 0 its probabilities were off by log 2 in
+    # log-odds (a reviewer's Gaussians: 0.045 from the true posterior against 0.002)
+    X, y, _ = _weighted_imbalance()
+    sw = np.ones(len(y))
+    sw[np.flatnonzero(y == 0)[::2]] = 0.0  # 450 of the 900 negatives weigh 0
+    clf = WeightedLossClassifier(batch_sampler="balanced", calibration="prior",
+                                 early_stopping=False, max_epochs=2, **TINY)
+    clf.fit(X, y, sample_weight=sw)
+    offset = clf.logit_offset_
+    np.testing.assert_allclose(offset[1] - offset[0], np.log(100 / 450))
+    np.testing.assert_array_equal(clf.plan_.drawn_counts, [450, 100])
+    np.testing.assert_array_equal(clf.class_row_counts_, [900, 100])  # unchanged
+
+
+@pytest.mark.parametrize("kw", [dict(loss="cross_entropy"), dict(loss="focal")])
+def test_prior_calibration_under_dro_kl_warns_that_it_cannot_undo_it(kw):
+    # an instance-level scheme distorts the probabilities like a temperature; the correction
+    # left them as they were (offset 0), silently for a proper loss
+    X, y = _data()
+    clf = WeightedLossClassifier(reweight="dro_kl", calibration="prior", max_epochs=2,
+                                 early_stopping=False, **kw, **TINY)
+    with pytest.warns(UserWarning, match="cannot undo reweight='dro_kl'"):
+        clf.fit(X, y)
+
+
 def test_zero_weight_class_with_balanced_batches_and_prior_calibration_predicts():
     X, y = _data(n=300, n_classes=3)
     sw = np.where(y == 2, 0.0, 1.0)
