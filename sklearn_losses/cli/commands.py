@@ -15,7 +15,8 @@ from pathlib import Path
 from .._utils import dedupe, format_warning
 from .._warnings import SILENT_CATEGORIES
 from ._base import PROG, CLIError, error, format_label, plural, unknown
-from .parser import DEFAULT_LOSSES, DEFAULT_REWEIGHT, FULL, QUICK, build_parser
+from .parser import (DEFAULT_BASELINE, DEFAULT_LOSSES, DEFAULT_REWEIGHT, FULL, QUICK,
+                     build_parser)
 from .report import DECIMALS
 
 __all__ = ["cmd_compare", "cmd_list_losses", "main", "resolve_losses",
@@ -182,6 +183,17 @@ def resolve_reweightings(names) -> list:
     return dedupe(out)
 
 
+def resolve_baselines(names) -> list[str]:
+    """``--baseline``: the reference models, in order, once each; ``none`` alone for none."""
+    names = list(DEFAULT_BASELINE if names is None else names)
+    if "none" in names:
+        if len(names) > 1:
+            raise CLIError("--baseline none runs no reference model; it cannot be given with "
+                           f"{' '.join(n for n in names if n != 'none')}.")
+        return []
+    return list(dict.fromkeys(names))
+
+
 def resolve_scoring(names, *, binary=False) -> dict:
     """``{name: scorer}`` in the given order; CLIError for an unknown name.
 
@@ -288,6 +300,7 @@ def cmd_compare(args) -> int:
     extra = [] if args.save_best is None else [(Path(args.save_best), "--save-best")]
     check_output_paths(out, files, extra)
     reweightings = resolve_reweightings(args.reweight or DEFAULT_REWEIGHT)
+    baselines = resolve_baselines(args.baseline)
     decision = _parse_decision(args.decision)
     scorers = resolve_scoring(_decision_metrics(args.scoring, decision))
     metrics = list(scorers)
@@ -349,7 +362,7 @@ def cmd_compare(args) -> int:
 
     configs, grid_note = _leave_out_double_corrections(args, losses, reweightings, info)
     _summary(args, say, source, X, y, info, configs, losses, reweightings, folds, max_epochs,
-             device, metrics, notes=[grid_note] if grid_note else [])
+             device, metrics, notes=[grid_note] if grid_note else [], baselines=baselines)
 
     import torch
     from sklearn.model_selection import StratifiedKFold
@@ -357,14 +370,20 @@ def cmd_compare(args) -> int:
     shown = {}  # warning -> the configuration that printed it first
     cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=args.random_state)
     splits = list(cv.split(X, y))
+    from threadpoolctl import threadpool_limits
+
     threads = torch.get_num_threads()
     torch.set_num_threads(args.threads)
     try:
-        rows, interrupted = _run_configs(args, configs, X, y, info, splits, scorers,
-                                         max_epochs, device, shown)
+        # --threads for the reference models' OpenMP and BLAS pools too (joblib's workers
+        # of --jobs split the cores among themselves)
+        with threadpool_limits(limits=args.threads):
+            rows, interrupted = _run_configs(args, configs, X, y, info, splits, scorers,
+                                             max_epochs, device, shown, baselines)
     finally:
         torch.set_num_threads(threads)
-    status = _report(args, rows, interrupted, metrics, folds, len(y), out, title, len(configs))
+    status = _report(args, rows, interrupted, metrics, folds, len(y), out, title,
+                     len(configs) + len(baselines))
     if status == 0 and args.save_best is not None:
         _save_best(args, rows, X_all, y_all, info, max_epochs, say, shown, metrics[0])
     return status
@@ -507,7 +526,7 @@ def _warn_number_formats(X, decimal=".", thousands=None):
 
 
 def _summary(args, say, source, X, y, info, configs, losses, reweightings, folds, max_epochs,
-             device, metrics, notes=()):
+             device, metrics, notes=(), baselines=()):
     n = len(y)
     classes = ", ".join(f"{format_label(k)} {v} ({v / n:.1%})" for k, v in
                         info["classes"].items())
@@ -559,9 +578,17 @@ def _summary(args, say, source, X, y, info, configs, losses, reweightings, folds
             f"{round(0.8 * max_epochs)}).")
     for note in notes:
         say(note)
+    from .model import BASELINE_MODELS
+
+    reference = ""
+    if baselines:
+        reference = (" and " + plural(len(baselines), "reference model") + " on the same "
+                     "folds (" + ", ".join(f"{b}: {BASELINE_MODELS[b]}" for b in baselines)
+                     + "; --baseline none leaves " + ("it" if len(baselines) == 1 else "them")
+                     + " out)")
     say(f"Comparing {plural(len(configs), 'configuration')} "
         f"({plural(len(losses), 'loss', 'losses')} x "
-        f"{plural(len(reweightings), 're-weighting')}), {folds}-fold stratified CV, "
+        f"{plural(len(reweightings), 're-weighting')}){reference}, {folds}-fold stratified CV, "
         f"max_epochs={max_epochs}, device={_device_note(args.device, device)}, "
         f"threads={args.threads}, "
         f"ranked by {metrics[0]}" + (f" (ties broken by {', then '.join(metrics[1:])})"
@@ -621,15 +648,18 @@ def _print_warnings(messages, where, shown, note):
              f"{', '.join(repeated)})")
 
 
-def _run_configs(args, configs, X, y, info, splits, scorers, max_epochs, device, shown):
-    """Cross-validate each (loss, reweight); ``(ranked rows, interrupted)``.
+def _run_configs(args, configs, X, y, info, splits, scorers, max_epochs, device, shown,
+                 baselines=()):
+    """Cross-validate each (loss, reweight) and each ``--baseline`` model; ``(ranked rows,
+    interrupted)``.
 
     ``shown`` collects the warnings printed (:func:`_print_warnings`).
     """
     from ..compare import (Interrupted, cross_validate_configs, rank_configurations,
                            summarize, warm_up)
     from ..decisions.spec import RATE_METRICS
-    from .model import coded_pos_label, complexity, config_name, make_classifier
+    from .model import (BASELINES, coded_pos_label, complexity, config_name, make_baseline,
+                        make_classifier)
     from .progress import Progress
 
     metrics = list(scorers)
@@ -640,6 +670,12 @@ def _run_configs(args, configs, X, y, info, splits, scorers, max_epochs, device,
                                     random_state=args.random_state,
                                     pos_label=coded_pos_label(info))
               for name, (loss, rw) in names.items()}
+    reference = {}  # config name -> --baseline name
+    for b in baselines:  # after the networks, in the order given
+        name = config_name(BASELINES[b], "balanced")
+        reference[name] = b
+        names[name] = (BASELINES[b], "balanced")
+        models[name] = make_baseline(b, random_state=args.random_state)
     decision = _parse_decision(args.decision)
     if decision is not None:  # the decision tool decides inside each fold
         models = {name: decision.wrap(model, pos_label=1, random_state=args.random_state)
@@ -649,7 +685,7 @@ def _run_configs(args, configs, X, y, info, splits, scorers, max_epochs, device,
                             random_state=0).set_params(hidden_layer_sizes=(4,),
                                                        early_stopping=False)]
     warm_up(warm)
-    progress = Progress(args.progress, len(configs) * n_folds, quiet=args.quiet)
+    progress = Progress(args.progress, len(names) * n_folds, quiet=args.quiet)
     done = {name: [] for name in names}
 
     def on_fold(result):
@@ -658,7 +694,8 @@ def _run_configs(args, configs, X, y, info, splits, scorers, max_epochs, device,
         done[name].append(result)
         if result["error"] is None:
             progress.fold_done(prefix, result["fold"], n_folds, metrics[0],
-                               result["scores"][metrics[0]], result["fit_s"], result["epochs"])
+                               result["scores"][metrics[0]], result["fit_s"],
+                               None if name in reference else result["epochs"])
         else:
             progress.skip(1)
         if len(done[name]) == n_folds:
@@ -685,8 +722,13 @@ def _run_configs(args, configs, X, y, info, splits, scorers, max_epochs, device,
     for row in rows:
         row["loss"], rw = names[row["config"]]
         row["reweight"] = "none" if rw is None else rw
+        row["baseline"] = reference.get(row["config"])
+        if row["baseline"]:  # boosting iterations or solver steps, not epochs
+            row["epochs"] = float("nan")
     rank_configurations(rows, metrics, n_folds=n_folds, alpha=ALPHA,
-                        complexity=lambda name: complexity(*names[name]),
+                        # a reference model counts as simple as plain cross-entropy
+                        complexity=lambda name: (0 if name in reference
+                                                 else complexity(*names[name])),
                         lower_is_better=RATE_METRICS, decimals=DECIMALS)
     return rows, interrupted
 
@@ -746,8 +788,11 @@ def _report(args, rows, interrupted, metrics, folds, n, out, title, n_configs) -
                     error(f"Removed {png_path}, an earlier run's plot: no configuration has "
                           "scores to plot.")
     n_failed = sum(r["error"] is not None for r in rows)
-    if n_failed == len(rows):
-        error(f"{PROG} compare: every configuration failed (see the errors above).")
+    networks = [r for r in rows if not r.get("baseline")]
+    if all(r["error"] is not None for r in networks):  # a reference model alone: no comparison
+        error(f"{PROG} compare: every "
+              + ("network " if len(networks) < len(rows) else "")
+              + "configuration failed (see the errors above).")
         return 1
     if n_failed:
         error(f"{PROG} compare: {n_failed} of {len(rows)} configurations failed "
@@ -775,13 +820,17 @@ def _save_best(args, rows, X, y, info, max_epochs, say, shown, ranked_by):
     """``--save-best``: refit the best configuration on all rows and save it with joblib."""
     import joblib
 
-    from .model import RelabeledClassifier, coded_pos_label, make_classifier
+    from .model import RelabeledClassifier, coded_pos_label, make_baseline, make_classifier
 
     best = rows[0]
-    model = make_classifier(best["loss"],
-                            None if best["reweight"] == "none" else best["reweight"],
-                            max_epochs=max_epochs, device=args.device,
-                            random_state=args.random_state, pos_label=coded_pos_label(info))
+    if best.get("baseline"):  # a reference model ranked first: it is the best configuration
+        model = make_baseline(best["baseline"], random_state=args.random_state)
+    else:
+        model = make_classifier(best["loss"],
+                                None if best["reweight"] == "none" else best["reweight"],
+                                max_epochs=max_epochs, device=args.device,
+                                random_state=args.random_state,
+                                pos_label=coded_pos_label(info))
     decision = _parse_decision(args.decision)
     if decision is not None:  # the model saved decides as the compared ones did
         model = decision.wrap(model, pos_label=1, random_state=args.random_state)

@@ -5,13 +5,48 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 
-__all__ = ["RelabeledClassifier", "complexity", "config_name", "double_correction",
-           "make_classifier"]
+__all__ = ["BASELINES", "BASELINE_MODELS", "RelabeledClassifier", "baseline_name", "complexity", "config_name",
+           "double_correction", "make_baseline", "make_classifier"]
+
+#: ``--baseline`` name -> how the model is written in the leaderboard's loss column.
+BASELINES = {
+    "hgb": "hgb (baseline)",
+    "logistic": "logistic (baseline)",
+}
+#: ``--baseline`` name -> the model, in words.
+BASELINE_MODELS = {
+    "hgb": "HistGradientBoostingClassifier(class_weight='balanced')",
+    "logistic": "LogisticRegression(class_weight='balanced', max_iter=1000)",
+}
 
 
 def config_name(loss, reweight) -> str:
     """``"focal + balanced"``; ``reweight=None`` reads ``none``."""
     return f"{loss} + {'none' if reweight is None else reweight}"
+
+
+def baseline_name(name) -> str:
+    """The configuration name of the ``--baseline`` model ``name``: ``"hgb (baseline)"``."""
+    return f"{name} (baseline)"
+
+
+def make_baseline(name, *, random_state):
+    """The ``--baseline`` model ``name``, class-weighted (``class_weight="balanced"``, as the
+    networks' ``reweight="balanced"``), after the package's encoder
+    (:func:`sklearn_losses.compare.make_model`: the table as the networks read it)."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.linear_model import LogisticRegression
+
+    from ..compare import make_model
+
+    if name == "hgb":
+        model = HistGradientBoostingClassifier(class_weight="balanced",
+                                               random_state=random_state)
+    elif name == "logistic":
+        model = LogisticRegression(class_weight="balanced", max_iter=1000)
+    else:
+        raise ValueError(f"unknown baseline {name!r}; choose from {sorted(BASELINES)}.")
+    return make_model(model)
 
 
 def complexity(loss, reweight) -> int:

@@ -11,11 +11,14 @@ import textwrap
 
 from ._base import PROG
 
-__all__ = ["DEFAULT_LOSSES", "DEFAULT_REWEIGHT", "DEFAULT_SCORING", "FULL", "QUICK",
-           "build_parser"]
+__all__ = ["BASELINE_NAMES", "DEFAULT_BASELINE", "DEFAULT_LOSSES", "DEFAULT_REWEIGHT",
+           "DEFAULT_SCORING", "FULL", "QUICK", "build_parser"]
 
 DEFAULT_LOSSES = ("cross_entropy", "focal", "logit_adjusted", "poly1")
 DEFAULT_REWEIGHT = ("none", "balanced")
+#: ``--baseline`` names (``sklearn_losses.cli.model.BASELINES`` builds them) and the default.
+BASELINE_NAMES = ("hgb", "logistic", "none")
+DEFAULT_BASELINE = ("hgb",)
 DEFAULT_SCORING = ("average_precision", "roc_auc", "balanced_accuracy", "gmean")
 DEFAULT_OUT = "sklearn-losses-compare"
 #: ``--quick`` settings, each used unless the option is given explicitly.
@@ -70,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
                f"  {PROG} compare data.csv -t label --save-best model.joblib\n"
                f"  {PROG} compare --quick      # demo data, a few seconds\n"
                f"Losses and re-weighting schemes: '{PROG} list-losses'. Exit status: 0 ok, "
-               "1 every configuration failed, 2 usage or data error, 130 interrupted "
+               "1 every network configuration failed, 2 usage or data error, 130 interrupted "
                "(Ctrl-C), 143 terminated (SIGTERM).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -98,6 +101,15 @@ def build_parser() -> argparse.ArgumentParser:
                               f"(default: {' '.join(DEFAULT_REWEIGHT)}; the names: '{PROG} "
                               "list-losses'); 'drw' configurations train without early "
                               "stopping, so that the deferred weights switch on")
+    compare.add_argument("--baseline", nargs="+", metavar="MODEL", default=None,
+                         choices=BASELINE_NAMES,
+                         help="reference models cross-validated on the same folds and ranked "
+                              "with the networks, so that the leaderboard says whether a "
+                              "network is worth it on this table: 'hgb' "
+                              "(HistGradientBoostingClassifier(class_weight='balanced')), "
+                              "'logistic' (LogisticRegression(class_weight='balanced')), each "
+                              "after the package's encoder; 'none' for the networks alone "
+                              f"(default: {' '.join(DEFAULT_BASELINE)})")
     compare.add_argument("--scoring", nargs="+", metavar="NAME", default=list(DEFAULT_SCORING),
                          help="scorer names of sklearn_losses.metrics.get_scorer (package "
                               "scorers or scikit-learn's); the first ranks the leaderboard, "
@@ -165,7 +177,8 @@ def build_parser() -> argparse.ArgumentParser:
                          help="fits run in parallel processes (joblib; -1: all cores; "
                               "default: 1)")
     compare.add_argument("--threads", type=int, default=1, metavar="N",
-                         help="torch CPU threads of this process (default: 1, the fastest for "
+                         help="torch CPU threads of this process, and the OpenMP and BLAS "
+                              "threads of the --baseline models (default: 1, the fastest for "
                               "small MLPs, above all on a busy machine; use --jobs for more "
                               "cores)")
     compare.add_argument("--device", default="auto",

@@ -78,9 +78,10 @@ class Progress:
                 elapsed = time.perf_counter() - self.t0
                 left = format_seconds(elapsed / self.done * (self.total - self.done))
                 left = f", {left if left.startswith('<') else '~' + left} left"
+            ran = "" if epochs is None else f"{epochs:.0f} epochs, "  # None: no epochs
             print(f"  {prefix}, fold {fold + 1}/{n_folds}: {metric} {score:.3f} "
-                  f"({epochs:.0f} epochs, {fit_s:.1f} s); {self.done}/{self.total} fits "
-                  f"done{left}", file=sys.stderr)
+                  f"({ran}{fit_s:.1f} s); {self.done}/{self.total} fits done{left}",
+                  file=sys.stderr)
 
     def skip(self, n=1):
         """Fits that will not run (their configuration failed)."""

@@ -56,7 +56,9 @@ def format_leaderboard(rows, metrics) -> str:
         else:
             cells += [f"{r[f'{m}_mean']:.{DECIMALS}f} ± {r[f'{m}_std']:.{DECIMALS}f}"
                       for m in metrics]
-            cells += [verdict(r), f"{r['fit_s']:.2f}", f"{r['epochs']:.0f}"]
+            epochs = r["epochs"]  # NaN for a model without epochs (a --baseline model)
+            cells += [verdict(r), f"{r['fit_s']:.2f}",
+                      "-" if epochs is None or epochs != epochs else f"{epochs:.0f}"]
         body.append(cells)
     widths = [max(len(h), *(len(c[i]) for c in body)) for i, h in enumerate(header)]
     right = {0, *range(3, len(header))}

@@ -24,12 +24,15 @@ def test_every_torch_install_command_uses_the_cpu_wheel_index():
 
 
 def test_readme_demo_figures_match_the_cli_defaults():
-    from sklearn_losses.cli.parser import DEFAULT_LOSSES, DEFAULT_REWEIGHT, FULL
+    from sklearn_losses.cli.parser import (DEFAULT_BASELINE, DEFAULT_LOSSES, DEFAULT_REWEIGHT,
+                                           FULL)
 
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     paragraph = readme[readme.index("On the 2000-row demo"):]
     paragraph = paragraph[:paragraph.index("\n\n")]
     n_configs = len(DEFAULT_LOSSES) * len(DEFAULT_REWEIGHT) - 1  # less logit_adjusted + balanced
-    assert f"{n_configs}\nconfigurations x {FULL['folds']} folds" in paragraph
+    assert DEFAULT_BASELINE == ("hgb",)
+    assert (f"{n_configs}\nconfigurations and the reference model x {FULL['folds']} folds"
+            in paragraph)
     assert f"the {FULL['max_epochs']} epochs" in paragraph
     assert f"{FULL['demo_rows']}-row demo" in paragraph

@@ -24,7 +24,7 @@ from sklearn_losses.cli import main
 from sklearn_losses.cli.io import decimal_mark_columns, read_table
 from sklearn_losses.columns import column_kinds
 
-TINY = ["--quick", "--max-epochs", "2", "--folds", "2"]
+TINY = ["--quick", "--max-epochs", "2", "--folds", "2", "--baseline", "none"]
 
 
 def _run(capsys, *argv):
@@ -426,7 +426,8 @@ def test_no_warning_is_repeated_per_fold_or_per_configuration(tmp_path, capsys, 
         tmp_path / "d.csv", index=False)
     rc, _, err = _run(capsys, "compare", str(tmp_path / "d.csv"), "-t", "label", "--folds",
                       "3", "--max-epochs", "2", "--losses", "cross_entropy", "focal",
-                      "--reweight", "none", "--progress", "lines", "--no-plot",
+                      "--reweight", "none", "--baseline", "none", "--progress", "lines",
+                      "--no-plot",
                       "--out", str(tmp_path / "res"))
     assert rc == 0, err
     # each warning in full once: not per fold (3 folds), not per configuration (2)

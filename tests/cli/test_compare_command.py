@@ -18,7 +18,7 @@ from sklearn_losses.cli.io import _first_undecodable, prepare_data, stratified_s
 from sklearn_losses.compare import make_model
 from sklearn_losses.datasets import DEMO_TARGET, make_demo_dataset
 
-TINY = ["--quick", "--max-epochs", "3", "--folds", "2"]
+TINY = ["--quick", "--max-epochs", "3", "--folds", "2", "--baseline", "none"]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
@@ -159,6 +159,85 @@ def test_every_configuration_failing_exits_1(small_csv, tmp_path, capsys):
     assert not (out / "leaderboard.png").exists()
     assert "Removed" in captured.err and "earlier run's plot" in captured.err
     assert _read_board(out)["loss"].tolist() == ["anyloss_f1"]
+
+
+# --------------------------------------------------------------- reference models
+def test_the_reference_model_is_ranked_with_the_networks_by_default(small_csv, tmp_path,
+                                                                      capsys):
+    # compare ranked only networks: on a reviewer's churn table balanced HGB reached AP 0.891
+    # against the networks' 0.851 at best, and nothing said so
+    tiny = [a for a in TINY if a not in ("--baseline", "none")]
+    out = tmp_path / "res"
+    rc = main(["compare", str(small_csv), "-t", "label", *tiny, "--losses", "cross_entropy",
+               "--reweight", "none", "--progress", "lines", "--out", str(out)])
+    captured = capsys.readouterr()
+    assert rc == 0, captured.err
+    board = _read_board(out)
+    assert sorted(board["loss"]) == ["cross_entropy", "hgb (baseline)"]
+    row = board[board["loss"] == "hgb (baseline)"].iloc[0]
+    assert row["reweight"] == "balanced" and np.isnan(row["epochs"]) and row["rank"] >= 1
+    assert 0 < row["average_precision_mean"] <= 1 and pd.isna(row["error"])
+    assert ("and 1 reference model on the same folds (hgb: HistGradientBoostingClassifier("
+            "class_weight='balanced'); --baseline none leaves it out)") in captured.err
+    # its progress lines count no epochs (boosting rounds are not epochs)
+    lines = [line for line in captured.err.splitlines() if "hgb (baseline)" in line
+             and ", fold " in line]
+    assert len(lines) == 2 and not any("epochs" in line for line in lines)
+    table = [line for line in captured.out.splitlines() if "hgb (baseline)" in line]
+    assert len(table) == 1 and table[0].split()[-1] == "-"  # no epochs
+    # the same folds and seed as --baseline hgb alone: the same scores
+    rc = main(["compare", str(small_csv), "-t", "label", *tiny, "--losses", "cross_entropy",
+               "--reweight", "none", "--baseline", "hgb", "logistic", "--no-plot",
+               "--out", str(tmp_path / "two")])
+    assert rc == 0
+    two = _read_board(tmp_path / "two")
+    assert sorted(two["loss"]) == ["cross_entropy", "hgb (baseline)", "logistic (baseline)"]
+    assert two.loc[two["loss"] == "hgb (baseline)", "average_precision_folds"].item() == \
+        row["average_precision_folds"]
+
+
+def test_baseline_none_with_another_is_a_usage_error(small_csv, tmp_path, capsys):
+    rc = main(["compare", str(small_csv), "-t", "label", "--baseline", "none", "hgb",
+               "--out", str(tmp_path / "res")])
+    assert rc == 2
+    assert "--baseline none runs no reference model" in capsys.readouterr().err
+    rc = main(["compare", str(small_csv), "-t", "label", "--baseline", "catboost"])
+    assert rc == 2
+    assert "invalid choice: 'catboost'" in capsys.readouterr().err
+
+
+def test_save_best_saves_the_reference_model_when_it_ranks_first(small_csv, tmp_path, capsys):
+    import joblib
+    from sklearn.linear_model import LogisticRegression
+
+    from sklearn_losses.cli.io import read_table
+
+    tiny = [a for a in TINY if a not in ("--baseline", "none")]
+    saved = tmp_path / "best.joblib"
+    # unweighted cross-entropy for 3 epochs never finds "yes": balanced accuracy 0.5
+    rc = main(["compare", str(small_csv), "-t", "label", *tiny, "--losses", "cross_entropy",
+               "--reweight", "none", "--baseline", "logistic", "--scoring",
+               "balanced_accuracy", "--no-plot", "--out", str(tmp_path / "res"),
+               "--save-best", str(saved)])
+    err = capsys.readouterr().err
+    assert rc == 0, err
+    assert _read_board(tmp_path / "res")["loss"].iloc[0] == "logistic (baseline)"
+    assert "Saved the best configuration (logistic (baseline) + balanced)" in err
+    model = joblib.load(saved)
+    assert isinstance(model.estimator_[-1], LogisticRegression)
+    assert set(model.predict(read_table(small_csv))) <= {"yes", "no"}
+
+
+def test_every_network_failing_exits_1_even_when_the_reference_model_ran(small_csv, tmp_path,
+                                                                          capsys):
+    tiny = [a for a in TINY if a not in ("--baseline", "none")]
+    rc = main(["compare", str(small_csv), "-t", "label", *tiny, "--losses", "anyloss_f1",
+               "--reweight", "dro_kl", "--no-plot", "--out", str(tmp_path / "res")])
+    assert rc == 1
+    assert "every network configuration failed" in capsys.readouterr().err
+    board = _read_board(tmp_path / "res")
+    assert board.set_index("loss")["error"].isna().to_dict() == {
+        "hgb (baseline)": True, "anyloss_f1": False}
 
 
 def test_quiet_prints_only_the_leaderboard(small_csv, tmp_path, capsys):

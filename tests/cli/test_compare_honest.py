@@ -19,7 +19,7 @@ from sklearn_losses.cli import main
 from sklearn_losses.cli.report import leaderboard_figure
 from tests.cli.helpers import InterruptedOnFocal, WarnsTwice
 
-TINY = ["--quick", "--max-epochs", "2", "--folds", "2"]
+TINY = ["--quick", "--max-epochs", "2", "--folds", "2", "--baseline", "none"]
 
 
 def _keel_like(path, n=60, seed=0, label_space=" "):
