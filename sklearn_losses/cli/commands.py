@@ -122,8 +122,17 @@ def cmd_list_losses(args) -> int:
 
 
 # ---------------------------------------------------------------- the options
+#: Losses whose default parameters make them cross-entropy: (parameter, value at which).
+SAME_AS_CROSS_ENTROPY = {"comp_sum": ("tau", 1.0)}
+
+
 def resolve_losses(names, n_classes=None, *, note=error) -> list[str]:
-    """Validated loss names; ``"all"`` expands to every registered loss that applies.
+    """Validated ``--losses`` entries; ``"all"`` expands to every registered loss that applies.
+
+    An entry is a registered name or ``NAME:key=value,...`` (the loss's
+    parameters, :func:`~sklearn_losses.cli.model.parse_loss_spec`), returned
+    in canonical form; a loss that is cross-entropy at the parameters given
+    (``comp_sum`` at its default ``tau=1``) gets a note.
 
     Parameters
     ----------
@@ -136,6 +145,7 @@ def resolve_losses(names, n_classes=None, *, note=error) -> list[str]:
         Prints the note on the skipped losses.
     """
     from ..losses.base import available_losses, get_loss_class
+    from .model import build_loss, parse_loss_spec, spec_text
 
     valid = available_losses()
     out, skipped = [], []
@@ -145,19 +155,35 @@ def resolve_losses(names, n_classes=None, *, note=error) -> list[str]:
         return n_classes is None or (cls.min_classes <= n_classes and (
             cls.max_classes is None or n_classes <= cls.max_classes))
 
-    for name in names:
-        if name == "all":
+    for entry in names:
+        if entry == "all":
             out.extend(n for n in valid if applies(n))
             skipped.extend(n for n in valid if not applies(n))
-        elif name in valid:
-            if not applies(name):
-                cls = get_loss_class(name)
-                raise CLIError(f"the loss {name!r} handles "
-                               f"{_classes_in_words(cls.min_classes, cls.max_classes)}; the "
-                               f"target has {n_classes} classes.")
-            out.append(name)
-        else:
-            raise unknown("loss", name, valid, extra=", or 'all'")
+            continue
+        try:
+            name, params = parse_loss_spec(entry)
+        except ValueError as exc:
+            raise CLIError(f"--losses {exc}") from None
+        if name not in valid:
+            raise unknown("loss", name, valid, extra=", or 'all'; parameters as "
+                          "NAME:key=value,... (e.g. comp_sum:tau=1.5)")
+        if not applies(name):
+            cls = get_loss_class(name)
+            raise CLIError(f"the loss {name!r} handles "
+                           f"{_classes_in_words(cls.min_classes, cls.max_classes)}; the "
+                           f"target has {n_classes} classes.")
+        try:  # the parameters checked now, not after the other configurations trained
+            build_loss(entry)
+        except (ValueError, TypeError) as exc:
+            raise CLIError(f"--losses {entry}: {exc}") from None
+        same = SAME_AS_CROSS_ENTROPY.get(name)
+        if same is not None:
+            value = params.get(same[0], get_loss_class(name)().get_params()[same[0]])
+            if value == same[1]:
+                note(f"Note: {spec_text(name, params)} is cross-entropy ({same[0]}={value:g}); "
+                     f"give {name}:{same[0]}=... for another loss (e.g. "
+                     f"{name}:{same[0]}=1.5).")
+        out.append(spec_text(name, params))
     skipped = [n for n in dedupe(skipped) if n not in out]
     if skipped:
         classes = {n: (get_loss_class(n).min_classes, get_loss_class(n).max_classes)
@@ -399,9 +425,9 @@ def _leave_out_double_corrections(args, losses, reweightings, info):
     loss named in ``--losses`` (not through ``all`` or the default) and its
     scheme in ``--reweight``.
     """
-    from .model import double_correction
+    from .model import double_correction, parse_loss_spec, spec_text
 
-    named_losses = set(args.losses or ()) - {"all"}
+    named_losses = {spec_text(*parse_loss_spec(e)) for e in args.losses or () if e != "all"}
     counts = list(info["classes"].values())
     configs, left_out = [], {}  # reason -> {loss: [schemes]}
     for loss in losses:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 
-__all__ = ["BASELINES", "BASELINE_MODELS", "RelabeledClassifier", "baseline_name", "complexity", "config_name",
-           "double_correction", "make_baseline", "make_classifier"]
+__all__ = ["BASELINES", "BASELINE_MODELS", "RelabeledClassifier", "build_loss", "complexity",
+           "config_name", "double_correction", "make_baseline", "make_classifier",
+           "parse_loss_spec"]
 
 #: ``--baseline`` name -> how the model is written in the leaderboard's loss column.
 BASELINES = {
@@ -25,9 +26,49 @@ def config_name(loss, reweight) -> str:
     return f"{loss} + {'none' if reweight is None else reweight}"
 
 
-def baseline_name(name) -> str:
-    """The configuration name of the ``--baseline`` model ``name``: ``"hgb (baseline)"``."""
-    return f"{name} (baseline)"
+def parse_loss_spec(text) -> tuple[str, dict]:
+    """``--losses`` entry ``NAME`` or ``NAME:key=value,key=value`` -> ``(name, params)``.
+
+    Values are Python literals (``1.5``, ``None``, ``[1, 2]``, ``'gce'``);
+    anything else is kept as text (``loss=gce``). Raises ValueError for an
+    entry that is not of that form.
+    """
+    import ast
+
+    name, sep, rest = str(text).partition(":")
+    name, params = name.strip(), {}
+    if not sep:
+        return name, params
+    for item in rest.split(","):
+        key, eq, value = item.partition("=")
+        if not eq or not key.strip() or not value.strip():
+            raise ValueError(f"{text!r}: loss parameters are written NAME:key=value,key=value "
+                             f"(e.g. comp_sum:tau=1.5); {item.strip()!r} is not key=value.")
+        try:
+            params[key.strip()] = ast.literal_eval(value.strip())
+        except (ValueError, SyntaxError):
+            params[key.strip()] = value.strip()
+    return name, params
+
+
+def spec_text(name, params) -> str:
+    """The canonical ``--losses`` entry of ``(name, params)``: ``"comp_sum:tau=1.5"``."""
+    if not params:
+        return name
+    return f"{name}:" + ",".join(f"{k}={v}" for k, v in params.items())
+
+
+def build_loss(spec, class_counts=None):
+    """The ``loss=`` of a ``--losses`` entry: the name itself, or the configured instance
+    (``get_loss(name, **params)``); ``class_counts`` filled in where the loss takes them and
+    they are not given (the estimator fills them at ``fit`` when they are None)."""
+    from ..losses.base import get_loss, get_loss_class
+
+    name, params = parse_loss_spec(spec)
+    if class_counts is not None and "class_counts" not in params \
+            and "class_counts" in get_loss_class(name)._get_param_names():
+        params["class_counts"] = class_counts
+    return get_loss(name, **params) if params else name
 
 
 def make_baseline(name, *, random_state):
@@ -54,7 +95,7 @@ def complexity(loss, reweight) -> int:
 
     The ranking's last tie-breaker but the name: the simpler configuration first.
     """
-    return int(loss != "cross_entropy") + int(reweight is not None)
+    return int(parse_loss_spec(loss) != ("cross_entropy", {})) + int(reweight is not None)
 
 
 def double_correction(loss, reweight, class_counts) -> str | None:
@@ -80,12 +121,12 @@ def double_correction(loss, reweight, class_counts) -> str | None:
     """
     if reweight is None:
         return None
-    from ..losses.base import get_loss, get_loss_class
+    from ..losses.base import get_loss
     from ..weighting import get_reweighting
 
-    params = {"class_counts": class_counts} if "class_counts" in \
-        get_loss_class(loss)._get_param_names() else {}
-    instance = get_loss(loss, **params)
+    instance = build_loss(loss, class_counts)
+    if isinstance(instance, str):
+        instance = get_loss(instance)
     scheme = get_reweighting(reweight)
     if not instance.pointwise and scheme.instance_level:
         return f"{reweight} needs per-sample losses: batch-level losses cannot run with it"
@@ -119,7 +160,8 @@ def make_classifier(loss, reweight, *, max_epochs, device, random_state, pos_lab
     params = {}
     if reweight == "drw":
         params["early_stopping"] = False
-    return WeightedLossClassifier(loss=loss, reweight=reweight, max_epochs=max_epochs,
+    return WeightedLossClassifier(loss=build_loss(loss), reweight=reweight,
+                                  max_epochs=max_epochs,
                                   device=device, random_state=random_state,
                                   pos_label=pos_label, **params)
 

@@ -89,8 +89,11 @@ def build_parser() -> argparse.ArgumentParser:
                          help="DATA.csv has no header row: the first row is data and the "
                               "columns are named by position (0, 1, ...)")
     compare.add_argument("--losses", nargs="+", metavar="NAME", default=None,
-                         help="registered loss names, or 'all' (every loss that applies to "
-                              "the number of classes; the others are skipped with a note) "
+                         help="registered loss names, each with its parameters if wanted "
+                              "(NAME:key=value,...: comp_sum:tau=1.5, "
+                              "logit_clip:loss=gce,delta=2), or 'all' (every loss that "
+                              "applies to the number of classes, at its defaults; the others "
+                              "are skipped with a note) "
                               f"(default: {' '.join(DEFAULT_LOSSES)}); see '{PROG} "
                               "list-losses'. Pairs with --reweight that would correct for "
                               "the imbalance twice (logit_adjusted + balanced, a batch-level "

@@ -17,7 +17,9 @@ cap that pull in different ways:
 - **Normalised losses** (``nce`` and the active terms above): a loss divided
   by its sum over all labels, hence in [0, 1] and symmetric.
 - **Label distributionally robust loss** (``ldr_kl``): the worst case over
-  label distributions near the uniform one; large ``lam`` bounds the loss.
+  label distributions near the uniform one; large ``lam`` makes it
+  symmetric (the mean margin violation), not bounded: it works on the raw
+  logits.
 
 All losses but ``ldr_kl`` are built from the shared terms below
 (:func:`_power_loss`, :func:`_normalized_focal` and the reverse
@@ -542,8 +544,10 @@ class LDRKLLoss(PointwiseLoss):
     ----------
     lam : float in [1e-6, 1e3], default=1.0
         Temperature :math:`\lambda` of the KL penalty. Small values give a
-        hinge-like loss that fits hard samples; large values a bounded,
-        noise-robust one. Grid {0.1, 1, 10}. At 1e-6 the loss is the hinge
+        hinge-like loss that fits hard samples; large values the mean margin
+        violation, symmetric but, on raw logits, not bounded (it grows
+        linearly with the logit gap: 620 for two classes 1,000 apart with
+        ``lam=1000``, 9,300 for 10,000 apart). Grid {0.1, 1, 10}. At 1e-6 the loss is the hinge
         within :math:`10^{-6} \log K` (from about 1e-37,
         :math:`(z_k - z_y) / \lambda` overflows float32: NaN); above 1e3
         float32 rounding of :math:`\lambda \log(\cdot)` reaches 1e-4 of the
@@ -554,8 +558,13 @@ class LDRKLLoss(PointwiseLoss):
 
     Notes
     -----
-    Use: label noise with a tunable robustness (``lam``); large ``lam``
-    mutes hard, possibly minority samples (:ref:`design-noise-imbalance`).
+    Use: a loss tunable from hinge-like (small ``lam``) to symmetric
+    (large ``lam``). Under label noise it is no first choice: at its
+    defaults it scored level with cross-entropy on clean test labels, and
+    with ``lam=100`` below it on a 4-class table with 20% uniform noise
+    (accuracy 0.63 against 0.72), above it on a binary one with 40% (0.75
+    against 0.70); prefer ``gce``, ``sce`` or ``nce_rce``
+    (:ref:`design-noise-imbalance`).
     """
 
     _parameter_constraints = {

@@ -581,3 +581,73 @@ def test_numbers_with_question_marks_are_a_numeric_column(tmp_path, capsys):
     rc = main(["compare", str(path), "--target", "label", *TINY, "--losses", "cross_entropy",
                "--reweight", "none", "--out", str(tmp_path / "res"), "--no-plot"])
     assert rc == 0, capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ loss parameters
+def test_parse_loss_spec_reads_literals_and_text():
+    from sklearn_losses.cli.model import parse_loss_spec, spec_text
+
+    assert parse_loss_spec("focal") == ("focal", {})
+    assert parse_loss_spec(" comp_sum : tau = 1.5 ") == ("comp_sum", {"tau": 1.5})
+    assert parse_loss_spec("logit_clip:loss=gce,delta=2") == ("logit_clip",
+                                                              {"loss": "gce", "delta": 2})
+    assert parse_loss_spec("focal:alpha=None") == ("focal", {"alpha": None})
+    assert spec_text(*parse_loss_spec(" comp_sum : tau = 1.5 ")) == "comp_sum:tau=1.5"
+    for bad in ("comp_sum:tau", "comp_sum:", "comp_sum:=1", "comp_sum:tau=1.5,"):
+        with pytest.raises(ValueError, match="NAME:key=value"):
+            parse_loss_spec(bad)
+
+
+def test_losses_take_their_parameters(small_csv, tmp_path, capsys):
+    # compare took bare names only: the documented noise settings (comp_sum at tau=1.5,
+    # logit_clip at delta=2) could not be written, and comp_sum by name is cross-entropy
+    import joblib
+
+    saved = tmp_path / "best.joblib"
+    rc = main(["compare", str(small_csv), "-t", "label", *TINY, "--losses", "comp_sum",
+               "comp_sum:tau=1.5", "logit_clip:loss=gce,delta=2", "--reweight", "none",
+               "--scoring", "neg_log_loss", "--no-plot", "--out", str(tmp_path / "res"),
+               "--save-best", str(saved)])
+    err = capsys.readouterr().err
+    assert rc == 0, err
+    assert "Note: comp_sum is cross-entropy (tau=1); give comp_sum:tau=..." in err
+    board = _read_board(tmp_path / "res").set_index("loss")
+    assert set(board.index) == {"comp_sum", "comp_sum:tau=1.5", "logit_clip:loss=gce,delta=2"}
+    # tau changes the model: its fold scores differ from tau=1's
+    assert board.loc["comp_sum", "neg_log_loss_folds"] != \
+        board.loc["comp_sum:tau=1.5", "neg_log_loss_folds"]
+    best = board.index[board["rank"] == 1][0]
+    loss = joblib.load(saved).estimator_.loss
+    if best == "comp_sum":
+        assert loss == "comp_sum"
+    else:  # the saved model trains the loss with the parameters compared
+        assert {k: v for k, v in loss.get_params().items() if k in ("tau", "delta")} in (
+            {"tau": 1.5}, {"delta": 2})
+
+
+@pytest.mark.parametrize("entry, message", [
+    ("comp_sum(tau=1.5)", "parameters as NAME:key=value"),
+    ("gce:bogus=1", "--losses gce:bogus=1: Unknown parameter"),
+    ("gce:q=-1", "--losses gce:q=-1: "),
+    ("gce:q", "'q' is not key=value"),
+])
+def test_bad_loss_parameters_are_usage_errors(small_csv, tmp_path, capsys, entry, message):
+    rc = main(["compare", str(small_csv), "-t", "label", *TINY, "--losses", entry,
+               "--out", str(tmp_path / "res")])
+    assert rc == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "res" / "leaderboard.csv").exists()  # refused before training
+
+
+def test_a_double_correction_with_parameters_is_left_out_unless_named_in_both(
+        small_csv, tmp_path, capsys):
+    rc = main(["compare", str(small_csv), "-t", "label", *TINY, "--losses",
+               "logit_adjusted:tau=0.5", "--no-plot", "--out", str(tmp_path / "a")])
+    err = capsys.readouterr().err
+    assert rc == 0 and "logit_adjusted:tau=0.5 + balanced" in err  # the note
+    assert _read_board(tmp_path / "a")["reweight"].tolist() == ["none"]
+    rc = main(["compare", str(small_csv), "-t", "label", *TINY, "--losses",
+               "logit_adjusted: tau=0.5", "--reweight", "none", "balanced", "--no-plot",
+               "--out", str(tmp_path / "b")])
+    assert rc == 0
+    assert sorted(_read_board(tmp_path / "b")["reweight"]) == ["balanced", "none"]
