@@ -322,16 +322,17 @@ def warn_improper_prior_calibration(loss, class_weight, balanced_batches, scheme
     others it is approximate, and it only does something when class weights
     or balanced batches changed the prior the loss saw. An instance-level
     scheme (``dro_kl``) weighs each row by its own loss: no prior describes
-    what that did to the probabilities (with cross-entropy it sharpens them
-    like a temperature below 1), so the correction leaves it in place.
+    what that did to the probabilities (with cross-entropy and ``r > 0`` it
+    flattens them like a temperature above 1), so the correction leaves it
+    in place.
     """
     if scheme is not None and getattr(scheme, "instance_level", False):
         warn_user(
             f"calibration='prior' cannot undo reweight={scheme.name!r}: it weighs each "
             "row by its own loss, which distorts the probabilities in a way no class prior "
-            "describes (with cross-entropy they come out over-confident, as with a "
-            "temperature below 1). Use calibration='temperature', which fits a "
-            "temperature on held-out rows.")
+            "describes (with cross-entropy and r > 0 they come out under-confident: r=1 "
+            "about halves the log-odds; with r < 0 over-confident). Use "
+            "calibration='temperature', which fits a temperature on held-out rows.")
         return
     if getattr(loss, "proper", False) or (class_weight is None and not balanced_batches):
         return

@@ -173,7 +173,9 @@ def resolve_losses(names, n_classes=None, *, note=error) -> list[str]:
                            f"{_classes_in_words(cls.min_classes, cls.max_classes)}; the "
                            f"target has {n_classes} classes.")
         try:  # the parameters checked now, not after the other configurations trained
-            build_loss(entry)
+            loss = build_loss(entry)
+            if n_classes is not None and not isinstance(loss, str):
+                loss.check_n_classes(n_classes)  # a wrapped loss's classes too
         except (ValueError, TypeError) as exc:
             raise CLIError(f"--losses {entry}: {exc}") from None
         same = SAME_AS_CROSS_ENTROPY.get(name)
@@ -211,7 +213,7 @@ def resolve_reweightings(names) -> list:
 
 def resolve_baselines(names) -> list[str]:
     """``--baseline``: the reference models, in order, once each; ``none`` alone for none."""
-    names = list(DEFAULT_BASELINE if names is None else names)
+    names = list(dict.fromkeys(DEFAULT_BASELINE if names is None else names))
     if "none" in names:
         if len(names) > 1:
             raise CLIError("--baseline none runs no reference model; it cannot be given with "
@@ -384,7 +386,7 @@ def cmd_compare(args) -> int:
     _check_folds(folds, info)
     if args.max_rows is not None and args.max_rows < len(y):
         X, y, info = _subsample(args, df, y, info, source, folds)
-    losses = resolve_losses(args.losses or DEFAULT_LOSSES, len(info["classes"]))
+    losses = resolve_losses(args.losses or DEFAULT_LOSSES, len(info["classes"]), note=say)
 
     configs, grid_note = _leave_out_double_corrections(args, losses, reweightings, info)
     _summary(args, say, source, X, y, info, configs, losses, reweightings, folds, max_epochs,
@@ -396,14 +398,16 @@ def cmd_compare(args) -> int:
     shown = {}  # warning -> the configuration that printed it first
     cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=args.random_state)
     splits = list(cv.split(X, y))
+    from joblib import parallel_config
     from threadpoolctl import threadpool_limits
 
     threads = torch.get_num_threads()
     torch.set_num_threads(args.threads)
     try:
-        # --threads for the reference models' OpenMP and BLAS pools too (joblib's workers
-        # of --jobs split the cores among themselves)
-        with threadpool_limits(limits=args.threads):
+        # --threads for the reference models' OpenMP and BLAS pools too, here and in the
+        # worker processes of --jobs (joblib would give each cpu_count // jobs)
+        with threadpool_limits(limits=args.threads), parallel_config(
+                backend="loky", inner_max_num_threads=args.threads):
             rows, interrupted = _run_configs(args, configs, X, y, info, splits, scorers,
                                              max_epochs, device, shown, baselines)
     finally:
@@ -411,7 +415,8 @@ def cmd_compare(args) -> int:
     status = _report(args, rows, interrupted, metrics, folds, len(y), out, title,
                      len(configs) + len(baselines))
     if status == 0 and args.save_best is not None:
-        _save_best(args, rows, X_all, y_all, info, max_epochs, say, shown, metrics[0])
+        with threadpool_limits(limits=args.threads):  # the refit as the folds were fitted
+            _save_best(args, rows, X_all, y_all, info, max_epochs, say, shown, metrics[0])
     return status
 
 
@@ -817,7 +822,7 @@ def _report(args, rows, interrupted, metrics, folds, n, out, title, n_configs) -
     networks = [r for r in rows if not r.get("baseline")]
     if all(r["error"] is not None for r in networks):  # a reference model alone: no comparison
         error(f"{PROG} compare: every "
-              + ("network " if len(networks) < len(rows) else "")
+              + ("network " if n_failed < len(rows) else "")
               + "configuration failed (see the errors above).")
         return 1
     if n_failed:

@@ -29,9 +29,10 @@ def config_name(loss, reweight) -> str:
 def parse_loss_spec(text) -> tuple[str, dict]:
     """``--losses`` entry ``NAME`` or ``NAME:key=value,key=value`` -> ``(name, params)``.
 
-    Values are Python literals (``1.5``, ``None``, ``[1, 2]``, ``'gce'``);
-    anything else is kept as text (``loss=gce``). Raises ValueError for an
-    entry that is not of that form.
+    Values are Python literals (``1.5``, ``None``, ``[0.25, 0.75]``,
+    ``'gce'``); anything else is kept as text (``loss=gce``). Raises
+    ValueError for an entry that is not of that form, or that gives a key
+    twice.
     """
     import ast
 
@@ -39,11 +40,13 @@ def parse_loss_spec(text) -> tuple[str, dict]:
     name, params = name.strip(), {}
     if not sep:
         return name, params
-    for item in rest.split(","):
+    for item in _top_level_items(rest):
         key, eq, value = item.partition("=")
         if not eq or not key.strip() or not value.strip():
             raise ValueError(f"{text!r}: loss parameters are written NAME:key=value,key=value "
                              f"(e.g. comp_sum:tau=1.5); {item.strip()!r} is not key=value.")
+        if key.strip() in params:
+            raise ValueError(f"{text!r}: the parameter {key.strip()!r} is given twice.")
         try:
             params[key.strip()] = ast.literal_eval(value.strip())
         except (ValueError, SyntaxError):
@@ -51,11 +54,31 @@ def parse_loss_spec(text) -> tuple[str, dict]:
     return name, params
 
 
+def _top_level_items(text):
+    """``text`` split at the commas outside brackets and quotes (``alpha=[1, 2],gamma=1``)."""
+    items, depth, quote, start = [], 0, None, 0
+    for i, char in enumerate(text):
+        if quote:
+            quote = None if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif char == "," and depth == 0:
+            items.append(text[start:i])
+            start = i + 1
+    items.append(text[start:])
+    return items
+
+
 def spec_text(name, params) -> str:
-    """The canonical ``--losses`` entry of ``(name, params)``: ``"comp_sum:tau=1.5"``."""
+    """The canonical ``--losses`` entry of ``(name, params)``: ``"comp_sum:tau=1.5"``, the
+    keys in sorted order (the same loss written two ways is one configuration)."""
     if not params:
         return name
-    return f"{name}:" + ",".join(f"{k}={v}" for k, v in params.items())
+    return f"{name}:" + ",".join(f"{k}={params[k]}" for k in sorted(params))
 
 
 def build_loss(spec, class_counts=None):

@@ -214,31 +214,34 @@ def estimate_prior_em(proba, train_prior, *, max_iter=1000, tol=1e-6):
     return prior / prior.sum()
 
 
-#: Below this many held-out rows predicted as a class, its row of the confusion matrix is
-#: noise (and the black-box shift estimate with it).
-BBSE_MIN_PREDICTED = 10
-#: Above this condition number of the confusion matrix, the estimate is called unreliable.
-BBSE_MAX_CONDITION = 1e3
+#: Above this condition number of the confusion matrix given the true class,
+#: :math:`P(\hat y = i \mid y = j)`, the black-box shift estimate is called unreliable: errors
+#: in the predicted rates of the unlabelled rows are amplified up to that many times (1 for a
+#: classifier that is always right; 10 for a binary one right on 55% of each class).
+BBSE_MAX_CONDITION = 10.0
 
 
 def _warn_poorly_conditioned(confusion, predicted, classes):
-    """Warn when the black-box shift estimate from ``confusion`` will be unreliable: a class
-    predicted on fewer than :data:`BBSE_MIN_PREDICTED` held-out rows, or a condition number
-    above :data:`BBSE_MAX_CONDITION` (errors in the predicted rates are amplified that much)."""
+    """Warn when the black-box shift estimate from ``confusion`` (joint, ``P(yhat=i, y=j)``)
+    will be unreliable: the confusion matrix given the true class is singular (a class never
+    predicted) or has a condition number above :data:`BBSE_MAX_CONDITION`. The joint matrix's
+    own condition number also holds the class ratio, large for any imbalanced table."""
+    total = confusion.sum(axis=0)
+    given = confusion / np.where(total > 0, total, 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        condition = np.linalg.cond(given)
+    if condition <= BBSE_MAX_CONDITION:
+        return
     counts = np.bincount(predicted, minlength=len(classes))
     labels = np.asarray(classes).tolist()
-    rare = [f"{labels[i]!r} on {counts[i]}" for i in np.flatnonzero(counts < BBSE_MIN_PREDICTED)]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        condition = np.linalg.cond(confusion)
-    if not rare and condition <= BBSE_MAX_CONDITION:
-        return
-    why = (f"it predicts the class(es) {', '.join(rare[:5])} of the {len(predicted)} held-out "
-           "rows" if rare else f"its condition number is {condition:.3g}")
-    warn_user(f"test_prior='bbse': the confusion matrix of the held-out predictions is "
-              f"poorly conditioned ({why}), so black-box shift estimation may give a test "
-              "prior far from the truth, zeros included, even with no shift at all. It needs "
-              "a classifier that predicts every class on a fair share of the held-out rows: "
-              "use test_prior='em' with calibrated probabilities, or more held-out rows.")
+    rare = ", ".join(f"{labels[i]!r} on {counts[i]}" for i in np.argsort(counts)[:2])
+    warn_user(f"test_prior='bbse': the held-out confusion matrix is poorly conditioned "
+              f"(condition number {condition:.3g} given the true class; the classifier "
+              f"predicts {rare} of the {len(predicted)} held-out rows), so black-box shift "
+              "estimation may give a test prior far from the truth, zeros included, even "
+              "with no shift at all: errors in the predicted rates are amplified up to that "
+              "many times. It needs a classifier that tells every class apart: use "
+              "test_prior='em' with calibrated probabilities, or a stronger classifier.")
 
 
 def _bbse(confusion, mu):
@@ -369,9 +372,10 @@ class PriorShiftClassifier(BaseDecisionClassifier):
         or how :meth:`fit_prior` estimates it from unlabelled rows. Until
         :meth:`fit_prior` is called, ``"em"`` and ``"bbse"`` leave the
         probabilities as they are (``test_prior_`` is the training prior).
-        ``"bbse"`` warns at :meth:`fit` when its confusion matrix is poorly
-        conditioned (a class predicted on fewer than 10 held-out rows, or a
-        condition number above 1000): its estimates are then unreliable.
+        ``"bbse"`` warns at :meth:`fit` when its confusion matrix given the
+        true class, :math:`P(\hat y = i \mid y = j)`, has a condition number
+        above 10 (a class rarely or never predicted, or classes the
+        estimator hardly tells apart): its estimates are then unreliable.
     cv : int, cross-validation generator, iterable or "prefit", default=5
         Only for ``test_prior="bbse"``: the splits whose out-of-fold
         predictions make the confusion matrix (stratified k-fold for an

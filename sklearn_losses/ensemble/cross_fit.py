@@ -303,7 +303,11 @@ class CrossFitClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstimatorMi
         for f, fit in enumerate(fits):
             rows = fold == f
             oof[rows] = fit.proba
-            trained = np.bincount(y_enc[~rows], minlength=len(classes)) > 0
+            # the classes the member trained on (a class whose rows all weigh 0 is left out
+            # of its training rows, members._fit_member)
+            member_classes = getattr(fit.member, "classes_", None)
+            trained = (np.isin(classes, member_classes) if member_classes is not None
+                       else np.bincount(y_enc[~rows], minlength=len(classes)) > 0)
             seen[rows] = trained[y_enc[rows]]
         self.temperature_ = 1.0
         if self.calibration is not None:  # rows of a class their member never saw say nothing

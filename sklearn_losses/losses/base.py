@@ -452,8 +452,9 @@ class PointwiseLoss(Loss):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        implemented = cls._loss_per_sample is not PointwiseLoss._loss_per_sample
-        if "loss_per_sample" in vars(cls) and not implemented:
+        # any subclass: an override of the checked call would be used by dro_kl only (the
+        # loss's own call goes to _loss_per_sample)
+        if "loss_per_sample" in vars(cls):
             raise TypeError(f"{cls.__name__} overrides loss_per_sample, which checks the "
                             "inputs and calls _loss_per_sample: implement _loss_per_sample "
                             "instead (the per-sample terms on checked inputs).")

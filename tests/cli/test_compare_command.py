@@ -593,9 +593,16 @@ def test_parse_loss_spec_reads_literals_and_text():
                                                               {"loss": "gce", "delta": 2})
     assert parse_loss_spec("focal:alpha=None") == ("focal", {"alpha": None})
     assert spec_text(*parse_loss_spec(" comp_sum : tau = 1.5 ")) == "comp_sum:tau=1.5"
+    # lists (commas inside brackets), and one canonical text whatever the order of the keys
+    spec = parse_loss_spec("focal:gamma=1,alpha=[0.25, 0.75]")
+    assert spec == ("focal", {"gamma": 1, "alpha": [0.25, 0.75]})
+    assert spec_text(*spec) == "focal:alpha=[0.25, 0.75],gamma=1"
+    assert parse_loss_spec(spec_text(*spec)) == spec
     for bad in ("comp_sum:tau", "comp_sum:", "comp_sum:=1", "comp_sum:tau=1.5,"):
         with pytest.raises(ValueError, match="NAME:key=value"):
             parse_loss_spec(bad)
+    with pytest.raises(ValueError, match="'q' is given twice"):
+        parse_loss_spec("gce:q=0.5,q=0.7")
 
 
 def test_losses_take_their_parameters(small_csv, tmp_path, capsys):
@@ -612,7 +619,7 @@ def test_losses_take_their_parameters(small_csv, tmp_path, capsys):
     assert rc == 0, err
     assert "Note: comp_sum is cross-entropy (tau=1); give comp_sum:tau=..." in err
     board = _read_board(tmp_path / "res").set_index("loss")
-    assert set(board.index) == {"comp_sum", "comp_sum:tau=1.5", "logit_clip:loss=gce,delta=2"}
+    assert set(board.index) == {"comp_sum", "comp_sum:tau=1.5", "logit_clip:delta=2,loss=gce"}
     # tau changes the model: its fold scores differ from tau=1's
     assert board.loc["comp_sum", "neg_log_loss_folds"] != \
         board.loc["comp_sum:tau=1.5", "neg_log_loss_folds"]
@@ -651,3 +658,26 @@ def test_a_double_correction_with_parameters_is_left_out_unless_named_in_both(
                "--out", str(tmp_path / "b")])
     assert rc == 0
     assert sorted(_read_board(tmp_path / "b")["reweight"]) == ["balanced", "none"]
+
+
+def test_a_wrapped_loss_that_cannot_handle_the_classes_is_refused_before_training(tmp_path,
+                                                                                  capsys):
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x": rng.normal(size=60), "label": np.arange(60) % 3})
+    frame.to_csv(tmp_path / "m.csv", index=False)
+    rc = main(["compare", str(tmp_path / "m.csv"), "-t", "label", *TINY, "--losses",
+               "cross_entropy", "logit_clip:loss=ensloss", "--out", str(tmp_path / "res")])
+    assert rc == 2
+    assert "--losses logit_clip:loss=ensloss: The 'ensloss' loss handles binary problems " \
+        "only" in capsys.readouterr().err
+
+
+def test_quiet_silences_the_cross_entropy_note_and_repeated_baselines_are_one(small_csv,
+                                                                               tmp_path,
+                                                                               capsys):
+    rc = main(["compare", str(small_csv), "-t", "label", "--quick", "--max-epochs", "2",
+               "--folds", "2", "--losses", "comp_sum", "--reweight", "none", "--baseline",
+               "none", "none", "-q", "--no-plot", "--out", str(tmp_path / "res")])
+    captured = capsys.readouterr()
+    assert rc == 0 and captured.err == ""
+    assert _read_board(tmp_path / "res")["loss"].tolist() == ["comp_sum"]

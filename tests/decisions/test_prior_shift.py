@@ -219,9 +219,19 @@ def test_bbse_warns_when_its_confusion_matrix_is_poorly_conditioned():
     X = rng.normal(size=(400, 3)) + k[:, None] * 1.2
     y = np.array(["beta", "alpha", "zeta", "gamma"])[k]
     clf = PriorShiftClassifier(LogisticRegression(max_iter=1000), test_prior="bbse")
-    with pytest.warns(UserWarning, match=r"poorly conditioned \(it predicts the class\(es\) "
-                                         r"'zeta' on 1 of the 400 held-out rows\)"):
+    with pytest.warns(UserWarning, match=r"poorly conditioned \(condition number 47\d given "
+                                         r"the true class; the classifier predicts 'zeta' on "
+                                         r"1, .* of the 400 held-out rows\)"):
         clf.fit(X, y)
+    # a separable table of 45,000 rows with 25 positives: the joint matrix's condition
+    # number is the class ratio (1,800), the conditional one 1; the estimate is right
+    rng = np.random.default_rng(1)
+    y2 = np.zeros(45_000, dtype=int)
+    y2[:25] = 1
+    X2 = rng.normal(size=(45_000, 2)) + 8.0 * y2[:, None]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        PriorShiftClassifier(LogisticRegression(), test_prior="bbse", cv=2).fit(X2, y2)
     # well separated classes, each predicted often: no warning
     X, y = make_classification(600, n_classes=3, n_informative=4, class_sep=2.0,
                                random_state=0)

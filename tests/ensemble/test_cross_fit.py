@@ -564,6 +564,14 @@ def test_a_class_of_one_weighted_row_is_left_to_the_members_that_hold_it():
         with pytest.warns(UserWarning, match=r"\[0\] have at most one row of positive"):
             est.fit(X, y, sample_weight=w)
         assert est.oof_proba_.shape == (60, 3) and np.isfinite(est.oof_proba_).all()
+    # the row its member never saw the class of says nothing about the temperature: with
+    # it, the temperature was 148 and every probability about 1/3
+    X = X + 1.5 * (y == 1)[:, None]
+    est = CrossFitClassifier(LogisticRegression(), n_folds=2, random_state=0)
+    with pytest.warns(UserWarning, match="never sees the class"):
+        est.fit(X, y, sample_weight=w)
+    assert est.temperature_ < 5
+    assert np.median(est.predict_proba(X).max(axis=1)) > 0.6
     # the member holding out the weighted row of class 0 trained on classes 1 and 2
     cross = CrossFitClassifier(fast_net(max_epochs=3), n_folds=2, random_state=0)
     with pytest.warns(UserWarning, match="never sees the class"):
@@ -593,6 +601,16 @@ def test_a_member_that_declines_the_weights_trains_unweighted_under_routing():
     for a, b, c in zip(plain.estimators_, weighted.estimators_, wants.estimators_):
         np.testing.assert_allclose(a.coef_, b.coef_)
         assert not np.allclose(a.coef_, c.coef_)
+    # nor are rows left out for it: a class whose rows all weigh 0 is trained on unweighted
+    X3, y3 = make_classification(300, 5, n_informative=3, n_classes=3, random_state=0)
+    w3 = np.ones(300)
+    w3[np.flatnonzero(y3 == 2)[:-1]] = 0.0  # one row of class 2 weighs anything
+    with sklearn.config_context(enable_metadata_routing=True):
+        with pytest.warns(UserWarning, match="never sees the class"):  # make_folds, weighted
+            declining = CrossFitClassifier(declines, n_folds=2, random_state=0).fit(
+                X3, y3, sample_weight=w3)
+    for member in declining.estimators_:
+        assert list(member.classes_) == [0, 1, 2]
     # the ensemble still weighs its own fits: the temperature of the weighted rows
     assert weighted.temperature_ != plain.temperature_
     assert list(portfolio.leaderboard_["status"]) == ["ok"]

@@ -194,6 +194,13 @@ def test_a_pointwise_loss_implements_the_terms_not_the_checked_call():
         class OldStyle(PointwiseLoss):
             def loss_per_sample(self, logits, target):
                 return logits[:, 0]
+    # nor below a concrete loss, where the loss's call would have ignored the override
+    from sklearn_losses.losses.standard import CrossEntropyLoss
+
+    with pytest.raises(TypeError, match="implement _loss_per_sample instead"):
+        class Doubled(CrossEntropyLoss):
+            def loss_per_sample(self, logits, target):
+                return 2 * super().loss_per_sample(logits, target)
 
 
 @pytest.mark.parametrize("name", ["logit_adjusted", "ldam"])
