@@ -675,8 +675,14 @@ class LossPortfolioClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstima
         parallel = effective_n_jobs(self.n_jobs) > 1
         tasks, owners = [], []
         for c, (_, estimator) in enumerate(candidates):
-            members = prepare_members(estimator, self.n_folds, rng, parallel=parallel,
-                                      seed=self.random_state is not None)
+            try:
+                members = prepare_members(estimator, self.n_folds, rng, parallel=parallel,
+                                          seed=self.random_state is not None)
+            except Exception as exc:  # noqa: BLE001 - e.g. an extra estimator clone refuses
+                if c < n_configs:
+                    raise
+                # left out like a candidate whose fit raises: its fits report the error
+                members = [_Unclonable(exc)] * self.n_folds
             tasks += [(m, f, c == 0) for f, m in enumerate(members)]
             owners += [c] * self.n_folds
         deadline = None if self.time_limit is None else start + float(self.time_limit)
@@ -710,7 +716,8 @@ class LossPortfolioClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstima
                 first_error = first_error or errors[0]
                 row["status"] = f"failed: {_first_line(errors[0])}"
                 hint = ""
-                if c >= n_configs and _raw_table(X):
+                if (c >= n_configs and _raw_table(X) and _may_need_encoding(estimator)
+                        and isinstance(errors[0], (ValueError, TypeError))):
                     hint = (" (extra estimators receive X as it is, a table with non-numeric "
                             "columns here: give this one its preprocessing, e.g. "
                             f"sklearn_losses.compare.make_model(extra_estimators[{name!r}], "
@@ -883,6 +890,28 @@ def _raw_table(X) -> bool:
         return any(kind != NUMERIC for kind in column_kinds(X))
     except ValueError:
         return True  # a column of a kind the rule refuses: not a numeric table either
+
+
+class _Unclonable:
+    """Stands for an extra estimator that could not be cloned: its fit raises that error, so
+    the candidate is left out with it as a failed fit is."""
+
+    def __init__(self, error):
+        self.error = error
+
+    def fit(self, X, y, **params):
+        raise self.error
+
+
+def _may_need_encoding(estimator) -> bool:
+    """Whether an extra estimator that failed on a raw table may lack its preprocessing: it
+    neither encodes tables itself nor is a ``Pipeline`` (``compare.make_model`` or the
+    user's own, whose first steps encode)."""
+    from sklearn.pipeline import Pipeline
+
+    from .compare import takes_raw_tables
+
+    return not isinstance(estimator, Pipeline) and not takes_raw_tables(estimator)
 
 
 def _first_line(exc) -> str:

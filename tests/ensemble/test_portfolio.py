@@ -251,6 +251,56 @@ def test_an_extra_estimator_that_cannot_read_a_raw_table_is_pointed_to_make_mode
     assert list(clf.members_) == ["tree"]
 
 
+class _NoClone(ClassifierMixin, BaseEstimator):
+    """``clone`` refuses it: the constructor changes its parameter."""
+
+    def __init__(self, a=1):
+        self.a = a + 1
+
+    def fit(self, X, y):
+        return self
+
+    def predict_proba(self, X):
+        return np.full((len(X), 2), 0.5)
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_an_extra_estimator_that_cannot_be_cloned_is_left_out(n_jobs):
+    # prepare_members' clone raised before any fit, and the whole portfolio failed
+    X, y = imbalanced(100)
+    with pytest.warns(UserWarning, match="'nc' failed and is left out of the portfolio: "
+                                         "RuntimeError: Cannot clone object"):
+        clf = LossPortfolioClassifier({}, {"nc": _NoClone(), "lr": LogisticRegression()},
+                                      n_folds=2, n_jobs=n_jobs).fit(X, y)
+    status = clf.leaderboard_.set_index("member")["status"]
+    assert status["lr"] == "ok" and status["nc"].startswith("failed: RuntimeError")
+
+
+class _Boom(LogisticRegression):
+    def fit(self, X, y, sample_weight=None):
+        raise RuntimeError("boom")
+
+
+def test_the_make_model_hint_is_given_only_where_preprocessing_may_be_missing():
+    # it was given for any failure of an extra estimator on a raw table, also one already
+    # wrapped by make_model that failed for another reason
+    import pandas as pd
+
+    from sklearn_losses.compare import make_model
+
+    X, y = imbalanced(120)
+    frame = pd.DataFrame(X[:, :3], columns=["a", "b", "c"]).assign(
+        city=np.where(X[:, 3] > 0, "Oslo", "Rome"))
+    with pytest.warns(UserWarning) as record:
+        LossPortfolioClassifier({}, {"wrapped": make_model(_Boom()), "bare": _Boom(),
+                                     "ok": make_model(LogisticRegression())},
+                                n_folds=2).fit(frame, y)
+    messages = {name: str(w.message) for w in record for name in ("wrapped", "bare")
+                if f"'{name}' failed" in str(w.message)}
+    assert messages["wrapped"].endswith("RuntimeError: boom")
+    assert messages["bare"].endswith("RuntimeError: boom")  # not a conversion error
+
+
 @pytest.mark.parametrize("metric, check", [
     ("roc_auc", lambda y, p: roc_auc_score(y, p[:, 1])),
     ("log_loss", None),
