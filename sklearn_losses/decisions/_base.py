@@ -53,6 +53,9 @@ def check_targets(X, y, *, owner, binary=False, min_classes=2):
     X, y = indexable(X, y)
     if y is None:
         raise ValueError(f"{owner} requires y to be passed, but the target y is None.")
+    from .._input import check_labels
+
+    check_labels(y)  # None among strings failed inside a sort (TypeError)
     y_type = type_of_target(y, input_name="y")
     if y_type.startswith("multilabel") or y_type.endswith("multioutput"):
         raise ValueError(f"{owner} supports single-output classification only; "

@@ -37,3 +37,24 @@ def test_prefit_refuses_fit_parameters_it_would_ignore(make):
     est = LogisticRegression().fit(X[:200], y[:200])
     with pytest.raises(ValueError, match=r"cv='prefit' .* \['bogus'\] would be ignored"):
         make(est).fit(X[200:], y[200:], bogus=1)
+
+
+def test_a_missing_label_among_strings_is_named_by_every_tool():
+    # None among string labels failed inside np.unique's sort with a bare TypeError
+    from sklearn.linear_model import LogisticRegression
+
+    from sklearn_losses import CrossFitClassifier, LossPortfolioClassifier
+    from sklearn_losses.decisions import (NeymanPearsonClassifier, PriorShiftClassifier,
+                                          RecallControlClassifier, TunedOffsetsClassifierCV)
+
+    X = np.random.default_rng(0).normal(size=(40, 2))
+    y = np.array(["a", "b"] * 20, dtype=object)
+    y[3] = None
+    for est in (TunedOffsetsClassifierCV(LogisticRegression()),
+                PriorShiftClassifier(LogisticRegression()),
+                NeymanPearsonClassifier(LogisticRegression()),
+                RecallControlClassifier(LogisticRegression()),
+                CrossFitClassifier(LogisticRegression()),
+                LossPortfolioClassifier({}, {"lr": LogisticRegression()})):
+        with pytest.raises(ValueError, match=r"y has 1 missing label\(s\) .* at row\(s\) 3"):
+            est.fit(X, y)
