@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from skorch.callbacks import Callback, EarlyStopping, ProgressBar
+from skorch.callbacks import Callback, EarlyStopping, PrintLog, ProgressBar
 
 __all__ = ["BatchProgressBar", "ClassWeightSchedule", "StopTraining", "StoppingRule",
            "ValidationScoring"]
@@ -68,14 +68,24 @@ class StoppingRule(EarlyStopping):
 
     def on_epoch_end(self, net, **kwargs):
         load_best, self.load_best = self.load_best, False
+        sink, held = self.sink, []
+        self.sink = held.append  # the stopping message, printed after the epoch's line
         try:
             super().on_epoch_end(net, **kwargs)
         except KeyboardInterrupt:
             if self.misses_ != self.patience:
                 raise
+            # skorch runs its PrintLog last, after this callback: the epoch training stops
+            # at would have no line (verbose=1 promises one per epoch)
+            for _, callback in getattr(net, "callbacks_", ()):
+                if isinstance(callback, PrintLog):
+                    callback.on_epoch_end(net, **kwargs)
             raise StopTraining("early_stopping") from None
         finally:
             self.load_best = load_best
+            self.sink = sink
+            for message in held:
+                sink(message)
         if load_best and self.misses_ == 0:  # the score improved at this epoch
             self.best_model_weights_ = {k: v.detach().clone()
                                         for k, v in net.module_.state_dict().items()}

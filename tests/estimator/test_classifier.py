@@ -483,6 +483,22 @@ def test_verbose_2_shows_a_progress_bar(capsys):
     assert "0/5 [" in captured.err  # 300 rows, batch 64: a bar of five batches per epoch
 
 
+@pytest.mark.parametrize("early_stopping", [True, "auto"])  # validation, training loss
+def test_verbose_1_prints_every_epoch_including_the_one_it_stops_at(capsys, early_stopping):
+    # skorch runs PrintLog after the stopping rule: the epoch training stopped at had no line
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(300, n_features=6, weights=[0.8], random_state=0)
+    clf = WeightedLossClassifier(hidden_layer_sizes=(16,), max_epochs=200, verbose=1,
+                                 early_stopping=early_stopping, n_iter_no_change=2, lr=0.05,
+                                 tol=1e-2, random_state=0).fit(X, y)
+    out = capsys.readouterr().out
+    assert clf.n_iter_ < 200 and clf.stopping_ != "none"  # a stopping rule ended it
+    rows = [line.split()[0] for line in out.splitlines() if line.strip()[:1].isdigit()]
+    assert rows == [str(i) for i in range(1, clf.n_iter_ + 1)]
+    assert out.index(f"\n{clf.n_iter_:>7} ") < out.index("Stopping since")
+
+
 def test_drw_that_never_switches_on_warns():
     X, y = _imbalanced()
     with pytest.warns(UserWarning, match="before reweight='drw' switched"):
