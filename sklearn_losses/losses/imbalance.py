@@ -255,8 +255,10 @@ class LogitAdjustedLoss(_ClassCountsMixin, PointwiseLoss):
         return target_nll(logits + offset, target)
 
     def prior_logit_offset(self):
-        r""":math:`\tau \log \pi`: ``softmax(z + tau log pi)`` is the training-prior posterior."""
-        if self.class_counts is None:
+        r""":math:`\tau \log \pi`: ``softmax(z + tau log pi)`` is the training-prior posterior;
+        None at ``tau=0``, plain cross-entropy, which corrects nothing (no class weights are
+        then a double correction)."""
+        if self.class_counts is None or self.tau == 0:
             return None
         return self.tau * log_prior_of(self.class_counts)
 

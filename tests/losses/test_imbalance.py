@@ -373,3 +373,28 @@ def test_non_default_params_finite_on_extreme_logits(name, params):
         value = loss(z, torch.tensor([0, 1, 2]))
         value.backward()
         assert torch.isfinite(value) and torch.isfinite(z.grad).all()
+
+
+def test_logit_adjustment_at_tau_0_is_no_prior_correction():
+    # tau=0 is cross-entropy: the estimator and compare treated it as correcting the prior
+    # (auto re-weighting off, "corrects twice" with class weights)
+    import warnings
+
+    import numpy as np
+
+    from sklearn_losses import WeightedLossClassifier
+    from sklearn_losses.cli.model import double_correction
+    from sklearn_losses.losses import get_loss
+
+    assert get_loss("logit_adjusted", tau=0.0, class_counts=[9, 1]).prior_logit_offset() is None
+    assert get_loss("logit_adjusted", class_counts=[9, 1]).prior_logit_offset() is not None
+    assert double_correction("logit_adjusted:tau=0", "balanced", [9, 1]) is None
+    assert double_correction("logit_adjusted", "balanced", [9, 1]) is not None
+    X = np.random.default_rng(0).normal(size=(60, 2))
+    y = np.r_[np.zeros(50, int), np.ones(10, int)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        clf = WeightedLossClassifier(loss=get_loss("logit_adjusted", tau=0.0),
+                                     reweight="balanced", max_epochs=2,
+                                     early_stopping=False).fit(X, y)
+    assert clf.class_weight_ is not None
