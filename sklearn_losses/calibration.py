@@ -182,7 +182,7 @@ def fit_calibration(plan, module, class_weight, X, y_enc, weight, n_threads=None
 
     if plan.calibration is None:
         return None, 1.0
-    drawn = getattr(plan, "drawn_counts", None)  # None: a plan made before the field
+    drawn = plan.drawn_counts  # None in a plan pickled before the field (its default)
     offset = prior_logit_offset(plan.loss, class_weight,
                                 plan.row_counts if drawn is None else drawn,
                                 plan.batch_sampler == "balanced")

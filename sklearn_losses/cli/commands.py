@@ -609,12 +609,12 @@ def _summary(args, say, source, X, y, info, configs, losses, reweightings, folds
             f"{round(0.8 * max_epochs)}).")
     for note in notes:
         say(note)
-    from .model import BASELINE_MODELS
+    from .model import BASELINES
 
     reference = ""
     if baselines:
         reference = (" and " + plural(len(baselines), "reference model") + " on the same "
-                     "folds (" + ", ".join(f"{b}: {BASELINE_MODELS[b]}" for b in baselines)
+                     "folds (" + ", ".join(f"{b}: {BASELINES[b][0]}" for b in baselines)
                      + "; --baseline none leaves " + ("it" if len(baselines) == 1 else "them")
                      + " out)")
     say(f"Comparing {plural(len(configs), 'configuration')} "
@@ -689,8 +689,8 @@ def _run_configs(args, configs, X, y, info, splits, scorers, max_epochs, device,
     from ..compare import (Interrupted, cross_validate_configs, rank_configurations,
                            summarize, warm_up)
     from ..decisions.spec import RATE_METRICS
-    from .model import (BASELINES, coded_pos_label, complexity, config_name, make_baseline,
-                        make_classifier)
+    from .model import (baseline_label, coded_pos_label, complexity, config_name,
+                        make_baseline, make_classifier)
     from .progress import Progress
 
     metrics = list(scorers)
@@ -703,9 +703,9 @@ def _run_configs(args, configs, X, y, info, splits, scorers, max_epochs, device,
               for name, (loss, rw) in names.items()}
     reference = {}  # config name -> --baseline name
     for b in baselines:  # after the networks, in the order given
-        name = config_name(BASELINES[b], "balanced")
+        name = config_name(baseline_label(b), "balanced")
         reference[name] = b
-        names[name] = (BASELINES[b], "balanced")
+        names[name] = (baseline_label(b), "balanced")
         models[name] = make_baseline(b, random_state=args.random_state)
     decision = _parse_decision(args.decision)
     if decision is not None:  # the decision tool decides inside each fold

@@ -5,20 +5,33 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 
-__all__ = ["BASELINES", "BASELINE_MODELS", "RelabeledClassifier", "build_loss", "complexity",
+__all__ = ["BASELINES", "RelabeledClassifier", "baseline_label", "build_loss", "complexity",
            "config_name", "double_correction", "make_baseline", "make_classifier",
            "parse_loss_spec"]
 
-#: ``--baseline`` name -> how the model is written in the leaderboard's loss column.
+
+def _hgb(random_state):
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    return HistGradientBoostingClassifier(class_weight="balanced", random_state=random_state)
+
+
+def _logistic(random_state):
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(class_weight="balanced", max_iter=1000)
+
+
+#: ``--baseline`` name -> (the model in words, ``random_state -> unfitted model``).
 BASELINES = {
-    "hgb": "hgb (baseline)",
-    "logistic": "logistic (baseline)",
+    "hgb": ("HistGradientBoostingClassifier(class_weight='balanced')", _hgb),
+    "logistic": ("LogisticRegression(class_weight='balanced', max_iter=1000)", _logistic),
 }
-#: ``--baseline`` name -> the model, in words.
-BASELINE_MODELS = {
-    "hgb": "HistGradientBoostingClassifier(class_weight='balanced')",
-    "logistic": "LogisticRegression(class_weight='balanced', max_iter=1000)",
-}
+
+
+def baseline_label(name) -> str:
+    """How the ``--baseline`` model ``name`` is written in the leaderboard's loss column."""
+    return f"{name} (baseline)"
 
 
 def config_name(loss, reweight) -> str:
@@ -98,19 +111,11 @@ def make_baseline(name, *, random_state):
     """The ``--baseline`` model ``name``, class-weighted (``class_weight="balanced"``, as the
     networks' ``reweight="balanced"``), after the package's encoder
     (:func:`sklearn_losses.compare.make_model`: the table as the networks read it)."""
-    from sklearn.ensemble import HistGradientBoostingClassifier
-    from sklearn.linear_model import LogisticRegression
-
     from ..compare import make_model
 
-    if name == "hgb":
-        model = HistGradientBoostingClassifier(class_weight="balanced",
-                                               random_state=random_state)
-    elif name == "logistic":
-        model = LogisticRegression(class_weight="balanced", max_iter=1000)
-    else:
+    if name not in BASELINES:
         raise ValueError(f"unknown baseline {name!r}; choose from {sorted(BASELINES)}.")
-    return make_model(model)
+    return make_model(BASELINES[name][1](random_state))
 
 
 def complexity(loss, reweight) -> int:

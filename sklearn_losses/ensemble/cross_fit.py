@@ -12,7 +12,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from .._checks import N_JOBS_CONSTRAINT
-from ..decisions._base import aligned_proba, check_targets
+from ..decisions._base import aligned_proba, check_targets, proba_columns
 from .folds import make_folds
 from .members import fit_members, prepare_members, reemit_warnings, warnings_once
 from .thresholds import (
@@ -305,9 +305,7 @@ class CrossFitClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstimatorMi
             oof[rows] = fit.proba
             # the classes the member trained on (a class whose rows all weigh 0 is left out
             # of its training rows, members._fit_member)
-            member_classes = getattr(fit.member, "classes_", None)
-            trained = (np.isin(classes, member_classes) if member_classes is not None
-                       else np.bincount(y_enc[~rows], minlength=len(classes)) > 0)
+            trained = proba_columns(fit.member, classes) >= 0
             seen[rows] = trained[y_enc[rows]]
         self.temperature_ = 1.0
         if self.calibration is not None:  # rows of a class their member never saw say nothing

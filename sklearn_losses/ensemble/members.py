@@ -157,21 +157,22 @@ def _fit_member(task, member, X, y, sample_weight, fold, f, classes, deadline, e
         return MemberFit(task, skipped=True)
     train, test = np.flatnonzero(fold != f), np.flatnonzero(fold == f)
     try:
-        # None for a member that declines the weights (metadata routing): it trains, and
-        # is early-stopped, unweighted
-        if sample_weight is not None and not sample_weight_params(member, sample_weight):
-            sample_weight = None
+        # the keys the member takes the weights under; none for a member that declines them
+        # (metadata routing): it trains, and is early-stopped, unweighted
+        keys = list(sample_weight_params(member, sample_weight))
     except ValueError as error:
         if not capture_errors:
             raise
         return MemberFit(task, error=error)
+    if not keys:
+        sample_weight = None
     if sample_weight is not None:
         # a class whose training rows all weigh 0 has nothing to learn from: the member does
         # not see it (as make_folds warns), instead of failing on a class of no weight
         weighed = np.isin(y[train], y[train][sample_weight[train] > 0])
         train = train if weighed.all() else train[weighed]
     X_tr, X_te = _safe_indexing(X, train), _safe_indexing(X, test)
-    kwargs = sample_weight_params(member, None if sample_weight is None else sample_weight[train])
+    kwargs = {key: sample_weight[train] for key in keys}
     # early stopping on the held-out rows, those of classes the member trains on (a class
     # of a single row may be missing from its training rows), when they hold each of those
     # classes with positive weight (a tiny class may be missing from the fold): a metric

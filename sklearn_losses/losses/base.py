@@ -23,7 +23,8 @@ Pick the family module (``imbalance``, ``robust``, ``calibration``,
 ``metric``, ``ranking``), subclass :class:`PointwiseLoss` (implement
 ``_loss_per_sample``, the terms of :meth:`PointwiseLoss.loss_per_sample` on
 checked inputs) or :class:`BatchLoss` (implement ``binary_loss``, which
-the base class extends to multiclass one-vs-rest, or ``forward``), declare ``_parameter_constraints`` and decorate the class with
+the base class extends to multiclass one-vs-rest, or ``forward``), declare
+``_parameter_constraints`` and decorate the class with
 ``@register_loss("name")``. Reuse the helpers of this module
 (:func:`log_probs`, :func:`target_log_prob`, :func:`one_minus_p`,
 :func:`focal_factor`, :func:`one_hot`, :func:`weighted_mean`,

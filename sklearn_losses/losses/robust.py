@@ -547,8 +547,8 @@ class LDRKLLoss(PointwiseLoss):
         hinge-like loss that fits hard samples; large values the mean margin
         violation, symmetric but, on raw logits, not bounded (it grows
         linearly with the logit gap: 620 for two classes 1,000 apart with
-        ``lam=1000``, 9,300 for 10,000 apart). Grid {0.1, 1, 10}. At 1e-6 the loss is the hinge
-        within :math:`10^{-6} \log K` (from about 1e-37,
+        ``lam=1000``, 9,300 for 10,000 apart). Grid {0.1, 1, 10}. At 1e-6 the
+        loss is the hinge within :math:`10^{-6} \log K` (from about 1e-37,
         :math:`(z_k - z_y) / \lambda` overflows float32: NaN); above 1e3
         float32 rounding of :math:`\lambda \log(\cdot)` reaches 1e-4 of the
         loss.
