@@ -377,6 +377,8 @@ def render(results, sources, *, methods=None, reference=REFERENCE, candidate=CAN
     if warning:
         lines += [warning, ""]
     lines += [
+        "## Protocol",
+        "",
         "Tables: the 53 development tables split once into *choose* (defaults are picked "
         "there) and *confirm* (what ships is evaluated there; only confirm figures are "
         "reported), `benchmarks/split.csv`. Each table's value is the mean over the folds, "
@@ -427,11 +429,16 @@ def main(argv=None):
     parser.add_argument("--split", choices=SPLIT_ORDER, default=None,
                         help="only this split (default: every split in the CSVs)")
     parser.add_argument("--title", default=TITLE, help="the page's title")
-    parser.add_argument("--intro", default=None, help="a paragraph under the title")
+    intro = parser.add_mutually_exclusive_group()
+    intro.add_argument("--intro", default=None, help="a paragraph under the title")
+    intro.add_argument("--intro-file", type=Path, default=None,
+                       help="a Markdown file whose text goes under the title")
     parser.add_argument("--out", type=Path, default=None, help="also write the page here")
     parser.add_argument("--write-docs", action="store_true",
                         help="also write the page to docs/benchmarks/heldout.md")
     args = parser.parse_args(argv)
+    if args.intro_file is not None:
+        args.intro = args.intro_file.read_text().strip()
     results = load_results(args.csv)
     if args.split is not None:
         results = results[results["split"] == args.split]

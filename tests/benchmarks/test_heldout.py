@@ -408,6 +408,20 @@ def test_split_option_keeps_one_split(tmp_path):
     assert "## choose" in markdown and "## confirm" not in markdown
 
 
+def test_intro_file_goes_under_the_title_before_the_protocol(tmp_path, capsys):
+    path = tmp_path / "heldout.csv"
+    synthetic().to_csv(path, index=False)
+    intro = tmp_path / "intro.md"
+    intro.write_text("## What ships\n\n- a list\n\n")
+    markdown = summary.main([str(path), "--reference", "ref", "--anchors", "mlp",
+                             "--title", "Held out", "--intro-file", str(intro)])
+    assert markdown.startswith("# Held out\n\n## What ships\n\n- a list\n\n")
+    assert markdown.index("- a list") < markdown.index("## Protocol\n\nTables:")
+    with pytest.raises(SystemExit):  # one intro or the other
+        summary.main([str(path), "--intro", "Why.", "--intro-file", str(intro)])
+    assert "not allowed with argument" in capsys.readouterr().err
+
+
 def test_one_thread_pins_nested_n_jobs_but_not_a_portfolios_entries():
     from sklearn.ensemble import BaggingClassifier
     from sklearn.pipeline import make_pipeline
