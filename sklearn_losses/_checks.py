@@ -151,6 +151,26 @@ def check_weighted_class_counts(classes, class_counts, loss, reweight, scheme=No
             "give it a first chunk that holds every class).")
 
 
+def check_weighted_classes(classes, class_counts, class_weight, reweight):
+    """Raise when the class weights leave fewer than 2 of the classes present any weight.
+
+    ``sample_weight`` alone is checked when the data are read; the class weights
+    multiply it, so a dict (or a scheme) giving weight 0 to the other classes would
+    train on one class, or on nothing, with no error.
+    """
+    if class_weight is None:
+        return
+    present = class_counts > 0
+    kept = present & (np.asarray(class_weight) > 0)
+    if present.sum() >= 2 and kept.sum() < 2:
+        zeroed = classes[present & ~kept].tolist()
+        raise ValueError(
+            f"reweight={reweight!r} gives class(es) {zeroed} weight 0, which leaves fewer "
+            "than 2 of the classes in the training data (rows of positive sample_weight) "
+            "with positive weight: the network would learn to predict one class. Give "
+            "those classes a positive weight, or drop their rows.")
+
+
 def check_instance_weighting(scheme, loss):
     """Raise when an instance-level scheme (``dro_kl``) meets a batch-level loss."""
     if scheme is not None and scheme.instance_level and not loss.pointwise:
@@ -191,14 +211,16 @@ def resolve_batch_sampler(batch_sampler, loss, batch_size, row_counts, class_wei
 
 def warn_prior_twice(loss, class_weight, scheme, balanced_batches):
     """Warn when two corrections of the class prior are combined at full strength."""
-    weighted = class_weight is not None and not (scheme is not None and scheme.scheduled)
+    # a scheduled scheme (drw) trains its last epochs, and keeps its model, with the weights
+    weighted = class_weight is not None
+    reweighting = ("deferred class re-weighting (once it switches on)"
+                   if scheme is not None and scheme.scheduled else "class re-weighting")
     if loss.prior_logit_offset() is not None:
         first = f"The loss '{loss.name}' already corrects for the class prior"
-        other = [name for name, on in (("class re-weighting", weighted),
+        other = [name for name, on in ((reweighting, weighted),
                                        ("balanced batches", balanced_batches)) if on]
     elif weighted and balanced_batches:
-        first, other = "batch_sampler='balanced' already balances the classes", [
-            "class re-weighting"]
+        first, other = "batch_sampler='balanced' already balances the classes", [reweighting]
     else:
         return
     if other:

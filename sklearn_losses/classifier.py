@@ -19,7 +19,8 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils._param_validation import (Interval, InvalidParameterError, Options,
+                                            StrOptions)
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
@@ -392,7 +393,9 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
     encoder_ : TabularEncoder or None
         The encoder fitted on the training table (``preprocessing="auto"``).
     class_counts_ : ndarray of shape (n_classes,)
-        Training count of each class; with ``sample_weight``, its total
+        Count of each class among the rows given to ``fit`` (those of the
+        validation split of ``early_stopping`` included, not those of
+        ``eval_set``); with ``sample_weight``, its total
         weight per class (a weight ``k`` counts as ``k`` rows, as in
         :func:`sklearn.utils.class_weight.compute_class_weight`). The class
         weights of ``reweight`` and the priors of ``logit_adjusted``,
@@ -480,7 +483,9 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
 
     _parameter_constraints = {
         "loss": [str, Loss],
-        "reweight": [None, StrOptions({"auto", *available_reweightings()}), dict, Reweighting],
+        # a name is checked in _check_params against the registry of that moment, so that
+        # schemes registered after this import (register_reweighting) are taken by name
+        "reweight": [None, str, dict, Reweighting],
         "architecture": [StrOptions(set(ARCHITECTURES))],
         "n_ensemble": [None, Interval(Integral, 1, None, closed="left")],
         "nca_sample_rate": [None, Interval(Real, 0, 1, closed="right")],
@@ -642,8 +647,9 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         and their bins (at most one fewer than its rows); pass a first
         chunk that holds every class and is large enough for the bins. After
         :meth:`fit` these come from the fit. Later calls train with them
-        (``set_params`` changes of ``lr`` and ``weight_decay`` apply, a
-        changed network shape is an error).
+        (``set_params`` changes of ``lr`` and ``weight_decay`` apply; a
+        changed network shape, or a changed ``loss``, ``reweight``,
+        ``logit_clip``, ``batch_sampler`` or ``pos_label``, is an error).
 
         ``partial_fit`` holds no validation split and does no early stopping
         (``stopping_`` is ``"none"``, ``early_stopping``, ``scoring`` and
@@ -855,6 +861,12 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
     def _check_params(self):
         """Validate the parameters (types and ranges, then the network shape)."""
         self._validate_params()
+        names = available_reweightings()
+        if isinstance(self.reweight, str) and self.reweight not in {"auto", *names}:
+            raise InvalidParameterError(
+                f"The 'reweight' parameter of {type(self).__name__} must be None, 'auto', "
+                f"one of {names} (available_reweightings()), a dict {{class: weight}} or a "
+                f"Reweighting instance. Got {self.reweight!r} instead.")
         _checks.check_hidden_layer_sizes(self.hidden_layer_sizes)
         check_network_params(self.architecture, self.hidden_layer_sizes, self.n_ensemble,
                              self.nca_sample_rate, self.nca_max_candidates)

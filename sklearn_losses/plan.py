@@ -77,11 +77,18 @@ class TrainingPlan:
     classes : ndarray of shape (K,)
         The labels of the network's outputs.
     row_counts, class_counts : ndarray of shape (K,)
-        Training rows per class, and their total ``sample_weight``.
+        Rows per class of the data the class setup reads, and their total
+        ``sample_weight``: every row given to ``fit`` (the validation split
+        of ``early_stopping`` included, drawn stratified after), not the rows
+        of ``eval_set``; a continued ``partial_fit`` keeps its first call's.
     drawn_counts : ndarray of shape (K,) or None
         Training rows of positive ``sample_weight`` per class, those the
         ``"balanced"`` batch sampler draws from (``row_counts`` without
         weights; None in plans made before it, read as ``row_counts``).
+    setup_params : dict or None
+        The parameters the class setup was built from (:data:`SETUP_PARAMS`,
+        as :func:`_fingerprint` records them): a continued ``partial_fit``
+        keeps the setup and refuses changed ones. None in older plans.
     weight_counts : ndarray of shape (K,)
         The frequencies behind the class weights and the losses' priors:
         ``class_counts``, divided by their largest value when their total is
@@ -98,7 +105,8 @@ class TrainingPlan:
     reweight : None, str, dict or Reweighting
         ``reweight`` with ``"auto"`` resolved.
     class_weight : ndarray of shape (K,) or None
-        Class weights at the start of training.
+        The class weights; for a scheduled scheme (``"drw"``), the weights it
+        switches to (the engine applies the schedule).
     scheme : Reweighting or None
         The scheme behind ``reweight`` (scheduled or instance-level ones act
         during training).
@@ -161,6 +169,7 @@ class TrainingPlan:
     lr_schedule: str = field(default="constant")
     loss_positive: int | None = None
     drawn_counts: np.ndarray | None = None
+    setup_params: dict | None = None
 
     @property
     def n_classes(self) -> int:
@@ -288,6 +297,7 @@ def class_setup(params, classes, y_enc, sample_weight, seed, monitor=None) -> di
     scheme = scheme_of(reweight)
     _checks.check_weighted_class_counts(classes, class_counts, loss, reweight, scheme)
     class_weight = compute_class_weights(reweight, classes, counts)
+    _checks.check_weighted_classes(classes, class_counts, class_weight, reweight)
     _checks.check_instance_weighting(scheme, loss)
     batch_sampler = _checks.resolve_batch_sampler(params["batch_sampler"], loss,
                                                   params["batch_size"], row_counts, class_weight)
@@ -353,6 +363,42 @@ def _batch_work(params, network, n_features, n_classes, n_train, partial):
         return None
 
 
+#: The parameters :func:`class_setup` builds the loss and the class weights from, which a
+#: continued ``partial_fit`` keeps from its first call.
+SETUP_PARAMS = ("loss", "reweight", "logit_clip", "batch_sampler", "pos_label")
+
+
+def _fingerprint(value):
+    """A comparable record of a parameter's value: an estimator-like object (a loss, a
+    scheme) by its class and parameters, so that a clone or an equal copy matches."""
+    if hasattr(value, "get_params") and not isinstance(value, type):
+        return (type(value).__module__, type(value).__qualname__,
+                tuple(sorted((k, _fingerprint(v))
+                             for k, v in value.get_params(deep=False).items())))
+    if isinstance(value, dict):
+        return ("dict", tuple(sorted((repr(k), _fingerprint(v)) for k, v in value.items())))
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__, tuple(_fingerprint(v) for v in value))
+    if isinstance(value, np.ndarray):
+        return ("ndarray", value.tolist())
+    return value
+
+
+def _check_same_setup(params, previous):
+    """Raise when a continued ``partial_fit`` is given other class-setup parameters than
+    its first call (they would be ignored: the loss and the class weights are kept)."""
+    if previous.setup_params is None:  # a plan from before setup_params: nothing to compare
+        return
+    changed = [k for k in SETUP_PARAMS
+               if _fingerprint(params[k]) != previous.setup_params.get(k)]
+    if changed:
+        raise ValueError(
+            f"{', '.join(changed)} changed since the first partial_fit call; partial_fit "
+            "keeps the loss, the class weights and the batch sampler of its first call. Set "
+            f"{'it' if len(changed) == 1 else 'them'} back, or fit anew (fit, or "
+            "partial_fit on a clone) to train with the new value.")
+
+
 def _network(params, X, previous):
     """The :class:`NetworkSpec` of ``params``; checks it against a network being continued."""
     spec = NetworkSpec.from_params(params)
@@ -407,9 +453,10 @@ def make_plan(params, X, y_enc, classes, sample_weight, *, monitor, previous=Non
     rng = check_random_state(params["random_state"])
     seed = int(rng.randint(np.iinfo(np.int32).max))
     if partial and previous is not None:
+        _check_same_setup(params, previous)
         setup = {k: getattr(previous, k) for k in (
             "row_counts", "class_counts", "weight_counts", "loss_positive", "reweight",
-            "class_weight", "batch_sampler", "drawn_counts")}
+            "class_weight", "batch_sampler", "drawn_counts", "setup_params")}
         setup["scheme"] = scheme_of(previous.reweight)
         setup["loss"] = get_loss(previous.loss)  # a copy: its batch counters start afresh
     else:
@@ -417,6 +464,7 @@ def make_plan(params, X, y_enc, classes, sample_weight, *, monitor, previous=Non
         setup = class_setup(params, classes, y_enc[:n_fit],
                             None if sample_weight is None else sample_weight[:n_fit], seed,
                             monitor)
+        setup["setup_params"] = {k: _fingerprint(params[k]) for k in SETUP_PARAMS}
     if partial:
         stopping, train_index, valid_index = "none", None, None
     else:

@@ -44,9 +44,17 @@ _REWEIGHTINGS = Registry(
     listing="Use None, a dict {class: weight}, a Reweighting instance or one of:")
 
 
+def _check_reweighting_class(cls):
+    if not (isinstance(cls, type) and issubclass(cls, Reweighting)):
+        raise TypeError(f"Only Reweighting subclasses can be registered; got {cls!r}.")
+
+
 def register_reweighting(name: str):
-    """Class decorator registering a :class:`Reweighting` under ``name``."""
-    return _REWEIGHTINGS.register(name)
+    """Class decorator registering a :class:`Reweighting` subclass under ``name``.
+
+    The estimators then take ``reweight=name``, as they take the built-in names.
+    """
+    return _REWEIGHTINGS.register(name, check=_check_reweighting_class)
 
 
 def available_reweightings() -> list[str]:
@@ -276,9 +284,9 @@ def compute_class_weights(reweight, classes, class_counts):
     ----------
     reweight : None, str, dict or Reweighting
         The estimator's ``reweight`` parameter.
-    classes : ndarray of shape (K,)
+    classes : array-like of shape (K,)
         Class labels in the order of the network outputs (``classes_``).
-    class_counts : ndarray of shape (K,)
+    class_counts : array-like of shape (K,)
         Training count of each class.
 
     Returns
@@ -287,38 +295,82 @@ def compute_class_weights(reweight, classes, class_counts):
         None when no re-weighting applies. A scheduled scheme (``"drw"``)
         gives its final weights; the estimator applies the schedule with
         :meth:`Reweighting.class_weights_at_epoch`.
+
+    Raises
+    ------
+    ValueError
+        When ``classes`` and ``class_counts`` differ in length, a dict names
+        an unknown class or holds a weight that is not a finite number
+        ``>= 0``, or the weights (a scheme's too) are not ``K`` finite,
+        non-negative numbers within float32's range, which the network trains
+        in.
     """
+    classes = np.asarray(classes)
+    class_counts = np.asarray(class_counts, dtype=np.float64)
+    if classes.ndim != 1 or class_counts.shape != classes.shape:
+        raise ValueError(
+            f"classes and class_counts must be 1-D and of the same length; got shapes "
+            f"{classes.shape} and {class_counts.shape}.")
     if reweight is None:
         return None
     if isinstance(reweight, dict):
-        known = set(classes.tolist())
-        unknown = [k for k in reweight if k not in known]
-        if unknown:
-            raise ValueError(
-                f"reweight dict has keys {unknown} that are not classes of y "
-                f"(classes: {classes.tolist()})."
-            )
-        try:
-            weights = np.array([reweight.get(c, 1.0) for c in classes.tolist()],
-                               dtype=np.float64)
-        except (TypeError, ValueError):
-            raise ValueError(
-                f"reweight dict values must be numbers (the weight of each class); got "
-                f"{reweight!r}.") from None
-        if not np.all(np.isfinite(weights)) or np.any(weights < 0):
-            raise ValueError(f"reweight dict values must be finite and >= 0; got {reweight}.")
-        if not np.any(weights > 0):
-            raise ValueError("reweight dict gives every class weight 0.")
-        return weights
+        return _check_weights(_dict_weights(reweight, classes), reweight)
     scheme = get_reweighting(reweight)
-    with np.errstate(over="ignore", divide="ignore"):
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         weights = scheme.class_weights(class_counts)
-    if weights is not None and not np.all(np.isfinite(weights)):
-        counts = np.asarray(class_counts, dtype=np.float64)
+    if weights is None:
+        return None
+    weights = np.asarray(weights, dtype=np.float64)
+    if weights.shape != classes.shape:
+        raise ValueError(
+            f"reweight={reweight!r} gave class weights of shape {weights.shape} for "
+            f"{classes.size} classes; a scheme's class_weights must return one weight per "
+            "class.")
+    if np.any(np.isinf(weights)):
         raise ValueError(
             f"reweight={reweight!r} gives class weights beyond the float64 range for the "
-            f"class frequencies {counts.tolist()} (their ratio is about "
-            f"{counts.max() / counts.min():.3g}); the weights a loss could use would be "
-            "infinite. Use reweight='inverse_sqrt' or 'class_balanced', or bring the "
-            "sample weights of the classes closer.")
+            f"class frequencies {class_counts.tolist()} (their ratio is about "
+            f"{class_counts.max() / class_counts.min():.3g}); the weights a loss could use "
+            "would be infinite. Use reweight='inverse_sqrt' or 'class_balanced', or bring "
+            "the sample weights of the classes closer.")
+    return _check_weights(weights, reweight)
+
+
+def _dict_weights(reweight, classes):
+    """The weights of a ``{class: weight}`` dict in the order of ``classes`` (absent: 1)."""
+    known = set(classes.tolist())
+    unknown = [k for k in reweight if k not in known]
+    if unknown:
+        raise ValueError(
+            f"reweight dict has keys {unknown} that are not classes of y "
+            f"(classes: {classes.tolist()})."
+        )
+    values = [reweight.get(c, 1.0) for c in classes.tolist()]
+    if not all(isinstance(v, Real) and not isinstance(v, (bool, np.bool_))
+               for v in values):
+        # np.array would read "2" as 2.0 and True as 1.0: a weight is a number
+        raise ValueError(
+            f"reweight dict values must be numbers (the weight of each class); got "
+            f"{reweight!r}.")
+    return np.array(values, dtype=np.float64)
+
+
+def _check_weights(weights, reweight):
+    """``weights`` if they are finite, non-negative, not all 0 and within float32's range."""
+    what = "reweight dict values" if isinstance(reweight, dict) else \
+        f"the class weights of reweight={reweight!r}"
+    if not np.all(np.isfinite(weights)) or np.any(weights < 0):
+        raise ValueError(f"{what} must be finite and >= 0; got {weights.tolist()}.")
+    if not np.any(weights > 0):
+        raise ValueError(f"{what} give every class weight 0.")
+    tiny, huge = np.finfo(np.float32).tiny, np.finfo(np.float32).max
+    positive = weights[weights > 0]
+    if positive.max() > huge or positive.min() < tiny:
+        raise ValueError(
+            f"{what} ({weights.tolist()}) leave float32's range [{tiny:.3g}, {huge:.3g}], "
+            "which the network trains in; "
+            + ("only their ratios matter, so scale them (divide them by their largest)."
+               if isinstance(reweight, dict) else
+               "use a milder scheme (such as 'inverse_sqrt') or bring the sample weights "
+               "of the classes closer."))
     return weights

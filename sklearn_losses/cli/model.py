@@ -132,9 +132,9 @@ def double_correction(loss, reweight, class_counts) -> str | None:
     The estimator's own rules (it warns about the first two when fitted):
 
     - a loss that corrects for the class prior itself (``logit_adjusted``,
-      ``balanced_softmax``: a ``prior_logit_offset``) with a scheme whose
-      class weights apply from the start (``balanced``, ``inverse_sqrt``,
-      ``class_balanced``; not the deferred ``drw``);
+      ``balanced_softmax``: a ``prior_logit_offset``) with a scheme of class
+      weights (``balanced``, ``inverse_sqrt``, ``class_balanced``, and the
+      deferred ``drw``, whose last epochs train with them);
     - a loss that weighs the classes on the batch (soft confusion matrices,
       AUC, AP: ``handles_imbalance``; not ``ensloss``) with class weights
       (any scheme but ``dro_kl``): it handles the imbalance itself;
@@ -160,8 +160,7 @@ def double_correction(loss, reweight, class_counts) -> str | None:
         return f"{reweight} needs per-sample losses: batch-level losses cannot run with it"
     if instance.handles_imbalance:
         return "batch-level losses handle the imbalance themselves"
-    if instance.prior_logit_offset() is not None and not scheme.instance_level \
-            and not scheme.scheduled:
+    if instance.prior_logit_offset() is not None and not scheme.instance_level:
         return "the loss already corrects for the class prior"
     return None
 

@@ -39,7 +39,10 @@ def test_the_fitted_reweighting_is_a_copy(data):
     clf.set_params(reweight__beta=0.5)  # changes the user's object, not the fitted record
     assert scheme.beta == 0.5
     assert clf.reweight_.beta == 0.999 and clf.plan_.reweight.beta == 0.999
-    clf.partial_fit(X, y)  # continues with what the fit trained with
+    with pytest.raises(ValueError, match="reweight changed since the first partial_fit"):
+        clf.partial_fit(X, y)  # it would continue with what the fit trained with
+    clf.set_params(reweight__beta=0.999)
+    clf.partial_fit(X, y)
     np.testing.assert_allclose(clf.class_weight_, weights)
     as_dict = {0: 1.0, 1: 3.0}
     clf = WeightedLossClassifier(reweight=as_dict, **SMALL).fit(X, y)

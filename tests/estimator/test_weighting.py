@@ -6,6 +6,7 @@ import torch
 from sklearn.base import clone
 from sklearn.datasets import make_classification
 from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils._param_validation import InvalidParameterError
 
 from sklearn_losses import WeightedLossClassifier, available_reweightings, get_loss, get_reweighting
 from sklearn_losses.engine.reducer import BatchReducer
@@ -173,8 +174,77 @@ def test_class_weights_beyond_float64_are_a_clear_error():
     classes = np.array([0, 1])
     with pytest.raises(ValueError, match="beyond the float64 range"):
         compute_class_weights("balanced", classes, np.array([1e300, 1e-300]))
-    finite = compute_class_weights("inverse_sqrt", classes, np.array([1e300, 1e-300]))
-    assert np.all(np.isfinite(finite))
+    # finite in float64, but the frequent class's weight would be 0 in float32
+    with pytest.raises(ValueError, match="leave float32's range"):
+        compute_class_weights("inverse_sqrt", classes, np.array([1e300, 1e-300]))
+    finite = compute_class_weights("inverse_sqrt", classes, np.array([1e30, 1e-30]))
+    assert np.all(np.isfinite(finite.astype(np.float32))) and np.all(finite > 0)
+
+
+def test_class_weights_are_checked_whatever_gives_them():
+    from sklearn_losses.weighting import Reweighting
+
+    classes = np.array(["a", "b"])
+    with pytest.raises(ValueError, match="same length"):
+        compute_class_weights("balanced", classes, [1, 2, 3])
+    assert compute_class_weights({"a": 2}, ["a", "b"], [1, 2]).tolist() == [2.0, 1.0]
+    for value in ("2", True, None):  # np.array would read "2" as 2.0 and True as 1.0
+        with pytest.raises(ValueError, match="must be numbers"):
+            compute_class_weights({"a": value}, classes, [9, 1])
+    with pytest.raises(ValueError, match="float32's range.*divide them by their largest"):
+        compute_class_weights({"a": 1e39}, classes, [9, 1])
+    with pytest.raises(ValueError, match="float32's range"):
+        compute_class_weights({"a": 1e-46, "b": 1e-46}, classes, [9, 1])
+
+    class Fixed(Reweighting):
+        def __init__(self, w=None):
+            self.w = w
+
+        def class_weights(self, class_counts):
+            return np.asarray(self.w, dtype=float)
+
+    with pytest.raises(ValueError, match=r"shape \(3,\) for 2 classes"):
+        compute_class_weights(Fixed([1.0, 1.0, 5.0]), classes, [9, 1])
+    for bad in ([-1.0, 1.0], [np.nan, 1.0]):
+        with pytest.raises(ValueError, match="finite and >= 0"):
+            compute_class_weights(Fixed(bad), classes, [9, 1])
+    with pytest.raises(ValueError, match="every class weight 0"):
+        compute_class_weights(Fixed([0.0, 0.0]), classes, [9, 1])
+
+
+def test_a_registered_scheme_is_taken_by_name_and_only_schemes_register():
+    from sklearn_losses.weighting import Reweighting, _REWEIGHTINGS, register_reweighting
+
+    @register_reweighting("test_log_inverse")
+    class LogInverse(Reweighting):
+        def class_weights(self, class_counts):
+            return 1.0 / np.log1p(np.asarray(class_counts, dtype=float))
+
+    try:
+        X, y = make_classification(120, 4, weights=[0.8], random_state=0)
+        clf = WeightedLossClassifier(reweight="test_log_inverse", max_epochs=2,
+                                     random_state=0).fit(X, y)
+        np.testing.assert_allclose(clf.class_weight_, 1.0 / np.log1p(clf.class_counts_))
+    finally:
+        _REWEIGHTINGS._items.pop("test_log_inverse")
+    with pytest.raises(InvalidParameterError, match="available_reweightings"):
+        WeightedLossClassifier(reweight="test_log_inverse").fit(X, y)
+    with pytest.raises(TypeError, match="Only Reweighting subclasses"):
+        register_reweighting("test_not_a_scheme")(type("NotAScheme", (), {}))
+
+
+def test_class_weights_that_leave_one_class_are_an_error():
+    X, y = make_classification(150, 4, n_classes=3, n_informative=3, n_redundant=0,
+                               random_state=0)
+    y = np.array(["a", "b", "c"])[y]
+    with pytest.raises(ValueError, match=r"class\(es\) \['b', 'c'\] weight 0"):
+        WeightedLossClassifier(reweight={"b": 0, "c": 0}, max_epochs=2).fit(X, y)
+    weight = np.where(y == "c", 0.0, 1.0)  # c has no weight: a and b zeroed leave nothing
+    with pytest.raises(ValueError, match=r"class\(es\) \['a', 'b'\] weight 0"):
+        WeightedLossClassifier(reweight={"a": 0, "b": 0}, max_epochs=2).fit(
+            X, y, sample_weight=weight)
+    # one class zeroed of three leaves two: a choice the user may make
+    WeightedLossClassifier(reweight={"c": 0}, max_epochs=2).fit(X, y)
 
 
 def test_ensloss_is_a_margin_loss_for_the_class_prior():
@@ -205,3 +275,27 @@ def test_dro_kl_on_a_batch_of_zero_weights_gives_a_connected_zero():
                     training=True)
     value.backward()
     assert float(value) == 0.0 and torch.isfinite(z.grad).all()
+
+
+def test_partial_fit_refuses_a_changed_class_setup_and_takes_an_equal_copy():
+    X, y = make_classification(120, 4, weights=[0.8], random_state=0)
+    clf = WeightedLossClassifier(loss=get_loss("focal", gamma=2.0), random_state=0)
+    clf.partial_fit(X, y, classes=[0, 1])
+    clf.set_params(loss=get_loss("focal", gamma=2.0))  # an equal copy: the same setup
+    clf.partial_fit(X, y)
+    for change in ({"loss": "cross_entropy"}, {"loss__gamma": 1.0},
+                   {"reweight": "balanced"}, {"logit_clip": 2.0}):
+        model = clone(clf).set_params(loss=get_loss("focal", gamma=2.0))
+        model.partial_fit(X, y, classes=[0, 1])
+        model.set_params(**change)
+        name = next(iter(change)).split("__")[0]
+        with pytest.raises(ValueError, match=f"{name} changed since the first partial_fit"):
+            model.partial_fit(X, y)
+    clf.set_params(lr=1e-3).partial_fit(X, y)  # the optimizer's settings may change
+
+
+def test_deferred_reweighting_with_a_prior_correcting_loss_warns_of_the_double_correction():
+    X, y = make_classification(200, 4, weights=[0.9], random_state=0)
+    with pytest.warns(UserWarning, match="deferred class re-weighting .* corrects twice"):
+        WeightedLossClassifier(loss="logit_adjusted", reweight="drw", max_epochs=2,
+                               random_state=0).fit(X, y)
