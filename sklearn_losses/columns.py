@@ -535,8 +535,10 @@ def numeric_words(values) -> dict:
 
 
 def _present_text(values):
-    """The present cells of a column of strings, stripped, missing-value markers left out;
-    None for a column of another dtype or of other values (the first 100 looked at)."""
+    """The distinct present cells of a column of strings, stripped, missing-value markers
+    left out, with their counts (a Series: cell -> rows, in the order of first
+    appearance); None for a column of another dtype or of other values (the first 100
+    looked at). Counted once, so that the format checks run on distinct cells, not rows."""
     values = pd.Series(values)
     if not (values.dtype == object or pd.api.types.is_string_dtype(values.dtype)
             or isinstance(values.dtype, pd.CategoricalDtype)):
@@ -544,8 +546,14 @@ def _present_text(values):
     present = values.dropna()
     if not len(present) or not all(isinstance(v, str) for v in present.iloc[:100]):
         return None
-    text = present.astype(str).str.strip()
-    return text[~text.isin(MISSING_MARKERS)]
+    codes, uniques = pd.factorize(present.to_numpy(dtype=object))  # in order of appearance
+    cells = pd.Series(uniques, dtype=object).astype(str).str.strip()
+    # cells equal once stripped are one cell
+    stripped, cells = pd.factorize(cells.to_numpy(dtype=object))
+    counts = np.bincount(stripped, weights=np.bincount(codes, minlength=len(uniques)),
+                         minlength=len(cells)).astype(np.int64)
+    counts = pd.Series(counts, index=pd.Index(cells, dtype=object))
+    return counts[~counts.index.isin(MISSING_MARKERS)]
 
 
 #: A number with commas grouping the thousands and an optional decimal point (``1,275.22``,
@@ -582,15 +590,16 @@ def _number_format(values):
     once a sign or unit is taken off), ``affix`` (that sign or unit, or None), ``example``
     (a cell), ``ambiguous`` (commas that could be decimal marks: ``"1,234"`` only) and
     ``point_groups`` (decimal commas with points grouping the thousands, ``1.716,77``)."""
-    text = _present_text(values)
-    if text is None:
+    counts = _present_text(values)
+    if counts is None:
         return None
-    word = text.str.fullmatch(_WORD.pattern).astype(bool)
-    if word.sum() <= WORD_SHARE * len(text):  # a few words ("unknown") say a value is unknown
-        text = text[~word]
-    if len(text) < 3:
+    word = pd.Series(counts.index, dtype=object).str.fullmatch(_WORD.pattern).astype(bool)
+    word = word.to_numpy()
+    if counts[word].sum() <= WORD_SHARE * counts.sum():  # a few words ("unknown") say a
+        counts = counts[~word]                              # value is unknown
+    if counts.sum() < 3:
         return None
-    cells = pd.Series(pd.unique(text.to_numpy(dtype=object)), dtype=object)
+    cells = pd.Series(counts.index, dtype=object)
     if (not cells.str.contains(r"[0-9]", regex=True).all()
             or cells.str.fullmatch(_NUMBER).astype(bool).all()):
         return None  # words, or numbers the rule reads
@@ -695,17 +704,16 @@ def date_like_example(values):
     level of its own, an unseen level at prediction; callers warn with the
     description, so that the user converts the column.
     """
-    text = _present_text(values)
-    if text is None:
+    counts = _present_text(values)
+    if counts is None or counts.sum() < 3:
         return None
-    if len(text) < 3:
-        return None
+    text = pd.Series(counts.index, dtype=object)  # the distinct cells
     if text.str.fullmatch(_OTHER_DATE.pattern).all():
         return f"dates written as {text.iloc[0]!r}"
     if text.str.fullmatch(_CLOCK.pattern).all():
         return f"times or durations written as {text.iloc[0]!r}"
-    iso = text.str.fullmatch(_ISO_DATE)
-    if iso.any() and 0 < (~iso).sum() <= WORD_SHARE * len(text):
+    iso = text.str.fullmatch(_ISO_DATE).astype(bool).to_numpy()
+    if iso.any() and 0 < counts[~iso].sum() <= WORD_SHARE * counts.sum():
         return f"ISO dates but for {text[~iso].iloc[0]!r}"  # what keeps them from being dates
     return None
 
