@@ -18,6 +18,7 @@ import numpy as np
 import torch
 from skorch.callbacks import PrintLog
 
+from ..losses.base import trusted_inputs
 from ..network import build_network
 from .callbacks import BatchProgressBar, ClassWeightSchedule, StoppingRule, ValidationScoring
 from .data import DeviceTensorDataset, IndexSplit, as_tensor, predict_logits
@@ -179,7 +180,10 @@ def train(plan, X, y_enc, weight=None, resume=None) -> TrainingResult:
     # global RNG: it is seeded inside fork_rng (reproducible in one thread).
     init_generator = torch.Generator(device="cpu")
     init_generator.manual_seed(plan.seed)
-    X_train = X if plan.train_index is None else X[plan.train_index]
+    # the retrieval network (its candidates) and the numeric embeddings (their bins) read the
+    # training rows; the other networks only their width: no copy of the rows for them
+    reads_rows = (plan.network.architecture == "nca" or plan.network.num_embeddings is not None)
+    X_train = X if plan.train_index is None or not reads_rows else X[plan.train_index]
     y_train = y_enc if plan.train_index is None else y_enc[plan.train_index]
     w_train = (weight if weight is None or plan.train_index is None
                else weight[plan.train_index])
@@ -198,9 +202,13 @@ def train(plan, X, y_enc, weight=None, resume=None) -> TrainingResult:
             # a continued fit (partial_fit, warm_start) draws on from where its epochs are,
             # not the first call's masks and neighbour subsets again
             seed_draws(plan.seed + len(net.history), device)
-            net.partial_fit(dataset, y_np, epochs=plan.epochs, _routing_method="fit")
+            with trusted_inputs():
+                net.partial_fit(dataset, y_np, epochs=plan.epochs, _routing_method="fit")
     else:
-        net.partial_fit(dataset, y_np, epochs=plan.epochs, _routing_method="fit")
+        # the targets are label-encoded and the weights checked before training: the loss
+        # need not scan every batch for them
+        with trusted_inputs():
+            net.partial_fit(dataset, y_np, epochs=plan.epochs, _routing_method="fit")
     return _result(plan, net)
 
 

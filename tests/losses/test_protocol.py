@@ -342,3 +342,34 @@ def test_negative_or_nan_weights_are_refused_and_an_empty_batch_is_zero():
     for name in ("focal", "cross_entropy", "logit_clip"):
         value = get_loss(name)(empty, torch.zeros(0, dtype=torch.long))
         assert value.item() == 0.0, name
+
+
+def test_trusted_inputs_skips_the_value_checks_in_its_thread_only():
+    import threading
+
+    from sklearn_losses.losses.base import trusted_inputs
+
+    loss = get_loss("cross_entropy")
+    logits, target = torch.zeros(3, 2), torch.tensor([0, 1, 0])
+    negative = torch.tensor([1.0, -1.0, 1.0])
+    with pytest.raises(ValueError, match="finite and non-negative"):
+        loss(logits, target, negative)
+    seen = []
+    with trusted_inputs():
+        loss(logits, target, negative)  # the caller checked its weights: no scan
+        with pytest.raises(ValueError, match="shape"):  # shapes are still checked
+            loss(logits, target[:2])
+        thread = threading.Thread(target=lambda: seen.append(_raises(loss, logits, negative)))
+        thread.start()
+        thread.join()
+    assert seen == [True]  # another thread still checks
+    with pytest.raises(ValueError, match=r"class indices in \[0, 1\]"):
+        loss(logits, torch.tensor([0, 2, 0]))  # checked again after the block
+
+
+def _raises(loss, logits, weight):
+    try:
+        loss(logits, torch.tensor([0, 1, 0]), weight)
+    except ValueError:
+        return True
+    return False
