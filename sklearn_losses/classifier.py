@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import warnings
 from contextlib import contextmanager
 from numbers import Integral, Real
 
@@ -21,6 +22,7 @@ import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils._param_validation import (Interval, InvalidParameterError, Options,
                                             StrOptions)
+from sklearn.utils import _safe_indexing
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
@@ -943,9 +945,16 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
     # -------------------------------------------------------------- predict
     def _logits(self, X) -> torch.Tensor:
         check_is_fitted(self, "module_")
-        X = validate_table(self, X, dtype=np.float64, reset=False)
-        logits = predict_float64(self.module_, X, self.device_,
-                                 self._thread_count(_num_samples(X), X.shape[1]))
+        try:
+            n_rows = _num_samples(X)
+        except TypeError:  # not a table: validate_table says why
+            n_rows = 0
+        if n_rows > INFERENCE_CHUNK:
+            logits = self._chunked_logits(X, n_rows)
+        else:
+            X = validate_table(self, X, dtype=np.float64, reset=False)
+            logits = predict_float64(self.module_, X, self.device_,
+                                     self._thread_count(_num_samples(X), X.shape[1]))
         if self.logit_offset_ is not None:
             logits = logits + torch.as_tensor(self.logit_offset_, device=logits.device)
         if self.temperature_ != 1.0:
@@ -956,6 +965,26 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
                 "training range?). Standardize X or refit with a lower lr."
             )
         return logits
+
+    def _chunked_logits(self, X, n_rows) -> torch.Tensor:
+        """The logits of a table of more than ``INFERENCE_CHUNK`` rows, validated, encoded,
+        converted to float64 and predicted a chunk of rows at a time, so that the memory
+        of those steps is a chunk's, not the table's (the encoding is row-wise: the same
+        logits as the whole table at once). A warning of the chunks is given once."""
+        parts, caught = [], {}
+        for start in range(0, n_rows, INFERENCE_CHUNK):
+            with warnings.catch_warnings(record=True) as records:
+                warnings.simplefilter("always")
+                rows = validate_table(
+                    self, _safe_indexing(X, slice(start, start + INFERENCE_CHUNK)),
+                    dtype=np.float64, reset=False)
+            for record in records:
+                caught.setdefault((record.category, str(record.message)), record)
+            parts.append(predict_float64(self.module_, rows, self.device_,
+                                         self._thread_count(rows.shape[0], rows.shape[1])))
+        for category, message in caught:
+            warn_user(message, category)
+        return torch.cat(parts)
 
     def decision_function(self, X):
         """Confidence scores: the logits, or for binary problems ``z_1 - z_0``.
@@ -991,6 +1020,14 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes)
+
+        Notes
+        -----
+        A table of more than ``INFERENCE_CHUNK`` (65,536) rows is validated,
+        encoded and predicted a chunk of rows at a time, so that the memory a
+        prediction needs besides its input and output is that of a chunk. The
+        probabilities are those of the whole table at once: each row's are
+        computed in float64 from that row alone.
         """
         proba = torch.softmax(self._logits(X), dim=1).cpu().numpy()
         if test_prior is None:

@@ -647,9 +647,10 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
                 foreign.append(v)
         if foreign:
             held = ", ".join(sorted(families)) or "no"
+            # no count nor example: a prediction in chunks gives its chunks' warnings once
             warn_user(
-                f"Column {self._names([j])[0]!r}: {len(foreign)} value(s) of type "
-                f"{_type_name(foreign[0])} (e.g. {foreign[0]!r}) match no level seen in fit, "
+                f"Column {self._names([j])[0]!r}: values of type "
+                f"{_type_name(foreign[0])} match no level seen in fit, "
                 f"where the column held {held} values; they are encoded as unseen levels. "
                 "Give the column the type it had in fit.")
         return strings

@@ -76,3 +76,43 @@ def test_test_prior_names_a_class_without_training_weight(data):
     clf.partial_fit(X, y3, classes=[0, 1, 2])  # class 2 has no rows yet
     with pytest.raises(ValueError, match=r"class\(es\) \[2\] had no training weight"):
         clf.predict_proba(X, test_prior=[1 / 3] * 3)
+
+
+@pytest.mark.parametrize("kind", ["numpy", "pandas", "polars", "sparse", "list"])
+def test_a_prediction_in_chunks_equals_the_whole_table_and_warns_once(monkeypatch, kind):
+    import warnings
+
+    import pandas as pd
+    import scipy.sparse as sp
+
+    import sklearn_losses.classifier as classifier_module
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(70, 3))
+    y = (X[:, 0] > 0.5).astype(int)
+    frame = pd.DataFrame(X, columns=["a", "b", "c"]).assign(
+        colour=rng.choice(["red", "blue"], 70))
+    train = frame if kind in ("pandas", "polars") else X
+    clf = WeightedLossClassifier(**SMALL).fit(train, y)
+    if kind == "pandas":
+        test = frame.assign(colour=["red", "blue", 7, 8, 9] * 14)  # ints: no level of fit
+    elif kind == "polars":
+        pl = pytest.importorskip("polars")
+        test = pl.DataFrame({c: frame[c].tolist() for c in frame.columns})
+    else:
+        test = {"numpy": X, "sparse": sp.csr_matrix(X), "list": X.tolist()}[kind]
+    whole = clf.predict_proba(test)
+    bad = frame.iloc[:, :2] if kind in ("pandas", "polars") else X[:, :2]
+    with pytest.raises(ValueError) as whole_error:
+        clf.predict(bad)
+    monkeypatch.setattr(classifier_module, "INFERENCE_CHUNK", 16)  # 5 chunks of 70 rows
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        chunked = clf.predict_proba(test)
+    np.testing.assert_array_equal(chunked, whole)
+    unseen = [w for w in caught if "match no level seen in fit" in str(w.message)]
+    assert len(unseen) == (1 if kind == "pandas" else 0)
+    assert not [w for w in caught if w not in unseen]
+    with pytest.raises(ValueError) as chunked_error:  # errors as for the whole table
+        clf.predict(bad)
+    assert str(chunked_error.value) == str(whole_error.value)
