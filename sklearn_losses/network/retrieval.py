@@ -100,6 +100,9 @@ class NCA(nn.Module):
       predicted are embedded block by block too, as the candidates are
       (rows x widest layer at most ``NCA_BLOCK``), not a whole inference
       chunk (:data:`~sklearn_losses.engine.INFERENCE_CHUNK` rows) at once.
+      That bounds the tensors alive; glibc's allocator may keep freed blocks of
+      this size in its heap, so the process's resident memory can stay higher
+      (see the ``architecture`` parameter of ``WeightedLossClassifier``).
 
     Parameters
     ----------
