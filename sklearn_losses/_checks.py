@@ -151,16 +151,31 @@ def check_weighted_class_counts(classes, class_counts, loss, reweight, scheme=No
             "give it a first chunk that holds every class).")
 
 
-def check_weighted_classes(classes, class_counts, class_weight, reweight):
-    """Raise when the class weights leave fewer than 2 of the classes present any weight.
+def check_weighted_classes(classes, class_counts, class_weight, reweight, sample_weight=None,
+                           partial=False):
+    """Raise when the class weights leave fewer than 2 of the classes present any weight,
+    or overflow float32 with ``sample_weight``.
 
     ``sample_weight`` alone is checked when the data are read; the class weights
     multiply it, so a dict (or a scheme) giving weight 0 to the other classes would
-    train on one class, or on nothing, with no error.
+    train on one class, or on nothing, with no error. ``partial``: the first call of
+    ``partial_fit``, whose chunk need not hold every class: the classes it declares
+    count as present.
     """
     if class_weight is None:
         return
-    present = class_counts > 0
+    if sample_weight is not None:
+        # the loss receives their product in float32 (and no longer scans every batch)
+        top = relative_weights(np.asarray(sample_weight, dtype=np.float64)).max(initial=0.0)
+        with np.errstate(over="ignore"):
+            product = top * float(np.max(class_weight))
+        if not product <= np.finfo(np.float32).max:
+            raise ValueError(
+                f"sample_weight times the class weights of reweight={reweight!r} reaches "
+                f"{product:.3g}, beyond float32's range, which the network trains in; only "
+                "relative weights matter: divide sample_weight (or the class weights) by a "
+                "common factor.")
+    present = np.ones(len(classes), dtype=bool) if partial else class_counts > 0
     kept = present & (np.asarray(class_weight) > 0)
     if present.sum() >= 2 and kept.sum() < 2:
         zeroed = classes[present & ~kept].tolist()

@@ -17,9 +17,11 @@ that called ``fit``.
 from __future__ import annotations
 
 import sys
+import threading
 import warnings
+from contextlib import contextmanager
 
-__all__ = ["SILENT_CATEGORIES", "warn_user"]
+__all__ = ["SILENT_CATEGORIES", "each_warning_once", "warn_user"]
 
 #: Warning categories that code run on the user's behalf (fits in folds, members of an
 #: ensemble) records but does not pass on: meant for developers, not users, and hidden by
@@ -41,11 +43,33 @@ def _in(frame, modules) -> bool:
     return any(name == m or name.startswith(m + ".") for m in modules)
 
 
+_ONCE = threading.local()
+
+
+@contextmanager
+def each_warning_once():
+    """Within the block (in this thread), :func:`warn_user` gives a warning of one category
+    and text once: for work done in parts (a prediction by chunks of rows) that would
+    repeat it. Python's warning filters are left alone (changing them is not
+    thread-safe)."""
+    previous = getattr(_ONCE, "seen", None)
+    _ONCE.seen = set() if previous is None else previous
+    try:
+        yield
+    finally:
+        _ONCE.seen = previous
+
+
 def warn_user(message, category=UserWarning):
     """``warnings.warn(message, category)`` attributed to the first frame outside the package
     and the meta-estimators calling it: the user's line. In a worker process or thread,
     where no such line is above them, the first meta-estimator frame (the line of
     ``cross_validate``'s or ``GridSearchCV``'s that called ``fit``)."""
+    seen = getattr(_ONCE, "seen", None)
+    if seen is not None:
+        if (category, str(message)) in seen:
+            return
+        seen.add((category, str(message)))
     level, first_meta = 1, None
     frame = sys._getframe(0)
     while frame.f_back is not None and (_in(frame, _INTERNAL) or _in(frame, _META)):

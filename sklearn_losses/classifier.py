@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import warnings
 from contextlib import contextmanager
 from numbers import Integral, Real
 
@@ -34,7 +33,7 @@ from sklearn.utils.validation import (
 
 from . import _checks
 from ._input import check_labels, validate_table
-from ._warnings import warn_user
+from ._warnings import each_warning_once, warn_user
 from .calibration import fit_calibration
 from .engine import INFERENCE_CHUNK, predict_float64, resolve_device, thread_count, train
 from .losses.base import Loss, get_loss
@@ -977,20 +976,18 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         """The logits of a table of more than ``INFERENCE_CHUNK`` rows, validated, encoded,
         converted to float64 and predicted a chunk of rows at a time, so that the memory
         of those steps is a chunk's, not the table's (the encoding is row-wise: the same
-        logits as the whole table at once). A warning of the chunks is given once."""
-        parts, caught = [], {}
-        for start in range(0, n_rows, INFERENCE_CHUNK):
-            with warnings.catch_warnings(record=True) as records:
-                warnings.simplefilter("always")
+        logits as the whole table at once). A warning of this package's with the same text
+        in several chunks is given once."""
+        if sp.issparse(X):
+            X = X.tocsr()  # rows sliced (COO, DIA and BSR take no slice), as validation would
+        parts = []
+        with each_warning_once():
+            for start in range(0, n_rows, INFERENCE_CHUNK):
                 rows = validate_table(
                     self, _safe_indexing(X, slice(start, start + INFERENCE_CHUNK)),
                     dtype=np.float64, reset=False)
-            for record in records:
-                caught.setdefault((record.category, str(record.message)), record)
-            parts.append(predict_float64(self.module_, rows, self.device_,
-                                         self._thread_count(rows.shape[0], rows.shape[1])))
-        for category, message in caught:
-            warn_user(message, category)
+                parts.append(predict_float64(self.module_, rows, self.device_,
+                                             self._thread_count(rows.shape[0], rows.shape[1])))
         return torch.cat(parts)
 
     def decision_function(self, X):
@@ -1034,7 +1031,12 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         encoded and predicted a chunk of rows at a time, so that the memory a
         prediction needs besides its input and output is that of a chunk. The
         probabilities are those of the whole table at once: each row's are
-        computed in float64 from that row alone.
+        computed in float64 from that row alone. A warning is given once,
+        unless its text names the rows' values (words in a numeric column:
+        once per chunk that has other words) or it is one of scikit-learn's
+        input checks (feature names: once per chunk, under Python's warning
+        filters); an error names the values of the first chunk that has
+        them.
         """
         proba = torch.softmax(self._logits(X), dim=1).cpu().numpy()
         if test_prior is None:

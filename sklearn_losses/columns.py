@@ -546,8 +546,9 @@ def _present_text(values):
     present = values.dropna()
     if not len(present) or not all(isinstance(v, str) for v in present.iloc[:100]):
         return None
-    codes, uniques = pd.factorize(present.to_numpy(dtype=object))  # in order of appearance
-    cells = pd.Series(uniques, dtype=object).astype(str).str.strip()
+    # as text first: 1, 1.0 and True are one value to factorize but three cells
+    codes, uniques = pd.factorize(present.astype(str).to_numpy(dtype=object))
+    cells = pd.Series(uniques, dtype=object).str.strip()
     # cells equal once stripped are one cell
     stripped, cells = pd.factorize(cells.to_numpy(dtype=object))
     counts = np.bincount(stripped, weights=np.bincount(codes, minlength=len(uniques)),

@@ -267,13 +267,16 @@ def scheme_of(reweight) -> Reweighting | None:
     return get_reweighting(reweight)
 
 
-def class_setup(params, classes, y_enc, sample_weight, seed, monitor=None) -> dict:
+def class_setup(params, classes, y_enc, sample_weight, seed, monitor=None,
+                partial=False) -> dict:
     """The class frequencies and what depends on them, with their checks and warnings.
 
     ``row_counts``, ``class_counts``, ``drawn_counts``, ``loss``, ``loss_positive``,
     ``reweight``,
     ``scheme``, ``class_weight`` and ``batch_sampler``; ``monitor``
     (the early-stopping metric) may fix the class a binary loss measures.
+    ``partial``: the first call of ``partial_fit``, whose chunk need not hold
+    every class.
     """
     n_classes = classes.shape[0]
     row_counts = np.bincount(y_enc, minlength=n_classes)
@@ -297,7 +300,8 @@ def class_setup(params, classes, y_enc, sample_weight, seed, monitor=None) -> di
     scheme = scheme_of(reweight)
     _checks.check_weighted_class_counts(classes, class_counts, loss, reweight, scheme)
     class_weight = compute_class_weights(reweight, classes, counts)
-    _checks.check_weighted_classes(classes, class_counts, class_weight, reweight)
+    _checks.check_weighted_classes(classes, class_counts, class_weight, reweight,
+                                   sample_weight, partial)
     _checks.check_instance_weighting(scheme, loss)
     batch_sampler = _checks.resolve_batch_sampler(params["batch_sampler"], loss,
                                                   params["batch_size"], row_counts, class_weight)
@@ -375,12 +379,15 @@ def _fingerprint(value):
         return (type(value).__module__, type(value).__qualname__,
                 tuple(sorted((k, _fingerprint(v))
                              for k, v in value.get_params(deep=False).items())))
-    if isinstance(value, dict):
-        return ("dict", tuple(sorted((repr(k), _fingerprint(v)) for k, v in value.items())))
+    if isinstance(value, dict):  # keys as Python values: {np.int64(0): 1} == {0: 1}
+        return ("dict", tuple(sorted((repr(_fingerprint(k)), _fingerprint(v))
+                                     for k, v in value.items())))
     if isinstance(value, (list, tuple)):
         return (type(value).__name__, tuple(_fingerprint(v) for v in value))
-    if isinstance(value, np.ndarray):
-        return ("ndarray", value.tolist())
+    if isinstance(value, (np.ndarray, torch.Tensor)):
+        return (type(value).__name__, value.tolist())
+    if isinstance(value, np.generic):
+        return value.item()
     return value
 
 
@@ -463,7 +470,7 @@ def make_plan(params, X, y_enc, classes, sample_weight, *, monitor, previous=Non
         n_fit = len(y_enc) - n_valid
         setup = class_setup(params, classes, y_enc[:n_fit],
                             None if sample_weight is None else sample_weight[:n_fit], seed,
-                            monitor)
+                            monitor, partial=partial)
         setup["setup_params"] = {k: _fingerprint(params[k]) for k in SETUP_PARAMS}
     if partial:
         stopping, train_index, valid_index = "none", None, None

@@ -306,7 +306,7 @@ def compute_class_weights(reweight, classes, class_counts):
         in.
     """
     classes = np.asarray(classes)
-    class_counts = np.asarray(class_counts, dtype=np.float64)
+    class_counts = np.asarray(class_counts)
     if classes.ndim != 1 or class_counts.shape != classes.shape:
         raise ValueError(
             f"classes and class_counts must be 1-D and of the same length; got shapes "
@@ -346,13 +346,15 @@ def _dict_weights(reweight, classes):
             f"(classes: {classes.tolist()})."
         )
     values = [reweight.get(c, 1.0) for c in classes.tolist()]
-    if not all(isinstance(v, Real) and not isinstance(v, (bool, np.bool_))
-               for v in values):
-        # np.array would read "2" as 2.0 and True as 1.0: a weight is a number
+    try:
+        # float() would read "2" as 2.0 and True as 1.0: text and booleans are no weights
+        if any(isinstance(v, (str, bytes, bool, np.bool_)) for v in values):
+            raise TypeError
+        return np.array([float(v) for v in values], dtype=np.float64)
+    except (TypeError, ValueError):
         raise ValueError(
             f"reweight dict values must be numbers (the weight of each class); got "
-            f"{reweight!r}.")
-    return np.array(values, dtype=np.float64)
+            f"{reweight!r}.") from None
 
 
 def _check_weights(weights, reweight):
@@ -369,7 +371,7 @@ def _check_weights(weights, reweight):
         raise ValueError(
             f"{what} ({weights.tolist()}) leave float32's range [{tiny:.3g}, {huge:.3g}], "
             "which the network trains in; "
-            + ("only their ratios matter, so scale them (divide them by their largest)."
+            + ("only their ratios matter, so scale them into it."
                if isinstance(reweight, dict) else
                "use a milder scheme (such as 'inverse_sqrt') or bring the sample weights "
                "of the classes closer."))

@@ -7,7 +7,7 @@ import pytest
 import scipy.sparse as sp
 
 from sklearn_losses import WeightedLossClassifier
-from sklearn_losses.columns import column_kind, column_kinds, split_columns
+from sklearn_losses.columns import column_kind, column_kinds, date_like_example, split_columns
 from sklearn_losses.compare import make_model
 from sklearn_losses.compare import split_columns as compare_split
 from sklearn_losses.preprocessing import TabularEncoder
@@ -384,3 +384,15 @@ def test_the_estimator_names_a_column_with_a_different_value_in_every_row():
         warnings.simplefilter("error", IdentifierWarning)
         WeightedLossClassifier(max_epochs=2, hidden_layer_sizes=(4,)).fit(X.head(40),
                                                                           y.head(40))
+
+
+def test_format_checks_count_distinct_cells_as_text():
+    from sklearn_losses.columns import _present_text
+
+    # 1, 1.0 and True are equal to Python but three cells of text; stripped cells are one
+    column = pd.Series(["a"] * 100 + [1, 1.0, True, " a", "?"], dtype=object)
+    assert _present_text(column).to_dict() == {"a": 101, "1": 1, "1.0": 1, "True": 1}
+    # a share of words decided by rows, not by distinct cells: 2 words in 60 rows is 3%
+    dates = pd.Series(["2024-01-01", "2024-01-02"] * 29 + ["unknown", "unknown"])
+    assert date_like_example(dates) == "ISO dates but for 'unknown'"
+    assert date_like_example(dates.iloc[-6:]) is None  # 2 of 6 rows: words, not dates

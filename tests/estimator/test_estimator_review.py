@@ -78,7 +78,7 @@ def test_test_prior_names_a_class_without_training_weight(data):
         clf.predict_proba(X, test_prior=[1 / 3] * 3)
 
 
-@pytest.mark.parametrize("kind", ["numpy", "pandas", "polars", "sparse", "list"])
+@pytest.mark.parametrize("kind", ["numpy", "pandas", "polars", "sparse", "coo", "list"])
 def test_a_prediction_in_chunks_equals_the_whole_table_and_warns_once(monkeypatch, kind):
     import warnings
 
@@ -100,7 +100,8 @@ def test_a_prediction_in_chunks_equals_the_whole_table_and_warns_once(monkeypatc
         pl = pytest.importorskip("polars")
         test = pl.DataFrame({c: frame[c].tolist() for c in frame.columns})
     else:
-        test = {"numpy": X, "sparse": sp.csr_matrix(X), "list": X.tolist()}[kind]
+        test = {"numpy": X, "sparse": sp.csr_matrix(X), "coo": sp.coo_matrix(X),
+                "list": X.tolist()}[kind]
     whole = clf.predict_proba(test)
     bad = frame.iloc[:, :2] if kind in ("pandas", "polars") else X[:, :2]
     with pytest.raises(ValueError) as whole_error:
@@ -108,7 +109,9 @@ def test_a_prediction_in_chunks_equals_the_whole_table_and_warns_once(monkeypatc
     monkeypatch.setattr(classifier_module, "INFERENCE_CHUNK", 16)  # 5 chunks of 70 rows
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
+        filters = list(warnings.filters)
         chunked = clf.predict_proba(test)
+        assert warnings.filters == filters  # Python's filters left alone (not thread-safe)
     np.testing.assert_array_equal(chunked, whole)
     unseen = [w for w in caught if "match no level seen in fit" in str(w.message)]
     assert len(unseen) == (1 if kind == "pandas" else 0)

@@ -188,10 +188,10 @@ def test_class_weights_are_checked_whatever_gives_them():
     with pytest.raises(ValueError, match="same length"):
         compute_class_weights("balanced", classes, [1, 2, 3])
     assert compute_class_weights({"a": 2}, ["a", "b"], [1, 2]).tolist() == [2.0, 1.0]
-    for value in ("2", True, None):  # np.array would read "2" as 2.0 and True as 1.0
+    for value in ("2", True, None, "x"):  # float() would read "2" as 2.0 and True as 1.0
         with pytest.raises(ValueError, match="must be numbers"):
             compute_class_weights({"a": value}, classes, [9, 1])
-    with pytest.raises(ValueError, match="float32's range.*divide them by their largest"):
+    with pytest.raises(ValueError, match="float32's range.*scale them into it"):
         compute_class_weights({"a": 1e39}, classes, [9, 1])
     with pytest.raises(ValueError, match="float32's range"):
         compute_class_weights({"a": 1e-46, "b": 1e-46}, classes, [9, 1])
@@ -299,3 +299,27 @@ def test_deferred_reweighting_with_a_prior_correcting_loss_warns_of_the_double_c
     with pytest.warns(UserWarning, match="deferred class re-weighting .* corrects twice"):
         WeightedLossClassifier(loss="logit_adjusted", reweight="drw", max_epochs=2,
                                random_state=0).fit(X, y)
+
+
+def test_class_setup_checks_take_equal_values_and_judge_the_product_of_the_weights():
+    from decimal import Decimal
+
+    X, y = make_classification(120, 4, weights=[0.8], random_state=0)
+    # equal values of other types are no change: numpy keys, a tensor parameter
+    clf = WeightedLossClassifier(reweight={0: 1.0, 1: 5.0}, max_epochs=2, random_state=0)
+    clf.partial_fit(X, y, classes=[0, 1])
+    clf.set_params(reweight=dict(zip(clf.classes_, [1.0, 5.0]))).partial_fit(X, y)
+    clf = WeightedLossClassifier(loss=get_loss("focal", alpha=torch.tensor([0.25, 0.75])),
+                                 random_state=0).partial_fit(X, y, classes=[0, 1])
+    clf.set_params(loss=get_loss("focal", alpha=torch.tensor([0.25, 0.75]))).partial_fit(X, y)
+    # numbers of any kind are weights; text and booleans are not
+    weights = compute_class_weights({0: Decimal("1.5"), 1: np.array(2.0)}, [0, 1], [9, 1])
+    assert weights.tolist() == [1.5, 2.0]
+    # sample_weight times the class weights beyond float32: named, not a divergence
+    with pytest.raises(ValueError, match="sample_weight times the class weights"):
+        WeightedLossClassifier(reweight={1: 1e12}, max_epochs=2).fit(
+            X, y, sample_weight=np.full(len(y), 1e27))  # total 1.2e29: not rescaled
+    # the first partial_fit chunk need not hold every class: a class zeroed of three leaves two
+    y3 = np.arange(len(y)) % 3
+    WeightedLossClassifier(reweight={1: 0}, max_epochs=2).partial_fit(
+        X[y3 < 2], y3[y3 < 2], classes=[0, 1, 2])
