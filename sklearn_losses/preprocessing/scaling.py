@@ -27,6 +27,10 @@ def smooth_clip(z: np.ndarray) -> np.ndarray:
     return _smooth_clip_inplace(np.array(z, dtype=np.float64, copy=True))
 
 
+#: Rows per block of :meth:`RobustSmoothClipScaler.transform`.
+_BLOCK_ROWS = 4096
+
+
 def _smooth_clip_inplace(Z: np.ndarray) -> np.ndarray:
     """:func:`smooth_clip` computed in place on the float64 array ``Z`` (returned)."""
     t = Z / 3.0
@@ -227,8 +231,14 @@ class RobustSmoothClipScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
         with np.errstate(over="ignore", invalid="ignore"):  # scikit-learn's finiteness sum
             X = validate_data(self, X, dtype=np.float64, ensure_all_finite="allow-nan",
                               reset=False)
-        Z = np.array(X, dtype=np.float64, copy=True)  # never the caller's memory
-        return _smooth_clip_inplace(self._standardize_inplace(Z))
+        # never the caller's memory; the passes run on blocks of rows that stay in cache,
+        # not on whole-table temporaries (the same values: every step is elementwise)
+        Z = np.empty(X.shape, dtype=np.float64)
+        for start in range(0, X.shape[0], _BLOCK_ROWS):
+            block = Z[start:start + _BLOCK_ROWS]
+            block[...] = X[start:start + _BLOCK_ROWS]
+            _smooth_clip_inplace(self._standardize_inplace(block))
+        return Z
 
     def _standardize_inplace(self, Z):
         """``z = (x - center_) * scale_`` in place on the float64 array ``Z`` (returned), with
