@@ -106,6 +106,22 @@ def resolve_loss(loss):
     return loss
 
 
+def check_reweight_name(reweight, owner):
+    """Raise scikit-learn's InvalidParameterError when ``reweight`` is a name that is neither
+    ``"auto"`` nor registered now (:func:`~sklearn_losses.weighting.available_reweightings`:
+    a scheme registered after import counts)."""
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    from .weighting import available_reweightings  # torch: not imported with this module
+
+    names = available_reweightings()
+    if isinstance(reweight, str) and reweight not in {"auto", *names}:
+        raise InvalidParameterError(
+            f"The 'reweight' parameter of {owner} must be None, 'auto', one of {names} "
+            "(available_reweightings()), a dict {class: weight} or a Reweighting instance. "
+            f"Got {reweight!r} instead.")
+
+
 def resolve_reweight(reweight, loss, batch_sampler):
     """``reweight`` with ``"auto"`` resolved: None when something else corrects the prior.
 

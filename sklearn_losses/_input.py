@@ -17,8 +17,10 @@ import copy
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from sklearn.utils import _safe_indexing
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_y, check_consistent_length, validate_data
+from sklearn.utils.validation import (_check_y, _num_samples, check_consistent_length,
+                                      validate_data)
 
 from ._warnings import warn_user
 from .columns import _from_polars, _is_polars
@@ -68,6 +70,23 @@ def _warn_target_encoding_resumed(encoder):
         "encodes its rows with the fitted encoder, so rows that fit already saw are encoded "
         "with their own labels (optimistic features). Continue on new rows only, or fit anew "
         "(warm_start=False) to cross-fit the encoding again.")
+
+
+def row_chunks(X, chunk):
+    """``X`` itself when it has at most ``chunk`` rows (or is no table: its validation says
+    why), else its consecutive slices of ``chunk`` rows (sparse input as CSR first: COO, DIA
+    and BSR take no slice)."""
+    try:
+        n_rows = _num_samples(X)
+    except TypeError:
+        n_rows = 0
+    if n_rows <= chunk:
+        yield X
+        return
+    if sp.issparse(X):
+        X = X.tocsr()
+    for start in range(0, n_rows, chunk):
+        yield _safe_indexing(X, slice(start, start + chunk))
 
 
 def validate_table(estimator, X, y=None, *, reset=True, dtype=np.float32, sample_weight=None,

@@ -19,9 +19,7 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils._param_validation import (Interval, InvalidParameterError, Options,
-                                            StrOptions)
-from sklearn.utils import _safe_indexing
+from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
@@ -32,7 +30,7 @@ from sklearn.utils.validation import (
 )
 
 from . import _checks
-from ._input import check_labels, validate_table
+from ._input import check_labels, row_chunks, validate_table
 from ._warnings import each_warning_once, warn_user
 from .calibration import fit_calibration
 from .engine import INFERENCE_CHUNK, predict_float64, resolve_device, thread_count, train
@@ -41,7 +39,7 @@ from .metrics import (ProbaMetric, _metric_and_pos_label, available_metrics, ava
                       metric_of)
 from .network import ACTIVATIONS, ARCHITECTURES, NUM_EMBEDDINGS, check_network_params
 from .plan import check_weights, make_plan
-from .weighting import Reweighting, available_reweightings, get_reweighting
+from .weighting import Reweighting, get_reweighting
 
 __all__ = ["WeightedLossClassifier", "resolve_device"]
 
@@ -869,12 +867,7 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
     def _check_params(self):
         """Validate the parameters (types and ranges, then the network shape)."""
         self._validate_params()
-        names = available_reweightings()
-        if isinstance(self.reweight, str) and self.reweight not in {"auto", *names}:
-            raise InvalidParameterError(
-                f"The 'reweight' parameter of {type(self).__name__} must be None, 'auto', "
-                f"one of {names} (available_reweightings()), a dict {{class: weight}} or a "
-                f"Reweighting instance. Got {self.reweight!r} instead.")
+        _checks.check_reweight_name(self.reweight, type(self).__name__)
         _checks.check_hidden_layer_sizes(self.hidden_layer_sizes)
         check_network_params(self.architecture, self.hidden_layer_sizes, self.n_ensemble,
                              self.nca_sample_rate, self.nca_max_candidates)
@@ -951,16 +944,11 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
     # -------------------------------------------------------------- predict
     def _logits(self, X) -> torch.Tensor:
         check_is_fitted(self, "module_")
-        try:
-            n_rows = _num_samples(X)
-        except TypeError:  # not a table: validate_table says why
-            n_rows = 0
-        if n_rows > INFERENCE_CHUNK:
-            logits = self._chunked_logits(X, n_rows)
-        else:
-            X = validate_table(self, X, dtype=np.float64, reset=False)
-            logits = predict_float64(self.module_, X, self.device_,
-                                     self._thread_count(_num_samples(X), X.shape[1]))
+        # more than INFERENCE_CHUNK rows: validated, encoded and predicted a chunk at a time
+        # (the encoding is row-wise: the same logits); a warning of several chunks once
+        with each_warning_once():
+            parts = [self._table_logits(rows) for rows in row_chunks(X, INFERENCE_CHUNK)]
+        logits = parts[0] if len(parts) == 1 else torch.cat(parts)
         if self.logit_offset_ is not None:
             logits = logits + torch.as_tensor(self.logit_offset_, device=logits.device)
         if self.temperature_ != 1.0:
@@ -972,23 +960,10 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
             )
         return logits
 
-    def _chunked_logits(self, X, n_rows) -> torch.Tensor:
-        """The logits of a table of more than ``INFERENCE_CHUNK`` rows, validated, encoded,
-        converted to float64 and predicted a chunk of rows at a time, so that the memory
-        of those steps is a chunk's, not the table's (the encoding is row-wise: the same
-        logits as the whole table at once). A warning of this package's with the same text
-        in several chunks is given once."""
-        if sp.issparse(X):
-            X = X.tocsr()  # rows sliced (COO, DIA and BSR take no slice), as validation would
-        parts = []
-        with each_warning_once():
-            for start in range(0, n_rows, INFERENCE_CHUNK):
-                rows = validate_table(
-                    self, _safe_indexing(X, slice(start, start + INFERENCE_CHUNK)),
-                    dtype=np.float64, reset=False)
-                parts.append(predict_float64(self.module_, rows, self.device_,
-                                             self._thread_count(rows.shape[0], rows.shape[1])))
-        return torch.cat(parts)
+    def _table_logits(self, X) -> torch.Tensor:
+        X = validate_table(self, X, dtype=np.float64, reset=False)
+        return predict_float64(self.module_, X, self.device_,
+                               self._thread_count(_num_samples(X), X.shape[1]))
 
     def decision_function(self, X):
         """Confidence scores: the logits, or for binary problems ``z_1 - z_0``.
