@@ -346,15 +346,15 @@ def _dict_weights(reweight, classes):
             f"(classes: {classes.tolist()})."
         )
     values = [reweight.get(c, 1.0) for c in classes.tolist()]
+    error = ValueError(f"reweight dict values must be numbers (the weight of each class); "
+                       f"got {reweight!r}.")
+    # float() would read "2" as 2.0 and True as 1.0: text and booleans are no weights
+    if any(isinstance(v, (str, bytes, bool, np.bool_)) for v in values):
+        raise error
     try:
-        # float() would read "2" as 2.0 and True as 1.0: text and booleans are no weights
-        if any(isinstance(v, (str, bytes, bool, np.bool_)) for v in values):
-            raise TypeError
         return np.array([float(v) for v in values], dtype=np.float64)
     except (TypeError, ValueError):
-        raise ValueError(
-            f"reweight dict values must be numbers (the weight of each class); got "
-            f"{reweight!r}.") from None
+        raise error from None
 
 
 def _check_weights(weights, reweight):

@@ -196,18 +196,17 @@ def train(plan, X, y_enc, weight=None, resume=None) -> TrainingResult:
         resume_training(net, *resume)
     dataset = DeviceTensorDataset(X_t, y_t, w_t)
     y_np = y_t.cpu().numpy()
-    if plan.network.dropout > 0 or plan.network.architecture == "nca":  # draws in training
-        fork_devices = [device] if device.type == "cuda" else []
-        with torch.random.fork_rng(devices=fork_devices):
-            # a continued fit (partial_fit, warm_start) draws on from where its epochs are,
-            # not the first call's masks and neighbour subsets again
-            seed_draws(plan.seed + len(net.history), device)
-            with trusted_inputs():
+    # the targets are label-encoded and the weights checked before training: the loss need
+    # not scan every batch for them
+    with trusted_inputs():
+        if plan.network.dropout > 0 or plan.network.architecture == "nca":  # draws in training
+            fork_devices = [device] if device.type == "cuda" else []
+            with torch.random.fork_rng(devices=fork_devices):
+                # a continued fit (partial_fit, warm_start) draws on from where its epochs
+                # are, not the first call's masks and neighbour subsets again
+                seed_draws(plan.seed + len(net.history), device)
                 net.partial_fit(dataset, y_np, epochs=plan.epochs, _routing_method="fit")
-    else:
-        # the targets are label-encoded and the weights checked before training: the loss
-        # need not scan every batch for them
-        with trusted_inputs():
+        else:
             net.partial_fit(dataset, y_np, epochs=plan.epochs, _routing_method="fit")
     return _result(plan, net)
 

@@ -47,7 +47,7 @@ from ..columns import (
 )
 from ._table import _numeric_array, check_table
 from .dates import DatetimeFeatures, _date_seconds
-from .scaling import RobustSmoothClipScaler, _PreweightedScaler, _smooth_clip_inplace
+from .scaling import BLOCK_ROWS, RobustSmoothClipScaler, _PreweightedScaler
 
 #: scikit-learn 1.9 let TargetEncoder take a splitter as ``cv``; before, a number of folds.
 _TARGET_ENCODER_TAKES_SPLITTERS = "cv_object" in str(
@@ -451,29 +451,17 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         with np.errstate(over="ignore", invalid="ignore"):  # finiteness sums of 1e308
             return self.transformer_.transform(frame)
 
-    #: Rows per block of the all-numeric path: the passes of the scaling and clipping run on
-    #: a block that stays in cache, instead of on whole-table temporaries.
-    _BLOCK_ROWS = 4096
-
     def _scale_numeric(self, A, dtype=np.float64):
         """The all-numeric encoding of ``A``: what the column transformer's numeric pipeline
         computes (scale, smooth clip, a missing value imputed by 0), element by element in
         float64, a block of rows at a time, written as ``dtype``. Never modifies ``A``."""
-        out = np.empty(A.shape, dtype=dtype)
-        for start in range(0, A.shape[0], self._BLOCK_ROWS):
-            block = slice(start, start + self._BLOCK_ROWS)
-            Z = np.array(A[block], dtype=np.float64, copy=True)
-            self.transformer_._standardize_inplace(Z)
-            _smooth_clip_inplace(Z)
-            Z[np.isnan(Z)] = 0.0
-            out[block] = Z
-        return out
+        return self.transformer_._transform_into(A, np.empty(A.shape, dtype=dtype), missing=0.0)
 
     def _column_flags(self, A, test):
         """Per column, whether ``test`` (elementwise) holds for some row of ``A``, by blocks."""
         flags = np.zeros(A.shape[1], dtype=bool)
-        for start in range(0, A.shape[0], self._BLOCK_ROWS):
-            flags |= test(A[start:start + self._BLOCK_ROWS]).any(axis=0)
+        for start in range(0, A.shape[0], BLOCK_ROWS):
+            flags |= test(A[start:start + BLOCK_ROWS]).any(axis=0)
         return flags
 
     def _check_finite_array(self, A):

@@ -27,8 +27,9 @@ def smooth_clip(z: np.ndarray) -> np.ndarray:
     return _smooth_clip_inplace(np.array(z, dtype=np.float64, copy=True))
 
 
-#: Rows per block of :meth:`RobustSmoothClipScaler.transform`.
-_BLOCK_ROWS = 4096
+#: Rows per block of :meth:`RobustSmoothClipScaler.transform` and of the encoder's passes
+#: over an all-numeric table.
+BLOCK_ROWS = 4096
 
 
 def _smooth_clip_inplace(Z: np.ndarray) -> np.ndarray:
@@ -231,14 +232,21 @@ class RobustSmoothClipScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
         with np.errstate(over="ignore", invalid="ignore"):  # scikit-learn's finiteness sum
             X = validate_data(self, X, dtype=np.float64, ensure_all_finite="allow-nan",
                               reset=False)
-        # never the caller's memory; the passes run on blocks of rows that stay in cache,
-        # not on whole-table temporaries (the same values: every step is elementwise)
-        Z = np.empty(X.shape, dtype=np.float64)
-        for start in range(0, X.shape[0], _BLOCK_ROWS):
-            block = Z[start:start + _BLOCK_ROWS]
-            block[...] = X[start:start + _BLOCK_ROWS]
-            _smooth_clip_inplace(self._standardize_inplace(block))
-        return Z
+        return self._transform_into(X, np.empty(X.shape, dtype=np.float64))
+
+    def _transform_into(self, X, out, missing=None):
+        """:meth:`transform` of the validated array ``X`` written into ``out`` (returned, of
+        any float dtype), ``missing`` in place of NaN when given. Computed in float64 on
+        blocks of :data:`BLOCK_ROWS` rows that stay in cache, not on whole-table temporaries
+        (the same values: every step is elementwise); never modifies ``X``."""
+        for start in range(0, X.shape[0], BLOCK_ROWS):
+            block = slice(start, start + BLOCK_ROWS)
+            Z = np.array(X[block], dtype=np.float64, copy=True)
+            _smooth_clip_inplace(self._standardize_inplace(Z))
+            if missing is not None:
+                Z[np.isnan(Z)] = missing
+            out[block] = Z
+        return out
 
     def _standardize_inplace(self, Z):
         """``z = (x - center_) * scale_`` in place on the float64 array ``Z`` (returned), with
