@@ -42,7 +42,7 @@ from imblearn.ensemble import BalancedRandomForestClassifier
 from imblearn.over_sampling import SMOTE
 from imblearn.pipeline import make_pipeline as make_imblearn_pipeline
 from sklearn import datasets as sk_datasets
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import MLPClassifier
@@ -302,6 +302,31 @@ def _two_configs(**ple):
 _TWO_CONFIGS_NIC10 = _two_configs()
 
 
+class _SoftVote(ClassifierMixin, BaseEstimator):
+    """Networks that take raw tables, fitted on the same rows, probabilities averaged (a
+    screening candidate: sklearn's VotingClassifier would be one-hot encoded by
+    ``make_model`` first, as it does not encode tables itself)."""
+
+    def __init__(self, estimators):
+        self.estimators = estimators
+
+    def fit(self, X, y):
+        self.estimators_ = [clone(e).fit(X, y) for e in self.estimators]
+        self.classes_ = self.estimators_[0].classes_
+        return self
+
+    def predict_proba(self, X):
+        return np.mean([e.predict_proba(X) for e in self.estimators_], axis=0)
+
+    def predict(self, X):
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = tags.input_tags.allow_nan = True
+        return tags
+
+
 def _wlc(args, **params):
     """A ``WeightedLossClassifier`` with the run's epochs, early stopping and seed (``params``
     override them)."""
@@ -336,6 +361,22 @@ METHODS = {
                       "pseudo-rows of the rare class, the selected configurations refitted "
                       "on every row, each predicting 2/3 by its refitted model and 1/3 by its "
                       "cross-fitted members' average", lambda a: _default_portfolio(a)),
+    "wlc_portfolio_1cfg": ("`LossPortfolioClassifier(configs={\"default\": {}})`: "
+                           "`wlc_portfolio` with the default network alone (cross-fitted on "
+                           "2 folds, refitted, the bagged and shrunk MCC threshold of its "
+                           "out-of-fold probabilities)",
+                           lambda a: _default_portfolio(a, configs={"default": {}})),
+    "wlc_portfolio_1cfg_refit1": ("`wlc_portfolio_1cfg` predicting by its refitted network "
+                                  "alone (`refit_weight=1.0`): the default network with the "
+                                  "threshold of its cross-fitted twins' out-of-fold "
+                                  "probabilities",
+                                  lambda a: _default_portfolio(a, configs={"default": {}},
+                                                               refit_weight=1.0)),
+    "wlc_vote2": ("the default network and its tree-bin twin (`num_embeddings="
+                  "\"piecewise_linear_tree\"`, `n_iter_no_change=5`) trained on every row, "
+                  "probabilities averaged, argmax: the default portfolio's two networks "
+                  "without cross-fitting", lambda a: _SoftVote([_wlc(a), _wlc(
+                      a, num_embeddings="piecewise_linear_tree", n_iter_no_change=5)])),
     "wlc_portfolio_pleq": ("`LossPortfolioClassifier(configs)`: `wlc_portfolio` with its "
                            "piecewise-linear network on quantile bins "
                            "(`num_embeddings=\"piecewise_linear\"`) instead of tree bins (the "
