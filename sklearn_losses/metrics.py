@@ -365,7 +365,13 @@ del _m
 
 
 def available_metrics() -> list[str]:
-    """Names accepted by :func:`get_metric`, :func:`get_scorer` and the estimator's ``scoring``."""
+    """Names accepted by :func:`get_metric` and the estimator's ``scoring``.
+
+    The scorer of each (:func:`get_scorer`, :func:`available_scorers`) has
+    the same name, except the metrics where lower is better (``log_loss``,
+    ``brier``, ``ece``): their scorers are ``neg_log_loss``, ``neg_brier`` and
+    ``neg_ece``, as scikit-learn names its own.
+    """
     return _METRICS.names()
 
 
@@ -855,9 +861,13 @@ def get_scorer(name, *, pos_label=None):
     try:
         scorer = skm.get_scorer(name)
     except ValueError:
+        hint = ""
+        if isinstance(name, str) and f"neg_{name}" in ours:
+            hint = f" {name!r} is a metric where lower is better: its scorer is 'neg_{name}'."
         raise ValueError(
-            f"Unknown scorer {name!r}. Package scorers: {', '.join(available_scorers())}; "
-            "or any name of sklearn.metrics.get_scorer_names()."
+            f"Unknown scorer {name!r}.{hint} Package scorers: "
+            f"{', '.join(available_scorers())}; or any name of "
+            "sklearn.metrics.get_scorer_names()."
         ) from None
     if pos_label is not None:
         raise ValueError(

@@ -75,6 +75,7 @@ PURPOSE = {
     "anyloss_balanced_accuracy": "metric: soft balanced accuracy of the batch",
     "auc_pairwise": "ranking: ROC-AUC surrogate on pairs",
     "auc_square": "ranking: AUC-margin square loss",
+    "ce_smooth_ap": "ranking: cross-entropy plus a smooth average-precision surrogate",
     "ensloss": "overfitting: random calibrated margin loss per batch (binary)",
     "logit_clip": "label noise / calibration: caps the logit norm of any loss",
 }

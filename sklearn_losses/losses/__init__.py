@@ -42,7 +42,7 @@ from .metric import (
     AnyLossFBeta,
     AnyLossGMean,
 )
-from .ranking import AUCPairwiseLoss, AUCSquareLoss, EnsLoss
+from .ranking import AUCPairwiseLoss, AUCSquareLoss, CESmoothAPLoss, EnsLoss
 from .robust import (
     CompSumLoss,
     GCELoss,
@@ -59,6 +59,7 @@ from .wrappers import LogitClip
 __all__ = [
     "AUCPairwiseLoss",
     "AUCSquareLoss",
+    "CESmoothAPLoss",
     "AnyLossAccuracy",
     "AnyLossBalancedAccuracy",
     "AnyLossF1",

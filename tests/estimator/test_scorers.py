@@ -198,6 +198,9 @@ def test_scorer_errors(fitted_lr):
     clf, X, y = fitted_lr
     with pytest.raises(ValueError, match="Unknown scorer 'nope'.*gmean"):
         get_scorer("nope")
+    for name in ("log_loss", "brier", "ece"):  # metrics where lower is better: neg_ scorers
+        with pytest.raises(ValueError, match=f"its scorer is 'neg_{name}'"):
+            get_scorer(name)
     # a label the model was not trained on is an error for every package scorer
     # (test_every_scorer_rejects_labels_unseen_in_training)
     y3 = np.array(["neg", "pos", "other"])

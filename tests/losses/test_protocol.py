@@ -238,6 +238,15 @@ def test_available_losses_kinds():
         available_losses("other")
 
 
+def test_every_registered_loss_class_is_exported_by_the_losses_package():
+    import sklearn_losses.losses as losses
+
+    for name in available_losses():
+        cls = get_loss_class(name)
+        assert getattr(losses, cls.__name__, None) is cls, name
+        assert cls.__name__ in losses.__all__, name
+
+
 def test_get_loss_clones_instances():
     focal = get_loss("focal", gamma=1.0)
     twin = get_loss(focal, gamma=3.0)
