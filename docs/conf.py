@@ -59,6 +59,13 @@ numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = False
 numpydoc_attributes_as_param_list = True
 add_module_names = False
+# Every cross-reference into this package must resolve (the -W build fails on a broken
+# one); references to other projects are not checked (there is no intersphinx).
+nitpicky = True
+nitpick_ignore_regex = [
+    (r"py:.*", r"(sklearn|imblearn|pandas|numpy|scipy|torch|skorch|joblib|polars|dask|mapie"
+               r"|fractions|decimal|datetime|warnings|collections)(\..*)?"),
+]
 python_use_unqualified_type_names = True
 
 # -- MyST (benchmark pages are markdown) --------------------------------------

@@ -258,9 +258,13 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         (:func:`~sklearn_losses.metrics.available_scorers`, e.g.
         ``"neg_ece"``), a metric object such as
         ``sklearn_losses.metrics.loss_metric("focal", gamma=2.0)``, or a
-        scorer made by :func:`~sklearn_losses.metrics.get_scorer`,
+        scorer of the package: one :func:`~sklearn_losses.metrics.get_scorer`
+        returns for a package scorer name, or one made by
         :func:`~sklearn_losses.metrics.make_loss_scorer` or
-        :func:`~sklearn_losses.metrics.make_fbeta_scorer`. Loss values are
+        :func:`~sklearn_losses.metrics.make_fbeta_scorer` (a scikit-learn
+        scorer, which ``get_scorer`` returns for scikit-learn's other names,
+        is refused at fit: early stopping evaluates the metric behind the
+        scorer on validation probabilities). Loss values are
         not comparable across losses (:ref:`design-select-by-scorer`): select models with a
         metric, e.g. ``GridSearchCV(scoring=...)``; the values of stochastic
         losses (``ensloss``) mean nothing, so stopping on them warns.
@@ -318,7 +322,7 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         ``MLPClassifier``).
     logit_clip : float in [1e-3, 1e4], inf or None, default=None
         Train with the loss evaluated on norm-clipped logits
-        (:class:`~sklearn_losses.losses.LogitClip`, ``delta=logit_clip``:
+        (:class:`~sklearn_losses.losses.wrappers.LogitClip`, ``delta=logit_clip``:
         ``z * min(1, delta / ||z||)``), a guard against memorising noisy
         labels. ``None`` is off. Predictions use the raw logits. Equivalent
         to ``loss=get_loss("logit_clip", loss=..., delta=...)`` and
@@ -334,7 +338,7 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         split, early stopping, calibration) is recomputed from the new call's
         data, and ``history_``, ``loss_curve_``, ``n_iter_`` continue. As in
         ``MLPClassifier``.
-    device : str, default="auto"
+    device : str or torch.device, default="auto"
         ``"auto"``, ``"cpu"``, ``"cuda"``, ``"cuda:1"``... ``"auto"`` trains
         on CUDA when it is available and a training batch's work (the
         multiply-adds of its forward pass, estimated from the shapes by

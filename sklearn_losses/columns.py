@@ -664,7 +664,8 @@ def number_like_example(values):
     (``"$12"``, ``"12%"``, ``"12 kg"``). Rule 5a reads none of them
     (``"1,234"`` is 1234 or 1.234 depending on the writer), so the column is
     text: categories, each number a level of its own. Callers warn with the
-    description, so that the user converts the column.
+    description, so that the user converts the column. A column of fewer
+    than 3 present values is too little to tell: None.
     """
     found = _number_format(values)
     return None if found is None else _describe(found)
@@ -703,7 +704,8 @@ def date_like_example(values):
     :data:`WORD_SHARE` of them, which make the whole column text: ``"ISO
     dates but for 'unknown'"``). The column is then categories, each date a
     level of its own, an unseen level at prediction; callers warn with the
-    description, so that the user converts the column.
+    description, so that the user converts the column. A column of fewer
+    than 3 present values is too little to tell: None.
     """
     counts = _present_text(values)
     if counts is None or counts.sum() < 3:

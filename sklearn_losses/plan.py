@@ -86,8 +86,8 @@ class TrainingPlan:
         ``"balanced"`` batch sampler draws from (``row_counts`` without
         weights; None in plans made before it, read as ``row_counts``).
     setup_params : dict or None
-        The parameters the class setup was built from (:data:`SETUP_PARAMS`,
-        as :func:`_fingerprint` records them): a continued ``partial_fit``
+        The parameters the class setup was built from (``SETUP_PARAMS``,
+        as ``_fingerprint`` records them): a continued ``partial_fit``
         keeps the setup and refuses changed ones. None in older plans.
     weight_counts : ndarray of shape (K,)
         The frequencies behind the class weights and the losses' priors:
@@ -100,7 +100,7 @@ class TrainingPlan:
     loss_positive : int or None
         Binary problems, losses that measure one class
         (``measures_positive_class``): the index of the class the loss
-        measures (:func:`loss_positive_index`, the minority). When it is 0
+        measures (``loss_positive_index``, the minority). When it is 0
         the engine gives the loss the two classes swapped. None otherwise.
     reweight : None, str, dict or Reweighting
         ``reweight`` with ``"auto"`` resolved.
@@ -182,7 +182,7 @@ def check_weights(sample_weight, X, y_enc, n_classes, *, min_classes, n_valid=0)
     Raises when fewer than ``min_classes`` classes have positive total
     weight among the training rows (the last ``n_valid`` rows are validation
     rows given to ``fit``, checked by the caller). The training weights are
-    the weights divided by their maximum when their total is extreme (:func:`_checks.relative_weights`): every loss
+    the weights divided by their maximum when their total is extreme (``_checks.relative_weights``): every loss
     reduces with a weighted mean (``sum w l / sum w``) or weight shares, so a
     common factor changes nothing but the float32 range.
     """
@@ -237,7 +237,7 @@ def loss_positive_index(loss, row_counts, monitor=None, positive=None) -> int | 
 def _build_loss(params, classes, class_counts, row_counts, seed, monitor=None,
                 positive=None) -> tuple[Loss, int | None]:
     """``(loss, loss_positive)``: the loss to train (a clone of an instance, or a fresh named
-    or ``"auto"`` loss) and the class it measures (:func:`loss_positive_index`).
+    or ``"auto"`` loss) and the class it measures (``loss_positive_index``).
 
     A loss trained on the class of index 0 sees the two classes swapped, so
     its class counts are given swapped.

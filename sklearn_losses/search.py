@@ -168,8 +168,8 @@ def loss_search_grid(problem="imbalance", *, prefix=""):
 
 
 def make_loss_search(estimator=None, *, problem="imbalance", scoring="average_precision",
-                     cv=3, prefix=None, n_jobs=None, refit=True, random_state=0,
-                     error_score="raise", verbose=0):
+                     cv=3, prefix=None, n_jobs=None, refit=True, error_score="raise",
+                     verbose=0, random_state=0):
     """A ``GridSearchCV`` that cross-validates losses and re-weighting schemes.
 
     Parameters

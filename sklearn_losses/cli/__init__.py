@@ -92,7 +92,8 @@ configuration failed, 2 for a usage or data error (the message on stderr names
 the problem), 130 when interrupted (Ctrl-C, SIGINT) and 143 when terminated
 (SIGTERM): the worker processes of ``--jobs`` are killed, one line says which
 signal stopped the run, the configurations whose folds all finished are
-printed as a partial leaderboard, and nothing is written.
+printed as a partial leaderboard, and nothing is written; 141 when the reader
+of the output closed it (``| head``).
 """
 
 from ._base import CLIError

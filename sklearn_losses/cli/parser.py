@@ -74,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
                f"  {PROG} compare --quick      # demo data, a few seconds\n"
                f"Losses and re-weighting schemes: '{PROG} list-losses'. Exit status: 0 ok, "
                "1 every network configuration failed, 2 usage or data error, 130 interrupted "
-               "(Ctrl-C), 143 terminated (SIGTERM).",
+               "(Ctrl-C), 143 terminated (SIGTERM), 141 output closed by its reader (| head).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     compare.add_argument("data", nargs="?", metavar="DATA.csv",

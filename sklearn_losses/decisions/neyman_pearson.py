@@ -186,7 +186,7 @@ class NeymanPearsonClassifier(BinaryThresholdClassifier):
           all rows. Uses every row for both, but the refitted model is not
           the one that scored the held-out rows, so the guarantee is only
           approximate (close for stable models).
-    pos_label : int, float, bool or str, default=None
+    pos_label : int, float, bool, str or None, default=None
         The class whose false alarms are capped (predicting it for a row of
         the other class is the type-I error). ``None``: the greater label,
         ``classes_[1]``.

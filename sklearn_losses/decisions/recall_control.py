@@ -209,7 +209,7 @@ class RecallControlClassifier(BinaryThresholdClassifier):
         A float: Learn-then-Test through MAPIE (the ``decisions`` extra,
         ``pip install "sklearn-losses[decisions]"``), a bound on
         :math:`P(\mathrm{FNR} > \alpha)`; not with ``sample_weight``.
-    pos_label : int, float, bool or str, default=None
+    pos_label : int, float, bool, str or None, default=None
         The class whose false negatives are bounded. ``None``: the minority
         class of ``y`` (the greater label on a tie; with ``cv="prefit"``,
         among the classes present in ``y``, so that ``y`` may hold only

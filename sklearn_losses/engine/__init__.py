@@ -2,17 +2,17 @@
 
 One module per concern:
 
-- :mod:`~sklearn_losses.engine.data`: tensors on the training device, sparse
+- ``data``: tensors on the training device, sparse
   rows, batch samplers, the validation split, chunked inference;
-- :mod:`~sklearn_losses.engine.reducer`: batch weighting (sample weights,
+- ``reducer``: batch weighting (sample weights,
   class weights, instance weights, ensembles) in one
   :class:`~sklearn_losses.engine.reducer.BatchReducer`;
-- :mod:`~sklearn_losses.engine.callbacks`: skorch callbacks (stopping,
+- ``callbacks``: skorch callbacks (stopping,
   validation scoring, class-weight schedules, progress);
-- :mod:`~sklearn_losses.engine.net`: the skorch ``NeuralNetClassifier``
+- ``net``: the skorch ``NeuralNetClassifier``
   subclass :class:`~sklearn_losses.engine.net.LossNet`;
-- :mod:`~sklearn_losses.engine.runtime`: device and torch threads;
-- :mod:`~sklearn_losses.engine.training`: :func:`train`, from a plan to a
+- ``runtime``: device and torch threads;
+- ``training``: :func:`train`, from a plan to a
   :class:`~sklearn_losses.engine.training.TrainingResult`.
 
 The engine never sees the estimator: data flows estimator -> plan -> engine

@@ -54,8 +54,10 @@ EXPLOSION_FACTOR = 1e3
 class LossNet(NeuralNetClassifier):
     """skorch classifier over device tensors with weighted losses.
 
-    Parameters beyond skorch's
-    --------------------------
+    It takes the parameters of skorch's ``NeuralNetClassifier`` and these.
+
+    Parameters
+    ----------
     reducer : BatchReducer or None
         Turns a batch into the scalar loss (sample weights times class
         weights, instance weights, ensembles); None is an unweighted
@@ -64,11 +66,11 @@ class LossNet(NeuralNetClassifier):
     generator : torch.Generator or None
         Source of the per-epoch shuffles.
     batch_sampler : str
-        Order of the training rows each epoch (:class:`TensorBatchIterator`).
+        Order of the training rows each epoch (``engine.data.TensorBatchIterator``).
         Batch-level losses also get a small last batch merged into the
         previous one.
     n_threads : int or None
-        torch threads while training (:func:`torch_threads`; None leaves
+        torch threads while training (``engine.runtime.torch_threads``; None leaves
         torch's setting alone).
     """
 

@@ -42,7 +42,7 @@ class BatchReducer:
     ----------
     class_weight : torch.Tensor of shape (K,) or None
         Class weights multiplied into the sample weights; a
-        :class:`~sklearn_losses.engine.callbacks.ClassWeightSchedule` may
+        ``engine.callbacks.ClassWeightSchedule`` may
         replace it between epochs.
     instance_weighting : Reweighting or None
         An instance-level scheme (``"dro_kl"``): its ``instance_weights`` of

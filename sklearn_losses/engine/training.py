@@ -4,7 +4,7 @@
 
 :func:`build_net` assembles the :class:`~sklearn_losses.engine.net.LossNet`
 (AdamW, the reducer and the callbacks the plan calls for: early stopping,
-validation scoring, class-weight schedules, logging); :func:`training_state`
+validation scoring, class-weight schedules, logging); ``training_state``
 and :func:`resume_training` carry a trained network into a new call
 (``warm_start``, ``partial_fit``).
 """
@@ -105,7 +105,7 @@ class TrainingResult:
         early stopping).
     history : skorch.History
     state : dict
-        :func:`training_state`, to continue training later.
+        ``training_state``, to continue training later.
     n_iter, best_epoch : int
     loss_curve : list of float
     validation_scores : list of float or None
@@ -281,7 +281,7 @@ def resume_training(net, module, history, state) -> None:
 
     ``net`` (built by :func:`build_net` for the new call and initialised)
     gets a copy of ``module``'s weights, the optimizer state, history,
-    generator states and reference loss of ``state`` (:func:`training_state`).
+    generator states and reference loss of ``state`` (``training_state``).
     The learning rate and weight decay stay those of ``net``. Nothing of
     ``module``, ``history`` or ``state`` is modified.
 

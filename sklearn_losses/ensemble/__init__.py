@@ -15,10 +15,10 @@ The machinery here (:func:`make_folds`, the member fits with a deadline and in
 parallel) is shared with :class:`~sklearn_losses.LossPortfolioClassifier`,
 which cross-fits several configurations on the same folds.
 
-Modules: :mod:`.folds` (:func:`make_folds`), :mod:`.members` (the member fits),
-:mod:`.thresholds` (temperature and decision threshold on the out-of-fold
-probabilities), :mod:`.selection` (ensemble selection on them, for the portfolio) and
-:mod:`.cross_fit` (:class:`CrossFitClassifier`).
+Modules: ``folds`` (:func:`make_folds`), ``members`` (the member fits),
+``thresholds`` (temperature and decision threshold on the out-of-fold
+probabilities), ``selection`` (ensemble selection on them, for the portfolio) and
+``cross_fit`` (:class:`~sklearn_losses.CrossFitClassifier`).
 """
 
 from .cross_fit import CrossFitClassifier

@@ -289,7 +289,7 @@ class Loss(BaseEstimator, nn.Module):
     Attributes
     ----------
     name : str
-        Registry name (set by :func:`register_loss`).
+        Registry name (set by :func:`~sklearn_losses.losses.register_loss`).
     pointwise : bool
         True when the loss is a mean of per-sample terms; batch-level losses
         (soft confusion matrices, pairwise AUC) set it to False.
@@ -512,7 +512,7 @@ class BatchLoss(Loss):
 
     Sample weights enter its sums; they never multiply the result afterwards.
     A batch on which the loss is undefined (e.g. a single class) gives
-    :meth:`_degenerate`: a graph-connected zero, counted in
+    ``_degenerate``: a graph-connected zero, counted in
     ``n_degenerate_batches_`` so that the estimator can warn after ``fit``.
 
     Binary batch losses implement :meth:`binary_loss` only: the default
@@ -579,7 +579,7 @@ class BatchLoss(Loss):
         scores :meth:`multiclass_scores` ``[:, k]`` against ``y_k = 1[y = k]``,
         and the values are averaged. All classes are evaluated in one call of
         ``binary_fn`` (tensor operations over a class axis, no Python loop).
-        If no class qualifies the batch is degenerate (:meth:`_degenerate`).
+        If no class qualifies the batch is degenerate (``_degenerate``).
 
         Parameters
         ----------
@@ -637,7 +637,7 @@ def _check_loss_class(cls):
 
 
 def register_loss(name: str):
-    """Class decorator registering a :class:`Loss` subclass under ``name``."""
+    """Class decorator registering a :class:`~sklearn_losses.losses.base.Loss` subclass under ``name``."""
     return _LOSSES.register(name, check=_check_loss_class)
 
 
@@ -672,7 +672,7 @@ def get_loss(name, **params) -> Loss:
     Parameters
     ----------
     name : str or Loss
-        A registry name (see :func:`available_losses`). A :class:`Loss`
+        A registry name (see :func:`~sklearn_losses.available_losses`). A :class:`~sklearn_losses.losses.base.Loss`
         instance is cloned, with ``params`` set on the clone.
     **params
         Hyper-parameters of the loss, by the names of its class's parameters.

@@ -22,7 +22,7 @@ cap that pull in different ways:
   logits.
 
 All losses but ``ldr_kl`` are built from the shared terms below
-(:func:`_power_loss`, :func:`_normalized_focal` and the reverse
+(``_power_loss``, ``_normalized_focal`` and the reverse
 cross-entropy of :class:`_ActivePassiveLoss`), so that identities such as
 ``gce(q) == comp_sum(1 + q)`` or ``nfl_rce(gamma=0) == nce_rce`` hold by
 construction.
@@ -292,7 +292,7 @@ class NCELoss(PointwiseLoss):
     divided by the sum of the cross-entropies of all labels, so that
     :math:`\sum_j \ell(z, j) = 1` for every :math:`z`. ``log p`` is floored
     only where :math:`p_k` underflows the dtype (see
-    :func:`_normalized_focal`), which keeps the ratio finite.
+    ``_normalized_focal``), which keeps the ratio finite.
 
     Notes
     -----

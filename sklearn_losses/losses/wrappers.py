@@ -77,8 +77,8 @@ class LogitClip(Loss):
     Parameters
     ----------
     loss : str or Loss, default="cross_entropy"
-        The wrapped loss: a registry name, or a :class:`Loss` instance
-        (cloned, as :func:`get_loss` does). With an instance, its
+        The wrapped loss: a registry name, or a :class:`~sklearn_losses.losses.base.Loss` instance
+        (cloned, as :func:`~sklearn_losses.get_loss` does). With an instance, its
         parameters are exposed as ``loss__<param>`` in ``get_params`` /
         ``set_params`` (and ``GridSearchCV`` grids). Any registered loss,
         pointwise or batch-level, can be wrapped.

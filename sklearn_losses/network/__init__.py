@@ -22,14 +22,14 @@ also in parallel threads, and the global torch RNG is not changed (the
 piecewise-linear embeddings alone are built on the CPU, their throwaway
 draws under ``torch.random.fork_rng``, which restores the global state).
 For the modules of ``tabm`` and ``rtdl_num_embeddings``
-(:func:`_init_from_generator`) the draws are those of the packages' own
+(``_init_from_generator``) the draws are those of the packages' own
 initialisation, in the same order, so a generator seeded with ``s`` gives
 the weights the packages give after ``torch.manual_seed(s)`` (tested).
 
-Modules: :mod:`.feedforward` (MLP, TabM), :mod:`.retrieval` (NCA),
-:mod:`.embeddings` (NumEmbeddings and their bins), :mod:`._init` (initialisation
-from a generator), :mod:`.size` (parameter counts and size checks) and
-:mod:`.build` (:func:`build_network`).
+Modules: ``feedforward`` (MLP, TabM), ``retrieval`` (NCA),
+``embeddings`` (NumEmbeddings and their bins), ``_init`` (initialisation
+from a generator), ``size`` (parameter counts and size checks) and
+``build`` (:func:`build_network`).
 """
 
 # The package re-exports its modules' constants for reading; they are read where they are

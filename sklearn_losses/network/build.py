@@ -48,14 +48,16 @@ def build_network(architecture, n_features, n_outputs, *, X_train, hidden_layer_
     nca_max_candidates : int or None
         :class:`NCA`'s ``max_candidates`` (None: no bound).
 
-    The combination of parameters is checked by the estimator
-    (:func:`check_network_params`, once per fit, before the data are encoded).
-
     Raises
     ------
     ValueError
         For a network of more than :data:`MAX_PARAMETERS` parameters
         (:func:`check_network_size`), before anything is allocated.
+
+    Notes
+    -----
+    The combination of parameters is checked by the estimator
+    (:func:`check_network_params`, once per fit, before the data are encoded).
     """
     embeddings = None
     numeric = []

@@ -28,7 +28,7 @@ DEFAULT_N_ENSEMBLE = 32
 
 
 class MLP(nn.Module):
-    """Fully connected network ``n_features -> hidden... -> n_outputs``.
+    """Fully connected network from ``n_features`` inputs through the hidden layers to ``n_outputs`` logits.
 
     Parameters
     ----------
@@ -83,16 +83,6 @@ class TabM(nn.Module):
     ``tabm.TabM``; :class:`NumEmbeddings` may come first (shared by the
     members).
 
-    Outputs
-    -------
-    - training mode: the logits of every member, shape ``(batch, k,
-      n_outputs)``; the engine trains each member with the loss and
-      averages the ``k`` losses (as the paper does);
-    - evaluation mode: ``log(mean_k softmax(z_k))``, shape ``(batch,
-      n_outputs)``: "logits" whose softmax is the mean of the members'
-      probabilities, the paper's prediction. Prediction, validation scores
-      and calibration use them as any network's logits.
-
     Parameters
     ----------
     n_features : int
@@ -116,6 +106,18 @@ class TabM(nn.Module):
         With embeddings the first scaling is drawn from ``N(0, 1)`` per
         feature (one value per embedded column, the paper's "chunks"),
         without them it is random signs.
+
+    Notes
+    -----
+    Outputs:
+
+    - training mode: the logits of every member, shape ``(batch, k,
+      n_outputs)``; the engine trains each member with the loss and
+      averages the ``k`` losses (as the paper does);
+    - evaluation mode: ``log(mean_k softmax(z_k))``, shape ``(batch,
+      n_outputs)``: "logits" whose softmax is the mean of the members'
+      probabilities, the paper's prediction. Prediction, validation scores
+      and calibration use them as any network's logits.
     """
 
     def __init__(self, n_features, n_outputs, *, k=DEFAULT_N_ENSEMBLE, n_blocks=3, d_block=512,

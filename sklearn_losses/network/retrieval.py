@@ -32,7 +32,7 @@ NCA_EMBEDDING_WIDTH = 128
 NCA_BLOCK = 1 << 22
 
 #: :class:`NCA`: how many times faster than the other parameters its class offsets are
-#: learned (:class:`ClassBias`). Chosen on the benchmark's choose tables (seed 0) among
+#: learned (``ClassBias``). Chosen on the benchmark's choose tables (seed 0) among
 #: 1, 30 and 100: with 1 the network rarely predicted a minority class (MCC 0.421 on the
 #: 35 tables); 30 gave 0.527 (AP 0.669 to 0.679); on the 10 tables where 1 did worst
 #: (MCC 0.077), 30 gave 0.382 and 100 gave 0.352.
@@ -58,7 +58,7 @@ class NCA(nn.Module):
     2025). It outputs the logits ``log p(y = k | x) + b_k``, the first term
     computed with a ``logsumexp`` over the candidates of class ``k`` (exact,
     no underflow), so every loss of the package trains it. ``b`` is a
-    learned offset per class (:class:`ClassBias`, 0 at first, learned
+    learned offset per class (``ClassBias``, 0 at first, learned
     :data:`NCA_BIAS_RATE` times faster than the embedding), which ModernNCA
     does not have: it lets a weighted or prior-adjusted loss move the
     decision towards a minority class, as an MLP's output bias does. The
@@ -121,11 +121,11 @@ class NCA(nn.Module):
         Dropout after each hidden activation of the embedding.
     sample_rate : float in (0, 1]
         Share of the candidates drawn for each training forward.
-    max_candidates : int or None
-        Most candidates a training forward draws (see above; None: no bound).
     generator : torch.Generator or None
         Source of the initial weights (see the module docstring).
     embeddings : NumEmbeddings or None
+    max_candidates : int or None
+        Most candidates a training forward draws (see above; None: no bound).
     """
 
     #: :class:`~sklearn_losses.engine.LossNet` passes the batch rows' ``index``.

@@ -8,9 +8,9 @@ pandas or polars DataFrame with text, ``category``, bool, date and
 NaN-bearing numeric columns, a numeric array, an object array of strings, or
 a scipy sparse matrix.
 
-Modules: :mod:`.encoder` (:class:`TabularEncoder`), :mod:`.scaling`
-(:class:`RobustSmoothClipScaler`), :mod:`.dates` (:class:`DatetimeFeatures`) and
-:mod:`._table` (:func:`check_table`).
+Modules: ``encoder`` (:class:`TabularEncoder`), ``scaling``
+(:class:`RobustSmoothClipScaler`), ``dates`` (:class:`DatetimeFeatures`) and
+``_table`` (:func:`check_table`).
 """
 
 from ._table import check_table
