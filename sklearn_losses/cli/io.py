@@ -628,7 +628,10 @@ def prepare_data(df, target, *, drop=(), positive_label=None, source="the data",
     categorical = [c for c, k in kinds if k not in (NUMERIC, DATETIME)]
 
     # numbers as text, "?" as NaN; words ("unknown") as NaN, in a note rather than a warning
-    values = {c: to_numeric(X[c], str(c), warn=False) for c in numeric}
+    try:
+        values = {c: to_numeric(X[c], str(c), warn=False) for c in numeric}
+    except ValueError as exc:  # a number beyond float64's range: a data error, named
+        raise CLIError(f"{source}: {exc}") from None
     infinite = [c for c in numeric if np.isinf(values[c]).any()]
     if infinite:
         counts_inf = ", ".join(f"{c!r} ({int(np.isinf(values[c]).sum())} "

@@ -994,3 +994,18 @@ def test_save_best_warns_when_the_saved_model_never_predicts_the_positive_class(
                         "cross_entropy", "--reweight", "balanced", "--no-plot", "--out",
                         str(tmp_path / "res2"), "--save-best", str(tmp_path / "b2.joblib"))
     assert rc == 0 and "Warning: the saved" not in err
+
+
+def test_a_number_beyond_float64_is_a_one_line_data_error(tmp_path, capsys):
+    # "1e400" in a numeric column ended the command with a traceback and exit status 1
+    # ("every configuration failed"); "inf" in the same cell got the one-line error
+    rows = ["a,b,label"] + [f"{i},{i % 7}.5,{'yes' if i % 4 == 0 else 'no'}"
+                            for i in range(1, 41)]
+    rows[4] = "1e400," + rows[4].split(",", 1)[1]
+    path = tmp_path / "overflow.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    rc, _, err = _run(capsys, "compare", str(path), "-t", "label", *TINY, "--no-plot",
+                      "--out", str(tmp_path / "res"))
+    assert rc == 2
+    assert "Traceback" not in err and "'a'" in err and "float64 range" in err
+    assert "'1e400'" in err and "overflow.csv" in err
