@@ -205,6 +205,15 @@ def _parse_dates(values):
             raise exc from None
 
 
+def _valid_dates(strings: pd.Series) -> np.ndarray:
+    """Which of ``strings`` (written as ISO 8601 dates) are dates (``"2024-02-30"`` is not)."""
+    try:
+        parsed = pd.to_datetime(strings, format="ISO8601", errors="coerce", utc=True)
+    except (ValueError, TypeError, OverflowError):
+        return np.ones(len(strings), dtype=bool)  # undecided: no cell singled out
+    return np.asarray(pd.notna(parsed), dtype=bool)
+
+
 def _kind_of_strings(strings: pd.Series, n_numbers: int = 0) -> str:
     """Rule 5 for strings; ``n_numbers`` numbers (not strings) are in the column beside them."""
     codes, uniques = pd.factorize(strings.to_numpy(dtype=object))
@@ -485,7 +494,7 @@ def to_numeric(values, name="x0", *, fitted=False, warn=True) -> np.ndarray:
             how = {"thousands": "pd.read_csv(..., thousands=','), compare --thousands ,",
                    "decimal_comma": "pd.read_csv(..., decimal=','), compare --decimal ,",
                    "thousands_point": "pd.read_csv(..., thousands='.')",
-                   "plain": None}[form["kind"]]
+                   "plain": None, "words": None}[form["kind"]]
             hint = f" They look like {_describe(form)}: " + (
                 f"take {form['affix']!r} off the cells." if form["affix"] or how is None else
                 f"read them as the training rows were read ({how} and read_table with the "
@@ -596,8 +605,15 @@ def _number_format(values):
         return None
     word = pd.Series(counts.index, dtype=object).str.fullmatch(_WORD.pattern).astype(bool)
     word = word.to_numpy()
-    if counts[word].sum() <= WORD_SHARE * counts.sum():  # a few words ("unknown") say a
-        counts = counts[~word]                              # value is unknown
+    n_words, total = counts[word].sum(), counts.sum()
+    if n_words <= WORD_SHARE * total:  # a few words ("unknown") say a value is unknown
+        counts = counts[~word]
+    elif n_words < total / 2 and counts[~word].sum() >= 3 and pd.Series(
+            counts.index[~word], dtype=object).str.fullmatch(_NUMBER).astype(bool).all():
+        # numbers the rule reads, but more words among them than it reads as missing
+        words = counts[word].sort_values(ascending=False, kind="stable")
+        return {"kind": "words", "affix": None, "example": words.index[0],
+                "share": float(n_words / total), "ambiguous": False, "point_groups": False}
     if counts.sum() < 3:
         return None
     cells = pd.Series(counts.index, dtype=object)
@@ -663,7 +679,12 @@ def number_like_example(values):
     ``1.716,77``), or with one currency sign, percent sign or unit
     (``"$12"``, ``"12%"``, ``"12 kg"``). Rule 5a reads none of them
     (``"1,234"`` is 1234 or 1.234 depending on the writer), so the column is
-    text: categories, each number a level of its own. Callers warn with the
+    text: categories, each number a level of its own. Also numbers the rule
+    reads with words among them (``"unknown"``) in more than
+    :data:`WORD_SHARE` of the present values but fewer than half (``"numbers
+    but for words such as 'unknown' in 6% of its values ..."``): the words
+    are too many to be read as missing values, so the column is text too.
+    Callers warn with the
     description, so that the user converts the column. A column of fewer
     than 3 present values is too little to tell: None.
     """
@@ -671,8 +692,17 @@ def number_like_example(values):
     return None if found is None else _describe(found)
 
 
+def _share(share) -> str:
+    """A share above :data:`WORD_SHARE` as a percentage that reads above it ("5.1%", "6%")."""
+    return f"{share:.0%}" if round(share * 100) > WORD_SHARE * 100 else f"{share:.1%}"
+
+
 def _describe(found) -> str:
     """``"numbers written with ..., e.g. ..."`` for what :func:`_number_format` found."""
+    if found["kind"] == "words":
+        return (f"numbers but for words such as {found['example']!r} in "
+                f"{_share(found['share'])} of its values (words are read as missing values "
+                f"only up to {WORD_SHARE:.0%} of them)")
     what = [f"{found['affix']!r}"] if found["affix"] else []
     what += {"thousands": ["thousands separators"],
              "decimal_comma": ["a decimal comma" + (" and points grouping the thousands"
@@ -703,7 +733,8 @@ def date_like_example(values):
     written as '01:30:00'"``), or ISO dates but for a few other values (at most
     :data:`WORD_SHARE` of them, which make the whole column text: ``"ISO
     dates but for 'unknown'"``). The column is then categories, each date a
-    level of its own, an unseen level at prediction; callers warn with the
+    level of its own, an unseen level at prediction; a cell written as an ISO
+    date that is not one (``"2024-02-30"``) counts as such a value. Callers warn with the
     description, so that the user converts the column. A column of fewer
     than 3 present values is too little to tell: None.
     """
@@ -715,7 +746,9 @@ def date_like_example(values):
         return f"dates written as {text.iloc[0]!r}"
     if text.str.fullmatch(_CLOCK.pattern).all():
         return f"times or durations written as {text.iloc[0]!r}"
-    iso = text.str.fullmatch(_ISO_DATE).astype(bool).to_numpy()
+    iso = text.str.fullmatch(_ISO_DATE).astype(bool).to_numpy().copy()
+    if iso.any():  # written as ISO dates but not dates ("2024-02-30")
+        iso[iso] = _valid_dates(text[iso])
     if iso.any() and 0 < counts[~iso].sum() <= WORD_SHARE * counts.sum():
         return f"ISO dates but for {text[~iso].iloc[0]!r}"  # what keeps them from being dates
     return None

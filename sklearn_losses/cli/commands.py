@@ -516,7 +516,7 @@ def _warn_number_formats(X, decimal=".", thousands=None):
     text: categories, each number a level of its own. The advice fits the ``--decimal``
     and ``--thousands`` given (never an option they rule out). Returns ``{column:
     example}``."""
-    from ..columns import _number_format
+    from ..columns import WORD_SHARE, _number_format, _share
 
     found = {}
     for c in X.columns:
@@ -524,7 +524,14 @@ def _warn_number_formats(X, decimal=".", thousands=None):
         if form is None or (form["kind"] == "decimal_comma" and not form["affix"]):
             continue  # decimal commas: _warn_decimal_marks
         example, drop = form["example"], f"--drop {shlex.quote(str(c))}"
-        if form["affix"]:
+        if form["kind"] == "words":
+            error(f"Warning: column {str(c)!r} holds numbers but for words such as "
+                  f"{example!r} in {_share(form['share'])} of its cells, more than the "
+                  f"{WORD_SHARE:.0%} read as missing values, so it is read as text and encoded "
+                  "as categories, each number a level of its own; empty those cells (missing "
+                  f"values are imputed) to read it as numbers, or leave the column out with "
+                  f"{drop}.")
+        elif form["affix"]:
             separators = {"thousands": " and the thousands separators (with --thousands ,)",
                           "decimal_comma": " (with --decimal , for its decimal commas)",
                           "thousands_point": " and the points grouping the thousands",

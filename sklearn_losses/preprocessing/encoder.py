@@ -657,13 +657,16 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
                     "(unseen at prediction): text is read as dates only when every value is "
                     "an ISO 8601 date ('2024-05-31') or a missing-value marker",
                     "pd.to_timedelta(column).dt.total_seconds() (for 'hh:mm:ss')" if clock
+                    else "pd.to_datetime(column, format='ISO8601', errors='coerce')"
+                    if found.startswith("ISO dates")
                     else "pd.to_datetime(column, format='%d-%m-%Y', errors='coerce')",
                     DateFormatWarning)
             elif (form := _number_format(column)) is not None:
                 found, read, advice, category = (
                     _describe(form),
-                    "text, each number a category of its own: text is read as numbers only "
-                    "when written with a decimal point and no separator, sign or unit",
+                    "text, each number a category of its own" + (
+                        "" if form["kind"] == "words" else ": text is read as numbers only "
+                        "when written with a decimal point and no separator, sign or unit"),
                     _conversion(form), NumberFormatWarning)
             else:
                 n = int(column.notna().sum())

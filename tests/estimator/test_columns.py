@@ -242,6 +242,9 @@ def test_dates_the_rule_does_not_read_are_named():
     iso = [f"2020-01-{d:02d}" for d in range(1, 28)]
     assert date_like_example(pd.Series(iso + ["unknown"])) == "ISO dates but for 'unknown'"
     assert date_like_example(pd.Series(iso)) is None  # ISO dates: the rule reads them
+    # written as an ISO date but not a date: named as a stray value (it made the column text)
+    assert date_like_example(pd.Series(iso + ["2024-02-30"])) == (
+        "ISO dates but for '2024-02-30'")
     assert date_like_example(pd.Series(iso[:5] + ["a", "b"])) is None  # words, not dates
     # times of day and durations (a CSV's call lengths): text too
     assert date_like_example(pd.Series(["01:30:00", "12:00:05", "3:04:05"])) == (
@@ -313,6 +316,15 @@ def test_duplicate_column_names_are_refused_by_name():
     (["A123", "A124", "A125"], None), (["12A", "13A", "14A"], None),  # codes
     (["12 kg", "3 lb", "4"], None),  # two units: not one quantity
     (["2024-05-31", "2024-06-01", "2024-07-01"], None), (["a", "b", "c"], None),
+    # numbers the rule reads, with more words than it reads as missing (5%): text, named
+    ([f"{i}.5" for i in range(94)] + ["unknown"] * 5 + ["none"],
+     "numbers but for words such as 'unknown' in 6% of its values (words are read as "
+     "missing values only up to 5% of them)"),
+    ([f"{i}.5" for i in range(94)] + ["unknown"] * 5 + ["n/a"],  # "n/a" is a marker: 5.1%
+     "numbers but for words such as 'unknown' in 5.1% of its values (words are read as "
+     "missing values only up to 5% of them)"),
+    ([f"{i}.5" for i in range(95)] + ["unknown"] * 5, None),  # 5%: numeric, words missing
+    (["1.5", "2.5", "3", "x", "y", "z"], None),  # half words: text
 ])
 def test_numbers_the_rule_does_not_read_are_named(cells, expected):
     from sklearn_losses.columns import column_kind, number_like_example
