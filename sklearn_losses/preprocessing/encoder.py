@@ -324,6 +324,10 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         """Fit on ``X`` already checked by :func:`check_table` (names recorded by the caller)."""
         for attr in ("_kinds_", "_category_info_", "_tz_"):
             self.__dict__.pop(attr, None)
+        # the column labels messages name: feature_names_in_ holds string labels only, and
+        # pd.read_csv(header=None) gives integers (a message saying x6 for the column 7)
+        self._labels = ([str(c) for c in X.columns] if isinstance(X, pd.DataFrame)
+                        else None)
         if sample_weight is not None:  # a scalar for every row too, as scikit-learn takes it
             sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64,
                                                  ensure_non_negative=True)
@@ -524,7 +528,11 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
 
     # -------------------------------------------------------------- helpers
     def _names(self, positions):
+        """The labels of the columns at ``positions`` (those of the fitted table: string
+        names or not), for messages; ``x<j>`` for an array."""
         names = getattr(self, "feature_names_in_", None)
+        if names is None:
+            names = getattr(self, "_labels", None)  # None in encoders pickled before it
         return [str(names[j]) if names is not None else f"x{j}" for j in positions]
 
     def _check_sparse(self, X):

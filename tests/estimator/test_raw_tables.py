@@ -354,3 +354,24 @@ def test_output_column_names_are_unique_beside_a_text_level_nan():
     # the level "nan" (first) and the missing values (second) stay apart
     np.testing.assert_array_equal(out["onehot__c_nan"], [1, 0, 0, 1, 0, 0])
     np.testing.assert_array_equal(out["onehot__c_nan_2"], [0, 1, 0, 0, 1, 0])
+
+
+def test_messages_name_integer_column_labels_as_read_by_read_csv_header_none():
+    # pd.read_csv(header=None) labels columns 0, 1, ...; feature_names_in_ holds string
+    # labels only, and the messages said x<position>: one column off once a column was dropped
+    from sklearn_losses.columns import NumberFormatWarning
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({j: rng.normal(size=40) for j in range(4)})
+    X[2] = [f"{1000 + i},{i % 10}00" for i in range(40)]  # thousands separators: text
+    X = X.drop(columns=[0])  # the user's labels are 1, 2, 3 now, at positions 0, 1, 2
+    y = np.arange(40) % 2
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        TabularEncoder().fit(X, y)
+    messages = [str(w.message) for w in caught if w.category is NumberFormatWarning]
+    assert messages and messages[0].startswith("Column '2' holds numbers written with")
+    X[3] = X[3].astype(float)
+    X.loc[5, 3] = np.inf
+    with pytest.raises(ValueError, match=r"Column\(s\) \['3'\] contain infinite values"):
+        TabularEncoder().fit(X, y)
