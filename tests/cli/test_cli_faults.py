@@ -1009,3 +1009,19 @@ def test_a_number_beyond_float64_is_a_one_line_data_error(tmp_path, capsys):
     assert rc == 2
     assert "Traceback" not in err and "'a'" in err and "float64 range" in err
     assert "'1e400'" in err and "overflow.csv" in err
+
+
+def test_a_headerless_file_whose_first_row_repeats_a_value_gets_the_no_header_hint(tmp_path):
+    # the first row of a headerless numeric file (wdbc, mammographic) read as a header
+    # repeated names ('5.0' twice): the error said "Rename the repeats"
+    from sklearn_losses.cli import CLIError
+
+    path = tmp_path / "noheader.csv"
+    path.write_text("5.0,67.0,3.0,5.0,3.0,positive\n4.0,43.0,1.0,1.0,3.0,negative\n"
+                    "5.0,58.0,4.0,5.0,3.0,positive\n", encoding="utf-8")
+    with pytest.raises(CLIError, match="looks like data.*pass --no-header") as info:
+        read_table(path)
+    assert "Rename the repeats" not in str(info.value)
+    path.write_text("a,b,a,label\n1,2,3,x\n", encoding="utf-8")  # a real header: rename
+    with pytest.raises(CLIError, match="Rename the repeats"):
+        read_table(path)
