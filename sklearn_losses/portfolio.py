@@ -159,6 +159,14 @@ def _network(spec):
     return clone(est).set_params(**nested) if nested else est
 
 
+def _check_loss_name(loss):
+    """Raise ValueError (listing the names) for a loss name that is not registered."""
+    if isinstance(loss, str) and loss != "auto":
+        from .losses import get_loss_class
+
+        get_loss_class(loss)
+
+
 def _set_config_params(spec, subs, prefix, name) -> dict:
     """A new configuration dict: ``spec`` with the parameters ``subs`` set. A parameter the
     network does not have is refused now, as a network's own ``set_params`` refuses it
@@ -447,7 +455,10 @@ class LossPortfolioClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstima
 
     Notes
     -----
-    A candidate that fails (raises in ``fit``) is left out with a warning;
+    A configuration whose parameters are wrong in themselves (a name that is
+    not a parameter, a loss or re-weighting name that is not registered, a
+    value out of range) is an error of ``fit`` before anything is trained. A
+    candidate that fails (raises in its ``fit``) is left out with a warning;
     when every candidate fails, the first error is raised. Warnings of the
     member fits are shown once each, with the number of fits that raised
     them.
@@ -612,6 +623,10 @@ class LossPortfolioClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstima
                                      "parameters of WeightedLossClassifier.")
                 try:
                     spec = _network(spec)
+                    # what a network can tell before any fit (a misspelt loss or scheme
+                    # name, a value out of range): now, not as a warning after the others
+                    spec._check_params()
+                    _check_loss_name(spec.loss)
                 except (ValueError, AttributeError, TypeError) as exc:
                     # e.g. "max_epochs__x": a nested key under a parameter that has none
                     raise ValueError(f"configs[{name!r}]: {exc}") from exc

@@ -413,6 +413,12 @@ def test_configs_take_nested_parameters_without_changing_the_users_loss():
                                            "not parameters of WeightedLossClassifier"),
     (dict(configs={"x": {"loss": "focal", "loss__bogus": 1}}),
      r"configs\['x'\]: .*bogus"),
+    # wrong values a network can tell before any fit: an error now, not a warning after the
+    # other configurations trained
+    (dict(configs={"x": {"loss": "focl"}}), r"configs\['x'\]: Unknown loss 'focl'. Did you "
+                                            "mean 'focal'"),
+    (dict(configs={"x": {"reweight": "balancd"}}), r"configs\['x'\]: .*'reweight' parameter"),
+    (dict(configs={"x": {"lr": -1.0}}), r"configs\['x'\]: .*'lr' parameter"),
     (dict(configs={"x": 3}), r"configs\['x'\] must be a dict of WeightedLossClassifier"),
     (dict(configs=[("x", {}), 5]), "configs must be a dict"),
     (dict(configs={}, extra_estimators={"x": "tree"}), r"extra_estimators\['x'\] must be a "
