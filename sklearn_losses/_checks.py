@@ -359,10 +359,14 @@ def warn_max_epochs(stopping, stop_reason, max_epochs, values=None, lower_is_bet
     if not still_improving(values, lower_is_better, window):
         return
     rule = "validation score" if stopping == "validation" else "training loss"
+    seen = 0 if values is None else sum(v is not None and np.isfinite(v) for v in values)
+    why = (f"while the {rule} was still improving (by more than {STILL_IMPROVING:.0%} over "
+           f"the last {window} epochs)" if seen > window else
+           f"before the stopping rule could judge the {rule} (it compares the last {window} "
+           f"epochs with those before them; {seen} ran)")
     warn_user(
-        f"Maximum number of epochs (max_epochs={max_epochs}) reached while the {rule} "
-        f"was still improving (by more than {STILL_IMPROVING:.0%} over the last {window} "
-        "epochs): the model may be undertrained. Increase max_epochs (--max-epochs on the "
+        f"Maximum number of epochs (max_epochs={max_epochs}) reached {why}: the model may "
+        "be undertrained. Increase max_epochs (--max-epochs on the "
         "command line), or set early_stopping=False to train a fixed number of epochs.",
         ConvergenceWarning)
 

@@ -90,7 +90,7 @@ def test_no_convergence_warning_when_the_loss_has_levelled_off():
 def test_convergence_warning_while_still_improving_names_real_options():
     X, y = make_classification(300, 6, random_state=0)
     with pytest.warns(ConvergenceWarning, match="still improving") as record:
-        WeightedLossClassifier(**TINY).fit(X, y)
+        WeightedLossClassifier(**{**TINY, "max_epochs": 15}).fit(X, y)
     message = str(record[0].message)
     assert "Increase max_epochs (--max-epochs on the command line)" in message
     assert "early_stopping=False" in message
@@ -112,3 +112,14 @@ def test_a_missing_backend_is_a_clear_error_naming_the_device():
     X, y = make_classification(60, 4, random_state=0)
     with pytest.raises(ValueError, match="device='mps' was requested but"):
         WeightedLossClassifier(device="mps", **TINY).fit(X, y)
+
+
+def test_convergence_warning_after_fewer_epochs_than_the_rule_compares_says_so():
+    # with 5 epochs the warning said the loss improved "over the last 10 epochs": nothing
+    # had been measured
+    X, y = make_classification(300, 6, random_state=0)
+    with pytest.warns(ConvergenceWarning, match=r"before the stopping rule could judge the "
+                      r"training loss \(it compares the last 10 epochs with those before "
+                      r"them; 5 ran\)") as record:
+        WeightedLossClassifier(max_epochs=5, random_state=0).fit(X, y)
+    assert "still improving" not in str(record[0].message)
