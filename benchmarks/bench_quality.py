@@ -197,6 +197,58 @@ def _catboost(seed, **params):
                               allow_writing_files=False, **params)
 
 
+class _RawTableClassifier(ClassifierMixin, BaseEstimator):
+    """Base of the screening wrappers below: they take the table as read (string and
+    missing cells; ``make_model`` passes it on unencoded) and predict the most probable
+    class of their ``predict_proba``."""
+
+    def predict(self, X):
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = tags.input_tags.allow_nan = True
+        return tags
+
+
+class _CatBoostNative(_RawTableClassifier):
+    """CatBoost on the table as read, its non-numeric columns (by the package's column rule)
+    given as ``cat_features`` (CatBoost's ordered target statistics), numeric ones as
+    float64 with missing values as NaN: CatBoost's own handling of categories, where the
+    ``catboost*`` methods get the anchors' one-hot preprocessing."""
+
+    def __init__(self, seed=0, params=None):
+        self.seed = seed
+        self.params = params
+
+    def _frame(self, X):
+        from sklearn_losses.columns import category_strings, to_numeric
+
+        X = pd.DataFrame(X).reset_index(drop=True)
+        out = {}
+        for c in X.columns:
+            if c in self.categorical_:
+                out[c] = pd.Series(category_strings(X[c])).fillna("<missing>").astype(str)
+            else:
+                out[c] = to_numeric(X[c], str(c), warn=False)
+        return pd.DataFrame(out, columns=X.columns)
+
+    def fit(self, X, y):
+        from sklearn_losses.columns import split_columns
+
+        _, self.categorical_ = split_columns(pd.DataFrame(X))
+        frame = self._frame(X)
+        self.model_ = _catboost(self.seed, **(self.params or {}),
+                                cat_features=[frame.columns.get_loc(c)
+                                              for c in self.categorical_] or None)
+        self.model_.fit(frame, y)
+        self.classes_ = self.model_.classes_
+        return self
+
+    def predict_proba(self, X):
+        return self.model_.predict_proba(self._frame(X))
+
+
 def _lightgbm(seed, **params):
     from lightgbm import LGBMClassifier
 
@@ -212,6 +264,7 @@ def _xgboost(seed, **params):
 #: Gradient-boosting anchors: method name -> the package it needs (the ``bench`` extra,
 #: ``pip install -e ".[bench]"``). ``--methods all`` leaves out those not installed, with a note.
 BOOSTING_PACKAGES = {"catboost": "catboost", "catboost_balanced": "catboost",
+                     "catboost_balanced_native": "catboost",
                      "lightgbm": "lightgbm", "lightgbm_balanced": "lightgbm",
                      "xgboost": "xgboost", "xgboost_balanced": "xgboost"}
 
@@ -302,7 +355,7 @@ def _two_configs(**ple):
 _TWO_CONFIGS_NIC10 = _two_configs()
 
 
-class _SoftVote(ClassifierMixin, BaseEstimator):
+class _SoftVote(_RawTableClassifier):
     """Networks that take raw tables, fitted on the same rows, probabilities averaged (a
     screening candidate: sklearn's VotingClassifier would be one-hot encoded by
     ``make_model`` first, as it does not encode tables itself)."""
@@ -318,16 +371,8 @@ class _SoftVote(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X):
         return np.mean([e.predict_proba(X) for e in self.estimators_], axis=0)
 
-    def predict(self, X):
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.string = tags.input_tags.allow_nan = True
-        return tags
-
-
-class _QuantileInput(ClassifierMixin, BaseEstimator):
+class _QuantileInput(_RawTableClassifier):
     """A screening candidate: the package's table encoder, then the columns with more than
     two distinct training values mapped to a normal distribution by their training
     quantiles (``QuantileTransformer(output_distribution="normal")`` with ``n_quantiles =
@@ -362,14 +407,6 @@ class _QuantileInput(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X):
         return self.estimator_.predict_proba(self._encode(X))
-
-    def predict(self, X):
-        return self.estimator_.predict(self._encode(X))
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.string = tags.input_tags.allow_nan = True
-        return tags
 
 
 def _wlc(args, **params):
@@ -534,6 +571,12 @@ METHODS = {
                     lambda a: MLPClassifier(max_iter=a.sklearn_mlp_max_iter,
                                             random_state=a.seed)),
     "catboost": ("`CatBoostClassifier()` (1 thread)", lambda a: _catboost(a.seed)),
+    "catboost_balanced_native": ("`CatBoostClassifier(auto_class_weights=\"Balanced\")` (1 "
+                                 "thread) on the table as read, its non-numeric columns as "
+                                 "`cat_features` (CatBoost's own handling of categories) "
+                                 "instead of one-hot columns",
+                                 lambda a: _CatBoostNative(
+                                     a.seed, {"auto_class_weights": "Balanced"})),
     "catboost_balanced": ("`CatBoostClassifier(auto_class_weights=\"Balanced\")` (1 thread)",
                           lambda a: _catboost(a.seed, auto_class_weights="Balanced")),
     "lightgbm": ("`LGBMClassifier()` (1 thread)", lambda a: _lightgbm(a.seed)),
