@@ -362,8 +362,8 @@ def warn_max_epochs(stopping, stop_reason, max_epochs, values=None, lower_is_bet
     seen = 0 if values is None else sum(v is not None and np.isfinite(v) for v in values)
     why = (f"while the {rule} was still improving (by more than {STILL_IMPROVING:.0%} over "
            f"the last {window} epochs)" if seen > window else
-           f"before the stopping rule could judge the {rule} (it compares the last {window} "
-           f"epochs with those before them; {seen} ran)")
+           f"before the stopping rule could judge the {rule} (it compares its values of the "
+           f"last {window} epochs with those before them, and there were {seen})")
     warn_user(
         f"Maximum number of epochs (max_epochs={max_epochs}) reached {why}: the model may "
         "be undertrained. Increase max_epochs (--max-epochs on the "

@@ -97,7 +97,8 @@ class DateFormatWarning(UserWarning):
     """A text column holds dates the rule does not read (see :func:`date_like_example`).
 
     The column is read as categories; convert it to dates (or ISO 8601 strings) or
-    drop it. Filter it by class, e.g.
+    drop it. A column of the pandas ``category`` dtype gets no such warning. Filter it
+    by class, e.g.
     ``warnings.filterwarnings("ignore", category=DateFormatWarning)``.
     """
 
@@ -108,7 +109,10 @@ class NumberFormatWarning(UserWarning):
     Numbers with thousands separators (``"1,275.22"``) or a decimal comma
     (``"3,14"``) make a column text, read as categories; convert the column
     (or read the file with :func:`pandas.read_csv`'s ``thousands`` /
-    ``decimal``) or drop it. Filter it by class, e.g.
+    ``decimal``) or drop it. Numbers with more words among them than rule 5a
+    reads as missing values make a column text too. A column of the pandas
+    ``category`` dtype gets no such warning: it holds categories by the user's
+    choice. Filter it by class, e.g.
     ``warnings.filterwarnings("ignore", category=NumberFormatWarning)``.
     """
 
@@ -603,8 +607,10 @@ def _number_format(values):
     counts = _present_text(values)
     if counts is None:
         return None
-    word = pd.Series(counts.index, dtype=object).str.fullmatch(_WORD.pattern).astype(bool)
-    word = word.to_numpy()
+    cells = pd.Series(counts.index, dtype=object)
+    # words: no digit, and not a number the rule reads ("inf", "-Infinity")
+    word = (cells.str.fullmatch(_WORD.pattern).astype(bool)
+            & ~cells.str.fullmatch(_NUMBER).astype(bool)).to_numpy()
     n_words, total = counts[word].sum(), counts.sum()
     if n_words <= WORD_SHARE * total:  # a few words ("unknown") say a value is unknown
         counts = counts[~word]
@@ -617,7 +623,8 @@ def _number_format(values):
     if counts.sum() < 3:
         return None
     cells = pd.Series(counts.index, dtype=object)
-    if (not cells.str.contains(r"[0-9]", regex=True).all()
+    if (not (cells.str.contains(r"[0-9]", regex=True)
+             | cells.str.fullmatch(_INFINITY).astype(bool)).all()
             or cells.str.fullmatch(_NUMBER).astype(bool).all()):
         return None  # words, or numbers the rule reads
     if len(cells) > 200 and _classify_numbers(cells.iloc[:200]) is None:
@@ -694,7 +701,11 @@ def number_like_example(values):
 
 def _share(share) -> str:
     """A share above :data:`WORD_SHARE` as a percentage that reads above it ("5.1%", "6%")."""
-    return f"{share:.0%}" if round(share * 100) > WORD_SHARE * 100 else f"{share:.1%}"
+    for digits in range(4):
+        text = f"{share:.{digits}%}"
+        if float(text[:-1]) > WORD_SHARE * 100:
+            return text
+    return f"{share:.4%}"
 
 
 def _describe(found) -> str:

@@ -598,10 +598,12 @@ def _summary(args, say, source, X, y, info, configs, losses, reweightings, folds
                 "a level of its own. Rewrite it as numbers (e.g. seconds), or leave it out "
                 f"with --drop {shlex.quote(str(c))}.")
             continue
+        advice = ("Correct or empty the cells that are not dates" if found.startswith("ISO")
+                  else "Rewrite the column in that form")
         say(f"Note: column {c!r} holds {found}, so it is read as categories, each date a "
             "level of its own: only columns of ISO 8601 dates (2024-05-31; empty cells and "
-            "missing-value markers allowed) are read as dates. Rewrite the column in that "
-            f"form, or leave it out with --drop {shlex.quote(str(c))}.")
+            f"missing-value markers allowed) are read as dates. {advice}, or leave it out "
+            f"with --drop {shlex.quote(str(c))}.")
     for c, k in info["cardinality"].items():
         if (c in info.get("mostly_numbers", {}) or c in info.get("decimal_marks", {})
                 or c in info.get("date_like", {}) or c in info.get("number_formats", {})):

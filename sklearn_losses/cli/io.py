@@ -382,11 +382,13 @@ def _check_header(df, names, source):
     if repeated:
         shown = "; ".join(f"{n!r} at positions {', '.join(map(str, at))}"
                           for n, at in list(repeated.items())[:5])
-        if _looks_like_data(names):  # a headerless file read with a header: its first row
-            raise CLIError(f"{source}: the header row looks like data (mostly numbers, "
-                           f"some repeated: {shown}); if the file has no header row, pass "
-                           "--no-header (read_table(..., header=False)) and give columns by "
-                           "position.")
+        if _looks_like_data(names):  # a headerless file read with a header: its first row?
+            raise CLIError(f"{source}: the header row names a column more than once "
+                           f"({shown}) and looks like data (half or more of its names are "
+                           "numbers). If the file has no header row, pass --no-header "
+                           "(read_table(..., header=False)) and give columns by position; if "
+                           "it has one, rename the repeats: each would be read as another "
+                           "column.")
         raise CLIError(f"{source}: the header names a column more than once ({shown}). "
                        "Rename the repeats: each would be read as another column (pandas' "
                        "'name.1'), and a copy of the target would become a feature.")

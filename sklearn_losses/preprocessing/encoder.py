@@ -351,7 +351,9 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         self.numeric_features_ = [j for j, k in enumerate(kinds) if k == "num"]
         self.datetime_features_ = [j for j, k in enumerate(kinds) if k == "date"]
         categorical = [j for j, k in enumerate(kinds) if k == "cat"]
-        self._warn_unread_formats(frame, categorical)
+        declared = [j for j in categorical if isinstance(X, pd.DataFrame)
+                    and isinstance(X.dtypes.iloc[j], pd.CategoricalDtype)]
+        self._warn_unread_formats(frame, categorical, declared)
         levels = {j: frame.iloc[:, j].nunique(dropna=False) for j in categorical}
         self.onehot_features_ = [j for j in categorical if levels[j] <= self.max_onehot_levels]
         self.target_features_ = [j for j in categorical if levels[j] > self.max_onehot_levels]
@@ -651,13 +653,15 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
                 "Give the column the type it had in fit.")
         return strings
 
-    def _warn_unread_formats(self, frame, categorical):
+    def _warn_unread_formats(self, frame, categorical, declared=()):
         """Warn about the category columns that hold dates or numbers the column rule does
         not read (:class:`DateFormatWarning`, :class:`NumberFormatWarning`), or a different
-        value in every row (:class:`IdentifierWarning`)."""
+        value in every row (:class:`IdentifierWarning`). The columns ``declared`` of the
+        'category' dtype are categories by the user's choice: their levels may look like
+        numbers or dates ("1".."5" and "studio") without a format warning."""
         for j in categorical:
             column = frame.iloc[:, j]
-            found = date_like_example(column)
+            found = None if j in declared else date_like_example(column)
             if found is not None:
                 clock = found.startswith("times")
                 read, advice, category = (
@@ -665,11 +669,12 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
                     "(unseen at prediction): text is read as dates only when every value is "
                     "an ISO 8601 date ('2024-05-31') or a missing-value marker",
                     "pd.to_timedelta(column).dt.total_seconds() (for 'hh:mm:ss')" if clock
-                    else "pd.to_datetime(column, format='ISO8601', errors='coerce')"
+                    else "pd.to_datetime(column, format='ISO8601', errors='coerce') (with "
+                    "utc=True for mixed offsets)"
                     if found.startswith("ISO dates")
                     else "pd.to_datetime(column, format='%d-%m-%Y', errors='coerce')",
                     DateFormatWarning)
-            elif (form := _number_format(column)) is not None:
+            elif j not in declared and (form := _number_format(column)) is not None:
                 found, read, advice, category = (
                     _describe(form),
                     "text, each number a category of its own" + (

@@ -1019,9 +1019,8 @@ def test_a_headerless_file_whose_first_row_repeats_a_value_gets_the_no_header_hi
     path = tmp_path / "noheader.csv"
     path.write_text("5.0,67.0,3.0,5.0,3.0,positive\n4.0,43.0,1.0,1.0,3.0,negative\n"
                     "5.0,58.0,4.0,5.0,3.0,positive\n", encoding="utf-8")
-    with pytest.raises(CLIError, match="looks like data.*pass --no-header") as info:
+    with pytest.raises(CLIError, match="looks like data.*pass --no-header"):
         read_table(path)
-    assert "Rename the repeats" not in str(info.value)
     path.write_text("a,b,a,label\n1,2,3,x\n", encoding="utf-8")  # a real header: rename
     with pytest.raises(CLIError, match="Rename the repeats"):
         read_table(path)

@@ -324,6 +324,10 @@ def test_duplicate_column_names_are_refused_by_name():
      "numbers but for words such as 'unknown' in 5.1% of its values (words are read as "
      "missing values only up to 5% of them)"),
     ([f"{i}.5" for i in range(95)] + ["unknown"] * 5, None),  # 5%: numeric, words missing
+    # "inf" is a number the rule reads, not a word (it counted as one: 10% here)
+    ([f"{i}.5" for i in range(90)] + ["inf"] * 4 + ["unknown"] * 6,
+     "numbers but for words such as 'unknown' in 6% of its values (words are read as "
+     "missing values only up to 5% of them)"),
     (["1.5", "2.5", "3", "x", "y", "z"], None),  # half words: text
 ])
 def test_numbers_the_rule_does_not_read_are_named(cells, expected):
@@ -408,3 +412,10 @@ def test_format_checks_count_distinct_cells_as_text():
     dates = pd.Series(["2024-01-01", "2024-01-02"] * 29 + ["unknown", "unknown"])
     assert date_like_example(dates) == "ISO dates but for 'unknown'"
     assert date_like_example(dates.iloc[-6:]) is None  # 2 of 6 rows: words, not dates
+
+
+def test_a_share_of_words_above_the_limit_never_reads_as_the_limit():
+    from sklearn_losses.columns import _share
+
+    assert [_share(x) for x in (0.0502, 0.0504, 0.0505, 0.051, 0.06)] == [
+        "5.02%", "5.04%", "5.1%", "5.1%", "6%"]

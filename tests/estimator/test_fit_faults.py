@@ -119,7 +119,7 @@ def test_convergence_warning_after_fewer_epochs_than_the_rule_compares_says_so()
     # had been measured
     X, y = make_classification(300, 6, random_state=0)
     with pytest.warns(ConvergenceWarning, match=r"before the stopping rule could judge the "
-                      r"training loss \(it compares the last 10 epochs with those before "
-                      r"them; 5 ran\)") as record:
+                      r"training loss \(it compares its values of the last 10 epochs with "
+                      r"those before them, and there were 5\)") as record:
         WeightedLossClassifier(max_epochs=5, random_state=0).fit(X, y)
     assert "still improving" not in str(record[0].message)

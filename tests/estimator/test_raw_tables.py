@@ -363,7 +363,7 @@ def test_messages_name_integer_column_labels_as_read_by_read_csv_header_none():
 
     rng = np.random.default_rng(0)
     X = pd.DataFrame({j: rng.normal(size=40) for j in range(4)})
-    X[2] = [f"{1000 + i},{i % 10}00" for i in range(40)]  # thousands separators: text
+    X[2] = [f"{1000 + i},{i % 10}00" for i in range(40)]  # numbers with a comma: text
     X = X.drop(columns=[0])  # the user's labels are 1, 2, 3 now, at positions 0, 1, 2
     y = np.arange(40) % 2
     with warnings.catch_warnings(record=True) as caught:
@@ -375,3 +375,20 @@ def test_messages_name_integer_column_labels_as_read_by_read_csv_header_none():
     X.loc[5, 3] = np.inf
     with pytest.raises(ValueError, match=r"Column\(s\) \['3'\] contain infinite values"):
         TabularEncoder().fit(X, y)
+
+
+def test_a_category_column_gets_no_format_warning():
+    # levels that look like numbers with a few words ("1".."5" and "studio") or like
+    # numbers with thousands separators are categories by the user's choice of dtype
+    n = 80
+    X = pd.DataFrame({
+        "rooms": pd.Series([str(i % 5 + 1) if i % 8 else "studio" for i in range(n)],
+                           dtype="category"),
+        "code": pd.Series([f"{1 + i % 9},{100 + i:03d}" for i in range(n)], dtype="category"),
+    })
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        TabularEncoder().fit(X, np.arange(n) % 2)
+    assert not [w for w in caught if "Format" in w.category.__name__]
+    with pytest.warns(UserWarning, match="holds numbers but for words such as 'studio'"):
+        TabularEncoder().fit(X.astype(object), np.arange(n) % 2)  # as text: warned
