@@ -15,7 +15,7 @@ device and how many torch threads each worker uses.
 Run it:
 
     python examples/dask_grid_search.py --quick    # LocalCluster of 2 worker processes
-    python examples/dask_grid_search.py --no-check # larger search: ~2 minutes on 2 cores
+    python examples/dask_grid_search.py --no-check # larger search: about a minute on 2 cores
     python examples/dask_grid_search.py --scheduler tcp://scheduler:8786   # a real cluster
 
 Needs ``pip install "dask[distributed]"``.
@@ -63,8 +63,10 @@ versions as the client.
       CUDA_VISIBLE_DEVICES=1 dask worker tcp://scheduler:8786 --nthreads 1 &
 
   Keep ``device="auto"`` (the default): the device is resolved in ``fit``,
-  on the worker that runs the fit, so each worker trains on its own GPU (its
-  ``cuda:0``) and CPU-only workers on the CPU. Do not pass ``device="cuda:1"``
+  on the worker that runs the fit, so a network large enough for a GPU (a
+  training batch of at least ``CUDA_MIN_WORK`` multiply-adds) trains on that
+  worker's own GPU (its ``cuda:0``), a smaller one (as in this example) and
+  any fit of a CPU-only worker on the CPU. Do not pass ``device="cuda:1"``
   to the estimator: that index means a different GPU on every worker. GPU
   results are not bit-for-bit reproducible, so compare scores, not digits.
 
@@ -93,6 +95,7 @@ from sklearn.preprocessing import StandardScaler
 
 from sklearn_losses import WeightedLossClassifier
 from sklearn_losses.metrics import get_scorer
+from sklearn_losses.network import estimate_batch_work
 
 
 class TorchThreads(WorkerPlugin):
@@ -105,11 +108,13 @@ class TorchThreads(WorkerPlugin):
         torch.set_num_threads(self.n_threads)
 
 
-def worker_info():
-    """Run on a worker: the device ``device="auto"`` resolves to there, and torch threads."""
+def worker_info(batch_work):
+    """Run on a worker: the device ``device="auto"`` resolves to there for a training batch of
+    ``batch_work`` multiply-adds (the example's network), and its torch threads."""
     from sklearn_losses.classifier import resolve_device
 
-    return {"device": str(resolve_device("auto")), "torch_threads": torch.get_num_threads()}
+    return {"device": str(resolve_device("auto", batch_work)),
+            "cuda": torch.cuda.is_available(), "torch_threads": torch.get_num_threads()}
 
 
 def make_search(losses, reweights, n_splits=3, random_state=0, **clf_params):
@@ -137,13 +142,6 @@ def format_table(search):
 def run(client, quick=True, check_local=True, torch_threads=1):
     """The search on ``client``'s cluster (and locally when ``check_local``)."""
     client.register_plugin(TorchThreads(torch_threads), name="torch-threads")
-    # a task on each worker (tasks run in the worker's task threads, like the fits)
-    workers = sorted(client.scheduler_info()["workers"])
-    infos = client.gather([client.submit(worker_info, workers=[w], pure=False) for w in workers])
-    for address, info in zip(workers, infos):
-        print(f"worker {address}: device='auto' -> {info['device']}, "
-              f"torch threads {info['torch_threads']}")
-
     if quick:
         n, losses, reweights = 400, ["cross_entropy", "focal", "gce"], [None, "balanced"]
         clf_params = dict(max_epochs=20, batch_size=64, hidden_layer_sizes=(32,))
@@ -151,9 +149,24 @@ def run(client, quick=True, check_local=True, torch_threads=1):
         n = 5000
         losses = ["cross_entropy", "focal", "poly1", "gce", "sce"]
         reweights = [None, "balanced", "class_balanced"]
-        clf_params = dict(max_epochs=200, scoring="average_precision")
+        clf_params = {}
     X, y = make_classification(n_samples=n, n_features=20, n_informative=6, weights=[0.9],
                                flip_y=0.02, class_sep=0.8, random_state=0)
+
+    # a task on each worker (tasks run in the worker's task threads, like the fits): the
+    # device a fit of this example's network resolves to there
+    defaults = WeightedLossClassifier().get_params()
+    batch_work = estimate_batch_work(
+        "mlp", clf_params.get("batch_size", defaults["batch_size"]), X.shape[1], 2,
+        hidden_layer_sizes=clf_params.get("hidden_layer_sizes",
+                                          defaults["hidden_layer_sizes"]))
+    workers = sorted(client.scheduler_info()["workers"])
+    infos = client.gather([client.submit(worker_info, batch_work, workers=[w], pure=False)
+                           for w in workers])
+    for address, info in zip(workers, infos):
+        print(f"worker {address}: device='auto' -> {info['device']} for this network "
+              f"(CUDA {'available' if info['cuda'] else 'not available'}), "
+              f"torch threads {info['torch_threads']}")
 
     search = make_search(losses, reweights, **clf_params)
     t0 = time.perf_counter()
