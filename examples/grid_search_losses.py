@@ -14,7 +14,7 @@ loss's own hyper-parameters through nested names such as
 
 Models are ranked by the G-mean (geometric mean of the per-class recalls,
 ``sklearn_losses.metrics.get_scorer("gmean")``) and also scored by average
-precision; the best one is refit on all the data. Loss values are not
+precision; the best one is refit on all the training rows. Loss values are not
 comparable across losses, so the selection always uses a metric.
 
     python examples/grid_search_losses.py            # ~30 s to 1 minute on 2 CPU cores

@@ -1,11 +1,11 @@
 """Quickstart: which loss wins on an imbalanced problem? A cross-validated leaderboard.
 
-Generates an imbalanced binary problem (5% positives, some label noise),
+Generates an imbalanced binary problem (about 5% positives, some label noise),
 cross-validates WeightedLossClassifier with several losses and re-weighting
 schemes inside a StandardScaler pipeline, and prints a leaderboard sorted by
 average precision.
 
-    python examples/quickstart.py            # ~1-2 minutes on 2 CPU cores
+    python examples/quickstart.py            # about 30 s on 2 CPU cores
     python examples/quickstart.py --quick    # a few seconds (used by the tests)
 """
 

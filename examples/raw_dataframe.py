@@ -8,7 +8,7 @@ numeric columns holding missing values, then cross-validates
 class_weight="balanced")``, which also takes raw tables. Finally the fitted
 estimator predicts on new rows with a category it never saw and NaN.
 
-    python examples/raw_dataframe.py            # about a minute on 2 CPU cores
+    python examples/raw_dataframe.py            # about 15 s on 2 CPU cores
     python examples/raw_dataframe.py --quick    # a few seconds (used by the tests)
 """
 
