@@ -122,6 +122,15 @@ def check_reweight_name(reweight, owner):
             f"Got {reweight!r} instead.")
 
 
+def check_loss_name(loss):
+    """Raise ValueError (suggesting and listing the names) when ``loss`` is a name that is
+    neither ``"auto"`` nor registered now."""
+    if isinstance(loss, str) and loss != "auto":
+        from .losses.base import get_loss_class  # torch: not imported with this module
+
+        get_loss_class(loss)
+
+
 def resolve_reweight(reweight, loss, batch_sampler):
     """``reweight`` with ``"auto"`` resolved: None when something else corrects the prior.
 

@@ -869,8 +869,10 @@ class WeightedLossClassifier(ClassifierMixin, BaseEstimator):
         return hasattr(self, "module_")
 
     def _check_params(self):
-        """Validate the parameters (types and ranges, then the network shape)."""
+        """Validate the parameters (types and ranges, the loss and scheme names, then the
+        network shape)."""
         self._validate_params()
+        _checks.check_loss_name(self.loss)
         _checks.check_reweight_name(self.reweight, type(self).__name__)
         _checks.check_hidden_layer_sizes(self.hidden_layer_sizes)
         check_network_params(self.architecture, self.hidden_layer_sizes, self.n_ensemble,

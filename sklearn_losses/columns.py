@@ -218,6 +218,14 @@ def _valid_dates(strings: pd.Series) -> np.ndarray:
     return np.asarray(pd.notna(parsed), dtype=bool)
 
 
+def _numbers_and_words(cells: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Rule 5a's reading of the distinct stripped text ``cells``: which are numbers it
+    reads, and which are words (no digit, and not such a number: ``"inf"`` is a number)."""
+    number = cells.str.fullmatch(_NUMBER).astype(bool).to_numpy()
+    word = ~number & cells.str.fullmatch(_WORD.pattern).astype(bool).to_numpy()
+    return number, word
+
+
 def _kind_of_strings(strings: pd.Series, n_numbers: int = 0) -> str:
     """Rule 5 for strings; ``n_numbers`` numbers (not strings) are in the column beside them."""
     codes, uniques = pd.factorize(strings.to_numpy(dtype=object))
@@ -227,10 +235,9 @@ def _kind_of_strings(strings: pd.Series, n_numbers: int = 0) -> str:
     t, counts = t[keep], counts[keep]
     if t.empty:
         return NUMERIC if n_numbers else TEXT  # markers only
-    number = t.str.fullmatch(_NUMBER)
+    number, word = _numbers_and_words(t)
     if number.all():
         return NUMERIC
-    word = ~number & t.str.fullmatch(_WORD.pattern)
     if ((number | word).all() and (number.any() or n_numbers)
             and counts[word].sum() <= WORD_SHARE * (counts.sum() + n_numbers)):
         return NUMERIC  # a column of numbers with a few words ("unknown") in it
@@ -607,15 +614,11 @@ def _number_format(values):
     counts = _present_text(values)
     if counts is None:
         return None
-    cells = pd.Series(counts.index, dtype=object)
-    # words: no digit, and not a number the rule reads ("inf", "-Infinity")
-    word = (cells.str.fullmatch(_WORD.pattern).astype(bool)
-            & ~cells.str.fullmatch(_NUMBER).astype(bool)).to_numpy()
+    number, word = _numbers_and_words(pd.Series(counts.index, dtype=object))
     n_words, total = counts[word].sum(), counts.sum()
     if n_words <= WORD_SHARE * total:  # a few words ("unknown") say a value is unknown
         counts = counts[~word]
-    elif n_words < total / 2 and counts[~word].sum() >= 3 and pd.Series(
-            counts.index[~word], dtype=object).str.fullmatch(_NUMBER).astype(bool).all():
+    elif n_words < total / 2 and counts[~word].sum() >= 3 and number[~word].all():
         # numbers the rule reads, but more words among them than it reads as missing
         words = counts[word].sort_values(ascending=False, kind="stable")
         return {"kind": "words", "affix": None, "example": words.index[0],

@@ -159,14 +159,6 @@ def _network(spec):
     return clone(est).set_params(**nested) if nested else est
 
 
-def _check_loss_name(loss):
-    """Raise ValueError (listing the names) for a loss name that is not registered."""
-    if isinstance(loss, str) and loss != "auto":
-        from .losses import get_loss_class
-
-        get_loss_class(loss)
-
-
 def _set_config_params(spec, subs, prefix, name) -> dict:
     """A new configuration dict: ``spec`` with the parameters ``subs`` set. A parameter the
     network does not have is refused now, as a network's own ``set_params`` refuses it
@@ -626,7 +618,6 @@ class LossPortfolioClassifier(ThresholdPredictMixin, ClassifierMixin, MetaEstima
                     # what a network can tell before any fit (a misspelt loss or scheme
                     # name, a value out of range): now, not as a warning after the others
                     spec._check_params()
-                    _check_loss_name(spec.loss)
                 except (ValueError, AttributeError, TypeError) as exc:
                     # e.g. "max_epochs__x": a nested key under a parameter that has none
                     raise ValueError(f"configs[{name!r}]: {exc}") from exc
